@@ -1,0 +1,89 @@
+import { Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+
+/** Error codes, aligned with gRPC status codes so they cross the wire unchanged. */
+export const Code = {
+  Cancelled: 'CANCELLED',
+  Unknown: 'UNKNOWN',
+  InvalidArgument: 'INVALID_ARGUMENT',
+  DeadlineExceeded: 'DEADLINE_EXCEEDED',
+  NotFound: 'NOT_FOUND',
+  AlreadyExists: 'ALREADY_EXISTS',
+  PermissionDenied: 'PERMISSION_DENIED',
+  ResourceExhausted: 'RESOURCE_EXHAUSTED',
+  FailedPrecondition: 'FAILED_PRECONDITION',
+  Aborted: 'ABORTED',
+  Unimplemented: 'UNIMPLEMENTED',
+  Internal: 'INTERNAL',
+  Unavailable: 'UNAVAILABLE',
+  Unauthenticated: 'UNAUTHENTICATED',
+} as const;
+export type Code = (typeof Code)[keyof typeof Code];
+
+const TO_GRPC: Record<Code, GrpcStatus> = {
+  CANCELLED: GrpcStatus.CANCELLED,
+  UNKNOWN: GrpcStatus.UNKNOWN,
+  INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
+  DEADLINE_EXCEEDED: GrpcStatus.DEADLINE_EXCEEDED,
+  NOT_FOUND: GrpcStatus.NOT_FOUND,
+  ALREADY_EXISTS: GrpcStatus.ALREADY_EXISTS,
+  PERMISSION_DENIED: GrpcStatus.PERMISSION_DENIED,
+  RESOURCE_EXHAUSTED: GrpcStatus.RESOURCE_EXHAUSTED,
+  FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
+  ABORTED: GrpcStatus.ABORTED,
+  UNIMPLEMENTED: GrpcStatus.UNIMPLEMENTED,
+  INTERNAL: GrpcStatus.INTERNAL,
+  UNAVAILABLE: GrpcStatus.UNAVAILABLE,
+  UNAUTHENTICATED: GrpcStatus.UNAUTHENTICATED,
+};
+
+const FROM_GRPC = new Map<number, Code>(Object.entries(TO_GRPC).map(([code, grpc]) => [grpc, code as Code]));
+
+/** The one error type of Tandem. `field` names the offending input field, when there is one. */
+export class TandemError extends Error {
+  override readonly name: string = 'TandemError';
+  readonly code: Code;
+  readonly field: string | undefined;
+
+  constructor(code: Code, message: string, options: { cause?: unknown; field?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.field = options.field;
+  }
+
+  /** Wraps anything thrown into a TandemError, keeping gRPC status codes. */
+  static from(err: unknown): TandemError {
+    if (err instanceof TandemError) return err;
+    if (isServiceError(err)) {
+      const field = err.metadata?.get('tandem-field')[0];
+      return new TandemError(FROM_GRPC.get(err.code) ?? Code.Unknown, err.details || err.message, {
+        cause: err,
+        ...(typeof field === 'string' ? { field } : {}),
+      });
+    }
+    if (err instanceof Error) return new TandemError(Code.Unknown, err.message, { cause: err });
+    return new TandemError(Code.Unknown, String(err), { cause: err });
+  }
+
+  /** The status object a grpc-js handler passes to its callback or `emit('error')`. */
+  toGrpcStatus(): Partial<StatusObject> {
+    const metadata = new Metadata();
+    if (this.field) metadata.set('tandem-field', this.field);
+    return { code: TO_GRPC[this.code], details: this.message, metadata };
+  }
+}
+
+/** Bad input; names the field at fault. */
+export class ValidationError extends TandemError {
+  override readonly name = 'ValidationError';
+  constructor(field: string, message: string) {
+    super(Code.InvalidArgument, `${field}: ${message}`, { field });
+  }
+}
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'details' in err;
+}
+
+export function grpcCodeOf(code: Code): GrpcStatus {
+  return TO_GRPC[code];
+}
