@@ -1,0 +1,21 @@
+/** One entry of a Store: the value and the revision it was written at. */
+export interface StoreEntry<T = unknown> {
+  readonly key: string;
+  readonly value: T;
+  readonly revision: number;
+}
+
+/**
+ * The one persistence interface every Tandem package shares (master registry, apps,
+ * jobs). Keys are strings with `/`-separated prefixes; values are JSON. A write has
+ * returned only once it is durable.
+ */
+export interface Store {
+  get<T = unknown>(key: string): Promise<StoreEntry<T> | undefined>;
+  /** Writes `value`. With `expectedRevision`, fails with ABORTED unless the key is at that revision (0 = absent). */
+  put<T = unknown>(key: string, value: T, options?: { expectedRevision?: number }): Promise<number>;
+  delete(key: string): Promise<boolean>;
+  /** Every entry whose key starts with `prefix`, in key order. */
+  list<T = unknown>(prefix: string): Promise<StoreEntry<T>[]>;
+  close(): Promise<void>;
+}
