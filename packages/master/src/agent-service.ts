@@ -1,0 +1,65 @@
+import { TandemError, ValidationError, componentLogger, type AgentHandlers, type AgentMessage } from '@tandem/protocol';
+import type { Master } from './master.js';
+
+const log = componentLogger('agent-service');
+
+/** gRPC handler of the Agent service: one bidirectional stream per connected agent. */
+export function agentHandlers(master: Master): AgentHandlers {
+  return {
+    Connect(call) {
+      const link = master.newAgentLink(call);
+      let agentId: string | undefined;
+      let registering = false;
+      let closed = false;
+      // Messages that arrive while the registration is being persisted wait here.
+      const early: AgentMessage[] = [];
+      const fail = (err: unknown): void => {
+        const e = TandemError.from(err);
+        log.warn({ agentId, err: e.message }, 'agent stream refused');
+        if (!call.cancelled) call.emit('error', e.toGrpcStatus());
+      };
+      const handle = (msg: AgentMessage): void => {
+        try {
+          master.onAgentMessage(agentId as string, msg);
+        } catch (err) {
+          log.warn({ agentId, err: TandemError.from(err).message }, 'bad message from agent');
+        }
+      };
+      call.on('data', (msg: AgentMessage) => {
+        if (agentId) return handle(msg);
+        if (registering) {
+          early.push(msg);
+          return;
+        }
+        if (msg.message !== 'register' || !msg.register) {
+          fail(new ValidationError('message', 'the first message on an agent stream must be register'));
+          return;
+        }
+        registering = true;
+        master.registerAgent(link, msg.register).then(
+          (id) => {
+            agentId = id;
+            if (closed) {
+              master.agentStreamClosed(id, link);
+              return;
+            }
+            for (const m of early.splice(0)) handle(m);
+          },
+          fail,
+        );
+      });
+      const onClosed = (): void => {
+        if (closed) return;
+        closed = true;
+        if (agentId) master.agentStreamClosed(agentId, link);
+      };
+      call.on('end', () => {
+        onClosed();
+        link.end();
+      });
+      call.on('cancelled', onClosed);
+      call.on('error', onClosed);
+      call.on('close', onClosed);
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { TandemError, grpcCodeOf } from '@tandem/protocol';
+import Fastify from 'fastify';
+import type { Master } from './master.js';
+import { clusterStateJson } from './state-view.js';
+
+export interface HttpApi {
+  port: number;
+  close(): Promise<void>;
+}
+
+const HTTP_STATUS: Partial<Record<number, number>> = { 3: 400, 5: 404, 7: 403, 9: 409, 14: 503, 4: 504 };
+
+/** The master's HTTP side: JSON state, task logs and a health check. */
+export async function startHttpApi(master: Master, host: string, port: number): Promise<HttpApi> {
+  const app = Fastify({ logger: false });
+  app.get('/health', async () => ({ status: 'ok', masterId: master.masterId }));
+  app.get('/api/v1/state', async () => clusterStateJson(master));
+  app.get<{ Params: { taskId: string }; Querystring: { name?: string; offset?: string; length?: string } }>(
+    '/api/v1/tasks/:taskId/logs',
+    async (req, reply) => {
+      const offset = Number(req.query.offset ?? 0);
+      const length = Number(req.query.length ?? 64 * 1024);
+      if (!Number.isSafeInteger(offset)) return reply.code(400).send({ message: 'offset: must be an integer' });
+      if (!Number.isSafeInteger(length) || length <= 0) return reply.code(400).send({ message: 'length: must be a positive integer' });
+      try {
+        const res = await master.readTaskLog({ taskId: req.params.taskId, name: req.query.name ?? 'stdout', offset, length });
+        return reply
+          .header('content-type', 'text/plain; charset=utf-8')
+          .header('x-tandem-log-size', String(res.size ?? 0))
+          .send(Buffer.from(res.data as Uint8Array));
+      } catch (err) {
+        const e = TandemError.from(err);
+        return reply.code(HTTP_STATUS[grpcCodeOf(e.code)] ?? 500).send({ message: e.message, field: e.field });
+      }
+    },
+  );
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return { port: bound, close: () => app.close() };
+}

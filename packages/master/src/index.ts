@@ -1,0 +1,4 @@
+export { Master } from './master.js';
+export { DEFAULT_MASTER_OPTIONS, masterDefaults, type MasterOptions } from './options.js';
+export type { Allocator, Allocation, FrameworkAllocationOptions } from './allocator/allocator.js';
+export { DrfAllocator, type DrfAllocatorOptions } from './allocator/drf-allocator.js';

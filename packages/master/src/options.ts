@@ -1,0 +1,56 @@
+import type { Logger } from '@tandem/protocol';
+import type { Store } from '@tandem/store';
+import type { Allocator } from './allocator/allocator.js';
+
+export interface MasterOptions {
+  /** Interface both servers bind. @default '0.0.0.0' */
+  host?: string;
+  /** gRPC port (Scheduler, Agent, Operator services); 0 picks a free one. @default 5050 */
+  port?: number;
+  /** HTTP port (JSON state, health); 0 picks a free one, -1 disables. @default 5051 */
+  httpPort?: number;
+  /** Registry and logs live here. @default './.tandem/master' */
+  workDir?: string;
+  /** How often the master pings each agent. @default 15000 */
+  agentPingIntervalMs?: number;
+  /** Missed pings after which an agent is unreachable. @default 5 */
+  maxMissedPings?: number;
+  /** Rescind offers not answered in this time; 0 = never (Mesos' default). @default 0 */
+  offerTimeoutMs?: number;
+  /** Batch allocation period; freed resources are also allocated at once. @default 1000 */
+  allocationIntervalMs?: number;
+  /** HEARTBEAT period on framework streams. @default 15000 */
+  frameworkHeartbeatMs?: number;
+  /** Completed tasks kept for the state endpoints. @default 1000 */
+  maxCompletedTasks?: number;
+  /** Decline filter applied to unused resources when a call sets none (Mesos: 5 s). @default 5 */
+  defaultRefuseSeconds?: number;
+  /** Where the registry lives; defaults to a FileStore under workDir/registry. */
+  store?: Store;
+  allocator?: Allocator;
+  logger?: Logger;
+}
+
+export const DEFAULT_MASTER_OPTIONS = {
+  host: '0.0.0.0',
+  port: 5050,
+  httpPort: 5051,
+  workDir: './.tandem/master',
+  agentPingIntervalMs: 15_000,
+  maxMissedPings: 5,
+  offerTimeoutMs: 0,
+  allocationIntervalMs: 1_000,
+  frameworkHeartbeatMs: 15_000,
+  maxCompletedTasks: 1_000,
+  defaultRefuseSeconds: 5,
+} as const;
+
+export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS & Pick<MasterOptions, 'store' | 'allocator' | 'logger'> & {
+  -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
+};
+
+export function masterDefaults(options: MasterOptions): ResolvedMasterOptions {
+  const out: Record<string, unknown> = { ...DEFAULT_MASTER_OPTIONS };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) out[k] = v;
+  return out as ResolvedMasterOptions;
+}

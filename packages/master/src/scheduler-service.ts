@@ -1,0 +1,44 @@
+import { TandemError, componentLogger, type SchedulerHandlers } from '@tandem/protocol';
+import { FrameworkStream } from './links.js';
+import type { Master } from './master.js';
+
+const log = componentLogger('scheduler-service');
+
+/** gRPC handlers of the Scheduler service: transport only, the logic is the Master's. */
+export function schedulerHandlers(master: Master): SchedulerHandlers {
+  return {
+    Subscribe(call) {
+      const stream = new FrameworkStream(call);
+      let onClose: (() => void) | undefined;
+      let closed = false;
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        onClose?.();
+      };
+      call.on('cancelled', close);
+      call.on('close', close);
+      call.on('error', close);
+      master
+        .subscribe(stream, (cb) => {
+          onClose = cb;
+          if (closed) cb();
+        }, call.request)
+        .catch((err: unknown) => {
+          const e = TandemError.from(err);
+          log.info({ err: e.message, code: e.code }, 'subscription refused');
+          call.emit('error', e.toGrpcStatus());
+        });
+    },
+    Call(call, callback) {
+      master.call(call.request).then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          const e = TandemError.from(err);
+          if (e.code === 'UNKNOWN' || e.code === 'INTERNAL') log.error({ err }, 'scheduler call failed unexpectedly');
+          callback(e.toGrpcStatus());
+        },
+      );
+    },
+  };
+}

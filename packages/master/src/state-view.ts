@@ -1,0 +1,122 @@
+import { Resources, formatAttributes, type AgentStatus, type ClusterStateInit, type TaskInit } from '@tandem/protocol';
+import type { AgentPhase, TaskEntry } from './entries.js';
+import type { Master } from './master.js';
+
+const AGENT_STATUS: Record<AgentPhase, AgentStatus> = {
+  ACTIVE: 'AGENT_ACTIVE',
+  DISCONNECTED: 'AGENT_ACTIVE',
+  UNREACHABLE: 'AGENT_UNREACHABLE',
+};
+
+const taskView = (t: TaskEntry): TaskInit => ({ info: t.info, frameworkId: t.frameworkId, state: t.state, status: t.status });
+
+interface Usage {
+  allocated: Map<string, Resources>;
+  offered: Map<string, Resources>;
+}
+
+function usage(master: Master): { byAgent: Usage; byFramework: Usage } {
+  const byAgent: Usage = { allocated: new Map(), offered: new Map() };
+  const byFramework: Usage = { allocated: new Map(), offered: new Map() };
+  const add = (m: Map<string, Resources>, k: string, r: Resources): void => {
+    m.set(k, (m.get(k) ?? Resources.EMPTY).add(r));
+  };
+  for (const t of master.tasks.values()) {
+    if (t.released) continue;
+    add(byAgent.allocated, t.agentId, t.resources);
+    add(byFramework.allocated, t.frameworkId, t.resources);
+  }
+  for (const o of master.offers.values()) {
+    add(byAgent.offered, o.agentId, o.resources);
+    add(byFramework.offered, o.frameworkId, o.resources);
+  }
+  return { byAgent, byFramework };
+}
+
+/** The Operator API's view of the cluster. */
+export function buildClusterState(master: Master): ClusterStateInit {
+  const { byAgent, byFramework } = usage(master);
+  return {
+    masterId: master.masterId,
+    startedAt: master.startedAt,
+    agents: [...master.agents.values()].map((a) => ({
+      info: a.info,
+      status: AGENT_STATUS[a.phase],
+      total: a.total.toWire(),
+      allocated: (byAgent.allocated.get(a.id) ?? Resources.EMPTY).toWire(),
+      offered: (byAgent.offered.get(a.id) ?? Resources.EMPTY).toWire(),
+      registeredAt: a.registeredAt,
+    })),
+    frameworks: [...master.frameworks.values()].map((f) => ({
+      info: f.info,
+      connected: !!f.stream,
+      allocated: (byFramework.allocated.get(f.id) ?? Resources.EMPTY).toWire(),
+      offered: (byFramework.offered.get(f.id) ?? Resources.EMPTY).toWire(),
+      registeredAt: f.registeredAt,
+      disconnectedAt: f.disconnectedAt,
+    })),
+    tasks: [...master.tasks.values()].map(taskView),
+    completedTasks: [...master.completed.values()].map(taskView),
+    offers: [...master.offers.values()].map((o) => ({
+      id: o.id,
+      frameworkId: o.frameworkId,
+      agentId: o.agentId,
+      hostname: master.agents.get(o.agentId)?.info.hostname ?? '',
+      resources: o.resources.toWire(),
+    })),
+  };
+}
+
+const taskJson = (t: TaskEntry): Record<string, unknown> => ({
+  id: t.id,
+  name: t.info.name,
+  frameworkId: t.frameworkId,
+  agentId: t.agentId,
+  state: t.state,
+  resources: t.resources.toJSON(),
+  image: t.info.container?.docker?.image || undefined,
+  status: {
+    state: t.status.state,
+    reason: t.status.reason,
+    message: t.status.message,
+    timestamp: t.status.timestamp,
+    exitCode: t.status.hasExitCode ? t.status.exitCode : undefined,
+    containerId: t.status.containerId || undefined,
+  },
+});
+
+/** The same state as friendly JSON for `/api/v1/state` (resources as `{cpus, mem, ports: "[a-b]"}`). */
+export function clusterStateJson(master: Master): Record<string, unknown> {
+  const { byAgent, byFramework } = usage(master);
+  return {
+    masterId: master.masterId,
+    startedAt: master.startedAt,
+    agents: [...master.agents.values()].map((a) => ({
+      id: a.id,
+      hostname: a.info.hostname,
+      status: a.phase,
+      attributes: formatAttributes(a.info.attributes),
+      containerizers: [...a.containerizers],
+      resources: a.total.toJSON(),
+      allocated: (byAgent.allocated.get(a.id) ?? Resources.EMPTY).toJSON(),
+      offered: (byAgent.offered.get(a.id) ?? Resources.EMPTY).toJSON(),
+      registeredAt: a.registeredAt,
+      tasks: a.taskKeys.size,
+    })),
+    frameworks: [...master.frameworks.values()].map((f) => ({
+      id: f.id,
+      name: f.info.name,
+      roles: f.info.roles,
+      connected: !!f.stream,
+      failoverTimeoutSeconds: f.info.failoverTimeoutSeconds,
+      allocated: (byFramework.allocated.get(f.id) ?? Resources.EMPTY).toJSON(),
+      offered: (byFramework.offered.get(f.id) ?? Resources.EMPTY).toJSON(),
+      registeredAt: f.registeredAt,
+      disconnectedAt: f.disconnectedAt || undefined,
+      tasks: f.taskKeys.size,
+    })),
+    tasks: [...master.tasks.values()].map(taskJson),
+    completedTasks: [...master.completed.values()].map(taskJson),
+    offers: [...master.offers.values()].map((o) => ({ id: o.id, frameworkId: o.frameworkId, agentId: o.agentId, resources: o.resources.toJSON() })),
+  };
+}
