@@ -1,0 +1,211 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import {
+  AsyncQueue,
+  Resources,
+  agentClient,
+  schedulerClient,
+  type AgentMessageInit,
+  type Event,
+  type MasterMessage,
+  type SchedulerCallInit,
+  type TaskInfoInit,
+} from '@tandem/protocol';
+import { MemoryStore } from '@tandem/store';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Master } from './master.js';
+
+// These tests drive the master through its gRPC services with scripted peers: the
+// agent and framework here are hand-written stream clients, because the tests are
+// about the master's protocol handling. test/ runs the real agent and SDK against it.
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startMaster(opts: Partial<ConstructorParameters<typeof Master>[0]> = {}): Promise<Master> {
+  const master = new Master({
+    host: '127.0.0.1', port: 0, httpPort: -1, workDir: mkdtempSync(join(tmpdir(), 'tandem-master-')),
+    store: new MemoryStore(), allocationIntervalMs: 50, agentPingIntervalMs: 100, maxMissedPings: 3, ...opts,
+  });
+  await master.start();
+  cleanups.push(() => master.stop());
+  return master;
+}
+
+async function next<T>(q: AsyncQueue<T>, pred: (v: T) => boolean = () => true, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error('timed out waiting for a matching message');
+    const r = await Promise.race([q.next(), new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), left))]);
+    if (r === 'timeout') throw new Error('timed out waiting for a matching message');
+    if (r.done) throw new Error('stream ended');
+    if (pred(r.value)) return r.value;
+  }
+}
+
+async function scriptedAgent(master: Master, hostname: string, resources: string, id = '') {
+  const client = agentClient(master.address);
+  const stream = client.connect() as grpc.ClientDuplexStream<AgentMessageInit, MasterMessage>;
+  const inbox = new AsyncQueue<MasterMessage>();
+  stream.on('data', (m: MasterMessage) => {
+    if (m.message === 'ping') stream.write({ pong: { seq: m.ping!.seq } });
+    else inbox.push(m);
+  });
+  stream.on('error', () => inbox.stop());
+  stream.on('end', () => inbox.stop());
+  stream.write({
+    register: {
+      agentInfo: { id, hostname, resources: Resources.parse(resources).toWire(), containerizers: ['process', 'docker'] },
+    },
+  });
+  const reg = await next(inbox, (m) => m.message === 'registered');
+  cleanups.push(() => {
+    stream.cancel();
+    client.close();
+  });
+  return { agentId: reg.registered!.agentId, stream, inbox };
+}
+
+async function framework(master: Master, name: string) {
+  const client = schedulerClient(master.address);
+  const sub = client.subscribe({ frameworkInfo: { name, failoverTimeoutSeconds: 60 } });
+  const events = new AsyncQueue<Event>();
+  sub.on('data', (e: Event) => events.push(e));
+  sub.on('error', () => events.stop());
+  sub.on('end', () => events.stop());
+  const first = await next(events, (e) => e.event === 'subscribed');
+  const { frameworkId, streamId } = first.subscribed!;
+  cleanups.push(() => {
+    sub.cancel();
+    client.close();
+  });
+  const call = (c: Omit<SchedulerCallInit, 'frameworkId' | 'streamId'>, fid = frameworkId) =>
+    new Promise<{ launched: number }>((resolve, reject) =>
+      client.call({ frameworkId: fid, streamId, ...c }, (err, res) => (err ? reject(err) : resolve({ launched: res?.launched ?? 0 }))),
+    );
+  const offers = async () => (await next(events, (e) => e.event === 'offers')).offers!.offers;
+  const updates = async (pred: (s: NonNullable<Event['update']>['statuses'][number]) => boolean) => {
+    const e = await next(events, (ev) => ev.event === 'update' && ev.update!.statuses.some(pred));
+    return e.update!.statuses.find(pred)!;
+  };
+  return { frameworkId, call, offers, updates, events };
+}
+
+const task = (id: string, agentId: string, resources: string, extra: Partial<TaskInfoInit> = {}): TaskInfoInit => ({
+  taskId: id, name: id, agentId, resources: Resources.parse(resources).toWire(),
+  command: { shell: false, arguments: ['sleep', '100'] }, ...extra,
+});
+
+describe('master', () => {
+  it('master - offers a registered agent\'s resources to a subscribed framework', async () => {
+    const master = await startMaster();
+    const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024;ports:[31000-31010]');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    expect(offer?.agentId).toBe(agent.agentId);
+    expect(Resources.fromWire(offer!.resources).equals(Resources.parse('cpus:2;mem:1024;ports:[31000-31010]'))).toBe(true);
+  });
+
+  it('master - a partial accept launches on the agent and re-offers the rest', async () => {
+    const master = await startMaster();
+    const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024;ports:[31000-31010]');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    const res = await fw.call({
+      accept: { offerIds: [offer!.id], operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:0.5;mem:256;ports:[31000-31000]')] } }], filters: { refuseSeconds: 0 } },
+    });
+    expect(res.launched).toBe(1);
+    const launch = await next(agent.inbox, (m) => m.message === 'launchTasks');
+    expect(launch.launchTasks!.tasks.map((t) => t.taskId)).toEqual(['t1']);
+    const [rest] = await fw.offers();
+    expect(Resources.fromWire(rest!.resources).equals(Resources.parse('cpus:1.5;mem:768;ports:[31001-31010]'))).toBe(true);
+  });
+
+  it('master - forwards status updates and routes acknowledgements back to the agent', async () => {
+    const master = await startMaster();
+    const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    await fw.call({ accept: { offerIds: [offer!.id], operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:1;mem:128')] } }] } });
+    await next(agent.inbox, (m) => m.message === 'launchTasks');
+    agent.stream.write({
+      statusUpdates: { updates: [{ status: { taskId: 't1', frameworkId: fw.frameworkId, agentId: agent.agentId, state: 'TASK_RUNNING', uuid: 'u-1', source: 'SOURCE_AGENT' }, latestState: 'TASK_RUNNING' }] },
+    });
+    const st = await fw.updates((s) => s.taskId === 't1');
+    expect(st.state).toBe('TASK_RUNNING');
+    await fw.call({ acknowledge: { acks: [{ agentId: agent.agentId, taskId: 't1', uuid: st.uuid }] } });
+    const ack = await next(agent.inbox, (m) => m.message === 'acknowledgements');
+    expect(ack.acknowledgements!.acks[0]).toMatchObject({ taskId: 't1', uuid: 'u-1', frameworkId: fw.frameworkId });
+    expect(master.state().tasks?.[0]?.state).toBe('TASK_RUNNING');
+  });
+
+  it('master - a declined offer is withheld from that framework for refuse_seconds but offered to others', async () => {
+    const master = await startMaster();
+    await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
+    const f1 = await framework(master, 'f1');
+    const [offer] = await f1.offers();
+    const f2 = await framework(master, 'f2');
+    await f1.call({ decline: { offerIds: [offer!.id], filters: { refuseSeconds: 1.5 } } });
+    const [o2] = await f2.offers();
+    const declinedAt = Date.now();
+    await f2.call({ decline: { offerIds: [o2!.id], filters: { refuseSeconds: 3600 } } });
+    const [again] = await f1.offers();
+    expect(again?.agentId).toBe(offer?.agentId);
+    expect(Date.now() - declinedAt).toBeGreaterThanOrEqual(1300);
+  });
+
+  it('master - bad calls get a clear error and change nothing', async () => {
+    const master = await startMaster();
+    const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    await expect(fw.call({ accept: { offerIds: ['no-such-offer'], operations: [] } })).rejects.toMatchObject({ code: 5, details: expect.stringMatching(/offer no-such-offer is unknown/) });
+    await expect(fw.call({ accept: { offerIds: [''], operations: [] } })).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/accept.offer_ids\[0\]/) });
+    await expect(fw.call({ decline: { offerIds: [offer!.id, 'bogus'] } })).rejects.toMatchObject({ code: 5 });
+    await expect(fw.call({ revive: {} }, 'fw-unknown')).rejects.toMatchObject({ code: 5, details: expect.stringMatching(/not subscribed/) });
+    await expect(fw.call({})).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/no call given/) });
+    // The offer survived all of that and can still be used.
+    const tasks = [
+      task('ok', agent.agentId, 'cpus:0.5;mem:64'),
+      task('nan', agent.agentId, '', { resources: [{ name: 'cpus', scalar: Number.NaN }] }),
+      task('neg', agent.agentId, '', { resources: [{ name: 'mem', scalar: -5 }] }),
+      task('big', agent.agentId, 'cpus:8;mem:64'),
+      task('ok', agent.agentId, 'cpus:0.1;mem:32'),
+      task('bad/id', agent.agentId, 'cpus:0.1;mem:32'),
+    ];
+    const res = await fw.call({ accept: { offerIds: [offer!.id], operations: [{ launch: { tasks } }], filters: { refuseSeconds: 0 } } });
+    expect(res.launched).toBe(1);
+    const errors = new Map<string, string>();
+    while (errors.size < 5) {
+      const e = await next(fw.events, (ev) => ev.event === 'update');
+      for (const s of e.update!.statuses) if (s.state === 'TASK_ERROR') errors.set(s.taskId, s.message);
+    }
+    expect(errors.get('nan')).toMatch(/resources\[0\]\.scalar: must be a finite number/);
+    expect(errors.get('neg')).toMatch(/must not be negative/);
+    expect(errors.get('big')).toMatch(/not within the offered resources.*short of cpus/);
+    expect(errors.get('bad/id')).toMatch(/task_id/);
+    expect([...errors.values()].some((m) => /already exists/.test(m))).toBe(true);
+    // Reusing the accepted offer is refused.
+    await expect(fw.call({ accept: { offerIds: [offer!.id], operations: [] } })).rejects.toMatchObject({ code: 5 });
+    // The master still serves: the rest is re-offered.
+    const [rest] = await fw.offers();
+    expect(Resources.fromWire(rest!.resources).cpus).toBeCloseTo(1.5);
+  });
+
+  it('master - marks an agent that stops answering pings unreachable and its tasks TASK_UNREACHABLE', async () => {
+    const master = await startMaster();
+    const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    await fw.call({ accept: { offerIds: [offer!.id], operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:1;mem:128')] } }] } });
+    agent.stream.removeAllListeners('data');
+    agent.stream.on('data', () => {});
+    const st = await fw.updates((s) => s.taskId === 't1' && s.state === 'TASK_UNREACHABLE');
+    expect(st.reason).toBe('REASON_AGENT_UNREACHABLE');
+  });
+});
