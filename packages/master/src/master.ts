@@ -7,6 +7,7 @@ import {
   SERVER_OPTIONS,
   TandemError,
   ValidationError,
+  canTransition,
   checkId,
   componentLogger,
   isTerminal,
@@ -419,6 +420,10 @@ export class Master {
       const key = taskKey(status.frameworkId, status.taskId);
       const latest = u.latestState || status.state;
       const task = this.tasks.get(key);
+      if (task && !canTransition(task.state, latest)) {
+        this.log.warn({ taskId: task.id, from: task.state, to: latest }, 'ignoring a status update that moves a task backwards');
+        continue;
+      }
       if (task) {
         task.state = latest;
         task.status = status;
