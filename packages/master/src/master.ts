@@ -42,7 +42,7 @@ import { agentHandlers } from './agent-service.js';
 import { type AgentEntry, type FrameworkEntry, type OfferEntry, type TaskEntry, taskKey } from './entries.js';
 import { startHttpApi, type HttpApi } from './http-api.js';
 import { checkLaunch } from './launch-check.js';
-import { AgentLink, FrameworkStream } from './links.js';
+import { AgentLink, type FrameworkStream } from './links.js';
 import { operatorHandlers } from './operator-service.js';
 import { masterDefaults, type MasterOptions, type ResolvedMasterOptions } from './options.js';
 import { schedulerHandlers } from './scheduler-service.js';
