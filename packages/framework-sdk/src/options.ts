@@ -1,0 +1,106 @@
+import { hostname, userInfo } from 'node:os';
+import type { BackoffOptions, ClientOptions, Logger } from '@tandem/protocol';
+
+/** Who the framework is. Only `name` is required. */
+export interface FrameworkOptions {
+  name: string;
+  /** Roles the framework subscribes for. @default ['*'] */
+  roles?: string[];
+  principal?: string;
+  /**
+   * Seconds the master keeps the framework's tasks after it disconnects; a driver that
+   * re-subscribes within it fails over without losing tasks. @default 0
+   */
+  failoverTimeoutSeconds?: number;
+  /** Set to fail over an existing framework (e.g. after a scheduler restart). */
+  id?: string;
+  capabilities?: string[];
+  /** @default the current OS user */
+  user?: string;
+  /** @default os.hostname() */
+  hostname?: string;
+  labels?: Record<string, string>;
+}
+
+export interface DriverOptions {
+  /** The master's gRPC address, `host:port`. */
+  master: string;
+  framework: FrameworkOptions;
+  /** Roles that start out suppressed. @default [] */
+  suppressedRoles?: string[];
+  /**
+   * Acknowledge status updates that carry a uuid once the handler's promise resolves
+   * (or, for `updates()`, when the consumer asks for the next item). @default true
+   */
+  autoAcknowledge?: boolean;
+  /** Backoff between re-subscription attempts. @default { initialMs: 250, maxMs: 10000 } */
+  reconnect?: BackoffOptions;
+  /** Heartbeats missed before the stream is considered dead and re-opened. @default 5 */
+  maxMissedHeartbeats?: number;
+  /** Deadline of every unary Scheduler.Call. @default 10000 */
+  callTimeoutMs?: number;
+  /** Credentials and such for the gRPC channel. */
+  client?: ClientOptions;
+  logger?: Logger;
+  /** Aborting it stops the driver, as `stop()` does. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_ROLES: readonly string[] = ['*'];
+export const DEFAULT_RECONNECT: Readonly<Required<BackoffOptions>> = {
+  initialMs: 250,
+  maxMs: 10_000,
+  multiplier: 2,
+  jitter: 0.2,
+};
+export const DEFAULT_MAX_MISSED_HEARTBEATS = 5;
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+export const DEFAULT_AUTO_ACKNOWLEDGE = true;
+
+export interface ResolvedDriverOptions {
+  master: string;
+  framework: Required<Omit<FrameworkOptions, 'id' | 'labels'>> & Pick<FrameworkOptions, 'id' | 'labels'>;
+  suppressedRoles: string[];
+  autoAcknowledge: boolean;
+  reconnect: Required<BackoffOptions>;
+  maxMissedHeartbeats: number;
+  callTimeoutMs: number;
+  client: ClientOptions;
+  logger: Logger | undefined;
+  signal: AbortSignal | undefined;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? '';
+  }
+}
+
+/** Fills every option's default. */
+export function driverDefaults(options: DriverOptions): ResolvedDriverOptions {
+  const f = options.framework;
+  return {
+    master: options.master,
+    framework: {
+      name: f.name,
+      roles: f.roles && f.roles.length > 0 ? [...f.roles] : [...DEFAULT_ROLES],
+      principal: f.principal ?? '',
+      failoverTimeoutSeconds: f.failoverTimeoutSeconds ?? 0,
+      id: f.id,
+      capabilities: f.capabilities ?? [],
+      user: f.user ?? currentUser(),
+      hostname: f.hostname ?? hostname(),
+      labels: f.labels,
+    },
+    suppressedRoles: options.suppressedRoles ?? [],
+    autoAcknowledge: options.autoAcknowledge ?? DEFAULT_AUTO_ACKNOWLEDGE,
+    reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
+    maxMissedHeartbeats: options.maxMissedHeartbeats ?? DEFAULT_MAX_MISSED_HEARTBEATS,
+    callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+    client: options.client ?? {},
+    logger: options.logger,
+    signal: options.signal,
+  };
+}

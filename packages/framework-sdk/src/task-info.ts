@@ -1,0 +1,113 @@
+import {
+  Resources,
+  ValidationError,
+  checkId,
+  type HealthCheckInit,
+  type Offer,
+  type ResourceSpec,
+  type TaskInfoInit,
+} from '@tandem/protocol';
+
+/** The friendly description of one task, turned into a TaskInfo by `taskInfo()`. */
+export interface TaskSpec {
+  /** The task id: 1-200 of [A-Za-z0-9_.:@-]. */
+  id: string;
+  /** @default the id */
+  name?: string;
+  cpus: number;
+  /** MiB */
+  mem: number;
+  /** MiB. @default 0 */
+  disk?: number;
+  /** How many ports to take from the offer (they reach the task as PORT0..n). @default 0 */
+  ports?: number;
+  /** A shell command line (run under /bin/sh -c). Give this or `argv`. */
+  command?: string;
+  /** The argv, passed as is (no shell). With `image` it may be empty: the image's CMD runs. */
+  argv?: readonly string[];
+  /** Run in this Docker image (container type DOCKER); else the process containerizer. */
+  image?: string;
+  forcePullImage?: boolean;
+  env?: Readonly<Record<string, string>>;
+  labels?: Readonly<Record<string, string>>;
+  /** SIGTERM, then SIGKILL after this many seconds. @default the agent's (3 s) */
+  killGracePeriodSeconds?: number;
+  /** Run as this user; @default the agent's */
+  user?: string;
+  healthCheck?: HealthCheckInit;
+}
+
+/** Where a task goes: an offer, or an agent id with the resources still free on it. */
+export type Placement = Offer | { agentId: string; resources?: Resources };
+
+/** The resources a spec asks for, ports as a count (not yet picked). */
+export function specResources(spec: TaskSpec): { resources: Resources; ports: number } {
+  const field = `task ${spec.id}`;
+  for (const [name, value, min] of [
+    ['cpus', spec.cpus, 0],
+    ['mem', spec.mem, 0],
+  ] as const) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= min) {
+      throw new ValidationError(`${field}.${name}`, `must be a number > ${min}, got ${String(value)}`);
+    }
+  }
+  const ports = spec.ports ?? 0;
+  if (!Number.isSafeInteger(ports) || ports < 0) {
+    throw new ValidationError(`${field}.ports`, `must be a whole number >= 0, got ${String(ports)}`);
+  }
+  const wanted: ResourceSpec = { cpus: spec.cpus, mem: spec.mem };
+  if (spec.disk) wanted.disk = spec.disk;
+  return { resources: Resources.of(wanted), ports };
+}
+
+function freeResources(placement: Placement): Resources {
+  if ('id' in placement) return Resources.fromWire(placement.resources, `offer ${placement.id}.resources`);
+  return placement.resources ?? Resources.EMPTY;
+}
+
+/**
+ * Builds a TaskInfo for one offer (or agent): fills agent_id, resources and container,
+ * and picks `ports` ports from the offer's port ranges. Throws a ValidationError naming
+ * the field when the spec is invalid or the offer lacks a resource.
+ */
+export function taskInfo(spec: TaskSpec, placement: Placement): TaskInfoInit {
+  const id = checkId('task.id', spec.id);
+  const { resources, ports } = specResources(spec);
+  const free = freeResources(placement);
+  let all = resources;
+  if (ports > 0) {
+    const picked = free.takeFromRanges('ports', ports);
+    if (!picked) throw new ValidationError(`task ${id}.ports`, `needs ${ports} port(s), the offer has too few`);
+    all = all.add(Resources.of({ ports: picked }));
+  }
+  const placementGiven = 'id' in placement || placement.resources !== undefined;
+  if (placementGiven) {
+    const missing = free.missing(resources);
+    if (missing.length > 0) {
+      throw new ValidationError(`task ${id}.resources`, `the offer lacks ${missing.join(', ')} (has ${free.toString() || 'nothing'}, needs ${resources.toString()})`);
+    }
+  }
+  if (spec.command === undefined && spec.argv === undefined && !spec.image) {
+    throw new ValidationError(`task ${id}.command`, 'give a command or argv (or an image to run its CMD)');
+  }
+  if (spec.command !== undefined && spec.argv !== undefined) {
+    throw new ValidationError(`task ${id}.command`, 'give a command or argv, not both');
+  }
+  const environment = Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value }));
+  const command = spec.command !== undefined
+    ? { shell: true, value: spec.command, arguments: [], environment, user: spec.user ?? '' }
+    : { shell: false, value: '', arguments: [...(spec.argv ?? [])], environment, user: spec.user ?? '' };
+  return {
+    taskId: id,
+    name: spec.name ?? id,
+    agentId: placement.agentId,
+    resources: all.toWire(),
+    command,
+    container: spec.image
+      ? { type: 'DOCKER', docker: { image: spec.image, forcePullImage: spec.forcePullImage ?? false } }
+      : { type: 'PROCESS' },
+    labels: Object.entries(spec.labels ?? {}).map(([key, value]) => ({ key, value })),
+    ...(spec.killGracePeriodSeconds === undefined ? {} : { killPolicy: { gracePeriodSeconds: spec.killGracePeriodSeconds } }),
+    ...(spec.healthCheck ? { healthCheck: spec.healthCheck } : {}),
+  };
+}
