@@ -3,7 +3,8 @@
 // packages/protocol/src/generated. The one code generator of the project: the
 // options here must match LOADER_OPTIONS in src/loader.ts.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -11,7 +12,10 @@ import { createRequire } from 'node:module';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const protoDir = join(root, 'proto');
-const outDir = join(here, '..', 'src', 'generated');
+const finalDir = join(here, '..', 'src', 'generated');
+// Generate into a scratch directory, then copy only what changed, so that an
+// unchanged proto/ leaves the build's inputs untouched and `tsc -b` stays incremental.
+const outDir = mkdtempSync(join(tmpdir(), 'tandem-gen-'));
 const files = readdirSync(join(protoDir, 'tandem', 'v1'))
   .filter((f) => f.endsWith('.proto'))
   .map((f) => `tandem/v1/${f}`);
@@ -19,7 +23,6 @@ const files = readdirSync(join(protoDir, 'tandem', 'v1'))
 const require = createRequire(import.meta.url);
 const bin = join(dirname(require.resolve('@grpc/proto-loader/package.json')), 'build', 'bin', 'proto-loader-gen-types.js');
 
-rmSync(outDir, { recursive: true, force: true });
 execFileSync(
   process.execPath,
   [
@@ -67,3 +70,17 @@ for (const file of readdirSync(typesDir).sort()) {
   }
 }
 writeFileSync(join(outDir, 'friendly.ts'), [...lines, '', ...enumLines, ''].join('\n'));
+
+const relFiles = walk(outDir).map((f) => f.slice(outDir.length + 1));
+for (const rel of relFiles) {
+  const target = join(finalDir, rel);
+  const text = readFileSync(join(outDir, rel), 'utf8');
+  if (existsSync(target) && readFileSync(target, 'utf8') === text) continue;
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, text);
+}
+const keep = new Set(relFiles);
+if (existsSync(finalDir)) {
+  for (const f of walk(finalDir)) if (!keep.has(f.slice(finalDir.length + 1))) rmSync(f);
+}
+rmSync(outDir, { recursive: true, force: true });
