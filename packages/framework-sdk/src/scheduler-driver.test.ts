@@ -49,6 +49,7 @@ class FakeMaster {
       },
       Call: (call, callback) => {
         this.calls.push(call.request);
+        if (call.request.teardown) this.dropStream();
         callback(null, { launched: call.request.accept ? 1 : 0 });
       },
     };
@@ -321,6 +322,16 @@ describe('SchedulerDriver', () => {
     expect(driver.state).toBe('stopped');
     await waitFor(() => master.streams.length === 0);
     expect(await driver.closed()).toBeUndefined();
+  });
+
+  it('driver - teardown() removes the framework and does not re-subscribe', async () => {
+    const { master, driver } = await setup({ reconnect: { initialMs: 1, maxMs: 1 } });
+    await driver.start();
+    await driver.teardown();
+    expect(master.calls.at(-1)?.call).toBe('teardown');
+    expect(driver.state).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(master.subscriptions).toHaveLength(1);
   });
 
   it('driver - an aborted signal stops it', async () => {

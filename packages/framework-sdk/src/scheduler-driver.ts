@@ -73,6 +73,7 @@ export class SchedulerDriver {
   private watchdog: NodeJS.Timeout | undefined;
   private watchdogMs = 0;
   private everSubscribed = false;
+  private tearingDown = false;
 
   private readonly offerHandlers = new Set<Handler<Offer[]>>();
   private readonly updateHandlers = new Set<Handler<TaskStatus>>();
@@ -289,6 +290,7 @@ export class SchedulerDriver {
 
   /** Removes the framework (its tasks are killed), then stops the driver. */
   async teardown(): Promise<void> {
+    this.tearingDown = true; // the master closes the stream; do not re-subscribe
     try {
       await this.call({ teardown: {} });
     } finally {
@@ -410,6 +412,7 @@ export class SchedulerDriver {
     }
     const wasSubscribed = this.stateValue === 'subscribed';
     this.transition('reconnecting');
+    if (this.tearingDown) return;
     const delay = this.backoff.next();
     this.log.warn({ err: err?.message, delayMs: delay, frameworkId: this.frameworkIdValue }, 'scheduler stream lost; re-subscribing');
     if (wasSubscribed) {
