@@ -1,0 +1,312 @@
+import {
+  StatusSource,
+  isTerminal,
+  newUuid,
+  nowSeconds,
+  type Logger,
+  type StatusReason,
+  type StatusUpdateInit,
+  type TaskState,
+  type TaskStatus,
+} from '@tandem/protocol';
+import { ensureDir } from './checkpoint.js';
+import { dirname } from 'node:path';
+import { appendRecords, replayUpdateLog, type ReplayedUpdates } from './update-log.js';
+
+/** What the agent says about a task; the manager adds uuid, timestamp and source. */
+export interface StatusInput {
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  state: TaskState;
+  reason?: StatusReason;
+  message?: string;
+  source?: StatusSource;
+  exitCode?: number | null;
+  containerId?: string;
+}
+
+export interface StatusUpdateManagerOptions {
+  /** The update log of a task (`updates.jsonl` in its checkpoint directory). */
+  logPath: (frameworkId: string, taskId: string) => string;
+  /** Resend of unacknowledged updates: `initial` doubling up to `max` (ms). */
+  retry: { initialMs: number; maxMs: number };
+  /** Sends one batch of updates to the master; returns false when it cannot (not registered). */
+  send: (updates: StatusUpdateInit[]) => boolean;
+  /** Called once a task's terminal update is acknowledged (its log holds the ack). */
+  onTaskDone?: (frameworkId: string, taskId: string) => void;
+  logger: Logger;
+}
+
+/** The updates of one task, delivered in order: only the oldest unacknowledged one is in flight. */
+interface UpdateStream {
+  readonly key: string;
+  readonly frameworkId: string;
+  readonly taskId: string;
+  /** False for updates about tasks the agent cannot checkpoint (bad or duplicate ids). */
+  readonly durable: boolean;
+  /** Written (and fsynced) but not acknowledged, oldest first. */
+  readonly pending: TaskStatus[];
+  latest: TaskStatus | undefined;
+  delayMs: number;
+  timer: NodeJS.Timeout | undefined;
+  /** Serializes this task's log writes. */
+  io: Promise<void>;
+  dirReady: boolean;
+  done: boolean;
+}
+
+const keyOf = (frameworkId: string, taskId: string): string => `${frameworkId}/${taskId}`;
+
+/**
+ * The agent's task status update manager (Mesos' TaskStatusUpdateManager): every update
+ * gets a uuid and is appended to the task's log, fsynced, before it is sent. Per task,
+ * only the oldest unacknowledged update is in flight; it is resent with exponential
+ * backoff until its ack arrives, then the next one goes. Updates ready in the same tick
+ * go to the master in one batch. A terminal update's ack ends the task's stream.
+ */
+export class StatusUpdateManager {
+  private readonly streams = new Map<string, UpdateStream>();
+  private readonly byUuid = new Map<string, UpdateStream>();
+  private readonly ready = new Set<UpdateStream>();
+  private flushHandle: NodeJS.Immediate | undefined;
+  private connected = false;
+  private closed = false;
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: StatusUpdateManagerOptions) {
+    this.log = options.logger;
+  }
+
+  /**
+   * Checkpoints an update and queues it for delivery. Resolves with the full status once
+   * it is on disk. `durable: false` keeps it in memory only (for task ids that cannot
+   * name a file, or a duplicate launch that must not touch the existing task's log).
+   */
+  async update(input: StatusInput, options: { durable?: boolean } = {}): Promise<TaskStatus> {
+    if (this.closed) throw new Error('status update manager is closed');
+    const durable = options.durable ?? true;
+    const status: TaskStatus = {
+      taskId: input.taskId,
+      frameworkId: input.frameworkId,
+      agentId: input.agentId,
+      state: input.state,
+      reason: input.reason ?? 'REASON_NONE',
+      source: input.source ?? StatusSource.SOURCE_AGENT,
+      message: input.message ?? '',
+      uuid: newUuid(),
+      timestamp: nowSeconds(),
+      hasExitCode: typeof input.exitCode === 'number',
+      exitCode: input.exitCode ?? 0,
+      healthy: false,
+      hasHealthy: false,
+      containerId: input.containerId ?? '',
+    };
+    const key = durable ? keyOf(input.frameworkId, input.taskId) : `transient:${status.uuid}`;
+    const stream = this.streams.get(key) ?? this.newStream(key, input.frameworkId, input.taskId, durable);
+    stream.latest = status;
+    const write = stream.io.then(async () => {
+      if (stream.durable) {
+        const path = this.options.logPath(stream.frameworkId, stream.taskId);
+        if (!stream.dirReady) {
+          await ensureDir(dirname(path));
+          stream.dirReady = true;
+        }
+        await appendRecords(path, [{ kind: 'update', status }]);
+      }
+    });
+    stream.io = write.catch((err: unknown) => {
+      this.log.error({ err, taskId: status.taskId }, 'could not checkpoint a status update; sending it anyway');
+    });
+    await stream.io;
+    if (this.closed || stream.done) return status;
+    stream.pending.push(status);
+    this.byUuid.set(status.uuid, stream);
+    if (stream.pending.length === 1) this.markReady(stream);
+    return status;
+  }
+
+  /**
+   * Handles an acknowledgement. Acks for unknown uuids, or for an update that is not the
+   * oldest pending one of its task, are ignored (the head will be resent and acked).
+   */
+  async acknowledge(ack: { uuid: string; taskId?: string }): Promise<boolean> {
+    const stream = this.byUuid.get(ack.uuid);
+    const head = stream?.pending[0];
+    if (!stream || !head || head.uuid !== ack.uuid) {
+      this.log.debug({ uuid: ack.uuid, taskId: ack.taskId }, 'ignoring an ack for an update that is not pending');
+      return false;
+    }
+    stream.pending.shift();
+    this.byUuid.delete(ack.uuid);
+    this.clearTimer(stream);
+    stream.delayMs = this.options.retry.initialMs;
+    this.ready.delete(stream);
+    if (stream.durable) {
+      const path = this.options.logPath(stream.frameworkId, stream.taskId);
+      stream.io = stream.io
+        .then(() => appendRecords(path, [{ kind: 'ack', uuid: ack.uuid }]))
+        .catch((err: unknown) => this.log.error({ err, taskId: stream.taskId }, 'could not checkpoint an ack'));
+      await stream.io;
+    }
+    if (isTerminal(head.state) && stream.pending.length === 0) {
+      this.finish(stream);
+    } else if (stream.pending.length > 0) {
+      this.markReady(stream);
+    }
+    if (this.idle) for (const wake of [...this.idleWaiters]) wake();
+    return true;
+  }
+
+  /** Resolves once every pending update is acknowledged, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.idle) return;
+    let wake!: () => void;
+    const done = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.idleWaiters.add(wake);
+    const timer = setTimeout(wake, timeoutMs);
+    timer.unref();
+    await done;
+    clearTimeout(timer);
+    this.idleWaiters.delete(wake);
+  }
+
+  /**
+   * Replays a task's log after an agent restart; its unacknowledged updates are queued
+   * again (sent once `resume()` is called). A task whose terminal update was acknowledged
+   * gets no stream: the caller removes its checkpoint.
+   */
+  async recover(frameworkId: string, taskId: string): Promise<ReplayedUpdates> {
+    const replayed = await replayUpdateLog(this.options.logPath(frameworkId, taskId));
+    if (replayed.badLines > 0) {
+      this.log.warn({ taskId, badLines: replayed.badLines }, 'skipped unreadable lines in an update log');
+    }
+    if (replayed.terminalAcked && replayed.pending.length === 0) return replayed;
+    const key = keyOf(frameworkId, taskId);
+    const stream = this.streams.get(key) ?? this.newStream(key, frameworkId, taskId, true);
+    stream.dirReady = true;
+    stream.latest = replayed.latest;
+    for (const status of replayed.pending) {
+      stream.pending.push(status);
+      this.byUuid.set(status.uuid, stream);
+    }
+    if (stream.pending.length > 0) this.markReady(stream);
+    return replayed;
+  }
+
+  /** The master connection is registered: (re)send every task's oldest pending update now. */
+  resume(): void {
+    this.connected = true;
+    for (const stream of this.streams.values()) {
+      stream.delayMs = this.options.retry.initialMs;
+      this.clearTimer(stream);
+      if (stream.pending.length > 0) this.markReady(stream);
+    }
+  }
+
+  /** The master connection is gone: stop resending until `resume()`. */
+  pause(): void {
+    this.connected = false;
+    for (const stream of this.streams.values()) this.clearTimer(stream);
+  }
+
+  /** The newest update of a task, acknowledged or not. */
+  latest(frameworkId: string, taskId: string): TaskStatus | undefined {
+    return this.streams.get(keyOf(frameworkId, taskId))?.latest;
+  }
+
+  /** Unacknowledged updates of a task (or of all tasks), oldest first. */
+  pending(frameworkId?: string, taskId?: string): TaskStatus[] {
+    if (frameworkId !== undefined && taskId !== undefined) {
+      return [...(this.streams.get(keyOf(frameworkId, taskId))?.pending ?? [])];
+    }
+    return [...this.streams.values()].flatMap((s) => s.pending);
+  }
+
+  /** True when every update written so far has been acknowledged. */
+  get idle(): boolean {
+    return this.byUuid.size === 0;
+  }
+
+  /** Stops every timer and waits for log writes in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of [...this.idleWaiters]) wake();
+    this.connected = false;
+    if (this.flushHandle) clearImmediate(this.flushHandle);
+    this.flushHandle = undefined;
+    this.ready.clear();
+    for (const stream of this.streams.values()) this.clearTimer(stream);
+    await Promise.all([...this.streams.values()].map((s) => s.io));
+  }
+
+  private newStream(key: string, frameworkId: string, taskId: string, durable: boolean): UpdateStream {
+    const stream: UpdateStream = {
+      key,
+      frameworkId,
+      taskId,
+      durable,
+      pending: [],
+      latest: undefined,
+      delayMs: this.options.retry.initialMs,
+      timer: undefined,
+      io: Promise.resolve(),
+      dirReady: false,
+      done: false,
+    };
+    this.streams.set(key, stream);
+    return stream;
+  }
+
+  private finish(stream: UpdateStream): void {
+    stream.done = true;
+    this.clearTimer(stream);
+    this.ready.delete(stream);
+    this.streams.delete(stream.key);
+    if (stream.durable) this.options.onTaskDone?.(stream.frameworkId, stream.taskId);
+  }
+
+  private clearTimer(stream: UpdateStream): void {
+    if (stream.timer) clearTimeout(stream.timer);
+    stream.timer = undefined;
+  }
+
+  private markReady(stream: UpdateStream): void {
+    if (this.closed) return;
+    this.ready.add(stream);
+    this.flushHandle ??= setImmediate(() => {
+      this.flushHandle = undefined;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (!this.connected || this.closed) {
+      this.ready.clear();
+      return;
+    }
+    const batch: StatusUpdateInit[] = [];
+    const sent: UpdateStream[] = [];
+    for (const stream of this.ready) {
+      const head = stream.pending[0];
+      if (!head || stream.timer) continue;
+      batch.push({ status: head, latestState: stream.latest?.state ?? head.state });
+      sent.push(stream);
+    }
+    this.ready.clear();
+    if (batch.length === 0) return;
+    if (!this.options.send(batch)) return; // resume() sends them again once registered
+    for (const stream of sent) {
+      const delay = stream.delayMs;
+      stream.delayMs = Math.min(this.options.retry.maxMs, stream.delayMs * 2);
+      stream.timer = setTimeout(() => {
+        stream.timer = undefined;
+        this.markReady(stream);
+      }, delay);
+      stream.timer.unref();
+    }
+  }
+}
