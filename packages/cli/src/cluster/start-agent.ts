@@ -1,0 +1,70 @@
+import { Agent, DockerContainerizer, ProcessContainerizer, type Containerizer } from '@tandem/agent';
+import { TandemError, Code, type Logger } from '@tandem/protocol';
+
+export type ContainerizerName = 'docker' | 'process';
+
+/** What the CLI tells the agent; the one place the CLI touches @tandem/agent. */
+export interface AgentLaunch {
+  master: string;
+  workDir: string;
+  hostname?: string;
+  resources?: string;
+  attributes?: string;
+  /** In preference order. */
+  containerizers: readonly ContainerizerName[];
+  /**
+   * true: every listed containerizer must be available (an explicit --containerizers).
+   * false: the unavailable ones are dropped, as long as one is left (`tandem up`).
+   */
+  strict: boolean;
+  /** For the CLI's own messages; the agent logs as component "agent". */
+  logger?: Logger;
+}
+
+export interface RunningAgent {
+  readonly agentId: string | undefined;
+  /** The containerizers in use. */
+  readonly containerizers: readonly ContainerizerName[];
+  stop(): Promise<void>;
+}
+
+function create(name: ContainerizerName): Containerizer {
+  return name === 'docker' ? new DockerContainerizer() : new ProcessContainerizer();
+}
+
+export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
+  const usable: { name: ContainerizerName; containerizer: Containerizer }[] = [];
+  for (const name of options.containerizers) {
+    const containerizer = create(name);
+    if (await containerizer.available()) {
+      usable.push({ name, containerizer });
+    } else if (options.strict) {
+      throw new TandemError(Code.FailedPrecondition, `--containerizers: ${name} is not available on this host${name === 'docker' ? ' (no Docker Engine answers)' : ''}`, {
+        field: '--containerizers',
+      });
+    } else {
+      options.logger?.info({ containerizer: name }, 'containerizer not available here; skipped');
+    }
+  }
+  if (usable.length === 0) {
+    throw new TandemError(Code.FailedPrecondition, `--containerizers: none of ${options.containerizers.join(',')} is available`, {
+      field: '--containerizers',
+    });
+  }
+  const agent = new Agent({
+    master: options.master,
+    workDir: options.workDir,
+    containerizers: usable.map((u) => u.containerizer),
+    ...(options.hostname ? { hostname: options.hostname } : {}),
+    ...(options.resources ? { resources: options.resources } : {}),
+    ...(options.attributes ? { attributes: options.attributes } : {}),
+  });
+  await agent.start();
+  return {
+    get agentId() {
+      return agent.agentId;
+    },
+    containerizers: usable.map((u) => u.name),
+    stop: () => agent.stop(),
+  };
+}

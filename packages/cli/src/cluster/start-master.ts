@@ -1,0 +1,34 @@
+import { Master } from '@tandem/master';
+import type { Logger } from '@tandem/protocol';
+
+/** What the CLI tells the master; the one place the CLI touches @tandem/master. */
+export interface MasterLaunch {
+  host: string;
+  port: number;
+  httpPort: number;
+  workDir: string;
+  agentPingIntervalMs?: number;
+  maxMissedPings?: number;
+  offerTimeoutMs?: number;
+  allocationIntervalMs?: number;
+  logger?: Logger;
+}
+
+export interface RunningMaster {
+  /** `host:port` for clients on this machine. */
+  readonly address: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startMaster(options: MasterLaunch): Promise<RunningMaster> {
+  const master = new Master(options);
+  await master.start();
+  return {
+    address: master.address,
+    grpcPort: master.grpcPort,
+    httpPort: master.httpPort,
+    stop: () => master.stop(),
+  };
+}

@@ -1,0 +1,70 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import type { ContainerizerName } from '../cluster/start-agent.js';
+import type { CommandContext } from '../command-context.js';
+import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } from '../defaults.js';
+import { flag } from '../flag-option.js';
+import { parseOptions } from '../parse-options.js';
+import { cliLogger } from '../cli-logger.js';
+import { address, nonEmpty, port } from '../schemas.js';
+
+const CONTAINERIZERS = ['docker', 'process'] as const;
+
+export const containerizerList = () =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.enum(CONTAINERIZERS, { error: 'must be a comma-separated list of docker, process' }))
+        .min(1, 'must name at least one of docker, process'),
+    );
+
+export const agentSchema = z.object({
+  master: address(),
+  port: port(),
+  workDir: nonEmpty(),
+  hostname: nonEmpty().optional(),
+  containerizers: containerizerList(),
+  resources: z.string().optional(),
+  attributes: z.string().optional(),
+});
+
+export function agentCommand(ctx: CommandContext): Command {
+  const cmd = new Command('agent')
+    .description('Run a Tandem agent: it dials the master, offers this host\'s resources and runs tasks in containers.')
+    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(flag('--port <port>', 'the agent\'s own port (reserved: the agent dials the master and listens on nothing yet)', DEFAULT_AGENT_PORT))
+    .addOption(flag('--work-dir <dir>', 'directory of checkpoints and task sandboxes', DEFAULT_AGENT_WORK_DIR))
+    .addOption(flag('--hostname <name>', 'hostname the agent registers with (default: os.hostname())'))
+    .addOption(flag('--containerizers <list>', 'containerizers to use, in preference order: docker,process; each must be available', DEFAULT_CONTAINERIZERS))
+    .addOption(flag('--resources <spec>', 'override detected resources, Mesos syntax: "cpus:2;mem:2048;disk:10000;ports:[31000-32000]"'))
+    .addOption(flag('--attributes <spec>', 'agent attributes, e.g. "rack:r1;zone:a"'))
+    .action(async () => {
+      const o = parseOptions(cmd, agentSchema);
+      const { startAgent } = await import('../cluster/start-agent.js');
+      const log = cliLogger('agent');
+      const signal = ctx.shutdownSignal();
+      try {
+        const agent = await startAgent({
+          master: o.master,
+          workDir: o.workDir,
+          containerizers: o.containerizers as ContainerizerName[],
+          strict: true,
+          logger: log,
+          ...(o.hostname ? { hostname: o.hostname } : {}),
+          ...(o.resources ? { resources: o.resources } : {}),
+          ...(o.attributes ? { attributes: o.attributes } : {}),
+        });
+        log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers }, 'agent started');
+        ctx.io.stdout(`tandem agent: ${agent.agentId ?? '(registering)'} on master ${o.master}, containerizers ${agent.containerizers.join(',')}\n`);
+        const received = await signal.received;
+        log.info({ signal: received }, 'stopping agent');
+        await agent.stop();
+        ctx.setExitCode(0);
+      } finally {
+        signal.dispose();
+      }
+    });
+  return cmd;
+}

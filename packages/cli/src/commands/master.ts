@@ -1,0 +1,68 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import type { CommandContext } from '../command-context.js';
+import {
+  DEFAULT_AGENT_PING_INTERVAL_SECONDS,
+  DEFAULT_ALLOCATION_INTERVAL_SECONDS,
+  DEFAULT_HOST,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_MASTER_PORT,
+  DEFAULT_MASTER_WORK_DIR,
+  DEFAULT_MAX_MISSED_PINGS,
+  DEFAULT_OFFER_TIMEOUT_SECONDS,
+} from '../defaults.js';
+import { flag } from '../flag-option.js';
+import { parseOptions } from '../parse-options.js';
+import { cliLogger } from '../cli-logger.js';
+import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
+
+export const masterSchema = z.object({
+  host: nonEmpty(),
+  port: port(),
+  httpPort: port(-1),
+  workDir: nonEmpty(),
+  agentPingInterval: positive('number of seconds'),
+  maxMissedPings: count(),
+  offerTimeout: seconds(),
+  allocationInterval: positive('number of seconds'),
+});
+
+export function masterCommand(ctx: CommandContext): Command {
+  const cmd = new Command('master')
+    .description('Run a Tandem master: the allocator, the Scheduler/Agent/Operator gRPC services and the HTTP API.')
+    .addOption(flag('--host <host>', 'interface both servers bind', DEFAULT_HOST))
+    .addOption(flag('--port <port>', 'gRPC port (Scheduler, Agent, Operator services); 0 = any free port', DEFAULT_MASTER_PORT))
+    .addOption(flag('--http-port <port>', 'HTTP port (state, /metrics, UI); 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
+    .addOption(flag('--work-dir <dir>', 'directory of the registry and logs', DEFAULT_MASTER_WORK_DIR))
+    .addOption(flag('--agent-ping-interval <seconds>', 'how often the master pings each agent', DEFAULT_AGENT_PING_INTERVAL_SECONDS))
+    .addOption(flag('--max-missed-pings <n>', 'missed pings after which an agent is unreachable', DEFAULT_MAX_MISSED_PINGS))
+    .addOption(flag('--offer-timeout <seconds>', 'rescind offers left unanswered this long; 0 = never', DEFAULT_OFFER_TIMEOUT_SECONDS))
+    .addOption(flag('--allocation-interval <seconds>', 'period of batch allocation (freed resources are also offered at once)', DEFAULT_ALLOCATION_INTERVAL_SECONDS))
+    .action(async () => {
+      const o = parseOptions(cmd, masterSchema);
+      const { startMaster } = await import('../cluster/start-master.js');
+      const log = cliLogger('master');
+      const signal = ctx.shutdownSignal();
+      try {
+        const master = await startMaster({
+          host: o.host,
+          port: o.port,
+          httpPort: o.httpPort,
+          workDir: o.workDir,
+          agentPingIntervalMs: secondsToMs(o.agentPingInterval),
+          maxMissedPings: o.maxMissedPings,
+          offerTimeoutMs: secondsToMs(o.offerTimeout),
+          allocationIntervalMs: secondsToMs(o.allocationInterval),
+        });
+        log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
+        ctx.io.stdout(`tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (work dir ${o.workDir})\n`);
+        const received = await signal.received;
+        log.info({ signal: received }, 'stopping master');
+        await master.stop();
+        ctx.setExitCode(0);
+      } finally {
+        signal.dispose();
+      }
+    });
+  return cmd;
+}

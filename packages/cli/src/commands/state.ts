@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import type { ClusterState } from '@tandem/protocol';
+import type { CommandContext } from '../command-context.js';
+import { flag } from '../flag-option.js';
+import { unary, withOperator } from '../operator-call.js';
+import { parseOptions } from '../parse-options.js';
+import { address } from '../schemas.js';
+
+export const stateSchema = z.object({ master: address() });
+
+export function stateCommand(ctx: CommandContext): Command {
+  const cmd = new Command('state')
+    .description('Print the cluster state (Operator.GetState) as JSON.')
+    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .action(async () => {
+      const o = parseOptions(cmd, stateSchema);
+      const state = await withOperator(o.master, (client, deadline) =>
+        unary<object, ClusterState>(client.GetState.bind(client), {}, deadline),
+      );
+      ctx.io.stdout(`${JSON.stringify(state, null, 2)}\n`);
+    });
+  return cmd;
+}

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import type { RunningAgent } from '../cluster/start-agent.js';
+import type { RunningMaster } from '../cluster/start-master.js';
+import type { CommandContext } from '../command-context.js';
+import { DEFAULT_HTTP_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
+import { flag } from '../flag-option.js';
+import { parseOptions } from '../parse-options.js';
+import { cliLogger } from '../cli-logger.js';
+import { nonEmpty, port } from '../schemas.js';
+
+export const upSchema = z.object({
+  workDir: nonEmpty(),
+  port: port(),
+  httpPort: port(-1),
+});
+
+export function upCommand(ctx: CommandContext): Command {
+  const cmd = new Command('up')
+    .description('Run a master and one agent in this process (Docker when a Docker Engine answers, the process containerizer as well). Ctrl-C stops both.')
+    .addOption(flag('--work-dir <dir>', 'parent of the master/ and agent/ work dirs', DEFAULT_WORK_DIR))
+    .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
+    .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
+    .action(async () => {
+      const o = parseOptions(cmd, upSchema);
+      const { startMaster } = await import('../cluster/start-master.js');
+      const { startAgent } = await import('../cluster/start-agent.js');
+      const log = cliLogger('up');
+      const signal = ctx.shutdownSignal();
+      let master: RunningMaster | undefined;
+      let agent: RunningAgent | undefined;
+      try {
+        master = await startMaster({ host: '0.0.0.0', port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master') });
+        agent = await startAgent({
+          master: master.address,
+          workDir: join(o.workDir, 'agent'),
+          containerizers: ['docker', 'process'],
+          strict: false,
+          logger: log,
+        });
+        log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, agentId: agent.agentId, containerizers: agent.containerizers }, 'tandem up');
+        ctx.io.stdout(
+          `tandem up: master ${master.address}${master.httpPort > 0 ? ` (HTTP :${master.httpPort})` : ''}, agent ${agent.agentId ?? '(registering)'} with ${agent.containerizers.join(',')}; Ctrl-C stops\n`,
+        );
+        const received = await signal.received;
+        log.info({ signal: received }, 'stopping');
+        ctx.setExitCode(0);
+      } finally {
+        // Ordered: the agent first (its tasks keep running, as on an agent restart), then the master.
+        await agent?.stop();
+        await master?.stop();
+        signal.dispose();
+      }
+    });
+  return cmd;
+}

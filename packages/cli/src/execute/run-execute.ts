@@ -1,0 +1,155 @@
+import { basename } from 'node:path';
+import { SchedulerDriver, isTerminal, matchTasks, specResources, taskInfo, type TaskSpec } from '@tandem/framework-sdk';
+import { TandemError, newUuid, operatorClient, sleep, type Logger, type TaskStatus } from '@tandem/protocol';
+import type { CliIo } from '../cli-io.js';
+import { deferred } from '../deferred.js';
+import { readTaskLog } from '../read-task-log.js';
+import { DEFAULT_OPERATOR_DEADLINE_MS } from '../operator-call.js';
+import { exitCodeOf } from './exit-code.js';
+import { formatStatus } from './format-status.js';
+
+export interface ExecuteOptions {
+  master: string;
+  /** The argv, passed as is (no shell). Empty with an image: the image's CMD. */
+  argv: string[];
+  image?: string;
+  cpus: number;
+  mem: number;
+  disk: number;
+  env: Record<string, string>;
+  name?: string;
+  gracePeriodSeconds?: number;
+  /** Kill the task and give up after this long; 0 = no limit. */
+  timeoutSeconds: number;
+  /** refuse_seconds for offers it does not need once the task is launched. */
+  declineSeconds: number;
+}
+
+/** refuse_seconds for offers that do not fit while it still waits for one. */
+export const WAITING_DECLINE_SECONDS = 5;
+/** After a kill: how long past the grace period to wait for the terminal update. */
+export const KILL_WAIT_EXTRA_MS = 10_000;
+export const DEFAULT_KILL_GRACE_SECONDS = 3;
+
+type Outcome = 'terminal' | 'interrupted' | 'timeout' | 'failed';
+
+function taskIdFor(o: ExecuteOptions): string {
+  const base = (o.name ?? basename(o.argv[0] ?? o.image ?? 'task')).replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60);
+  return `${base || 'task'}.${newUuid().slice(0, 8)}`;
+}
+
+/**
+ * A one-task framework, like mesos-execute: waits for an offer that fits, launches the
+ * argv, prints each state change, then the task's stdout and stderr, and resolves with
+ * the exit code. `interrupted` resolving (Ctrl-C) kills the task first.
+ */
+export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Promise<unknown>, log: Logger): Promise<number> {
+  const taskId = taskIdFor(o);
+  const spec: TaskSpec = {
+    id: taskId,
+    name: o.name ?? taskId,
+    cpus: o.cpus,
+    mem: o.mem,
+    disk: o.disk,
+    argv: o.argv,
+    env: o.env,
+    ...(o.image ? { image: o.image } : {}),
+    ...(o.gracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: o.gracePeriodSeconds }),
+  };
+  taskInfo(spec, { agentId: 'check' }); // validates the spec before anything is sent
+  const wanted = specResources(spec).resources.toString();
+
+  const driver = new SchedulerDriver({ master: o.master, framework: { name: 'tandem-execute', failoverTimeoutSeconds: 0 } });
+  const outcome = deferred<Outcome>();
+  const terminal = deferred<TaskStatus>();
+  let placed: { agentId: string } | undefined;
+  let failure: TandemError | undefined;
+  let toldWaiting = false;
+
+  driver.onOffers(async (offers) => {
+    const ids = offers.map((x) => x.id);
+    if (placed || outcome.settled()) {
+      await driver.decline(ids, o.declineSeconds).catch((err: unknown) => log.debug({ err }, 'decline failed'));
+      return;
+    }
+    const { matches, unused } = matchTasks(offers, [spec]);
+    const match = matches[0];
+    if (match) {
+      placed = { agentId: match.offer.agentId };
+      try {
+        await driver.launch(match.offer, match.tasks);
+      } catch (err) {
+        failure = TandemError.from(err);
+        outcome.resolve('failed');
+        return;
+      }
+      await driver.suppress().catch((err: unknown) => log.debug({ err }, 'suppress failed'));
+    } else if (!toldWaiting) {
+      toldWaiting = true;
+      io.stderr(`tandem: waiting for an offer with ${wanted}\n`);
+    }
+    if (unused.length > 0) {
+      const refuse = placed ? o.declineSeconds : WAITING_DECLINE_SECONDS;
+      await driver.decline(unused.map((x) => x.id), refuse).catch((err: unknown) => log.debug({ err }, 'decline failed'));
+    }
+  });
+
+  driver.onUpdate((status) => {
+    if (status.taskId !== taskId) return;
+    io.stdout(`${formatStatus(status)}\n`);
+    if (isTerminal(status.state)) {
+      terminal.resolve(status);
+      outcome.resolve('terminal');
+    }
+  });
+
+  void driver.closed().then((err) => {
+    if (err) {
+      failure ??= err;
+      outcome.resolve('failed');
+    }
+  });
+  void interrupted.then(() => outcome.resolve('interrupted'));
+  const timer = o.timeoutSeconds > 0 ? setTimeout(() => outcome.resolve('timeout'), o.timeoutSeconds * 1000) : undefined;
+  driver.start().catch((err: unknown) => {
+    failure ??= TandemError.from(err);
+    outcome.resolve('failed');
+  });
+
+  try {
+    const why = await outcome.promise;
+    if ((why === 'interrupted' || why === 'timeout') && placed && !terminal.settled()) {
+      io.stderr(`tandem: ${why === 'timeout' ? `timed out after ${o.timeoutSeconds} s` : 'interrupted'}; killing ${taskId}\n`);
+      const grace = o.gracePeriodSeconds ?? DEFAULT_KILL_GRACE_SECONDS;
+      await driver.kill(taskId, placed.agentId, o.gracePeriodSeconds).catch((err: unknown) => {
+        io.stderr(`tandem: kill failed: ${TandemError.from(err).message}\n`);
+      });
+      const waited = new AbortController();
+      await Promise.race([terminal.promise, sleep(grace * 1000 + KILL_WAIT_EXTRA_MS, waited.signal).catch(() => {})]);
+      waited.abort();
+    } else if (why === 'interrupted' || why === 'timeout') {
+      io.stderr(`tandem: ${why === 'timeout' ? `timed out after ${o.timeoutSeconds} s` : 'interrupted'} before the task was launched\n`);
+    }
+    const final = terminal.settled() ? await terminal.promise : undefined;
+    if (final) await printLogs(o.master, taskId, io);
+    if (failure) io.stderr(`tandem: ${failure.message}\n`);
+    return failure && !final ? 1 : exitCodeOf(final);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (driver.state === 'subscribed') await driver.teardown().catch(() => driver.stop());
+    else await driver.stop();
+  }
+}
+
+async function printLogs(master: string, taskId: string, io: CliIo): Promise<void> {
+  const client = operatorClient(master);
+  try {
+    const deadline = new Date(Date.now() + DEFAULT_OPERATOR_DEADLINE_MS);
+    await readTaskLog(client, { taskId, name: 'stdout', write: (d) => io.stdout(d), deadline });
+    await readTaskLog(client, { taskId, name: 'stderr', write: (d) => io.stderr(d), deadline });
+  } catch (err) {
+    io.stderr(`tandem: cannot read the task's logs: ${TandemError.from(err).message}\n`);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,18 @@
+import { Option } from 'commander';
+import { ENV_PREFIX } from './defaults.js';
+
+/** `--http-port` -> `TANDEM_HTTP_PORT`. */
+export function envName(long: string): string {
+  return ENV_PREFIX + long.replace(/^--/, '').replace(/-/g, '_').toUpperCase();
+}
+
+/**
+ * A commander option that is also read from its TANDEM_<FLAG> env var, with the default
+ * shown in --help. Values stay strings; the command's zod schema parses them.
+ */
+export function flag(flags: string, description: string, defaultValue?: string | number): Option {
+  const option = new Option(flags, description);
+  if (option.long) option.env(envName(option.long));
+  if (defaultValue !== undefined) option.default(String(defaultValue), String(defaultValue));
+  return option;
+}

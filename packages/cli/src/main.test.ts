@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CliIo } from './cli-io.js';
+import { envName } from './flag-option.js';
+import { main } from './main.js';
+import { buildProgram } from './program.js';
+
+function capture(): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
+  return {
+    stdout: (t) => void (out += text(t)),
+    stderr: (t) => void (err += text(t)),
+    out: () => out,
+    err: () => err,
+  };
+}
+
+const neverSignal = () => ({ received: new Promise<NodeJS.Signals>(() => {}), dispose: () => {} });
+const run = async (...args: string[]) => {
+  const io = capture();
+  const code = await main(['node', 'tandem', ...args], { io, shutdownSignal: neverSignal });
+  return { code, out: io.out(), err: io.err() };
+};
+
+const FLAGS: Record<string, string[]> = {
+  master: ['--host', '--port', '--http-port', '--work-dir', '--agent-ping-interval', '--max-missed-pings', '--offer-timeout', '--allocation-interval'],
+  agent: ['--master', '--port', '--work-dir', '--hostname', '--containerizers', '--resources', '--attributes'],
+  execute: ['--master', '--image', '--cpus', '--mem', '--disk', '--env', '--name', '--grace-period', '--timeout'],
+  up: ['--work-dir', '--port', '--http-port'],
+  state: ['--master'],
+  logs: ['--master', '--stderr'],
+};
+
+const saved = { ...process.env };
+afterEach(() => {
+  for (const k of Object.keys(process.env)) if (k.startsWith('TANDEM_') && !(k in saved)) delete process.env[k];
+});
+
+describe('tandem CLI', () => {
+  for (const [command, flags] of Object.entries(FLAGS)) {
+    it(`cli - ${command} --help documents every flag, its env var and default`, async () => {
+      const { code, out } = await run(command, '--help');
+      expect(code).toBe(0);
+      for (const f of flags) {
+        expect(out).toContain(f);
+        expect(out.replace(/\s+/g, ' ')).toContain(envName(f));
+      }
+      const cmd = buildProgram({ io: capture(), setExitCode: () => {}, shutdownSignal: neverSignal }).commands.find((c) => c.name() === command);
+      for (const option of cmd?.options ?? []) {
+        expect(option.description.length).toBeGreaterThan(10);
+        if (option.defaultValue !== undefined) expect(out.replace(/\s+/g, ' ')).toContain(`default: ${String(option.defaultValueDescription ?? option.defaultValue)}`);
+      }
+    });
+  }
+
+  it('cli - master defaults follow the design brief', async () => {
+    const { out } = await run('master', '--help');
+    const flat = out.replace(/\s+/g, ' ');
+    expect(flat).toContain('default: 5050');
+    expect(flat).toContain('default: 5051');
+    expect(flat).toContain('default: ./.tandem/master');
+  });
+
+  it('cli - a bad flag value is an error naming the flag and its env var', async () => {
+    const r = await run('master', '--port', 'abc');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--port \(TANDEM_PORT\): must be an integer from 0 to 65535, got "abc"/);
+    expect((await run('master', '--max-missed-pings', '0')).err).toMatch(/--max-missed-pings/);
+    expect((await run('master', '--offer-timeout', '-1')).err).toMatch(/--offer-timeout .*must not be negative/);
+  });
+
+  it('cli - flags are read from TANDEM_<FLAG> env vars and validated the same way', async () => {
+    process.env.TANDEM_HTTP_PORT = '70000';
+    const r = await run('master');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--http-port (TANDEM_HTTP_PORT): must be an integer from -1 to 65535, got "70000"');
+  });
+
+  it('cli - agent needs --master and knows only docker and process containerizers', async () => {
+    expect((await run('agent')).err).toMatch(/--master \(TANDEM_MASTER\): is required/);
+    expect((await run('agent', '--master', 'nohostport')).err).toMatch(/--master .*host:port/);
+    const r = await run('agent', '--master', '127.0.0.1:5050', '--containerizers', 'docker,lxc');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--containerizers \(TANDEM_CONTAINERIZERS\): .*docker, process/);
+  });
+
+  it('cli - execute validates its flags and needs a command', async () => {
+    expect((await run('execute', '--master', '127.0.0.1:1', '--cpus', '0', '--', 'true')).err).toMatch(/--cpus .*positive/);
+    expect((await run('execute', '--master', '127.0.0.1:1', '--env', 'no-equals', '--', 'true')).err).toMatch(/--env .*NAME=VALUE/);
+    const r = await run('execute', '--master', '127.0.0.1:1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/give the command after --/);
+  });
+
+  it('cli - an unknown option is a usage error', async () => {
+    const r = await run('master', '--bogus');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/unknown option '--bogus'/);
+  });
+});

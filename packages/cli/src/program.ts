@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import type { CommandContext } from './command-context.js';
+import { agentCommand } from './commands/agent.js';
+import { executeCommand } from './commands/execute.js';
+import { logsCommand } from './commands/logs.js';
+import { masterCommand } from './commands/master.js';
+import { stateCommand } from './commands/state.js';
+import { upCommand } from './commands/up.js';
+
+export const CLI_VERSION = '0.1.0';
+
+/** The `tandem` command with every subcommand. Flags are also read from TANDEM_<FLAG> env vars. */
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('tandem')
+    .description('Tandem: a Mesos-style two-level cluster scheduler. Every flag can also be set as TANDEM_<FLAG> (e.g. TANDEM_WORK_DIR).')
+    .version(CLI_VERSION)
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout(s),
+      writeErr: (s) => ctx.io.stderr(s),
+    })
+    .exitOverride();
+  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, logsCommand]) {
+    const cmd = make(ctx);
+    cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
+    program.addCommand(cmd);
+  }
+  return program;
+}

@@ -1,0 +1,38 @@
+import { Code, TandemError, sleep, type OperatorClient, type ReadTaskLogResponse } from '@tandem/protocol';
+import { unary } from './operator-call.js';
+
+export const LOG_CHUNK_BYTES = 1024 * 1024;
+export const DEFAULT_LOG_READ_ATTEMPTS = 5;
+export const LOG_RETRY_DELAY_MS = 200;
+
+export interface ReadTaskLogOptions {
+  taskId: string;
+  name: 'stdout' | 'stderr';
+  /** Called with each chunk, in order. */
+  write: (data: Uint8Array) => void;
+  /** Tries while the master or agent does not know the task yet. @default 5 */
+  attempts?: number;
+  deadline: Date;
+}
+
+/** Reads a whole task log through Operator.ReadTaskLog, chunk by chunk, until EOF. */
+export async function readTaskLog(client: OperatorClient, options: ReadTaskLogOptions): Promise<number> {
+  let offset = 0;
+  let attempt = 0;
+  for (;;) {
+    let res: ReadTaskLogResponse;
+    try {
+      res = await unary(client.ReadTaskLog.bind(client), { taskId: options.taskId, name: options.name, offset, length: LOG_CHUNK_BYTES }, options.deadline);
+    } catch (err) {
+      const e = TandemError.from(err);
+      attempt += 1;
+      const retryable = e.code === Code.NotFound || e.code === Code.Unavailable || e.code === Code.DeadlineExceeded;
+      if (!retryable || attempt >= (options.attempts ?? DEFAULT_LOG_READ_ATTEMPTS) || offset > 0) throw e;
+      await sleep(LOG_RETRY_DELAY_MS);
+      continue;
+    }
+    if (res.data.length > 0) options.write(res.data);
+    offset = res.offset + res.data.length;
+    if (res.eof || res.data.length === 0) return offset;
+  }
+}
