@@ -1,0 +1,36 @@
+import { Resources, ValidationError, checkId, type TaskInfo } from '@tandem/protocol';
+
+export interface ValidTask {
+  taskId: string;
+  resources: Resources;
+  /** 'docker' when the task needs Docker, 'process' otherwise. */
+  containerizer: 'docker' | 'process';
+}
+
+const MAX_PORT = 65535;
+
+/** Checks a TaskInfo the master forwarded; throws a ValidationError naming the field at fault. */
+export function validateTask(task: TaskInfo): ValidTask {
+  const taskId = checkId('task_id', task.taskId);
+  const resources = Resources.fromWire(task.resources, 'resources');
+  for (const r of resources.ports) {
+    if (r.end > MAX_PORT) throw new ValidationError('resources.ports', `port ${r.end} is above ${MAX_PORT}`);
+  }
+  const container = task.container;
+  const wantsDocker = container?.type === 'DOCKER' || Boolean(container?.docker?.image);
+  if (wantsDocker && !container?.docker?.image) {
+    throw new ValidationError('container.docker.image', 'a DOCKER container needs an image');
+  }
+  const command = task.command;
+  const hasCommand = Boolean(command && (command.value || (command.arguments ?? []).length > 0));
+  // A Docker task may leave the command empty to run the image's own entrypoint/CMD.
+  if (!hasCommand && !wantsDocker) {
+    throw new ValidationError('command', 'a task needs a command (value or arguments)');
+  }
+  if (command?.shell && !command.value) throw new ValidationError('command.value', 'a shell command needs a value');
+  const grace = task.killPolicy?.gracePeriodSeconds;
+  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) {
+    throw new ValidationError('kill_policy.grace_period_seconds', `must be a non-negative number, got ${String(grace)}`);
+  }
+  return { taskId, resources, containerizer: wantsDocker ? 'docker' : 'process' };
+}
