@@ -1,0 +1,346 @@
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sleep, type TaskInfoInit } from '@tandem/protocol';
+import { Agent } from './agent.js';
+import type { AgentOptions } from './options.js';
+import { FakeContainerizer } from './test-support/fake-containerizer.js';
+import { FakeMaster } from './test-support/fake-master.js';
+
+const FW = { id: 'fw-1', name: 'test-fw', user: '', roles: ['*'], principal: '', failoverTimeoutSeconds: 0, capabilities: [], hostname: '', labels: [] };
+
+function taskInfo(taskId: string, over: Partial<TaskInfoInit> = {}): TaskInfoInit {
+  return {
+    taskId,
+    name: taskId,
+    resources: [
+      { name: 'cpus', scalar: 0.1 },
+      { name: 'mem', scalar: 32 },
+      { name: 'ports', ranges: { range: [{ begin: 31005, end: 31006 }] } },
+    ],
+    command: { shell: true, value: 'sleep 100', environment: [{ name: 'A', value: 'b' }] },
+    ...over,
+  };
+}
+
+let master: FakeMaster;
+let workDir: string;
+let containerizer: FakeContainerizer;
+const agents: Agent[] = [];
+
+function newAgent(over: Partial<AgentOptions> = {}): Agent {
+  const agent = new Agent({
+    master: master.address,
+    workDir,
+    hostname: 'host-a',
+    resources: 'cpus:4;mem:4096;disk:1000',
+    attributes: 'rack:r1;zone:a',
+    containerizers: [containerizer],
+    statusRetryMs: { initial: 100, max: 200 },
+    reconnectBackoff: { initialMs: 50, maxMs: 200 },
+    defaultKillGracePeriodMs: 1000,
+    ...over,
+  });
+  agents.push(agent);
+  return agent;
+}
+
+async function runningTask(agent: Agent, taskId: string, over: Partial<TaskInfoInit> = {}): Promise<void> {
+  master.send({ launchTasks: { framework: FW, tasks: [taskInfo(taskId, over)] } });
+  await master.status(taskId, 'TASK_RUNNING');
+  await master.waitFor(() => agent.tasks().find((t) => t.taskId === taskId && t.phase === 'running'));
+}
+
+beforeEach(async () => {
+  master = new FakeMaster();
+  await master.start();
+  workDir = await mkdtemp(join(tmpdir(), 'tandem-agent-'));
+  containerizer = new FakeContainerizer();
+});
+
+afterEach(async () => {
+  for (const a of agents.splice(0)) await a.stop();
+  await master.stop();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('agent', () => {
+  it('agent - registers with its info and persists the id the master gives it', async () => {
+    const agent = newAgent();
+    await agent.start();
+    expect(agent.agentId).toBe('agent-test-1');
+    const reg = master.registrations[0];
+    expect(reg?.agentInfo?.id).toBe('');
+    expect(reg?.agentInfo?.hostname).toBe('host-a');
+    expect(reg?.agentInfo?.containerizers).toEqual(['process']);
+    expect(reg?.agentInfo?.attributes).toEqual([
+      { name: 'rack', text: 'r1' },
+      { name: 'zone', text: 'a' },
+    ]);
+    expect(reg?.agentInfo?.resources.find((r) => r.name === 'cpus')?.scalar).toBe(4);
+    expect(reg?.agentInfo?.resources.find((r) => r.name === 'ports')?.ranges?.range).toEqual([{ begin: 31000, end: 32000 }]);
+    expect(reg?.tasks).toEqual([]);
+    expect(agent.totalResources.mem).toBe(4096);
+    const persisted = JSON.parse(await readFile(join(workDir, 'meta', 'agent.json'), 'utf8')) as { id: string };
+    expect(persisted.id).toBe('agent-test-1');
+  });
+
+  it('agent - answers pings with the same seq', async () => {
+    const agent = newAgent();
+    await agent.start();
+    master.send({ ping: { seq: 42 } });
+    const pong = await master.waitFor(() => master.messages.find((m) => m.pong));
+    expect(pong.pong?.seq).toBe(42);
+  });
+
+  it('agent - launches a task: STARTING then RUNNING with the container id, env with ports, FINISHED on exit 0, then forgets it', async () => {
+    const agent = newAgent();
+    await agent.start();
+    master.autoAck = true;
+    await runningTask(agent, 't1');
+    const running = await master.status('t1', 'TASK_RUNNING');
+    expect(master.statesOf('t1')).toEqual(['TASK_STARTING', 'TASK_RUNNING']);
+    expect(running.containerId).toBe('c-1');
+    expect(running.agentId).toBe('agent-test-1');
+    expect(running.frameworkId).toBe('fw-1');
+    expect(running.source).toBe('SOURCE_AGENT');
+    const spec = containerizer.launches[0];
+    expect(spec?.ports).toEqual([31005, 31006]);
+    expect(spec?.env).toMatchObject({ A: 'b', PORT0: '31005', PORT1: '31006', PORT: '31005', HOST: 'host-a', TANDEM_TASK_ID: 't1', TANDEM_FRAMEWORK_ID: 'fw-1', TANDEM_AGENT_ID: 'agent-test-1' });
+    expect(spec?.sandboxDir).toBe(join(workDir, 'sandboxes', 'fw-1', 't1'));
+    expect(spec?.resources.cpus).toBe(0.1);
+
+    containerizer.container('fw-1', 't1')?.exit({ exitCode: 0 });
+    const finished = await master.status('t1', 'TASK_FINISHED');
+    expect(finished.hasExitCode).toBe(true);
+    expect(finished.exitCode).toBe(0);
+    await master.waitFor(() => agent.tasks().length === 0);
+    expect(containerizer.container('fw-1', 't1')?.destroyed).toBe(true);
+    await expect(access(join(workDir, 'meta', 'frameworks', 'fw-1', 'tasks', 't1'))).rejects.toThrow();
+  });
+
+  it('agent - resends an unacknowledged update until it is acked, in order', async () => {
+    const agent = newAgent();
+    await agent.start();
+    master.send({ launchTasks: { framework: FW, tasks: [taskInfo('t1')] } });
+    const starting = await master.status('t1', 'TASK_STARTING');
+    await master.waitFor(() => master.statuses.filter((s) => s.uuid === starting.uuid).length >= 2, 2000, 'a resend');
+    // RUNNING waits behind the unacked STARTING.
+    expect(master.statesOf('t1').every((s) => s === 'TASK_STARTING')).toBe(true);
+    master.ack(starting);
+    const running = await master.status('t1', 'TASK_RUNNING');
+    master.ack(running);
+    await sleep(300);
+    expect(master.statuses.filter((s) => s.uuid === running.uuid)).toHaveLength(1);
+    expect(agent.tasks()[0]?.state).toBe('TASK_RUNNING');
+  });
+
+  it('agent - a restart re-registers with the same id and its running task, without relaunching it', async () => {
+    master.autoAck = true;
+    const first = newAgent();
+    await first.start();
+    await runningTask(first, 't1');
+    await first.stop();
+    expect(containerizer.container('fw-1', 't1')?.exited).toBe(false);
+
+    const second = newAgent();
+    await second.start();
+    const reg = master.registrations[1];
+    expect(reg?.agentInfo?.id).toBe('agent-test-1');
+    expect(reg?.tasks.map((t) => [t.info?.taskId, t.state, t.frameworkId])).toEqual([['t1', 'TASK_RUNNING', 'fw-1']]);
+    expect(reg?.tasks[0]?.status?.containerId).toBe('c-1');
+    expect(reg?.frameworks.map((f) => f.id)).toEqual(['fw-1']);
+    expect(containerizer.launches).toHaveLength(1);
+    expect(containerizer.recovers[0]?.map((s) => [s.taskId, s.containerId])).toEqual([['t1', 'c-1']]);
+    expect(second.tasks()).toMatchObject([{ taskId: 't1', phase: 'running', state: 'TASK_RUNNING', containerId: 'c-1' }]);
+
+    // Still supervised: its exit is reported by the new agent.
+    containerizer.container('fw-1', 't1')?.exit({ exitCode: 3 });
+    const failed = await master.status('t1', 'TASK_FAILED');
+    expect(failed).toMatchObject({ reason: 'REASON_COMMAND_EXITED', hasExitCode: true, exitCode: 3 });
+  });
+
+  it('agent - a restart resends updates that were never acknowledged', async () => {
+    const first = newAgent({ statusRetryMs: { initial: 10_000, max: 10_000 } });
+    await first.start();
+    master.send({ launchTasks: { framework: FW, tasks: [taskInfo('t1')] } });
+    const starting = await master.status('t1', 'TASK_STARTING');
+    await first.stop();
+    const second = newAgent();
+    await second.start();
+    await master.waitFor(() => master.statuses.filter((s) => s.uuid === starting.uuid).length >= 2, 2000, 'the resend');
+    // The container had started before the stop: RUNNING is checkpointed, unsent, and
+    // follows once STARTING is acked.
+    expect(master.registrations[1]?.tasks[0]?.state).toBe('TASK_RUNNING');
+    master.ack(starting);
+    await master.status('t1', 'TASK_RUNNING');
+    expect(containerizer.launches).toHaveLength(1);
+  });
+
+  it('agent - a task whose container vanished while the agent was down fails', async () => {
+    master.autoAck = true;
+    const first = newAgent();
+    await first.start();
+    await runningTask(first, 't1');
+    await first.stop();
+    containerizer.world.clear();
+    const second = newAgent();
+    await second.start();
+    const failed = await master.status('t1', 'TASK_FAILED');
+    expect(failed.reason).toBe('REASON_CONTAINER_TERMINATED');
+    expect(failed.message).toMatch(/container lost while the agent was down/);
+    await master.waitFor(() => second.tasks().length === 0);
+  });
+
+  it('agent - kill: KILLING, then KILLED once the container exits, with the kill policy grace', async () => {
+    master.autoAck = true;
+    const agent = newAgent();
+    await agent.start();
+    await runningTask(agent, 't1', { killPolicy: { gracePeriodSeconds: 7 } });
+    master.send({ killTasks: { kills: [{ taskId: 't1', frameworkId: 'fw-1' }] } });
+    const killed = await master.status('t1', 'TASK_KILLED');
+    expect(master.statesOf('t1')).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
+    expect(killed.reason).toBe('REASON_KILLED_BY_FRAMEWORK');
+    expect(containerizer.container('fw-1', 't1')?.kills).toEqual([7000]);
+
+    await runningTask(agent, 't2');
+    master.send({ killTasks: { kills: [{ taskId: 't2', frameworkId: 'fw-1', killPolicy: { gracePeriodSeconds: 2 }, reason: 'REASON_FRAMEWORK_REMOVED' }] } });
+    expect((await master.status('t2', 'TASK_KILLED')).reason).toBe('REASON_FRAMEWORK_REMOVED');
+    expect(containerizer.container('fw-1', 't2')?.kills).toEqual([2000]);
+  });
+
+  it('agent - kill during launch aborts it: TASK_KILLED with REASON_TASK_KILLED_DURING_LAUNCH', async () => {
+    master.autoAck = true;
+    const agent = newAgent();
+    await agent.start();
+    master.send({ launchTasks: { framework: FW, tasks: [taskInfo('slow', { name: 'slow-launch' })] } });
+    await master.status('slow', 'TASK_STARTING');
+    master.send({ killTasks: { kills: [{ taskId: 'slow', frameworkId: 'fw-1' }] } });
+    const killed = await master.status('slow', 'TASK_KILLED');
+    expect(killed.reason).toBe('REASON_TASK_KILLED_DURING_LAUNCH');
+    await master.waitFor(() => agent.tasks().length === 0);
+  });
+
+  it('agent - launch failures, exits and OOM map to the right states and reasons', async () => {
+    master.autoAck = true;
+    const agent = newAgent();
+    await agent.start();
+    master.send({ launchTasks: { framework: FW, tasks: [taskInfo('bad-image', { name: 'fail-launch' })] } });
+    const failed = await master.status('bad-image', 'TASK_FAILED');
+    expect(failed).toMatchObject({ reason: 'REASON_CONTAINER_PULL_FAILED', message: 'image not found' });
+
+    await runningTask(agent, 'oom');
+    containerizer.container('fw-1', 'oom')?.exit({ exitCode: 137, oomKilled: true });
+    const oom = await master.status('oom', 'TASK_FAILED');
+    expect(oom.reason).toBe('REASON_CONTAINER_LIMITATION_MEMORY');
+    expect(oom.message).toMatch(/32 MiB/);
+
+    master.send({ launchTasks: { framework: FW, tasks: [taskInfo('docker-task', { container: { type: 'DOCKER', docker: { image: 'nginx' } } })] } });
+    expect((await master.status('docker-task', 'TASK_FAILED')).message).toMatch(/no docker containerizer/);
+  });
+
+  it('agent - bad launches and kills get updates, never a crash, and do not disturb a running task', async () => {
+    master.autoAck = true;
+    const agent = newAgent();
+    await agent.start();
+    await runningTask(agent, 't1');
+    master.send({
+      launchTasks: {
+        framework: FW,
+        tasks: [
+          taskInfo('../escape'),
+          taskInfo('nan', { resources: [{ name: 'cpus', scalar: Number.NaN }] }),
+          taskInfo('no-command', { command: null }),
+          taskInfo('t1'),
+          taskInfo(''),
+        ],
+      },
+    });
+    expect((await master.status('../escape', 'TASK_ERROR')).reason).toBe('REASON_TASK_INVALID');
+    expect((await master.status('nan', 'TASK_ERROR')).message).toMatch(/resources\[0\]/);
+    expect((await master.status('no-command', 'TASK_ERROR')).message).toMatch(/command/);
+    expect((await master.status('t1', 'TASK_ERROR')).message).toMatch(/already in use/);
+    master.send({ launchTasks: { framework: { ...FW, id: '../bad' }, tasks: [taskInfo('t9')] } });
+    expect((await master.status('t9', 'TASK_ERROR')).message).toMatch(/framework\.id/);
+    master.send({ killTasks: { kills: [{ taskId: 'never-heard-of', frameworkId: 'fw-1' }] } });
+    expect((await master.status('never-heard-of', 'TASK_DROPPED')).reason).toBe('REASON_TASK_UNKNOWN');
+    master.send({ acknowledgements: { acks: [{ uuid: 'bogus', taskId: 't1' }] } });
+
+    await sleep(50);
+    expect(agent.tasks()).toMatchObject([{ taskId: 't1', phase: 'running' }]);
+    expect(containerizer.launches).toHaveLength(1);
+    expect(agent.state).toBe('running');
+  });
+
+  it('agent - serves stdout and stderr reads from the sandbox', async () => {
+    master.autoAck = true;
+    const agent = newAgent();
+    await agent.start();
+    await runningTask(agent, 't1');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(workDir, 'sandboxes', 'fw-1', 't1', 'stdout'), 'line one\nline two\n');
+    master.send({ readFile: { requestId: 'r1', taskId: 't1', name: 'stdout', offset: -9, length: 100 } });
+    const data = await master.waitFor(() => master.messages.find((m) => m.fileData?.requestId === 'r1')?.fileData ?? undefined);
+    expect(data.data.toString()).toBe('line two\n');
+    expect(data).toMatchObject({ offset: 9, size: 18, eof: true, error: '' });
+    master.send({ readFile: { requestId: 'r2', taskId: 't1', name: '../../meta/agent.json', offset: 0, length: 100 } });
+    const refused = await master.waitFor(() => master.messages.find((m) => m.fileData?.requestId === 'r2')?.fileData ?? undefined);
+    expect(refused.error).toMatch(/stdout/);
+    expect(refused.data.length).toBe(0);
+  });
+
+  it('agent - redials and re-registers with its tasks when the stream ends or pings stop', async () => {
+    master.autoAck = true;
+    master.pingIntervalSeconds = 0.1;
+    master.maxMissedPings = 2;
+    const agent = newAgent();
+    await agent.start();
+    await runningTask(agent, 't1');
+    // No pings: the agent gives up on the stream after 200 ms and redials.
+    await master.waitFor(() => master.registrations.length >= 2, 3000, 're-registration after missed pings');
+    expect(master.registrations[1]?.agentInfo?.id).toBe('agent-test-1');
+    expect(master.registrations[1]?.tasks.map((t) => t.info?.taskId)).toEqual(['t1']);
+    master.pingIntervalSeconds = 0;
+    const before = master.registrations.length;
+    master.hangUp();
+    await master.waitFor(() => master.registrations.length > before, 3000, 're-registration after hang-up');
+    expect(containerizer.launches).toHaveLength(1);
+  });
+
+  it('agent - starts while the master is down and registers once it is up', async () => {
+    const address = master.address;
+    await master.stop();
+    const agent = newAgent({ master: address });
+    await agent.start();
+    expect(agent.agentId).toBeUndefined();
+    master = new FakeMaster();
+    const port = Number(address.split(':')[1]);
+    await master.startOn(port);
+    await master.waitFor(() => master.registrations.length >= 1, 5000, 'registration');
+    await master.waitFor(() => agent.agentId === 'agent-test-1');
+  });
+
+  it('agent - shutdown from the master kills every task and stops the agent', async () => {
+    master.autoAck = true;
+    const agent = newAgent();
+    await agent.start();
+    await runningTask(agent, 't1');
+    master.send({ shutdown: { reason: 'agent removed' } });
+    const killed = await master.status('t1', 'TASK_KILLED');
+    expect(killed.reason).toBe('REASON_AGENT_SHUTDOWN');
+    await agent.closed();
+    expect(agent.state).toBe('stopped');
+    await expect(access(join(workDir, 'meta', 'agent.json'))).rejects.toThrow();
+  });
+
+  it('agent - stop({ killTasks }) kills the tasks; plain stop leaves them running', async () => {
+    master.autoAck = true;
+    const agent = newAgent();
+    await agent.start();
+    await runningTask(agent, 't1');
+    await agent.stop({ killTasks: true });
+    expect(containerizer.container('fw-1', 't1')?.exited).toBe(true);
+    expect(master.statesOf('t1')).toContain('TASK_KILLED');
+  });
+});

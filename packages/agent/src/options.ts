@@ -1,0 +1,71 @@
+import { hostname as osHostname } from 'node:os';
+import { componentLogger, type BackoffOptions, type Logger } from '@tandem/protocol';
+import type { Containerizer } from './containerizer/types.js';
+
+export interface AgentOptions {
+  /** `host:port` of the master's gRPC server. */
+  master: string;
+  /** Checkpoints and sandboxes live under this directory. */
+  workDir: string;
+  /** @default os.hostname(); distinct hostnames let several agents share a machine */
+  hostname?: string;
+  /** Mesos syntax, e.g. `cpus:2;mem:2048;disk:10000;ports:[31000-32000]`; names left out are auto-detected. */
+  resources?: string;
+  /** `rack:r1;zone:a` */
+  attributes?: string;
+  /**
+   * In preference order. A task with container type DOCKER (or a docker image) needs
+   * `docker`; others use `process`, or the first available one.
+   */
+  containerizers: readonly Containerizer[];
+  /** Resend of unacknowledged status updates. @default { initial: 1000, max: 60000 } */
+  statusRetryMs?: { initial: number; max: number };
+  /** Redialling the master. @default { initialMs: 500, maxMs: 15000 } */
+  reconnectBackoff?: BackoffOptions;
+  /** SIGTERM-to-SIGKILL grace when neither the kill nor the task says. @default 3000 */
+  defaultKillGracePeriodMs?: number;
+  /** How long to wait for `registered` after sending `register`. @default 15000 */
+  registerTimeoutMs?: number;
+  /** Launches run concurrently, at most this many at once. @default 8 */
+  maxConcurrentLaunches?: number;
+  logger?: Logger;
+}
+
+export interface ResolvedAgentOptions {
+  master: string;
+  workDir: string;
+  hostname: string;
+  resources: string | undefined;
+  attributes: string | undefined;
+  containerizers: readonly Containerizer[];
+  statusRetryMs: { initial: number; max: number };
+  reconnectBackoff: BackoffOptions;
+  defaultKillGracePeriodMs: number;
+  registerTimeoutMs: number;
+  maxConcurrentLaunches: number;
+  logger: Logger;
+}
+
+export const DEFAULT_STATUS_RETRY_MS = { initial: 1000, max: 60_000 } as const;
+export const DEFAULT_RECONNECT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 15_000 };
+export const DEFAULT_KILL_GRACE_PERIOD_MS = 3000;
+export const DEFAULT_REGISTER_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_CONCURRENT_LAUNCHES = 8;
+export const AGENT_VERSION = '0.1.0';
+
+export function addDefaults(options: AgentOptions): ResolvedAgentOptions {
+  return {
+    master: options.master,
+    workDir: options.workDir,
+    hostname: options.hostname ?? osHostname(),
+    resources: options.resources,
+    attributes: options.attributes,
+    containerizers: options.containerizers,
+    statusRetryMs: options.statusRetryMs ?? { ...DEFAULT_STATUS_RETRY_MS },
+    reconnectBackoff: options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
+    defaultKillGracePeriodMs: options.defaultKillGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
+    registerTimeoutMs: options.registerTimeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS,
+    maxConcurrentLaunches: options.maxConcurrentLaunches ?? DEFAULT_MAX_CONCURRENT_LAUNCHES,
+    logger: options.logger ?? componentLogger('agent'),
+  };
+}
