@@ -49,7 +49,11 @@ class FakeMaster {
       },
       Call: (call, callback) => {
         this.calls.push(call.request);
-        if (call.request.teardown) this.dropStream();
+        if (call.request.teardown) {
+          // As the real master does: an ERROR on the stream, then it ends.
+          for (const s of this.streams) s.write({ error: { message: 'framework removed: torn down by the framework', code: 'REMOVED' } });
+          this.dropStream();
+        }
         callback(null, { launched: call.request.accept ? 1 : 0 });
       },
     };

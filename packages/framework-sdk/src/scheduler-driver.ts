@@ -455,6 +455,11 @@ export class SchedulerDriver {
         this.emitEvent({ type: 'heartbeat', timestamp: event.heartbeat?.timestamp ?? 0 });
         return;
       case 'error': {
+        if (this.tearingDown) {
+          // The master's "framework removed" answer to our own TEARDOWN: a normal end.
+          void this.stop();
+          return;
+        }
         const code = Object.values(Code).find((c) => c === event.error?.code) ?? Code.Aborted;
         this.fail(new TandemError(code, `master: ${event.error?.message || 'framework error'}`));
         return;
