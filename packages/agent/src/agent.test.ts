@@ -161,6 +161,21 @@ describe('agent', () => {
     expect(failed).toMatchObject({ reason: 'REASON_COMMAND_EXITED', hasExitCode: true, exitCode: 3 });
   });
 
+  it('agent - a restart destroys orphan containers and keeps the tasks it knows', async () => {
+    master.autoAck = true;
+    const first = newAgent();
+    await first.start();
+    await runningTask(first, 't1');
+    await first.stop();
+    const stray = containerizer.addStray('c-stray');
+    const second = newAgent();
+    await second.start();
+    expect(stray.kills).toEqual([0]);
+    expect(stray.destroyed).toBe(true);
+    expect(containerizer.container('fw-1', 't1')?.destroyed).toBe(false);
+    expect(second.tasks()).toMatchObject([{ taskId: 't1', phase: 'running' }]);
+  });
+
   it('agent - a restart resends updates that were never acknowledged', async () => {
     const first = newAgent({ statusRetryMs: { initial: 10_000, max: 10_000 } });
     await first.start();

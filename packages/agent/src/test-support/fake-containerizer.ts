@@ -84,9 +84,21 @@ export class FakeContainerizer implements Containerizer {
     this.recovers.push([...specs]);
     const out = new Map<string, Container>();
     for (const s of specs) {
-      const c = this.world.get(`${s.frameworkId}/${s.taskId}`);
+      const c = this.world.get(`${s.frameworkId}/${s.taskId}`) ?? [...this.world.values()].find((x) => x.id === s.containerId);
       if (c) out.set(s.taskId, c);
     }
     return out;
+  }
+
+  /** Containers in the world that no recovered task claimed. */
+  async orphans(_agentId: string, known: ReadonlySet<string>): Promise<string[]> {
+    return [...this.world.values()].filter((c) => !c.exited && !known.has(c.id)).map((c) => c.id);
+  }
+
+  /** Puts a container in the world that no task of the agent knows. */
+  addStray(id: string): FakeContainer {
+    const c = new FakeContainer(id, 'ghost', { frameworkId: 'fw-x' });
+    this.world.set(`fw-x/${id}`, c);
+    return c;
   }
 }
