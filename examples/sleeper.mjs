@@ -1,6 +1,6 @@
 // A scheduler in a few dozen lines: launches N tasks that sleep, exits when all have ended.
 //   npx tsc -b packages/framework-sdk && node examples/sleeper.mjs [MASTER] [N]
-import { SchedulerDriver, isTerminal, matchTasks } from '@tandem/framework-sdk';
+import { isTerminal, matchTasks, SchedulerDriver } from '@tandem/framework-sdk';
 
 const master = process.argv[2] ?? '127.0.0.1:5050';
 const count = Number(process.argv[3] ?? 3);

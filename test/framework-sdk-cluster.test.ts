@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, type Container, type ContainerExit, type Containerizer, type LaunchSpec } from '@tandem/agent';
 import { main } from '@tandem/cli';
-import { SchedulerDriver, isTerminal, matchTasks, type TaskSpec, type TaskStatus } from '@tandem/framework-sdk';
+import { isTerminal, matchTasks, SchedulerDriver, type TaskSpec, type TaskStatus } from '@tandem/framework-sdk';
 import { Master } from '@tandem/master';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -127,7 +127,11 @@ describe('framework SDK against a real master and agent', () => {
     let err = '';
     const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
     const code = await main(['node', 'tandem', 'execute', '--master', master.address, '--', 'exit', '7'], {
-      io: { stdout: (t) => void (out += text(t)), stderr: (t) => void (err += text(t)) },
+      io: { stdout: (t) => {
+      out += text(t);
+    }, stderr: (t) => {
+      err += text(t);
+    } },
       shutdownSignal: () => ({ received: new Promise(() => {}), dispose: () => {} }),
     });
     expect(err).not.toMatch(/cannot read/);

@@ -1,5 +1,5 @@
 import type { CliIo } from './cli-io.js';
-import { shutdownSignal } from './shutdown-signal.js';
+import type { shutdownSignal } from './shutdown-signal.js';
 
 /** What every command gets from `main`. */
 export interface CommandContext {

@@ -1,4 +1,4 @@
-export { main, type MainOptions } from './main.js';
-export { buildProgram, CLI_VERSION } from './program.js';
 export type { CliIo } from './cli-io.js';
 export { envName } from './flag-option.js';
+export { type MainOptions, main } from './main.js';
+export { buildProgram, CLI_VERSION } from './program.js';

@@ -9,8 +9,12 @@ function capture(): CliIo & { out: () => string; err: () => string } {
   let err = '';
   const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
   return {
-    stdout: (t) => void (out += text(t)),
-    stderr: (t) => void (err += text(t)),
+    stdout: (t) => {
+      out += text(t);
+    },
+    stderr: (t) => {
+      err += text(t);
+    },
     out: () => out,
     err: () => err,
   };

@@ -1,6 +1,6 @@
-import { CommanderError } from 'commander';
 import { TandemError } from '@tandem/protocol';
-import { processIo, type CliIo } from './cli-io.js';
+import { CommanderError } from 'commander';
+import { type CliIo, processIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { buildProgram } from './program.js';
 import { shutdownSignal } from './shutdown-signal.js';

@@ -1,4 +1,4 @@
-import { TandemError, operatorClient, type OperatorClient } from '@tandem/protocol';
+import { type OperatorClient, operatorClient, TandemError } from '@tandem/protocol';
 
 export const DEFAULT_OPERATOR_DEADLINE_MS = 15_000;
 

@@ -1,4 +1,4 @@
-import { Code, TandemError, sleep, type OperatorClient, type ReadTaskLogResponse } from '@tandem/protocol';
+import { Code, type OperatorClient, type ReadTaskLogResponse, sleep, TandemError } from '@tandem/protocol';
 import { unary } from './operator-call.js';
 
 export const LOG_CHUNK_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DRIVER_TRANSITIONS, canTransitionDriver, checkDriverTransition, type DriverState } from './driver-state.js';
+import { canTransitionDriver, checkDriverTransition, DRIVER_TRANSITIONS, type DriverState } from './driver-state.js';
 
 describe('driver state', () => {
   it('driver state - stopped and failed are final', () => {

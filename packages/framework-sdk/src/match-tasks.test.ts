@@ -1,4 +1,4 @@
-import { Resources, type Offer } from '@tandem/protocol';
+import { type Offer, Resources } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import { matchTasks } from './match-tasks.js';
 import type { TaskSpec } from './task-info.js';

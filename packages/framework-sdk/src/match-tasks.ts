@@ -1,5 +1,5 @@
-import { Resources, type Offer, type TaskInfoInit } from '@tandem/protocol';
-import { specResources, taskInfo, type TaskSpec } from './task-info.js';
+import { type Offer, Resources, type TaskInfoInit } from '@tandem/protocol';
+import { specResources, type TaskSpec, taskInfo } from './task-info.js';
 
 export interface OfferMatch {
   offer: Offer;

@@ -1,15 +1,15 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  Resources,
-  SERVER_OPTIONS,
-  TandemError,
-  tandemV1,
   type EventInit,
   type Offer,
+  Resources,
   type SchedulerCall,
   type SchedulerHandlers,
+  SERVER_OPTIONS,
   type SubscribeRequest,
+  type TandemError,
   type TaskStatus,
+  tandemV1,
 } from '@tandem/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SchedulerDriver } from './scheduler-driver.js';

@@ -1,12 +1,10 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import {
-  Backoff,
-  Code,
-  TandemError,
-  componentLogger,
-  schedulerClient,
   type AckInit,
+  Backoff,
   type CallResponse,
+  Code,
+  componentLogger,
   type Event,
   type FiltersInit,
   type FrameworkInfoInit,
@@ -16,6 +14,8 @@ import {
   type SchedulerCallInit,
   type SchedulerClient,
   type Subscribed,
+  schedulerClient,
+  TandemError,
   type TaskInfoInit,
   type TaskStatus,
 } from '@tandem/protocol';
@@ -23,7 +23,7 @@ import { AckBatcher } from './ack-batcher.js';
 import type { DriverEvent } from './driver-event.js';
 import { checkDriverTransition, type DriverState } from './driver-state.js';
 import { HeldFeed, type HoldHooks } from './held-feed.js';
-import { driverDefaults, type DriverOptions, type ResolvedDriverOptions } from './options.js';
+import { type DriverOptions, driverDefaults, type ResolvedDriverOptions } from './options.js';
 
 type Handler<T> = (value: T) => void | Promise<void>;
 type CallBody = Omit<SchedulerCallInit, 'frameworkId' | 'streamId'>;

@@ -1,4 +1,4 @@
-import { Resources, ValidationError, type Offer } from '@tandem/protocol';
+import { type Offer, Resources, ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import { taskInfo } from './task-info.js';
 

@@ -1,11 +1,11 @@
 import {
-  Resources,
-  ValidationError,
   checkId,
   type HealthCheckInit,
   type Offer,
   type ResourceSpec,
+  Resources,
   type TaskInfoInit,
+  ValidationError,
 } from '@tandem/protocol';
 
 /** The friendly description of one task, turned into a TaskInfo by `taskInfo()`. */

@@ -1,5 +1,5 @@
-import { Agent, DockerContainerizer, ProcessContainerizer, type Containerizer } from '@tandem/agent';
-import { TandemError, Code, type Logger } from '@tandem/protocol';
+import { Agent, type Containerizer, DockerContainerizer, ProcessContainerizer } from '@tandem/agent';
+import { Code, type Logger, TandemError } from '@tandem/protocol';
 
 export type ContainerizerName = 'docker' | 'process';
 

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { cliLogger } from '../cli-logger.js';
 import type { ContainerizerName } from '../cluster/start-agent.js';
 import type { CommandContext } from '../command-context.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
-import { cliLogger } from '../cli-logger.js';
 import { address, nonEmpty, port } from '../schemas.js';
 
 const CONTAINERIZERS = ['docker', 'process'] as const;

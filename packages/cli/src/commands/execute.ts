@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import type { CommandContext } from '../command-context.js';
 import { cliLogger } from '../cli-logger.js';
+import type { CommandContext } from '../command-context.js';
 import { DEFAULT_DECLINE_SECONDS, DEFAULT_EXECUTE_CPUS, DEFAULT_EXECUTE_DISK, DEFAULT_EXECUTE_MEM } from '../defaults.js';
 import { runExecute } from '../execute/run-execute.js';
 import { flag } from '../flag-option.js';

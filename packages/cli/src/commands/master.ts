@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import {
   DEFAULT_AGENT_PING_INTERVAL_SECONDS,
@@ -13,7 +14,6 @@ import {
 } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
-import { cliLogger } from '../cli-logger.js';
 import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 
 export const masterSchema = z.object({

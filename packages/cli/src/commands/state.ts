@@ -1,6 +1,6 @@
+import type { ClusterState } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
-import type { ClusterState } from '@tandem/protocol';
 import type { CommandContext } from '../command-context.js';
 import { flag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { cliLogger } from '../cli-logger.js';
 import type { RunningAgent } from '../cluster/start-agent.js';
 import type { RunningMaster } from '../cluster/start-master.js';
 import type { CommandContext } from '../command-context.js';
 import { DEFAULT_HTTP_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
-import { cliLogger } from '../cli-logger.js';
 import { nonEmpty, port } from '../schemas.js';
 
 export const upSchema = z.object({

@@ -1,20 +1,20 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  Resources,
-  SERVER_OPTIONS,
   componentLogger,
-  tandemV1,
   type EventInit,
   type Offer,
   type OperatorHandlers,
+  Resources,
   type SchedulerCall,
   type SchedulerHandlers,
+  SERVER_OPTIONS,
   type TaskStatusInit,
+  tandemV1,
 } from '@tandem/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../cli-io.js';
 import { deferred } from '../deferred.js';
-import { runExecute, type ExecuteOptions } from './run-execute.js';
+import { type ExecuteOptions, runExecute } from './run-execute.js';
 
 /** Scheduler + Operator services enough for one `execute` run; `onAccept` plays the agent. */
 class FakeMaster {
@@ -89,7 +89,11 @@ function capture(): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
-  return { stdout: (t) => void (out += text(t)), stderr: (t) => void (err += text(t)), out: () => out, err: () => err };
+  return { stdout: (t) => {
+      out += text(t);
+    }, stderr: (t) => {
+      err += text(t);
+    }, out: () => out, err: () => err };
 }
 
 const cleanup: (() => Promise<void>)[] = [];

@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
-import { SchedulerDriver, isTerminal, matchTasks, specResources, taskInfo, type TaskSpec } from '@tandem/framework-sdk';
-import { TandemError, newUuid, operatorClient, sleep, type Logger, type TaskStatus } from '@tandem/protocol';
+import { isTerminal, matchTasks, SchedulerDriver, specResources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
+import { type Logger, newUuid, operatorClient, sleep, TandemError, type TaskStatus } from '@tandem/protocol';
 import type { CliIo } from '../cli-io.js';
 import { deferred } from '../deferred.js';
-import { readTaskLog } from '../read-task-log.js';
 import { DEFAULT_OPERATOR_DEADLINE_MS } from '../operator-call.js';
+import { readTaskLog } from '../read-task-log.js';
 import { exitCodeOf } from './exit-code.js';
 import { formatStatus } from './format-status.js';
 
