@@ -331,8 +331,12 @@ describe('SchedulerDriver', () => {
   it('driver - teardown() removes the framework and does not re-subscribe', async () => {
     const { master, driver } = await setup({ reconnect: { initialMs: 1, maxMs: 1 } });
     await driver.start();
-    await driver.teardown();
-    expect(master.calls.at(-1)?.call).toBe('teardown');
+    driver.onUpdate(async (s) => {
+      if (s.state === 'TASK_FINISHED') await driver.teardown(); // from inside the handler
+    });
+    master.send({ update: { statuses: [{ ...status('t1', 'u1'), state: 'TASK_FINISHED' }] } });
+    await driver.closed();
+    expect(master.calls.map((c) => c.call)).toEqual(['acknowledge', 'teardown']);
     expect(driver.state).toBe('stopped');
     await new Promise((r) => setTimeout(r, 50));
     expect(master.subscriptions).toHaveLength(1);

@@ -291,6 +291,9 @@ export class SchedulerDriver {
   /** Removes the framework (its tasks are killed), then stops the driver. */
   async teardown(): Promise<void> {
     this.tearingDown = true; // the master closes the stream; do not re-subscribe
+    // Acks first: once the framework is removed the master refuses them.
+    this.ackSeenDeliveries();
+    await this.acks.flush();
     try {
       await this.call({ teardown: {} });
     } finally {
@@ -316,9 +319,7 @@ export class SchedulerDriver {
     this.transition('stopping');
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.clearTimers();
-    if (this.options.autoAcknowledge) {
-      for (const d of this.deliveries) if (d.seen) this.ackDelivery(d);
-    }
+    this.ackSeenDeliveries();
     await this.acks.close();
     this.closeStream();
     this.startWaiter?.reject(new TandemError(Code.Cancelled, 'scheduler driver stopped before it subscribed'));
@@ -532,6 +533,12 @@ export class SchedulerDriver {
       // A handler that threw leaves the update unacknowledged: the agent resends it.
       if (ok) hooks.release?.();
     });
+  }
+
+  /** Acks the updates consumers were already handed (used when stopping or tearing down). */
+  private ackSeenDeliveries(): void {
+    if (!this.options.autoAcknowledge) return;
+    for (const d of this.deliveries) if (d.seen) this.ackDelivery(d);
   }
 
   private ackDelivery(d: Delivery): void {
