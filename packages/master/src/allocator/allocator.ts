@@ -5,6 +5,20 @@ export interface Allocation {
   frameworkId: string;
   agentId: string;
   resources: Resources;
+  /** The role the resources are offered to (hierarchical allocators set it; the offer should carry it). */
+  role?: string;
+}
+
+/** Scalar amounts by resource name, e.g. `{ cpus: 8, mem: 16384 }`. */
+export type ScalarQuantities = Readonly<Record<string, number>>;
+
+/**
+ * A role's quota. `guarantee` is served before any other role gets resources beyond its own
+ * guarantee; `limit` caps what the role (with its sub-roles) holds, offers included.
+ */
+export interface RoleQuota {
+  guarantee?: ScalarQuantities;
+  limit?: ScalarQuantities;
 }
 
 export interface FrameworkAllocationOptions {
@@ -31,13 +45,15 @@ export interface Allocator {
   setFrameworkActive(frameworkId: string, active: boolean): void;
 
   /** Marks resources on an agent as used by a framework (tasks found on a re-registering agent). */
-  addUsed(frameworkId: string, agentId: string, resources: Resources): void;
+  addUsed(frameworkId: string, agentId: string, resources: Resources, role?: string): void;
   /**
    * Gives resources back to the pool: declined or unused parts of offers, rescinded
    * offers, finished tasks. With `refuseSeconds` > 0 the framework is not offered this
    * agent's resources again for that long, unless more than these become free.
+   * `role` names the role the resources were allocated to (the offer's role); without it a
+   * hierarchical allocator takes them back from the framework's roles in subscription order.
    */
-  recover(frameworkId: string, agentId: string, resources: Resources, refuseSeconds?: number): void;
+  recover(frameworkId: string, agentId: string, resources: Resources, refuseSeconds?: number, role?: string): void;
 
   suppress(frameworkId: string, roles?: readonly string[]): void;
   /** Un-suppresses the roles (all if none given) and clears the framework's filters. */
@@ -48,4 +64,9 @@ export interface Allocator {
 
   /** The framework's dominant share, in [0, 1]. */
   share(frameworkId: string): number;
+
+  /** Sets a role's weight (default 1); its share counts as share / weight. Optional: role-aware allocators only. */
+  setWeight?(role: string, weight: number): void;
+  /** Sets (or with `undefined` clears) a role's quota. Optional: role-aware allocators only. */
+  setQuota?(role: string, quota: RoleQuota | undefined): void;
 }
