@@ -452,7 +452,7 @@ export class HierarchicalAllocator implements Allocator {
       agent.freeVec = [];
     } else {
       this.quotaBlocked = true;
-      if (!offerable(cap)) return false;
+      if (cap === null || !offerable(cap)) return false;
       resources = this.partial(agent.free, cap);
       vec = cap;
       agent.free = agent.free.subtract(resources);
@@ -468,15 +468,19 @@ export class HierarchicalAllocator implements Allocator {
   /**
    * What of `free` the role may take: at most every limit up its chain leaves, and no more
    * than keeps the other roles' unmet guarantees coverable by what is free. Undefined when
-   * nothing is cut.
+   * nothing is cut; null when a resource the agent has is cut to nothing (an offer without,
+   * say, cpus because the role is at its cpus limit is of no use, so none is made).
    */
-  private quotaCap(role: RoleNode, free: ScalarVector): ScalarVector | undefined {
+  private quotaCap(role: RoleNode, free: ScalarVector): ScalarVector | undefined | null {
     let cap: ScalarVector | undefined;
+    let emptied = false;
     const lower = (slot: number, allowed: number): void => {
       const a = Math.max(0, round3(allowed));
-      if (a < ((cap ?? free)[slot] ?? 0)) {
+      const has = (cap ?? free)[slot] ?? 0;
+      if (a < has) {
         cap ??= [...free];
         cap[slot] = a;
+        if (a === 0) emptied = true;
       }
     };
     for (let n: RoleNode | undefined = role; n?.parent; n = n.parent) {
@@ -493,7 +497,7 @@ export class HierarchicalAllocator implements Allocator {
         if (need > 0) lower(slot, (own[slot] ?? 0) + (this.freeActive[slot] ?? 0) - need);
       }
     }
-    return cap;
+    return emptied ? null : cap;
   }
 
   /** The scalars of `cap` plus all of `free`'s ranges (ports go with the first offer). */
