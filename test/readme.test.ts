@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REPO, cleanup, runCli, tempDir, track, waitFor } from './support/cluster.js';
+
+// The README's promises: `npm run up` brings a cluster up that `tandem execute` can
+// use, Ctrl-C stops it cleanly, and `.ci/run` calls the README's test command.
+
+afterEach(cleanup);
+
+describe('README', () => {
+  it('readme - the up script starts a working cluster and Ctrl-C stops it', async () => {
+    const workDir = tempDir('tandem-up-');
+    const child = spawn('bash', [join(REPO, 'scripts', 'up.sh'), '--work-dir', workDir, '--port', '0', '--http-port', '0'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    track(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const port = await waitFor(() => /"grpcPort":(\d+)/.exec(out)?.[1], 'the master to log its port', 120_000);
+    await waitFor(() => /agent registered/.test(out), 'the agent to register', 30_000);
+    const run = await runCli(['execute', '--master', `127.0.0.1:${port}`, '--', 'echo', 'up-works']);
+    expect(run.stdout).toMatch(/^up-works$/m);
+    expect(run.code).toBe(0);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
+    expect(code).toBe(0);
+  });
+
+  it('readme - .ci/run runs the README test command', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const ci = readFileSync(join(REPO, '.ci', 'run'), 'utf8');
+    expect(readme).toMatch(/^npm test$/m);
+    expect(ci).toMatch(/npm test/);
+  });
+
+  it('readme - docker-compose.yml describes nats, a master and two agents built from the repo', () => {
+    const compose = parse(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { build?: string; image?: string; command?: string[]; volumes?: string[] }>;
+    };
+    expect(Object.keys(compose.services).sort()).toEqual(['agent-1', 'agent-2', 'master', 'nats']);
+    expect(compose.services.master?.build).toBe('.');
+    readFileSync(join(REPO, 'Dockerfile'), 'utf8');
+    for (const name of ['agent-1', 'agent-2']) {
+      const agent = compose.services[name]!;
+      expect(agent.image).toBe(compose.services.master?.image);
+      expect(agent.command?.[0]).toBe('agent');
+      expect(agent.command).toContain('--master');
+      expect(agent.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
+    }
+  });
+});

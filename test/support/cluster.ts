@@ -1,0 +1,173 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, type Containerizer, DockerContainerizer, ProcessContainerizer } from '@tandem/agent';
+import { SchedulerDriver, type DriverOptions, type Offer, type TaskStatus } from '@tandem/framework-sdk';
+import { Master, type MasterOptions } from '@tandem/master';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(REPO, 'packages', 'cli', 'bin', 'tandem.js');
+export const TEST_IMAGE = process.env.TANDEM_TEST_IMAGE ?? 'tandem-busybox:latest';
+
+/** Reads .tandem/test-env (written by scripts/test-env.sh up) into process.env once. */
+function loadTestEnv(): void {
+  const file = join(REPO, '.tandem', 'test-env');
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1] && process.env[m[1]] === undefined) process.env[m[1]] = m[2]!.replace(/^['"]|['"]$/g, '');
+  }
+}
+loadTestEnv();
+
+/** Cleanups run in reverse order after each test (register with `track`). */
+const cleanups: (() => Promise<void> | void)[] = [];
+export function track(fn: () => Promise<void> | void): void {
+  cleanups.push(fn);
+}
+export async function cleanup(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch {
+      // one failed cleanup must not hide the others
+    }
+  }
+}
+
+export function tempDir(prefix = 'tandem-it-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startMaster(options: MasterOptions = {}): Promise<Master> {
+  const master = new Master({
+    host: '127.0.0.1', port: 0, httpPort: 0, workDir: join(tempDir(), 'master'),
+    allocationIntervalMs: 100, agentPingIntervalMs: 200, maxMissedPings: 5, ...options,
+  });
+  await master.start();
+  track(() => master.stop());
+  return master;
+}
+
+export interface AgentSetup {
+  workDir?: string;
+  hostname?: string;
+  resources?: string;
+  containerizers?: ('docker' | 'process')[];
+}
+
+/** Docker must answer in CI; elsewhere a docker test may skip when no engine is there. */
+export async function dockerAvailable(): Promise<boolean> {
+  const ok = await new DockerContainerizer().available();
+  if (!ok && process.env.CI) throw new Error('no Docker Engine answers; scripts/test-env.sh up should have started one');
+  return ok;
+}
+
+export async function startAgent(master: Master, setup: AgentSetup = {}): Promise<Agent> {
+  const containerizers: Containerizer[] = (setup.containerizers ?? ['docker', 'process']).map((n) =>
+    n === 'docker' ? new DockerContainerizer() : new ProcessContainerizer(),
+  );
+  const agent = new Agent({
+    master: master.address,
+    workDir: setup.workDir ?? join(tempDir(), 'agent'),
+    hostname: setup.hostname ?? 'it-host',
+    resources: setup.resources ?? 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]',
+    containerizers,
+    statusRetryMs: { initial: 200, max: 1000 },
+    reconnectBackoff: { initialMs: 100, maxMs: 500 },
+  });
+  await agent.start();
+  track(() => agent.stop({ killTasks: true }));
+  return agent;
+}
+
+/** A `tandem agent` child process (for tests that SIGKILL it). */
+export function spawnAgent(master: Master, workDir: string, extra: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [
+    CLI, 'agent', '--master', master.address, '--work-dir', workDir, '--hostname', 'spawned-host',
+    '--resources', 'cpus:2;mem:2048;disk:2048;ports:[31200-31300]', ...extra,
+  ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn' } });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  Object.defineProperty(child, 'stderrText', { get: () => stderr });
+  track(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+}
+
+export async function startDriver(master: Master, options: Partial<DriverOptions> & { name?: string } = {}): Promise<SchedulerDriver> {
+  const { name, ...rest } = options;
+  const driver = new SchedulerDriver({
+    master: master.address,
+    framework: { name: name ?? 'it-framework', failoverTimeoutSeconds: 30 },
+    reconnect: { initialMs: 100, maxMs: 500 },
+    ...rest,
+  });
+  await driver.start();
+  track(() => driver.stop());
+  return driver;
+}
+
+/** Polls `fn` until it returns a truthy value. */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Records every status update and every offer a driver sees. */
+export function recorder(driver: SchedulerDriver): { updates: TaskStatus[]; offers: Offer[]; states(taskId: string): string[] } {
+  const updates: TaskStatus[] = [];
+  const offers: Offer[] = [];
+  driver.onUpdate((s) => {
+    updates.push(s);
+  });
+  driver.onOffers((o) => {
+    offers.push(...o);
+  });
+  driver.onRescind((ids) => {
+    for (const id of ids) {
+      const i = offers.findIndex((o) => o.id === id);
+      if (i >= 0) offers.splice(i, 1);
+    }
+  });
+  return { updates, offers, states: (taskId) => updates.filter((u) => u.taskId === taskId).map((u) => u.state) };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the `tandem` CLI as a child process to completion. */
+export function runCli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tandem ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
