@@ -1,9 +1,9 @@
-import { Resources, type ResourceSpec } from '@tandem/protocol';
+import { type ResourceSpec, Resources } from '@tandem/protocol';
 import type { Allocation, Allocator, FrameworkAllocationOptions, RoleQuota } from './allocator.js';
 import { FilterExpiryQueue, type OfferFilter } from './offer-filters.js';
 import { addUnmet, guaranteedAncestor, hasUnmetGuarantee, quotaAmounts } from './quota.js';
-import { type Client, type RoleNode, RoleTree, SelfLeaf, checkRole } from './role-tree.js';
-import { ScalarNames, type ScalarVector, addInto, isZero, round3, subtractInto } from './scalar-vector.js';
+import { type Client, checkRole, type RoleNode, RoleTree, SelfLeaf } from './role-tree.js';
+import { addInto, isZero, round3, ScalarNames, type ScalarVector, subtractInto } from './scalar-vector.js';
 
 /** Mesos' minimum offerable: an agent with less free than this of both is not offered. */
 const MIN_CPUS = 0.01;
@@ -38,14 +38,15 @@ interface FrameworkEntry {
 }
 
 /** What one agent's visit of the role tree came to. */
-const enum Step {
+const Step = {
   /** Nobody here took the agent: go on. */
-  Next,
+  Next: 0,
   /** The agent has nothing offerable left. */
-  Done,
+  Done: 1,
   /** Part was offered and some is left: walk the (re-sorted) tree again. */
-  Restart,
-}
+  Restart: 2,
+} as const;
+type Step = (typeof Step)[keyof typeof Step];
 
 interface Visit {
   readonly agent: AgentEntry;

@@ -1,6 +1,6 @@
 import { ValidationError } from '@tandem/protocol';
-import { type ScalarVector, addInto, subtractInto } from './scalar-vector.js';
 import { type Ranked, RankHeap } from './rank-heap.js';
+import { addInto, type ScalarVector, subtractInto } from './scalar-vector.js';
 
 /** One scalar of a quota: the vector slot of the resource and the amount. */
 export interface QuotaAmount {
