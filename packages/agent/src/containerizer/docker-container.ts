@@ -1,0 +1,160 @@
+import type Docker from 'dockerode';
+import { Backoff, sleep, type Logger } from '@tandem/protocol';
+import { dockerMessage, dockerStatus } from './docker-errors.js';
+import { describeExit } from './exit-status.js';
+import type { Container, ContainerExit } from './types.js';
+
+/** How long wait() gives the log copy to finish once the container has exited. */
+const LOG_DRAIN_MS = 5_000;
+
+export interface DockerContainerInit {
+  docker: Docker;
+  id: string;
+  taskId: string;
+  /** Settles when the container's output is in the sandbox files (or will never be). */
+  logsDone: Promise<void>;
+  /** The memory limit in MiB, for the OOM message. */
+  memoryMiB?: number;
+  log: Logger;
+}
+
+/** A task's Docker container, as launched or as recovered. */
+export class DockerContainer implements Container {
+  readonly id: string;
+  readonly taskId: string;
+  private readonly handle: Docker.Container;
+  private readonly logsDone: Promise<void>;
+  private readonly memoryMiB: number | undefined;
+  private readonly log: Logger;
+  private exit: Promise<ContainerExit> | undefined;
+  private ended = false;
+  private killDeadline = Number.POSITIVE_INFINITY;
+  private killTimer: NodeJS.Timeout | undefined;
+  private killDone: Promise<void> | undefined;
+  private resolveKill: (() => void) | undefined;
+  private destroyed: Promise<void> | undefined;
+
+  constructor(init: DockerContainerInit) {
+    this.id = init.id;
+    this.taskId = init.taskId;
+    this.handle = init.docker.getContainer(init.id);
+    this.memoryMiB = init.memoryMiB;
+    this.log = init.log.child({ taskId: init.taskId, containerId: init.id.slice(0, 12) });
+    this.logsDone = init.logsDone.catch((err: unknown) => {
+      this.log.warn({ err }, 'copying container output failed');
+    });
+  }
+
+  wait(): Promise<ContainerExit> {
+    this.exit ??= this.waitForExit().finally(() => {
+      this.ended = true;
+      this.finishKill();
+    });
+    return this.exit;
+  }
+
+  private async waitForExit(): Promise<ContainerExit> {
+    const backoff = new Backoff({ initialMs: 200, maxMs: 5_000 });
+    for (;;) {
+      try {
+        await this.handle.wait();
+        break;
+      } catch (err) {
+        if (dockerStatus(err) === 404) return { exitCode: null, oomKilled: false, message: 'the container disappeared' };
+        // The engine went away (restart, socket gone): the container may still run. Retry.
+        this.log.warn({ err: dockerMessage(err) }, 'waiting on the container failed; retrying');
+        await sleep(backoff.next());
+      }
+    }
+    await this.drainLogs();
+    try {
+      const info = await this.handle.inspect();
+      return describeExit(info.State.ExitCode, info.State.OOMKilled, this.memoryMiB);
+    } catch (err) {
+      if (dockerStatus(err) === 404) return { exitCode: null, oomKilled: false, message: 'the container disappeared' };
+      throw err;
+    }
+  }
+
+  private async drainLogs(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, LOG_DRAIN_MS);
+      timer.unref();
+    });
+    await Promise.race([this.logsDone, timeout]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * SIGTERM (docker-init forwards it to the command), then SIGKILL once `gracePeriodMs`
+   * has passed if the container still runs. A later call with a shorter grace brings the
+   * SIGKILL forward. Resolves when the signals have been sent, or the container ended.
+   */
+  kill(gracePeriodMs: number): Promise<void> {
+    const grace = Math.max(0, gracePeriodMs);
+    if (this.ended) return Promise.resolve();
+    void this.wait().catch(() => undefined);
+    const deadline = Date.now() + grace;
+    if (!this.killDone) {
+      this.killDone = new Promise<void>((resolve) => {
+        this.resolveKill = resolve;
+      });
+      if (grace > 0) void this.signal('SIGTERM');
+    }
+    if (deadline < this.killDeadline) {
+      this.killDeadline = deadline;
+      clearTimeout(this.killTimer);
+      this.killTimer = setTimeout(() => void this.escalate(), grace);
+      this.killTimer.unref();
+    }
+    return this.killDone;
+  }
+
+  private async escalate(): Promise<void> {
+    this.killTimer = undefined;
+    if (!this.ended) {
+      this.log.info('grace period over; sending SIGKILL');
+      await this.signal('SIGKILL');
+    }
+    this.finishKill();
+  }
+
+  private finishKill(): void {
+    clearTimeout(this.killTimer);
+    this.killTimer = undefined;
+    this.resolveKill?.();
+    this.resolveKill = undefined;
+  }
+
+  private async signal(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    try {
+      await this.handle.kill({ signal });
+    } catch (err) {
+      // 409: not running (already exited); 404: gone. Both mean there is nothing to signal.
+      const status = dockerStatus(err);
+      if (status !== 409 && status !== 404 && status !== 304) {
+        this.log.warn({ err: dockerMessage(err), signal }, 'could not signal the container');
+      }
+    }
+  }
+
+  destroy(): Promise<void> {
+    this.destroyed ??= this.remove();
+    return this.destroyed;
+  }
+
+  private async remove(): Promise<void> {
+    this.finishKill();
+    try {
+      await this.handle.remove({ force: true, v: true });
+    } catch (err) {
+      const status = dockerStatus(err);
+      // 404: already gone; 409: a removal is already in progress.
+      if (status !== 404 && status !== 409) {
+        this.destroyed = undefined;
+        throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { Code, componentLogger, TandemError, type Logger } from '@tandem/protocol';
+import { taskArgv } from './command.js';
+import { DockerContainer } from './docker-container.js';
+import { dockerMessage, dockerStatus } from './docker-errors.js';
+import { killedDuringLaunch, launchError, throwIfAborted } from './launch-failure.js';
+import { SandboxLogs } from './sandbox-logs.js';
+import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';
+
+export const LABEL_TASK_ID = 'tandem.task-id';
+export const LABEL_AGENT_ID = 'tandem.agent-id';
+export const LABEL_FRAMEWORK_ID = 'tandem.framework-id';
+
+export const DEFAULT_PULL_TIMEOUT_MS = 120_000;
+const PING_TIMEOUT_MS = 3_000;
+const MIB = 1024 * 1024;
+
+export interface DockerContainerizerOptions {
+  /** The engine client. @default new Docker() (which honours DOCKER_HOST) */
+  docker?: Docker;
+  /** How long an image pull may take before the launch fails. @default 120000 */
+  pullTimeoutMs?: number;
+  /** Whether tasks may ask for privileged containers (--allow-privileged). @default false */
+  allowPrivileged?: boolean;
+  logger?: Logger;
+}
+
+/** `tandem-<task id, made safe for a container name>-<6 hex chars>`. */
+export function containerName(taskId: string): string {
+  const safe = taskId.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 100);
+  return `tandem-${safe}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Runs each task in a Docker container through the local engine: host networking, the
+ * task's cpus and mem as limits (no swap), docker-init as PID 1 so SIGTERM reaches the
+ * command, no new privileges, never a bind mount. Output goes to the sandbox's
+ * `stdout` and `stderr` files as it is written.
+ */
+export class DockerContainerizer implements Containerizer {
+  readonly name = 'docker' as const;
+  private readonly docker: Docker;
+  private readonly pullTimeoutMs: number;
+  private readonly allowPrivileged: boolean;
+  private readonly log: Logger;
+
+  constructor(options: DockerContainerizerOptions = {}) {
+    this.docker = options.docker ?? new Docker();
+    this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
+    this.allowPrivileged = options.allowPrivileged ?? false;
+    this.log = componentLogger('docker-containerizer', options.logger);
+  }
+
+  async available(): Promise<boolean> {
+    try {
+      // dockerode's ping takes an abortSignal option; its typings do not say so.
+      const ping = this.docker as unknown as { ping(opts: { abortSignal: AbortSignal }): Promise<unknown> };
+      await ping.ping({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async launch(spec: LaunchSpec, signal?: AbortSignal): Promise<Container> {
+    const docker = spec.task.container?.docker;
+    const image = docker?.image ?? '';
+    if (!image) throw launchError('REASON_TASK_INVALID', 'container.docker.image: a Docker task needs an image', Code.InvalidArgument);
+    const privileged = docker?.privileged ?? false;
+    if (privileged && !this.allowPrivileged) {
+      throw launchError('REASON_TASK_UNAUTHORIZED', 'container.docker.privileged: this agent does not allow privileged containers (--allow-privileged)', Code.PermissionDenied);
+    }
+    throwIfAborted(signal);
+    await this.ensureImage(image, docker?.forcePullImage ?? false, signal);
+    throwIfAborted(signal);
+
+    const argv = taskArgv(spec.task);
+    const shell = spec.task.command?.shell === true && argv !== undefined;
+    const memoryMiB = spec.resources.mem;
+    const memory = memoryMiB > 0 ? Math.round(memoryMiB * MIB) : 0;
+    const cpus = spec.resources.cpus;
+    const user = spec.task.command?.user ?? '';
+    let created: Docker.Container;
+    try {
+      created = await this.docker.createContainer({
+        name: containerName(spec.taskId),
+        Image: image,
+        // A shell command replaces any ENTRYPOINT; plain arguments are appended to it.
+        ...(shell ? { Entrypoint: ['/bin/sh', '-c'], Cmd: argv.slice(2) } : argv ? { Cmd: argv } : {}),
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        ...(user ? { User: user } : {}),
+        WorkingDir: '',
+        Labels: {
+          [LABEL_TASK_ID]: spec.taskId,
+          [LABEL_AGENT_ID]: spec.agentId,
+          [LABEL_FRAMEWORK_ID]: spec.frameworkId,
+        },
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        HostConfig: {
+          NetworkMode: 'host',
+          ...(memory > 0 ? { Memory: memory, MemorySwap: memory } : {}),
+          ...(cpus > 0 ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
+          Init: true,
+          Privileged: privileged,
+          SecurityOpt: ['no-new-privileges'],
+          Binds: [],
+          Mounts: [],
+          RestartPolicy: { Name: '' },
+        },
+      });
+    } catch (err) {
+      throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `could not create the container: ${dockerMessage(err)}`);
+    }
+    const log = this.log.child({ taskId: spec.taskId, containerId: created.id.slice(0, 12) });
+    try {
+      throwIfAborted(signal);
+      // Attach before start, so that no output is lost.
+      const logs = await SandboxLogs.open(spec.sandboxDir);
+      let stream: NodeJS.ReadWriteStream;
+      try {
+        stream = await created.attach({ stream: true, stdout: true, stderr: true });
+      } catch (err) {
+        await logs.close();
+        throw err;
+      }
+      const logsDone = logs.copyMultiplexed(stream);
+      try {
+        await created.start();
+      } catch (err) {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        await logsDone.catch(() => undefined);
+        throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `could not start the container: ${dockerMessage(err)}`);
+      }
+      log.info({ image }, 'container started');
+      return new DockerContainer({ docker: this.docker, id: created.id, taskId: spec.taskId, logsDone, memoryMiB, log: this.log });
+    } catch (err) {
+      await created.remove({ force: true }).catch((e: unknown) => log.warn({ err: dockerMessage(e) }, 'could not remove a container that failed to launch'));
+      if (signal?.aborted) throw killedDuringLaunch();
+      if (err instanceof TandemError) throw err;
+      throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `could not launch the container: ${dockerMessage(err)}`);
+    }
+  }
+
+  /** Pulls `image` unless it is present (always with `force`), within the pull timeout. */
+  private async ensureImage(image: string, force: boolean, signal?: AbortSignal): Promise<void> {
+    if (!force && (await this.hasImage(image))) return;
+    const timeout = AbortSignal.timeout(this.pullTimeoutMs);
+    const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const started = Date.now();
+    try {
+      const stream = await this.docker.pull(image, { abortSignal: abort });
+      const output = await new Promise<unknown[]>((resolve, reject) => {
+        const onAbort = (): void => {
+          (stream as unknown as { destroy?: (e?: Error) => void }).destroy?.();
+          reject(abort.reason);
+        };
+        abort.addEventListener('abort', onAbort, { once: true });
+        this.docker.modem.followProgress(stream, (err: Error | null, out: unknown[]) => {
+          abort.removeEventListener('abort', onAbort);
+          if (err) reject(err);
+          else resolve(out);
+        });
+      });
+      const failed = output.find((e): e is { error: string } => typeof (e as { error?: unknown }).error === 'string');
+      if (failed) throw new Error(failed.error);
+      if (!(await this.hasImage(image))) throw new Error('the pull ended but the image is not there');
+      this.log.info({ image, ms: Date.now() - started }, 'image pulled');
+    } catch (err) {
+      if (signal?.aborted) throw killedDuringLaunch();
+      const why = timeout.aborted ? `timed out after ${this.pullTimeoutMs} ms` : dockerMessage(err);
+      throw launchError('REASON_CONTAINER_PULL_FAILED', `could not pull image ${image}: ${why}`);
+    }
+  }
+
+  private async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (dockerStatus(err) === 404) return false;
+      throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `could not inspect image ${image}: ${dockerMessage(err)}`);
+    }
+  }
+
+  /** The containers labelled with this agent id, newest first. */
+  private async listOwn(agentId: string): Promise<Docker.ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_AGENT_ID}=${agentId}`] } });
+    return list.sort((a, b) => b.Created - a.Created);
+  }
+
+  async recover(agentId: string, tasks: readonly RecoverSpec[]): Promise<Map<string, Container>> {
+    const own = await this.listOwn(agentId);
+    const out = new Map<string, Container>();
+    for (const spec of tasks) {
+      const info = spec.containerId
+        ? own.find((c) => c.Id === spec.containerId || c.Id.startsWith(spec.containerId ?? ''))
+        : (own.find((c) => matches(c, spec) && c.State === 'running') ?? own.find((c) => matches(c, spec)));
+      if (!info) continue;
+      const logsDone = spec.sandboxDir ? this.followLogs(info.Id, spec.sandboxDir) : Promise.resolve();
+      const memory = await this.docker
+        .getContainer(info.Id)
+        .inspect()
+        .then((i) => i.HostConfig.Memory ?? 0)
+        .catch(() => 0);
+      out.set(spec.taskId, new DockerContainer({ docker: this.docker, id: info.Id, taskId: spec.taskId, logsDone, memoryMiB: memory / MIB, log: this.log }));
+      this.log.info({ taskId: spec.taskId, containerId: info.Id.slice(0, 12), state: info.State }, 'container recovered');
+    }
+    return out;
+  }
+
+  /**
+   * Resumes copying a container's output into the sandbox, from about when the files
+   * were last written (Docker's `since` has second granularity at worst, so a line or
+   * two may repeat; none is lost).
+   */
+  private async followLogs(id: string, sandboxDir: string): Promise<void> {
+    const mtimes = await Promise.all(['stdout', 'stderr'].map((f) => stat(join(sandboxDir, f)).then((s) => s.mtimeMs, () => 0)));
+    const sinceMs = Math.max(...mtimes);
+    const logs = await SandboxLogs.open(sandboxDir);
+    try {
+      const stream = await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since: sinceMs > 0 ? (sinceMs / 1000).toFixed(3) : 0 } as unknown as Docker.ContainerLogsOptions & { follow: true });
+      await logs.copyMultiplexed(stream);
+    } catch (err) {
+      await logs.close();
+      throw err;
+    }
+  }
+
+  async orphans(agentId: string, known: ReadonlySet<string>): Promise<string[]> {
+    const own = await this.listOwn(agentId);
+    return own.filter((c) => !known.has(c.Id)).map((c) => c.Id);
+  }
+}
+
+function matches(c: Docker.ContainerInfo, spec: RecoverSpec): boolean {
+  if (c.Labels[LABEL_TASK_ID] !== spec.taskId) return false;
+  return !spec.frameworkId || c.Labels[LABEL_FRAMEWORK_ID] === spec.frameworkId;
+}

@@ -1,0 +1,12 @@
+export type { Container, ContainerExit, Containerizer, LaunchFailure, LaunchSpec, RecoverSpec } from './types.js';
+export {
+  DockerContainerizer,
+  DEFAULT_PULL_TIMEOUT_MS,
+  LABEL_AGENT_ID,
+  LABEL_FRAMEWORK_ID,
+  LABEL_TASK_ID,
+  containerName,
+  type DockerContainerizerOptions,
+} from './docker.js';
+export { launchError, killedDuringLaunch } from './launch-failure.js';
+export { describeExit } from './exit-status.js';

@@ -1,0 +1,49 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Resources, type TaskInfo } from '@tandem/protocol';
+import type { LaunchSpec } from '../containerizer/types.js';
+
+export interface SpecOptions {
+  agentId: string;
+  taskId: string;
+  frameworkId?: string;
+  /** A shell command (`/bin/sh -c`)… */
+  shell?: string;
+  /** …or an argv. */
+  argv?: string[];
+  image?: string;
+  privileged?: boolean;
+  mem?: number;
+  cpus?: number;
+  env?: Record<string, string>;
+  ports?: number[];
+  sandboxDir?: string;
+}
+
+/** A LaunchSpec for containerizer tests, with a fresh sandbox directory. */
+export async function launchSpec(o: SpecOptions): Promise<LaunchSpec> {
+  const task: TaskInfo = {
+    taskId: o.taskId,
+    name: o.taskId,
+    agentId: o.agentId,
+    resources: [],
+    command: { shell: o.shell !== undefined, value: o.shell ?? '', arguments: o.argv ?? [], environment: [], user: '' },
+    container: o.image
+      ? { type: 'DOCKER', docker: { image: o.image, forcePullImage: false, privileged: o.privileged ?? false } }
+      : { type: 'PROCESS', docker: null },
+    labels: [],
+    killPolicy: null,
+    healthCheck: null,
+  };
+  return {
+    taskId: o.taskId,
+    frameworkId: o.frameworkId ?? 'fw-test',
+    agentId: o.agentId,
+    task,
+    resources: Resources.of({ cpus: o.cpus ?? 0.5, mem: o.mem ?? 64 }),
+    ports: o.ports ?? [],
+    env: o.env ?? {},
+    sandboxDir: o.sandboxDir ?? (await mkdtemp(join(tmpdir(), 'tandem-sandbox-'))),
+  };
+}
