@@ -10,3 +10,6 @@ export {
 } from './docker.js';
 export { launchError, killedDuringLaunch } from './launch-failure.js';
 export { describeExit } from './exit-status.js';
+export { ProcessContainerizer, type MemoryIsolation, type ProcessContainerizerOptions } from './process.js';
+export { MemoryCgroups, type MemoryCgroup, type CgroupVersion } from './cgroups.js';
+export { RssMonitor, DEFAULT_RSS_INTERVAL_MS } from './rss-monitor.js';

@@ -1,0 +1,79 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CgroupVersion } from './cgroups.js';
+
+/**
+ * The shell that runs a task for the process containerizer, as
+ * `/bin/sh -c WRAPPER tandem-task/<agent>/<task> <cgroup.procs or ""> <exit file> <argv...>`.
+ * It joins the cgroup, runs the argv verbatim ("$@": no shell interpretation), and
+ * records the exit status in a file, so an agent that restarted meanwhile still learns
+ * it. `trap : TERM INT` installs a handler (not "ignore"), which exec resets to the
+ * default for the task, and keeps the wrapper alive until the task has ended.
+ */
+export const WRAPPER = [
+  'cg=$1; ex=$2; shift 2',
+  'if [ -n "$cg" ]; then echo $$ > "$cg" || { echo "tandem: cannot join the cgroup $cg" >&2; exit 125; }; fi',
+  'trap : TERM INT',
+  '"$@"',
+  'rc=$?',
+  'echo "$rc" > "$ex.tmp" && mv -f "$ex.tmp" "$ex"',
+  'exit "$rc"',
+].join('\n');
+
+/** `$0` of the wrapper: names the agent and task, so /proc tells whose a process is. */
+export function wrapperTag(agentId: string, taskId: string): string {
+  return `tandem-task/${agentId}/${taskId}`;
+}
+
+/** The agent and task a wrapper's argv belongs to, or undefined when it is not ours. */
+export function parseWrapperCmdline(argv: readonly string[] | undefined): { agentId: string; taskId: string } | undefined {
+  if (!argv || argv[1] !== '-c' || argv[2] !== WRAPPER) return undefined;
+  const m = /^tandem-task\/([^/]+)\/(.+)$/.exec(argv[3] ?? '');
+  return m?.[1] && m[2] ? { agentId: m[1], taskId: m[2] } : undefined;
+}
+
+export const EXIT_FILE = 'exit_status';
+export const PID_FILE = 'pid';
+export const STATE_FILE = 'container.json';
+
+/** What the process containerizer checkpoints in the sandbox at launch. */
+export interface ProcessCheckpoint {
+  pid: number;
+  /** From /proc/<pid>/stat, so that a reused pid is not mistaken for the task. */
+  startTime: string;
+  agentId: string;
+  taskId: string;
+  exitFile: string;
+  memoryBytes: number;
+  cgroup?: { version: CgroupVersion; path: string };
+  /** The RSS monitor enforces the memory limit (no cgroup). */
+  rssLimit: boolean;
+}
+
+/** Writes `pid` (the process group id, for people) and `container.json` (for recovery). */
+export async function writeCheckpoint(sandboxDir: string, cp: ProcessCheckpoint): Promise<void> {
+  await writeFile(join(sandboxDir, PID_FILE), `${cp.pid}\n`);
+  const tmp = join(sandboxDir, `${STATE_FILE}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(cp)}\n`);
+  await rename(tmp, join(sandboxDir, STATE_FILE));
+}
+
+export async function readCheckpoint(sandboxDir: string): Promise<ProcessCheckpoint | undefined> {
+  try {
+    const cp = JSON.parse(await readFile(join(sandboxDir, STATE_FILE), 'utf8')) as Partial<ProcessCheckpoint>;
+    if (typeof cp.pid !== 'number' || typeof cp.startTime !== 'string' || typeof cp.exitFile !== 'string') return undefined;
+    return cp as ProcessCheckpoint;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The exit status the wrapper recorded, or undefined when there is none. */
+export async function readExitFile(path: string): Promise<number | undefined> {
+  try {
+    const n = Number((await readFile(path, 'utf8')).trim());
+    return Number.isInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
