@@ -20,3 +20,15 @@ export type {
   LaunchFailure,
   RecoverSpec,
 } from './containerizer/types.js';
+export {
+  DockerContainerizer,
+  ProcessContainerizer,
+  MemoryCgroups,
+  RssMonitor,
+  launchError,
+  killedDuringLaunch,
+  describeExit,
+  type DockerContainerizerOptions,
+  type ProcessContainerizerOptions,
+  type MemoryIsolation,
+} from './containerizer/index.js';
