@@ -17,7 +17,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${TANDEM_DOCKERD_DIR:-/tmp/tandem-dockerd}"
-ENV_FILE="$REPO/.tandem/test-env"
+ENV_FILE="${TANDEM_TEST_ENV_FILE:-$REPO/.tandem/test-env}"
 IMAGE="${TANDEM_TEST_IMAGE:-tandem-busybox:latest}"
 OUR_SOCK="$DIR/docker.sock"
 PIDFILE="$DIR/docker.pid"

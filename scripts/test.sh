@@ -56,7 +56,7 @@ trap 'exit 143' TERM
 
 bash scripts/test-env.sh up 9>&-
 # shellcheck source=/dev/null
-source .tandem/test-env
+source "${TANDEM_TEST_ENV_FILE:-.tandem/test-env}"
 
 set +e
 npx vitest run "$@" 9>&-
