@@ -1,5 +1,5 @@
+import { Backoff, type Logger, sleep } from '@tandem/protocol';
 import type Docker from 'dockerode';
-import { Backoff, sleep, type Logger } from '@tandem/protocol';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
 import { describeExit } from './exit-status.js';
 import type { Container, ContainerExit } from './types.js';

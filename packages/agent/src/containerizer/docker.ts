@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
 import Docker from 'dockerode';
-import { Code, componentLogger, TandemError, type Logger } from '@tandem/protocol';
 import { taskArgv } from './command.js';
 import { DockerContainer } from './docker-container.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';

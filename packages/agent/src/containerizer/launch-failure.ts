@@ -1,4 +1,4 @@
-import { Code, TandemError, type StatusReason } from '@tandem/protocol';
+import { Code, type StatusReason, TandemError } from '@tandem/protocol';
 import type { LaunchFailure } from './types.js';
 
 /**

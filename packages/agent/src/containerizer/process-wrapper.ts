@@ -27,7 +27,7 @@ export function wrapperTag(agentId: string, taskId: string): string {
 
 /** The agent and task a wrapper's argv belongs to, or undefined when it is not ours. */
 export function parseWrapperCmdline(argv: readonly string[] | undefined): { agentId: string; taskId: string } | undefined {
-  if (!argv || argv[1] !== '-c' || argv[2] !== WRAPPER) return undefined;
+  if (argv?.[1] !== '-c' || argv[2] !== WRAPPER) return undefined;
   const m = /^tandem-task\/([^/]+)\/(.+)$/.exec(argv[3] ?? '');
   return m?.[1] && m[2] ? { agentId: m[1], taskId: m[2] } : undefined;
 }

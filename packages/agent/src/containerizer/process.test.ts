@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchSpec, type SpecOptions } from '../test-support/launch-spec.js';
-import { ProcessContainerizer, type MemoryIsolation } from './process.js';
+import { type MemoryIsolation, ProcessContainerizer } from './process.js';
 import type { Container, LaunchSpec } from './types.js';
 
 const AGENT = `agent-ptest-${process.pid}`;

@@ -1,15 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Code, componentLogger, type Logger } from '@tandem/protocol';
-import { MemoryCgroups, type MemoryCgroup } from './cgroups.js';
+import { type MemoryCgroup, MemoryCgroups } from './cgroups.js';
 import { taskArgv } from './command.js';
 import { killedDuringLaunch, launchError, throwIfAborted } from './launch-failure.js';
 import { listPids, readCmdline, readProcStat } from './proc.js';
 import { ProcessContainer } from './process-container.js';
-import { EXIT_FILE, parseWrapperCmdline, readCheckpoint, WRAPPER, wrapperTag, writeCheckpoint, type ProcessCheckpoint } from './process-wrapper.js';
+import { EXIT_FILE, type ProcessCheckpoint, parseWrapperCmdline, readCheckpoint, WRAPPER, wrapperTag, writeCheckpoint } from './process-wrapper.js';
 import { RssMonitor } from './rss-monitor.js';
 import { openSandboxFile } from './sandbox-logs.js';
 import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';

@@ -1,7 +1,7 @@
-import { constants, createWriteStream, type WriteStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { once } from 'node:events';
+import { constants, createWriteStream, type WriteStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export type SandboxStream = 'stdout' | 'stderr';
 
