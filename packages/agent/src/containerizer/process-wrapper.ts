@@ -7,15 +7,19 @@ import type { CgroupVersion } from './cgroups.js';
  * `/bin/sh -c WRAPPER tandem-task/<agent>/<task> <cgroup.procs or ""> <exit file> <argv...>`.
  * It joins the cgroup, runs the argv verbatim ("$@": no shell interpretation), and
  * records the exit status in a file, so an agent that restarted meanwhile still learns
- * it. `trap : TERM INT` installs a handler (not "ignore"), which exec resets to the
- * default for the task, and keeps the wrapper alive until the task has ended.
+ * it. The command runs in the background and the trap (a handler, `:`) is set only
+ * after the fork: a SIGTERM that lands while the child is between fork and exec then
+ * has the default action and is not swallowed by an inherited handler. `wait` returns
+ * early when the trap fires, hence the loop. (A background command starts with SIGINT
+ * and SIGQUIT ignored: the process containerizer only ever sends TERM and KILL.)
  */
 export const WRAPPER = [
   'cg=$1; ex=$2; shift 2',
   'if [ -n "$cg" ]; then echo $$ > "$cg" || { echo "tandem: cannot join the cgroup $cg" >&2; exit 125; }; fi',
+  '"$@" &',
+  'child=$!',
   'trap : TERM INT',
-  '"$@"',
-  'rc=$?',
+  'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
   'echo "$rc" > "$ex.tmp" && mv -f "$ex.tmp" "$ex"',
   'exit "$rc"',
 ].join('\n');

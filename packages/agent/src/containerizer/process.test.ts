@@ -87,6 +87,21 @@ describe.each<MemoryIsolation>(['auto', 'rss'])('process containerizer (memory i
     expect(exit.exitCode).toBe(143);
   });
 
+  it('process - a kill right after launch is not lost (20 at once)', async () => {
+    const started = Date.now();
+    const all = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const launched = await run({ taskId: `race-${i}`, argv: ['sleep', '1000'] });
+        await launched.container.kill(10_000);
+        return launched;
+      }),
+    );
+    const exits = await Promise.all(all.map(({ container }) => container.wait()));
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(exits.map((e) => e.exitCode)).toEqual(Array(20).fill(143));
+    await Promise.all(all.map(({ container }) => container.destroy()));
+  });
+
   it('process - a command that ignores SIGTERM is SIGKILLed after the grace period', async () => {
     const { container } = await run({ taskId: 'stubborn', shell: 'trap "" TERM; sleep 1000' });
     await new Promise((r) => setTimeout(r, 200)); // let the trap be set
