@@ -72,7 +72,12 @@ describe('bad input', () => {
     const o = await take();
     await driver.launch(o, [taskInfo({ id: 'after', cpus: 0.1, mem: 32, argv: ['true'] }, o)], { refuseSeconds: 0 });
     await waitFor(() => rec.states('after').includes('TASK_FINISHED'), 'the later task finished');
-    expect(rec.states('bystander')).toEqual(['TASK_STARTING', 'TASK_RUNNING']);
+    // The only TASK_ERROR under the bystander's id is the one refusing its duplicate
+    // (as in Mesos, the refusal names the id it refused); the task itself never moved.
+    const bystander = rec.updates.filter((u) => u.taskId === 'bystander');
+    expect(bystander.filter((u) => u.state === 'TASK_ERROR').map((u) => u.message)).toEqual([expect.stringMatching(/already exists/)]);
+    expect(bystander.filter((u) => u.state !== 'TASK_ERROR').map((u) => u.state)).toEqual(['TASK_STARTING', 'TASK_RUNNING']);
+    expect(master.state().tasks?.find((t) => t.info?.taskId === 'bystander')?.state).toBe('TASK_RUNNING');
     expect(agent.tasks().find((t) => t.taskId === 'bystander')?.phase).toBe('running');
   });
 });

@@ -37,6 +37,7 @@ export interface ReconcileTarget {
 /** Error codes on Subscribe after which retrying cannot help. */
 const FATAL_SUBSCRIBE_CODES: ReadonlySet<Code> = new Set<Code>([
   Code.InvalidArgument,
+  Code.NotFound,
   Code.PermissionDenied,
   Code.Unauthenticated,
   Code.FailedPrecondition,
