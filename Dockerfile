@@ -4,7 +4,7 @@ WORKDIR /tandem
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY proto ./proto
 COPY packages ./packages
-RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
+RUN npm install --no-audit --no-fund && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /tandem

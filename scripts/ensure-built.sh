@@ -3,7 +3,8 @@
 # builds (code generation + tsc -b; incremental, so cheap when nothing changed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+# npm install, not npm ci: see scripts/test.sh.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm install --no-audit --no-fund
 fi
 npm run --silent build

@@ -13,14 +13,12 @@ OUR_HOST="unix://$DIR/docker.sock"
 
 log() { printf 'test: %s\n' "$*" >&2; }
 
-if [[ ! -f node_modules/.package-lock.json ]] || { [[ -f package-lock.json ]] && [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
-  if [[ -f package-lock.json ]]; then
-    log "npm ci"
-    npm ci --no-audit --no-fund
-  else
-    log "npm install"
-    npm install --no-audit --no-fund
-  fi
+# `npm install` rather than `npm ci`: the lockfile is written without the optional
+# platform packages of other machines (e.g. Biome's), which `npm ci` insists on.
+# With a lockfile present, `npm install` installs exactly its versions.
+if [[ ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "npm install"
+  npm install --no-audit --no-fund
 fi
 
 log "build"
