@@ -37,7 +37,7 @@ import {
 import { FileStore, type Store } from '@tandem/store';
 import { LRUCache } from 'lru-cache';
 import type { Allocator } from './allocator/allocator.js';
-import { DrfAllocator } from './allocator/drf-allocator.js';
+import { HierarchicalAllocator } from './allocator/hierarchical-allocator.js';
 import { agentHandlers } from './agent-service.js';
 import { type AgentEntry, type FrameworkEntry, type OfferEntry, type TaskEntry, taskKey } from './entries.js';
 import { startHttpApi, type HttpApi } from './http-api.js';
@@ -93,7 +93,7 @@ export class Master {
   constructor(options: MasterOptions = {}) {
     this.options = masterDefaults(options);
     this.log = componentLogger('master', options.logger);
-    this.allocator = options.allocator ?? new DrfAllocator();
+    this.allocator = options.allocator ?? new HierarchicalAllocator();
     this.completed = new LRUCache({ max: Math.max(1, this.options.maxCompletedTasks) });
   }
 
