@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { taskInfo, type TaskStatus } from '@tandem/framework-sdk';
+import { type TaskStatus, taskInfo } from '@tandem/framework-sdk';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_IMAGE, cleanup, dockerAvailable, spawnAgent, startDriver, startMaster, tempDir, waitFor } from './support/cluster.js';
+import { cleanup, dockerAvailable, spawnAgent, startDriver, startMaster, TEST_IMAGE, tempDir, waitFor } from './support/cluster.js';
 
 // A real `tandem agent` process on the real Docker Engine, killed with SIGKILL and
 // started again on the same work dir.

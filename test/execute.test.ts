@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_IMAGE, cleanup, dockerAvailable, runCli, startAgent, startMaster } from './support/cluster.js';
+import { cleanup, dockerAvailable, runCli, startAgent, startMaster, TEST_IMAGE } from './support/cluster.js';
 
 // `tandem execute` (a real CLI process) against a real master and agent, on the real
 // Docker Engine and on the process containerizer.

@@ -1,4 +1,4 @@
-import { SchedulerDriver, taskInfo, type TaskStatus } from '@tandem/framework-sdk';
+import { SchedulerDriver, type TaskStatus, taskInfo } from '@tandem/framework-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, startAgent, startMaster, track, waitFor } from './support/cluster.js';
 

@@ -1,6 +1,6 @@
 import { taskInfo } from '@tandem/framework-sdk';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_IMAGE, cleanup, dockerAvailable, recorder, startAgent, startDriver, startMaster, waitFor } from './support/cluster.js';
+import { cleanup, dockerAvailable, recorder, startAgent, startDriver, startMaster, TEST_IMAGE, waitFor } from './support/cluster.js';
 
 // Killing tasks on the real Docker Engine: TASK_KILLING, then TASK_KILLED within the
 // grace period; a container that ignores SIGTERM is SIGKILLed when the grace runs out.

@@ -1,4 +1,4 @@
-import { Resources, type Offer, type TaskSpec, matchTasks, taskInfo } from '@tandem/framework-sdk';
+import { matchTasks, type Offer, Resources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, recorder, startAgent, startDriver, startMaster, waitFor } from './support/cluster.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO, cleanup, runCli, tempDir, track, waitFor } from './support/cluster.js';
+import { cleanup, REPO, runCli, tempDir, track, waitFor } from './support/cluster.js';
 
 // The README's promises: `npm run up` brings a cluster up that `tandem execute` can
 // use, Ctrl-C stops it cleanly, and `.ci/run` calls the README's test command.

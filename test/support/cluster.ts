@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, type Containerizer, DockerContainerizer, ProcessContainerizer } from '@tandem/agent';
-import { SchedulerDriver, type DriverOptions, type Offer, type TaskStatus } from '@tandem/framework-sdk';
+import { type DriverOptions, type Offer, SchedulerDriver, type TaskStatus } from '@tandem/framework-sdk';
 import { Master, type MasterOptions } from '@tandem/master';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,4 +1,4 @@
-import { Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import { status as GrpcStatus, Metadata, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 
 /** Error codes, aligned with gRPC status codes so they cross the wire unchanged. */
 export const Code = {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { tandemV1 } from './loader.js';
 import type { AgentClient, OperatorClient, SchedulerClient } from './generated/friendly.js';
+import { tandemV1 } from './loader.js';
 
 /** Channel options shared by every Tandem client and server. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {

@@ -1,19 +1,19 @@
-export * from './generated/friendly.js';
-export { tandemV1, PROTO_DIR, LOADER_OPTIONS } from './loader.js';
-export { Code, TandemError, ValidationError, isServiceError, grpcCodeOf } from './errors.js';
-export { Resources, rangeCount, isRangeResource, type Range, type ResourceSpec } from './resources.js';
-export { parseAttributes, formatAttributes } from './attributes.js';
-export { TaskStates, TASK_TRANSITIONS, isTerminal, canTransition, type TaskState } from './task-state.js';
-export { Backoff, sleep, type BackoffOptions } from './backoff.js';
-export { createLogger, componentLogger, type Logger } from './logger.js';
-export { newId, newUuid, checkId } from './ids.js';
 export { AsyncQueue } from './async-queue.js';
+export { formatAttributes, parseAttributes } from './attributes.js';
+export { Backoff, type BackoffOptions, sleep } from './backoff.js';
+export { Code, grpcCodeOf, isServiceError, TandemError, ValidationError } from './errors.js';
+export * from './generated/friendly.js';
 export {
+  agentClient,
   CHANNEL_OPTIONS,
+  type ClientOptions,
+  nowSeconds,
+  operatorClient,
   SERVER_OPTIONS,
   schedulerClient,
-  agentClient,
-  operatorClient,
-  nowSeconds,
-  type ClientOptions,
 } from './grpc.js';
+export { checkId, newId, newUuid } from './ids.js';
+export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
+export { componentLogger, createLogger, type Logger } from './logger.js';
+export { isRangeResource, type Range, type ResourceSpec, Resources, rangeCount } from './resources.js';
+export { canTransition, isTerminal, TASK_TRANSITIONS, type TaskState, TaskStates } from './task-state.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TASK_TRANSITIONS, TaskStates, canTransition, isTerminal } from './task-state.js';
+import { canTransition, isTerminal, TASK_TRANSITIONS, TaskStates } from './task-state.js';
 
 describe('task states', () => {
   it('task-state - every state has a transition entry', () => {

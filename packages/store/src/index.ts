@@ -1,3 +1,3 @@
-export type { Store, StoreEntry } from './store.js';
 export { FileStore, type FileStoreOptions } from './file-store.js';
 export { MemoryStore } from './memory-store.js';
+export type { Store, StoreEntry } from './store.js';
