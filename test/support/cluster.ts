@@ -86,7 +86,7 @@ export async function startAgent(master: Master, setup: AgentSetup = {}): Promis
 /** A `tandem agent` child process (for tests that SIGKILL it). */
 export function spawnAgent(master: Master, workDir: string, extra: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [
-    CLI, 'agent', '--master', master.address, '--work-dir', workDir, '--hostname', 'spawned-host',
+    CLI, 'agent', '--master', master.address, '--work-dir', workDir, '--hostname', 'spawned-host', '--port', '0',
     '--resources', 'cpus:2;mem:2048;disk:2048;ports:[31200-31300]', ...extra,
   ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn' } });
   let stderr = '';

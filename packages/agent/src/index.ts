@@ -9,6 +9,7 @@ export {
 export type { AgentLifecycle } from './agent-lifecycle.js';
 export type { TaskSnapshot } from './agent-task.js';
 export type { TaskPhase } from './task-phase.js';
+export { HollowContainer, HollowContainerizer, type HollowContainerizerOptions, HollowRegistry, HOLLOW_DURATION_ENV, HOLLOW_DURATION_LABEL } from './containerizer/hollow.js';
 export { detectResources, resolveResources } from './resources.js';
 export { buildTaskEnv, taskPorts, type TaskEnvContext } from './task-env.js';
 export { StatusUpdateManager, type StatusInput, type StatusUpdateManagerOptions } from './status-update-manager.js';
@@ -32,3 +33,4 @@ export {
   type ProcessContainerizerOptions,
   type MemoryIsolation,
 } from './containerizer/index.js';
+export { startAgentHttp, type AgentHttpApi } from './http-api.js';

@@ -1,4 +1,4 @@
-import { Agent, type Containerizer, DockerContainerizer, ProcessContainerizer } from '@tandem/agent';
+import { Agent, type AgentHttpApi, type Containerizer, DockerContainerizer, ProcessContainerizer, startAgentHttp } from '@tandem/agent';
 import { Code, type Logger, TandemError } from '@tandem/protocol';
 
 export type ContainerizerName = 'docker' | 'process';
@@ -19,12 +19,18 @@ export interface AgentLaunch {
   strict: boolean;
   /** For the CLI's own messages; the agent logs as component "agent". */
   logger?: Logger;
+  /** Serve the agent's /health and /api/v1/state on this port (0 = any free one); off when unset. */
+  httpPort?: number;
+  /** @default '0.0.0.0' */
+  httpHost?: string;
 }
 
 export interface RunningAgent {
   readonly agentId: string | undefined;
   /** The containerizers in use. */
   readonly containerizers: readonly ContainerizerName[];
+  /** The HTTP port actually bound, when `httpPort` was given. */
+  readonly httpPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -59,12 +65,23 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.attributes ? { attributes: options.attributes } : {}),
   });
-  await agent.start();
+  let http: AgentHttpApi | undefined;
+  if (options.httpPort !== undefined) http = await startAgentHttp(agent, options.httpHost ?? '0.0.0.0', options.httpPort);
+  try {
+    await agent.start();
+  } catch (err) {
+    await http?.close();
+    throw err;
+  }
   return {
     get agentId() {
       return agent.agentId;
     },
     containerizers: usable.map((u) => u.name),
-    stop: () => agent.stop(),
+    httpPort: http?.port,
+    stop: async () => {
+      await http?.close();
+      await agent.stop();
+    },
   };
 }

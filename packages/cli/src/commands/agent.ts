@@ -34,7 +34,7 @@ export function agentCommand(ctx: CommandContext): Command {
   const cmd = new Command('agent')
     .description('Run a Tandem agent: it dials the master, offers this host\'s resources and runs tasks in containers.')
     .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
-    .addOption(flag('--port <port>', 'the agent\'s own port (reserved: the agent dials the master and listens on nothing yet)', DEFAULT_AGENT_PORT))
+    .addOption(flag('--port <port>', 'port of the agent\'s HTTP /health and /api/v1/state (the agent dials the master; the master never connects here); 0 = any free port', DEFAULT_AGENT_PORT))
     .addOption(flag('--work-dir <dir>', 'directory of checkpoints and task sandboxes', DEFAULT_AGENT_WORK_DIR))
     .addOption(flag('--hostname <name>', 'hostname the agent registers with (default: os.hostname())'))
     .addOption(flag('--containerizers <list>', 'containerizers to use, in preference order: docker,process; each must be available', DEFAULT_CONTAINERIZERS))
@@ -52,11 +52,12 @@ export function agentCommand(ctx: CommandContext): Command {
           containerizers: o.containerizers as ContainerizerName[],
           strict: true,
           logger: log,
+          httpPort: o.port,
           ...(o.hostname ? { hostname: o.hostname } : {}),
           ...(o.resources ? { resources: o.resources } : {}),
           ...(o.attributes ? { attributes: o.attributes } : {}),
         });
-        log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers }, 'agent started');
+        log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');
         ctx.io.stdout(`tandem agent: ${agent.agentId ?? '(registering)'} on master ${o.master}, containerizers ${agent.containerizers.join(',')}\n`);
         const received = await signal.received;
         log.info({ signal: received }, 'stopping agent');
