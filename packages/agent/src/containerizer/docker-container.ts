@@ -2,6 +2,7 @@ import { Backoff, type Logger, sleep } from '@tandem/protocol';
 import type Docker from 'dockerode';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
 import { describeExit } from './exit-status.js';
+import { KillEscalation } from './kill-escalation.js';
 import type { Container, ContainerExit } from './types.js';
 
 /** How long wait() gives the log copy to finish once the container has exited. */
@@ -28,10 +29,14 @@ export class DockerContainer implements Container {
   private readonly log: Logger;
   private exit: Promise<ContainerExit> | undefined;
   private ended = false;
-  private killDeadline = Number.POSITIVE_INFINITY;
-  private killTimer: NodeJS.Timeout | undefined;
-  private killDone: Promise<void> | undefined;
-  private resolveKill: (() => void) | undefined;
+  private readonly killing = new KillEscalation({
+    term: () => this.signal('SIGTERM'),
+    kill: async () => {
+      if (this.ended) return;
+      this.log.info('grace period over; sending SIGKILL');
+      await this.signal('SIGKILL');
+    },
+  });
   private destroyed: Promise<void> | undefined;
 
   constructor(init: DockerContainerInit) {
@@ -48,7 +53,7 @@ export class DockerContainer implements Container {
   wait(): Promise<ContainerExit> {
     this.exit ??= this.waitForExit().finally(() => {
       this.ended = true;
-      this.finishKill();
+      this.killing.finish();
     });
     return this.exit;
   }
@@ -92,39 +97,9 @@ export class DockerContainer implements Container {
    * SIGKILL forward. Resolves when the signals have been sent, or the container ended.
    */
   kill(gracePeriodMs: number): Promise<void> {
-    const grace = Math.max(0, gracePeriodMs);
     if (this.ended) return Promise.resolve();
     void this.wait().catch(() => undefined);
-    const deadline = Date.now() + grace;
-    if (!this.killDone) {
-      this.killDone = new Promise<void>((resolve) => {
-        this.resolveKill = resolve;
-      });
-      if (grace > 0) void this.signal('SIGTERM');
-    }
-    if (deadline < this.killDeadline) {
-      this.killDeadline = deadline;
-      clearTimeout(this.killTimer);
-      this.killTimer = setTimeout(() => void this.escalate(), grace);
-      this.killTimer.unref();
-    }
-    return this.killDone;
-  }
-
-  private async escalate(): Promise<void> {
-    this.killTimer = undefined;
-    if (!this.ended) {
-      this.log.info('grace period over; sending SIGKILL');
-      await this.signal('SIGKILL');
-    }
-    this.finishKill();
-  }
-
-  private finishKill(): void {
-    clearTimeout(this.killTimer);
-    this.killTimer = undefined;
-    this.resolveKill?.();
-    this.resolveKill = undefined;
+    return this.killing.request(gracePeriodMs);
   }
 
   private async signal(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
@@ -145,7 +120,7 @@ export class DockerContainer implements Container {
   }
 
   private async remove(): Promise<void> {
-    this.finishKill();
+    this.killing.finish();
     try {
       await this.handle.remove({ force: true, v: true });
     } catch (err) {

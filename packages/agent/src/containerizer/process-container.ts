@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '@tandem/protocol';
 import type { MemoryCgroup } from './cgroups.js';
 import { describeExit, signalExitCode } from './exit-status.js';
+import { KillEscalation } from './kill-escalation.js';
 import { groupExists, groupMembers, isSameProcess, killMembers, signalGroup } from './proc.js';
 import { readExitFile } from './process-wrapper.js';
 import type { Container, ContainerExit } from './types.js';
@@ -49,10 +50,7 @@ export class ProcessContainer implements Container {
   private ended = false;
   private rssKilled = false;
   private stopRss: (() => void) | undefined;
-  private killDeadline = Number.POSITIVE_INFINITY;
-  private killTimer: NodeJS.Timeout | undefined;
-  private killDone: Promise<void> | undefined;
-  private resolveKill: (() => void) | undefined;
+  private readonly killing = new KillEscalation({ term: () => this.sigterm(), kill: () => this.escalate() });
   private destroyed: Promise<void> | undefined;
 
   constructor(init: ProcessContainerInit) {
@@ -88,7 +86,7 @@ export class ProcessContainer implements Container {
   wait(): Promise<ContainerExit> {
     this.exit ??= this.waitForExit().finally(() => {
       this.ended = true;
-      this.finishKill();
+      this.killing.finish();
       this.stopRss?.();
     });
     return this.exit;
@@ -121,23 +119,9 @@ export class ProcessContainer implements Container {
    * still runs. A later call with a shorter grace brings the SIGKILL forward.
    */
   kill(gracePeriodMs: number): Promise<void> {
-    const grace = Math.max(0, gracePeriodMs);
     if (this.ended) return Promise.resolve();
     void this.wait().catch(() => undefined);
-    const deadline = Date.now() + grace;
-    if (!this.killDone) {
-      this.killDone = new Promise<void>((resolve) => {
-        this.resolveKill = resolve;
-      });
-      if (grace > 0) void this.sigterm();
-    }
-    if (deadline < this.killDeadline) {
-      this.killDeadline = deadline;
-      clearTimeout(this.killTimer);
-      this.killTimer = setTimeout(() => void this.escalate(), grace);
-      this.killTimer.unref();
-    }
-    return this.killDone;
+    return this.killing.request(gracePeriodMs);
   }
 
   private async sigterm(): Promise<void> {
@@ -150,7 +134,6 @@ export class ProcessContainer implements Container {
   }
 
   private async escalate(): Promise<void> {
-    this.killTimer = undefined;
     try {
       if (this.ended || !(this.child() || (await this.alive()))) return;
       this.log.info('grace period over; sending SIGKILL');
@@ -161,17 +144,9 @@ export class ProcessContainer implements Container {
       if (!this.ended) signalGroup(this.pid, 'SIGKILL');
     } catch (err) {
       this.log.warn({ err }, 'SIGKILL failed');
-    } finally {
-      this.finishKill();
     }
   }
 
-  private finishKill(): void {
-    clearTimeout(this.killTimer);
-    this.killTimer = undefined;
-    this.resolveKill?.();
-    this.resolveKill = undefined;
-  }
 
   /** Kills whatever is left of the group and removes the cgroup. */
   destroy(): Promise<void> {
@@ -180,7 +155,7 @@ export class ProcessContainer implements Container {
   }
 
   private async remove(): Promise<void> {
-    this.finishKill();
+    this.killing.finish();
     this.stopRss?.();
     // Leftovers of a task that has ended (daemonised children) share its group.
     if (this.owned && (this.ended ? groupExists(this.pid) : this.child() || (await this.alive()))) signalGroup(this.pid, 'SIGKILL');
