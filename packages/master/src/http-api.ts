@@ -15,6 +15,9 @@ export async function startHttpApi(master: Master, host: string, port: number): 
   const app = Fastify({ logger: false });
   app.get('/health', async () => ({ status: 'ok', masterId: master.masterId }));
   app.get('/api/v1/state', async () => clusterStateJson(master));
+  app.get('/metrics', async (_req, reply) =>
+    reply.header('content-type', master.metrics.registry.contentType).send(await master.metrics.registry.metrics()),
+  );
   app.get<{ Params: { taskId: string }; Querystring: { name?: string; offset?: string; length?: string } }>(
     '/api/v1/tasks/:taskId/logs',
     async (req, reply) => {

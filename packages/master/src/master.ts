@@ -44,6 +44,7 @@ import { startHttpApi, type HttpApi } from './http-api.js';
 import { checkLaunch } from './launch-check.js';
 import { AgentLink, type FrameworkStream } from './links.js';
 import { operatorHandlers } from './operator-service.js';
+import { MasterMetrics } from './metrics.js';
 import { masterDefaults, type MasterOptions, type ResolvedMasterOptions } from './options.js';
 import { schedulerHandlers } from './scheduler-service.js';
 import { buildClusterState } from './state-view.js';
@@ -86,6 +87,7 @@ export class Master {
   private allocationQueued = false;
   private offerSeq = 0;
   private phase: MasterPhase = 'new';
+  readonly metrics: MasterMetrics;
   startedAt = 0;
   grpcPort = 0;
   httpPort = 0;
@@ -95,6 +97,7 @@ export class Master {
     this.log = componentLogger('master', options.logger);
     this.allocator = options.allocator ?? new HierarchicalAllocator();
     this.completed = new LRUCache({ max: Math.max(1, this.options.maxCompletedTasks) });
+    this.metrics = new MasterMetrics(this);
   }
 
   /** `host:port` for clients on this machine. */
@@ -833,7 +836,9 @@ export class Master {
 
   private allocate(): void {
     if (this.phase !== 'running') return;
+    const began = performance.now();
     const allocations = this.allocator.allocate();
+    this.metrics.observeAllocation((performance.now() - began) / 1000);
     if (allocations.length === 0) return;
     const byFramework = new Map<string, OfferEntry[]>();
     for (const a of allocations) {

@@ -1,0 +1,72 @@
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Master } from './master.js';
+
+/** The master's Prometheus metrics, read from its state at scrape time. */
+export class MasterMetrics {
+  readonly registry = new Registry();
+  private readonly allocation: Histogram;
+
+  constructor(master: Master) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, prefix: 'tandem_master_process_' });
+    new Gauge({
+      name: 'tandem_master_agents',
+      help: 'Agents known to the master, by phase (ACTIVE, DISCONNECTED, UNREACHABLE).',
+      labelNames: ['phase'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const phase of ['ACTIVE', 'DISCONNECTED', 'UNREACHABLE']) this.set({ phase }, 0);
+        for (const a of master.agents.values()) this.inc({ phase: a.phase });
+      },
+    });
+    new Gauge({
+      name: 'tandem_master_frameworks',
+      help: 'Frameworks known to the master, by whether they are connected.',
+      labelNames: ['connected'],
+      registers: [r],
+      collect() {
+        this.reset();
+        this.set({ connected: 'true' }, 0);
+        this.set({ connected: 'false' }, 0);
+        for (const f of master.frameworks.values()) this.inc({ connected: String(!!f.stream) });
+      },
+    });
+    new Gauge({
+      name: 'tandem_master_tasks',
+      help: 'Tasks the master tracks (not yet completed), by state.',
+      labelNames: ['state'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const t of master.tasks.values()) this.inc({ state: t.state });
+      },
+    });
+    new Gauge({
+      name: 'tandem_master_tasks_completed',
+      help: 'Completed tasks kept in memory for the state endpoints.',
+      registers: [r],
+      collect() {
+        this.set(master.completed.size);
+      },
+    });
+    new Gauge({
+      name: 'tandem_master_offers_outstanding',
+      help: 'Offers made and not yet accepted, declined or rescinded.',
+      registers: [r],
+      collect() {
+        this.set(master.offers.size);
+      },
+    });
+    this.allocation = new Histogram({
+      name: 'tandem_master_allocation_seconds',
+      help: 'Time of one allocation pass.',
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [r],
+    });
+  }
+
+  observeAllocation(seconds: number): void {
+    this.allocation.observe(seconds);
+  }
+}
