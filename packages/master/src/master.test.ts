@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import {
-  AsyncQueue,
-  Resources,
-  agentClient,
-  schedulerClient,
   type AgentMessageInit,
+  AsyncQueue,
+  agentClient,
   type Event,
   type MasterMessage,
+  Resources,
   type SchedulerCallInit,
+  schedulerClient,
   type TaskInfoInit,
 } from '@tandem/protocol';
 import { MemoryStore } from '@tandem/store';
@@ -89,8 +89,15 @@ async function framework(master: Master, name: string) {
       client.call({ frameworkId: fid, streamId, ...c }, (err, res) => (err ? reject(err) : resolve({ launched: res?.launched ?? 0 }))),
     );
   const offers = async () => (await next(events, (e) => e.event === 'offers')).offers!.offers;
+  // Every status seen so far, so that two statuses of one event can be awaited in turn.
+  const seen: NonNullable<Event['update']>['statuses'] = [];
   const updates = async (pred: (s: NonNullable<Event['update']>['statuses'][number]) => boolean) => {
-    const e = await next(events, (ev) => ev.event === 'update' && ev.update!.statuses.some(pred));
+    const hit = seen.find(pred);
+    if (hit) return hit;
+    const e = await next(events, (ev) => {
+      if (ev.event === 'update') seen.push(...ev.update!.statuses);
+      return ev.event === 'update' && ev.update!.statuses.some(pred);
+    });
     return e.update!.statuses.find(pred)!;
   };
   return { frameworkId, call, offers, updates, events };
@@ -208,4 +215,56 @@ describe('master', () => {
     const st = await fw.updates((s) => s.taskId === 't1' && s.state === 'TASK_UNREACHABLE');
     expect(st.reason).toBe('REASON_AGENT_UNREACHABLE');
   });
+
+  it('master - rescinds offers that time out and gives their resources back', async () => {
+    const master = await startMaster({ offerTimeoutMs: 300 });
+    await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    const rescind = await next(fw.events, (e) => e.event === 'rescind');
+    expect(rescind.rescind!.offerIds).toEqual([offer!.id]);
+    await expect(fw.call({ accept: { offerIds: [offer!.id], operations: [] } })).rejects.toMatchObject({ code: 5 });
+    const [again] = await fw.offers();
+    expect(again!.id).not.toBe(offer!.id);
+  });
+
+  it('master - rescinds the offers of an agent whose stream is lost', async () => {
+    const master = await startMaster({ agentPingIntervalMs: 10_000 });
+    const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    agent.stream.cancel();
+    const rescind = await next(fw.events, (e) => e.event === 'rescind');
+    expect(rescind.rescind!.offerIds).toEqual([offer!.id]);
+    expect(master.offers.size).toBe(0);
+  });
+
+  it('master - answers explicit reconciliation with each task\'s state, TASK_UNKNOWN for strangers, and kill of a stranger likewise', async () => {
+    const master = await startMaster();
+    const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    await fw.call({ accept: { offerIds: [offer!.id], operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:1;mem:128')] } }] } });
+    await fw.call({ reconcile: { tasks: [{ taskId: 't1' }, { taskId: 'ghost' }] } });
+    const known = await fw.updates((s) => s.taskId === 't1' && s.reason === 'REASON_RECONCILIATION');
+    expect(known.state).toBe('TASK_STAGING');
+    expect(known.uuid).toBe('');
+    const ghost = await fw.updates((s) => s.taskId === 'ghost');
+    expect(ghost.state).toBe('TASK_UNKNOWN');
+    await fw.call({ kill: { tasks: [{ taskId: 'ghost2' }] } });
+    const ghost2 = await fw.updates((s) => s.taskId === 'ghost2');
+    expect(ghost2).toMatchObject({ state: 'TASK_UNKNOWN', reason: 'REASON_TASK_UNKNOWN' });
+    await expect(fw.call({ reconcile: { tasks: [{ taskId: '' }] } })).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/reconcile.tasks\[0\].task_id/) });
+  });
+
+  it('master - refuses a framework that re-subscribes with an id it never gave', async () => {
+    const master = await startMaster();
+    const client = schedulerClient(master.address);
+    cleanups.push(() => client.close());
+    const sub = client.subscribe({ frameworkInfo: { name: 'x', id: 'fw-made-up' } });
+    const err = await new Promise<grpc.ServiceError>((resolve) => sub.on('error', resolve));
+    expect(err.code).toBe(5);
+    expect(err.details).toMatch(/not known to this master/);
+  });
 });
+
