@@ -1,4 +1,4 @@
-import type { AgentInfo, FrameworkInfo, Resources, TaskInfo, TaskState, TaskStatus } from '@tandem/protocol';
+import type { AgentInfo, FrameworkInfo, LongTimeout, Resources, TaskInfo, TaskState, TaskStatus } from '@tandem/protocol';
 import type { AgentLink, FrameworkStream } from './links.js';
 
 /** How the master sees an agent. DISCONNECTED: stream lost, pings not yet timed out. */
@@ -25,7 +25,7 @@ export interface FrameworkEntry {
   streamId: string;
   registeredAt: number;
   disconnectedAt: number;
-  failoverTimer: NodeJS.Timeout | undefined;
+  failoverTimer: LongTimeout | undefined;
   heartbeatTimer: NodeJS.Timeout | undefined;
   taskKeys: Set<string>;
   offerIds: Set<string>;

@@ -14,6 +14,7 @@ import {
   newId,
   newUuid,
   nowSeconds,
+  setLongTimeout,
   tandemV1,
   type AcceptCall,
   type Ack,
@@ -145,7 +146,7 @@ export class Master {
     clearInterval(this.pingTimer);
     for (const offer of this.offers.values()) clearTimeout(offer.timer);
     for (const fw of this.frameworks.values()) {
-      clearTimeout(fw.failoverTimer);
+      fw.failoverTimer?.clear();
       clearInterval(fw.heartbeatTimer);
       fw.stream?.end();
     }
@@ -484,7 +485,7 @@ export class Master {
     const fullInfo: FrameworkInfo = { ...info, id, roles };
     await this.store.put(`frameworks/${id}`, { info: fullInfo });
     if (fw) {
-      clearTimeout(fw.failoverTimer);
+      fw.failoverTimer?.clear();
       fw.failoverTimer = undefined;
       clearInterval(fw.heartbeatTimer);
       if (fw.stream) {
@@ -530,17 +531,16 @@ export class Master {
   }
 
   private startFailoverTimer(fw: FrameworkEntry): void {
-    clearTimeout(fw.failoverTimer);
-    fw.failoverTimer = setTimeout(() => {
+    fw.failoverTimer?.clear();
+    fw.failoverTimer = setLongTimeout(() => {
       this.log.warn({ frameworkId: fw.id }, 'framework failover timeout expired; removing it and killing its tasks');
       void this.removeFramework(fw, 'failover timeout expired');
     }, fw.info.failoverTimeoutSeconds * 1000);
-    fw.failoverTimer.unref();
   }
 
   private async removeFramework(fw: FrameworkEntry, why: string): Promise<void> {
     if (!this.frameworks.has(fw.id)) return;
-    clearTimeout(fw.failoverTimer);
+    fw.failoverTimer?.clear();
     clearInterval(fw.heartbeatTimer);
     for (const offerId of [...fw.offerIds]) this.rescindOffer(offerId, true);
     this.frameworks.delete(fw.id);

@@ -32,7 +32,8 @@ export class KillEscalation {
     if (deadline < this.deadline) {
       this.deadline = deadline;
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.fire(), grace);
+      // setTimeout fires at once past ~24.8 days; a grace that long is "never" anyway.
+      this.timer = setTimeout(() => void this.fire(), Math.min(grace, 2_147_483_647));
       this.timer.unref();
     }
     return this.done;
