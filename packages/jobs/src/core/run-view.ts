@@ -1,0 +1,43 @@
+import type { ScheduleState } from './schedule-planner.js';
+import { nextRunAt } from './schedule-planner.js';
+import { type JobRun, runCounts } from './job-run.js';
+
+/** A run as the API shows it: Metronome's JobRun fields plus Tandem's task counts and attempts. */
+export function runView(run: JobRun): Record<string, unknown> {
+  const counts = runCounts(run);
+  return {
+    id: run.id,
+    jobId: run.jobId,
+    status: run.status,
+    createdAt: run.createdAt,
+    completedAt: run.completedAt ?? null,
+    trigger: run.trigger,
+    ...(run.reason ? { reason: run.reason } : {}),
+    ...(run.stopping ? { stopping: true } : {}),
+    completions: counts.completions,
+    parallelism: counts.parallelism,
+    succeeded: counts.succeeded,
+    running: counts.running,
+    staging: counts.staging,
+    failed: counts.failed,
+    attempts: run.tasks.length,
+    tasks: run.tasks.map((t) => ({
+      id: t.id,
+      status: t.status,
+      index: t.index,
+      attempt: t.attempt,
+      agentId: t.agentId,
+      launchedAt: t.launchedAt,
+      startedAt: t.startedAt ?? null,
+      completedAt: t.completedAt ?? null,
+      ...(t.exitCode === undefined ? {} : { exitCode: t.exitCode }),
+      ...(t.message ? { message: t.message } : {}),
+    })),
+  };
+}
+
+/** A schedule as the API shows it (Metronome's shape with `nextRunAt`). */
+export function scheduleView(state: ScheduleState, nowMs: number): Record<string, unknown> {
+  const next = nextRunAt(state.spec, nowMs);
+  return { ...state.spec, ...(next ? { nextRunAt: next } : {}) };
+}

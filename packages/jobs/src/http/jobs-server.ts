@@ -1,0 +1,116 @@
+import type { ServerResponse } from 'node:http';
+import { Code, type Logger, TandemError } from '@tandem/protocol';
+import Fastify from 'fastify';
+import { runView, scheduleView } from '../core/run-view.js';
+import type { JobsFramework } from '../jobs-framework.js';
+import { jobSpecSchema } from '../spec/job-spec.js';
+import { scheduleSpecSchema } from '../spec/schedule-spec.js';
+import { SpecError } from '../spec/spec-error.js';
+import { validate } from '../spec/validate.js';
+import { errorReply } from './error-reply.js';
+import { historyView, jobView, parseEmbeds } from './job-view.js';
+
+export const JOBS_API_VERSION = '0.1.0';
+
+export interface JobsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+type JobParams = { Params: { id: string }; Querystring: Record<string, unknown> };
+type RunParams = { Params: { id: string; runId: string } };
+type ScheduleParams = { Params: { id: string; scheduleId: string } };
+
+/** The REST API, following Metronome's v1 API; plus `/v1/events` (Server-Sent Events of run changes). */
+export async function startJobsServer(fw: JobsFramework, options: { port: number; host: string; logger: Logger }): Promise<JobsServer> {
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const streams = new Set<ServerResponse>();
+  app.setErrorHandler((err, _req, reply) => {
+    const { status, body } = errorReply(err);
+    if (status >= 500) options.logger.error({ err }, 'jobs API error');
+    return reply.code(status).send(body);
+  });
+
+  app.get('/ping', async (_req, reply) => reply.type('text/plain').send('pong'));
+  app.get('/info', async () => ({ version: JOBS_API_VERSION, libVersion: 'tandem', frameworkId: fw.frameworkId ?? null }));
+  app.get('/v1/metrics', async (_req, reply) => reply.type(fw.metrics.registry.contentType).send(await fw.metrics.registry.metrics()));
+  app.get('/v1/queue', async () => fw.queue());
+
+  app.get<{ Querystring: Record<string, unknown> }>('/v1/jobs', async (req) => {
+    const embeds = parseEmbeds(req.query.embed);
+    return fw.listJobs().map((j) => jobView(fw, j, embeds));
+  });
+  app.post('/v1/jobs', async (req, reply) => {
+    const input = validate(jobSpecSchema, req.body);
+    const job = await fw.createJob(input);
+    return reply.code(201).send(jobView(fw, job, new Set(input.schedules ? ['schedules'] : [])));
+  });
+  app.get<JobParams>('/v1/jobs/:id', async (req) => {
+    const job = fw.getJob(req.params.id);
+    if (!job) return notFound(`Job '${req.params.id}' does not exist`);
+    return jobView(fw, job, parseEmbeds(req.query.embed));
+  });
+  app.put<JobParams>('/v1/jobs/:id', async (req) => {
+    const input = validate(jobSpecSchema, req.body);
+    const job = await fw.updateJob(req.params.id, input);
+    return jobView(fw, job, new Set(input.schedules ? ['schedules'] : []));
+  });
+  app.delete<JobParams>('/v1/jobs/:id', async (req) => {
+    const job = await fw.deleteJob(req.params.id, String(req.query.stopCurrentJobRuns) === 'true');
+    return job;
+  });
+
+  app.get<JobParams>('/v1/jobs/:id/runs', async (req) => fw.listRuns(req.params.id, String(req.query.all) === 'true').map(runView));
+  app.post<JobParams>('/v1/jobs/:id/runs', async (req, reply) => reply.code(201).send(runView(await fw.startRun(req.params.id))));
+  app.get<RunParams>('/v1/jobs/:id/runs/:runId', async (req) => runView(fw.getRun(req.params.id, req.params.runId)));
+  app.post<RunParams>('/v1/jobs/:id/runs/:runId/actions/stop', async (req) => runView(await fw.stopRun(req.params.id, req.params.runId)));
+  app.get<JobParams>('/v1/jobs/:id/history', async (req) => historyView(fw.history(req.params.id)));
+
+  app.get<JobParams>('/v1/jobs/:id/schedules', async (req) => fw.listSchedules(req.params.id).map((s) => scheduleView(s, fw.now())));
+  app.post<JobParams>('/v1/jobs/:id/schedules', async (req, reply) => {
+    const spec = validate(scheduleSpecSchema, req.body);
+    return reply.code(201).send(scheduleView(await fw.putSchedule(req.params.id, spec, 'create'), fw.now()));
+  });
+  app.get<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req) => scheduleView(fw.getSchedule(req.params.id, req.params.scheduleId), fw.now()));
+  app.put<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req) => {
+    const spec = validate(scheduleSpecSchema, req.body);
+    if (spec.id !== req.params.scheduleId) throw SpecError.of('/id', `must match the id in the path (${req.params.scheduleId})`);
+    return scheduleView(await fw.putSchedule(req.params.id, spec, 'update'), fw.now());
+  });
+  app.delete<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req, reply) => {
+    await fw.deleteSchedule(req.params.id, req.params.scheduleId);
+    return reply.code(200).send({});
+  });
+
+  app.get('/v1/events', (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write(': tandem jobs events\n\n');
+    streams.add(res);
+    const unsubscribe = fw.events.subscribe((event) => {
+      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    });
+    req.raw.on('close', () => {
+      unsubscribe();
+      streams.delete(res);
+    });
+  });
+
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  options.logger.info({ port }, 'jobs API listening');
+  return {
+    port,
+    close: async () => {
+      for (const res of streams) res.end();
+      streams.clear();
+      await app.close();
+    },
+  };
+}
+
+function notFound(message: string): never {
+  throw new TandemError(Code.NotFound, message);
+}
