@@ -1,0 +1,114 @@
+import type { z } from 'zod';
+import type { AppDefinition, VersionInfo } from './app-definition.js';
+import { appSchema, type ParsedApp } from './app-schema.js';
+import { AppValidationError, type FieldErrors } from './app-validation-error.js';
+import { canonicalPathId, parentGroup, pathIdProblem, resolvePathId } from './path-id.js';
+
+export interface AppLimits {
+  /** @default DEFAULT_MAX_INSTANCES_PER_APP */
+  maxInstances: number;
+  /** Allow `container.docker.privileged` (the agent must allow it too). */
+  allowPrivileged: boolean;
+}
+
+export const DEFAULT_MAX_INSTANCES_PER_APP = 50_000;
+
+/** zod issues as Marathon's per-field details, JSON pointers under `prefix`. */
+export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldErrors[] {
+  const byPath = new Map<string, string[]>();
+  for (const issue of issues) {
+    const path = `${prefix}/${issue.path.map(String).join('/')}`.replace(/\/$/, '') || '/';
+    const list = byPath.get(path) ?? [];
+    list.push(issue.message);
+    byPath.set(path, list);
+  }
+  return [...byPath].map(([path, errors]) => ({ path, errors }));
+}
+
+function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
+  const out: FieldErrors[] = [];
+  const add = (path: string, error: string): void => {
+    out.push({ path, errors: [error] });
+  };
+  const idProblem = pathIdProblem(app.id);
+  if (idProblem) add('/id', idProblem);
+  const image = app.container?.docker?.image;
+  if (app.cmd !== undefined && app.args !== undefined) add('/', 'AppDefinition must contain either cmd or args, not both');
+  if (app.cmd === undefined && app.args === undefined && !image) add('/', 'AppDefinition must contain one of cmd or args, and/or a container with a Docker image');
+  if (app.cmd !== undefined && app.cmd.trim() === '') add('/cmd', 'must not be empty');
+  if (app.instances > limits.maxInstances) add('/instances', `must be at most ${limits.maxInstances}`);
+  if (app.container) {
+    if (!app.container.docker && app.container.type === 'DOCKER') add('/container/docker', 'a DOCKER container needs docker.image');
+    if (app.container.docker?.privileged && !limits.allowPrivileged) add('/container/docker/privileged', 'privileged containers are not allowed');
+    if ((app.container.docker?.parameters.length ?? 0) > 0) add('/container/docker/parameters', 'docker parameters are not supported');
+    const net = app.container.docker?.network;
+    if (net && net !== 'HOST') add('/container/docker/network', 'only HOST networking is supported');
+    app.container.volumes.forEach((v, i) => {
+      add(`/container/volumes/${i}`, 'hostPath' in v ? 'host volumes are not allowed' : 'volumes are not supported');
+    });
+  }
+  app.networks.forEach((n, i) => {
+    if (n.mode !== 'host') add(`/networks/${i}/mode`, 'only host networking is supported');
+  });
+  if (app.portDefinitions !== undefined && app.ports !== undefined) add('/ports', 'give ports or portDefinitions, not both');
+  if (app.fetch.length > 0) add('/fetch', 'fetching artifacts is not supported');
+  if (app.uris.length > 0) add('/uris', 'fetching artifacts is not supported');
+  const ports = app.portDefinitions?.length ?? app.ports?.length ?? 1;
+  app.healthChecks.forEach((h, i) => {
+    const usesPort = h.protocol !== 'COMMAND';
+    if (usesPort && (h.portIndex ?? 0) >= ports) add(`/healthChecks/${i}/portIndex`, `is ${h.portIndex ?? 0} but the app has ${ports} port(s)`);
+  });
+  if (app.requirePorts) {
+    const fixed = app.portDefinitions?.map((p) => p.port) ?? app.ports ?? [];
+    if (fixed.some((p) => p === 0)) add('/requirePorts', 'requirePorts needs every port to be set (non-zero)');
+  }
+  if (app.unreachableStrategy !== 'disabled' && app.unreachableStrategy.expungeAfterSeconds < app.unreachableStrategy.inactiveAfterSeconds) {
+    add('/unreachableStrategy/expungeAfterSeconds', 'must be >= inactiveAfterSeconds');
+  }
+  if (!idProblem) {
+    app.dependencies.forEach((d, i) => {
+      const resolved = resolvePathId(parentGroup(canonicalPathId(app.id)), d);
+      if (!resolved || pathIdProblem(resolved)) add(`/dependencies/${i}`, `"${d}" is not a valid path id`);
+    });
+  }
+  (app.acceptedResourceRoles ?? []).forEach((r, i) => {
+    if (r === '') add(`/acceptedResourceRoles/${i}`, 'must not be empty');
+  });
+  return out;
+}
+
+/** Turns a parsed app into the stored definition (canonical id, ports folded, dependencies absolute). */
+function normalize(app: ParsedApp, versionInfo: VersionInfo, version: string): AppDefinition {
+  const id = canonicalPathId(app.id);
+  const { ports, portDefinitions, ...rest } = app;
+  const defs = portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const, name: undefined, labels: undefined }));
+  return {
+    ...rest,
+    id,
+    portDefinitions: defs,
+    healthChecks: app.healthChecks.map((h) => ({ ...h, portIndex: h.protocol === 'COMMAND' ? h.portIndex : (h.portIndex ?? 0) })),
+    dependencies: app.dependencies.map((d) => resolvePathId(parentGroup(id), d) ?? d),
+    version,
+    versionInfo,
+  };
+}
+
+/**
+ * Validates a JSON value as an app definition. Throws an AppValidationError (422) with
+ * every field at fault; `pathPrefix` places the pointers inside a larger document
+ * (e.g. `/apps/2` of a group).
+ */
+export function validateApp(
+  json: unknown,
+  limits: AppLimits,
+  stamp: { version: string; versionInfo: VersionInfo },
+  pathPrefix = '',
+): AppDefinition {
+  const parsed = appSchema.safeParse(json);
+  if (!parsed.success) throw new AppValidationError(issuesToDetails(parsed.error.issues, pathPrefix));
+  const problems = crossFieldProblems(parsed.data, limits);
+  if (problems.length > 0) {
+    throw new AppValidationError(problems.map((p) => ({ ...p, path: `${pathPrefix}${p.path === '/' && pathPrefix ? '' : p.path}` || '/' })));
+  }
+  return normalize(parsed.data, stamp.versionInfo, stamp.version);
+}
