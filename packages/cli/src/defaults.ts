@@ -18,3 +18,7 @@ export const DEFAULT_EXECUTE_DISK = 0;
 export const DEFAULT_DECLINE_SECONDS = 120;
 /** Env var prefix: `--work-dir` is also read from TANDEM_WORK_DIR. */
 export const ENV_PREFIX = 'TANDEM_';
+/** The jobs framework (Metronome's port). */
+export const DEFAULT_JOBS_PORT = 8090;
+export const DEFAULT_JOBS_URL = 'http://localhost:8090';
+export const DEFAULT_JOBS_WORK_DIR = './.tandem/jobs';

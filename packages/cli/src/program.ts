@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { agentCommand } from './commands/agent.js';
 import { executeCommand } from './commands/execute.js';
+import { jobsCommand } from './commands/jobs.js';
 import { logsCommand } from './commands/logs.js';
 import { masterCommand } from './commands/master.js';
 import { stateCommand } from './commands/state.js';
@@ -20,7 +21,7 @@ export function buildProgram(ctx: CommandContext): Command {
       writeErr: (s) => ctx.io.stderr(s),
     })
     .exitOverride();
-  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, logsCommand]) {
+  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, logsCommand, jobsCommand]) {
     const cmd = make(ctx);
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
     program.addCommand(cmd);

@@ -32,3 +32,4 @@ export { type Constraint, type JobSpec, type JobSpecInput, jobSpecSchema, type R
 export { type ConcurrencyPolicy, DEFAULT_STARTING_DEADLINE_SECONDS, DEFAULT_TIMEZONE, type ScheduleSpec, scheduleSpecSchema } from './spec/schedule-spec.js';
 export { type FieldErrors, SpecError } from './spec/spec-error.js';
 export { jsonPointer, validate } from './spec/validate.js';
+export { type JobsServiceOptions, type RunningJobs, startJobsService } from './jobs-service.js';

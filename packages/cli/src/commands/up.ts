@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
+import type { RunningJobs } from '@tandem/jobs';
 import type { RunningAgent } from '../cluster/start-agent.js';
 import type { RunningMaster } from '../cluster/start-master.js';
 import type { CommandContext } from '../command-context.js';
-import { DEFAULT_HTTP_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
+import { DEFAULT_HTTP_PORT, DEFAULT_JOBS_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { nonEmpty, port } from '../schemas.js';
@@ -14,6 +15,7 @@ export const upSchema = z.object({
   workDir: nonEmpty(),
   port: port(),
   httpPort: port(-1),
+  jobsPort: port(-1),
 });
 
 export function upCommand(ctx: CommandContext): Command {
@@ -22,6 +24,7 @@ export function upCommand(ctx: CommandContext): Command {
     .addOption(flag('--work-dir <dir>', 'parent of the master/ and agent/ work dirs', DEFAULT_WORK_DIR))
     .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
     .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
+    .addOption(flag('--jobs-port <port>', 'jobs framework REST API port; 0 = any free port, -1 = no jobs framework', DEFAULT_JOBS_PORT))
     .action(async () => {
       const o = parseOptions(cmd, upSchema);
       const { startMaster } = await import('../cluster/start-master.js');
@@ -30,6 +33,7 @@ export function upCommand(ctx: CommandContext): Command {
       const signal = ctx.shutdownSignal();
       let master: RunningMaster | undefined;
       let agent: RunningAgent | undefined;
+      let jobs: RunningJobs | undefined;
       try {
         master = await startMaster({ host: '0.0.0.0', port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master') });
         agent = await startAgent({
@@ -39,15 +43,21 @@ export function upCommand(ctx: CommandContext): Command {
           strict: false,
           logger: log,
         });
-        log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, agentId: agent.agentId, containerizers: agent.containerizers }, 'tandem up');
+        if (o.jobsPort >= 0) {
+          const { startJobsService } = await import('@tandem/jobs');
+          jobs = await startJobsService({ master: master.address, port: o.jobsPort, workDir: join(o.workDir, 'jobs'), logger: log });
+        }
+        const jobsPort = jobs?.framework.port ?? -1;
+        log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, jobsPort, agentId: agent.agentId, containerizers: agent.containerizers }, 'tandem up');
         ctx.io.stdout(
-          `tandem up: master ${master.address}${master.httpPort > 0 ? ` (HTTP :${master.httpPort})` : ''}, agent ${agent.agentId ?? '(registering)'} with ${agent.containerizers.join(',')}; Ctrl-C stops\n`,
+          `tandem up: master ${master.address}${master.httpPort > 0 ? ` (HTTP :${master.httpPort})` : ''}, agent ${agent.agentId ?? '(registering)'} with ${agent.containerizers.join(',')}${jobs ? `, jobs API :${jobsPort}` : ''}; Ctrl-C stops\n`,
         );
         const received = await signal.received;
         log.info({ signal: received }, 'stopping');
         ctx.setExitCode(0);
       } finally {
-        // Ordered: the agent first (its tasks keep running, as on an agent restart), then the master.
+        await jobs?.stop();
+        // Ordered: the jobs framework, the agent (its tasks keep running), then the master.
         await agent?.stop();
         await master?.stop();
         signal.dispose();

@@ -1,0 +1,143 @@
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { cliLogger } from '../cli-logger.js';
+import type { CommandContext } from '../command-context.js';
+import { DEFAULT_JOBS_PORT, DEFAULT_JOBS_URL, DEFAULT_JOBS_WORK_DIR } from '../defaults.js';
+import { flag } from '../flag-option.js';
+import { runJob } from '../jobs/run-job.js';
+import { parseOptions } from '../parse-options.js';
+import { address, nonEmpty, port, positive, seconds } from '../schemas.js';
+
+export const jobsServeSchema = z.object({
+  master: address(),
+  host: nonEmpty(),
+  port: port(),
+  workDir: nonEmpty(),
+  failoverTimeout: seconds(),
+  declineSeconds: seconds(),
+  clockOffsetMs: z.coerce.number({ error: 'must be a number of ms' }).refine(Number.isFinite, 'must be a number of ms'),
+});
+
+const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8090') });
+export const jobsRunSchema = urlSchema.extend({ wait: z.boolean().default(false), poll: positive('number of seconds') });
+
+function urlFlag(): Option {
+  return flag('--url <url>', 'the jobs API', DEFAULT_JOBS_URL);
+}
+
+export function jobsCommand(ctx: CommandContext): Command {
+  const jobs = new Command('jobs').description('Batch jobs (a Metronome-compatible framework): serve it, run jobs, look at them.');
+  const out = (v: unknown): void => ctx.io.stdout(`${JSON.stringify(v, null, 2)}\n`);
+  const client = async (cmd: Command) => {
+    const { JobsClient } = await import('@tandem/jobs');
+    return new JobsClient({ url: parseOptions(cmd, urlSchema).url });
+  };
+
+  const serve = new Command('serve')
+    .description('Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir.')
+    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(flag('--host <host>', 'interface of the REST API', '0.0.0.0'))
+    .addOption(flag('--port <port>', 'REST API port; 0 = any free port', DEFAULT_JOBS_PORT))
+    .addOption(flag('--work-dir <dir>', 'directory of the jobs store', DEFAULT_JOBS_WORK_DIR))
+    .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', 7 * 24 * 3600))
+    .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', 120))
+    .addOption(flag('--clock-offset-ms <ms>', 'shift the scheduler clock (tests only)', 0).hideHelp())
+    .action(async () => {
+      const o = parseOptions(serve, jobsServeSchema);
+      const { startJobsService } = await import('@tandem/jobs');
+      const log = cliLogger('jobs');
+      const signal = ctx.shutdownSignal();
+      try {
+        const running = await startJobsService({
+          master: o.master,
+          host: o.host,
+          port: o.port,
+          workDir: o.workDir,
+          failoverTimeoutSeconds: o.failoverTimeout,
+          declineSeconds: o.declineSeconds,
+          clockOffsetMs: o.clockOffsetMs,
+          logger: log,
+        });
+        const fw = running.framework;
+        log.info({ jobsPort: fw.port, frameworkId: fw.frameworkId }, 'jobs framework serving');
+        ctx.io.stdout(`tandem jobs: API http://${o.host}:${fw.port}, framework ${fw.frameworkId ?? '?'} on master ${o.master} (work dir ${o.workDir})\n`);
+        const received = await signal.received;
+        log.info({ signal: received }, 'stopping jobs framework');
+        await running.stop();
+        ctx.setExitCode(0);
+      } finally {
+        signal.dispose();
+      }
+    });
+
+  const run = new Command('run')
+    .description('Create or update the job in FILE, start a run; with --wait show it live and exit 0 on SUCCESS, 1 on FAILED.')
+    .argument('<file>', 'a job spec (Metronome JSON)')
+    .addOption(urlFlag())
+    .option('--wait', 'follow the run until it ends')
+    .addOption(flag('--poll <seconds>', 'how often --wait looks at the run', 0.5))
+    .action(async (file: string) => {
+      const o = parseOptions(run, jobsRunSchema);
+      const signal = ctx.shutdownSignal();
+      try {
+        const code = await runJob(
+          { file, url: o.url, wait: o.wait, pollMs: Math.round(o.poll * 1000), tty: process.stdout.isTTY === true },
+          ctx.io,
+          signal.received,
+        );
+        ctx.setExitCode(code);
+      } finally {
+        signal.dispose();
+      }
+    });
+
+  const list = new Command('list')
+    .description('List jobs with their run counts.')
+    .addOption(urlFlag())
+    .option('--json', 'print the JSON')
+    .action(async () => {
+      const c = await client(list);
+      const all = await c.request<{ id: string; historySummary: { successCount: number; failureCount: number; lastSuccessAt: string | null }; activeRuns: unknown[] }[]>(
+        'GET',
+        '/v1/jobs?embed=historySummary&embed=activeRuns',
+      );
+      if (list.opts().json) return out(all);
+      const rows = [['ID', 'ACTIVE', 'SUCCESS', 'FAILURE', 'LAST SUCCESS'], ...all.map((j) => [j.id, String(j.activeRuns.length), String(j.historySummary.successCount), String(j.historySummary.failureCount), j.historySummary.lastSuccessAt ?? '-'])];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      ctx.io.stdout(rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
+    });
+
+  const show = new Command('show')
+    .description('Show a job with its schedules, active runs and history summary (JSON).')
+    .argument('<id>')
+    .addOption(urlFlag())
+    .action(async (id: string) => {
+      const c = await client(show);
+      out(await c.request('GET', `/v1/jobs/${encodeURIComponent(id)}?embed=activeRuns&embed=schedules&embed=historySummary`));
+    });
+
+  const history = new Command('history')
+    .description('Show a job\'s history: counts, last times, finished runs (JSON).')
+    .argument('<id>')
+    .addOption(urlFlag())
+    .action(async (id: string) => {
+      const c = await client(history);
+      out(await c.request('GET', `/v1/jobs/${encodeURIComponent(id)}/history`));
+    });
+
+  const stop = new Command('stop')
+    .description('Stop a run: its tasks are killed with the job\'s grace period; the run ends FAILED.')
+    .argument('<id>')
+    .argument('<run>')
+    .addOption(urlFlag())
+    .action(async (id: string, runId: string) => {
+      const c = await client(stop);
+      out(await c.request('POST', `/v1/jobs/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}/actions/stop`));
+    });
+
+  for (const sub of [serve, run, list, show, history, stop]) {
+    sub.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
+    jobs.addCommand(sub);
+  }
+  return jobs;
+}

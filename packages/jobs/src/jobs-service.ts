@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { FileStore } from '@tandem/store';
+import { systemClock } from './core/clock.js';
+import { JobsFramework } from './jobs-framework.js';
+import type { JobsFrameworkOptions } from './options.js';
+
+export interface JobsServiceOptions extends Omit<JobsFrameworkOptions, 'store' | 'clock'> {
+  /** The FileStore lives in `<workDir>/store`. */
+  workDir: string;
+  /** Shifts the framework's clock (tests of scheduled instants). @default 0 */
+  clockOffsetMs?: number;
+}
+
+export interface RunningJobs {
+  framework: JobsFramework;
+  /** Ordered: the framework (HTTP, timers, driver), then the store. */
+  stop(): Promise<void>;
+}
+
+/** A JobsFramework on its own durable FileStore: what `tandem jobs serve` and `tandem up` run. */
+export async function startJobsService(options: JobsServiceOptions): Promise<RunningJobs> {
+  const { workDir, clockOffsetMs, ...rest } = options;
+  const store = new FileStore({ dir: join(workDir, 'store') });
+  const framework = new JobsFramework({ ...rest, store, clock: systemClock(clockOffsetMs ?? 0) });
+  try {
+    await framework.start();
+  } catch (err) {
+    await framework.stop();
+    await store.close();
+    throw err;
+  }
+  return {
+    framework,
+    stop: async () => {
+      await framework.stop();
+      await store.close();
+    },
+  };
+}
