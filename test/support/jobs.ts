@@ -23,9 +23,7 @@ export async function startJobs(master: Master, setup: { dir?: string; clock?: C
   return { jobs, store, dir, api: api(jobs.url) };
 }
 
-export interface Api {
-  (method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: any }>;
-}
+export type Api = (method: string, path: string, body?: unknown, raw?: string) => Promise<{ status: number; body: Json }>
 
 /** A tiny fetch wrapper: JSON in, `{status, body}` out (`raw` sends a literal body). */
 export function api(base: string): Api {
@@ -46,7 +44,7 @@ export function api(base: string): Api {
 }
 
 /** Polls a run until it is SUCCESS or FAILED. */
-export async function waitRunDone(call: Api, jobId: string, runId: string, timeoutMs = 30_000): Promise<any> {
+export async function waitRunDone(call: Api, jobId: string, runId: string, timeoutMs = 30_000): Promise<Json> {
   return waitFor(async () => {
     const r = await call('GET', `/v1/jobs/${jobId}/runs/${runId}`);
     return r.body.status === 'SUCCESS' || r.body.status === 'FAILED' ? r.body : undefined;

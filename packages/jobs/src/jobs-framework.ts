@@ -13,21 +13,21 @@ import { componentLogger, type Logger, type TaskInfoInit } from '@tandem/protoco
 import type { Store } from '@tandem/store';
 import type { Clock } from './core/clock.js';
 import { offerMatches } from './core/constraints.js';
-import { type JobHistory, emptyHistory, recordRun } from './core/history.js';
+import { emptyHistory, type JobHistory, recordRun } from './core/history.js';
 import { dependencyRunId, manualRunId, scheduledRunId, taskIdOf } from './core/ids.js';
-import { JobsMetrics } from './core/jobs-metrics.js';
 import { type JobRun, liveTasks, type RunTask, type RunTrigger } from './core/job-run.js';
+import { JobsMetrics } from './core/jobs-metrics.js';
 import { EventHub } from './core/run-events.js';
 import { applyTaskUpdate, pendingLaunches, type RunEffects, refreshRunStatus, stopRun } from './core/run-planner.js';
 import { isFinished } from './core/run-status.js';
 import { runView } from './core/run-view.js';
 import { planSchedule, type ScheduleState } from './core/schedule-planner.js';
 import { keys } from './core/store-keys.js';
+import { type JobsServer, startJobsServer } from './http/jobs-server.js';
 import { type JobsFrameworkOptions, jobsDefaults, type ResolvedJobsOptions } from './options.js';
 import type { JobSpec, JobSpecInput } from './spec/job-spec.js';
 import type { ScheduleSpec } from './spec/schedule-spec.js';
 import { SpecError } from './spec/spec-error.js';
-import { type JobsServer, startJobsServer } from './http/jobs-server.js';
 
 /** Lifecycle of the framework itself. */
 export type JobsFrameworkState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -659,7 +659,7 @@ export class JobsFramework {
       let ready = true;
       for (const p of parents) {
         const last = this.histories.get(p.id)?.lastFinished;
-        if (!last || last.status !== 'SUCCESS' || consumed[p.id] === last.id) {
+        if (last?.status !== 'SUCCESS' || consumed[p.id] === last.id) {
           ready = false;
           break;
         }

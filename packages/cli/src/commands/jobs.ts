@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, type Option } from 'commander';
 import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
@@ -104,7 +104,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       if (list.opts().json) return out(all);
       const rows = [['ID', 'ACTIVE', 'SUCCESS', 'FAILURE', 'LAST SUCCESS'], ...all.map((j) => [j.id, String(j.activeRuns.length), String(j.historySummary.successCount), String(j.historySummary.failureCount), j.historySummary.lastSuccessAt ?? '-'])];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      ctx.io.stdout(rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
+      ctx.io.stdout(`${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
     });
 
   const show = new Command('show')
