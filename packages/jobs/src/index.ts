@@ -1,3 +1,4 @@
+export { JobsClient, type JobsClientOptions } from './client/jobs-client.js';
 export { type Clock, ManualClock, systemClock } from './core/clock.js';
 export { offerMatches } from './core/constraints.js';
 export { emptyHistory, type FinishedRun, type JobHistory, recordRun } from './core/history.js';
@@ -11,8 +12,8 @@ export { runView, scheduleView } from './core/run-view.js';
 export { cronOf, nextRunAt, planSchedule, type ScheduleDecision, type ScheduleState } from './core/schedule-planner.js';
 export { keys as JOBS_STORE_KEYS } from './core/store-keys.js';
 export { JOBS_API_VERSION, type JobsServer, startJobsServer } from './http/jobs-server.js';
-export { JobsClient, type JobsClientOptions } from './client/jobs-client.js';
 export { JobsFramework, type JobsFrameworkState } from './jobs-framework.js';
+export { type JobsServiceOptions, type RunningJobs, startJobsService } from './jobs-service.js';
 export {
   DEFAULT_DECLINE_SECONDS,
   DEFAULT_FAILOVER_TIMEOUT_SECONDS,
@@ -32,4 +33,3 @@ export { type Constraint, type JobSpec, type JobSpecInput, jobSpecSchema, type R
 export { type ConcurrencyPolicy, DEFAULT_STARTING_DEADLINE_SECONDS, DEFAULT_TIMEZONE, type ScheduleSpec, scheduleSpecSchema } from './spec/schedule-spec.js';
 export { type FieldErrors, SpecError } from './spec/spec-error.js';
 export { jsonPointer, validate } from './spec/validate.js';
-export { type JobsServiceOptions, type RunningJobs, startJobsService } from './jobs-service.js';

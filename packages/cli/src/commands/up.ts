@@ -1,8 +1,8 @@
 import { join } from 'node:path';
+import type { RunningJobs } from '@tandem/jobs';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
-import type { RunningJobs } from '@tandem/jobs';
 import type { RunningAgent } from '../cluster/start-agent.js';
 import type { RunningMaster } from '../cluster/start-master.js';
 import type { CommandContext } from '../command-context.js';

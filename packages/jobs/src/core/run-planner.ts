@@ -1,6 +1,6 @@
 import { isTerminal, type TaskState } from '@tandem/protocol';
-import { isFinished, checkRunTransition } from './run-status.js';
 import { type JobRun, LIVE_TASK_STATES, liveTasks, type RunTask } from './job-run.js';
+import { checkRunTransition, isFinished } from './run-status.js';
 
 /** One task the run wants launched now. */
 export interface PendingLaunch {

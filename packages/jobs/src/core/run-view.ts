@@ -1,6 +1,6 @@
+import { type JobRun, runCounts } from './job-run.js';
 import type { ScheduleState } from './schedule-planner.js';
 import { nextRunAt } from './schedule-planner.js';
-import { type JobRun, runCounts } from './job-run.js';
 
 /** A run as the API shows it: Metronome's JobRun fields plus Tandem's task counts and attempts. */
 export function runView(run: JobRun): Record<string, unknown> {
