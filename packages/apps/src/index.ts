@@ -1,1 +1,26 @@
-export {};
+export { type AppDefinition, isConfigChange, type VersionInfo } from './app/app-definition.js';
+export { appSchema, CONSTRAINT_OPERATORS, type Constraint, type HealthCheckDefinition, type PortDefinition } from './app/app-schema.js';
+export { AppValidationError, type FieldErrors, MalformedJsonError } from './app/app-validation-error.js';
+export { agentHealthCheck } from './app/health-check-mapping.js';
+export { canonicalPathId, pathIdProblem } from './app/path-id.js';
+export { type AppLimits, validateApp } from './app/validate-app.js';
+export { AppsFramework } from './apps-framework.js';
+export { AppLockedError, AppsScheduler, type TaskFailure } from './core/apps-scheduler.js';
+export { converge, isConverged } from './core/converge.js';
+export { DEPLOYMENT_TRANSITIONS, type Deployment, type DeploymentState } from './core/deployment.js';
+export { planSteps } from './core/deployment-plan.js';
+export { type Condition, type Goal, INSTANCE_TRANSITIONS, type Instance } from './core/instance.js';
+export { parseTaskId, taskIdOf } from './core/task-ids.js';
+export { type AppsEvent, EventBus } from './events/event-bus.js';
+export {
+  type AppsFrameworkOptions,
+  appsDefaults,
+  DEFAULT_APPS_HOST,
+  DEFAULT_APPS_PORT,
+  DEFAULT_DECLINE_SECONDS,
+  DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
+  DEFAULT_FAILOVER_TIMEOUT_SECONDS,
+  DEFAULT_FRAMEWORK_NAME,
+  DEFAULT_MAX_INSTANCES_PER_APP,
+  type ResolvedAppsOptions,
+} from './options.js';

@@ -45,7 +45,7 @@ export function converge(app: AppDefinition | undefined, instances: readonly Ins
   const n = app?.instances ?? 0;
   if (!app || n === 0) return { schedule: 0, decommission: active };
   const config = app.versionInfo.lastConfigChangeAt;
-  const healthy = (i: Instance): boolean => isHealthy(i, healthChecked);
+  const healthy = (i: Instance): boolean => isHealthy(i, i.healthChecked ?? healthChecked);
   let fresh = active.filter((i) => i.configVersion === config);
   const old = active.filter((i) => i.configVersion !== config);
   const decommission: Instance[] = [];
@@ -86,6 +86,6 @@ export function isConverged(app: AppDefinition | undefined, instances: readonly 
   const active = instances.filter(isActive);
   return (
     active.length === app.instances &&
-    active.every((i) => i.configVersion === app.versionInfo.lastConfigChangeAt && isHealthy(i, healthChecked))
+    active.every((i) => i.configVersion === app.versionInfo.lastConfigChangeAt && isHealthy(i, i.healthChecked ?? healthChecked))
   );
 }

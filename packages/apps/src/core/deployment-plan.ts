@@ -6,13 +6,15 @@ import type { DeploymentAction, DeploymentStep } from './deployment.js';
 export interface AppChange {
   from: AppDefinition | undefined;
   to: AppDefinition | undefined;
+  /** A restart: the same config, new tasks. */
+  restart?: boolean;
 }
 
 function actionOf(id: string, c: AppChange): DeploymentAction | undefined {
   if (!c.from && c.to) return { action: 'StartApplication', app: id };
   if (c.from && !c.to) return { action: 'StopApplication', app: id };
   if (!c.from || !c.to) return undefined;
-  if (isConfigChange(c.from, c.to)) return { action: 'RestartApplication', app: id };
+  if (c.restart || isConfigChange(c.from, c.to)) return { action: 'RestartApplication', app: id };
   if (c.from.instances !== c.to.instances) return { action: 'ScaleApplication', app: id };
   return undefined;
 }

@@ -115,6 +115,8 @@ export interface Instance {
   ports: number[];
   stagedAt?: string;
   startedAt?: string;
+  /** Whether its config has a health check (then it counts only once healthy). */
+  healthChecked?: boolean;
   /** Health from the agent's check; undefined until the first result. */
   healthy?: boolean;
   /** Epoch ms the task became unreachable. */

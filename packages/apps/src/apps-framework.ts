@@ -1,0 +1,92 @@
+import { componentLogger, type Logger } from '@tandem/protocol';
+import { AppsMetrics } from './core/apps-metrics.js';
+import { AppsRepository } from './core/apps-repository.js';
+import { AppsScheduler } from './core/apps-scheduler.js';
+import { EventBus } from './events/event-bus.js';
+import { AppsServer } from './http/apps-server.js';
+import { type AppsFrameworkOptions, appsDefaults, type ResolvedAppsOptions } from './options.js';
+
+type Phase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+const PHASES: Readonly<Record<Phase, readonly Phase[]>> = {
+  created: ['starting', 'stopped'],
+  starting: ['running', 'stopping'],
+  running: ['stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+/**
+ * Tandem's Marathon-compatible long-running services framework: the REST API on
+ * :8080, the scheduler on the SDK driver, all state in the Store.
+ */
+export class AppsFramework {
+  readonly options: ResolvedAppsOptions;
+  readonly events = new EventBus();
+  readonly metrics = new AppsMetrics();
+  readonly repo: AppsRepository;
+  readonly scheduler: AppsScheduler;
+  private server: AppsServer | undefined;
+  private portValue = -1;
+  private phase: Phase = 'created';
+  private readonly log: Logger;
+  private readonly onAbort = (): void => {
+    void this.stop();
+  };
+
+  constructor(options: AppsFrameworkOptions) {
+    this.options = appsDefaults(options);
+    this.log = componentLogger('apps', this.options.logger);
+    this.repo = new AppsRepository(this.options.store, this.options.maxVersions);
+    this.scheduler = new AppsScheduler(this.options, this.repo, this.events, this.metrics);
+  }
+
+  /** The HTTP port (after start; -1 without a server). */
+  get port(): number {
+    return this.portValue;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.portValue}`;
+  }
+
+  private move(to: Phase): void {
+    if (!PHASES[this.phase].includes(to)) throw new Error(`apps framework cannot move from ${this.phase} to ${to}`);
+    this.phase = to;
+  }
+
+  /** Loads state, starts the HTTP API and subscribes (in the background, retrying while the master is away). */
+  async start(): Promise<void> {
+    this.move('starting');
+    this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    await this.repo.load();
+    if (this.options.port >= 0) {
+      this.server = new AppsServer({
+        scheduler: this.scheduler,
+        events: this.events,
+        metrics: this.metrics,
+        options: this.options,
+        limits: { maxInstances: this.options.maxInstancesPerApp, allowPrivileged: this.options.allowPrivileged },
+        address: () => `${this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host}:${this.portValue}`,
+      });
+      this.portValue = await this.server.listen(this.options.host, this.options.port);
+    }
+    this.scheduler.start();
+    this.move('running');
+    this.log.info({ port: this.portValue, apps: this.repo.apps.size, instances: this.repo.instances.size, frameworkId: this.repo.frameworkId }, 'apps framework started');
+  }
+
+  /** Ordered: the HTTP API (and its SSE streams), then the scheduler and its driver. Tasks keep running. */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopping' || this.phase === 'stopped') return;
+    if (this.phase === 'created') {
+      this.move('stopped');
+      return;
+    }
+    this.move('stopping');
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    await this.server?.close();
+    await this.scheduler.stop();
+    this.move('stopped');
+    this.log.info('apps framework stopped');
+  }
+}

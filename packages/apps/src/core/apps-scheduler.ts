@@ -1,0 +1,690 @@
+import { SchedulerDriver } from '@tandem/framework-sdk';
+import { Code, componentLogger, isTerminal, type Logger, type Offer, Resources, TandemError, type TaskInfoInit, type TaskStatus } from '@tandem/protocol';
+import { type AppDefinition, isConfigChange } from '../app/app-definition.js';
+import { hasHealthChecks } from '../app/health-check-mapping.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { ResolvedAppsOptions } from '../options.js';
+import type { PlacementSite } from '../placement/constraints.js';
+import { fitInstance, siteOf, usableResources } from '../placement/offer-fit.js';
+import type { AppsMetrics } from './apps-metrics.js';
+import type { AppsRepository } from './apps-repository.js';
+import { converge, isConverged } from './converge.js';
+import { checkDeploymentTransition, type Deployment, type DeploymentStep } from './deployment.js';
+import { type AppChange, planSteps } from './deployment-plan.js';
+import { checkInstanceTransition, conditionOf, type Instance, isOccupying, isTerminalCondition } from './instance.js';
+import { LaunchDelays } from './launch-delays.js';
+import { OfferStats } from './offer-stats.js';
+import { buildTask } from './task-builder.js';
+import { newInstanceId, parseTaskId, taskIdOf } from './task-ids.js';
+
+/** Why a task ended, as Marathon's `lastTaskFailure`. */
+export interface TaskFailure {
+  appId: string;
+  host: string;
+  message: string;
+  state: string;
+  taskId: string;
+  timestamp: string;
+  version: string;
+  slaveId: string;
+}
+
+/** A request that conflicts with running deployments (HTTP 409 with their ids). */
+export class AppLockedError extends TandemError {
+  override readonly name = 'AppLockedError';
+  constructor(readonly deploymentIds: string[]) {
+    super(
+      Code.FailedPrecondition,
+      `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${deploymentIds[0] ?? ''}'.`,
+    );
+  }
+}
+
+const LAST_OFFERS_KEPT = 5;
+
+/**
+ * The apps framework's engine: keeps every app's instances at its target through the
+ * SDK driver (launch queue matched against offers, kills, replacement with backoff,
+ * reconciliation, suppress/revive), runs deployments step by step, and writes every
+ * decision to the Store before acting on it. All changes run one at a time (`serial`).
+ */
+export class AppsScheduler {
+  private readonly log: Logger;
+  private driver: SchedulerDriver | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly delays = new LaunchDelays();
+  readonly offerStats = new OfferStats(LAST_OFFERS_KEPT);
+  readonly lastFailures = new Map<string, TaskFailure>();
+  /** Tasks we asked to kill: epoch ms of the last request. */
+  private readonly killRequests = new Map<string, number>();
+  /** Tasks killed on a user's request (no backoff, no lastTaskFailure). */
+  private readonly userKills = new Set<string>();
+  private suppressed = false;
+  private lastReviveAt = 0;
+  private launchableBefore = 0;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private tickQueued = false;
+  private readonly rollingBack = new Set<string>();
+  private stopping = false;
+  private lastVersion = 0;
+
+  constructor(
+    private readonly o: ResolvedAppsOptions,
+    readonly repo: AppsRepository,
+    private readonly events: EventBus,
+    private readonly metrics: AppsMetrics,
+  ) {
+    this.log = componentLogger('apps-scheduler', o.logger);
+  }
+
+  get frameworkId(): string | undefined {
+    return this.repo.frameworkId;
+  }
+
+  get connected(): boolean {
+    return this.driver?.state === 'subscribed';
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------
+
+  start(): void {
+    const driver = new SchedulerDriver({
+      master: this.o.master,
+      framework: {
+        name: this.o.frameworkName,
+        roles: this.o.roles,
+        failoverTimeoutSeconds: this.o.failoverTimeoutSeconds,
+        ...(this.repo.frameworkId ? { id: this.repo.frameworkId } : {}),
+      },
+      ...(this.o.reconnect ? { reconnect: this.o.reconnect } : {}),
+      ...(this.o.logger ? { logger: this.o.logger } : {}),
+    });
+    this.driver = driver;
+    driver.onSubscribed((s) => this.serial(() => this.subscribed(s.frameworkId)));
+    driver.onOffers((offers) => this.serial(() => this.handleOffers(offers)));
+    driver.onUpdate((status) => this.serial(() => this.handleUpdate(status)));
+    driver.onError((err) => {
+      this.log.error({ err }, 'the scheduler driver failed for good; the apps framework no longer schedules');
+    });
+    driver.start().catch((err: unknown) => {
+      if (!this.stopping) this.log.error({ err }, 'subscription failed');
+    });
+    this.tickTimer = setInterval(() => this.queueTick(), this.o.tickMs);
+    this.tickTimer.unref();
+    this.reconcileTimer = setInterval(() => {
+      void this.serial(() => this.reconcile());
+    }, this.o.reconcileIntervalMs);
+    this.reconcileTimer.unref();
+  }
+
+  /** Ordered: no new work, the work in progress finishes, then the driver stops. Tasks keep running. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.tickTimer = undefined;
+    this.reconcileTimer = undefined;
+    await this.chain.catch(() => undefined);
+    await this.driver?.stop();
+  }
+
+  /** Runs `fn` after every change queued before it; the one way state changes. */
+  serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch((err: unknown) => {
+      this.log.error({ err }, 'apps scheduler step failed');
+    });
+    return run;
+  }
+
+  /** Asks for a convergence pass soon (coalesced). */
+  queueTick(): void {
+    if (this.tickQueued || this.stopping) return;
+    this.tickQueued = true;
+    void this.serial(async () => {
+      this.tickQueued = false;
+      await this.tick();
+    });
+  }
+
+  // ---- the API's changes ------------------------------------------------------------
+
+  /** A version stamp newer than every earlier one (ISO time, 1 ms apart at least). */
+  nextVersion(): string {
+    const now = Math.max(Date.now(), this.lastVersion + 1);
+    this.lastVersion = now;
+    return new Date(now).toISOString();
+  }
+
+  /** Stamps `next` against `prev`: a config change moves lastConfigChangeAt, a scale only lastScalingAt. */
+  stamp(prev: AppDefinition | undefined, next: AppDefinition, version: string): AppDefinition {
+    const config = !prev || isConfigChange(prev, next);
+    return {
+      ...next,
+      version,
+      versionInfo: {
+        lastConfigChangeAt: config ? version : prev.versionInfo.lastConfigChangeAt,
+        lastScalingAt: version,
+      },
+    };
+  }
+
+  lockingDeployments(appIds: Iterable<string>): Deployment[] {
+    const ids = new Set(appIds);
+    return [...this.repo.deployments.values()].filter((d) => d.state === 'running' && d.affectedApps.some((a) => ids.has(a)));
+  }
+
+  /**
+   * Starts a deployment that moves each app in `targets` to its definition (undefined:
+   * remove it). Conflicts with running deployments fail with AppLockedError unless
+   * `force`, which cancels them. Apps, versions and the deployment are durable when it returns.
+   */
+  deploy(
+    targets: ReadonlyMap<string, AppDefinition | undefined>,
+    options: { force: boolean; rollbackOf?: string; restart?: boolean },
+  ): Promise<Deployment> {
+    return this.serial(async () => {
+      const locking = this.lockingDeployments(targets.keys());
+      if (locking.length > 0 && !options.force) throw new AppLockedError(locking.map((d) => d.id));
+      for (const d of locking) await this.endDeployment(d, 'cancelled', 'cancelled by a forced change');
+      const version = this.nextVersion();
+      const changes = new Map<string, AppChange>();
+      for (const [id, next] of targets) {
+        const prev = this.repo.apps.get(id);
+        let to = next ? this.stamp(prev, next, version) : undefined;
+        // A rollback returns to a config whose instances may still run: they must count as current.
+        if (to && next && options.rollbackOf) to = { ...to, versionInfo: { ...to.versionInfo, lastConfigChangeAt: next.versionInfo.lastConfigChangeAt } };
+        if (to && options.restart) to = { ...to, versionInfo: { lastConfigChangeAt: version, lastScalingAt: version } };
+        changes.set(id, { from: prev, to, restart: options.restart ?? false });
+      }
+      const steps = planSteps(changes);
+      const now = Date.now();
+      const timeouts = [...changes.values()]
+        .map((c) => c.to?.upgradeStrategy.deploymentTimeoutSeconds ?? this.o.deploymentTimeoutSeconds)
+        .filter((s) => s > 0);
+      const deployment: Deployment = {
+        id: crypto.randomUUID(),
+        version,
+        affectedApps: [...changes.keys()].sort(),
+        steps,
+        currentStep: 0,
+        state: 'running',
+        original: Object.fromEntries([...changes].map(([id, c]) => [id, c.from ?? null])),
+        target: Object.fromEntries([...changes].map(([id, c]) => [id, c.to ?? null])),
+        startedAt: now,
+        ...(timeouts.length > 0 && !options.rollbackOf ? { timeoutAt: now + Math.min(...timeouts) * 1000 } : {}),
+        ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
+      };
+      // The deployment first: a crash between it and the apps leaves a plan that still completes.
+      await this.repo.putDeployment(deployment);
+      for (const [id, c] of changes) {
+        if (c.to) await this.repo.putApp(c.to);
+        else if (this.repo.apps.has(id)) await this.repo.deleteApp(id);
+        if (!c.from || !c.to || c.restart || isConfigChange(c.from, c.to)) this.delays.reset(id);
+      }
+      this.events.emit('group_change_success', { groupId: '/', version });
+      this.events.emit('deployment_info', { plan: this.planJson(deployment), currentStep: this.currentStepJson(deployment) });
+      this.queueTick();
+      return deployment;
+    });
+  }
+
+  /** DELETE /v2/deployments/{id}: a rollback deployment, or with `force` just stop it. */
+  async cancelDeployment(id: string, force: boolean): Promise<Deployment | undefined> {
+    const d = this.repo.deployments.get(id);
+    if (!d) throw new TandemError(Code.NotFound, `DeploymentPlan ${id} does not exist`);
+    if (force) {
+      await this.serial(() => this.endDeployment(d, 'cancelled', 'stopped with force=true'));
+      return undefined;
+    }
+    return this.rollback(d, 'cancelled', 'rolled back on request');
+  }
+
+  private async rollback(d: Deployment, state: 'cancelled' | 'failed', reason: string): Promise<Deployment> {
+    await this.serial(() => this.endDeployment(d, state, reason));
+    const targets = new Map<string, AppDefinition | undefined>(Object.entries(d.original).map(([id, def]) => [id, def ?? undefined]));
+    return this.deploy(targets, { force: true, rollbackOf: d.id });
+  }
+
+  private async endDeployment(d: Deployment, state: 'succeeded' | 'failed' | 'cancelled', reason?: string): Promise<void> {
+    if (d.state !== 'running') return;
+    d.state = checkDeploymentTransition(d.state, state);
+    await this.repo.deleteDeployment(d.id);
+    this.metrics.deploymentResults.inc({ result: state });
+    if (state === 'succeeded') this.events.emit('deployment_success', { id: d.id, plan: this.planJson(d) });
+    else this.events.emit('deployment_failed', { id: d.id, plan: this.planJson(d), reason: reason ?? state });
+    this.log.info({ deploymentId: d.id, state, reason }, 'deployment ended');
+  }
+
+  /** Kills tasks of an app; with `scale` the app's instance count drops by as many (a new version). */
+  async killTasks(appId: string, taskIds: readonly string[], scale: boolean): Promise<{ killed: Instance[]; deployment?: Deployment }> {
+    const { killed, next } = await this.serial(async () => {
+      const app = this.repo.apps.get(appId);
+      const victims = this.repo.instancesOf(appId).filter((i) => i.taskId && taskIds.includes(i.taskId) && isOccupying(i));
+      for (const v of victims) {
+        this.userKills.add(v.taskId!);
+        if (scale) await this.decommission(v);
+        else await this.kill(v);
+      }
+      const fewer = app && scale && victims.length > 0 ? { ...app, instances: Math.max(0, app.instances - victims.length) } : undefined;
+      return { killed: victims, next: fewer };
+    });
+    if (!next) return { killed };
+    return { killed, deployment: await this.deploy(new Map([[appId, next]]), { force: true }) };
+  }
+
+  resetDelay(appId: string): void {
+    this.delays.reset(appId);
+    this.queueTick();
+  }
+
+  delayLeftMs(app: AppDefinition): number {
+    return this.delays.remaining(app, Date.now());
+  }
+
+  // ---- convergence --------------------------------------------------------------------
+
+  /** The definition an app moves toward now: held at its original while its deployment step has not come. */
+  effectiveTarget(appId: string): AppDefinition | undefined {
+    for (const d of this.repo.deployments.values()) {
+      if (d.state !== 'running' || !(appId in d.target)) continue;
+      const step = d.steps.findIndex((s) => s.actions.some((a) => a.app === appId));
+      if (step > d.currentStep) return d.original[appId] ?? undefined;
+    }
+    return this.repo.apps.get(appId);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopping) return;
+    const now = Date.now();
+    const appIds = new Set([...this.repo.apps.keys(), ...this.repo.appIdsWithInstances()]);
+    for (const d of this.repo.deployments.values()) for (const a of d.affectedApps) appIds.add(a);
+    for (const appId of appIds) {
+      const target = this.effectiveTarget(appId);
+      await this.expireUnreachable(target, appId, now);
+      const decision = converge(target, this.repo.instancesOf(appId), target ? hasHealthChecks(target) : false);
+      for (const i of decision.decommission) await this.decommission(i);
+      for (let k = 0; k < decision.schedule && target; k++) await this.scheduleInstance(target);
+    }
+    await this.retryKills(now);
+    await this.advanceDeployments(now);
+    await this.offerDemand(now);
+    this.updateGauges();
+  }
+
+  private async expireUnreachable(app: AppDefinition | undefined, appId: string, now: number): Promise<void> {
+    const strategy = app?.unreachableStrategy ?? { inactiveAfterSeconds: 300, expungeAfterSeconds: 600 };
+    if (strategy === 'disabled') return;
+    for (const i of this.repo.instancesOf(appId)) {
+      if (i.unreachableSince === undefined) continue;
+      const gone = now - i.unreachableSince;
+      if (i.condition === 'Unreachable' && gone >= strategy.inactiveAfterSeconds * 1000) {
+        await this.setCondition(i, 'UnreachableInactive');
+      } else if (i.condition === 'UnreachableInactive' && gone >= strategy.expungeAfterSeconds * 1000) {
+        if (i.taskId) await this.sendKill(i.taskId, i.agentId, app?.taskKillGracePeriodSeconds);
+        await this.repo.deleteInstance(i);
+        this.events.emit('instance_changed_event', this.instanceEventFields(i, 'Gone'));
+      }
+    }
+  }
+
+  private async setCondition(i: Instance, condition: Instance['condition']): Promise<void> {
+    await this.repo.putInstance({ ...i, condition: checkInstanceTransition(i.condition, condition), since: new Date().toISOString() });
+    this.events.emit('instance_changed_event', this.instanceEventFields(i, condition));
+  }
+
+  private async scheduleInstance(app: AppDefinition): Promise<void> {
+    const now = new Date().toISOString();
+    const instance: Instance = {
+      instanceId: newInstanceId(),
+      appId: app.id,
+      configVersion: app.versionInfo.lastConfigChangeAt,
+      appVersion: app.version,
+      goal: 'Running',
+      condition: 'Scheduled',
+      since: now,
+      incarnation: 0,
+      ports: [],
+      healthChecked: hasHealthChecks(app),
+      createdAt: now,
+    };
+    await this.repo.putInstance(instance);
+    this.events.emit('instance_changed_event', this.instanceEventFields(instance, 'Scheduled'));
+  }
+
+  /** Marks an instance for removal (durably), then kills its task or drops it from the queue. */
+  private async decommission(i: Instance): Promise<void> {
+    if (i.condition === 'Scheduled') {
+      await this.repo.deleteInstance(i);
+      return;
+    }
+    if (i.goal !== 'Decommissioned') await this.repo.putInstance({ ...i, goal: 'Decommissioned' });
+    await this.kill(this.repo.instances.get(i.instanceId) ?? i);
+  }
+
+  private async kill(i: Instance): Promise<void> {
+    if (!i.taskId) return;
+    const app = this.repo.apps.get(i.appId) ?? this.effectiveTarget(i.appId);
+    await this.sendKill(i.taskId, i.agentId, app?.taskKillGracePeriodSeconds);
+  }
+
+  private async sendKill(taskId: string, agentId: string | undefined, grace: number | undefined): Promise<void> {
+    this.killRequests.set(taskId, Date.now());
+    this.metrics.killed.inc();
+    try {
+      await this.driver?.kill(taskId, agentId, grace);
+    } catch (err) {
+      this.log.warn({ err, taskId }, 'kill failed; it will be retried');
+    }
+  }
+
+  private async retryKills(now: number): Promise<void> {
+    for (const i of this.repo.instances.values()) {
+      if (i.goal !== 'Decommissioned' || !i.taskId) continue;
+      const at = this.killRequests.get(i.taskId) ?? 0;
+      if (now - at >= this.o.killRetryMs) await this.kill(i);
+    }
+  }
+
+  private async advanceDeployments(now: number): Promise<void> {
+    const running = [...this.repo.deployments.values()].filter((d) => d.state === 'running').sort((a, b) => a.startedAt - b.startedAt);
+    for (const d of running) {
+      if (d.timeoutAt !== undefined && now > d.timeoutAt) {
+        if (this.rollingBack.has(d.id)) continue;
+        this.rollingBack.add(d.id);
+        this.log.warn({ deploymentId: d.id }, 'deployment timed out; rolling back');
+        void this.rollback(d, 'failed', 'deployment timed out').catch((err: unknown) => this.log.error({ err }, 'rollback failed'));
+        continue;
+      }
+      let moved = false;
+      while (d.currentStep < d.steps.length && this.stepDone(d, d.currentStep)) {
+        this.events.emit('deployment_step_success', { plan: this.planJson(d), currentStep: this.currentStepJson(d) });
+        d.currentStep += 1;
+        moved = true;
+      }
+      if (d.currentStep >= d.steps.length) await this.endDeployment(d, 'succeeded');
+      else if (moved) {
+        await this.repo.putDeployment(d);
+        this.events.emit('deployment_info', { plan: this.planJson(d), currentStep: this.currentStepJson(d) });
+        this.queueTick();
+      }
+    }
+  }
+
+  private stepDone(d: Deployment, step: number): boolean {
+    return (d.steps[step]?.actions ?? []).every((a) => {
+      const target = d.target[a.app] ?? undefined;
+      return isConverged(target, this.repo.instancesOf(a.app), target ? hasHealthChecks(target) : false);
+    });
+  }
+
+  /** Instances that may launch now. */
+  private launchable(now: number): Map<string, { app: AppDefinition; waiting: Instance[] }> {
+    const out = new Map<string, { app: AppDefinition; waiting: Instance[] }>();
+    for (const appId of this.repo.appIdsWithInstances()) {
+      const app = this.effectiveTarget(appId);
+      if (!app || this.delays.remaining(app, now) > 0) continue;
+      const waiting = this.repo
+        .instancesOf(appId)
+        .filter((i) => i.goal === 'Running' && i.condition === 'Scheduled' && i.configVersion === app.versionInfo.lastConfigChangeAt);
+      if (waiting.length > 0) out.set(appId, { app, waiting });
+    }
+    return out;
+  }
+
+  /** Suppress when nothing waits; revive (rate-limited) when something new may launch. */
+  private async offerDemand(now: number): Promise<void> {
+    if (!this.connected) return;
+    let count = 0;
+    for (const { waiting } of this.launchable(now).values()) count += waiting.length;
+    const grew = count > this.launchableBefore;
+    if (count === 0 && !this.suppressed) {
+      await this.driver?.suppress().catch((err: unknown) => this.log.debug({ err }, 'suppress failed'));
+      this.suppressed = true;
+    } else if (count > 0 && (this.suppressed || grew) && now - this.lastReviveAt >= this.o.minReviveIntervalMs) {
+      await this.driver?.revive().catch((err: unknown) => this.log.debug({ err }, 'revive failed'));
+      this.suppressed = false;
+      this.lastReviveAt = now;
+    } else if (grew) return; // rate-limited: keep launchableBefore low so the next tick revives
+    this.launchableBefore = count;
+  }
+
+  // ---- offers -------------------------------------------------------------------------
+
+  private async handleOffers(offers: Offer[]): Promise<void> {
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const queue = this.launchable(now);
+    if (queue.size === 0) {
+      this.metrics.offers.inc({ outcome: 'declined' }, offers.length);
+      await this.driver?.decline(offers.map((o) => o.id), this.o.declineSeconds).catch(() => undefined);
+      if (!this.suppressed) {
+        await this.driver?.suppress().catch(() => undefined);
+        this.suppressed = true;
+      }
+      return;
+    }
+    const slots = offers.map((offer) => ({ offer, used: Resources.EMPTY, launches: [] as { app: AppDefinition; instance: Instance; ports: number[] }[] }));
+    const seenByField = new Map<string, Set<string>>();
+    const seen = (field: string): ReadonlySet<string> => {
+      let s = seenByField.get(field);
+      if (!s) {
+        s = new Set(offers.map((o) => (field === 'hostname' || field === '@hostname' ? o.hostname : siteOf(o).attributes[field.replace(/^@/, '')])).filter((v): v is string => v !== undefined));
+        seenByField.set(field, s);
+      }
+      return s;
+    };
+    for (const [appId, { app, waiting }] of queue) {
+      const placed: PlacementSite[] = this.repo
+        .instancesOf(appId)
+        .filter((i) => isOccupying(i) && i.hostname !== undefined)
+        .map((i) => ({ hostname: i.hostname!, attributes: i.attributes ?? {} }));
+      const pending = [...waiting];
+      for (const slot of slots) {
+        while (pending.length > 0) {
+          const free = usableResources(app, slot.offer).subtract(slot.used);
+          const fit = fitInstance(app, slot.offer, free, placed, seen);
+          if (!fit.ok) {
+            const summary = { id: slot.offer.id, agentId: slot.offer.agentId, hostname: slot.offer.hostname, resources: Resources.fromWire(slot.offer.resources).toJSON(), attributes: siteOf(slot.offer).attributes };
+            this.offerStats.declined(appId, slot.offer, summary, fit.reasons, fit.details, at);
+            break;
+          }
+          const instance = pending.shift()!;
+          slot.used = slot.used.add(fit.resources);
+          const site = siteOf(slot.offer);
+          placed.push(site);
+          slot.launches.push({ app, instance, ports: fit.ports });
+          this.offerStats.used(appId, at);
+        }
+        if (pending.length === 0) break;
+      }
+    }
+    // Launch intent, durable before any ACCEPT.
+    const accepts: { offer: Offer; tasks: TaskInfoInit[]; instances: Instance[] }[] = [];
+    for (const slot of slots) {
+      if (slot.launches.length === 0) continue;
+      const tasks: TaskInfoInit[] = [];
+      const instances: Instance[] = [];
+      for (const { app, instance, ports } of slot.launches) {
+        const incarnation = instance.incarnation + 1;
+        const site = siteOf(slot.offer);
+        const next: Instance = {
+          ...instance,
+          incarnation,
+          taskId: taskIdOf(app.id, instance.instanceId, incarnation),
+          condition: checkInstanceTransition(instance.condition, 'Provisioned'),
+          since: at,
+          agentId: slot.offer.agentId,
+          hostname: slot.offer.hostname,
+          attributes: site.attributes,
+          ports,
+          appVersion: app.version,
+          stagedAt: at,
+          healthChecked: hasHealthChecks(app),
+        };
+        delete next.startedAt;
+        delete next.healthy;
+        delete next.unreachableSince;
+        await this.repo.putInstance(next);
+        tasks.push(buildTask(app, next));
+        instances.push(next);
+      }
+      accepts.push({ offer: slot.offer, tasks, instances });
+    }
+    for (const a of accepts) {
+      try {
+        await this.driver?.launch(a.offer, a.tasks);
+        this.metrics.launched.inc(a.tasks.length);
+        this.metrics.offers.inc({ outcome: 'used' });
+        for (const i of a.instances) this.events.emit('instance_changed_event', this.instanceEventFields(i, 'Provisioned'));
+      } catch (err) {
+        // The outcome is unknown: reconciliation tells (TASK_UNKNOWN puts them back in the queue).
+        this.log.warn({ err, offerId: a.offer.id }, 'launch failed; reconciling its tasks');
+        await this.driver?.reconcile(a.instances.map((i) => ({ taskId: i.taskId!, agentId: i.agentId! }))).catch(() => undefined);
+      }
+    }
+    const unused = slots.filter((s) => s.launches.length === 0).map((s) => s.offer.id);
+    if (unused.length > 0) {
+      this.metrics.offers.inc({ outcome: 'declined' }, unused.length);
+      const stillWaiting = [...queue.values()].some(({ waiting }) => waiting.some((w) => this.repo.instances.get(w.instanceId)?.condition === 'Scheduled'));
+      await this.driver?.decline(unused, stillWaiting ? this.o.waitingDeclineSeconds : this.o.declineSeconds).catch(() => undefined);
+    }
+  }
+
+  // ---- status updates -------------------------------------------------------------------
+
+  private async handleUpdate(status: TaskStatus): Promise<void> {
+    this.metrics.updates.inc({ state: status.state });
+    const instance = this.repo.byTaskId(status.taskId);
+    if (!instance) {
+      // Not ours, or an older incarnation: it must not run.
+      if (!isTerminal(status.state) && status.state !== 'TASK_UNKNOWN' && parseTaskId(status.taskId) !== undefined) {
+        this.log.warn({ taskId: status.taskId, state: status.state }, 'killing a task no instance owns');
+        await this.sendKill(status.taskId, status.agentId || undefined, undefined);
+      }
+      return;
+    }
+    const at = new Date((status.timestamp || Date.now() / 1000) * 1000).toISOString();
+    const app = this.repo.apps.get(instance.appId) ?? this.effectiveTarget(instance.appId);
+    let condition = conditionOf(status.state);
+    if (condition === 'Unknown' && instance.condition !== 'Provisioned') condition = 'Unreachable';
+    if (condition === instance.condition && !status.hasHealthy) return;
+    this.events.emit('status_update_event', {
+      slaveId: status.agentId,
+      taskId: status.taskId,
+      taskStatus: status.state,
+      message: status.message,
+      appId: instance.appId,
+      host: instance.hostname ?? '',
+      ipAddresses: [],
+      ports: instance.ports,
+      version: instance.appVersion,
+    });
+    if (isTerminalCondition(condition)) {
+      await this.taskEnded(instance, condition, status, at, app);
+      this.queueTick();
+      return;
+    }
+    const next: Instance = { ...instance, condition: checkInstanceTransition(instance.condition, condition) };
+    if (condition !== instance.condition) next.since = at;
+    if (condition === 'Running' && !next.startedAt) next.startedAt = at;
+    if (condition === 'Unreachable' && next.unreachableSince === undefined) next.unreachableSince = Date.now();
+    if (condition !== 'Unreachable' && condition !== 'UnreachableInactive') delete next.unreachableSince;
+    if (status.hasHealthy && status.healthy !== instance.healthy) {
+      next.healthy = status.healthy;
+      this.events.emit('health_status_changed_event', { appId: instance.appId, instanceId: instance.instanceId, taskId: status.taskId, version: instance.appVersion, alive: status.healthy });
+      this.events.emit('instance_health_changed_event', { runSpecId: instance.appId, instanceId: instance.instanceId, runSpecVersion: instance.appVersion, healthy: status.healthy });
+      if (!status.healthy) {
+        this.events.emit('failed_health_check_event', { appId: instance.appId, taskId: status.taskId, instanceId: instance.instanceId, healthCheck: app?.healthChecks[0] ?? null });
+      }
+    }
+    await this.repo.putInstance(next);
+    if (condition !== instance.condition) this.events.emit('instance_changed_event', this.instanceEventFields(next, condition));
+    this.queueTick();
+  }
+
+  private async taskEnded(instance: Instance, condition: Instance['condition'], status: TaskStatus, at: string, app: AppDefinition | undefined): Promise<void> {
+    const taskId = status.taskId;
+    this.killRequests.delete(taskId);
+    const byUser = this.userKills.delete(taskId);
+    this.events.emit('instance_changed_event', this.instanceEventFields(instance, condition));
+    if (status.reason === 'REASON_TASK_HEALTH_CHECK_FAILED') {
+      this.events.emit('unhealthy_instance_kill_event', { appId: instance.appId, taskId, instanceId: instance.instanceId, version: instance.appVersion, reason: status.message, host: instance.hostname ?? '', slaveId: instance.agentId ?? '' });
+    }
+    if (instance.goal === 'Decommissioned') {
+      await this.repo.deleteInstance(instance);
+      return;
+    }
+    const neverLaunched = instance.condition === 'Provisioned' && condition === 'Unknown';
+    if (!byUser && !neverLaunched && app) {
+      const delayMs = this.delays.advance(app, Date.now());
+      this.lastFailures.set(instance.appId, {
+        appId: instance.appId, host: instance.hostname ?? '', message: status.message, state: status.state, taskId,
+        timestamp: at, version: instance.appVersion, slaveId: instance.agentId ?? '',
+      });
+      this.log.info({ appId: instance.appId, taskId, state: status.state, delayMs }, 'task ended; instance rescheduled after its launch delay');
+    }
+    const next: Instance = { ...instance, condition: checkInstanceTransition(checkInstanceTransition(instance.condition, condition), 'Scheduled'), since: at };
+    for (const k of ['taskId', 'agentId', 'hostname', 'attributes', 'startedAt', 'stagedAt', 'healthy', 'unreachableSince'] as const) delete next[k];
+    next.ports = [];
+    await this.repo.deleteInstance(instance);
+    await this.repo.putInstance(next);
+  }
+
+  // ---- subscription and reconciliation ----------------------------------------------------
+
+  private async subscribed(frameworkId: string): Promise<void> {
+    await this.repo.setFrameworkId(frameworkId);
+    this.suppressed = false;
+    this.launchableBefore = 0;
+    await this.reconcile();
+    this.queueTick();
+  }
+
+  /** Explicit reconciliation of every task we know (unknown ones come back TASK_UNKNOWN), then implicit (finds strays). */
+  private async reconcile(): Promise<void> {
+    if (!this.connected) return;
+    const tasks = [...this.repo.instances.values()].filter((i) => i.taskId).map((i) => ({ taskId: i.taskId!, ...(i.agentId ? { agentId: i.agentId } : {}) }));
+    try {
+      if (tasks.length > 0) await this.driver?.reconcile(tasks);
+      await this.driver?.reconcile([]);
+    } catch (err) {
+      this.log.warn({ err }, 'reconciliation failed; it will be retried');
+    }
+  }
+
+  // ---- views -------------------------------------------------------------------------------
+
+  private instanceEventFields(i: Instance, condition: string): Record<string, unknown> {
+    return { instanceId: i.instanceId, condition, runSpecId: i.appId, agentId: i.agentId ?? '', host: i.hostname ?? '', runSpecVersion: i.appVersion, goal: i.goal };
+  }
+
+  planJson(d: Deployment): Record<string, unknown> {
+    return {
+      id: d.id,
+      version: d.version,
+      steps: d.steps,
+      original: { id: '/', apps: Object.values(d.original).filter((a) => a !== null) },
+      target: { id: '/', apps: Object.values(d.target).filter((a) => a !== null) },
+    };
+  }
+
+  currentStepJson(d: Deployment): DeploymentStep {
+    return d.steps[d.currentStep] ?? { actions: [] };
+  }
+
+  private updateGauges(): void {
+    this.metrics.apps.set(this.repo.apps.size);
+    this.metrics.deployments.set(this.repo.deployments.size);
+    const counts = new Map<string, number>();
+    let queued = 0;
+    for (const i of this.repo.instances.values()) {
+      counts.set(i.condition, (counts.get(i.condition) ?? 0) + 1);
+      if (i.condition === 'Scheduled') queued += 1;
+    }
+    this.metrics.instances.reset();
+    for (const [condition, n] of counts) this.metrics.instances.set({ condition }, n);
+    this.metrics.launchQueue.set(queued);
+  }
+}

@@ -1,0 +1,39 @@
+import { taskInfo } from '@tandem/framework-sdk';
+import type { TaskInfoInit } from '@tandem/protocol';
+import { type AppDefinition, imageOf } from '../app/app-definition.js';
+import { agentHealthCheck } from '../app/health-check-mapping.js';
+import { portResources } from '../placement/offer-fit.js';
+import type { Instance } from './instance.js';
+
+/** The TaskInfo for an instance's current incarnation on its agent, with its chosen ports. */
+export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit {
+  const taskId = instance.taskId!;
+  const image = imageOf(app);
+  const healthCheck = agentHealthCheck(app);
+  const info = taskInfo(
+    {
+      id: taskId,
+      name: app.id.slice(1).replace(/\//g, '.'),
+      cpus: app.cpus,
+      mem: app.mem,
+      ...(app.disk > 0 ? { disk: app.disk } : {}),
+      ...(app.cmd !== undefined ? { command: app.cmd } : app.args !== undefined ? { argv: app.args } : {}),
+      ...(image ? { image, forcePullImage: app.container?.docker?.forcePullImage ?? false } : {}),
+      env: {
+        ...app.env,
+        MARATHON_APP_ID: app.id,
+        MARATHON_APP_VERSION: instance.appVersion,
+        MARATHON_APP_RESOURCE_CPUS: String(app.cpus),
+        MARATHON_APP_RESOURCE_MEM: String(app.mem),
+        MARATHON_APP_RESOURCE_DISK: String(app.disk),
+        MESOS_TASK_ID: taskId,
+      },
+      labels: { ...app.labels, 'tandem.app-id': app.id, 'tandem.instance-id': instance.instanceId },
+      ...(app.taskKillGracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: app.taskKillGracePeriodSeconds }),
+      ...(app.user ? { user: app.user } : {}),
+      ...(healthCheck ? { healthCheck } : {}),
+    },
+    { agentId: instance.agentId! },
+  );
+  return { ...info, resources: [...(info.resources ?? []), ...portResources(instance.ports).toWire()] };
+}

@@ -1,0 +1,123 @@
+import type { AppDefinition } from '../app/app-definition.js';
+import type { AppsScheduler } from '../core/apps-scheduler.js';
+import type { Instance } from '../core/instance.js';
+
+const TASK_STATE: Partial<Record<Instance['condition'], string>> = {
+  Provisioned: 'TASK_STAGING',
+  Staging: 'TASK_STAGING',
+  Starting: 'TASK_STARTING',
+  Running: 'TASK_RUNNING',
+  Killing: 'TASK_KILLING',
+  Unreachable: 'TASK_UNREACHABLE',
+  UnreachableInactive: 'TASK_UNREACHABLE',
+};
+
+/** An instance's current task as Marathon shows it (`/v2/apps/{id}/tasks`, `/v2/tasks`). */
+export function taskJson(i: Instance, app: AppDefinition | undefined): Record<string, unknown> | undefined {
+  const state = TASK_STATE[i.condition];
+  if (!i.taskId || !state) return undefined;
+  const checked = i.healthChecked ?? false;
+  return {
+    id: i.taskId,
+    appId: i.appId,
+    instanceId: i.instanceId,
+    host: i.hostname ?? '',
+    ports: i.ports,
+    servicePorts: app?.portDefinitions.map((p) => p.port) ?? [],
+    slaveId: i.agentId ?? '',
+    state,
+    stagedAt: i.stagedAt ?? null,
+    startedAt: i.startedAt ?? null,
+    version: i.appVersion,
+    ipAddresses: [],
+    localVolumes: [],
+    condition: i.condition,
+    goal: i.goal,
+    healthCheckResults:
+      checked && i.healthy !== undefined
+        ? [{ alive: i.healthy, consecutiveFailures: i.healthy ? 0 : 1, firstSuccess: null, lastFailure: null, lastSuccess: null, lastFailureCause: null, instanceId: i.instanceId }]
+        : [],
+  };
+}
+
+export function tasksOf(scheduler: AppsScheduler, appId: string): Record<string, unknown>[] {
+  const app = scheduler.repo.apps.get(appId);
+  return scheduler.repo
+    .instancesOf(appId)
+    .map((i) => taskJson(i, app))
+    .filter((t): t is Record<string, unknown> => t !== undefined);
+}
+
+/** tasksStaged / Running / Healthy / Unhealthy, as Marathon counts them. */
+export function counts(instances: readonly Instance[]): Record<string, number> {
+  let staged = 0;
+  let running = 0;
+  let healthy = 0;
+  let unhealthy = 0;
+  for (const i of instances) {
+    if (i.condition === 'Provisioned' || i.condition === 'Staging' || i.condition === 'Starting') staged += 1;
+    if (i.condition !== 'Running') continue;
+    running += 1;
+    if (i.healthChecked && i.healthy === true) healthy += 1;
+    if (i.healthChecked && i.healthy === false) unhealthy += 1;
+  }
+  return { tasksStaged: staged, tasksRunning: running, tasksHealthy: healthy, tasksUnhealthy: unhealthy };
+}
+
+/** What waits in the launch queue for an app, and why ("why is my app waiting?"). */
+export function waitingJson(scheduler: AppsScheduler, app: AppDefinition): Record<string, unknown> | undefined {
+  const waiting = scheduler.repo.instancesOf(app.id).filter((i) => i.condition === 'Scheduled' && i.goal === 'Running');
+  if (waiting.length === 0) return undefined;
+  const left = scheduler.delayLeftMs(app);
+  const lastUnusedOffers = scheduler.offerStats.lastUnusedOffers(app.id);
+  return {
+    count: waiting.length,
+    delay: { timeLeftSeconds: Math.ceil(left / 1000), overdue: left === 0 },
+    since: waiting.map((w) => w.since).sort()[0],
+    processedOffersSummary: scheduler.offerStats.summary(app.id),
+    lastUnusedOffers,
+    instances: waiting.slice(0, 100).map((w) => ({ instanceId: w.instanceId, since: w.since, lastUnusedOffers })),
+  };
+}
+
+export interface Embed {
+  tasks: boolean;
+  lastTaskFailure: boolean;
+}
+
+/** An app as `GET /v2/apps[/{id}]` returns it: the definition plus Marathon's read-only status fields. */
+export function appJson(scheduler: AppsScheduler, app: AppDefinition, embed: Embed): Record<string, unknown> {
+  const instances = scheduler.repo.instancesOf(app.id);
+  const failure = scheduler.lastFailures.get(app.id);
+  const waiting = waitingJson(scheduler, app);
+  return {
+    ...app,
+    cmd: app.cmd ?? null,
+    args: app.args ?? null,
+    container: app.container ?? null,
+    ports: app.portDefinitions.map((p) => p.port),
+    ...counts(instances),
+    deployments: scheduler.lockingDeployments([app.id]).map((d) => ({ id: d.id })),
+    ...(embed.tasks ? { tasks: tasksOf(scheduler, app.id) } : {}),
+    ...(embed.lastTaskFailure && failure ? { lastTaskFailure: failure } : {}),
+    ...(waiting ? { waiting } : {}),
+  };
+}
+
+export function deploymentJson(scheduler: AppsScheduler, id: string): Record<string, unknown> | undefined {
+  const d = scheduler.repo.deployments.get(id);
+  if (!d) return undefined;
+  const step = d.steps[d.currentStep];
+  return {
+    id: d.id,
+    version: d.version,
+    affectedApps: d.affectedApps,
+    affectedPods: [],
+    steps: d.steps,
+    currentActions: (step?.actions ?? []).map((a) => ({ ...a, readinessCheckResults: [] })),
+    currentStep: Math.min(d.currentStep + 1, d.steps.length),
+    totalSteps: d.steps.length,
+    ...(d.timeoutAt ? { timeoutAt: new Date(d.timeoutAt).toISOString() } : {}),
+    ...(d.rollbackOf ? { rollbackOf: d.rollbackOf } : {}),
+  };
+}

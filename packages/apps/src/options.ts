@@ -1,0 +1,96 @@
+import type { BackoffOptions, Logger } from '@tandem/protocol';
+import type { Store } from '@tandem/store';
+import { DEFAULT_MAX_INSTANCES_PER_APP } from './app/validate-app.js';
+
+export const DEFAULT_APPS_PORT = 8080;
+export const DEFAULT_APPS_HOST = '0.0.0.0';
+export const DEFAULT_FRAMEWORK_NAME = 'tandem-apps';
+/** A week, as Marathon's --failover_timeout: a restarted apps framework keeps its tasks. */
+export const DEFAULT_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
+/** Offers it has no use for stay away this long (Marathon's --decline_offer_duration). */
+export const DEFAULT_DECLINE_SECONDS = 120;
+/** Offers declined while instances wait come back this soon, so the diagnostics stay fresh. */
+export const DEFAULT_WAITING_DECLINE_SECONDS = 5;
+/** Explicit and implicit reconciliation, besides the one at every subscription. */
+export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+/** How often instances are converged toward their apps and deployments checked. */
+export const DEFAULT_TICK_MS = 500;
+export const DEFAULT_MIN_REVIVE_INTERVAL_MS = 1_000;
+/** A kill with no terminal update after this long is sent again. */
+export const DEFAULT_KILL_RETRY_MS = 10_000;
+/** Versions kept per app (Marathon's --zk_max_versions). */
+export const DEFAULT_MAX_VERSIONS = 50;
+/** Deployment timeout for apps that set none; 0 = none. */
+export const DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS = 0;
+export { DEFAULT_MAX_INSTANCES_PER_APP };
+
+export interface AppsFrameworkOptions {
+  /** The master's gRPC address, host:port. */
+  master: string;
+  /** Where apps, versions, deployments and instances live; the framework does not close it. */
+  store: Store;
+  /** HTTP port of the REST API; 0 = any free port, -1 = no HTTP server. @default 8080 */
+  port?: number;
+  /** @default 0.0.0.0 */
+  host?: string;
+  logger?: Logger;
+  /** @default 'tandem-apps' */
+  frameworkName?: string;
+  /** @default ['*'] */
+  roles?: string[];
+  /** @default a week */
+  failoverTimeoutSeconds?: number;
+  /** @default 120 */
+  declineSeconds?: number;
+  /** @default 5 */
+  waitingDeclineSeconds?: number;
+  /** @default 60000 */
+  reconcileIntervalMs?: number;
+  /** @default 500 */
+  tickMs?: number;
+  /** @default 1000 */
+  minReviveIntervalMs?: number;
+  /** @default 10000 */
+  killRetryMs?: number;
+  /** @default 50 */
+  maxVersions?: number;
+  /** @default 50000 */
+  maxInstancesPerApp?: number;
+  /** Allow privileged containers (agents must allow them too). @default false */
+  allowPrivileged?: boolean;
+  /** @default 0 (none) */
+  deploymentTimeoutSeconds?: number;
+  /** Re-subscription backoff of the driver. */
+  reconnect?: BackoffOptions;
+  /** Aborting it stops the framework, as `stop()` does. */
+  signal?: AbortSignal;
+}
+
+export type ResolvedAppsOptions = Required<Omit<AppsFrameworkOptions, 'logger' | 'reconnect' | 'signal'>> &
+  Pick<AppsFrameworkOptions, 'logger' | 'reconnect' | 'signal'>;
+
+/** Fills every option's default. */
+export function appsDefaults(o: AppsFrameworkOptions): ResolvedAppsOptions {
+  return {
+    master: o.master,
+    store: o.store,
+    port: o.port ?? DEFAULT_APPS_PORT,
+    host: o.host ?? DEFAULT_APPS_HOST,
+    logger: o.logger,
+    frameworkName: o.frameworkName ?? DEFAULT_FRAMEWORK_NAME,
+    roles: o.roles ?? ['*'],
+    failoverTimeoutSeconds: o.failoverTimeoutSeconds ?? DEFAULT_FAILOVER_TIMEOUT_SECONDS,
+    declineSeconds: o.declineSeconds ?? DEFAULT_DECLINE_SECONDS,
+    waitingDeclineSeconds: o.waitingDeclineSeconds ?? DEFAULT_WAITING_DECLINE_SECONDS,
+    reconcileIntervalMs: o.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
+    tickMs: o.tickMs ?? DEFAULT_TICK_MS,
+    minReviveIntervalMs: o.minReviveIntervalMs ?? DEFAULT_MIN_REVIVE_INTERVAL_MS,
+    killRetryMs: o.killRetryMs ?? DEFAULT_KILL_RETRY_MS,
+    maxVersions: o.maxVersions ?? DEFAULT_MAX_VERSIONS,
+    maxInstancesPerApp: o.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP,
+    allowPrivileged: o.allowPrivileged ?? false,
+    deploymentTimeoutSeconds: o.deploymentTimeoutSeconds ?? DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
+    reconnect: o.reconnect,
+    signal: o.signal,
+  };
+}
