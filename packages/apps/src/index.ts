@@ -5,6 +5,7 @@ export { agentHealthCheck } from './app/health-check-mapping.js';
 export { canonicalPathId, pathIdProblem } from './app/path-id.js';
 export { type AppLimits, validateApp } from './app/validate-app.js';
 export { AppsFramework } from './apps-framework.js';
+export { type RunningApps, startAppsService } from './apps-service.js';
 export { AppLockedError, AppsScheduler, type TaskFailure } from './core/apps-scheduler.js';
 export { converge, isConverged } from './core/converge.js';
 export { DEPLOYMENT_TRANSITIONS, type Deployment, type DeploymentState } from './core/deployment.js';

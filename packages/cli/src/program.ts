@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { agentCommand } from './commands/agent.js';
+import { appsCommand } from './commands/apps.js';
 import { executeCommand } from './commands/execute.js';
 import { jobsCommand } from './commands/jobs.js';
 import { logsCommand } from './commands/logs.js';
@@ -21,7 +22,7 @@ export function buildProgram(ctx: CommandContext): Command {
       writeErr: (s) => ctx.io.stderr(s),
     })
     .exitOverride();
-  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, logsCommand, jobsCommand]) {
+  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, logsCommand, jobsCommand, appsCommand]) {
     const cmd = make(ctx);
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
     program.addCommand(cmd);

@@ -16,6 +16,7 @@ export const upSchema = z.object({
   port: port(),
   httpPort: port(-1),
   jobsPort: port(-1),
+  appsPort: port(-1),
 });
 
 export function upCommand(ctx: CommandContext): Command {
@@ -25,6 +26,7 @@ export function upCommand(ctx: CommandContext): Command {
     .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
     .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
     .addOption(flag('--jobs-port <port>', 'jobs framework REST API port; 0 = any free port, -1 = no jobs framework', DEFAULT_JOBS_PORT))
+    .addOption(flag('--apps-port <port>', 'apps framework REST API port; 0 = any free port, -1 = no apps framework', 8080))
     .action(async () => {
       const o = parseOptions(cmd, upSchema);
       const { startMaster } = await import('../cluster/start-master.js');
@@ -34,6 +36,7 @@ export function upCommand(ctx: CommandContext): Command {
       let master: RunningMaster | undefined;
       let agent: RunningAgent | undefined;
       let jobs: RunningJobs | undefined;
+      let apps: Awaited<ReturnType<typeof import('@tandem/apps').startAppsService>> | undefined;
       try {
         master = await startMaster({ host: '0.0.0.0', port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master') });
         agent = await startAgent({
@@ -47,6 +50,11 @@ export function upCommand(ctx: CommandContext): Command {
           const { startJobsService } = await import('@tandem/jobs');
           jobs = await startJobsService({ master: master.address, port: o.jobsPort, workDir: join(o.workDir, 'jobs'), logger: log });
         }
+        if (o.appsPort >= 0) {
+          const { startAppsService } = await import('@tandem/apps');
+          apps = await startAppsService({ master: master.address, port: o.appsPort, workDir: join(o.workDir, 'apps'), logger: log });
+          log.info({ appsPort: apps.framework.port }, 'apps framework up');
+        }
         const jobsPort = jobs?.framework.port ?? -1;
         log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, jobsPort, agentId: agent.agentId, containerizers: agent.containerizers }, 'tandem up');
         ctx.io.stdout(
@@ -56,6 +64,7 @@ export function upCommand(ctx: CommandContext): Command {
         log.info({ signal: received }, 'stopping');
         ctx.setExitCode(0);
       } finally {
+        await apps?.stop();
         await jobs?.stop();
         // Ordered: the jobs framework, the agent (its tasks keep running), then the master.
         await agent?.stop();

@@ -1,0 +1,118 @@
+import { Command, type Option } from 'commander';
+import { z } from 'zod';
+import { appsRequest } from '../apps/apps-client.js';
+import { deployApp } from '../apps/deploy-app.js';
+import { cliLogger } from '../cli-logger.js';
+import type { CommandContext } from '../command-context.js';
+import { flag } from '../flag-option.js';
+import { parseOptions } from '../parse-options.js';
+import { address, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
+
+export const DEFAULT_APPS_URL = 'http://localhost:8080';
+export const DEFAULT_APPS_WORK_DIR = './.tandem/apps';
+const DEFAULT_APPS_PORT = 8080;
+
+export const appsServeSchema = z.object({
+  master: address(),
+  host: nonEmpty(),
+  port: port(),
+  workDir: nonEmpty(),
+  failoverTimeout: seconds(),
+  declineSeconds: seconds(),
+  deploymentTimeout: seconds(),
+});
+const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
+export const appsDeploySchema = urlSchema.extend({ force: z.boolean().default(false), poll: positive('number of seconds'), timeout: nonNegative('number of seconds') });
+
+function urlFlag(): Option {
+  return flag('--url <url>', 'the apps API', DEFAULT_APPS_URL);
+}
+
+const appPath = (id: string): string => `/v2/apps${id.startsWith('/') ? id : `/${id}`}`;
+
+export function appsCommand(ctx: CommandContext): Command {
+  const apps = new Command('apps').description('Long-running services (a Marathon-compatible framework): serve it, deploy apps, look at them.');
+  const out = (v: unknown): void => ctx.io.stdout(`${JSON.stringify(v, null, 2)}\n`);
+  const url = (cmd: Command): string => parseOptions(cmd, urlSchema).url;
+
+  const serve = new Command('serve')
+    .description('Run the apps framework: Marathon v2 REST API, deployments, health, state in --work-dir.')
+    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(flag('--host <host>', 'interface of the REST API', '0.0.0.0'))
+    .addOption(flag('--port <port>', 'REST API port (Marathon\'s --http_port); 0 = any free port', DEFAULT_APPS_PORT))
+    .addOption(flag('--work-dir <dir>', 'directory of the apps store', DEFAULT_APPS_WORK_DIR))
+    .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', 7 * 24 * 3600))
+    .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need (Marathon\'s --decline_offer_duration)', 120))
+    .addOption(flag('--deployment-timeout <seconds>', 'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never', 0))
+    .action(async () => {
+      const o = parseOptions(serve, appsServeSchema);
+      const { startAppsService } = await import('@tandem/apps');
+      const log = cliLogger('apps');
+      const signal = ctx.shutdownSignal();
+      try {
+        const running = await startAppsService({
+          master: o.master, host: o.host, port: o.port, workDir: o.workDir, failoverTimeoutSeconds: o.failoverTimeout,
+          declineSeconds: o.declineSeconds, deploymentTimeoutSeconds: o.deploymentTimeout, logger: log,
+        });
+        const fw = running.framework;
+        log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');
+        ctx.io.stdout(`tandem apps: API http://${o.host}:${fw.port} on master ${o.master} (work dir ${o.workDir})\n`);
+        const received = await signal.received;
+        log.info({ signal: received }, 'stopping apps framework');
+        await running.stop();
+        ctx.setExitCode(0);
+      } finally {
+        signal.dispose();
+      }
+    });
+
+  const deploy = new Command('deploy')
+    .description('Create or replace the app in FILE (Marathon JSON) and follow its deployment live; exit 0 when it succeeds, 1 when it fails.')
+    .argument('<file>')
+    .addOption(urlFlag())
+    .option('--force', 'override a deployment in progress')
+    .addOption(flag('--poll <seconds>', 'how often progress is read', 0.5))
+    .addOption(flag('--timeout <seconds>', 'give up after this long; 0 = wait as long as it takes', 0))
+    .action(async (file: string) => {
+      const o = parseOptions(deploy, appsDeploySchema);
+      const signal = ctx.shutdownSignal();
+      try {
+        ctx.setExitCode(await deployApp({ file, url: o.url, force: o.force, pollMs: Math.round(o.poll * 1000), timeoutMs: Math.round(o.timeout * 1000) }, ctx.io, signal.received));
+      } finally {
+        signal.dispose();
+      }
+    });
+
+  const list = new Command('list')
+    .description('List apps: instances, running, healthy, deployments.')
+    .addOption(urlFlag())
+    .option('--json', 'print the JSON')
+    .action(async () => {
+      const all = await appsRequest<{ apps: { id: string; instances: number; tasksRunning: number; tasksHealthy: number; tasksStaged: number; deployments: unknown[] }[] }>(url(list), 'GET', '/v2/apps');
+      if (list.opts().json) return out(all);
+      const rows = [['ID', 'INSTANCES', 'STAGED', 'RUNNING', 'HEALTHY', 'DEPLOYING'], ...all.apps.map((a) => [a.id, String(a.instances), String(a.tasksStaged), String(a.tasksRunning), String(a.tasksHealthy), a.deployments.length > 0 ? 'yes' : 'no'])];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      ctx.io.stdout(`${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+    });
+
+  const show = new Command('show').description('Show an app with its tasks, deployments and why it waits (JSON).').argument('<id>').addOption(urlFlag())
+    .action(async (id: string) => out(await appsRequest(url(show), 'GET', appPath(id))));
+  const tasks = new Command('tasks').description('List an app\'s tasks (JSON).').argument('<id>').addOption(urlFlag())
+    .action(async (id: string) => out(await appsRequest(url(tasks), 'GET', `${appPath(id)}/tasks`)));
+  const scale = new Command('scale').description('Set an app\'s instance count.').argument('<id>').argument('<instances>').addOption(urlFlag()).option('--force', 'override a deployment in progress')
+    .action(async (id: string, n: string) => {
+      const instances = z.coerce.number().int().min(0).safeParse(n);
+      if (!instances.success) throw new Error(`instances: must be a whole number >= 0, got ${JSON.stringify(n)}`);
+      out(await appsRequest(url(scale), 'PATCH', `${appPath(id)}${scale.opts().force ? '?force=true' : ''}`, { instances: instances.data }));
+    });
+  const restart = new Command('restart').description('Rolling restart of an app.').argument('<id>').addOption(urlFlag()).option('--force', 'override a deployment in progress')
+    .action(async (id: string) => out(await appsRequest(url(restart), 'POST', `${appPath(id)}/restart${restart.opts().force ? '?force=true' : ''}`)));
+  const del = new Command('delete').description('Delete an app (its tasks are killed).').argument('<id>').addOption(urlFlag()).option('--force', 'override a deployment in progress')
+    .action(async (id: string) => out(await appsRequest(url(del), 'DELETE', `${appPath(id)}${del.opts().force ? '?force=true' : ''}`)));
+
+  for (const sub of [serve, deploy, list, show, scale, restart, del, tasks]) {
+    sub.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
+    apps.addCommand(sub);
+  }
+  return apps;
+}
