@@ -359,3 +359,35 @@ describe('agent', () => {
     expect(master.statesOf('t1')).toContain('TASK_KILLED');
   });
 });
+
+describe('agent with hollow in-memory checkpoints', () => {
+  it('agent - hollowInMemoryCheckpoints: a task runs and finishes with no checkpoint or sandbox on disk', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const { HollowContainerizer } = await import('./containerizer/hollow.js');
+    master.autoAck = true;
+    const agent = newAgent({ containerizers: [new HollowContainerizer()], hollowInMemoryCheckpoints: true });
+    await agent.start();
+    expect(master.registrations[0]?.agentInfo?.containerizers).toEqual(['hollow']);
+    const t = taskInfo('h1', { command: { shell: true, value: 'true', environment: [{ name: 'HOLLOW_DURATION_MS', value: '20' }] } });
+    master.send({ launchTasks: { framework: FW, tasks: [t] } });
+    await master.status('h1', 'TASK_RUNNING');
+    await master.status('h1', 'TASK_FINISHED');
+    await master.waitFor(() => agent.tasks().length === 0);
+    expect(master.statesOf('h1')).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    expect(await readdir(workDir)).toEqual([]);
+  });
+
+  it('agent - hollowInMemoryCheckpoints: a re-registration after a lost stream still carries the running tasks', async () => {
+    const { HollowContainerizer } = await import('./containerizer/hollow.js');
+    master.autoAck = true;
+    const agent = newAgent({ containerizers: [new HollowContainerizer()], hollowInMemoryCheckpoints: true });
+    await agent.start();
+    master.send({ launchTasks: { framework: FW, tasks: [taskInfo('h2')] } });
+    await master.status('h2', 'TASK_RUNNING');
+    master.hangUp();
+    await master.waitFor(() => master.registrations.length === 2);
+    const reg = master.registrations[1];
+    expect(reg?.agentInfo?.id).toBe('agent-test-1');
+    expect(reg?.tasks.map((x) => [x.info?.taskId, x.state])).toEqual([['h2', 'TASK_RUNNING']]);
+  });
+});

@@ -60,6 +60,7 @@ export class Agent {
       logPath: (fid, tid) => this.paths.updatesFile(fid, tid),
       retry: { initialMs: this.options.statusRetryMs.initial, maxMs: this.options.statusRetryMs.max },
       send: (updates) => this.connection?.send({ statusUpdates: { updates } }) ?? false,
+      inMemory: this.options.hollowInMemoryCheckpoints,
       onTaskDone: (fid, tid) => {
         this.supervisor?.onTaskDone(fid, tid).catch((err: unknown) => this.log.error({ err, taskId: tid }, 'could not remove a task checkpoint'));
       },
@@ -106,11 +107,14 @@ export class Agent {
   private async doStart(): Promise<void> {
     this.transition('starting');
     const { options, paths } = this;
-    await ensureDir(paths.metaDir);
-    await ensureDir(`${options.workDir}/sandboxes`);
+    const inMemory = options.hollowInMemoryCheckpoints;
+    if (!inMemory) {
+      await ensureDir(paths.metaDir);
+      await ensureDir(`${options.workDir}/sandboxes`);
+    }
     this.total = await resolveResources(options.workDir, options.resources);
     this.available = await this.availableContainerizers();
-    this.id = await readAgentId(paths.agentFile);
+    this.id = inMemory ? undefined : await readAgentId(paths.agentFile);
     const supervisor = new TaskSupervisor({
       paths,
       hostname: options.hostname,
@@ -119,10 +123,11 @@ export class Agent {
       updates: this.updates,
       defaultKillGracePeriodMs: options.defaultKillGracePeriodMs,
       maxConcurrentLaunches: options.maxConcurrentLaunches,
+      inMemory,
       logger: this.log,
     });
     this.supervisor = supervisor;
-    const recovered = await recoverTasks({ paths, updates: this.updates, containerizers: this.available, agentId: this.id, logger: this.log });
+    const recovered = inMemory ? [] : await recoverTasks({ paths, updates: this.updates, containerizers: this.available, agentId: this.id, logger: this.log });
     await supervisor.adopt(recovered);
     if (recovered.length > 0) this.log.info({ tasks: recovered.length }, 'recovered tasks from checkpoints');
     if (this.stopping) return;
@@ -232,6 +237,10 @@ export class Agent {
     if (this.id !== id) {
       if (this.id !== undefined) this.log.warn({ old: this.id, new: id }, 'the master gave this agent a new id');
       this.id = id;
+      if (this.options.hollowInMemoryCheckpoints) {
+        this.updates.resume();
+        return;
+      }
       this.persistingId = this.persistingId
         .then(() => writeAgentId(this.paths.agentFile, id))
         .catch((err: unknown) => this.log.error({ err }, 'could not persist the agent id'));

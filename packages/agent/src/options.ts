@@ -28,6 +28,14 @@ export interface AgentOptions {
   registerTimeoutMs?: number;
   /** Launches run concurrently, at most this many at once. @default 8 */
   maxConcurrentLaunches?: number;
+  /**
+   * HOLLOW AGENTS ONLY (benchmarks and scale tests): keep every checkpoint (agent id,
+   * task.json, status update logs) in memory and create no sandbox directories, so
+   * thousands of agents in one process do no disk I/O per task. Nothing survives a
+   * restart of the agent object. Never set it for an agent that runs real work.
+   * @default false
+   */
+  hollowInMemoryCheckpoints?: boolean;
   logger?: Logger;
 }
 
@@ -43,6 +51,7 @@ export interface ResolvedAgentOptions {
   defaultKillGracePeriodMs: number;
   registerTimeoutMs: number;
   maxConcurrentLaunches: number;
+  hollowInMemoryCheckpoints: boolean;
   logger: Logger;
 }
 
@@ -66,6 +75,7 @@ export function addDefaults(options: AgentOptions): ResolvedAgentOptions {
     defaultKillGracePeriodMs: options.defaultKillGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
     registerTimeoutMs: options.registerTimeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS,
     maxConcurrentLaunches: options.maxConcurrentLaunches ?? DEFAULT_MAX_CONCURRENT_LAUNCHES,
+    hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
     logger: options.logger ?? componentLogger('agent'),
   };
 }

@@ -33,6 +33,8 @@ export interface StatusUpdateManagerOptions {
   retry: { initialMs: number; maxMs: number };
   /** Sends one batch of updates to the master; returns false when it cannot (not registered). */
   send: (updates: StatusUpdateInit[]) => boolean;
+  /** Hollow agents only: write no update logs (updates and acks live in memory). @default false */
+  inMemory?: boolean;
   /** Called once a task's terminal update is acknowledged (its log holds the ack). */
   onTaskDone?: (frameworkId: string, taskId: string) => void;
   logger: Logger;
@@ -107,7 +109,7 @@ export class StatusUpdateManager {
     const stream = this.streams.get(key) ?? this.newStream(key, input.frameworkId, input.taskId, durable);
     stream.latest = status;
     const write = stream.io.then(async () => {
-      if (stream.durable) {
+      if (stream.durable && !this.options.inMemory) {
         const path = this.options.logPath(stream.frameworkId, stream.taskId);
         if (!stream.dirReady) {
           await ensureDir(dirname(path));
@@ -143,7 +145,7 @@ export class StatusUpdateManager {
     this.clearTimer(stream);
     stream.delayMs = this.options.retry.initialMs;
     this.ready.delete(stream);
-    if (stream.durable) {
+    if (stream.durable && !this.options.inMemory) {
       const path = this.options.logPath(stream.frameworkId, stream.taskId);
       stream.io = stream.io
         .then(() => appendRecords(path, [{ kind: 'ack', uuid: ack.uuid }]))

@@ -29,6 +29,8 @@ export interface TaskSupervisorOptions {
   updates: StatusUpdateManager;
   defaultKillGracePeriodMs: number;
   maxConcurrentLaunches: number;
+  /** Hollow agents only: no sandbox directories and no task.json (see AgentOptions.hollowInMemoryCheckpoints). */
+  inMemory: boolean;
   logger: Logger;
 }
 
@@ -162,8 +164,10 @@ export class TaskSupervisor {
       sandboxDir: task.sandboxDir,
     };
     try {
-      await ensureDir(task.sandboxDir);
-      await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), checkpoint);
+      if (!this.options.inMemory) {
+        await ensureDir(task.sandboxDir);
+        await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), checkpoint);
+      }
     } catch (err) {
       await this.terminate(task, { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `could not prepare the task: ${TandemError.from(err).message}` });
       return;
@@ -204,7 +208,7 @@ export class TaskSupervisor {
     }
     task.container = container;
     try {
-      await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), { ...checkpoint, containerId: container.id });
+      if (!this.options.inMemory) await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), { ...checkpoint, containerId: container.id });
     } catch (err) {
       this.log.error({ err, taskId: task.taskId }, 'could not checkpoint the container id');
     }
@@ -398,6 +402,7 @@ export class TaskSupervisor {
       }
     }
     const { paths } = this.options;
+    if (this.options.inMemory) return;
     await removeDir(paths.taskDir(frameworkId, taskId));
     // Tidy the framework's directories once empty (rmdir fails harmlessly otherwise).
     try {
