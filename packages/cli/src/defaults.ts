@@ -18,6 +18,9 @@ export const DEFAULT_EXECUTE_DISK = 0;
 export const DEFAULT_DECLINE_SECONDS = 120;
 /** Env var prefix: `--work-dir` is also read from TANDEM_WORK_DIR. */
 export const ENV_PREFIX = 'TANDEM_';
+/** `tandem hollow` (benchmarks and scale tests only). */
+export const DEFAULT_HOLLOW_RESOURCES = 'cpus:8;mem:16384;ports:[31000-32000]';
+export const DEFAULT_HOLLOW_WORK_DIR = './.tandem/hollow';
 /** The jobs framework (Metronome's port). */
 export const DEFAULT_JOBS_PORT = 8090;
 export const DEFAULT_JOBS_URL = 'http://localhost:8090';

@@ -4,6 +4,7 @@ import { agentCommand } from './commands/agent.js';
 import { appsCommand } from './commands/apps.js';
 import { executeCommand } from './commands/execute.js';
 import { jobsCommand } from './commands/jobs.js';
+import { hollowCommand } from './commands/hollow.js';
 import { logsCommand } from './commands/logs.js';
 import { masterCommand } from './commands/master.js';
 import { stateCommand } from './commands/state.js';
@@ -22,7 +23,7 @@ export function buildProgram(ctx: CommandContext): Command {
       writeErr: (s) => ctx.io.stderr(s),
     })
     .exitOverride();
-  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, logsCommand, jobsCommand, appsCommand]) {
+  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, logsCommand, jobsCommand, appsCommand, hollowCommand]) {
     const cmd = make(ctx);
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
     program.addCommand(cmd);
