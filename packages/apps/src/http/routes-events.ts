@@ -22,6 +22,7 @@ export function eventRoutes(http: FastifyInstance, ctx: RouteContext, streams: S
     const unsubscribe = ctx.events.subscribe(send, types);
     const attached = { eventType: 'event_stream_attached', timestamp: new Date().toISOString(), remoteAddress: req.ip };
     if (types.size === 0 || types.has('event_stream_attached')) send(attached);
+    else res.write(':\n\n'); // flush the headers: clients see the stream open at once
     const keepalive = setInterval(() => res.write(':\n\n'), KEEPALIVE_MS);
     keepalive.unref();
     res.on('close', () => {
