@@ -1,17 +1,17 @@
+import { dirname } from 'node:path';
 import {
-  StatusSource,
   isTerminal,
+  type Logger,
   newUuid,
   nowSeconds,
-  type Logger,
   type StatusReason,
+  StatusSource,
   type StatusUpdateInit,
   type TaskState,
   type TaskStatus,
 } from '@tandem/protocol';
 import { ensureDir } from './checkpoint.js';
-import { dirname } from 'node:path';
-import { appendRecords, replayUpdateLog, type ReplayedUpdates } from './update-log.js';
+import { appendRecords, type ReplayedUpdates, replayUpdateLog } from './update-log.js';
 
 /** What the agent says about a task; the manager adds uuid, timestamp and source. */
 export interface StatusInput {
@@ -24,6 +24,8 @@ export interface StatusInput {
   source?: StatusSource;
   exitCode?: number | null;
   containerId?: string;
+  /** The task's health, when it has a health check and its state is known. */
+  healthy?: boolean;
 }
 
 export interface StatusUpdateManagerOptions {
@@ -101,8 +103,8 @@ export class StatusUpdateManager {
       timestamp: nowSeconds(),
       hasExitCode: typeof input.exitCode === 'number',
       exitCode: input.exitCode ?? 0,
-      healthy: false,
-      hasHealthy: false,
+      healthy: input.healthy ?? false,
+      hasHealthy: input.healthy !== undefined,
       containerId: input.containerId ?? '',
     };
     const key = durable ? keyOf(input.frameworkId, input.taskId) : `transient:${status.uuid}`;

@@ -1,22 +1,24 @@
 import { readdir, rmdir } from 'node:fs/promises';
 import {
-  TandemError,
   checkId,
-  isTerminal,
   type FrameworkInfo,
+  isTerminal,
   type KillTask,
   type Logger,
   type StatusReason,
+  TandemError,
   type TaskInfo,
   type TaskStatus,
 } from '@tandem/protocol';
-import { enterPhase, snapshotOf, type AgentTask, type TaskSnapshot } from './agent-task.js';
+import { type AgentTask, enterPhase, snapshotOf, type TaskSnapshot } from './agent-task.js';
 import { ensureDir, removeDir } from './checkpoint.js';
 import type { Container, ContainerExit, Containerizer, LaunchFailure } from './containerizer/types.js';
+import { HealthChecker } from './health/health-checker.js';
+import { hostExec } from './health/probe.js';
 import { Limiter } from './limiter.js';
 import type { AgentPaths } from './paths.js';
 import type { StatusInput, StatusUpdateManager } from './status-update-manager.js';
-import { writeTaskCheckpoint, type TaskCheckpoint } from './task-checkpoint.js';
+import { type TaskCheckpoint, writeTaskCheckpoint } from './task-checkpoint.js';
 import { buildTaskEnv, taskPorts } from './task-env.js';
 import { validateTask } from './task-validation.js';
 
@@ -223,6 +225,42 @@ export class TaskSupervisor {
     }
     enterPhase(task, 'running');
     await this.report(task, { state: 'TASK_RUNNING', containerId: container.id });
+    this.startHealthCheck(task);
+  }
+
+  // ------------------------------------------------------------------ health
+
+  /** Starts the task's health check, if it has one: health changes become TASK_RUNNING updates. */
+  private startHealthCheck(task: AgentTask): void {
+    const check = task.info.healthCheck;
+    const container = task.container;
+    if (!check || check.type === 'TYPE_UNSPECIFIED' || !container || task.phase !== 'running' || this.detached) return;
+    const ports = taskPorts(task.info);
+    const env = buildTaskEnv(task.info, {
+      taskId: task.taskId, frameworkId: task.frameworkId, agentId: this.options.agentId(), sandboxDir: task.sandboxDir,
+      hostname: this.options.hostname, ports,
+    });
+    const exec = container.exec ? container.exec.bind(container) : hostExec(task.sandboxDir, env);
+    task.health = new HealthChecker({
+      check,
+      target: { ports, exec },
+      logger: this.log.child({ taskId: task.taskId }),
+      onHealth: (healthy, message) => {
+        if (task.phase !== 'running') return;
+        task.healthy = healthy;
+        void this.report(task, { state: 'TASK_RUNNING', containerId: container.id, healthy, message });
+      },
+      onFailed: (message) => {
+        this.log.warn({ taskId: task.taskId, message }, 'health check failed; killing the task');
+        this.killTask(task, 'REASON_TASK_HEALTH_CHECK_FAILED', this.graceOf(task));
+      },
+    });
+    task.health.start();
+  }
+
+  private stopHealthCheck(task: AgentTask): void {
+    task.health?.stop();
+    task.health = undefined;
   }
 
   private async killedDuringLaunch(task: AgentTask): Promise<void> {
@@ -298,6 +336,7 @@ export class TaskSupervisor {
         return;
       case 'running':
         task.kill = { reason, graceMs };
+        this.stopHealthCheck(task);
         enterPhase(task, 'killing');
         void this.report(task, { state: 'TASK_KILLING', reason, containerId: task.container?.id });
         this.killContainer(task, graceMs);
@@ -379,6 +418,7 @@ export class TaskSupervisor {
       } else {
         enterPhase(task, 'running');
         if (state !== 'TASK_RUNNING') pending.push(this.report(task, { state: 'TASK_RUNNING', containerId: r.container.id }));
+        this.startHealthCheck(task);
       }
     }
     await Promise.all(pending);
@@ -418,7 +458,10 @@ export class TaskSupervisor {
   /** Stops reacting to container exits: used when the agent stops and leaves its tasks running. */
   detach(): void {
     this.detached = true;
-    for (const t of this.tasks.values()) t.launchAbort.abort(new TandemError('CANCELLED', 'agent stopping'));
+    for (const t of this.tasks.values()) {
+      this.stopHealthCheck(t);
+      t.launchAbort.abort(new TandemError('CANCELLED', 'agent stopping'));
+    }
   }
 
   private find(frameworkId: string, taskId: string): AgentTask | undefined {
@@ -452,6 +495,7 @@ export class TaskSupervisor {
 
   private async terminate(task: AgentTask, input: Omit<StatusInput, 'taskId' | 'frameworkId' | 'agentId'>): Promise<void> {
     if (task.phase === 'terminated') return;
+    this.stopHealthCheck(task);
     enterPhase(task, 'terminated');
     await this.report(task, input);
     this.ends.get(task)?.resolve();

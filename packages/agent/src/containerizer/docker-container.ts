@@ -114,6 +114,33 @@ export class DockerContainer implements Container {
     }
   }
 
+  /** Runs `argv` inside the container (docker exec) and resolves with its exit status. */
+  async exec(argv: string[], timeoutMs: number): Promise<number> {
+    const exec = await this.handle.exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    stream.resume();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        stream.destroy();
+        reject(new Error(`timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+    });
+    const ended = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    });
+    try {
+      await Promise.race([ended, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const info = await exec.inspect();
+    return info.ExitCode ?? 1;
+  }
+
   destroy(): Promise<void> {
     this.destroyed ??= this.remove();
     return this.destroyed;

@@ -41,6 +41,12 @@ export interface Container {
   kill(gracePeriodMs: number): Promise<void>;
   /** Removes what is left of the container (not the sandbox). Safe to call twice. */
   destroy(): Promise<void>;
+  /**
+   * Runs a command inside the container (for COMMAND health checks) and resolves with
+   * its exit status. Containerizers without an inside (process) leave it out; the agent
+   * then runs the command beside the task, in its sandbox and with its environment.
+   */
+  exec?(argv: string[], timeoutMs: number): Promise<number>;
 }
 
 /** A launch failure with the reason the status update should carry. */

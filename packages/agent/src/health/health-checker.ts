@@ -1,5 +1,5 @@
 import type { HealthCheck, Logger } from '@tandem/protocol';
-import { probe, type ProbeTarget } from './probe.js';
+import { type ProbeTarget, probe } from './probe.js';
 
 /**
  * Mesos' defaults for the fields a check leaves at 0. (A delay or grace of 0 is a
