@@ -1,0 +1,98 @@
+// A Tandem master in its own process, driven by its parent over IPC (benchmarks only).
+// argv[2] is a JSON config: { port, workDir } to run a master, or { echo: true } to run a
+// bare grpc-js echo server on the Agent.Connect stream (for the stream-rate baseline).
+// IPC requests: {id, op: 'stats' | 'gc' | 'stop'}; replies: {id, ...}. On start it sends
+// {op: 'started', port}.
+import * as grpc from '@grpc/grpc-js';
+import { HierarchicalAllocator, Master } from '@tandem/master';
+import { SERVER_OPTIONS, tandemV1 } from '@tandem/protocol';
+
+const config = JSON.parse(process.argv[2] ?? '{}');
+const reply = (msg) => process.send?.(msg);
+
+function mem() {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+}
+
+async function startEcho() {
+  const server = new grpc.Server(SERVER_OPTIONS);
+  server.addService(tandemV1().Agent.service, {
+    Connect(call) {
+      call.on('data', (msg) => {
+        if (msg.pong) call.write({ ping: { seq: msg.pong.seq } });
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => undefined);
+    },
+  });
+  const port = await new Promise((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    port,
+    stop: async () => {
+      server.forceShutdown();
+    },
+  };
+}
+
+async function startMaster() {
+  const master = new Master({
+    host: '127.0.0.1',
+    port: config.port ?? 0,
+    httpPort: -1,
+    workDir: config.workDir,
+    allocator: new HierarchicalAllocator(),
+    agentPingIntervalMs: 30_000,
+    frameworkHeartbeatMs: 30_000,
+    maxCompletedTasks: config.maxCompletedTasks ?? 1000,
+  });
+  await master.start();
+  return {
+    port: master.grpcPort,
+    stats: () => {
+      let active = 0;
+      for (const a of master.agents.values()) if (a.phase === 'ACTIVE') active++;
+      let running = 0;
+      for (const t of master.tasks.values()) if (t.state === 'TASK_RUNNING') running++;
+      let connected = 0;
+      for (const f of master.frameworks.values()) if (f.stream) connected++;
+      return { agents: master.agents.size, active, tasks: master.tasks.size, running, frameworks: master.frameworks.size, connected };
+    },
+    // Counting 100k tasks each poll is itself work: the cheap form for tight polling.
+    quick: () => {
+      let active = 0;
+      for (const a of master.agents.values()) if (a.phase === 'ACTIVE') active++;
+      let connected = 0;
+      for (const f of master.frameworks.values()) if (f.stream) connected++;
+      return { active, tasks: master.tasks.size, connected };
+    },
+    stop: () => master.stop(),
+  };
+}
+
+const server = config.echo ? await startEcho() : await startMaster();
+process.on('message', async (msg) => {
+  try {
+    if (msg.op === 'stats') reply({ id: msg.id, ...(server.stats?.() ?? {}), ...mem() });
+    else if (msg.op === 'quick') reply({ id: msg.id, ...(server.quick?.() ?? {}) });
+    else if (msg.op === 'gc') {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      reply({ id: msg.id, gc: typeof globalThis.gc === 'function', ...mem() });
+    } else if (msg.op === 'stop') {
+      await server.stop();
+      reply({ id: msg.id, stopped: true });
+      process.disconnect?.();
+      setTimeout(() => process.exit(0), 50);
+    }
+  } catch (err) {
+    reply({ id: msg.id, error: String(err) });
+  }
+});
+process.on('disconnect', () => {
+  // The parent is gone: do not linger.
+  setTimeout(() => process.exit(0), 100).unref();
+});
+reply({ op: 'started', port: server.port });
