@@ -268,3 +268,23 @@ describe('master', () => {
   });
 });
 
+
+describe('master registry writes', () => {
+  it('master - a re-registration with unchanged agent info writes nothing to the registry; a changed one does', async () => {
+    const store = new MemoryStore();
+    const puts: string[] = [];
+    const put = store.put.bind(store);
+    store.put = (async (key: string, value: unknown, options?: { expectedRevision?: number }) => {
+      puts.push(key);
+      return put(key, value, options);
+    }) as typeof store.put;
+    const master = await startMaster({ store });
+    const first = await scriptedAgent(master, 'host-r', 'cpus:2;mem:1024');
+    expect(puts.filter((k) => k.startsWith('agents/'))).toEqual([`agents/${first.agentId}`]);
+    await scriptedAgent(master, 'host-r', 'cpus:2;mem:1024', first.agentId);
+    expect(puts.filter((k) => k.startsWith('agents/'))).toHaveLength(1);
+    await scriptedAgent(master, 'host-r', 'cpus:4;mem:1024', first.agentId);
+    expect(puts.filter((k) => k.startsWith('agents/'))).toHaveLength(2);
+    expect(((await store.get<{ info: { resources: unknown[] } }>(`agents/${first.agentId}`))?.value.info.resources ?? []).length).toBeGreaterThan(0);
+  });
+});
