@@ -2,7 +2,7 @@
 // master in its own process; measured after two full GCs, and before them).
 //
 // Flags: --agents N (10000) --tasks T (100000) --resources SPEC --quick. Needs `npx tsc -b`.
-import { note, MiB, out, parseFlags, removeDir, round, tempDir } from './lib/harness.mjs';
+import { MiB, note, out, parseFlags, removeDir, round, tempDir } from './lib/harness.mjs';
 import { startRunningCluster, stopRunningCluster } from './lib/running-cluster.mjs';
 
 const args = parseFlags(

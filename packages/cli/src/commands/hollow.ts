@@ -1,6 +1,6 @@
+import { componentLogger } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { componentLogger } from '@tandem/protocol';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { DEFAULT_HOLLOW_RESOURCES, DEFAULT_HOLLOW_WORK_DIR } from '../defaults.js';
