@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, deploymentsDone, httpdApp, startApps } from './support/apps.js';
-import { cleanup, startAgent, startMaster, waitFor } from './support/cluster.js';
+import { api, deploymentsDone, httpdApp, startApps, startAppsAgent } from './support/apps.js';
+import { cleanup, startMaster, waitFor } from './support/cluster.js';
 
 // The REST API on a real master and agent (process containerizer): create, scale with
 // killSelection, restart, versions, delete; 409/422/400/404 with nothing changed.
@@ -10,7 +10,7 @@ afterEach(cleanup);
 describe('apps API', () => {
   it('apps-api - an app becomes N running instances, scales down youngest first, and is deleted', async () => {
     const master = await startMaster();
-    await startAgent(master, { containerizers: ['process'] });
+    await startAppsAgent(master);
     const fw = await startApps(master);
     const created = await api(fw.url, 'POST', '/v2/apps', httpdApp('/web', { instances: 1 }));
     expect(created.status).toBe(201);
@@ -25,8 +25,9 @@ describe('apps API', () => {
     expect(body.app.tasks).toHaveLength(3);
     for (const t of body.app.tasks) {
       expect(t.ports).toHaveLength(1);
-      const res = await fetch(`http://127.0.0.1:${t.ports[0]}/`);
-      expect(res.status).toBeLessThan(500); // busybox httpd answers on $PORT0
+      // RUNNING means the process started, not that httpd listens yet: poll, as a client would.
+      const status = await waitFor(() => fetch(`http://127.0.0.1:${t.ports[0]}/`).then((r) => r.status, () => 0), `httpd on ${t.ports[0]}`, 10_000, 50);
+      expect(status).toBeLessThan(500); // busybox httpd answers on $PORT0
     }
     // Scale down: YOUNGEST_FIRST keeps the oldest.
     const scaled = await api(fw.url, 'PUT', '/v2/apps/web', { instances: 1 });

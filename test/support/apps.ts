@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { AppsFramework, type AppsFrameworkOptions } from '@tandem/apps';
+import type { Agent } from '@tandem/agent';
 import type { Master } from '@tandem/master';
 import { FileStore } from '@tandem/store';
-import { tempDir, track, waitFor } from './cluster.js';
+import { type AgentSetup, startAgent, tempDir, track, waitFor } from './cluster.js';
 
 /** An apps framework on a FileStore in `workDir` (a fresh temp dir unless given), API on a free port. */
 export async function startApps(master: Master, options: Partial<AppsFrameworkOptions> & { workDir?: string } = {}): Promise<AppsFramework> {
@@ -51,4 +52,26 @@ export async function deploymentsDone(base: string, timeoutMs = 30_000): Promise
 /** A Marathon app running busybox httpd on $PORT0 as a plain process. */
 export function httpdApp(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id, cmd: 'exec busybox httpd -f -p 127.0.0.1:$PORT0 -h .', cpus: 0.1, mem: 32, instances: 1, ...extra };
+}
+
+/**
+ * A block of host ports no other test uses at the same time. Apps tests run real
+ * servers on their ports, and the default agent range (31000-31100) is shared by every
+ * suite: a server of another suite running in parallel would hold the port, the httpd
+ * exits, and the instance is replaced behind the test's back. Each vitest worker
+ * (VITEST_POOL_ID) gets its own 1,000 ports in 20000-27999, below the kernel's
+ * ephemeral range, and each agent the next 50 of them.
+ */
+let portBlock = 0;
+export function privatePorts(count = 50): string {
+  const pool = Math.max(1, Number(process.env.VITEST_POOL_ID ?? 1)) - 1;
+  const perPool = 1000;
+  const begin = 20_000 + (pool % 8) * perPool + ((portBlock++ * count) % perPool);
+  return `[${begin}-${begin + count - 1}]`;
+}
+
+/** An agent whose port range no test in another worker uses (see `privatePorts`). */
+export function startAppsAgent(master: Master, setup: AgentSetup & { cpus?: number; mem?: number } = {}): Promise<Agent> {
+  const { cpus = 4, mem = 4096, ...rest } = setup;
+  return startAgent(master, { containerizers: ['process'], resources: `cpus:${cpus};mem:${mem};disk:4096;ports:${privatePorts()}`, ...rest });
 }
