@@ -440,9 +440,11 @@ export class AppsScheduler {
     for (const { waiting } of this.launchable(now).values()) count += waiting.length;
     const grew = count > this.launchableBefore;
     if (count === 0 && !this.suppressed) {
+      this.log.debug('nothing waits: suppressing offers');
       await this.driver?.suppress().catch((err: unknown) => this.log.debug({ err }, 'suppress failed'));
       this.suppressed = true;
     } else if (count > 0 && (this.suppressed || grew) && now - this.lastReviveAt >= this.o.minReviveIntervalMs) {
+      this.log.debug({ waiting: count, suppressed: this.suppressed }, 'instances wait: reviving offers');
       await this.driver?.revive().catch((err: unknown) => this.log.debug({ err }, 'revive failed'));
       this.suppressed = false;
       this.lastReviveAt = now;
@@ -456,9 +458,10 @@ export class AppsScheduler {
     const now = Date.now();
     const at = new Date(now).toISOString();
     const queue = this.launchable(now);
+    this.log.debug({ offers: offers.map((o) => ({ id: o.id, agentId: o.agentId, hostname: o.hostname })), waitingApps: queue.size }, 'offers received');
     if (queue.size === 0) {
       this.metrics.offers.inc({ outcome: 'declined' }, offers.length);
-      await this.driver?.decline(offers.map((o) => o.id), this.o.declineSeconds).catch(() => undefined);
+      await this.declineOffers(offers, this.o.declineSeconds);
       if (!this.suppressed) {
         await this.driver?.suppress().catch(() => undefined);
         this.suppressed = true;
@@ -544,11 +547,29 @@ export class AppsScheduler {
         await this.driver?.reconcile(a.instances.map((i) => ({ taskId: i.taskId!, agentId: i.agentId! }))).catch(() => undefined);
       }
     }
-    const unused = slots.filter((s) => s.launches.length === 0).map((s) => s.offer.id);
+    const unused = slots.filter((s) => s.launches.length === 0).map((s) => s.offer);
     if (unused.length > 0) {
       this.metrics.offers.inc({ outcome: 'declined' }, unused.length);
       const stillWaiting = [...queue.values()].some(({ waiting }) => waiting.some((w) => this.repo.instances.get(w.instanceId)?.condition === 'Scheduled'));
-      await this.driver?.decline(unused, stillWaiting ? this.o.waitingDeclineSeconds : this.o.declineSeconds).catch(() => undefined);
+      await this.declineOffers(unused, stillWaiting ? this.o.waitingDeclineSeconds : this.o.declineSeconds);
+    }
+  }
+
+  /**
+   * Declines offers with one DECLINE per agent: the master refuses a call whose offers
+   * come from several agents, and a refused decline would leave them held by us (no
+   * offers from those agents until they time out, whatever we revive).
+   */
+  private async declineOffers(offers: readonly Offer[], refuseSeconds: number): Promise<void> {
+    const byAgent = new Map<string, string[]>();
+    for (const o of offers) byAgent.set(o.agentId, [...(byAgent.get(o.agentId) ?? []), o.id]);
+    for (const [agentId, ids] of byAgent) {
+      this.log.debug({ agentId, offerIds: ids, refuseSeconds }, 'declining offers');
+      try {
+        await this.driver?.decline(ids, refuseSeconds);
+      } catch (err) {
+        this.log.warn({ err, agentId, offerIds: ids }, 'decline failed; the offers stay held until the master rescinds them');
+      }
     }
   }
 
