@@ -528,6 +528,7 @@ export class AppsScheduler {
         };
         delete next.startedAt;
         delete next.healthy;
+        delete next.health;
         delete next.unreachableSince;
         await this.repo.putInstance(next);
         tasks.push(buildTask(app, next));
@@ -612,6 +613,17 @@ export class AppsScheduler {
     if (condition === 'Running' && !next.startedAt) next.startedAt = at;
     if (condition === 'Unreachable' && next.unreachableSince === undefined) next.unreachableSince = Date.now();
     if (condition !== 'Unreachable' && condition !== 'UnreachableInactive') delete next.unreachableSince;
+    if (status.hasHealthy) {
+      const h = { ...next.health };
+      if (status.healthy) {
+        h.firstSuccess ??= at;
+        h.lastSuccess = at;
+      } else {
+        h.lastFailure = at;
+        h.lastFailureCause = status.message;
+      }
+      next.health = h;
+    }
     if (status.hasHealthy && status.healthy !== instance.healthy) {
       next.healthy = status.healthy;
       this.events.emit('health_status_changed_event', { appId: instance.appId, instanceId: instance.instanceId, taskId: status.taskId, version: instance.appVersion, alive: status.healthy });
@@ -647,7 +659,7 @@ export class AppsScheduler {
       this.log.info({ appId: instance.appId, taskId, state: status.state, delayMs }, 'task ended; instance rescheduled after its launch delay');
     }
     const next: Instance = { ...instance, condition: checkInstanceTransition(checkInstanceTransition(instance.condition, condition), 'Scheduled'), since: at };
-    for (const k of ['taskId', 'agentId', 'hostname', 'attributes', 'startedAt', 'stagedAt', 'healthy', 'unreachableSince'] as const) delete next[k];
+    for (const k of ['taskId', 'agentId', 'hostname', 'attributes', 'startedAt', 'stagedAt', 'healthy', 'health', 'unreachableSince'] as const) delete next[k];
     next.ports = [];
     await this.repo.deleteInstance(instance);
     await this.repo.putInstance(next);

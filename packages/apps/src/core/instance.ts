@@ -119,9 +119,19 @@ export interface Instance {
   healthChecked?: boolean;
   /** Health from the agent's check; undefined until the first result. */
   healthy?: boolean;
+  /** What the agent's health reports said so far (it reports changes, not every check). */
+  health?: HealthRecord;
   /** Epoch ms the task became unreachable. */
   unreachableSince?: number;
   createdAt: string;
+}
+
+/** Marathon's health check result fields, from the agent's health updates (ISO times). */
+export interface HealthRecord {
+  firstSuccess?: string;
+  lastSuccess?: string;
+  lastFailure?: string;
+  lastFailureCause?: string;
 }
 
 /** Where the instance stands for deployments: running and, when the app has checks, healthy. */

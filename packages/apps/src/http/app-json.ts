@@ -35,7 +35,18 @@ export function taskJson(i: Instance, app: AppDefinition | undefined): Record<st
     goal: i.goal,
     healthCheckResults:
       checked && i.healthy !== undefined
-        ? [{ alive: i.healthy, consecutiveFailures: i.healthy ? 0 : 1, firstSuccess: null, lastFailure: null, lastSuccess: null, lastFailureCause: null, instanceId: i.instanceId }]
+        ? [
+            {
+              alive: i.healthy,
+              // The agent reports changes, not every check: at least one failure when unhealthy.
+              consecutiveFailures: i.healthy ? 0 : 1,
+              firstSuccess: i.health?.firstSuccess ?? null,
+              lastFailure: i.health?.lastFailure ?? null,
+              lastSuccess: i.health?.lastSuccess ?? null,
+              lastFailureCause: i.health?.lastFailureCause ?? null,
+              instanceId: i.instanceId,
+            },
+          ]
         : [],
   };
 }
