@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { AppsFramework, type AppsFrameworkOptions } from '@tandem/apps';
 import type { Agent } from '@tandem/agent';
+import { AppsFramework, type AppsFrameworkOptions } from '@tandem/apps';
 import type { Master } from '@tandem/master';
 import { FileStore } from '@tandem/store';
 import { type AgentSetup, startAgent, tempDir, track, waitFor } from './cluster.js';
@@ -21,6 +21,7 @@ export async function startApps(master: Master, options: Partial<AppsFrameworkOp
   return fw;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: reply bodies are Marathon JSON that the tests check by assertion, not by type
 export interface ApiReply<T = any> {
   status: number;
   body: T;
@@ -28,6 +29,7 @@ export interface ApiReply<T = any> {
 }
 
 /** One request to the apps API; JSON in and out. `raw` sends the body text unchanged. */
+// biome-ignore lint/suspicious/noExplicitAny: as ApiReply
 export async function api<T = any>(base: string, method: string, path: string, body?: unknown, raw?: string): Promise<ApiReply<T>> {
   const res = await fetch(`${base}${path}`, {
     method,

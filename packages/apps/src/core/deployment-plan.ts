@@ -1,4 +1,4 @@
-import { isConfigChange, type AppDefinition } from '../app/app-definition.js';
+import { type AppDefinition, isConfigChange } from '../app/app-definition.js';
 import { AppValidationError } from '../app/app-validation-error.js';
 import type { DeploymentAction, DeploymentStep } from './deployment.js';
 

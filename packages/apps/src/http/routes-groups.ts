@@ -52,7 +52,9 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
       const app = validateApp({ ...(raw as object), ...(appId ? { id: appId } : {}) }, ctx.limits, UNSTAMPED, `${path}/apps/${i}`);
       out.set(app.id, app);
     });
-    (g.groups ?? []).forEach((sub, i) => flatten(sub, id, `${path}/groups/${i}`, out));
+    (g.groups ?? []).forEach((sub, i) => {
+      flatten(sub, id, `${path}/groups/${i}`, out);
+    });
   };
 
   http.get('/v2/groups', async () => tree('/', [...scheduler.repo.apps.values()]));

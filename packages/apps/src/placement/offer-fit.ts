@@ -1,6 +1,6 @@
 import { type Offer, type Range, Resources } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
-import { type PlacementSite, constraintProblems } from './constraints.js';
+import { constraintProblems, type PlacementSite } from './constraints.js';
 
 /** Why an offer did not fit an instance, in Marathon's NoOfferMatchReason names. */
 export type DeclineReason =
