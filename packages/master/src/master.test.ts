@@ -287,4 +287,23 @@ describe('master registry writes', () => {
     expect(puts.filter((k) => k.startsWith('agents/'))).toHaveLength(2);
     expect(((await store.get<{ info: { resources: unknown[] } }>(`agents/${first.agentId}`))?.value.info.resources ?? []).length).toBeGreaterThan(0);
   });
+
+  it('master - an update that would move a task backwards is delivered for acknowledgement but not applied', async () => {
+    const master = await startMaster();
+    const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
+    const fw = await framework(master, 'f');
+    const [offer] = await fw.offers();
+    await fw.call({ accept: { offerIds: [offer!.id], operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:1;mem:128')] } }] } });
+    const send = (state: 'TASK_FINISHED' | 'TASK_RUNNING', uuid: string) =>
+      agent.stream.write({
+        statusUpdates: { updates: [{ status: { taskId: 't1', frameworkId: fw.frameworkId, agentId: agent.agentId, state, uuid, source: 'SOURCE_AGENT' }, latestState: state }] },
+      });
+    send('TASK_FINISHED', 'u-fin');
+    await fw.updates((s) => s.uuid === 'u-fin');
+    send('TASK_RUNNING', 'u-late');
+    const late = await fw.updates((s) => s.uuid === 'u-late');
+    expect(late.state).toBe('TASK_RUNNING');
+    expect(master.tasks.get(`${fw.frameworkId}/t1`)?.state).toBe('TASK_FINISHED');
+  });
 });
+

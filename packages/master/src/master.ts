@@ -430,11 +430,13 @@ export class Master {
       const key = taskKey(status.frameworkId, status.taskId);
       const latest = u.latestState || status.state;
       const task = this.tasks.get(key);
-      if (task && !canTransition(task.state, latest)) {
-        this.log.warn({ taskId: task.id, from: task.state, to: latest }, 'ignoring a status update that moves a task backwards');
-        continue;
+      const backwards = !!task && !canTransition(task.state, latest);
+      if (backwards) {
+        // The master's books keep their state; the update is still delivered (below) so
+        // that it gets acknowledged and the agent stops resending it.
+        this.log.warn({ taskId: task?.id, from: task?.state, to: latest }, 'not applying a status update that moves a task backwards');
       }
-      if (task) {
+      if (task && !backwards) {
         task.state = latest;
         task.status = status;
         if (isTerminal(latest)) this.releaseTask(task);
