@@ -305,5 +305,18 @@ describe('master registry writes', () => {
     expect(late.state).toBe('TASK_RUNNING');
     expect(master.tasks.get(`${fw.frameworkId}/t1`)?.state).toBe('TASK_FINISHED');
   });
+
+  it('master - one DECLINE may cover offers from several agents; one ACCEPT may not', async () => {
+    const master = await startMaster();
+    await scriptedAgent(master, 'h1', 'cpus:1;mem:512');
+    await scriptedAgent(master, 'h2', 'cpus:1;mem:512');
+    const fw = await framework(master, 'f');
+    const offers = [...(await fw.offers())];
+    while (offers.length < 2) offers.push(...(await fw.offers()));
+    const ids = offers.map((o) => o.id);
+    await expect(fw.call({ accept: { offerIds: ids, operations: [] } })).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/same agent/) });
+    await fw.call({ decline: { offerIds: ids, filters: { refuseSeconds: 60 } } });
+    expect(master.offers.size).toBe(0);
+  });
 });
 

@@ -599,7 +599,7 @@ export class Master {
         return { launched: this.accept(fw, req.accept!) };
       case 'decline': {
         const d = req.decline!;
-        const offers = this.checkOffers(fw, d.offerIds, 'decline.offer_ids');
+        const offers = this.checkOffers(fw, d.offerIds, 'decline.offer_ids', false);
         const refuse = this.refuseSeconds(d.filters, 'decline.filters.refuse_seconds');
         for (const offer of offers) this.useOffer(offer);
         for (const offer of offers) this.allocator.recover(fw.id, offer.agentId, offer.resources, refuse);
@@ -637,8 +637,8 @@ export class Master {
     return Math.min(v, 365 * 24 * 3600);
   }
 
-  /** Validates offer ids of an ACCEPT or DECLINE; changes nothing. */
-  private checkOffers(fw: FrameworkEntry, ids: readonly string[], field: string): OfferEntry[] {
+  /** Validates offer ids of an ACCEPT (one agent) or DECLINE (any agents, as in Mesos); changes nothing. */
+  private checkOffers(fw: FrameworkEntry, ids: readonly string[], field: string, oneAgent: boolean): OfferEntry[] {
     if (ids.length === 0) throw new ValidationError(field, 'at least one offer id is required');
     const seen = new Set<string>();
     const out: OfferEntry[] = [];
@@ -653,12 +653,12 @@ export class Master {
       out.push(offer);
     });
     const agentId = out[0]?.agentId;
-    if (out.some((o) => o.agentId !== agentId)) throw new ValidationError(field, 'all offers of one call must come from the same agent');
+    if (oneAgent && out.some((o) => o.agentId !== agentId)) throw new ValidationError(field, 'all offers of one call must come from the same agent');
     return out;
   }
 
   private accept(fw: FrameworkEntry, call: AcceptCall): number {
-    const offers = this.checkOffers(fw, call.offerIds, 'accept.offer_ids');
+    const offers = this.checkOffers(fw, call.offerIds, 'accept.offer_ids', true);
     const refuse = this.refuseSeconds(call.filters, 'accept.filters.refuse_seconds');
     call.operations.forEach((op, i) => {
       if (op.operation !== 'launch') throw new ValidationError(`accept.operations[${i}]`, 'only LAUNCH operations are supported');
