@@ -24,6 +24,9 @@ fi
 log "build"
 npm run --silent build
 
+log "lint"
+npx biome check .
+
 # Whether our own dockerd answered before this run: if it did, someone else owns it.
 ours_was_up=0
 if [[ -S "$DIR/docker.sock" ]] && curl -fsS --max-time 3 --unix-socket "$DIR/docker.sock" http://localhost/_ping >/dev/null 2>&1; then

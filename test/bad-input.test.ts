@@ -1,6 +1,6 @@
 import { Resources, SchedulerDriver, type TaskInfoInit, taskInfo } from '@tandem/framework-sdk';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, dockerAvailable, recorder, startAgent, startDriver, startMaster, TEST_IMAGE, track, waitFor } from './support/cluster.js';
+import { cleanup, dockerAvailable, recorder, startAgent, startDriver, startMaster, track, waitFor } from './support/cluster.js';
 
 // Bad input against a real master and agent: each gets a clear error or a task state
 // with a reason, the master keeps serving, and a task already running is not disturbed.

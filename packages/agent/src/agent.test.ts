@@ -1,8 +1,8 @@
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sleep, type TaskInfoInit } from '@tandem/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
 import type { AgentOptions } from './options.js';
 import { FakeContainerizer } from './test-support/fake-containerizer.js';

@@ -1,24 +1,24 @@
 import {
-  Code,
-  Resources,
-  TandemError,
-  checkId,
-  parseAttributes,
   type AgentRegistered,
   type AttributeInit,
+  Code,
+  checkId,
   type FrameworkInfo,
   type Logger,
   type MasterMessage,
+  parseAttributes,
   type ReadFile,
   type RegisterAgentInit,
+  Resources,
+  TandemError,
 } from '@tandem/protocol';
-import { checkAgentTransition, type AgentLifecycle } from './agent-lifecycle.js';
 import { readAgentId, writeAgentId } from './agent-id.js';
+import { type AgentLifecycle, checkAgentTransition } from './agent-lifecycle.js';
 import type { TaskSnapshot } from './agent-task.js';
 import { ensureDir, removeDir } from './checkpoint.js';
 import type { Containerizer } from './containerizer/types.js';
 import { MasterConnection } from './master-connection.js';
-import { AGENT_VERSION, addDefaults, type AgentOptions, type ResolvedAgentOptions } from './options.js';
+import { AGENT_VERSION, type AgentOptions, addDefaults, type ResolvedAgentOptions } from './options.js';
 import { AgentPaths } from './paths.js';
 import { recoverTasks } from './recovery.js';
 import { resolveResources } from './resources.js';

@@ -1,6 +1,6 @@
-import { open, mkdir, rename, readFile, rm } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /** fsyncs a directory so that a rename or a new entry in it survives a crash. */
 async function syncDir(dir: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_TRANSITIONS, checkAgentTransition } from './agent-lifecycle.js';
-import { TASK_PHASE_TRANSITIONS, canEnterPhase, checkPhaseTransition } from './task-phase.js';
+import { canEnterPhase, checkPhaseTransition, TASK_PHASE_TRANSITIONS } from './task-phase.js';
 
 describe('agent lifecycles', () => {
   it('agent lifecycles - a task phase only moves forward and terminated is final', () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { sleep } from '@tandem/protocol';
+import { describe, expect, it } from 'vitest';
 import { Limiter } from './limiter.js';
 
 describe('limiter', () => {

@@ -1,15 +1,15 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import {
-  Backoff,
-  agentClient,
-  sleep,
   type AgentClient,
   type AgentMessageInit,
   type AgentRegistered,
+  agentClient,
+  Backoff,
   type BackoffOptions,
   type Logger,
   type MasterMessage,
   type RegisterAgentInit,
+  sleep,
 } from '@tandem/protocol';
 
 export interface MasterConnectionOptions {

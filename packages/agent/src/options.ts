@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import { componentLogger, type BackoffOptions, type Logger } from '@tandem/protocol';
+import { type BackoffOptions, componentLogger, type Logger } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 
 export interface AgentOptions {

@@ -1,7 +1,6 @@
-import { cpus } from 'node:os';
-import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { cpus, tmpdir } from 'node:os';
 import { Resources } from '@tandem/protocol';
+import { describe, expect, it } from 'vitest';
 import { detectResources, memReserveMiB, mergeResources, namesIn, resolveResources } from './resources.js';
 
 describe('agent resources', () => {

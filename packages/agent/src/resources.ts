@@ -1,5 +1,5 @@
-import { cpus, totalmem } from 'node:os';
 import { statfs } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import { Resources } from '@tandem/protocol';
 
 const MiB = 1024 * 1024;

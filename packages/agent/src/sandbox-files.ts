@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileDataInit } from '@tandem/protocol';
 
@@ -28,7 +28,7 @@ export async function readSandboxFile(sandboxDir: string | undefined, req: ReadR
   if (!Number.isFinite(req.offset) || !Number.isFinite(req.length) || req.length < 0) {
     return { ...base, error: 'offset and length must be finite, length not negative' };
   }
-  let fd;
+  let fd: FileHandle;
   try {
     // O_NOFOLLOW: a task cannot turn its stdout into a symlink to a file outside the sandbox.
     fd = await open(join(sandboxDir, req.name), constants.O_RDONLY | constants.O_NOFOLLOW);

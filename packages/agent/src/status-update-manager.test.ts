@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir, access } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { componentLogger, type StatusUpdateInit, sleep, type TaskStatus } from '@tandem/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { componentLogger, sleep, type StatusUpdateInit, type TaskStatus } from '@tandem/protocol';
-import { StatusUpdateManager, type StatusInput } from './status-update-manager.js';
+import { type StatusInput, StatusUpdateManager } from './status-update-manager.js';
 
 const log = componentLogger('test');
 

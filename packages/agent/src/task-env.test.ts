@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import type { TaskInfo } from '@tandem/protocol';
+import { describe, expect, it } from 'vitest';
 import { buildTaskEnv, taskPorts } from './task-env.js';
 
 const task = (resources: TaskInfo['resources'], env: { name: string; value: string }[] = []): TaskInfo =>

@@ -1,4 +1,4 @@
-import { TandemError, Code } from '@tandem/protocol';
+import { Code, TandemError } from '@tandem/protocol';
 
 /**
  * Where the agent is with a task (its own view; the Mesos TaskState goes on the wire):

@@ -115,7 +115,7 @@ export class TaskSupervisor {
         this.reject(taskId, frameworkId, 'TASK_ERROR', frameworkError ?? 'framework is required');
         continue;
       }
-      let valid;
+      let valid: ReturnType<typeof validateTask>;
       try {
         valid = validateTask(info);
       } catch (err) {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import type { TaskInfo } from '@tandem/protocol';
+import { describe, expect, it } from 'vitest';
 import { validateTask } from './task-validation.js';
 
 const base = (over: Partial<TaskInfo> = {}): TaskInfo =>

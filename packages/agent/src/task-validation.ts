@@ -1,4 +1,4 @@
-import { Resources, ValidationError, checkId, type TaskInfo } from '@tandem/protocol';
+import { checkId, Resources, type TaskInfo, ValidationError } from '@tandem/protocol';
 
 export interface ValidTask {
   taskId: string;

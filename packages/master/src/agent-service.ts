@@ -1,4 +1,4 @@
-import { TandemError, ValidationError, componentLogger, type AgentHandlers, type AgentMessage } from '@tandem/protocol';
+import { type AgentHandlers, type AgentMessage, componentLogger, TandemError, ValidationError } from '@tandem/protocol';
 import type { Master } from './master.js';
 
 const log = componentLogger('agent-service');

@@ -1,4 +1,4 @@
-import { TandemError, grpcCodeOf } from '@tandem/protocol';
+import { grpcCodeOf, TandemError } from '@tandem/protocol';
 import Fastify from 'fastify';
 import type { Master } from './master.js';
 import { clusterStateJson } from './state-view.js';

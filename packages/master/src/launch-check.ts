@@ -1,4 +1,4 @@
-import { Resources, TandemError, checkId, type StatusReason, type TaskInfo } from '@tandem/protocol';
+import { checkId, Resources, type StatusReason, TandemError, type TaskInfo } from '@tandem/protocol';
 
 export interface LaunchCheckContext {
   /** Resources of the accepted offers not yet used by earlier tasks of the call. */

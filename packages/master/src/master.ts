@@ -2,51 +2,51 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
-  Code,
-  Resources,
-  SERVER_OPTIONS,
-  TandemError,
-  ValidationError,
-  canTransition,
-  checkId,
-  componentLogger,
-  isTerminal,
-  newId,
-  newUuid,
-  nowSeconds,
-  setLongTimeout,
-  tandemV1,
   type AcceptCall,
   type Ack,
   type AgentMessage,
+  Code,
+  canTransition,
+  checkId,
+  componentLogger,
   type FileData,
   type FrameworkInfo,
+  isTerminal,
   type KillCall,
   type Logger,
+  newId,
+  newUuid,
+  nowSeconds,
   type OperatorEventInit,
   type ReadTaskLogRequest,
   type ReadTaskLogResponseInit,
   type ReconcileCall,
   type RegisterAgent,
+  Resources,
   type SchedulerCall,
+  SERVER_OPTIONS,
   type StatusReason,
   type SubscribeRequest,
+  setLongTimeout,
+  TandemError,
   type TaskState,
   type TaskStatus,
   type TaskStatusInit,
+  tandemV1,
+  ValidationError,
 } from '@tandem/protocol';
 import { FileStore, type Store } from '@tandem/store';
 import { LRUCache } from 'lru-cache';
+import { agentHandlers } from './agent-service.js';
 import type { Allocator } from './allocator/allocator.js';
 import { HierarchicalAllocator } from './allocator/hierarchical-allocator.js';
-import { agentHandlers } from './agent-service.js';
 import { type AgentEntry, type FrameworkEntry, type OfferEntry, type TaskEntry, taskKey } from './entries.js';
-import { startHttpApi, type HttpApi } from './http-api.js';
+import { type HttpApi, startHttpApi } from './http-api.js';
 import { checkLaunch } from './launch-check.js';
 import { AgentLink, type FrameworkStream } from './links.js';
-import { operatorHandlers } from './operator-service.js';
 import { MasterMetrics } from './metrics.js';
-import { masterDefaults, type MasterOptions, type ResolvedMasterOptions } from './options.js';
+import { operatorHandlers } from './operator-service.js';
+import { type MasterOptions, masterDefaults, type ResolvedMasterOptions } from './options.js';
 import { schedulerHandlers } from './scheduler-service.js';
 import { buildClusterState } from './state-view.js';
 

@@ -1,4 +1,4 @@
-import { TandemError, nowSeconds, type OperatorHandlers } from '@tandem/protocol';
+import { nowSeconds, type OperatorHandlers, TandemError } from '@tandem/protocol';
 import type { Master } from './master.js';
 
 const HEARTBEAT_MS = 15_000;

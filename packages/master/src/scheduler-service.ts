@@ -1,4 +1,4 @@
-import { TandemError, componentLogger, type SchedulerHandlers } from '@tandem/protocol';
+import { componentLogger, type SchedulerHandlers, TandemError } from '@tandem/protocol';
 import { FrameworkStream } from './links.js';
 import type { Master } from './master.js';
 

@@ -1,4 +1,4 @@
-import { Resources, formatAttributes, type AgentStatus, type ClusterStateInit, type TaskInit } from '@tandem/protocol';
+import { type AgentStatus, type ClusterStateInit, formatAttributes, Resources, type TaskInit } from '@tandem/protocol';
 import type { AgentPhase, TaskEntry } from './entries.js';
 import type { Master } from './master.js';
 

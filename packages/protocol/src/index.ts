@@ -15,6 +15,6 @@ export {
 export { checkId, newId, newUuid } from './ids.js';
 export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
 export { componentLogger, createLogger, type Logger } from './logger.js';
+export { type LongTimeout, setLongTimeout } from './long-timeout.js';
 export { isRangeResource, type Range, type ResourceSpec, Resources, rangeCount } from './resources.js';
 export { canTransition, isTerminal, TASK_TRANSITIONS, type TaskState, TaskStates } from './task-state.js';
-export { setLongTimeout, type LongTimeout } from './long-timeout.js';

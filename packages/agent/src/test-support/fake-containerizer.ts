@@ -1,4 +1,4 @@
-import { TandemError, sleep } from '@tandem/protocol';
+import { sleep, TandemError } from '@tandem/protocol';
 import type { Container, ContainerExit, Containerizer, LaunchSpec, RecoverSpec } from '../containerizer/types.js';
 
 /** A container that lives in the test's memory: it "runs" until `exit()` or `kill()`. */

@@ -1,13 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import {
-  SERVER_OPTIONS,
-  sleep,
-  tandemV1,
   type AgentHandlers,
   type AgentMessage,
   type MasterMessageInit,
   type RegisterAgent,
+  SERVER_OPTIONS,
+  sleep,
   type TaskStatus,
+  tandemV1,
 } from '@tandem/protocol';
 
 type Stream = grpc.ServerDuplexStream<AgentMessage, MasterMessageInit>;

@@ -165,7 +165,7 @@ export class DrfAllocator implements Allocator {
     const out: Allocation[] = [];
     for (const agentId of agentIds) {
       const agent = this.agents.get(agentId);
-      if (!agent || !agent.active || !offerable(agent.free)) continue;
+      if (!agent?.active || !offerable(agent.free)) continue;
       candidates.sort(([a, fa], [b, fb]) => (shares.get(a) ?? 0) - (shares.get(b) ?? 0) || fa.seq - fb.seq);
       for (const [fid, fw] of candidates) {
         const filter = fw.filters.get(agentId);
