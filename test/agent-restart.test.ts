@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { type TaskStatus, taskInfo } from '@tandem/framework-sdk';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, dockerAvailable, spawnAgent, startDriver, startMaster, TEST_IMAGE, tempDir, waitFor } from './support/cluster.js';
+import { cleanup, dockerAvailable, sigkillChild, spawnAgent, startDriver, startMaster, TEST_IMAGE, tempDir, waitFor } from './support/cluster.js';
 
 // A real `tandem agent` process on the real Docker Engine, killed with SIGKILL and
 // started again on the same work dir.
@@ -19,13 +19,6 @@ const docker_ = (...args: string[]): string =>
 function containersOf(taskId: string): string[] {
   return docker_('ps', '-a', '-q', '--no-trunc', '--filter', `label=tandem.task-id=${taskId}`).split('\n').filter(Boolean);
 }
-
-const killed = (child: ReturnType<typeof spawnAgent>): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 
 describe('agent restart', () => {
   it('agent - after SIGKILL and restart it re-registers with its running container; nothing is relaunched', async () => {
@@ -47,7 +40,7 @@ describe('agent restart', () => {
     const [container] = containersOf(taskId);
     expect(container).toBeTruthy();
 
-    await killed(first);
+    await sigkillChild(first);
     await waitFor(() => master.agents.get(agentId)?.phase === 'DISCONNECTED', 'the master noticing the lost stream', 10_000);
     const registeredBefore = master.agents.get(agentId)!.registeredAt;
     spawnAgent(master, workDir);
@@ -93,7 +86,7 @@ describe('agent restart', () => {
     expect(container).toBeTruthy();
     // Give the agent a moment to checkpoint TASK_RUNNING, then kill it mid-run.
     await new Promise((r) => setTimeout(r, 500));
-    await killed(first);
+    await sigkillChild(first);
     // The task finishes while the agent is dead.
     await new Promise((r) => setTimeout(r, 3_000));
     acking = true;

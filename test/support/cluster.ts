@@ -83,21 +83,45 @@ export async function startAgent(master: Master, setup: AgentSetup = {}): Promis
   return agent;
 }
 
-/** A `tandem agent` child process (for tests that SIGKILL it). */
-export function spawnAgent(master: Master, workDir: string, extra: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [
-    CLI, 'agent', '--master', master.address, '--work-dir', workDir, '--hostname', 'spawned-host', '--port', '0',
-    '--resources', 'cpus:2;mem:2048;disk:2048;ports:[31200-31300]', ...extra,
-  ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? 'warn' } });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
+export interface TandemProcess {
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+}
+
+/** `tandem ARGS...` as a child process, killed after the test if still running. */
+export function spawnTandem(args: string[], logLevel = 'warn'): TandemProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TANDEM_LOG_LEVEL: process.env.TANDEM_LOG_LEVEL ?? logLevel },
   });
-  Object.defineProperty(child, 'stderrText', { get: () => stderr });
+  let out = '';
+  const collect = (d: Buffer): void => {
+    out += d.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   track(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  return child;
+  return { child, output: () => out };
+}
+
+/** SIGKILLs a child process and resolves once it has exited. */
+export function sigkillChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/** A `tandem agent` child process (for tests that SIGKILL it). */
+export function spawnAgent(master: Master, workDir: string, extra: string[] = []): ChildProcess {
+  return spawnTandem([
+    'agent', '--master', master.address, '--work-dir', workDir, '--hostname', 'spawned-host', '--port', '0',
+    '--resources', 'cpus:2;mem:2048;disk:2048;ports:[31200-31300]', ...extra,
+  ]).child;
 }
 
 export async function startDriver(master: Master, options: Partial<DriverOptions> & { name?: string } = {}): Promise<SchedulerDriver> {

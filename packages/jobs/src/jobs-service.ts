@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { FileStore } from '@tandem/store';
+import { startOnFileStore } from '@tandem/store';
 import { systemClock } from './core/clock.js';
 import { JobsFramework } from './jobs-framework.js';
 import type { JobsFrameworkOptions } from './options.js';
@@ -20,20 +19,6 @@ export interface RunningJobs {
 /** A JobsFramework on its own durable FileStore: what `tandem jobs serve` and `tandem up` run. */
 export async function startJobsService(options: JobsServiceOptions): Promise<RunningJobs> {
   const { workDir, clockOffsetMs, ...rest } = options;
-  const store = new FileStore({ dir: join(workDir, 'store') });
-  const framework = new JobsFramework({ ...rest, store, clock: systemClock(clockOffsetMs ?? 0) });
-  try {
-    await framework.start();
-  } catch (err) {
-    await framework.stop();
-    await store.close();
-    throw err;
-  }
-  return {
-    framework,
-    stop: async () => {
-      await framework.stop();
-      await store.close();
-    },
-  };
+  const { service, stop } = await startOnFileStore(workDir, (store) => new JobsFramework({ ...rest, store, clock: systemClock(clockOffsetMs ?? 0) }));
+  return { framework: service, stop };
 }
