@@ -23,6 +23,10 @@ export async function startJobs(master: Master, setup: { dir?: string; clock?: C
   return { jobs, store, dir, api: api(jobs.url) };
 }
 
+// Replies are whatever JSON the API sent; tests read fields straight off them.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Json = any;
+
 export type Api = (method: string, path: string, body?: unknown, raw?: string) => Promise<{ status: number; body: Json }>
 
 /** A tiny fetch wrapper: JSON in, `{status, body}` out (`raw` sends a literal body). */
