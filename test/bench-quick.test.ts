@@ -38,6 +38,12 @@ describe('benchmarks (--quick)', () => {
     expectNumbers(r, ['agents', 'tasks', 'rss_mib', 'heap_mib']);
   });
 
+  it('bench - apps --quick prints seconds until every instance of the scaled app is RUNNING', async () => {
+    const r = await quick('apps');
+    expect(r).toMatchObject({ bench: 'apps', instances: 20, agents: 5 });
+    expectNumbers(r, ['seconds', 'deployment_s']);
+  });
+
   it('bench - docker --quick prints ratio and added_p99_ms', async (ctx) => {
     if (!(await dockerAvailable())) ctx.skip();
     const r = await quick('docker');

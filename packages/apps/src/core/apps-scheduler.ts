@@ -41,6 +41,8 @@ export class AppLockedError extends TandemError {
 }
 
 const LAST_OFFERS_KEPT = 5;
+/** The least time between two convergence passes asked for by events (the periodic tick aside). */
+const TICK_SPACING_MS = 50;
 
 /**
  * The apps framework's engine: keeps every app's instances at its target through the
@@ -65,6 +67,7 @@ export class AppsScheduler {
   private tickTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private tickQueued = false;
+  private lastTickAt = 0;
   private readonly rollingBack = new Set<string>();
   private stopping = false;
   private lastVersion = 0;
@@ -129,23 +132,38 @@ export class AppsScheduler {
     await this.driver?.stop();
   }
 
-  /** Runs `fn` after every change queued before it; the one way state changes. */
+  /**
+   * Runs `fn` after every change queued before it; the one way state changes. Each step
+   * starts on a fresh macrotask: the store's writes resolve at once, and a chain of
+   * thousands of steps (status updates, a scale to 10,000) would otherwise never let the
+   * event loop serve the REST API or read the driver's stream until it drained.
+   */
   serial<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.chain.then(fn);
+    const run = this.chain.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(fn);
     this.chain = run.catch((err: unknown) => {
       this.log.error({ err }, 'apps scheduler step failed');
     });
     return run;
   }
 
-  /** Asks for a convergence pass soon (coalesced). */
+  /**
+   * Asks for a convergence pass soon: coalesced, and at most one per TICK_SPACING_MS. A
+   * pass looks at every instance, so one per status update would make a scale to N
+   * instances cost N^2.
+   */
   queueTick(): void {
     if (this.tickQueued || this.stopping) return;
     this.tickQueued = true;
-    void this.serial(async () => {
-      this.tickQueued = false;
-      await this.tick();
-    });
+    const wait = this.lastTickAt + TICK_SPACING_MS - Date.now();
+    const run = (): void => {
+      void this.serial(async () => {
+        this.tickQueued = false;
+        this.lastTickAt = Date.now();
+        await this.tick();
+      });
+    };
+    if (wait <= 0) run();
+    else setTimeout(run, wait).unref();
   }
 
   // ---- the API's changes ------------------------------------------------------------
