@@ -4,7 +4,8 @@
 // app is created with 0 instances over the REST API (POST /v2/apps), then scaled to M
 // (PUT /v2/apps/{id} {instances: M}); `seconds` runs from the PUT until GET
 // /v2/apps?id=… reports tasksRunning = M (polled every --poll-ms), `deployment_s` until
-// the scale deployment is gone from /v2/deployments. Marathon's anchor: 500 instances in 14 s.
+// the scale deployment is gone from /v2/deployments. Every 2 s stderr shows the instances
+// by condition (Scheduled, Provisioned, Starting, Running). Marathon's anchor: 500 instances in 14 s.
 //
 // Flags: --agents N (1000) --instances M (10000) --poll-ms P (100) --resources SPEC
 // --profile DIR (--cpu-prof of the master and hollow processes there; profile this process
@@ -54,6 +55,12 @@ try {
   await api('PUT', `/v2/apps${APP}`, { ...app, instances: args.instances });
   let deploymentSeconds = 0;
   let last = -1;
+  // Every 2 s on stderr: the instances by condition, read from the framework's memory (where the time goes).
+  const progress = setInterval(() => {
+    const by = {};
+    for (const i of apps.framework.repo.instances.values()) by[i.condition] = (by[i.condition] ?? 0) + 1;
+    note(`${round((performance.now() - t0) / 1000)} s: ${JSON.stringify(by)}`);
+  }, 2000);
   await waitUntil(
     async () => {
       const c = await counts();
@@ -65,6 +72,7 @@ try {
     { intervalMs: args.pollMs, timeoutMs: 600_000, what: `${args.instances} instances RUNNING` },
   );
   const seconds = (performance.now() - t0) / 1000;
+  clearInterval(progress);
   if (deploymentSeconds === 0) {
     await waitUntil(async () => (await api('GET', '/v2/deployments')).length === 0, { intervalMs: args.pollMs, timeoutMs: 600_000, what: 'the scale deployment' });
     deploymentSeconds = (performance.now() - t0) / 1000;

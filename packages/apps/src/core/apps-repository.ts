@@ -66,14 +66,25 @@ export class AppsRepository {
     this.deployments.delete(id);
   }
 
-  /** Writes an instance (a copy of it), durable before the caller launches or kills. */
+  /**
+   * Writes an instance (a copy of it); the in-memory view changes at once, the promise
+   * resolves once it is durable — before the caller launches, kills or acknowledges.
+   * Writes issued together share the store's fsync (group commit), and a durable write
+   * means every earlier one is durable too.
+   */
   async putInstance(i: Instance): Promise<void> {
-    await this.store.put(keys.instance(i.instanceId), i);
+    const durable = this.store.put(keys.instance(i.instanceId), i);
     this.index(i);
+    await durable;
   }
 
   async deleteInstance(i: Instance): Promise<void> {
-    await this.store.delete(keys.instance(i.instanceId));
+    const durable = this.store.delete(keys.instance(i.instanceId));
+    this.unindex(i);
+    await durable;
+  }
+
+  private unindex(i: Instance): void {
     this.instances.delete(i.instanceId);
     this.byApp.get(i.appId)?.delete(i.instanceId);
     if (this.byApp.get(i.appId)?.size === 0) this.byApp.delete(i.appId);

@@ -43,6 +43,8 @@ export class AppLockedError extends TandemError {
 const LAST_OFFERS_KEPT = 5;
 /** The least time between two convergence passes asked for by events (the periodic tick aside). */
 const TICK_SPACING_MS = 50;
+/** The longest the serial chain runs before it lets the event loop serve I/O. */
+const YIELD_AFTER_MS = 10;
 
 /**
  * The apps framework's engine: keeps every app's instances at its target through the
@@ -68,6 +70,9 @@ export class AppsScheduler {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private tickQueued = false;
   private lastTickAt = 0;
+  private lastYieldAt = 0;
+  /** Status updates durable and waiting for the next acknowledge call. */
+  private acks: TaskStatus[] = [];
   private readonly rollingBack = new Set<string>();
   private stopping = false;
   private lastVersion = 0;
@@ -100,13 +105,24 @@ export class AppsScheduler {
         failoverTimeoutSeconds: this.o.failoverTimeoutSeconds,
         ...(this.repo.frameworkId ? { id: this.repo.frameworkId } : {}),
       },
+      autoAcknowledge: false,
       ...(this.o.reconnect ? { reconnect: this.o.reconnect } : {}),
       ...(this.o.logger ? { logger: this.o.logger } : {}),
     });
     this.driver = driver;
     driver.onSubscribed((s) => this.serial(() => this.subscribed(s.frameworkId)));
     driver.onOffers((offers) => this.serial(() => this.handleOffers(offers)));
-    driver.onUpdate((status) => this.serial(() => this.handleUpdate(status)));
+    // Handled in order in the chain, acknowledged once what they changed is durable. The
+    // driver hands over the next update as soon as this returns (its own acknowledgement
+    // would wait for each handler in turn, one fsync after another), so updates arriving
+    // together share the store's fsync and their acknowledgements one call. An update
+    // whose handling fails stays unacknowledged: the agent sends it again.
+    driver.onUpdate((status) => {
+      this.serial(() => this.handleUpdate(status)).then(
+        (r) => this.acknowledgeWhenDurable(status, r?.written),
+        () => undefined,
+      );
+    });
     driver.onError((err) => {
       this.log.error({ err }, 'the scheduler driver failed for good; the apps framework no longer schedules');
     });
@@ -133,17 +149,43 @@ export class AppsScheduler {
   }
 
   /**
-   * Runs `fn` after every change queued before it; the one way state changes. Each step
-   * starts on a fresh macrotask: the store's writes resolve at once, and a chain of
-   * thousands of steps (status updates, a scale to 10,000) would otherwise never let the
-   * event loop serve the REST API or read the driver's stream until it drained.
+   * Runs `fn` after every change queued before it; the one way state changes. Every
+   * YIELD_AFTER_MS the chain hops to a fresh macrotask: its steps resolve on microtasks,
+   * and a chain of thousands (status updates, a scale to 10,000) would otherwise not let
+   * the event loop serve the REST API or read the driver's stream until it drained.
    */
   serial<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.chain.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(fn);
+    const run = this.chain.then(() => this.maybeYield()).then(fn);
     this.chain = run.catch((err: unknown) => {
       this.log.error({ err }, 'apps scheduler step failed');
     });
     return run;
+  }
+
+  private acknowledgeWhenDurable(status: TaskStatus, written: Promise<void> | undefined): void {
+    if (!status.uuid) return;
+    const ack = (): void => {
+      this.acks.push(status);
+      if (this.acks.length > 1) return;
+      setImmediate(() => {
+        const batch = this.acks;
+        this.acks = [];
+        this.driver?.acknowledge(batch).catch((err: unknown) => this.log.debug({ err, count: batch.length }, 'acknowledge failed; the agents send the updates again'));
+      });
+    };
+    if (!written) ack();
+    else written.then(ack, (err: unknown) => this.log.warn({ err, taskId: status.taskId }, 'a status update could not be stored; left unacknowledged'));
+  }
+
+  /** A macrotask hop when the chain has held the event loop for YIELD_AFTER_MS. */
+  private maybeYield(): Promise<void> | undefined {
+    if (Date.now() - this.lastYieldAt < YIELD_AFTER_MS) return undefined;
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.lastYieldAt = Date.now();
+        resolve();
+      }),
+    );
   }
 
   /**
@@ -323,7 +365,8 @@ export class AppsScheduler {
       await this.expireUnreachable(target, appId, now);
       const decision = converge(target, this.repo.instancesOf(appId), target ? hasHealthChecks(target) : false);
       for (const i of decision.decommission) await this.decommission(i);
-      for (let k = 0; k < decision.schedule && target; k++) await this.scheduleInstance(target);
+      // Written together: one fsync for the lot.
+      if (target && decision.schedule > 0) await Promise.all(Array.from({ length: decision.schedule }, () => this.scheduleInstance(target)));
     }
     await this.retryKills(now);
     await this.advanceDeployments(now);
@@ -523,6 +566,7 @@ export class AppsScheduler {
     }
     // Launch intent, durable before any ACCEPT.
     const accepts: { offer: Offer; tasks: TaskInfoInit[]; instances: Instance[] }[] = [];
+    const intents: Promise<void>[] = [];
     for (const slot of slots) {
       if (slot.launches.length === 0) continue;
       const tasks: TaskInfoInit[] = [];
@@ -548,24 +592,28 @@ export class AppsScheduler {
         delete next.healthy;
         delete next.health;
         delete next.unreachableSince;
-        await this.repo.putInstance(next);
+        intents.push(this.repo.putInstance(next));
         tasks.push(buildTask(app, next));
         instances.push(next);
       }
       accepts.push({ offer: slot.offer, tasks, instances });
     }
-    for (const a of accepts) {
-      try {
-        await this.driver?.launch(a.offer, a.tasks);
-        this.metrics.launched.inc(a.tasks.length);
-        this.metrics.offers.inc({ outcome: 'used' });
-        for (const i of a.instances) this.events.emit('instance_changed_event', this.instanceEventFields(i, 'Provisioned'));
-      } catch (err) {
-        // The outcome is unknown: reconciliation tells (TASK_UNKNOWN puts them back in the queue).
-        this.log.warn({ err, offerId: a.offer.id }, 'launch failed; reconciling its tasks');
-        await this.driver?.reconcile(a.instances.map((i) => ({ taskId: i.taskId!, agentId: i.agentId! }))).catch(() => undefined);
-      }
-    }
+    await Promise.all(intents);
+    // One ACCEPT per agent, sent together.
+    await Promise.all(
+      accepts.map(async (a) => {
+        try {
+          await this.driver?.launch(a.offer, a.tasks);
+          this.metrics.launched.inc(a.tasks.length);
+          this.metrics.offers.inc({ outcome: 'used' });
+          for (const i of a.instances) this.events.emit('instance_changed_event', this.instanceEventFields(i, 'Provisioned'));
+        } catch (err) {
+          // The outcome is unknown: reconciliation tells (TASK_UNKNOWN puts them back in the queue).
+          this.log.warn({ err, offerId: a.offer.id }, 'launch failed; reconciling its tasks');
+          await this.driver?.reconcile(a.instances.map((i) => ({ taskId: i.taskId!, agentId: i.agentId! }))).catch(() => undefined);
+        }
+      }),
+    );
     const unused = slots.filter((s) => s.launches.length === 0).map((s) => s.offer);
     if (unused.length > 0) {
       this.metrics.offers.inc({ outcome: 'declined' }, unused.length);
@@ -594,7 +642,8 @@ export class AppsScheduler {
 
   // ---- status updates -------------------------------------------------------------------
 
-  private async handleUpdate(status: TaskStatus): Promise<void> {
+  /** Applies one status update; what it returns is durable when `written` resolves (undefined: already). */
+  private async handleUpdate(status: TaskStatus): Promise<{ written: Promise<void> } | undefined> {
     this.metrics.updates.inc({ state: status.state });
     const instance = this.repo.byTaskId(status.taskId);
     if (!instance) {
@@ -650,9 +699,10 @@ export class AppsScheduler {
         this.events.emit('failed_health_check_event', { appId: instance.appId, taskId: status.taskId, instanceId: instance.instanceId, healthCheck: app?.healthChecks[0] ?? null });
       }
     }
-    await this.repo.putInstance(next);
+    const written = this.repo.putInstance(next);
     if (condition !== instance.condition) this.events.emit('instance_changed_event', this.instanceEventFields(next, condition));
     this.queueTick();
+    return { written };
   }
 
   private async taskEnded(instance: Instance, condition: Instance['condition'], status: TaskStatus, at: string, app: AppDefinition | undefined): Promise<void> {
