@@ -27,6 +27,9 @@ npm run --silent build
 log "lint"
 npx biome check .
 
+log "typecheck tests"
+npx tsc -p tsconfig.test.json
+
 # Whether our own dockerd answered before this run: if it did, someone else owns it.
 ours_was_up=0
 if [[ -S "$DIR/docker.sock" ]] && curl -fsS --max-time 3 --unix-socket "$DIR/docker.sock" http://localhost/_ping >/dev/null 2>&1; then

@@ -50,4 +50,18 @@ describe('FileStore', () => {
     expect((await t.list('k/')).map((e) => e.value)).toEqual([27, 28, 29]);
     await t.close();
   });
+
+  it('store - a burst of writes in one tick is durable, and close waits for writes not yet awaited', async () => {
+    const dir = tmp();
+    const s = new FileStore({ dir });
+    const writes = Array.from({ length: 100 }, (_, i) => s.put(`batch/${i}`, i));
+    const late = s.put('late', 'x'); // not awaited before close
+    await s.close();
+    await Promise.all([...writes, late]);
+    const t = new FileStore({ dir });
+    expect((await t.list('batch/')).length).toBe(100);
+    expect((await t.get('late'))?.value).toBe('x');
+    await t.close();
+  });
 });
+
