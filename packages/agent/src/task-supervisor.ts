@@ -430,8 +430,16 @@ export class TaskSupervisor {
   async onTaskDone(frameworkId: string, taskId: string): Promise<void> {
     const key = keyOf(frameworkId, taskId);
     const task = this.tasks.get(key);
+    if (task) await this.destroys.get(task);
+    // The checkpoint goes first, so that a task the agent no longer lists is gone from disk too.
+    if (!this.options.inMemory) {
+      try {
+        await this.removeCheckpoint(frameworkId, taskId);
+      } catch (err) {
+        this.log.warn({ err, taskId }, 'could not remove a finished task\'s checkpoint');
+      }
+    }
     if (task) {
-      await this.destroys.get(task);
       this.tasks.delete(key);
       this.ends.delete(task);
       this.destroys.delete(task);
@@ -441,8 +449,10 @@ export class TaskSupervisor {
         if (oldest !== undefined) this.completed.delete(oldest);
       }
     }
+  }
+
+  private async removeCheckpoint(frameworkId: string, taskId: string): Promise<void> {
     const { paths } = this.options;
-    if (this.options.inMemory) return;
     await removeDir(paths.taskDir(frameworkId, taskId));
     // Tidy the framework's directories once empty (rmdir fails harmlessly otherwise).
     try {
