@@ -19,7 +19,7 @@ async function runningTask(argv: string[], graceSeconds: number) {
   const offer = await waitFor(() => rec.offers[0], 'an offer');
   await driver.launch(offer, [taskInfo({ id: 'victim', cpus: 0.1, mem: 32, argv, image: TEST_IMAGE, killGracePeriodSeconds: graceSeconds }, offer)]);
   await waitFor(() => rec.states('victim').includes('TASK_RUNNING'), 'the task running', 30_000);
-  return { driver, rec };
+  return { driver, rec, master };
 }
 
 describe('kill', () => {
@@ -33,17 +33,22 @@ describe('kill', () => {
     const states = rec.states('victim');
     expect(states.indexOf('TASK_KILLING')).toBeGreaterThan(-1);
     expect(states.indexOf('TASK_KILLING')).toBeLessThan(states.indexOf('TASK_KILLED'));
-    // Within the 5 s grace (plus the agent's reporting time). Normally SIGTERM ends sleep
-    // at once (exit 143); in about one full-suite run in five on a loaded machine it did
-    // not act and SIGKILL ended it at the grace: a known bug, see the session note.
-    expect(elapsed).toBeLessThan(8_000);
+    // SIGTERM ends sleep inside the 5 s grace (exit 143, not SIGKILL's 137). A kill this
+    // soon after start once lost its SIGTERM to docker-init's start-up; the agent now
+    // sends it again after a second.
+    expect(elapsed).toBeLessThan(5_000);
     const killed = rec.updates.find((u) => u.taskId === 'victim' && u.state === 'TASK_KILLED');
-    expect([143, 137]).toContain(killed?.exitCode);
+    expect(killed?.exitCode).toBe(143);
   });
 
   it('kill - a container that ignores SIGTERM is SIGKILLed after the grace period', async () => {
     if (!docker) return;
-    const { driver, rec } = await runningTask(['sh', '-c', 'trap "" TERM; while true; do sleep 1; done'], 2);
+    const { driver, rec, master } = await runningTask(['sh', '-c', 'trap "" TERM; echo trapped; while true; do sleep 1; done'], 2);
+    // RUNNING means the container started, not that the shell has set its trap yet.
+    await waitFor(async () => {
+      const log = await master.readTaskLog({ taskId: 'victim', name: 'stdout', offset: 0, length: 1024 });
+      return Buffer.from(log.data as Uint8Array).toString().includes('trapped');
+    }, 'the trap to be set', 30_000);
     const t0 = Date.now();
     await driver.kill('victim');
     await waitFor(() => rec.states('victim').includes('TASK_KILLED'), 'TASK_KILLED', 20_000);

@@ -7,6 +7,8 @@ import type { Container, ContainerExit } from './types.js';
 
 /** How long wait() gives the log copy to finish once the container has exited. */
 const LOG_DRAIN_MS = 5_000;
+/** When a SIGTERM is sent again (see `killing`). */
+const RETERM_MS = 1_000;
 
 export interface DockerContainerInit {
   docker: Docker;
@@ -30,7 +32,17 @@ export class DockerContainer implements Container {
   private exit: Promise<ContainerExit> | undefined;
   private ended = false;
   private readonly killing = new KillEscalation({
-    term: () => this.signal('SIGTERM'),
+    term: async () => {
+      await this.signal('SIGTERM');
+      // A container's init (docker-init) drops signals that arrive before it has set up
+      // its handlers, as the kernel does for any PID 1 without one: a kill right after
+      // start would then wait out the whole grace. One more SIGTERM a second later
+      // closes that window; a second SIGTERM is harmless to a process already stopping.
+      this.retermTimer = setTimeout(() => {
+        if (!this.ended) void this.signal('SIGTERM');
+      }, RETERM_MS);
+      this.retermTimer.unref();
+    },
     kill: async () => {
       if (this.ended) return;
       this.log.info('grace period over; sending SIGKILL');
@@ -38,6 +50,7 @@ export class DockerContainer implements Container {
     },
   });
   private destroyed: Promise<void> | undefined;
+  private retermTimer: NodeJS.Timeout | undefined;
 
   constructor(init: DockerContainerInit) {
     this.id = init.id;
@@ -53,6 +66,7 @@ export class DockerContainer implements Container {
   wait(): Promise<ContainerExit> {
     this.exit ??= this.waitForExit().finally(() => {
       this.ended = true;
+      clearTimeout(this.retermTimer);
       this.killing.finish();
     });
     return this.exit;
@@ -147,6 +161,7 @@ export class DockerContainer implements Container {
   }
 
   private async remove(): Promise<void> {
+    clearTimeout(this.retermTimer);
     this.killing.finish();
     try {
       await this.handle.remove({ force: true, v: true });
