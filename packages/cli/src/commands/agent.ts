@@ -7,6 +7,7 @@ import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } fr
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, port } from '../schemas.js';
+import { stopOnSignal } from '../stop-on-signal.js';
 
 const CONTAINERIZERS = ['docker', 'process'] as const;
 
@@ -59,10 +60,7 @@ export function agentCommand(ctx: CommandContext): Command {
         });
         log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');
         ctx.io.stdout(`tandem agent: ${agent.agentId ?? '(registering)'} on master ${o.master}, containerizers ${agent.containerizers.join(',')}\n`);
-        const received = await signal.received;
-        log.info({ signal: received }, 'stopping agent');
-        await agent.stop();
-        ctx.setExitCode(0);
+        await stopOnSignal(ctx, signal, log, 'agent', () => agent.stop());
       } finally {
         signal.dispose();
       }

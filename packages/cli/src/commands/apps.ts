@@ -7,6 +7,7 @@ import type { CommandContext } from '../command-context.js';
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
+import { stopOnSignal } from '../stop-on-signal.js';
 
 export const DEFAULT_APPS_URL = 'http://localhost:8080';
 export const DEFAULT_APPS_WORK_DIR = './.tandem/apps';
@@ -57,10 +58,7 @@ export function appsCommand(ctx: CommandContext): Command {
         const fw = running.framework;
         log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');
         ctx.io.stdout(`tandem apps: API http://${o.host}:${fw.port} on master ${o.master} (work dir ${o.workDir})\n`);
-        const received = await signal.received;
-        log.info({ signal: received }, 'stopping apps framework');
-        await running.stop();
-        ctx.setExitCode(0);
+        await stopOnSignal(ctx, signal, log, 'apps framework', () => running.stop());
       } finally {
         signal.dispose();
       }

@@ -7,6 +7,7 @@ import { DEFAULT_HOLLOW_RESOURCES, DEFAULT_HOLLOW_WORK_DIR } from '../defaults.j
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, count, nonEmpty, nonNegative } from '../schemas.js';
+import { stopOnSignal } from '../stop-on-signal.js';
 
 export const hollowSchema = z.object({
   master: address(),
@@ -58,10 +59,7 @@ export function hollowCommand(ctx: CommandContext): Command {
         const seconds = (performance.now() - started) / 1000;
         log.info({ count: o.count, registered: fleet.registered(), seconds }, 'hollow agents started');
         ctx.io.stdout(`tandem hollow: ${fleet.registered()} of ${o.count} hollow agents registered with ${o.master} in ${seconds.toFixed(2)} s\n`);
-        const received = await signal.received;
-        log.info({ signal: received }, 'stopping hollow agents');
-        await fleet.stop();
-        ctx.setExitCode(0);
+        await stopOnSignal(ctx, signal, log, 'hollow agents', () => fleet.stop());
       } finally {
         signal.dispose();
       }

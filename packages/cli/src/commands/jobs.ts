@@ -7,6 +7,7 @@ import { flag } from '../flag-option.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, port, positive, seconds } from '../schemas.js';
+import { stopOnSignal } from '../stop-on-signal.js';
 
 export const jobsServeSchema = z.object({
   master: address(),
@@ -61,10 +62,7 @@ export function jobsCommand(ctx: CommandContext): Command {
         const fw = running.framework;
         log.info({ jobsPort: fw.port, frameworkId: fw.frameworkId }, 'jobs framework serving');
         ctx.io.stdout(`tandem jobs: API http://${o.host}:${fw.port}, framework ${fw.frameworkId ?? '?'} on master ${o.master} (work dir ${o.workDir})\n`);
-        const received = await signal.received;
-        log.info({ signal: received }, 'stopping jobs framework');
-        await running.stop();
-        ctx.setExitCode(0);
+        await stopOnSignal(ctx, signal, log, 'jobs framework', () => running.stop());
       } finally {
         signal.dispose();
       }

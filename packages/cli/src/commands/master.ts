@@ -15,6 +15,7 @@ import {
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
+import { stopOnSignal } from '../stop-on-signal.js';
 
 export const masterSchema = z.object({
   host: nonEmpty(),
@@ -56,10 +57,7 @@ export function masterCommand(ctx: CommandContext): Command {
         });
         log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
         ctx.io.stdout(`tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (work dir ${o.workDir})\n`);
-        const received = await signal.received;
-        log.info({ signal: received }, 'stopping master');
-        await master.stop();
-        ctx.setExitCode(0);
+        await stopOnSignal(ctx, signal, log, 'master', () => master.stop());
       } finally {
         signal.dispose();
       }
