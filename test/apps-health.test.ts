@@ -28,7 +28,48 @@ const healthApp = (id: string, instances: number, env: Record<string, string>, s
   upgradeStrategy: strategy,
 });
 
+/** busybox httpd serving the file /a on $PORT0; nothing listens on $PORT1. */
+const twoPortApp = (id: string, tcpPortIndex: number) => ({
+  id,
+  cmd: 'echo ok > a && exec busybox httpd -f -p 127.0.0.1:$PORT0 -h .',
+  cpus: 0.1,
+  mem: 32,
+  instances: 1,
+  portDefinitions: [{ port: 0, name: 'http' }, { port: 0, name: 'spare' }],
+  healthChecks: [
+    { protocol: 'MESOS_HTTP', path: '/a', portIndex: 0, gracePeriodSeconds: 20, intervalSeconds: 0.3, timeoutSeconds: 1, maxConsecutiveFailures: 3, delaySeconds: 0 },
+    // maxConsecutiveFailures 0: Marathon never acts on its failures, so the instance stays, unhealthy.
+    { protocol: 'MESOS_TCP', portIndex: tcpPortIndex, gracePeriodSeconds: 0, intervalSeconds: 0.3, timeoutSeconds: 1, maxConsecutiveFailures: 0, delaySeconds: 0 },
+  ],
+});
+
 describe('apps health', () => {
+  it('apps-health-all-checks - an instance is healthy only when every health check passes: HTTP /a and TCP on the served port pass, TCP on a closed port makes it unhealthy', async () => {
+    const master = await startMaster();
+    await startAppsAgent(master);
+    const fw = await startApps(master);
+    const failed: Record<string, unknown>[] = [];
+    fw.events.subscribe((e) => failed.push(e), new Set(['failed_health_check_event']));
+    expect((await api(fw.url, 'POST', '/v2/apps', twoPortApp('/both', 0))).status).toBe(201);
+    expect((await api(fw.url, 'POST', '/v2/apps', twoPortApp('/onefails', 1))).status).toBe(201);
+    const both = await waitFor(async () => {
+      const app = (await api(fw.url, 'GET', '/v2/apps/both')).body.app;
+      return app.tasksHealthy === 1 ? app : undefined;
+    }, 'both checks passing', 20_000, 100);
+    expect(both.tasks[0].healthCheckResults[0]).toMatchObject({ alive: true });
+    const oneFails = await waitFor(async () => {
+      const app = (await api(fw.url, 'GET', '/v2/apps/onefails')).body.app;
+      return app.tasksUnhealthy === 1 ? app : undefined;
+    }, 'the instance unhealthy', 20_000, 100);
+    expect(oneFails).toMatchObject({ tasksRunning: 1, tasksHealthy: 0 });
+    const result = oneFails.tasks[0].healthCheckResults[0];
+    expect(result.alive).toBe(false);
+    expect(result.lastFailureCause).toMatch(/^health check 2 of 2 \(TCP\): TCP connect to port \d+ failed/);
+    expect(failed.some((e) => e.appId === '/onefails' && e.taskId === oneFails.tasks[0].id)).toBe(true);
+    expect(failed.some((e) => e.appId === '/both')).toBe(false);
+  });
+
+
   it('apps-health-rolling - an env change rolls gated on health: never fewer healthy than minimumHealthCapacity x n, never more running than (1+maximumOverCapacity) x n; only the new version remains', async () => {
     const master = await startMaster();
     await startAppsAgent(master);

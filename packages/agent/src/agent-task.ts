@@ -1,6 +1,6 @@
 import type { FrameworkInfo, StatusReason, TaskInfo, TaskState, TaskStatus } from '@tandem/protocol';
 import type { Container, Containerizer } from './containerizer/types.js';
-import type { HealthChecker } from './health/health-checker.js';
+import type { TaskHealth } from './health/task-health.js';
 import { checkPhaseTransition, type TaskPhase } from './task-phase.js';
 
 /** A task the agent knows: launching, running, or terminal with its last update unacknowledged. */
@@ -20,8 +20,8 @@ export interface AgentTask {
   readonly launchAbort: AbortController;
   /** Set once a kill was requested. */
   kill: { reason: StatusReason; graceMs: number } | undefined;
-  /** Runs the task's health check while it runs. */
-  health?: HealthChecker | undefined;
+  /** Runs the task's health checks while it runs. */
+  health?: TaskHealth | undefined;
   /** The last health reported (undefined until the first result). */
   healthy?: boolean | undefined;
 }

@@ -28,5 +28,11 @@ export async function readTaskCheckpoint(path: string): Promise<TaskCheckpoint |
   const v = value as Partial<TaskCheckpoint>;
   if (typeof v.frameworkId !== 'string' || typeof v.info !== 'object' || v.info === null) return undefined;
   if (typeof v.containerizer !== 'string' || typeof v.sandboxDir !== 'string') return undefined;
+  // Written before TaskInfo.health_checks was repeated: its one check becomes the list.
+  const info = v.info as TaskInfo & { healthCheck?: TaskInfo['healthChecks'][number] | null };
+  if (!Array.isArray(info.healthChecks)) {
+    const { healthCheck, ...rest } = info;
+    return { ...(value as TaskCheckpoint), info: { ...rest, healthChecks: healthCheck ? [{ ...healthCheck, reportOnly: false }] : [] } };
+  }
   return value as TaskCheckpoint;
 }

@@ -12,7 +12,7 @@ const task = (resources: TaskInfo['resources'], env: { name: string; value: stri
     container: null,
     labels: [],
     killPolicy: null,
-    healthCheck: null,
+    healthChecks: [],
   }) as TaskInfo;
 
 const ports = (...ranges: [number, number][]): TaskInfo['resources'][number] => ({

@@ -13,8 +13,8 @@ import {
 import { type AgentTask, enterPhase, snapshotOf, type TaskSnapshot } from './agent-task.js';
 import { ensureDir, removeDir } from './checkpoint.js';
 import type { Container, ContainerExit, Containerizer, LaunchFailure } from './containerizer/types.js';
-import { HealthChecker } from './health/health-checker.js';
 import { hostExec } from './health/probe.js';
+import { TaskHealth } from './health/task-health.js';
 import { Limiter } from './limiter.js';
 import type { AgentPaths } from './paths.js';
 import type { StatusInput, StatusUpdateManager } from './status-update-manager.js';
@@ -230,19 +230,24 @@ export class TaskSupervisor {
 
   // ------------------------------------------------------------------ health
 
-  /** Starts the task's health check, if it has one: health changes become TASK_RUNNING updates. */
+  /**
+   * Starts the task's health checks, if it has any: changes of its health (all checks
+   * passing, or one failing) become TASK_RUNNING updates. A check that reaches its
+   * consecutive failures kills the task (Mesos) or, when `report_only`, is reported
+   * once per run of failures as a TASK_RUNNING update with REASON_TASK_HEALTH_CHECK_FAILED.
+   */
   private startHealthCheck(task: AgentTask): void {
-    const check = task.info.healthCheck;
+    const checks = (task.info.healthChecks ?? []).filter((c) => c.type !== 'TYPE_UNSPECIFIED');
     const container = task.container;
-    if (!check || check.type === 'TYPE_UNSPECIFIED' || !container || task.phase !== 'running' || this.detached) return;
+    if (checks.length === 0 || !container || task.phase !== 'running' || this.detached) return;
     const ports = taskPorts(task.info);
     const env = buildTaskEnv(task.info, {
       taskId: task.taskId, frameworkId: task.frameworkId, agentId: this.options.agentId(), sandboxDir: task.sandboxDir,
       hostname: this.options.hostname, ports,
     });
     const exec = container.exec ? container.exec.bind(container) : hostExec(task.sandboxDir, env);
-    task.health = new HealthChecker({
-      check,
+    task.health = new TaskHealth({
+      checks,
       target: { ports, exec },
       logger: this.log.child({ taskId: task.taskId }),
       onHealth: (healthy, message) => {
@@ -250,9 +255,16 @@ export class TaskSupervisor {
         task.healthy = healthy;
         void this.report(task, { state: 'TASK_RUNNING', containerId: container.id, healthy, message });
       },
-      onFailed: (message) => {
-        this.log.warn({ taskId: task.taskId, message }, 'health check failed; killing the task');
-        this.killTask(task, 'REASON_TASK_HEALTH_CHECK_FAILED', this.graceOf(task));
+      onFailed: (kill, message) => {
+        if (task.phase !== 'running') return;
+        if (kill) {
+          this.log.warn({ taskId: task.taskId, message }, 'health check failed; killing the task');
+          this.killTask(task, 'REASON_TASK_HEALTH_CHECK_FAILED', this.graceOf(task));
+          return;
+        }
+        this.log.info({ taskId: task.taskId, message }, 'report-only health check failed; the framework decides');
+        task.healthy = false;
+        void this.report(task, { state: 'TASK_RUNNING', reason: 'REASON_TASK_HEALTH_CHECK_FAILED', containerId: container.id, healthy: false, message });
       },
     });
     task.health.start();

@@ -12,7 +12,7 @@ const base = (over: Partial<TaskInfo> = {}): TaskInfo =>
     container: null,
     labels: [],
     killPolicy: null,
-    healthCheck: null,
+    healthChecks: [],
     ...over,
   }) as TaskInfo;
 
@@ -31,5 +31,17 @@ describe('task validation', () => {
     expect(() => validateTask(base({ container: { type: 'DOCKER', docker: null } }))).toThrow(/container\.docker\.image/);
     expect(() => validateTask(base({ resources: [{ name: 'ports', role: '', ranges: { range: [{ begin: 1, end: 70000 }] } }] }))).toThrow(/ports/);
     expect(() => validateTask(base({ killPolicy: { gracePeriodSeconds: -1 } }))).toThrow(/kill_policy/);
+  });
+
+  it('task validation - health checks: type, numbers, command and port_index, named by index', () => {
+    const hc = { type: 'TCP', delaySeconds: 0, intervalSeconds: 1, timeoutSeconds: 1, consecutiveFailures: 3, gracePeriodSeconds: 0, command: null, portIndex: 0, path: '', reportOnly: false } as const;
+    const ports = [{ name: 'ports', role: '', ranges: { range: [{ begin: 31000, end: 31001 }] } }];
+    expect(() => validateTask(base({ resources: ports, healthChecks: [hc, { ...hc, type: 'HTTP', portIndex: 1, path: '/a' }] }))).not.toThrow();
+    expect(() => validateTask(base({ healthChecks: [hc] }))).toThrow(/health_checks\[0\]\.port_index: is 0 but the task has 0 port\(s\)/);
+    expect(() => validateTask(base({ resources: ports, healthChecks: [hc, { ...hc, portIndex: 2 }] }))).toThrow(/health_checks\[1\]\.port_index/);
+    expect(() => validateTask(base({ resources: ports, healthChecks: [{ ...hc, type: 'TYPE_UNSPECIFIED' }] }))).toThrow(/health_checks\[0\]\.type/);
+    expect(() => validateTask(base({ resources: ports, healthChecks: [{ ...hc, intervalSeconds: -1 }] }))).toThrow(/health_checks\[0\]\.interval_seconds/);
+    expect(() => validateTask(base({ resources: ports, healthChecks: [{ ...hc, type: 'HTTP', path: 'a' }] }))).toThrow(/health_checks\[0\]\.path/);
+    expect(() => validateTask(base({ healthChecks: [{ ...hc, type: 'COMMAND' }] }))).toThrow(/health_checks\[0\]\.command/);
   });
 });

@@ -1,4 +1,4 @@
-import { checkId, Resources, type TaskInfo, ValidationError } from '@tandem/protocol';
+import { checkId, Resources, rangeCount, type TaskInfo, ValidationError, validateHealthChecks } from '@tandem/protocol';
 
 export interface ValidTask {
   taskId: string;
@@ -32,5 +32,6 @@ export function validateTask(task: TaskInfo): ValidTask {
   if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) {
     throw new ValidationError('kill_policy.grace_period_seconds', `must be a non-negative number, got ${String(grace)}`);
   }
+  validateHealthChecks(task.healthChecks ?? [], rangeCount(resources.ports));
   return { taskId, resources, containerizer: wantsDocker ? 'docker' : 'process' };
 }

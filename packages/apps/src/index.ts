@@ -1,7 +1,7 @@
 export { type AppDefinition, isConfigChange, type VersionInfo } from './app/app-definition.js';
 export { appSchema, CONSTRAINT_OPERATORS, type Constraint, type HealthCheckDefinition, type PortDefinition } from './app/app-schema.js';
 export { AppValidationError, type FieldErrors, MalformedJsonError } from './app/app-validation-error.js';
-export { agentHealthCheck } from './app/health-check-mapping.js';
+export { agentHealthChecks } from './app/health-check-mapping.js';
 export { canonicalPathId, pathIdProblem } from './app/path-id.js';
 export { type AppLimits, validateApp } from './app/validate-app.js';
 export { AppsFramework } from './apps-framework.js';

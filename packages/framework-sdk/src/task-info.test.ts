@@ -29,6 +29,13 @@ describe('taskInfo', () => {
     expect(info.agentId).toBe('a9');
   });
 
+  it('taskInfo - carries every health check; none leaves the field out', () => {
+    const checks = [{ type: 'HTTP', path: '/a' }, { type: 'TCP', reportOnly: true }] as const;
+    const info = taskInfo({ id: 't4', cpus: 0.1, mem: 32, ports: 1, argv: ['x'], healthChecks: checks }, offer('o1', 'cpus:1;mem:128;ports:[31000-31001]'));
+    expect(info.healthChecks).toEqual(checks);
+    expect(taskInfo({ id: 't5', cpus: 0.1, mem: 32, argv: ['x'] }, { agentId: 'a' }).healthChecks).toBeUndefined();
+  });
+
   it('taskInfo - picks ports from the offer ranges', () => {
     const info = taskInfo({ id: 't3', cpus: 0.1, mem: 32, ports: 3, argv: ['x'] }, offer('o1', 'cpus:1;mem:128;ports:[31000-31001,31005-31010]'));
     expect(Resources.fromWire(info.resources).ports).toEqual([

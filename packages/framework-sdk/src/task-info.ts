@@ -34,7 +34,12 @@ export interface TaskSpec {
   killGracePeriodSeconds?: number;
   /** Run as this user; @default the agent's */
   user?: string;
-  healthCheck?: HealthCheckInit;
+  /**
+   * Health checks the agent runs next to the task; it reports the task healthy while all
+   * pass and, as in Mesos, kills it when one fails `consecutiveFailures` times in a row
+   * (unless that check is `reportOnly`).
+   */
+  healthChecks?: readonly HealthCheckInit[];
 }
 
 /** Where a task goes: an offer, or an agent id with the resources still free on it. */
@@ -108,6 +113,6 @@ export function taskInfo(spec: TaskSpec, placement: Placement): TaskInfoInit {
       : { type: 'PROCESS' },
     labels: Object.entries(spec.labels ?? {}).map(([key, value]) => ({ key, value })),
     ...(spec.killGracePeriodSeconds === undefined ? {} : { killPolicy: { gracePeriodSeconds: spec.killGracePeriodSeconds } }),
-    ...(spec.healthCheck ? { healthCheck: spec.healthCheck } : {}),
+    ...(spec.healthChecks && spec.healthChecks.length > 0 ? { healthChecks: [...spec.healthChecks] } : {}),
   };
 }

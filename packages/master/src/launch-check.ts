@@ -1,4 +1,4 @@
-import { checkId, Resources, type StatusReason, TandemError, type TaskInfo } from '@tandem/protocol';
+import { checkId, Resources, rangeCount, type StatusReason, TandemError, type TaskInfo, validateHealthChecks } from '@tandem/protocol';
 
 export interface LaunchCheckContext {
   /** Resources of the accepted offers not yet used by earlier tasks of the call. */
@@ -57,6 +57,11 @@ export function checkLaunch(task: TaskInfo, field: string, ctx: LaunchCheckConte
   const grace = task.killPolicy?.gracePeriodSeconds ?? 0;
   if (!Number.isFinite(grace) || grace < 0) {
     return invalid(`${field}.kill_policy.grace_period_seconds: must be a finite number >= 0`);
+  }
+  try {
+    validateHealthChecks(task.healthChecks, rangeCount(resources.ports), `${field}.health_checks`);
+  } catch (err) {
+    return invalid(TandemError.from(err).message);
   }
   const missing = ctx.pool.missing(resources);
   if (missing.length > 0) {

@@ -12,6 +12,7 @@ export {
   SERVER_OPTIONS,
   schedulerClient,
 } from './grpc.js';
+export { HEALTH_CHECK_TYPES, validateHealthChecks } from './health-checks.js';
 export { checkId, newId, newUuid } from './ids.js';
 export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
 export { componentLogger, createLogger, type Logger } from './logger.js';

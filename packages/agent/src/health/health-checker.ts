@@ -16,16 +16,22 @@ export interface HealthCheckerOptions {
   target: ProbeTarget;
   /** Called when the task's health is first known and whenever it changes. */
   onHealth(healthy: boolean, message: string): void;
-  /** Called once when the check has failed `consecutive_failures` times in a row after the grace period. */
+  /**
+   * Called when the check has failed `consecutive_failures` times in a row after the
+   * grace period: once, after which it stops (a killing check), or once per run of
+   * failures while it goes on probing (a `report_only` check).
+   */
   onFailed(message: string): void;
   logger: Logger;
 }
 
 /**
- * Runs a task's health check next to it, as the Mesos executor does: the first probe
- * after `delay`, then every `interval`, each bounded by `timeout`. Failures inside the
- * grace period (counted from the start, and only until the first success) do not count.
- * After `consecutive_failures` counted failures it reports failure once and stops.
+ * Runs one health check of a task next to it, as the Mesos executor does: the first
+ * probe after `delay`, then every `interval`, each bounded by `timeout`. Failures inside
+ * the grace period (counted from the start, and only until the first success) do not
+ * count. After `consecutive_failures` counted failures it reports failure once and stops,
+ * or, for a `report_only` check, reports it once and goes on probing (a success starts
+ * the count again).
  */
 export class HealthChecker {
   private timer: NodeJS.Timeout | undefined;
@@ -86,10 +92,11 @@ export class HealthChecker {
     }
     this.failures++;
     this.setHealth(false, result.message);
-    if (this.failures >= this.maxFailures) {
-      this.stop();
+    if (this.failures === this.maxFailures) {
+      const reportOnly = this.options.check.reportOnly;
+      if (!reportOnly) this.stop();
       this.options.onFailed(`health check failed ${this.failures} times in a row: ${result.message}`);
-      return;
+      if (!reportOnly) return;
     }
     this.schedule(this.intervalMs);
   }

@@ -34,7 +34,7 @@ export async function launchSpec(o: SpecOptions): Promise<LaunchSpec> {
       : { type: 'PROCESS', docker: null },
     labels: [],
     killPolicy: null,
-    healthCheck: null,
+    healthChecks: [],
   };
   return {
     taskId: o.taskId,

@@ -12,29 +12,35 @@ const TYPE_OF: Record<HealthCheckDefinition['protocol'], 'HTTP' | 'TCP' | 'COMMA
   MESOS_HTTPS: undefined,
 };
 
+/** Marathon's maxConsecutiveFailures 0 means "never act on failures"; the proto's 0 means 3, so it becomes the largest count. */
+const NEVER = 0xffff_ffff;
+
 /**
- * The agent-side check for an app: its first HTTP, TCP or COMMAND health check
+ * The agent-side checks for an app: every HTTP, TCP or COMMAND health check, in order
  * (Marathon's framework-side HTTP/TCP checks run on the agent too, next to the task).
- * Tandem agents run one check per task, so further checks are kept but not run.
+ * The instance is healthy while all of them pass.
  */
-export function agentHealthCheck(app: AppDefinition): HealthCheckInit | undefined {
-  const hc = app.healthChecks.find((h) => TYPE_OF[h.protocol] !== undefined);
-  if (!hc) return undefined;
-  const type = TYPE_OF[hc.protocol]!;
-  return {
-    type,
-    delaySeconds: hc.delaySeconds,
-    intervalSeconds: hc.intervalSeconds,
-    timeoutSeconds: hc.timeoutSeconds,
-    consecutiveFailures: hc.maxConsecutiveFailures,
-    gracePeriodSeconds: hc.gracePeriodSeconds,
-    portIndex: hc.portIndex ?? 0,
-    path: type === 'HTTP' ? hc.path : '',
-    ...(type === 'COMMAND' && hc.command ? { command: { shell: true, value: hc.command.value, arguments: [], environment: [], user: '' } } : {}),
-  };
+export function agentHealthChecks(app: AppDefinition): HealthCheckInit[] {
+  return app.healthChecks.flatMap((hc) => {
+    const type = TYPE_OF[hc.protocol];
+    if (!type) return [];
+    return [
+      {
+        type,
+        delaySeconds: hc.delaySeconds,
+        intervalSeconds: hc.intervalSeconds,
+        timeoutSeconds: hc.timeoutSeconds,
+        consecutiveFailures: hc.maxConsecutiveFailures > 0 ? hc.maxConsecutiveFailures : NEVER,
+        gracePeriodSeconds: hc.gracePeriodSeconds,
+        portIndex: hc.portIndex ?? 0,
+        path: type === 'HTTP' ? hc.path : '',
+        ...(type === 'COMMAND' && hc.command ? { command: { shell: true, value: hc.command.value, arguments: [], environment: [], user: '' } } : {}),
+      },
+    ];
+  });
 }
 
 /** True when instances of the app must report healthy before they count. */
 export function hasHealthChecks(app: AppDefinition): boolean {
-  return agentHealthCheck(app) !== undefined;
+  return agentHealthChecks(app).length > 0;
 }

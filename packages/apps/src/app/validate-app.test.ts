@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppValidationError } from './app-validation-error.js';
-import { agentHealthCheck } from './health-check-mapping.js';
+import { agentHealthChecks } from './health-check-mapping.js';
 import { DEFAULT_MAX_INSTANCES_PER_APP, validateApp } from './validate-app.js';
 
 const limits = { maxInstances: DEFAULT_MAX_INSTANCES_PER_APP, allowPrivileged: false };
@@ -51,13 +51,24 @@ describe('validate app', () => {
     expect(details({ id: 'a', cmd: 'x', healthChecks: [{ protocol: 'HTTP', portIndex: 2 }] })['/healthChecks/0/portIndex']).toBeDefined();
   });
 
+  it('validate-app - maps every health check to an agent check, in order; maxConsecutiveFailures 0 never counts out', () => {
+    const app = validateApp(
+      { id: 'a', cmd: 'x', portDefinitions: [{ port: 0 }, { port: 0 }], healthChecks: [{ protocol: 'HTTP', path: '/a' }, { protocol: 'MESOS_TCP', portIndex: 1, maxConsecutiveFailures: 0 }] },
+      limits, stamp,
+    );
+    const checks = agentHealthChecks(app);
+    expect(checks.map((c) => [c.type, c.portIndex, c.path])).toEqual([['HTTP', 0, '/a'], ['TCP', 1, '']]);
+    expect(checks[0]?.consecutiveFailures).toBe(3);
+    expect(checks[1]?.consecutiveFailures).toBe(0xffff_ffff);
+  });
+
   it('validate-app - maps the first supported health check to the agent check', () => {
     const app = validateApp(
       { id: 'a', cmd: 'x', healthChecks: [{ protocol: 'MESOS_HTTP', path: '/health', intervalSeconds: 2, gracePeriodSeconds: 5, maxConsecutiveFailures: 2 }] },
       limits, stamp,
     );
-    expect(agentHealthCheck(app)).toMatchObject({ type: 'HTTP', path: '/health', intervalSeconds: 2, gracePeriodSeconds: 5, consecutiveFailures: 2, portIndex: 0 });
+    expect(agentHealthChecks(app)[0]).toMatchObject({ type: 'HTTP', path: '/health', intervalSeconds: 2, gracePeriodSeconds: 5, consecutiveFailures: 2, portIndex: 0 });
     const cmd = validateApp({ id: 'a', cmd: 'x', healthChecks: [{ protocol: 'COMMAND', command: { value: 'true' } }] }, limits, stamp);
-    expect(agentHealthCheck(cmd)?.command?.value).toBe('true');
+    expect(agentHealthChecks(cmd)[0]?.command?.value).toBe('true');
   });
 });

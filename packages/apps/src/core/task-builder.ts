@@ -1,7 +1,7 @@
 import { taskInfo } from '@tandem/framework-sdk';
 import type { TaskInfoInit } from '@tandem/protocol';
 import { type AppDefinition, imageOf } from '../app/app-definition.js';
-import { agentHealthCheck } from '../app/health-check-mapping.js';
+import { agentHealthChecks } from '../app/health-check-mapping.js';
 import { portResources } from '../placement/offer-fit.js';
 import type { Instance } from './instance.js';
 
@@ -9,7 +9,7 @@ import type { Instance } from './instance.js';
 export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit {
   const taskId = instance.taskId!;
   const image = imageOf(app);
-  const healthCheck = agentHealthCheck(app);
+  const healthChecks = agentHealthChecks(app);
   const info = taskInfo(
     {
       id: taskId,
@@ -31,7 +31,7 @@ export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit 
       labels: { ...app.labels, 'tandem.app-id': app.id, 'tandem.instance-id': instance.instanceId },
       ...(app.taskKillGracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: app.taskKillGracePeriodSeconds }),
       ...(app.user ? { user: app.user } : {}),
-      ...(healthCheck ? { healthCheck } : {}),
+      healthChecks,
     },
     { agentId: instance.agentId! },
   );
