@@ -73,31 +73,54 @@ describe('status update manager', () => {
     await h.sum.close();
   });
 
-  it('status update manager - delivers a task\'s updates in order, one in flight at a time', async () => {
+  it('status update manager - pipelines a task\'s updates in order and takes their acks in any order', async () => {
     const h = harness();
     const s1 = await h.sum.update(input('t1', 'TASK_STARTING'));
     const s2 = await h.sum.update(input('t1', 'TASK_RUNNING'));
-    const s3 = await h.sum.update(input('t1', 'TASK_FINISHED'));
     h.sum.resume();
     await until(() => h.batches.length === 1);
-    await sleep(20);
-    expect(h.batches).toHaveLength(1);
-    expect(statusesOf(h.batches[0])[0]?.uuid).toBe(s1.uuid);
-    expect(h.batches[0]?.[0]?.latestState).toBe('TASK_FINISHED');
+    // Both written before the connection came up: one batch, oldest first.
+    expect(statusesOf(h.batches[0]).map((s) => s.uuid)).toEqual([s1.uuid, s2.uuid]);
+    expect(h.batches[0]?.map((u) => u.latestState)).toEqual(['TASK_RUNNING', 'TASK_RUNNING']);
 
-    expect(await h.sum.acknowledge({ uuid: s1.uuid })).toBe(true);
+    // A later update goes at once, without waiting for the earlier acks; only it is sent.
+    const s3 = await h.sum.update(input('t1', 'TASK_FINISHED'));
     await until(() => h.batches.length === 2);
-    expect(statusesOf(h.batches[1])[0]?.uuid).toBe(s2.uuid);
-    await h.sum.acknowledge({ uuid: s2.uuid });
-    await until(() => h.batches.length === 3);
-    expect(statusesOf(h.batches[2])[0]?.uuid).toBe(s3.uuid);
+    expect(statusesOf(h.batches[1]).map((s) => s.uuid)).toEqual([s3.uuid]);
+
+    // The terminal ack first: the stream stays until the older ones are acknowledged too.
+    expect(await h.sum.acknowledge({ uuid: s3.uuid })).toBe(true);
+    expect(await h.sum.acknowledge({ uuid: s1.uuid })).toBe(true);
     expect(h.done).toEqual([]);
-    await h.sum.acknowledge({ uuid: s3.uuid });
+    expect(h.sum.pending('fw-1', 't1').map((s) => s.uuid)).toEqual([s2.uuid]);
+    expect(await h.sum.acknowledge({ uuid: s2.uuid })).toBe(true);
     expect(h.done).toEqual(['fw-1/t1']);
     expect(h.sum.idle).toBe(true);
+    await sleep(20);
+    expect(h.batches).toHaveLength(2);
     const lines = (await readFile(logPath('fw-1', 't1'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(6);
-    expect(JSON.parse(lines[5] ?? '')).toEqual({ kind: 'ack', uuid: s3.uuid });
+    expect(lines.slice(3).map((l) => JSON.parse(l))).toEqual([
+      { kind: 'ack', uuid: s3.uuid },
+      { kind: 'ack', uuid: s1.uuid },
+      { kind: 'ack', uuid: s2.uuid },
+    ]);
+    await h.sum.close();
+  });
+
+  it('status update manager - a retry resends every unacknowledged update of the task, oldest first', async () => {
+    const h = harness({ initialMs: 40, maxMs: 40 });
+    h.sum.resume();
+    const s1 = await h.sum.update(input('t1', 'TASK_STARTING'));
+    const s2 = await h.sum.update(input('t1', 'TASK_RUNNING'));
+    await until(() => h.batches.flat().length >= 2);
+    await h.sum.acknowledge({ uuid: s2.uuid });
+    // The retry carries only what is still unacknowledged.
+    await until(() => h.batches.flat().length >= 3, 3000);
+    const resent = h.batches.flat().slice(2).map((u) => (u.status as TaskStatus).uuid);
+    expect(new Set(resent)).toEqual(new Set([s1.uuid]));
+    await h.sum.acknowledge({ uuid: s1.uuid });
+    expect(h.sum.idle).toBe(true);
     await h.sum.close();
   });
 
@@ -119,13 +142,12 @@ describe('status update manager', () => {
     await h.sum.close();
   });
 
-  it('status update manager - ignores acks for unknown uuids, duplicates, and updates that are not the head', async () => {
+  it('status update manager - ignores acks for unknown uuids and duplicates', async () => {
     const h = harness();
     h.sum.resume();
     const s1 = await h.sum.update(input('t1', 'TASK_STARTING'));
     const s2 = await h.sum.update(input('t1', 'TASK_RUNNING'));
     expect(await h.sum.acknowledge({ uuid: 'no-such-uuid' })).toBe(false);
-    expect(await h.sum.acknowledge({ uuid: s2.uuid })).toBe(false);
     expect(h.sum.pending('fw-1', 't1').map((s) => s.uuid)).toEqual([s1.uuid, s2.uuid]);
     expect(await h.sum.acknowledge({ uuid: s1.uuid })).toBe(true);
     expect(await h.sum.acknowledge({ uuid: s1.uuid })).toBe(false);
@@ -133,7 +155,7 @@ describe('status update manager', () => {
     await h.sum.close();
   });
 
-  it('status update manager - holds updates while disconnected and sends the heads on resume', async () => {
+  it('status update manager - holds updates while disconnected and sends them all on resume', async () => {
     const h = harness();
     h.connected.value = false;
     const s = await h.sum.update(input('t1', 'TASK_RUNNING'));
@@ -143,7 +165,7 @@ describe('status update manager', () => {
     h.sum.resume();
     await until(() => h.batches.length === 1);
     expect(statusesOf(h.batches[0])[0]?.uuid).toBe(s.uuid);
-    // A reconnection resends the head at once, whatever its backoff.
+    // A reconnection resends what is unacknowledged at once, whatever its backoff.
     h.sum.pause();
     h.sum.resume();
     await until(() => h.batches.length === 2);

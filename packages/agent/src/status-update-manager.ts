@@ -42,7 +42,7 @@ export interface StatusUpdateManagerOptions {
   logger: Logger;
 }
 
-/** The updates of one task, delivered in order: only the oldest unacknowledged one is in flight. */
+/** The updates of one task, delivered in order; the unacknowledged ones are all in flight. */
 interface UpdateStream {
   readonly key: string;
   readonly frameworkId: string;
@@ -51,6 +51,10 @@ interface UpdateStream {
   readonly durable: boolean;
   /** Written (and fsynced) but not acknowledged, oldest first. */
   readonly pending: TaskStatus[];
+  /** How many of `pending` (from the front) were sent since the last (re)send of all. */
+  sent: number;
+  /** A terminal update was acknowledged: the stream ends once nothing older is pending. */
+  terminalAcked: boolean;
   latest: TaskStatus | undefined;
   delayMs: number;
   timer: NodeJS.Timeout | undefined;
@@ -64,10 +68,16 @@ const keyOf = (frameworkId: string, taskId: string): string => `${frameworkId}/$
 
 /**
  * The agent's task status update manager (Mesos' TaskStatusUpdateManager): every update
- * gets a uuid and is appended to the task's log, fsynced, before it is sent. Per task,
- * only the oldest unacknowledged update is in flight; it is resent with exponential
- * backoff until its ack arrives, then the next one goes. Updates ready in the same tick
- * go to the master in one batch. A terminal update's ack ends the task's stream.
+ * gets a uuid and is appended to the task's log, fsynced, before it is sent.
+ *
+ * Unlike Mesos, which keeps only the oldest unacknowledged update of a task in flight (so
+ * RUNNING waits a whole ack round trip through the framework behind STARTING), a task's
+ * updates are pipelined: each is sent as soon as it is on disk, in order, and acks may
+ * come back in any order. Whatever is unacknowledged when a task's retry timer fires is
+ * sent again, oldest first, with exponential backoff; the master delivers but does not
+ * apply an update older than the task's state, so a resent STARTING cannot move a RUNNING
+ * task back. Updates ready in the same tick go to the master in one batch. The ack of a
+ * terminal update, once nothing older is pending, ends the task's stream.
  */
 export class StatusUpdateManager {
   private readonly streams = new Map<string, UpdateStream>();
@@ -127,26 +137,30 @@ export class StatusUpdateManager {
     if (this.closed || stream.done) return status;
     stream.pending.push(status);
     this.byUuid.set(status.uuid, stream);
-    if (stream.pending.length === 1) this.markReady(stream);
+    this.markReady(stream);
     return status;
   }
 
   /**
-   * Handles an acknowledgement. Acks for unknown uuids, or for an update that is not the
-   * oldest pending one of its task, are ignored (the head will be resent and acked).
+   * Handles an acknowledgement of any pending update of a task (acks may arrive out of
+   * order). Acks for unknown uuids (never sent, or already acknowledged) are ignored.
    */
   async acknowledge(ack: { uuid: string; taskId?: string }): Promise<boolean> {
     const stream = this.byUuid.get(ack.uuid);
-    const head = stream?.pending[0];
-    if (!stream || !head || head.uuid !== ack.uuid) {
+    const index = stream ? stream.pending.findIndex((s) => s.uuid === ack.uuid) : -1;
+    const acked = stream?.pending[index];
+    if (!stream || !acked) {
       this.log.debug({ uuid: ack.uuid, taskId: ack.taskId }, 'ignoring an ack for an update that is not pending');
       return false;
     }
-    stream.pending.shift();
+    stream.pending.splice(index, 1);
+    if (index < stream.sent) stream.sent--;
     this.byUuid.delete(ack.uuid);
-    this.clearTimer(stream);
-    stream.delayMs = this.options.retry.initialMs;
-    this.ready.delete(stream);
+    if (stream.pending.length === 0) {
+      this.clearTimer(stream);
+      stream.delayMs = this.options.retry.initialMs;
+      this.ready.delete(stream);
+    }
     if (stream.durable && !this.options.inMemory) {
       const path = this.options.logPath(stream.frameworkId, stream.taskId);
       stream.io = stream.io
@@ -154,11 +168,8 @@ export class StatusUpdateManager {
         .catch((err: unknown) => this.log.error({ err, taskId: stream.taskId }, 'could not checkpoint an ack'));
       await stream.io;
     }
-    if (isTerminal(head.state) && stream.pending.length === 0) {
-      this.finish(stream);
-    } else if (stream.pending.length > 0) {
-      this.markReady(stream);
-    }
+    if (isTerminal(acked.state)) stream.terminalAcked = true;
+    if (stream.terminalAcked && stream.pending.length === 0 && !stream.done) this.finish(stream);
     if (this.idle) for (const wake of [...this.idleWaiters]) wake();
     return true;
   }
@@ -193,6 +204,7 @@ export class StatusUpdateManager {
     const stream = this.streams.get(key) ?? this.newStream(key, frameworkId, taskId, true);
     stream.dirReady = true;
     stream.latest = replayed.latest;
+    stream.terminalAcked = replayed.terminalAcked;
     for (const status of replayed.pending) {
       stream.pending.push(status);
       this.byUuid.set(status.uuid, stream);
@@ -201,11 +213,12 @@ export class StatusUpdateManager {
     return replayed;
   }
 
-  /** The master connection is registered: (re)send every task's oldest pending update now. */
+  /** The master connection is registered: (re)send every task's pending updates now. */
   resume(): void {
     this.connected = true;
     for (const stream of this.streams.values()) {
       stream.delayMs = this.options.retry.initialMs;
+      stream.sent = 0;
       this.clearTimer(stream);
       if (stream.pending.length > 0) this.markReady(stream);
     }
@@ -214,7 +227,10 @@ export class StatusUpdateManager {
   /** The master connection is gone: stop resending until `resume()`. */
   pause(): void {
     this.connected = false;
-    for (const stream of this.streams.values()) this.clearTimer(stream);
+    for (const stream of this.streams.values()) {
+      stream.sent = 0;
+      this.clearTimer(stream);
+    }
   }
 
   /** The newest update of a task, acknowledged or not. */
@@ -254,6 +270,8 @@ export class StatusUpdateManager {
       taskId,
       durable,
       pending: [],
+      sent: 0,
+      terminalAcked: false,
       latest: undefined,
       delayMs: this.options.retry.initialMs,
       timer: undefined,
@@ -295,19 +313,25 @@ export class StatusUpdateManager {
     const batch: StatusUpdateInit[] = [];
     const sent: UpdateStream[] = [];
     for (const stream of this.ready) {
-      const head = stream.pending[0];
-      if (!head || stream.timer) continue;
-      batch.push({ status: head, latestState: stream.latest?.state ?? head.state });
+      if (stream.sent >= stream.pending.length) continue;
+      const latestState = stream.latest?.state;
+      for (let i = stream.sent; i < stream.pending.length; i++) {
+        const status = stream.pending[i] as TaskStatus;
+        batch.push({ status, latestState: latestState ?? status.state });
+      }
       sent.push(stream);
     }
     this.ready.clear();
     if (batch.length === 0) return;
     if (!this.options.send(batch)) return; // resume() sends them again once registered
     for (const stream of sent) {
+      stream.sent = stream.pending.length;
+      if (stream.timer) continue; // the retry already running covers the new ones too
       const delay = stream.delayMs;
       stream.delayMs = Math.min(this.options.retry.maxMs, stream.delayMs * 2);
       stream.timer = setTimeout(() => {
         stream.timer = undefined;
+        stream.sent = 0; // send every unacknowledged update again, oldest first
         this.markReady(stream);
       }, delay);
       stream.timer.unref();

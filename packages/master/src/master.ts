@@ -459,7 +459,7 @@ export class Master {
 
   private forwardUpdates(frameworkId: string, statuses: TaskStatusInit[]): void {
     if (statuses.length === 0) return;
-    this.frameworks.get(frameworkId)?.stream?.send({ update: { statuses } });
+    this.frameworks.get(frameworkId)?.stream?.sendUpdates(statuses);
   }
 
   // ---------------------------------------------------------------- frameworks
