@@ -47,6 +47,7 @@ import { AgentLink, type FrameworkStream } from './links.js';
 import { MasterMetrics } from './metrics.js';
 import { operatorHandlers } from './operator-service.js';
 import { type MasterOptions, masterDefaults, type ResolvedMasterOptions } from './options.js';
+import { RoleConfig } from './role-config.js';
 import { schedulerHandlers } from './scheduler-service.js';
 import { buildClusterState } from './state-view.js';
 
@@ -73,6 +74,8 @@ export class Master {
   private readonly log: Logger;
   private store!: Store;
   private readonly allocator: Allocator;
+  /** Role weights and quotas (Operator.UpdateWeights / UpdateQuota), kept in the registry. */
+  readonly roleConfig: RoleConfig;
   readonly agents = new Map<string, AgentEntry>();
   readonly frameworks = new Map<string, FrameworkEntry>();
   private readonly removedFrameworks = new Set<string>();
@@ -97,6 +100,7 @@ export class Master {
     this.options = masterDefaults(options);
     this.log = componentLogger('master', options.logger);
     this.allocator = options.allocator ?? new HierarchicalAllocator();
+    this.roleConfig = new RoleConfig(this, this.allocator);
     this.completed = new LRUCache({ max: Math.max(1, this.options.maxCompletedTasks) });
     this.metrics = new MasterMetrics(this);
   }
@@ -112,6 +116,7 @@ export class Master {
     this.phase = 'starting';
     mkdirSync(this.options.workDir, { recursive: true });
     this.store = this.options.store ?? new FileStore({ dir: join(this.options.workDir, 'registry') });
+    await this.roleConfig.recover(this.store);
     await this.recoverRegistry();
 
     const v1 = tandemV1();

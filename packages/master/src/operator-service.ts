@@ -28,5 +28,23 @@ export function operatorHandlers(master: Master): OperatorHandlers {
         (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
       );
     },
+    GetWeights(_call, callback) {
+      callback(null, { weights: master.roleConfig.listWeights() });
+    },
+    UpdateWeights(call, callback) {
+      master.roleConfig.updateWeights(call.request.weights).then(
+        (weights) => callback(null, { weights }),
+        (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+      );
+    },
+    GetQuota(_call, callback) {
+      callback(null, { quotas: master.roleConfig.listQuotas() });
+    },
+    UpdateQuota(call, callback) {
+      master.roleConfig.updateQuotas(call.request.quotas, call.request.force).then(
+        (quotas) => callback(null, { quotas }),
+        (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+      );
+    },
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
-import type { Allocator } from './allocator/allocator.js';
+import type { Allocator, RoleQuota } from './allocator/allocator.js';
 
 export interface MasterOptions {
   /** Interface both servers bind. @default '0.0.0.0' */
@@ -25,6 +25,15 @@ export interface MasterOptions {
   maxCompletedTasks?: number;
   /** Decline filter applied to unused resources when a call sets none (Mesos: 5 s). @default 5 */
   defaultRefuseSeconds?: number;
+  /**
+   * Role weights to start with (role -> weight > 0), as Mesos' deprecated `--weights`. Used
+   * only while the registry holds no weights: then they are validated (a bad one fails
+   * `start()`), applied and stored. Once weights are stored (from here or from
+   * `Operator.UpdateWeights`), the registry wins and these are ignored with a warning.
+   */
+  weights?: Readonly<Record<string, number>>;
+  /** Role quotas to start with; the same rule as `weights` (the registry wins once it holds any). */
+  quotas?: Readonly<Record<string, RoleQuota>>;
   /** Where the registry lives; defaults to a FileStore under workDir/registry. */
   store?: Store;
   allocator?: Allocator;
@@ -45,7 +54,7 @@ export const DEFAULT_MASTER_OPTIONS = {
   defaultRefuseSeconds: 5,
 } as const;
 
-export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS & Pick<MasterOptions, 'store' | 'allocator' | 'logger'> & {
+export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS & Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas'> & {
   -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
 };
 

@@ -1,4 +1,4 @@
-import { type AgentStatus, type ClusterStateInit, formatAttributes, Resources, type TaskInit } from '@tandem/protocol';
+import { type AgentStatus, type ClusterStateInit, formatAttributes, Resources, type RoleStateInit, type TaskInit } from '@tandem/protocol';
 import type { AgentPhase, TaskEntry } from './entries.js';
 import type { Master } from './master.js';
 
@@ -33,6 +33,24 @@ function usage(master: Master): { byAgent: Usage; byFramework: Usage } {
   return { byAgent, byFramework };
 }
 
+/** Every role with a weight, a quota or a subscribed framework, by name. */
+function roleStates(master: Master): RoleStateInit[] {
+  const frameworks = new Map<string, string[]>();
+  for (const f of master.frameworks.values()) {
+    for (const role of f.info.roles) frameworks.set(role, [...(frameworks.get(role) ?? []), f.id]);
+  }
+  const names = [...new Set([...master.roleConfig.configuredRoles(), ...frameworks.keys()])].sort();
+  return names.map((name) => {
+    const quota = master.roleConfig.quotaOf(name);
+    return {
+      name,
+      weight: master.roleConfig.weightOf(name),
+      quota: quota ? { role: name, guarantee: { ...quota.guarantee }, limit: { ...quota.limit } } : null,
+      frameworkIds: frameworks.get(name) ?? [],
+    };
+  });
+}
+
 /** The Operator API's view of the cluster. */
 export function buildClusterState(master: Master): ClusterStateInit {
   const { byAgent, byFramework } = usage(master);
@@ -64,6 +82,7 @@ export function buildClusterState(master: Master): ClusterStateInit {
       hostname: master.agents.get(o.agentId)?.info.hostname ?? '',
       resources: o.resources.toWire(),
     })),
+    roles: roleStates(master),
   };
 }
 
@@ -118,5 +137,11 @@ export function clusterStateJson(master: Master): Record<string, unknown> {
     tasks: [...master.tasks.values()].map(taskJson),
     completedTasks: [...master.completed.values()].map(taskJson),
     offers: [...master.offers.values()].map((o) => ({ id: o.id, frameworkId: o.frameworkId, agentId: o.agentId, resources: o.resources.toJSON() })),
+    roles: roleStates(master).map((r) => ({
+      name: r.name,
+      weight: r.weight,
+      quota: r.quota ? { guarantee: r.quota.guarantee, limit: r.quota.limit } : undefined,
+      frameworks: r.frameworkIds,
+    })),
   };
 }

@@ -54,6 +54,10 @@ class FakeMaster {
         const start = Math.min(Number(call.request.offset), data.length);
         callback(null, { data: data.subarray(start), offset: start, eof: true, size: data.length });
       },
+      GetWeights: (_call, callback) => callback(null, {}),
+      UpdateWeights: (_call, callback) => callback(null, {}),
+      GetQuota: (_call, callback) => callback(null, {}),
+      UpdateQuota: (_call, callback) => callback(null, {}),
     };
     this.server.addService(tandemV1().Scheduler.service, scheduler);
     this.server.addService(tandemV1().Operator.service, operator);
