@@ -32,4 +32,34 @@ describe('master HTTP API', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toMatch(/^offset:/);
   });
+
+  it('http - role weights and quotas: GET, PUT all or nothing with 400 naming the field, 409 when guarantees exceed the agents, roles in the state', async () => {
+    master = new Master({ host: '127.0.0.1', port: 0, httpPort: 0, workDir: mkdtempSync(join(tmpdir(), 'tandem-http-')), store: new MemoryStore() });
+    await master.start();
+    const base = `http://127.0.0.1:${master.httpPort}`;
+    const put = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ok = await put('/api/v1/weights', { weights: [{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }] });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ weights: [{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }] });
+    const bad = await put('/api/v1/weights', { weights: [{ role: 'a', weight: 1 }, { role: 'b', weight: 0 }] });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ field: 'weights[1].weight' });
+    expect(await (await fetch(`${base}/api/v1/weights`)).json()).toEqual({ weights: [{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }] });
+
+    const quota = { role: 'g', guarantee: { cpus: 1 }, limit: { cpus: 2 } };
+    const over = await put('/api/v1/quota', { quotas: [quota] });
+    expect(over.status).toBe(409);
+    expect(await over.json()).toMatchObject({ field: 'quotas[0].guarantee.cpus', message: expect.stringMatching(/force/) });
+    expect((await put('/api/v1/quota', { quotas: [quota], force: 'yes' })).status).toBe(400);
+    const forced = await put('/api/v1/quota', { quotas: [quota], force: true });
+    expect(forced.status).toBe(200);
+    expect(await (await fetch(`${base}/api/v1/quota`)).json()).toEqual({ quotas: [quota] });
+    const state = (await (await fetch(`${base}/api/v1/state`)).json()) as { roles: unknown[] };
+    expect(state.roles).toEqual([
+      { name: 'a', weight: 3, frameworks: [] },
+      { name: 'b/c', weight: 0.5, frameworks: [] },
+      { name: 'g', weight: 1, quota: { guarantee: { cpus: 1 }, limit: { cpus: 2 } }, frameworks: [] },
+    ]);
+  });
 });

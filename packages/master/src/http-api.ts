@@ -1,5 +1,5 @@
-import { grpcCodeOf, TandemError } from '@tandem/protocol';
-import Fastify from 'fastify';
+import { grpcCodeOf, TandemError, ValidationError } from '@tandem/protocol';
+import Fastify, { type FastifyReply } from 'fastify';
 import type { Master } from './master.js';
 import { clusterStateJson } from './state-view.js';
 
@@ -8,13 +8,42 @@ export interface HttpApi {
   close(): Promise<void>;
 }
 
-const HTTP_STATUS: Partial<Record<number, number>> = { 3: 400, 5: 404, 7: 403, 9: 409, 14: 503, 4: 504 };
+const HTTP_STATUS: Partial<Record<number, number>> = { 3: 400, 5: 404, 7: 403, 9: 409, 12: 501, 14: 503, 4: 504 };
+
+/** Sends an error as `{ message, field }` with the HTTP status of its code. */
+function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  const e = TandemError.from(err);
+  return reply.code(HTTP_STATUS[grpcCodeOf(e.code)] ?? 500).send({ message: e.message, field: e.field });
+}
+
+/** A PUT body's field, `undefined` when the body is not an object. */
+const bodyField = (body: unknown, name: string): unknown => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined);
 
 /** The master's HTTP side: JSON state, task logs and a health check. */
 export async function startHttpApi(master: Master, host: string, port: number): Promise<HttpApi> {
   const app = Fastify({ logger: false });
   app.get('/health', async () => ({ status: 'ok', masterId: master.masterId }));
   app.get('/api/v1/state', async () => clusterStateJson(master));
+  // Role weights and quotas: GET lists them, PUT updates many roles at once, all or nothing
+  // (the bodies are UpdateWeightsRequest / UpdateQuotaRequest as JSON).
+  app.get('/api/v1/weights', async () => ({ weights: master.roleConfig.listWeights() }));
+  app.put('/api/v1/weights', async (req, reply) => {
+    try {
+      return { weights: await master.roleConfig.updateWeights(bodyField(req.body, 'weights')) };
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+  app.get('/api/v1/quota', async () => ({ quotas: master.roleConfig.listQuotas() }));
+  app.put('/api/v1/quota', async (req, reply) => {
+    try {
+      const force = bodyField(req.body, 'force') ?? false;
+      if (typeof force !== 'boolean') throw new ValidationError('force', `must be true or false, got ${JSON.stringify(force)}`);
+      return { quotas: await master.roleConfig.updateQuotas(bodyField(req.body, 'quotas'), force) };
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
   app.get('/metrics', async (_req, reply) =>
     reply.header('content-type', master.metrics.registry.contentType).send(await master.metrics.registry.metrics()),
   );
@@ -32,8 +61,7 @@ export async function startHttpApi(master: Master, host: string, port: number): 
           .header('x-tandem-log-size', String(res.size ?? 0))
           .send(Buffer.from(res.data as Uint8Array));
       } catch (err) {
-        const e = TandemError.from(err);
-        return reply.code(HTTP_STATUS[grpcCodeOf(e.code)] ?? 500).send({ message: e.message, field: e.field });
+        return sendError(reply, err);
       }
     },
   );
