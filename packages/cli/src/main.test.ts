@@ -28,7 +28,7 @@ const run = async (...args: string[]) => {
 };
 
 const FLAGS: Record<string, string[]> = {
-  master: ['--host', '--port', '--http-port', '--work-dir', '--agent-ping-interval', '--max-missed-pings', '--offer-timeout', '--allocation-interval'],
+  master: ['--host', '--port', '--http-port', '--work-dir', '--agent-ping-interval', '--max-missed-pings', '--offer-timeout', '--allocation-interval', '--weights'],
   agent: ['--master', '--port', '--work-dir', '--hostname', '--containerizers', '--resources', '--attributes'],
   execute: ['--master', '--image', '--cpus', '--mem', '--disk', '--env', '--name', '--grace-period', '--timeout'],
   up: ['--work-dir', '--port', '--http-port'],

@@ -7,8 +7,10 @@ import { hollowCommand } from './commands/hollow.js';
 import { jobsCommand } from './commands/jobs.js';
 import { logsCommand } from './commands/logs.js';
 import { masterCommand } from './commands/master.js';
+import { quotaCommand } from './commands/quota.js';
 import { stateCommand } from './commands/state.js';
 import { upCommand } from './commands/up.js';
+import { weightsCommand } from './commands/weights.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -23,7 +25,7 @@ export function buildProgram(ctx: CommandContext): Command {
       writeErr: (s) => ctx.io.stderr(s),
     })
     .exitOverride();
-  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, logsCommand, jobsCommand, appsCommand, hollowCommand]) {
+  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, weightsCommand, quotaCommand, logsCommand, jobsCommand, appsCommand, hollowCommand]) {
     const cmd = make(ctx);
     cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
     program.addCommand(cmd);

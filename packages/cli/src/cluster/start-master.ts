@@ -11,6 +11,8 @@ export interface MasterLaunch {
   maxMissedPings?: number;
   offerTimeoutMs?: number;
   allocationIntervalMs?: number;
+  /** Start-up role weights; the registry wins once it holds any (MasterOptions.weights). */
+  weights?: Record<string, number>;
   logger?: Logger;
 }
 

@@ -1,3 +1,4 @@
+import { TandemError, ValidationError } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
@@ -14,6 +15,7 @@ import {
 } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
+import { parseWeightList } from '../role-flags.js';
 import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
@@ -26,7 +28,10 @@ export const masterSchema = z.object({
   maxMissedPings: count(),
   offerTimeout: seconds(),
   allocationInterval: positive('number of seconds'),
+  weights: z.string().optional(),
 });
+
+const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
 
 export function masterCommand(ctx: CommandContext): Command {
   const cmd = new Command('master')
@@ -39,8 +44,10 @@ export function masterCommand(ctx: CommandContext): Command {
     .addOption(flag('--max-missed-pings <n>', 'missed pings after which an agent is unreachable', DEFAULT_MAX_MISSED_PINGS))
     .addOption(flag('--offer-timeout <seconds>', 'rescind offers left unanswered this long; 0 = never', DEFAULT_OFFER_TIMEOUT_SECONDS))
     .addOption(flag('--allocation-interval <seconds>', 'period of batch allocation (freed resources are also offered at once)', DEFAULT_ALLOCATION_INTERVAL_SECONDS))
+    .addOption(flag('--weights <role=w,...>', 'start-up role weights, e.g. \'eng=3,eng/ci=0.5\'; ignored once the registry holds weights (set them with `tandem weights set`)'))
     .action(async () => {
       const o = parseOptions(cmd, masterSchema);
+      const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
       const { startMaster } = await import('../cluster/start-master.js');
       const log = cliLogger('master');
       const signal = ctx.shutdownSignal();
@@ -54,6 +61,11 @@ export function masterCommand(ctx: CommandContext): Command {
           maxMissedPings: o.maxMissedPings,
           offerTimeoutMs: secondsToMs(o.offerTimeout),
           allocationIntervalMs: secondsToMs(o.allocationInterval),
+          weights,
+        }).catch((err: unknown) => {
+          // A bad start-up weight is the flag's fault: say so.
+          const e = TandemError.from(err);
+          throw e.field?.startsWith('weights') ? new ValidationError(WEIGHTS_FLAG, e.message) : e;
         });
         log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
         ctx.io.stdout(`tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (work dir ${o.workDir})\n`);
