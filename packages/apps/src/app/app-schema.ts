@@ -70,6 +70,35 @@ export const healthCheckSchema = z
     if (h.port !== undefined) ctx.addIssue({ code: 'custom', message: 'a fixed port is not supported; use portIndex', path: ['port'] });
   });
 
+export const READINESS_PROTOCOLS = ['HTTP', 'HTTPS'] as const;
+
+/**
+ * Marathon's readiness check (readinessCheck.raml, defaults from ReadinessCheck.scala).
+ * Seconds may be fractional in Tandem (Marathon takes whole seconds). `portName` must
+ * name one of the app's portDefinitions: checked in `validate-app.ts`.
+ */
+export const readinessCheckSchema = z
+  .object(
+    {
+      name: str().min(1, 'must not be empty').default('readinessCheck'),
+      protocol: z.enum(READINESS_PROTOCOLS, { error: `must be one of ${READINESS_PROTOCOLS.join(', ')}` }).default('HTTP'),
+      path: str().min(1, 'must not be empty').default('/'),
+      portName: str().min(1, 'must not be empty').default('http-api'),
+      intervalSeconds: num().positive('must be > 0').default(30),
+      timeoutSeconds: num().positive('must be > 0').default(10),
+      httpStatusCodesForReady: z
+        .array(num('an HTTP status code from 100 to 999').int('must be an HTTP status code from 100 to 999').min(100, 'must be an HTTP status code from 100 to 999').max(999, 'must be an HTTP status code from 100 to 999'), { error: 'must be an array of HTTP status codes' })
+        .min(1, 'must not be empty')
+        .default([200]),
+      preserveLastResponse: bool().default(false),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((r, ctx) => {
+    if (!r.path.startsWith('/')) ctx.addIssue({ code: 'custom', message: 'must start with /', path: ['path'] });
+    if (r.timeoutSeconds >= r.intervalSeconds) ctx.addIssue({ code: 'custom', message: 'must be smaller than intervalSeconds', path: ['timeoutSeconds'] });
+  });
+
 export const portDefinitionSchema = z.object({
   port: num('a port from 0 to 65535').int('must be a port from 0 to 65535').min(0, 'must be a port from 0 to 65535').max(65535, 'must be a port from 0 to 65535'),
   protocol: z.enum(['tcp', 'udp', 'udp,tcp'], { error: 'must be tcp, udp or udp,tcp' }).default('tcp'),
@@ -136,7 +165,7 @@ export const appSchema = z.object(
     requirePorts: bool().default(false),
     constraints: z.array(constraintSchema).default([]),
     healthChecks: z.array(healthCheckSchema).default([]),
-    readinessChecks: z.array(z.record(z.string(), z.unknown())).default([]),
+    readinessChecks: z.array(readinessCheckSchema, { error: 'must be an array of readiness checks' }).default([]),
     upgradeStrategy: upgradeStrategySchema,
     backoffSeconds: nonNegative().default(1),
     backoffFactor: num().min(1, 'must be >= 1').default(1.15),
@@ -158,4 +187,5 @@ export type AppInput = z.input<typeof appSchema>;
 export type ParsedApp = z.output<typeof appSchema>;
 export type HealthCheckDefinition = z.output<typeof healthCheckSchema>;
 export type PortDefinition = z.output<typeof portDefinitionSchema>;
+export type ReadinessCheckDefinition = z.output<typeof readinessCheckSchema>;
 export type Constraint = z.output<typeof constraintSchema>;

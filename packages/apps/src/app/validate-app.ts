@@ -58,6 +58,13 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
     const usesPort = h.protocol !== 'COMMAND';
     if (usesPort && (h.portIndex ?? 0) >= ports) add(`/healthChecks/${i}/portIndex`, `is ${h.portIndex ?? 0} but the app has ${ports} port(s)`);
   });
+  if (app.readinessChecks.length > 1) add('/readinessChecks', 'at most one readiness check per app (as in Marathon)');
+  const portNames = (app.portDefinitions ?? []).map((p) => p.name).filter((n): n is string => n !== undefined);
+  app.readinessChecks.forEach((r, i) => {
+    if (portNames.includes(r.portName)) return;
+    const known = portNames.length > 0 ? `the named ports are ${portNames.join(', ')}` : 'no portDefinition has a name';
+    add(`/readinessChecks/${i}/portName`, `no port definition reference for portName "${r.portName}" (${known})`);
+  });
   if (app.requirePorts) {
     const fixed = app.portDefinitions?.map((p) => p.port) ?? app.ports ?? [];
     if (fixed.some((p) => p === 0)) add('/requirePorts', 'requirePorts needs every port to be set (non-zero)');

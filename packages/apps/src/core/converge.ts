@@ -31,6 +31,13 @@ const ceil = (x: number): number => Math.ceil(x - 1e-9);
 const floor = (x: number): number => Math.floor(x + 1e-9);
 
 /**
+ * Whether an instance has passed its readiness check, where one applies (new instances
+ * of a deployment whose app has readinessChecks); everything else counts as ready.
+ */
+export type ReadyFn = (i: Instance) => boolean;
+const alwaysReady: ReadyFn = () => true;
+
+/**
  * One convergence step for an app, as Marathon's scale and TaskReplaceActor logic:
  * - no old-config instances: schedule or decommission (by killSelection) to reach `instances`;
  * - a rolling replacement otherwise: an old instance is killed only while at least
@@ -38,14 +45,15 @@ const floor = (x: number): number => Math.floor(x + 1e-9);
  *   holding resources stay within floor((1 + maximumOverCapacity) x n); when neither can move
  *   and everything is healthy (maximumOverCapacity 0, minimumHealthCapacity 1) one old
  *   instance is killed to make room, as Marathon does.
- * `app` undefined means the app is gone: everything is decommissioned.
+ * `app` undefined means the app is gone: everything is decommissioned. An instance counts
+ * as healthy only once `ready` too (readiness checks during deployments).
  */
-export function converge(app: AppDefinition | undefined, instances: readonly Instance[], healthChecked: boolean): ConvergeDecision {
+export function converge(app: AppDefinition | undefined, instances: readonly Instance[], healthChecked: boolean, ready: ReadyFn = alwaysReady): ConvergeDecision {
   const active = instances.filter(isActive);
   const n = app?.instances ?? 0;
   if (!app || n === 0) return { schedule: 0, decommission: active };
   const config = app.versionInfo.lastConfigChangeAt;
-  const healthy = (i: Instance): boolean => isHealthy(i, i.healthChecked ?? healthChecked);
+  const healthy = (i: Instance): boolean => isHealthy(i, i.healthChecked ?? healthChecked) && ready(i);
   let fresh = active.filter((i) => i.configVersion === config);
   const old = active.filter((i) => i.configVersion !== config);
   const decommission: Instance[] = [];
@@ -79,13 +87,13 @@ export function converge(app: AppDefinition | undefined, instances: readonly Ins
   return { schedule, decommission };
 }
 
-/** True when the app's instances match its target: the count, the config, all healthy, nothing being killed. */
-export function isConverged(app: AppDefinition | undefined, instances: readonly Instance[], healthChecked: boolean): boolean {
+/** True when the app's instances match its target: the count, the config, all healthy and ready, nothing being killed. */
+export function isConverged(app: AppDefinition | undefined, instances: readonly Instance[], healthChecked: boolean, ready: ReadyFn = alwaysReady): boolean {
   if (!app || app.instances === 0) return instances.every((i) => !isOccupying(i) && i.goal !== 'Running');
   if (instances.some((i) => i.goal === 'Decommissioned')) return false;
   const active = instances.filter(isActive);
   return (
     active.length === app.instances &&
-    active.every((i) => i.configVersion === app.versionInfo.lastConfigChangeAt && isHealthy(i, i.healthChecked ?? healthChecked))
+    active.every((i) => i.configVersion === app.versionInfo.lastConfigChangeAt && isHealthy(i, i.healthChecked ?? healthChecked) && ready(i))
   );
 }

@@ -94,6 +94,8 @@ export function waitingJson(scheduler: AppsScheduler, app: AppDefinition): Recor
 export interface Embed {
   tasks: boolean;
   lastTaskFailure: boolean;
+  /** `embed=app.readiness`: the readiness check results of a deployment in progress. */
+  readiness?: boolean;
 }
 
 /** An app as `GET /v2/apps[/{id}]` returns it: the definition plus Marathon's read-only status fields. */
@@ -111,6 +113,7 @@ export function appJson(scheduler: AppsScheduler, app: AppDefinition, embed: Emb
     deployments: scheduler.lockingDeployments([app.id]).map((d) => ({ id: d.id })),
     ...(embed.tasks ? { tasks: tasksOf(scheduler, app.id) } : {}),
     ...(embed.lastTaskFailure && failure ? { lastTaskFailure: failure } : {}),
+    ...(embed.readiness ? { readinessCheckResults: scheduler.readiness.resultsOf(app.id) } : {}),
     ...(waiting ? { waiting } : {}),
   };
 }
@@ -125,7 +128,7 @@ export function deploymentJson(scheduler: AppsScheduler, id: string): Record<str
     affectedApps: d.affectedApps,
     affectedPods: [],
     steps: d.steps,
-    currentActions: (step?.actions ?? []).map((a) => ({ ...a, readinessCheckResults: [] })),
+    currentActions: (step?.actions ?? []).map((a) => ({ ...a, readinessCheckResults: scheduler.readiness.resultsOf(a.app) })),
     currentStep: Math.min(d.currentStep + 1, d.steps.length),
     totalSteps: d.steps.length,
     ...(d.timeoutAt ? { timeoutAt: new Date(d.timeoutAt).toISOString() } : {}),

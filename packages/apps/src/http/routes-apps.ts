@@ -13,6 +13,7 @@ function embedOf(q: Query, single: boolean): Embed {
   return {
     tasks: single || e.some((x) => x.endsWith('.tasks')),
     lastTaskFailure: single || e.some((x) => x.endsWith('.lastTaskFailure')),
+    readiness: e.some((x) => x.endsWith('.readiness')),
   };
 }
 
