@@ -19,6 +19,7 @@ import {
   type TaskInfoInit,
   type TaskStatus,
 } from '@tandem/protocol';
+import { AcceptBatcher } from './accept-batcher.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { DriverEvent } from './driver-event.js';
 import { checkDriverTransition, type DriverState } from './driver-state.js';
@@ -64,6 +65,7 @@ export class SchedulerDriver {
   private readonly client: SchedulerClient;
   private readonly backoff: Backoff;
   private readonly acks: AckBatcher;
+  private readonly accepts: AcceptBatcher;
 
   private stateValue: DriverState = 'idle';
   private frameworkIdValue: string | undefined;
@@ -114,6 +116,11 @@ export class SchedulerDriver {
       send: async (acks) => {
         await this.call({ acknowledge: { acks } });
       },
+    });
+    this.accepts = new AcceptBatcher({
+      logger: this.log,
+      sendOne: async (accept) => (await this.call({ accept })).launched,
+      sendMany: async (accepts) => (await this.call({ acceptMany: { accepts } })).accepts,
     });
     this.closedPromise = new Promise((resolve) => {
       this.resolveClosed = resolve;
@@ -229,7 +236,9 @@ export class SchedulerDriver {
 
   /**
    * Accepts offers (all from one agent) with operations, or with tasks to launch.
-   * Unused resources are declined under `filters`.
+   * Unused resources are declined under `filters`. The accepts made in one turn of the
+   * event loop (say, one per agent of an OFFERS event) travel in one ACCEPT_MANY call;
+   * each promise settles on its own accept's result.
    */
   async accept(
     offerIds: string | readonly string[],
@@ -237,7 +246,8 @@ export class SchedulerDriver {
     filters?: FiltersInit,
   ): Promise<CallResponse> {
     const operations: OperationInit[] = isOperationList(work) ? [...work] : [{ launch: { tasks: [...work] } }];
-    return this.call({ accept: { offerIds: toList(offerIds), operations, ...(filters ? { filters } : {}) } });
+    const launched = await this.accepts.add({ offerIds: toList(offerIds), operations, ...(filters ? { filters } : {}) });
+    return { launched, accepts: [] };
   }
 
   /** Launches tasks on one offer. */
@@ -330,6 +340,7 @@ export class SchedulerDriver {
     this.eventsFeed?.stop();
     this.deliveries.clear();
     this.client.close();
+    this.accepts.discard(new TandemError(Code.Cancelled, 'scheduler driver stopped'));
     this.transition('stopped');
     this.log.info({ frameworkId: this.frameworkIdValue }, 'scheduler driver stopped');
     this.resolveClosed(undefined);
@@ -342,6 +353,7 @@ export class SchedulerDriver {
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.clearTimers();
     this.acks.discard();
+    this.accepts.discard(err);
     this.closeStream();
     this.client.close();
     this.deliveries.clear();
@@ -595,7 +607,7 @@ export class SchedulerDriver {
     return new Promise<CallResponse>((resolve, reject) => {
       this.client.Call(request, { deadline: Date.now() + this.options.callTimeoutMs }, (err, response) => {
         if (err) reject(TandemError.from(err));
-        else resolve(response ?? { launched: 0 });
+        else resolve(response ?? { launched: 0, accepts: [] });
       });
     });
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
   type AcceptCall,
+  type AcceptResultInit,
   type Ack,
   type AgentMessage,
   Code,
@@ -602,6 +603,8 @@ export class Master {
     switch (req.call) {
       case 'accept':
         return { launched: this.accept(fw, req.accept!) };
+      case 'acceptMany':
+        return this.acceptMany(fw, req.acceptMany?.accepts ?? []);
       case 'decline': {
         const d = req.decline!;
         const offers = this.checkOffers(fw, d.offerIds, 'decline.offer_ids', false);
@@ -631,7 +634,7 @@ export class Master {
         await this.removeFramework(fw, 'torn down by the framework');
         return { launched: 0 };
       default:
-        throw new ValidationError('call', 'no call given (accept, decline, revive, suppress, kill, acknowledge, reconcile or teardown)');
+        throw new ValidationError('call', 'no call given (accept, accept_many, decline, revive, suppress, kill, acknowledge, reconcile or teardown)');
     }
   }
 
@@ -662,11 +665,39 @@ export class Master {
     return out;
   }
 
-  private accept(fw: FrameworkEntry, call: AcceptCall): number {
-    const offers = this.checkOffers(fw, call.offerIds, 'accept.offer_ids', true);
-    const refuse = this.refuseSeconds(call.filters, 'accept.filters.refuse_seconds');
+  /**
+   * ACCEPT_MANY: each accept on its own (a stale offer fails only its accept); the call
+   * fails as a whole, changing nothing, only for an empty list or an offer named twice.
+   */
+  private acceptMany(fw: FrameworkEntry, accepts: readonly AcceptCall[]): { launched: number; accepts: AcceptResultInit[] } {
+    if (accepts.length === 0) throw new ValidationError('accept_many.accepts', 'at least one accept is required');
+    const seen = new Set<string>();
+    accepts.forEach((a, i) => {
+      a.offerIds.forEach((id, j) => {
+        if (seen.has(id)) throw new ValidationError(`accept_many.accepts[${i}].offer_ids[${j}]`, `offer ${id.slice(0, 80)} is named by two accepts`);
+        seen.add(id);
+      });
+    });
+    let launched = 0;
+    const results = accepts.map((a, i): AcceptResultInit => {
+      try {
+        const n = this.accept(fw, a, `accept_many.accepts[${i}]`);
+        launched += n;
+        return { launched: n };
+      } catch (err) {
+        const e = TandemError.from(err);
+        if (e.code === Code.Unknown || e.code === Code.Internal) throw err;
+        return { launched: 0, errorCode: e.code, errorMessage: e.message, errorField: e.field ?? '' };
+      }
+    });
+    return { launched, accepts: results };
+  }
+
+  private accept(fw: FrameworkEntry, call: AcceptCall, prefix = 'accept'): number {
+    const offers = this.checkOffers(fw, call.offerIds, `${prefix}.offer_ids`, true);
+    const refuse = this.refuseSeconds(call.filters, `${prefix}.filters.refuse_seconds`);
     call.operations.forEach((op, i) => {
-      if (op.operation !== 'launch') throw new ValidationError(`accept.operations[${i}]`, 'only LAUNCH operations are supported');
+      if (op.operation !== 'launch') throw new ValidationError(`${prefix}.operations[${i}]`, 'only LAUNCH operations are supported');
     });
     const agentId = offers[0]!.agentId;
     const agent = this.agents.get(agentId);
@@ -680,7 +711,7 @@ export class Master {
     const inCall = new Set<string>();
     for (const [i, op] of call.operations.entries()) {
       for (const [j, task] of (op.launch?.tasks ?? []).entries()) {
-        const field = `accept.operations[${i}].launch.tasks[${j}]`;
+        const field = `${prefix}.operations[${i}].launch.tasks[${j}]`;
         const check = checkLaunch(task, field, {
           pool,
           containerizers: agent?.containerizers ?? new Set(),
