@@ -121,6 +121,14 @@ export interface Instance {
   healthy?: boolean;
   /** What the agent's health reports said so far (it reports changes, not every check). */
   health?: HealthRecord;
+  /**
+   * Epoch ms the agent first reported that one of its health checks failed
+   * maxConsecutiveFailures times in a row (report-only checks); cleared once healthy
+   * again. Such an instance is replaced, then killed (see unhealthy-replacement.ts).
+   */
+  healthFailedAt?: number;
+  /** The instance this one was started to replace because that one failed its health checks. */
+  replaces?: string;
   /** Epoch ms the task became unreachable. */
   unreachableSince?: number;
   createdAt: string;
