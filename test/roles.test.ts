@@ -3,7 +3,7 @@ import { type Offer, Resources, type SchedulerDriver, taskInfo } from '@tandem/f
 import type { Master } from '@tandem/master';
 import { type OperatorClient, operatorClient, type QuotaConfigInit, type QuotaResponse, TandemError, type WeightInfoInit, type WeightsResponse } from '@tandem/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, runCli, startAgent, startDriver, startMaster, tempDir, track, waitFor } from './support/cluster.js';
+import { cleanup, runCli, spawnTandem, startAgent, startDriver, startMaster, tempDir, track, waitFor } from './support/cluster.js';
 
 // Role weights and quotas set by an operator on a real master, with real agents (process
 // containerizer: these tests are about allocation, not containers) and real SDK frameworks.
@@ -222,6 +222,9 @@ describe('roles', () => {
     expect((await runCli(['quota', 'remove', 'eng', ...addr])).code).toBe(0);
     expect(JSON.parse((await runCli(['quota', 'get', ...addr])).stdout)).toEqual({ quotas: [] });
 
+    const spawned = spawnTandem(['master', '--host', '127.0.0.1', '--port', '0', '--http-port', '-1', '--work-dir', join(tempDir(), 'm'), '--weights', 'a=2,b/c=0.5']);
+    const at = await waitFor(() => /gRPC (\S+:\d+)/.exec(spawned.output())?.[1], 'tandem master to print its address');
+    expect(JSON.parse((await runCli(['weights', '--master', at])).stdout)).toEqual({ weights: [{ role: 'a', weight: 2 }, { role: 'b/c', weight: 0.5 }] });
     const badFlag = await runCli(['master', '--port', '0', '--http-port', '-1', '--work-dir', join(tempDir(), 'm'), '--weights', 'a=2,b c=1']);
     expect(badFlag.code).toBe(1);
     expect(badFlag.stderr).toMatch(/--weights \(TANDEM_WEIGHTS\): weights\[1\]\.role: "b c" is not a valid role/);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DrfAllocator } from './allocator/drf-allocator.js';
 import { Master } from './master.js';
 
 let master: Master | undefined;
@@ -61,5 +62,15 @@ describe('master HTTP API', () => {
       { name: 'b/c', weight: 0.5, frameworks: [] },
       { name: 'g', weight: 1, quota: { guarantee: { cpus: 1 }, limit: { cpus: 2 } }, frameworks: [] },
     ]);
+  });
+
+  it('http - an allocator without weights or quotas refuses them with 501 and changes nothing', async () => {
+    master = new Master({ host: '127.0.0.1', port: 0, httpPort: 0, workDir: mkdtempSync(join(tmpdir(), 'tandem-http-')), store: new MemoryStore(), allocator: new DrfAllocator() });
+    await master.start();
+    const base = `http://127.0.0.1:${master.httpPort}`;
+    const res = await fetch(`${base}/api/v1/weights`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weights: [{ role: 'a', weight: 2 }] }) });
+    expect(res.status).toBe(501);
+    expect(((await res.json()) as { message: string }).message).toMatch(/does not support role weights/);
+    expect(await (await fetch(`${base}/api/v1/weights`)).json()).toEqual({ weights: [] });
   });
 });
