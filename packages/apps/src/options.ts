@@ -1,4 +1,4 @@
-import type { BackoffOptions, Logger } from '@tandem/protocol';
+import { type BackoffOptions, Code, type Logger, TandemError } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import { DEFAULT_MAX_INSTANCES_PER_APP } from './app/validate-app.js';
 
@@ -22,6 +22,9 @@ export const DEFAULT_KILL_RETRY_MS = 10_000;
 export const DEFAULT_MAX_VERSIONS = 50;
 /** Deployment timeout for apps that set none; 0 = none. */
 export const DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS = 0;
+/** Service ports for `port: 0` come from [min, max), as Marathon's --local_port_min/--local_port_max. */
+export const DEFAULT_LOCAL_PORT_MIN = 10_000;
+export const DEFAULT_LOCAL_PORT_MAX = 20_000;
 export { DEFAULT_MAX_INSTANCES_PER_APP };
 
 export interface AppsFrameworkOptions {
@@ -60,6 +63,10 @@ export interface AppsFrameworkOptions {
   allowPrivileged?: boolean;
   /** @default 0 (none) */
   deploymentTimeoutSeconds?: number;
+  /** Lowest service port assigned to a `port: 0` (Marathon's --local_port_min). @default 10000 */
+  localPortMin?: number;
+  /** Service ports are assigned below this one (Marathon's --local_port_max). @default 20000 */
+  localPortMax?: number;
   /** Re-subscription backoff of the driver. */
   reconnect?: BackoffOptions;
   /** Aborting it stops the framework, as `stop()` does. */
@@ -69,8 +76,17 @@ export interface AppsFrameworkOptions {
 export type ResolvedAppsOptions = Required<Omit<AppsFrameworkOptions, 'logger' | 'reconnect' | 'signal'>> &
   Pick<AppsFrameworkOptions, 'logger' | 'reconnect' | 'signal'>;
 
-/** Fills every option's default. */
+function checkPortRange(min: number, max: number): void {
+  if (!Number.isInteger(min) || min < 1 || min > 65535) throw new TandemError(Code.InvalidArgument, `localPortMin: must be a port from 1 to 65535, got ${min}`, { field: 'localPortMin' });
+  if (!Number.isInteger(max) || max > 65536) throw new TandemError(Code.InvalidArgument, `localPortMax: must be a whole number up to 65536 (the range excludes it), got ${max}`, { field: 'localPortMax' });
+  if (max <= min) throw new TandemError(Code.InvalidArgument, `localPortMax: must be greater than localPortMin (${min}), got ${max}`, { field: 'localPortMax' });
+}
+
+/** Fills every option's default; a bad service port range throws naming the option. */
 export function appsDefaults(o: AppsFrameworkOptions): ResolvedAppsOptions {
+  const localPortMin = o.localPortMin ?? DEFAULT_LOCAL_PORT_MIN;
+  const localPortMax = o.localPortMax ?? DEFAULT_LOCAL_PORT_MAX;
+  checkPortRange(localPortMin, localPortMax);
   return {
     master: o.master,
     store: o.store,
@@ -90,6 +106,8 @@ export function appsDefaults(o: AppsFrameworkOptions): ResolvedAppsOptions {
     maxInstancesPerApp: o.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP,
     allowPrivileged: o.allowPrivileged ?? false,
     deploymentTimeoutSeconds: o.deploymentTimeoutSeconds ?? DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
+    localPortMin,
+    localPortMax,
     reconnect: o.reconnect,
     signal: o.signal,
   };

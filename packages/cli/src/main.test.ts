@@ -102,4 +102,15 @@ describe('tandem CLI', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/unknown option '--bogus'/);
   });
+
+  it('cli - apps serve takes the service port range (--local-port-min/--local-port-max) and refuses an empty one', async () => {
+    const help = await run('apps', 'serve', '--help');
+    expect(help.out.replace(/\s+/g, ' ')).toMatch(/--local-port-min <port>.*default: 10000, env: TANDEM_LOCAL_PORT_MIN/);
+    expect(help.out.replace(/\s+/g, ' ')).toMatch(/--local-port-max <port>.*default: 20000, env: TANDEM_LOCAL_PORT_MAX/);
+    const empty = await run('apps', 'serve', '--master', '127.0.0.1:1', '--local-port-min', '20000', '--local-port-max', '10000');
+    expect(empty.code).toBe(1);
+    expect(empty.err).toMatch(/--local-port-max \(TANDEM_LOCAL_PORT_MAX\): must be greater than --local-port-min/);
+    const zero = await run('apps', 'serve', '--master', '127.0.0.1:1', '--local-port-min', '0');
+    expect(zero.err).toMatch(/--local-port-min \(TANDEM_LOCAL_PORT_MIN\): must be an integer from 1 to 65535/);
+  });
 });

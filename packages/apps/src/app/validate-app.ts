@@ -51,6 +51,13 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
     if (n.mode !== 'host') add(`/networks/${i}/mode`, 'only host networking is supported');
   });
   if (app.portDefinitions !== undefined && app.ports !== undefined) add('/ports', 'give ports or portDefinitions, not both');
+  // As Marathon: explicit (non-zero) ports and port names are unique within an app.
+  const given = app.portDefinitions?.map((p) => p.port) ?? app.ports ?? [];
+  const explicitPorts = given.filter((p) => p !== 0);
+  const twice = [...new Set(explicitPorts.filter((p, i) => explicitPorts.indexOf(p) !== i))];
+  if (twice.length > 0) add(app.portDefinitions ? '/portDefinitions' : '/ports', `Ports must be unique (${twice.join(', ')} given more than once).`);
+  const named = (app.portDefinitions ?? []).map((p) => p.name).filter((n): n is string => n !== undefined);
+  if (new Set(named).size !== named.length) add('/portDefinitions', 'Port names must be unique.');
   if (app.fetch.length > 0) add('/fetch', 'fetching artifacts is not supported');
   if (app.uris.length > 0) add('/uris', 'fetching artifacts is not supported');
   const ports = app.portDefinitions?.length ?? app.ports?.length ?? 1;

@@ -4,6 +4,7 @@ import { type AppDefinition, imageOf } from '../app/app-definition.js';
 import { agentHealthChecks } from '../app/health-check-mapping.js';
 import { portResources } from '../placement/offer-fit.js';
 import type { Instance } from './instance.js';
+import { portEnv } from './port-env.js';
 
 /** The TaskInfo for an instance's current incarnation on its agent, with its chosen ports. */
 export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit {
@@ -20,6 +21,7 @@ export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit 
       ...(app.cmd !== undefined ? { command: app.cmd } : app.args !== undefined ? { argv: app.args } : {}),
       ...(image ? { image, forcePullImage: app.container?.docker?.forcePullImage ?? false } : {}),
       env: {
+        ...portEnv(app, instance.ports),
         ...app.env,
         MARATHON_APP_ID: app.id,
         MARATHON_APP_VERSION: instance.appVersion,

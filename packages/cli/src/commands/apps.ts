@@ -13,15 +13,19 @@ export const DEFAULT_APPS_URL = 'http://localhost:8080';
 export const DEFAULT_APPS_WORK_DIR = './.tandem/apps';
 const DEFAULT_APPS_PORT = 8080;
 
-export const appsServeSchema = z.object({
-  master: address(),
-  host: nonEmpty(),
-  port: port(),
-  workDir: nonEmpty(),
-  failoverTimeout: seconds(),
-  declineSeconds: seconds(),
-  deploymentTimeout: seconds(),
-});
+export const appsServeSchema = z
+  .object({
+    master: address(),
+    host: nonEmpty(),
+    port: port(),
+    workDir: nonEmpty(),
+    failoverTimeout: seconds(),
+    declineSeconds: seconds(),
+    deploymentTimeout: seconds(),
+    localPortMin: port(1),
+    localPortMax: port(2),
+  })
+  .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
 export const appsDeploySchema = urlSchema.extend({ force: z.boolean().default(false), poll: positive('number of seconds'), timeout: nonNegative('number of seconds') });
 
@@ -45,6 +49,8 @@ export function appsCommand(ctx: CommandContext): Command {
     .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', 7 * 24 * 3600))
     .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need (Marathon\'s --decline_offer_duration)', 120))
     .addOption(flag('--deployment-timeout <seconds>', 'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never', 0))
+    .addOption(flag('--local-port-min <port>', 'lowest service port given to a portDefinition with port 0 (Marathon\'s --local_port_min)', 10_000))
+    .addOption(flag('--local-port-max <port>', 'service ports are given below this port (Marathon\'s --local_port_max)', 20_000))
     .action(async () => {
       const o = parseOptions(serve, appsServeSchema);
       const { startAppsService } = await import('@tandem/apps');
@@ -53,7 +59,7 @@ export function appsCommand(ctx: CommandContext): Command {
       try {
         const running = await startAppsService({
           master: o.master, host: o.host, port: o.port, workDir: o.workDir, failoverTimeoutSeconds: o.failoverTimeout,
-          declineSeconds: o.declineSeconds, deploymentTimeoutSeconds: o.deploymentTimeout, logger: log,
+          declineSeconds: o.declineSeconds, deploymentTimeoutSeconds: o.deploymentTimeout, localPortMin: o.localPortMin, localPortMax: o.localPortMax, logger: log,
         });
         const fw = running.framework;
         log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');
