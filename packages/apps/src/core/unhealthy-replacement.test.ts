@@ -94,4 +94,15 @@ describe('unhealthy replacement', () => {
     expect(planReplacements(app(), [orphan], T + 1).release).toEqual([orphan]);
     expect(countable([x, r])).toEqual([x, r]);
   });
+
+  it('unhealthy-replacement - after a scale-down the failed instance is the surplus: killed at once, not replaced', () => {
+    const ok = inst();
+    const x = failedAt();
+    expect(planReplacements(app({ instances: 1 }), [ok, x], T + 1)).toEqual({
+      replace: [], kill: [{ instance: x, reason: 'HTTP GET / returned 500; the app has more instances than it wants' }], drop: [], release: [],
+    });
+    // Two failed, one too many: one is killed, the other replaced.
+    const y = failedAt();
+    expect(planReplacements(app({ instances: 1 }), [x, y], T + 1)).toMatchObject({ replace: [y], kill: [{ instance: x }] });
+  });
 });

@@ -1,6 +1,6 @@
 import type { TaskStatus } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
-import { type Instance, isHealthy, isOccupying } from './instance.js';
+import { type Instance, isActive, isHealthy, isOccupying } from './instance.js';
 
 /*
  * Replacing instances that fail their health checks, starting the replacement first
@@ -15,7 +15,9 @@ import { type Instance, isHealthy, isOccupying } from './instance.js';
  * - no healthy replacement within `unhealthyKillTimeoutMs(app)` of the report: the failed
  *   instance is killed anyway (the replacement, if placed, stays as an ordinary instance);
  * - the failed instance reports healthy again: a replacement not launched yet is dropped
- *   from the queue; one already launched stays and the surplus goes by killSelection.
+ *   from the queue; one already launched stays and the surplus goes by killSelection;
+ * - the app has more instances of the failed one's config than it wants (a scale-down):
+ *   the failed instance is the one killed, without a replacement.
  *
  * All of it is computed from the stored instances (`healthFailedAt`, `replaces`, goal and
  * condition), so a restarted framework carries on where it stopped.
@@ -73,6 +75,7 @@ function replacedIds(instances: readonly Instance[]): Set<string> {
 
 /** The instances convergence counts: a failed instance being replaced is left out (its replacement is counted instead). */
 export function countable(instances: readonly Instance[]): Instance[] {
+  if (!instances.some((i) => i.replaces !== undefined)) return [...instances];
   const replaced = replacedIds(instances);
   return replaced.size === 0 ? [...instances] : instances.filter((i) => !replaced.has(i.instanceId));
 }
@@ -80,6 +83,8 @@ export function countable(instances: readonly Instance[]): Instance[] {
 /** The plan for one app's instances at `now`. */
 export function planReplacements(app: AppDefinition, instances: readonly Instance[], now: number): ReplacementPlan {
   const plan: ReplacementPlan = { replace: [], kill: [], drop: [], release: [] };
+  // The common case, every tick: nothing failed, nothing replaces anything.
+  if (!instances.some((i) => i.replaces !== undefined || i.healthFailedAt !== undefined)) return plan;
   const byId = new Map(instances.map((i) => [i.instanceId, i]));
   const replacementOf = new Map<string, Instance>();
   for (const r of instances) {
@@ -94,11 +99,16 @@ export function planReplacements(app: AppDefinition, instances: readonly Instanc
     else plan.release.push(r);
   }
   const timeoutMs = unhealthyKillTimeoutMs(app);
+  const config = app.versionInfo.lastConfigChangeAt;
+  let current = countable(instances).filter((i) => isActive(i) && i.configVersion === config).length;
   for (const x of instances) {
     if (!failed(x) || x.condition !== 'Running') continue;
     const r = replacementOf.get(x.instanceId);
     const cause = x.health?.lastFailureCause ?? 'its health checks failed';
-    if (r && isHealthy(r, true)) {
+    if (!r && x.configVersion === config && current > app.instances) {
+      current -= 1;
+      plan.kill.push({ instance: x, reason: `${cause}; the app has more instances than it wants` });
+    } else if (r && isHealthy(r, true)) {
       plan.kill.push({ instance: x, reason: `${cause}; replaced by the healthy instance ${r.instanceId}` });
     } else if (now - x.healthFailedAt >= timeoutMs) {
       plan.kill.push({ instance: x, reason: `${cause}; no healthy replacement within ${timeoutMs / 1000} s` });
