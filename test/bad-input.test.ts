@@ -59,6 +59,11 @@ describe('bad input', () => {
     track(() => stranger.stop());
     await expect(stranger.start()).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/not known/) });
 
+    // A role the allocator could not take (an empty segment): refused before it reaches the registry.
+    const badRole = new SchedulerDriver({ master: master.address, framework: { name: 'x', roles: ['a/'] } });
+    track(() => badRole.stop());
+    await expect(badRole.start()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'framework_info.roles[0]', message: expect.stringMatching(/not a valid role/) });
+
     // An image that does not exist (a registry on loopback that refuses connections).
     if (docker) {
       const fresh = await take();

@@ -49,6 +49,7 @@ import { MasterMetrics } from './metrics.js';
 import { operatorHandlers } from './operator-service.js';
 import { type MasterOptions, masterDefaults, type ResolvedMasterOptions } from './options.js';
 import { RoleConfig } from './role-config.js';
+import { checkRoleName } from './role-config-check.js';
 import { schedulerHandlers } from './scheduler-service.js';
 import { buildClusterState } from './state-view.js';
 
@@ -476,11 +477,8 @@ export class Master {
     if (!info) throw new ValidationError('framework_info', 'is required');
     if (!info.name.trim()) throw new ValidationError('framework_info.name', 'must not be empty');
     const roles = info.roles.length > 0 ? info.roles : ['*'];
-    roles.forEach((r, i) => {
-      if (!/^(\*|[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,127})$/.test(r) || r.includes('..')) {
-        throw new ValidationError(`framework_info.roles[${i}]`, `"${r}" is not a valid role`);
-      }
-    });
+    // The allocator's rule (and the registry's on the next start) so a role stored here reloads.
+    roles.forEach((r, i) => checkRoleName(r, `framework_info.roles[${i}]`));
     const failover = info.failoverTimeoutSeconds;
     if (!Number.isFinite(failover) || failover < 0) {
       throw new ValidationError('framework_info.failover_timeout_seconds', `must be a finite number >= 0, got ${failover}`);
