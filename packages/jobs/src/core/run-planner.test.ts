@@ -34,6 +34,9 @@ describe('run planner', () => {
     const [id] = launch(r);
     expect(applyTaskUpdate(r, { taskId: id!, state: 'TASK_RUNNING' }, T0).changed).toBe(true);
     expect(r.status).toBe('ACTIVE');
+    // STARTING sent again behind RUNNING (the agent pipelines updates): not applied.
+    expect(applyTaskUpdate(r, { taskId: id!, state: 'TASK_STARTING' }, T0).changed).toBe(false);
+    expect(r.tasks[0]?.status).toBe('TASK_RUNNING');
     const e = applyTaskUpdate(r, { taskId: id!, state: 'TASK_FINISHED', exitCode: 0 }, T0 + 1000);
     expect(e.finished).toBe('SUCCESS');
     expect(r.status).toBe('SUCCESS');

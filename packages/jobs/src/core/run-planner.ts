@@ -1,4 +1,4 @@
-import { isTerminal, type TaskState } from '@tandem/protocol';
+import { canTransition, isTerminal, type TaskState } from '@tandem/protocol';
 import { type JobRun, LIVE_TASK_STATES, liveTasks, type RunTask } from './job-run.js';
 import { checkRunTransition, isFinished } from './run-status.js';
 
@@ -115,6 +115,8 @@ export function applyTaskUpdate(run: JobRun, update: TaskUpdate, nowMs: number):
       return { ...effects, changed: true, relaunch: !effects.finished };
     }
     if (task.status === update.state) return none;
+    // An older update sent again (e.g. STARTING behind RUNNING): nothing to apply.
+    if (!canTransition(task.status, update.state)) return none;
     task.status = update.state;
     if (update.state === 'TASK_RUNNING' && !task.startedAt) task.startedAt = iso(nowMs);
     refreshRunStatus(run);
