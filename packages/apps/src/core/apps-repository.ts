@@ -1,6 +1,7 @@
 import type { Store } from '@tandem/store';
 import type { AppDefinition } from '../app/app-definition.js';
 import type { Deployment } from './deployment.js';
+import { nextRoot, type RootVersion } from './group-versions.js';
 import type { Instance } from './instance.js';
 import { keys } from './store-keys.js';
 
@@ -12,6 +13,8 @@ export class AppsRepository {
   readonly apps = new Map<string, AppDefinition>();
   readonly deployments = new Map<string, Deployment>();
   readonly instances = new Map<string, Instance>();
+  /** The root group's versions kept (at most maxVersions), oldest first. */
+  readonly roots: RootVersion[] = [];
   private readonly byApp = new Map<string, Map<string, Instance>>();
   private readonly byTask = new Map<string, Instance>();
   frameworkId: string | undefined;
@@ -26,6 +29,7 @@ export class AppsRepository {
     for (const e of await this.store.list<AppDefinition>(keys.apps)) this.apps.set(e.value.id, e.value);
     for (const e of await this.store.list<Deployment>(keys.deployments)) this.deployments.set(e.value.id, e.value);
     for (const e of await this.store.list<Instance>(keys.instances)) this.index(e.value);
+    for (const e of await this.store.list<RootVersion>(keys.roots)) this.roots.push(e.value);
   }
 
   async setFrameworkId(id: string): Promise<void> {
@@ -42,10 +46,40 @@ export class AppsRepository {
     for (const old of versions.slice(0, Math.max(0, versions.length - this.maxVersions))) await this.store.delete(old.key);
   }
 
+  /** Removes the app; its versions go too, but those a kept root version refers to (they go with that root). */
   async deleteApp(id: string): Promise<void> {
     await this.store.delete(keys.app(id));
-    for (const v of await this.store.list(keys.versionsOf(id))) await this.store.delete(v.key);
     this.apps.delete(id);
+    const referenced = new Set(this.roots.map((r) => r.apps[id]).filter((v) => v !== undefined));
+    for (const v of await this.store.list(keys.versionsOf(id))) {
+      if (!referenced.has(v.key.slice(keys.versionsOf(id).length))) await this.store.delete(v.key);
+    }
+  }
+
+  /**
+   * Records the root group as the apps stand now, as version `version` (after every
+   * change). Keeps the last maxVersions roots; a dropped root takes with it the versions
+   * of deleted apps that no kept root refers to.
+   */
+  async recordRoot(version: string): Promise<RootVersion> {
+    const apps = Object.fromEntries([...this.apps.values()].map((a) => [a.id, a.version]));
+    const root = nextRoot(this.roots.at(-1), apps, version);
+    await this.store.put(keys.root(version), root);
+    this.roots.push(root);
+    while (this.roots.length > this.maxVersions) {
+      const old = this.roots.shift()!;
+      await this.store.delete(keys.root(old.version));
+      for (const [appId, v] of Object.entries(old.apps)) {
+        if (this.apps.has(appId) || this.roots.some((r) => r.apps[appId] === v)) continue;
+        await this.store.delete(keys.version(appId, v));
+      }
+    }
+    return root;
+  }
+
+  /** A kept root version. */
+  root(version: string): RootVersion | undefined {
+    return this.roots.find((r) => r.version === version);
   }
 
   async versions(id: string): Promise<string[]> {

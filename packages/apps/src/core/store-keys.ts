@@ -11,4 +11,6 @@ export const keys = {
   deployments: 'apps/deployment/',
   instance: (id: string) => `apps/instance/${id}`,
   instances: 'apps/instance/',
+  root: (version: string) => `apps/root/${version}`,
+  roots: 'apps/root/',
 } as const;

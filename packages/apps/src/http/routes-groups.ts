@@ -4,6 +4,7 @@ import type { AppDefinition } from '../app/app-definition.js';
 import { AppValidationError } from '../app/app-validation-error.js';
 import { canonicalPathId, isUnder, parentGroup, pathIdProblem, resolvePathId } from '../app/path-id.js';
 import { validateApp } from '../app/validate-app.js';
+import { hasGroup } from '../core/group-versions.js';
 import { appJson } from './app-json.js';
 import { flagOf, type Query, type RouteContext, UNSTAMPED } from './route-context.js';
 
@@ -24,7 +25,17 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     return canonicalPathId(raw);
   };
 
-  const tree = (id: string, apps: AppDefinition[]): Record<string, unknown> => {
+  /** A group's version: the last change to anything inside it (before any root was recorded: its newest app version). */
+  const currentVersion = (id: string, apps: readonly AppDefinition[]): string | null =>
+    scheduler.repo.roots.at(-1)?.groups[id] ?? (apps.map((a) => a.version).sort().pop() || null);
+
+  /** The group `id` of `apps` (those under it), each app shown by `show`. */
+  const tree = (
+    id: string,
+    apps: readonly AppDefinition[],
+    show: (a: AppDefinition) => unknown,
+    versionOf: (groupId: string, under: readonly AppDefinition[]) => string | null,
+  ): Record<string, unknown> => {
     const direct = apps.filter((a) => parentGroup(a.id) === id);
     const children = new Set<string>();
     for (const a of apps) {
@@ -34,13 +45,37 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     }
     return {
       id,
-      apps: direct.map((a) => appJson(scheduler, a, { tasks: false, lastTaskFailure: false })),
-      groups: [...children].sort().map((c) => tree(c, apps.filter((a) => isUnder(a.id, c)))),
+      apps: direct.map(show),
+      groups: [...children].sort().map((c) => tree(c, apps.filter((a) => isUnder(a.id, c)), show, versionOf)),
       pods: [],
       dependencies: [],
-      version: direct.map((a) => a.version).sort().pop() ?? null,
+      version: versionOf(id, apps),
     };
   };
+  const live = (a: AppDefinition): unknown => appJson(scheduler, a, { tasks: false, lastTaskFailure: false });
+
+  /** The group as it was in root version `version` (apps as stored then). */
+  const treeAt = async (id: string, version: string): Promise<Record<string, unknown>> => {
+    const root = scheduler.repo.root(version);
+    if (!root || !hasGroup(root, id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist in version ${version}`);
+    const apps: AppDefinition[] = [];
+    for (const [appId, v] of Object.entries(root.apps)) {
+      if (!isUnder(appId, id) || appId === id) continue;
+      const app = await scheduler.repo.version(appId, v);
+      if (app) apps.push(app);
+    }
+    apps.sort((a, b) => a.id.localeCompare(b.id));
+    return tree(id, apps, (a) => a, (g) => root.groups[g] ?? null);
+  };
+
+  /** Root versions in which the group existed, newest first (Marathon's /v2/groups/{id}/versions). */
+  const versionsOf = (id: string): string[] =>
+    scheduler.repo.roots
+      .filter((r) => hasGroup(r, id))
+      .map((r) => r.version)
+      .reverse();
+
+  const exists = (id: string): boolean => id === '/' || [...scheduler.repo.apps.keys()].some((a) => a !== id && isUnder(a, id));
 
   /** Flattens a group document into validated apps (ids relative to their group). */
   const flatten = (g: GroupInput, base: string, path: string, out: Map<string, AppDefinition>): void => {
@@ -57,12 +92,22 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     });
   };
 
-  http.get('/v2/groups', async () => tree('/', [...scheduler.repo.apps.values()]));
+  http.get('/v2/groups', async () => tree('/', [...scheduler.repo.apps.values()], live, currentVersion));
   http.get('/v2/groups/*', async (req) => {
-    const id = groupIdOf((req.params as { '*': string })['*']);
+    const rest = (req.params as { '*': string })['*'].replace(/\/$/, '');
+    // As Marathon's GroupsResource: [<id>/]versions and [<id>/]versions/<timestamp>.
+    const at = /^(?:(.+)\/)?versions\/(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)$/.exec(rest);
+    if (at) return treeAt(groupIdOf(at[1]), at[2]!);
+    const list = /^(?:(.+)\/)?versions$/.exec(rest);
+    if (list) {
+      const id = groupIdOf(list[1]);
+      if (!exists(id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
+      return versionsOf(id);
+    }
+    const id = groupIdOf(rest);
     const apps = [...scheduler.repo.apps.values()].filter((a) => isUnder(a.id, id));
-    if (id !== '/' && apps.length === 0) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
-    return tree(id, apps);
+    if (!exists(id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
+    return tree(id, apps, live, currentVersion);
   });
 
   const change = async (rawId: string | undefined, body: GroupInput, q: Query, replace: boolean) => {

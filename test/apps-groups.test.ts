@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { api, deploymentsDone, startApps } from './support/apps.js';
+import { cleanup, startMaster } from './support/cluster.js';
+
+// Group versions through the REST API (no agent needed: every app has 0 instances, so
+// each deployment finishes at once): /v2/groups[/{id}]/versions[/{version}], and a
+// group's version moving only when something inside it changes. As Marathon, a group's
+// versions are the root versions in which it existed.
+
+afterEach(cleanup);
+
+const app = (id: string, extra: Record<string, unknown> = {}) => ({ id, cmd: 'sleep 1000', cpus: 0.1, mem: 16, instances: 0, ...extra });
+const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('apps groups', () => {
+  it('apps-groups-versions - every change is a root version; a group lists the root versions it existed in and reads back as it was', async () => {
+    const master = await startMaster();
+    const fw = await startApps(master);
+    expect((await api(fw.url, 'GET', '/v2/groups/versions')).body).toEqual([]);
+
+    const created = await api(fw.url, 'POST', '/v2/groups', { id: '/shop', apps: [app('web'), app('db')], groups: [{ id: 'back', apps: [app('queue')] }] });
+    expect(created.status).toBe(201);
+    const v1 = created.body.version as string;
+    expect(v1).toMatch(TS);
+    await deploymentsDone(fw.url);
+    expect((await api(fw.url, 'GET', '/v2/groups/versions')).body).toEqual([v1]);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/versions')).body).toEqual([v1]);
+    expect((await api(fw.url, 'GET', '/v2/groups')).body.version).toBe(v1);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/back')).body.version).toBe(v1);
+
+    // A change outside /shop: the root moves, /shop keeps its version but lists the new root version.
+    const v2 = (await api(fw.url, 'POST', '/v2/apps', app('/other'))).body.version as string;
+    await deploymentsDone(fw.url);
+    expect(v2 > v1).toBe(true);
+    expect((await api(fw.url, 'GET', '/v2/groups')).body.version).toBe(v2);
+    const shop = (await api(fw.url, 'GET', '/v2/groups/shop')).body;
+    expect(shop.version).toBe(v1);
+    expect(shop.groups[0]).toMatchObject({ id: '/shop/back', version: v1 });
+    expect((await api(fw.url, 'GET', '/v2/groups/versions')).body).toEqual([v2, v1]);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/versions')).body).toEqual([v2, v1]);
+
+    // A change deep inside: /shop/back/queue gets env; /shop and /shop/back move, /other's group (the root) too.
+    const v3 = (await api(fw.url, 'PUT', '/v2/apps/shop/back/queue', { env: { X: '1' } })).body.version as string;
+    await deploymentsDone(fw.url);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop')).body.version).toBe(v3);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/back')).body.version).toBe(v3);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/back/versions')).body).toEqual([v3, v2, v1]);
+
+    // Reading a group at a version: as it was then.
+    const then = (await api(fw.url, 'GET', `/v2/groups/shop/versions/${v1}`)).body;
+    expect(then).toMatchObject({ id: '/shop', version: v1 });
+    expect(then.apps.map((a: { id: string }) => a.id)).toEqual(['/shop/db', '/shop/web']);
+    expect(then.groups[0].apps[0]).toMatchObject({ id: '/shop/back/queue', env: {}, version: v1 });
+    expect((await api(fw.url, 'GET', `/v2/groups/shop/back/versions/${v3}`)).body.apps[0]).toMatchObject({ env: { X: '1' }, version: v3 });
+    const rootThen = (await api(fw.url, 'GET', `/v2/groups/versions/${v1}`)).body;
+    expect(rootThen).toMatchObject({ id: '/', version: v1 });
+    expect(rootThen.apps).toEqual([]); // /other came later
+    expect(rootThen.groups.map((g: { id: string }) => g.id)).toEqual(['/shop']);
+
+    // Deleted: the group is gone now (404, its versions too, as Marathon), but older root versions still show it.
+    await api(fw.url, 'DELETE', '/v2/groups/shop');
+    await deploymentsDone(fw.url);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop')).status).toBe(404);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/versions')).status).toBe(404);
+    expect((await api(fw.url, 'GET', `/v2/groups/shop/versions/${v3}`)).body.groups[0].apps[0]).toMatchObject({ id: '/shop/back/queue', env: { X: '1' } });
+    expect((await api(fw.url, 'GET', '/v2/groups/versions')).body).toHaveLength(4);
+
+    // Unknown versions and groups: 404 naming them.
+    const missing = await api(fw.url, 'GET', '/v2/groups/other/versions/2020-01-01T00:00:00.000Z');
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toBe("Group '/other' does not exist in version 2020-01-01T00:00:00.000Z");
+    expect((await api(fw.url, 'GET', `/v2/groups/nope/versions/${v1}`)).status).toBe(404);
+    expect((await api(fw.url, 'GET', '/v2/groups/nope/versions')).status).toBe(404);
+    expect((await api(fw.url, 'GET', '/v2/groups/other')).status).toBe(404); // an app, not a group
+    expect((await api(fw.url, 'GET', `/v2/groups/versions/${v2}`)).body.apps.map((a: { id: string }) => a.id)).toEqual(['/other']);
+  });
+
+  it('apps-groups-versions-kept - at most maxVersions root versions are kept; older ones answer 404', async () => {
+    const master = await startMaster();
+    const fw = await startApps(master, { maxVersions: 3 });
+    const versions: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await api(fw.url, 'PUT', '/v2/apps/g/a', app('/g/a', { env: { I: String(i) } }));
+      versions.push(r.body.version);
+      await deploymentsDone(fw.url);
+    }
+    expect((await api(fw.url, 'GET', '/v2/groups/g/versions')).body).toEqual(versions.slice(2).reverse());
+    expect((await api(fw.url, 'GET', `/v2/groups/g/versions/${versions[0]}`)).status).toBe(404);
+    expect((await api(fw.url, 'GET', `/v2/groups/g/versions/${versions[4]}`)).body.apps[0].env).toEqual({ I: '4' });
+  });
+});
