@@ -43,6 +43,33 @@ describe('framework failover', () => {
     expect(agent.tasks().find((t) => t.taskId === 'long')?.phase).toBe('running');
   });
 
+  it('failover - a re-subscribed framework gets the updates its old instance left unacknowledged at once, not at the agent\'s next retry', async () => {
+    const master = await startMaster();
+    await startAgent(master, { containerizers: ['process'], statusRetryMs: { initial: 120_000, max: 120_000 } });
+    const first = new SchedulerDriver({ master: master.address, framework: { name: 'fo', failoverTimeoutSeconds: 30 }, autoAcknowledge: false });
+    track(() => first.stop());
+    await first.start();
+    const seen: TaskStatus[] = [];
+    first.onUpdate((s) => {
+      seen.push(s);
+    });
+    const offer = (await first.offers()[Symbol.asyncIterator]().next()).value![0]!;
+    await first.launch(offer, [taskInfo({ id: 'unacked', cpus: 0.1, mem: 32, argv: ['sleep', '1000'] }, offer)]);
+    const running = await waitFor(() => seen.find((u) => u.state === 'TASK_RUNNING'), 'RUNNING (left unacknowledged)');
+    const frameworkId = first.frameworkId!;
+    await first.stop();
+
+    const again = new SchedulerDriver({ master: master.address, framework: { name: 'fo', id: frameworkId, failoverTimeoutSeconds: 30 } });
+    track(() => again.stop());
+    const updates: TaskStatus[] = [];
+    again.onUpdate((s) => {
+      updates.push(s);
+    });
+    await again.start();
+    // The same update (same uuid), long before the agent's 120 s retry would send it.
+    await waitFor(() => updates.find((u) => u.uuid === running.uuid), 'the resent RUNNING', 10_000);
+  });
+
   it('failover - after failover_timeout the framework is removed and its tasks are killed', async () => {
     const master = await startMaster();
     const agent = await startAgent(master, { containerizers: ['process'] });

@@ -56,6 +56,8 @@ export interface AgentSetup {
   hostname?: string;
   resources?: string;
   containerizers?: ('docker' | 'process')[];
+  /** Resend of unacknowledged updates. @default { initial: 200, max: 1000 } */
+  statusRetryMs?: { initial: number; max: number };
 }
 
 /** Docker must answer in CI; elsewhere a docker test may skip when no engine is there. */
@@ -75,7 +77,7 @@ export async function startAgent(master: Master, setup: AgentSetup = {}): Promis
     hostname: setup.hostname ?? 'it-host',
     resources: setup.resources ?? 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]',
     containerizers,
-    statusRetryMs: { initial: 200, max: 1000 },
+    statusRetryMs: setup.statusRetryMs ?? { initial: 200, max: 1000 },
     reconnectBackoff: { initialMs: 100, maxMs: 500 },
   });
   await agent.start();

@@ -141,6 +141,22 @@ describe('agent', () => {
     expect(agent.tasks()[0]?.state).toBe('TASK_RUNNING');
   });
 
+  it('agent - a framework that subscribed again gets its unacknowledged updates at once, whatever the retry backoff', async () => {
+    const agent = newAgent({ statusRetryMs: { initial: 60_000, max: 60_000 } });
+    await agent.start();
+    master.send({ launchTasks: { framework: FW, tasks: [taskInfo('t1')] } });
+    const running = await master.status('t1', 'TASK_RUNNING');
+    const sent = () => master.statuses.filter((s) => s.uuid === running.uuid).length;
+    expect(sent()).toBe(1);
+    // Another framework's resubscription resends nothing of this one.
+    master.send({ frameworkResubscribed: { frameworkId: 'fw-other' } });
+    await sleep(200);
+    expect(sent()).toBe(1);
+    master.send({ frameworkResubscribed: { frameworkId: FW.id } });
+    await master.waitFor(() => sent() === 2, 2000, 'the resend');
+    master.ack(running);
+  });
+
   it('agent - a restart re-registers with the same id and its running task, without relaunching it', async () => {
     master.autoAck = true;
     const first = newAgent();

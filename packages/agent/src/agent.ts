@@ -270,6 +270,9 @@ export class Agent {
       case 'readFile':
         if (message.readFile) void this.readFile(message.readFile);
         return;
+      case 'frameworkResubscribed':
+        if (message.frameworkResubscribed?.frameworkId) this.updates.resume(message.frameworkResubscribed.frameworkId);
+        return;
       case 'shutdown':
         if (!this.stopping) void this.shutdown(message.shutdown?.reason ?? '');
         return;

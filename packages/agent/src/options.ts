@@ -18,7 +18,12 @@ export interface AgentOptions {
    * `docker`; others use `process`, or the first available one.
    */
   containerizers: readonly Containerizer[];
-  /** Resend of unacknowledged status updates. @default { initial: 1000, max: 60000 } */
+  /**
+   * Resend of unacknowledged status updates (Mesos: 10 s doubling to 10 min). A safety net
+   * only: updates travel on an ordered stream and are all resent at once on re-registration,
+   * so a short interval would just resend what is merely waiting for a busy framework.
+   * @default { initial: 10000, max: 600000 }
+   */
   statusRetryMs?: { initial: number; max: number };
   /** Redialling the master. @default { initialMs: 500, maxMs: 15000 } */
   reconnectBackoff?: BackoffOptions;
@@ -55,7 +60,7 @@ export interface ResolvedAgentOptions {
   logger: Logger;
 }
 
-export const DEFAULT_STATUS_RETRY_MS = { initial: 1000, max: 60_000 } as const;
+export const DEFAULT_STATUS_RETRY_MS = { initial: 10_000, max: 600_000 } as const;
 export const DEFAULT_RECONNECT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 15_000 };
 export const DEFAULT_KILL_GRACE_PERIOD_MS = 3000;
 export const DEFAULT_REGISTER_TIMEOUT_MS = 15_000;

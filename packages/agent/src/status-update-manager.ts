@@ -213,10 +213,14 @@ export class StatusUpdateManager {
     return replayed;
   }
 
-  /** The master connection is registered: (re)send every task's pending updates now. */
-  resume(): void {
-    this.connected = true;
+  /**
+   * The master connection is registered: (re)send every task's pending updates now. With a
+   * framework id (the framework subscribed again), only that framework's.
+   */
+  resume(frameworkId?: string): void {
+    if (frameworkId === undefined) this.connected = true;
     for (const stream of this.streams.values()) {
+      if (frameworkId !== undefined && stream.frameworkId !== frameworkId) continue;
       stream.delayMs = this.options.retry.initialMs;
       stream.sent = 0;
       this.clearTimer(stream);

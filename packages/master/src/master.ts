@@ -478,7 +478,9 @@ export class Master {
     if (!info.name.trim()) throw new ValidationError('framework_info.name', 'must not be empty');
     const roles = info.roles.length > 0 ? info.roles : ['*'];
     // The allocator's rule (and the registry's on the next start) so a role stored here reloads.
-    roles.forEach((r, i) => checkRoleName(r, `framework_info.roles[${i}]`));
+    roles.forEach((r, i) => {
+      checkRoleName(r, `framework_info.roles[${i}]`);
+    });
     const failover = info.failoverTimeoutSeconds;
     if (!Number.isFinite(failover) || failover < 0) {
       throw new ValidationError('framework_info.failover_timeout_seconds', `must be a finite number >= 0, got ${failover}`);
@@ -527,8 +529,19 @@ export class Master {
     entry.heartbeatTimer.unref();
     onClose(() => this.frameworkStreamClosed(entry, stream));
     this.log.info({ frameworkId: id, name: info.name, failover: !!info.id }, 'framework subscribed');
+    if (info.id) this.askAgentsToResend(entry);
     this.emit({ frameworkAdded: fullInfo });
     this.scheduleAllocation();
+  }
+
+  /** A framework is back: the agents with its tasks send its unacknowledged updates now. */
+  private askAgentsToResend(fw: FrameworkEntry): void {
+    const agentIds = new Set<string>();
+    for (const key of fw.taskKeys) {
+      const agentId = this.tasks.get(key)?.agentId;
+      if (agentId) agentIds.add(agentId);
+    }
+    for (const agentId of agentIds) this.agents.get(agentId)?.link?.send({ frameworkResubscribed: { frameworkId: fw.id } });
   }
 
   private frameworkStreamClosed(fw: FrameworkEntry, stream: FrameworkStream): void {
