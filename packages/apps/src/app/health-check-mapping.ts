@@ -18,7 +18,9 @@ const NEVER = 0xffff_ffff;
 /**
  * The agent-side checks for an app: every HTTP, TCP or COMMAND health check, in order
  * (Marathon's framework-side HTTP/TCP checks run on the agent too, next to the task).
- * The instance is healthy while all of them pass.
+ * The instance is healthy while all of them pass. They are `reportOnly`: the agent
+ * reports a check's maxConsecutiveFailures instead of killing, and the framework starts
+ * a replacement before it kills the instance (core/unhealthy-replacement.ts).
  */
 export function agentHealthChecks(app: AppDefinition): HealthCheckInit[] {
   return app.healthChecks.flatMap((hc) => {
@@ -32,6 +34,7 @@ export function agentHealthChecks(app: AppDefinition): HealthCheckInit[] {
         timeoutSeconds: hc.timeoutSeconds,
         consecutiveFailures: hc.maxConsecutiveFailures > 0 ? hc.maxConsecutiveFailures : NEVER,
         gracePeriodSeconds: hc.gracePeriodSeconds,
+        reportOnly: true,
         portIndex: hc.portIndex ?? 0,
         path: type === 'HTTP' ? hc.path : '',
         ...(type === 'COMMAND' && hc.command ? { command: { shell: true, value: hc.command.value, arguments: [], environment: [], user: '' } } : {}),

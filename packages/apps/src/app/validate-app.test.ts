@@ -58,6 +58,7 @@ describe('validate app', () => {
     );
     const checks = agentHealthChecks(app);
     expect(checks.map((c) => [c.type, c.portIndex, c.path])).toEqual([['HTTP', 0, '/a'], ['TCP', 1, '']]);
+    expect(checks.every((c) => c.reportOnly)).toBe(true);
     expect(checks[0]?.consecutiveFailures).toBe(3);
     expect(checks[1]?.consecutiveFailures).toBe(0xffff_ffff);
   });

@@ -11,11 +11,15 @@ import type { AppsRepository } from './apps-repository.js';
 import { converge, isConverged } from './converge.js';
 import { checkDeploymentTransition, type Deployment, type DeploymentStep } from './deployment.js';
 import { type AppChange, planSteps } from './deployment-plan.js';
-import { checkInstanceTransition, conditionOf, type Instance, isOccupying, isTerminalCondition } from './instance.js';
+import { canTransitionInstance, checkInstanceTransition, conditionOf, type Instance, isOccupying, isTerminalCondition } from './instance.js';
 import { LaunchDelays } from './launch-delays.js';
 import { OfferStats } from './offer-stats.js';
+import { ReadinessChecker } from './readiness-checker.js';
+import { needsReadiness, readinessTargetOf, readinessTargets, tasksToCheck } from './readiness-gate.js';
+import { assignServicePorts } from './service-ports.js';
 import { buildTask } from './task-builder.js';
 import { newInstanceId, parseTaskId, taskIdOf } from './task-ids.js';
+import { countable, noteHealthReport, planReplacements } from './unhealthy-replacement.js';
 
 /** Why a task ended, as Marathon's `lastTaskFailure`. */
 export interface TaskFailure {
@@ -59,6 +63,8 @@ export class AppsScheduler {
   private readonly delays = new LaunchDelays();
   readonly offerStats = new OfferStats(LAST_OFFERS_KEPT);
   readonly lastFailures = new Map<string, TaskFailure>();
+  /** Readiness checks of the new instances of running deployments. */
+  readonly readiness: ReadinessChecker;
   /** Tasks we asked to kill: epoch ms of the last request. */
   private readonly killRequests = new Map<string, number>();
   /** Tasks killed on a user's request (no backoff, no lastTaskFailure). */
@@ -84,6 +90,7 @@ export class AppsScheduler {
     private readonly metrics: AppsMetrics,
   ) {
     this.log = componentLogger('apps-scheduler', o.logger);
+    this.readiness = new ReadinessChecker(() => this.queueTick(), componentLogger('apps-readiness', o.logger));
   }
 
   get frameworkId(): string | undefined {
@@ -140,6 +147,7 @@ export class AppsScheduler {
   /** Ordered: no new work, the work in progress finishes, then the driver stops. Tasks keep running. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.readiness.stop();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.tickTimer = undefined;
@@ -247,10 +255,12 @@ export class AppsScheduler {
     return this.serial(async () => {
       const locking = this.lockingDeployments(targets.keys());
       if (locking.length > 0 && !options.force) throw new AppLockedError(locking.map((d) => d.id));
+      // Service ports for `port: 0` before anything changes (a used-up range is a 422).
+      const withPorts = assignServicePorts(this.repo.apps, targets, { min: this.o.localPortMin, max: this.o.localPortMax });
       for (const d of locking) await this.endDeployment(d, 'cancelled', 'cancelled by a forced change');
       const version = this.nextVersion();
       const changes = new Map<string, AppChange>();
-      for (const [id, next] of targets) {
+      for (const [id, next] of withPorts) {
         const prev = this.repo.apps.get(id);
         let to = next ? this.stamp(prev, next, version) : undefined;
         // A rollback returns to a config whose instances may still run: they must count as current.
@@ -283,6 +293,7 @@ export class AppsScheduler {
         else if (this.repo.apps.has(id)) await this.repo.deleteApp(id);
         if (!c.from || !c.to || c.restart || isConfigChange(c.from, c.to)) this.delays.reset(id);
       }
+      await this.repo.recordRoot(version);
       this.events.emit('group_change_success', { groupId: '/', version });
       this.events.emit('deployment_info', { plan: this.planJson(deployment), currentStep: this.currentStepJson(deployment) });
       this.queueTick();
@@ -315,6 +326,7 @@ export class AppsScheduler {
     if (state === 'succeeded') this.events.emit('deployment_success', { id: d.id, plan: this.planJson(d) });
     else this.events.emit('deployment_failed', { id: d.id, plan: this.planJson(d), reason: reason ?? state });
     this.log.info({ deploymentId: d.id, state, reason }, 'deployment ended');
+    this.syncReadiness();
   }
 
   /** Kills tasks of an app; with `scale` the app's instance count drops by as many (a new version). */
@@ -360,16 +372,20 @@ export class AppsScheduler {
     const now = Date.now();
     const appIds = new Set([...this.repo.apps.keys(), ...this.repo.appIdsWithInstances()]);
     for (const d of this.repo.deployments.values()) for (const a of d.affectedApps) appIds.add(a);
+    const gated = readinessTargets(this.repo.deployments.values());
     for (const appId of appIds) {
       const target = this.effectiveTarget(appId);
       await this.expireUnreachable(target, appId, now);
-      const decision = converge(target, this.repo.instancesOf(appId), target ? hasHealthChecks(target) : false);
+      if (target) await this.replaceUnhealthy(target, now);
+      const gate = gated.get(appId);
+      const decision = converge(target, countable(this.repo.instancesOf(appId)), target ? hasHealthChecks(target) : false, gate ? this.readyFn(gate) : undefined);
       for (const i of decision.decommission) await this.decommission(i);
       // Written together: one fsync for the lot.
       if (target && decision.schedule > 0) await Promise.all(Array.from({ length: decision.schedule }, () => this.scheduleInstance(target)));
     }
     await this.retryKills(now);
     await this.advanceDeployments(now);
+    this.syncReadiness();
     await this.offerDemand(now);
     this.updateGauges();
   }
@@ -395,7 +411,7 @@ export class AppsScheduler {
     this.events.emit('instance_changed_event', this.instanceEventFields(i, condition));
   }
 
-  private async scheduleInstance(app: AppDefinition): Promise<void> {
+  private async scheduleInstance(app: AppDefinition, replaces?: string): Promise<void> {
     const now = new Date().toISOString();
     const instance: Instance = {
       instanceId: newInstanceId(),
@@ -409,9 +425,31 @@ export class AppsScheduler {
       ports: [],
       healthChecked: hasHealthChecks(app),
       createdAt: now,
+      ...(replaces ? { replaces } : {}),
     };
     await this.repo.putInstance(instance);
     this.events.emit('instance_changed_event', this.instanceEventFields(instance, 'Scheduled'));
+  }
+
+  /** Starts replacements for instances that failed their health checks, and kills those replaced (see unhealthy-replacement.ts). */
+  private async replaceUnhealthy(app: AppDefinition, now: number): Promise<void> {
+    const plan = planReplacements(app, this.repo.instancesOf(app.id), now);
+    for (const r of plan.drop) {
+      this.log.info({ appId: app.id, instanceId: r.instanceId, replaces: r.replaces }, 'the instance recovered: its replacement, not launched yet, is dropped');
+      await this.repo.deleteInstance(r);
+    }
+    for (const r of plan.release) {
+      const { replaces: _, ...rest } = r;
+      await this.repo.putInstance(rest);
+    }
+    for (const { instance: x, reason } of plan.kill) {
+      this.log.info({ appId: app.id, instanceId: x.instanceId, taskId: x.taskId, reason }, 'killing an instance that failed its health checks');
+      this.events.emit('unhealthy_instance_kill_event', { appId: x.appId, taskId: x.taskId ?? '', instanceId: x.instanceId, version: x.appVersion, reason, host: x.hostname ?? '', slaveId: x.agentId ?? '' });
+      await this.decommission(x);
+    }
+    for (const x of plan.replace) this.log.info({ appId: app.id, instanceId: x.instanceId, taskId: x.taskId }, 'the instance failed its health checks: starting a replacement first');
+    // Written together: one fsync for the lot.
+    await Promise.all(plan.replace.map((x) => this.scheduleInstance(app, x.instanceId)));
   }
 
   /** Marks an instance for removal (durably), then kills its task or drops it from the queue. */
@@ -476,8 +514,20 @@ export class AppsScheduler {
   private stepDone(d: Deployment, step: number): boolean {
     return (d.steps[step]?.actions ?? []).every((a) => {
       const target = d.target[a.app] ?? undefined;
-      return isConverged(target, this.repo.instancesOf(a.app), target ? hasHealthChecks(target) : false);
+      const gate = readinessTargetOf(d, a.app, step);
+      return isConverged(target, countable(this.repo.instancesOf(a.app)), target ? hasHealthChecks(target) : false, gate ? this.readyFn(gate) : undefined);
     });
+  }
+
+  /** Counts a new instance of `target` only once its readiness check passed. */
+  private readyFn(target: AppDefinition): (i: Instance) => boolean {
+    return (i) => !needsReadiness(i, target) || (i.taskId !== undefined && this.readiness.isReady(i.taskId));
+  }
+
+  /** Checks the RUNNING new instances of running deployments' current steps, and nothing else. */
+  private syncReadiness(): void {
+    if (this.stopping) return;
+    this.readiness.sync(tasksToCheck(readinessTargets(this.repo.deployments.values()), (appId) => this.repo.instancesOf(appId)));
   }
 
   /** Instances that may launch now. */
@@ -659,6 +709,12 @@ export class AppsScheduler {
     let condition = conditionOf(status.state);
     if (condition === 'Unknown' && instance.condition !== 'Provisioned') condition = 'Unreachable';
     if (condition === instance.condition && !status.hasHealthy) return;
+    if (!isTerminalCondition(condition) && !canTransitionInstance(instance.condition, condition)) {
+      // An older update sent again (the agent resends what is unacknowledged, oldest
+      // first; the master delivers it without applying it): acknowledged, not applied.
+      this.log.debug({ taskId: status.taskId, from: instance.condition, to: condition }, 'ignoring a status update older than the instance\'s condition');
+      return;
+    }
     this.events.emit('status_update_event', {
       slaveId: status.agentId,
       taskId: status.taskId,
@@ -691,6 +747,7 @@ export class AppsScheduler {
       }
       next.health = h;
     }
+    noteHealthReport(next, status, Date.now());
     if (status.hasHealthy && status.healthy !== instance.healthy) {
       next.healthy = status.healthy;
       this.events.emit('health_status_changed_event', { appId: instance.appId, instanceId: instance.instanceId, taskId: status.taskId, version: instance.appVersion, alive: status.healthy });
@@ -727,7 +784,7 @@ export class AppsScheduler {
       this.log.info({ appId: instance.appId, taskId, state: status.state, delayMs }, 'task ended; instance rescheduled after its launch delay');
     }
     const next: Instance = { ...instance, condition: checkInstanceTransition(checkInstanceTransition(instance.condition, condition), 'Scheduled'), since: at };
-    for (const k of ['taskId', 'agentId', 'hostname', 'attributes', 'startedAt', 'stagedAt', 'healthy', 'health', 'unreachableSince'] as const) delete next[k];
+    for (const k of ['taskId', 'agentId', 'hostname', 'attributes', 'startedAt', 'stagedAt', 'healthy', 'health', 'healthFailedAt', 'unreachableSince'] as const) delete next[k];
     next.ports = [];
     await this.repo.deleteInstance(instance);
     await this.repo.putInstance(next);
