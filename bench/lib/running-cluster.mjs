@@ -3,13 +3,13 @@
 import { join } from 'node:path';
 import { launchTasks, note, round, startHollow, startMasterProcess } from './harness.mjs';
 
-export async function startRunningCluster({ dir, agents, tasks, resources, port = 0, failoverTimeoutSeconds = 0, onUpdate }) {
+export async function startRunningCluster({ dir, agents, tasks, resources, port = 0, failoverTimeoutSeconds = 0, onUpdate, hollowExecArgv = [] }) {
   const masterDir = join(dir, 'master');
   const master = await startMasterProcess({ port, workDir: masterDir });
   const handle = { master, masterDir, hollow: undefined, driver: undefined };
   try {
     note(`master on ${master.address}; starting ${agents} hollow agents`);
-    handle.hollow = await startHollow({ master: master.address, count: agents, resources, workDir: join(dir, 'hollow') });
+    handle.hollow = await startHollow({ master: master.address, count: agents, resources, workDir: join(dir, 'hollow'), execArgv: hollowExecArgv });
     note(`agents registered in ${round(handle.hollow.startSeconds)} s; launching ${tasks} tasks`);
     const run = await launchTasks({ master: master.address, tasks, perOffer: Math.ceil(tasks / agents), failoverTimeoutSeconds, onUpdate });
     handle.driver = run.driver;

@@ -136,6 +136,7 @@ export class Agent {
       address: options.master,
       backoff: options.reconnectBackoff,
       registerTimeoutMs: options.registerTimeoutMs,
+      ...(options.hollowSharedClient ? { sharedClient: options.hollowSharedClient } : {}),
       logger: this.log,
       registration: () => this.registration(),
       onRegistered: (r) => this.onRegistered(r),

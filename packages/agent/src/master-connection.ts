@@ -16,6 +16,8 @@ export interface MasterConnectionOptions {
   address: string;
   backoff: BackoffOptions;
   registerTimeoutMs: number;
+  /** A client shared with other connections (hollow agents); not closed by `stop()`. */
+  sharedClient?: AgentClient;
   logger: Logger;
   /** Builds the `register` message for each (re)connection, with the tasks of the moment. */
   registration: () => RegisterAgentInit;
@@ -49,7 +51,7 @@ export class MasterConnection {
   private readonly log: Logger;
 
   constructor(private readonly options: MasterConnectionOptions) {
-    this.client = agentClient(options.address);
+    this.client = options.sharedClient ?? agentClient(options.address);
     this.log = options.logger;
     this.firstOutcome = new Promise((resolve) => {
       this.resolveFirst = resolve;
@@ -85,7 +87,7 @@ export class MasterConnection {
     await this.loop;
     this.stateValue = 'stopped';
     this.resolveFirst('unreachable');
-    this.client.close();
+    if (!this.options.sharedClient) this.client.close();
   }
 
   private async run(): Promise<void> {

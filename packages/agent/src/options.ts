@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import { type BackoffOptions, componentLogger, type Logger } from '@tandem/protocol';
+import { type AgentClient, type BackoffOptions, componentLogger, type Logger } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 
 export interface AgentOptions {
@@ -41,6 +41,11 @@ export interface AgentOptions {
    * @default false
    */
   hollowInMemoryCheckpoints?: boolean;
+  /**
+   * HOLLOW AGENTS ONLY: a gRPC client to the master shared by many agents of one process
+   * (its owner closes it). By default each agent makes its own channel to `master`.
+   */
+  hollowSharedClient?: AgentClient;
   logger?: Logger;
 }
 
@@ -57,6 +62,7 @@ export interface ResolvedAgentOptions {
   registerTimeoutMs: number;
   maxConcurrentLaunches: number;
   hollowInMemoryCheckpoints: boolean;
+  hollowSharedClient: AgentClient | undefined;
   logger: Logger;
 }
 
@@ -81,6 +87,7 @@ export function addDefaults(options: AgentOptions): ResolvedAgentOptions {
     registerTimeoutMs: options.registerTimeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS,
     maxConcurrentLaunches: options.maxConcurrentLaunches ?? DEFAULT_MAX_CONCURRENT_LAUNCHES,
     hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
+    hollowSharedClient: options.hollowSharedClient,
     logger: options.logger ?? componentLogger('agent'),
   };
 }

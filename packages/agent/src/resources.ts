@@ -18,20 +18,25 @@ export function diskReserveMiB(freeMiB: number): number {
 /**
  * What this machine offers: cpus = logical cores, mem = total MiB minus a reserve,
  * disk = free MiB of the work directory's filesystem minus a reserve, ports 31000-32000.
+ * `only` limits the probing to those names (os.cpus() and statfs are not free when
+ * thousands of hollow agents start in one process).
  */
-export async function detectResources(workDir: string): Promise<Resources> {
-  const memMiB = Math.floor(totalmem() / MiB);
+export async function detectResources(workDir: string, only?: ReadonlySet<string>): Promise<Resources> {
+  const want = (name: string): boolean => only === undefined || only.has(name);
+  const memMiB = want('mem') ? Math.floor(totalmem() / MiB) : 0;
   let diskMiB = 0;
-  try {
-    const fs = await statfs(workDir);
-    diskMiB = Math.floor((fs.bavail * fs.bsize) / MiB);
-  } catch {
-    diskMiB = 0;
+  if (want('disk')) {
+    try {
+      const fs = await statfs(workDir);
+      diskMiB = Math.floor((fs.bavail * fs.bsize) / MiB);
+    } catch {
+      diskMiB = 0;
+    }
   }
   return Resources.of({
-    cpus: cpus().length,
-    mem: Math.max(0, memMiB - memReserveMiB(memMiB)),
-    disk: Math.max(0, diskMiB - diskReserveMiB(diskMiB)),
+    ...(want('cpus') ? { cpus: cpus().length } : {}),
+    ...(want('mem') ? { mem: Math.max(0, memMiB - memReserveMiB(memMiB)) } : {}),
+    ...(want('disk') ? { disk: Math.max(0, diskMiB - diskReserveMiB(diskMiB)) } : {}),
     ports: DEFAULT_PORTS,
   });
 }
@@ -63,7 +68,8 @@ export function mergeResources(detected: Resources, overrideText: string): Resou
 }
 
 export async function resolveResources(workDir: string, override: string | undefined): Promise<Resources> {
-  const detected = await detectResources(workDir);
-  if (override === undefined || override.trim() === '') return detected;
+  if (override === undefined || override.trim() === '') return detectResources(workDir);
+  const given = namesIn(override);
+  const detected = await detectResources(workDir, new Set(['cpus', 'mem', 'disk'].filter((n) => !given.has(n))));
   return mergeResources(detected, override);
 }

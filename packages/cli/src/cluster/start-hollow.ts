@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Agent, HollowContainerizer, HollowRegistry } from '@tandem/agent';
-import type { Logger } from '@tandem/protocol';
+import { agentClient, type Logger } from '@tandem/protocol';
 
 /**
  * HOLLOW AGENTS ONLY (benchmarks and scale tests): N real Agent objects in this process,
@@ -35,6 +35,9 @@ export interface HollowFleet {
 
 export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
   const registry = new HollowRegistry();
+  // One channel for the fleet: thousands of channels (each its own resolver, load
+  // balancer and subchannel lookup) would measure this process, not the master.
+  const client = agentClient(o.master);
   const agents: Agent[] = [];
   for (let i = 0; i < o.count; i++) {
     agents.push(
@@ -45,7 +48,10 @@ export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
         resources: o.resources,
         containerizers: [new HollowContainerizer({ registry, ...(o.taskDurationMs === undefined ? {} : { defaultDurationMs: o.taskDurationMs }) })],
         hollowInMemoryCheckpoints: o.checkpoints === 'memory',
-        reconnectBackoff: { initialMs: o.reconnectMs, maxMs: o.reconnectMs * 10 },
+        hollowSharedClient: client,
+        // Full jitter: agents on separate machines redial at independent moments; in one
+        // process, 10,000 agents on the same schedule would hit the master in one burst.
+        reconnectBackoff: { initialMs: o.reconnectMs, maxMs: o.reconnectMs * 10, jitter: 1 },
         // Thousands of agents: no point waiting 15 s for an answer from a busy master to redial.
         registerTimeoutMs: 60_000,
         logger: o.agentLogger,
@@ -59,12 +65,19 @@ export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
       if (agent) await agent.start();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.startConcurrency, agents.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.startConcurrency, agents.length)) }, worker));
+  } catch (err) {
+    await Promise.all(agents.map((a) => a.stop()));
+    client.close();
+    throw err;
+  }
   return {
     agents,
     registered: () => agents.filter((a) => a.agentId !== undefined).length,
     stop: async () => {
       await Promise.all(agents.map((a) => a.stop()));
+      client.close();
     },
   };
 }

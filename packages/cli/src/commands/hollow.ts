@@ -40,6 +40,9 @@ export function hollowCommand(ctx: CommandContext): Command {
       const { startHollowAgents } = await import('../cluster/start-hollow.js');
       const log = cliLogger('hollow');
       const signal = ctx.shutdownSignal();
+      // A load generator: when the master goes away, thousands of agents' streams fail at
+      // once, and capturing a stack trace per error was a large part of this process' CPU.
+      Error.stackTraceLimit = 0;
       try {
         const started = performance.now();
         const agentLogger = componentLogger('agent');
