@@ -84,6 +84,11 @@ export class Master {
   readonly tasks = new Map<string, TaskEntry>();
   readonly completed: LRUCache<string, TaskEntry>;
   readonly offers = new Map<string, OfferEntry>();
+  /**
+   * One shared (immutable) Resources per distinct task shape: 100,000 tasks of a few
+   * shapes keep a few objects, not 100,000 (≈0.5 KiB each).
+   */
+  private readonly taskShapes = new LRUCache<string, Resources>({ max: 4096 });
   private readonly watchers = new Map<(e: OperatorEventInit) => void, () => void>();
   private readonly pendingReads = new Map<string, PendingRead>();
   private server: grpc.Server | undefined;
@@ -328,7 +333,7 @@ export class Master {
       }
       let resources: Resources;
       try {
-        resources = Resources.fromWire(t.info?.resources ?? [], `register.tasks[${taskId}].resources`);
+        resources = this.sharedShape(Resources.fromWire(t.info?.resources ?? [], `register.tasks[${taskId}].resources`));
       } catch (err) {
         this.log.warn({ agentId: agent.id, taskId, err: TandemError.from(err).message }, 'ignoring a re-registered task with invalid resources');
         continue;
@@ -534,6 +539,14 @@ export class Master {
     this.scheduleAllocation();
   }
 
+  private sharedShape(resources: Resources): Resources {
+    const key = resources.toString();
+    const known = this.taskShapes.get(key);
+    if (known) return known;
+    this.taskShapes.set(key, resources);
+    return resources;
+  }
+
   /** A framework is back: the agents with its tasks send its unacknowledged updates now. */
   private askAgentsToResend(fw: FrameworkEntry): void {
     const agentIds = new Set<string>();
@@ -737,7 +750,7 @@ export class Master {
         const key = taskKey(fw.id, task.taskId);
         const info = { ...task, agentId };
         const entry: TaskEntry = {
-          key, id: task.taskId, frameworkId: fw.id, agentId, info, resources: check.resources, state: 'TASK_STAGING',
+          key, id: task.taskId, frameworkId: fw.id, agentId, info, resources: this.sharedShape(check.resources), state: 'TASK_STAGING',
           status: this.syntheticStatus(task.taskId, fw.id, agentId, 'TASK_STAGING', 'REASON_NONE', ''), released: false,
           killRequested: false,
         };
