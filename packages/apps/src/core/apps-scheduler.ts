@@ -45,6 +45,8 @@ export class AppLockedError extends TandemError {
 }
 
 const LAST_OFFERS_KEPT = 5;
+/** Launches of one offer round leave in chunks of about this many tasks (see handleOffers). */
+const LAUNCH_CHUNK = 1000;
 /** The least time between two convergence passes asked for by events (the periodic tick aside). */
 const TICK_SPACING_MS = 50;
 /** The longest the serial chain runs before it lets the event loop serve I/O. */
@@ -614,9 +616,21 @@ export class AppsScheduler {
         if (pending.length === 0) break;
       }
     }
-    // Launch intent, durable before any ACCEPT.
-    const accepts: { offer: Offer; tasks: TaskInfoInit[]; instances: Instance[] }[] = [];
-    const intents: Promise<void>[] = [];
+    // Launch intent, durable before any ACCEPT. In chunks of about LAUNCH_CHUNK tasks: a
+    // chunk's intents share an fsync and its ACCEPTs leave together (one ACCEPT_MANY) while
+    // the next chunk is being written, so the master and agents start on the first
+    // instances instead of waiting for the whole round.
+    let chunk: { offer: Offer; tasks: TaskInfoInit[]; instances: Instance[] }[] = [];
+    let chunkTasks = 0;
+    let intents: Promise<void>[] = [];
+    const sent: Promise<void>[] = [];
+    const sendChunk = async (): Promise<void> => {
+      await Promise.all(intents);
+      intents = [];
+      sent.push(...chunk.map((a) => this.sendAccept(a)));
+      chunk = [];
+      chunkTasks = 0;
+    };
     for (const slot of slots) {
       if (slot.launches.length === 0) continue;
       const tasks: TaskInfoInit[] = [];
@@ -646,24 +660,12 @@ export class AppsScheduler {
         tasks.push(buildTask(app, next));
         instances.push(next);
       }
-      accepts.push({ offer: slot.offer, tasks, instances });
+      chunk.push({ offer: slot.offer, tasks, instances });
+      chunkTasks += tasks.length;
+      if (chunkTasks >= LAUNCH_CHUNK) await sendChunk();
     }
-    await Promise.all(intents);
-    // One ACCEPT per agent, sent together.
-    await Promise.all(
-      accepts.map(async (a) => {
-        try {
-          await this.driver?.launch(a.offer, a.tasks);
-          this.metrics.launched.inc(a.tasks.length);
-          this.metrics.offers.inc({ outcome: 'used' });
-          for (const i of a.instances) this.events.emit('instance_changed_event', this.instanceEventFields(i, 'Provisioned'));
-        } catch (err) {
-          // The outcome is unknown: reconciliation tells (TASK_UNKNOWN puts them back in the queue).
-          this.log.warn({ err, offerId: a.offer.id }, 'launch failed; reconciling its tasks');
-          await this.driver?.reconcile(a.instances.map((i) => ({ taskId: i.taskId!, agentId: i.agentId! }))).catch(() => undefined);
-        }
-      }),
-    );
+    await sendChunk();
+    await Promise.all(sent);
     const unused = slots.filter((s) => s.launches.length === 0).map((s) => s.offer);
     if (unused.length > 0) {
       this.metrics.offers.inc({ outcome: 'declined' }, unused.length);
@@ -672,22 +674,38 @@ export class AppsScheduler {
     }
   }
 
+  /** One ACCEPT for one agent's offer; an unknown outcome is settled by reconciliation. */
+  private async sendAccept(a: { offer: Offer; tasks: TaskInfoInit[]; instances: Instance[] }): Promise<void> {
+    try {
+      await this.driver?.launch(a.offer, a.tasks);
+      this.metrics.launched.inc(a.tasks.length);
+      this.metrics.offers.inc({ outcome: 'used' });
+      for (const i of a.instances) this.events.emit('instance_changed_event', this.instanceEventFields(i, 'Provisioned'));
+    } catch (err) {
+      // The outcome is unknown: reconciliation tells (TASK_UNKNOWN puts them back in the queue).
+      this.log.warn({ err, offerId: a.offer.id }, 'launch failed; reconciling its tasks');
+      await this.driver?.reconcile(a.instances.map((i) => ({ taskId: i.taskId!, agentId: i.agentId! }))).catch(() => undefined);
+    }
+  }
+
   /**
-   * Declines offers with one DECLINE per agent: the master refuses a call whose offers
-   * come from several agents, and a refused decline would leave them held by us (no
+   * Declines offers with one DECLINE per agent, all sent at once: a DECLINE naming a stale
+   * offer is refused whole, and a refused decline would leave the others held by us (no
    * offers from those agents until they time out, whatever we revive).
    */
   private async declineOffers(offers: readonly Offer[], refuseSeconds: number): Promise<void> {
     const byAgent = new Map<string, string[]>();
     for (const o of offers) byAgent.set(o.agentId, [...(byAgent.get(o.agentId) ?? []), o.id]);
-    for (const [agentId, ids] of byAgent) {
-      this.log.debug({ agentId, offerIds: ids, refuseSeconds }, 'declining offers');
-      try {
-        await this.driver?.decline(ids, refuseSeconds);
-      } catch (err) {
-        this.log.warn({ err, agentId, offerIds: ids }, 'decline failed; the offers stay held until the master rescinds them');
-      }
-    }
+    await Promise.all(
+      [...byAgent].map(async ([agentId, ids]) => {
+        this.log.debug({ agentId, offerIds: ids, refuseSeconds }, 'declining offers');
+        try {
+          await this.driver?.decline(ids, refuseSeconds);
+        } catch (err) {
+          this.log.warn({ err, agentId, offerIds: ids }, 'decline failed; the offers stay held until the master rescinds them');
+        }
+      }),
+    );
   }
 
   // ---- status updates -------------------------------------------------------------------
