@@ -120,15 +120,21 @@ export class StatusUpdateManager {
     const key = durable ? keyOf(input.frameworkId, input.taskId) : `transient:${status.uuid}`;
     const stream = this.streams.get(key) ?? this.newStream(key, input.frameworkId, input.taskId, durable);
     stream.latest = status;
+    if (!stream.durable || this.options.inMemory) {
+      // Nothing to write: no promise chain per update (hollow agents make millions).
+      if (stream.done) return status;
+      stream.pending.push(status);
+      this.byUuid.set(status.uuid, stream);
+      this.markReady(stream);
+      return status;
+    }
     const write = stream.io.then(async () => {
-      if (stream.durable && !this.options.inMemory) {
-        const path = this.options.logPath(stream.frameworkId, stream.taskId);
-        if (!stream.dirReady) {
-          await ensureDir(dirname(path));
-          stream.dirReady = true;
-        }
-        await appendRecords(path, [{ kind: 'update', status }]);
+      const path = this.options.logPath(stream.frameworkId, stream.taskId);
+      if (!stream.dirReady) {
+        await ensureDir(dirname(path));
+        stream.dirReady = true;
       }
+      await appendRecords(path, [{ kind: 'update', status }]);
     });
     stream.io = write.catch((err: unknown) => {
       this.log.error({ err, taskId: status.taskId }, 'could not checkpoint a status update; sending it anyway');
