@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { type TaskStatus, taskInfo } from '@tandem/framework-sdk';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, dockerAvailable, sigkillChild, spawnAgent, startDriver, startMaster, TEST_IMAGE, tempDir, waitFor } from './support/cluster.js';
+import { cleanup, dockerAvailable, sigkillChild, spawnAgent, startDriver, startMaster, TEST_IMAGE, tempDir, track, waitFor } from './support/cluster.js';
 
 // A real `tandem agent` process on the real Docker Engine, killed with SIGKILL and
 // started again on the same work dir.
@@ -39,6 +39,10 @@ describe('agent restart', () => {
     const running = await waitFor(() => updates.find((u) => u.taskId === taskId && u.state === 'TASK_RUNNING'), 'the task running', 30_000);
     const [container] = containersOf(taskId);
     expect(container).toBeTruthy();
+    // The agent leaves its tasks running when it stops (as a Mesos agent does): remove the container after the test.
+    track(() => {
+      docker_('rm', '-f', container!);
+    });
 
     await sigkillChild(first);
     await waitFor(() => master.agents.get(agentId)?.phase === 'DISCONNECTED', 'the master noticing the lost stream', 10_000);
@@ -63,7 +67,7 @@ describe('agent restart', () => {
     const first = spawnAgent(master, workDir);
     await waitFor(() => master.agents.size > 0, 'the agent registered', 30_000);
     // This framework does not acknowledge until told to, so updates pile up in the
-    // agent's checkpoint: only the first is in flight, the rest wait behind it.
+    // agent's checkpoint, unacknowledged, and must be sent again after the restart.
     const driver = await startDriver(master, { autoAcknowledge: false });
     const updates: TaskStatus[] = [];
     let acking = false;
