@@ -1,4 +1,4 @@
-import type { AgentInfo, FrameworkInfo, LongTimeout, Resources, TaskInfo, TaskState, TaskStatus } from '@tandem/protocol';
+import { type AgentInfo, type FrameworkInfo, type LongTimeout, nowSeconds, type Resources, type TaskInfo, type TaskState, type TaskStatus } from '@tandem/protocol';
 import type { AgentLink, FrameworkStream } from './links.js';
 
 /** How the master sees an agent. DISCONNECTED: stream lost, pings not yet timed out. */
@@ -29,6 +29,22 @@ export interface FrameworkEntry {
   heartbeatTimer: NodeJS.Timeout | undefined;
   taskKeys: Set<string>;
   offerIds: Set<string>;
+}
+
+/** A framework the master has just learned of (subscribed, recovered, or reported by an agent), not connected. */
+export function newFrameworkEntry(info: FrameworkInfo): FrameworkEntry {
+  return {
+    id: info.id,
+    info,
+    stream: undefined,
+    streamId: '',
+    registeredAt: nowSeconds(),
+    disconnectedAt: nowSeconds(),
+    failoverTimer: undefined,
+    heartbeatTimer: undefined,
+    taskKeys: new Set(),
+    offerIds: new Set(),
+  };
 }
 
 export interface TaskEntry {

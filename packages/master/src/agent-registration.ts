@@ -1,0 +1,149 @@
+import { checkId, type FrameworkInfo, isTerminal, newId, nowSeconds, type RegisterAgent, Resources, TandemError, type TaskState, type TaskStatus, ValidationError } from '@tandem/protocol';
+import { type AgentEntry, newFrameworkEntry, type TaskEntry, taskKey } from './entries.js';
+import { startFailoverTimer } from './framework-registration.js';
+import type { AgentLink } from './links.js';
+import type { MasterCore } from './master-core.js';
+import { completeTask, forwardUpdates, masterUpdate, syntheticStatus } from './status-updates.js';
+
+/** Handles REGISTER on an agent stream; returns the agent id. */
+export async function registerAgent(core: MasterCore, link: AgentLink, reg: RegisterAgent): Promise<string> {
+  const info = reg.agentInfo;
+  if (!info) throw new ValidationError('register.agent_info', 'is required');
+  if (!info.hostname.trim()) throw new ValidationError('register.agent_info.hostname', 'must not be empty');
+  const total = Resources.fromWire(info.resources, 'register.agent_info.resources');
+  const id = info.id ? checkId('register.agent_info.id', info.id) : newId('agent');
+  let agent = core.agents.get(id);
+  if (agent) {
+    if (agent.link && agent.link !== link) agent.link.end();
+    for (const offerId of [...agent.offerIds]) core.rescindOffer(offerId, false);
+  } else {
+    agent = {
+      id,
+      info,
+      total,
+      phase: 'ACTIVE',
+      link,
+      containerizers: new Set(),
+      missedPings: 0,
+      pingSeq: 0,
+      registeredAt: nowSeconds(),
+      taskKeys: new Set(),
+      offerIds: new Set(),
+    };
+    core.agents.set(id, agent);
+  }
+  const wasKnown = !!info.id;
+  agent.info = { ...info, id };
+  agent.total = total;
+  agent.phase = 'ACTIVE';
+  agent.link = link;
+  agent.missedPings = 0;
+  agent.containerizers = new Set(info.containerizers);
+  // A re-registration with the same info (every agent after a master failover) needs no
+  // registry write: one fsync per agent made failover at 10,000 agents take seconds.
+  const registryKey = `agents/${id}`;
+  const stored = await core.registry().get<{ info: unknown }>(registryKey);
+  if (!stored || JSON.stringify(stored.value.info) !== JSON.stringify(agent.info)) {
+    await core.registry().put(registryKey, { info: agent.info, registeredAt: agent.registeredAt });
+  }
+
+  reconcileAgentTasks(core, agent, reg);
+  const used = new Map<string, Resources>();
+  for (const key of agent.taskKeys) {
+    const task = core.tasks.get(key);
+    if (!task || task.released) continue;
+    used.set(task.frameworkId, (used.get(task.frameworkId) ?? Resources.EMPTY).add(task.resources));
+  }
+  core.allocator.addAgent(id, total, used);
+  link.send({
+    registered: {
+      agentId: id,
+      masterId: core.masterId,
+      pingIntervalSeconds: core.options.agentPingIntervalMs / 1000,
+      maxMissedPings: core.options.maxMissedPings,
+    },
+  });
+  core.log.info({ agentId: id, hostname: info.hostname, resources: total.toString(), tasks: reg.tasks.length, reregistered: wasKnown }, 'agent registered');
+  core.emit({ agentAdded: agent.info });
+  core.scheduleAllocation();
+  return id;
+}
+
+/** Makes the master's view of an agent's tasks agree with what the agent reports. */
+function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterAgent): void {
+  const reported = new Map<string, (typeof reg.tasks)[number]>();
+  for (const t of reg.tasks) {
+    if (!t.info?.taskId || !t.frameworkId) continue;
+    reported.set(taskKey(t.frameworkId, t.info.taskId), t);
+  }
+  // Tasks the master placed here that the agent no longer has.
+  for (const key of [...agent.taskKeys]) {
+    if (reported.has(key)) continue;
+    const task = core.tasks.get(key);
+    if (!task) {
+      agent.taskKeys.delete(key);
+      continue;
+    }
+    if (isTerminal(task.state)) {
+      completeTask(core, task);
+      continue;
+    }
+    const state: TaskState = task.state === 'TASK_STAGING' ? 'TASK_DROPPED' : 'TASK_GONE';
+    masterUpdate(core, task, state, 'REASON_AGENT_REREGISTERED', 'the task was not found on the re-registered agent');
+  }
+  const frameworkInfos = new Map(reg.frameworks.map((f) => [f.id, f]));
+  for (const [key, t] of reported) {
+    const fid = t.frameworkId;
+    const taskId = t.info?.taskId ?? '';
+    if (core.removedFrameworks.has(fid)) {
+      agent.link?.send({ killTasks: { kills: [{ taskId, frameworkId: fid, reason: 'REASON_FRAMEWORK_REMOVED' }] } });
+      continue;
+    }
+    let fw = core.frameworks.get(fid);
+    if (!fw) {
+      const info: FrameworkInfo = frameworkInfos.get(fid) ?? {
+        id: fid, name: 'recovered', user: '', roles: ['*'], principal: '', failoverTimeoutSeconds: 0,
+        capabilities: [], hostname: '', labels: [],
+      };
+      fw = newFrameworkEntry({ ...info, id: fid });
+      core.frameworks.set(fid, fw);
+      core.allocator.addFramework(fid, { roles: fw.info.roles.length ? fw.info.roles : ['*'] });
+      core.allocator.setFrameworkActive(fid, false);
+      startFailoverTimer(core, fw);
+      core.log.info({ frameworkId: fid }, 'framework recovered from a re-registering agent');
+    }
+    let resources: Resources;
+    try {
+      resources = core.sharedShape(Resources.fromWire(t.info?.resources ?? [], `register.tasks[${taskId}].resources`));
+    } catch (err) {
+      core.log.warn({ agentId: agent.id, taskId, err: TandemError.from(err).message }, 'ignoring a re-registered task with invalid resources');
+      continue;
+    }
+    const state = t.state;
+    const status: TaskStatus = t.status ?? syntheticStatus(taskId, fid, agent.id, state, 'REASON_AGENT_REREGISTERED', '');
+    const existing = core.tasks.get(key);
+    if (existing) {
+      const changed = existing.state !== state;
+      existing.agentId = agent.id;
+      existing.state = state;
+      existing.status = status;
+      existing.released = isTerminal(state);
+      if (changed) {
+        forwardUpdates(core, fid, [{ ...status, state, uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED', timestamp: nowSeconds() }]);
+        core.emit({ taskUpdated: { ...status, state } });
+      }
+      if (existing.killRequested && !isTerminal(state)) {
+        agent.link?.send({ killTasks: { kills: [{ taskId, frameworkId: fid, reason: 'REASON_KILLED_BY_FRAMEWORK' }] } });
+      }
+    } else if (t.info) {
+      const entry: TaskEntry = {
+        key, id: taskId, frameworkId: fid, agentId: agent.id, info: t.info, resources, state, status,
+        released: isTerminal(state), killRequested: false,
+      };
+      core.tasks.set(key, entry);
+      fw.taskKeys.add(key);
+      core.emit({ taskAdded: { info: t.info, frameworkId: fid, state, status } });
+    }
+    agent.taskKeys.add(key);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Logger, OperatorEventInit, Resources } from '@tandem/protocol';
+import type { Store } from '@tandem/store';
+import type { LRUCache } from 'lru-cache';
+import type { Allocator } from './allocator/allocator.js';
+import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './entries.js';
+import type { ResolvedMasterOptions } from './options.js';
+import type { TaskLogReads } from './task-log-reads.js';
+
+/**
+ * What the master's parts (agent registration and liveness, scheduler calls, status
+ * updates, framework registration) use of the master: its books, the allocator, the
+ * registry and the few operations on offers and allocation that stay with the coordinator.
+ */
+export interface MasterCore {
+  readonly masterId: string;
+  readonly options: ResolvedMasterOptions;
+  readonly log: Logger;
+  readonly allocator: Allocator;
+  /** The registry, open from `Master.start()` on. */
+  registry(): Store;
+  readonly agents: Map<string, AgentEntry>;
+  readonly frameworks: Map<string, FrameworkEntry>;
+  readonly removedFrameworks: Set<string>;
+  readonly tasks: Map<string, TaskEntry>;
+  readonly completed: LRUCache<string, TaskEntry>;
+  readonly offers: Map<string, OfferEntry>;
+  readonly logReads: TaskLogReads;
+  /** Sends an event to every operator watcher. */
+  emit(event: OperatorEventInit): void;
+  scheduleAllocation(): void;
+  /** Removes an offer that was accepted or declined (its resources are handled by the caller). */
+  useOffer(offer: OfferEntry): void;
+  /** Takes an offer back from its framework; with `recover` its resources return to the pool. */
+  rescindOffer(offerId: string, recover: boolean): void;
+  /** The one shared Resources of a task shape. */
+  sharedShape(resources: Resources): Resources;
+  /** True from the end of `Master.start()` until `Master.stop()` begins. */
+  running(): boolean;
+}
