@@ -258,6 +258,42 @@ describe('agent', () => {
     await master.waitFor(() => agent.tasks().length === 0);
   });
 
+  it('agent - a launch slot is held only while the containerizer launches: a queued task is checkpointed and STARTING already', async () => {
+    master.autoAck = true;
+    const agent = newAgent({ maxConcurrentLaunches: 1 });
+    await agent.start();
+    master.send({ launchTasks: { framework: FW, tasks: [taskInfo('slow', { name: 'slow-launch' }), taskInfo('queued')] } });
+    await master.status('queued', 'TASK_STARTING');
+    // Its task.json is on disk, but the containerizer has not been asked yet: the one slot is taken.
+    const checkpoint = JSON.parse(await readFile(join(workDir, 'meta', 'frameworks', 'fw-1', 'tasks', 'queued', 'task.json'), 'utf8')) as { info: { taskId: string } };
+    expect(checkpoint.info.taskId).toBe('queued');
+    expect(containerizer.launches.map((l) => l.taskId)).toEqual(['slow']);
+    master.send({ killTasks: { kills: [{ taskId: 'slow', frameworkId: 'fw-1' }] } });
+    await master.status('slow', 'TASK_KILLED');
+    await master.status('queued', 'TASK_RUNNING');
+    expect(master.statesOf('queued')).toEqual(['TASK_STARTING', 'TASK_RUNNING']);
+  });
+
+  it('agent - a containerizer that recovers by labels gets no container id in task.json; a restart still finds the task', async () => {
+    master.autoAck = true;
+    class LabelledContainerizer extends FakeContainerizer {
+      readonly recoversByLabels = true;
+    }
+    containerizer = new LabelledContainerizer();
+    const first = newAgent();
+    await first.start();
+    await runningTask(first, 't1');
+    const checkpoint = JSON.parse(await readFile(join(workDir, 'meta', 'frameworks', 'fw-1', 'tasks', 't1', 'task.json'), 'utf8')) as Record<string, unknown>;
+    expect(checkpoint.containerId).toBeUndefined();
+    await first.stop();
+
+    const second = newAgent();
+    await second.start();
+    expect(containerizer.recovers[0]?.map((s) => [s.taskId, s.containerId])).toEqual([['t1', undefined]]);
+    expect(second.tasks()).toMatchObject([{ taskId: 't1', phase: 'running', state: 'TASK_RUNNING', containerId: 'c-1' }]);
+    expect(containerizer.launches).toHaveLength(1);
+  });
+
   it('agent - launch failures, exits and OOM map to the right states and reasons', async () => {
     master.autoAck = true;
     const agent = newAgent();

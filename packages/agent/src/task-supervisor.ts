@@ -12,7 +12,7 @@ import {
 } from '@tandem/protocol';
 import { type AgentTask, enterPhase, snapshotOf, type TaskSnapshot } from './agent-task.js';
 import { ensureDir, removeDir } from './checkpoint.js';
-import type { Container, ContainerExit, Containerizer, LaunchFailure } from './containerizer/types.js';
+import type { Container, ContainerExit, Containerizer, LaunchFailure, LaunchSpec } from './containerizer/types.js';
 import { hostExec } from './health/probe.js';
 import { TaskHealth } from './health/task-health.js';
 import { Limiter } from './limiter.js';
@@ -74,12 +74,16 @@ export class TaskSupervisor {
   private readonly completed = new Map<string, string>();
   private readonly ends = new Map<AgentTask, { promise: Promise<void>; resolve: () => void }>();
   private readonly destroys = new Map<AgentTask, Promise<void>>();
+  /** Launch slots: held only while a containerizer launches (maxConcurrentLaunches). */
   private readonly limiter: Limiter;
+  /** Checkpoint writes of tasks about to launch, as many at once as there are launch slots. */
+  private readonly preparing: Limiter;
   private detached = false;
   private readonly log: Logger;
 
   constructor(private readonly options: TaskSupervisorOptions) {
     this.limiter = new Limiter(options.maxConcurrentLaunches);
+    this.preparing = new Limiter(options.maxConcurrentLaunches);
     this.log = options.logger;
   }
 
@@ -143,9 +147,7 @@ export class TaskSupervisor {
         kill: undefined,
       };
       this.track(task);
-      this.limiter
-        .run(() => this.launchOne(task, valid.containerizer))
-        .catch((err: unknown) => this.log.error({ err, taskId: task.taskId }, 'task launch crashed'));
+      this.launchOne(task, valid.containerizer).catch((err: unknown) => this.log.error({ err, taskId: task.taskId }, 'task launch crashed'));
     }
   }
 
@@ -166,9 +168,11 @@ export class TaskSupervisor {
       sandboxDir: task.sandboxDir,
     };
     try {
+      // task.json is durable before the containerizer creates anything: a restarted agent
+      // finds every task it may have started. A few tasks prepare at a time, so that the
+      // first launches of a large batch do not wait behind the whole batch's fsyncs.
       if (!this.options.inMemory) {
-        await ensureDir(task.sandboxDir);
-        await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), checkpoint);
+        await this.preparing.run(() => Promise.all([ensureDir(task.sandboxDir), writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), checkpoint)]));
       }
     } catch (err) {
       await this.terminate(task, { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `could not prepare the task: ${TandemError.from(err).message}` });
@@ -180,26 +184,27 @@ export class TaskSupervisor {
       await this.terminate(task, { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `no ${wanted} containerizer on this agent` });
       return;
     }
-    await this.report(task, { state: 'TASK_STARTING' });
-    if (killOf(task)) return this.killedDuringLaunch(task);
+    // STARTING is written and sent while the containerizer works: the update manager keeps
+    // a task's updates in order, and nothing needs it on disk before the container exists.
+    void this.report(task, { state: 'TASK_STARTING' });
 
     const ports = taskPorts(task.info);
     const agentId = this.options.agentId();
+    const spec: LaunchSpec = {
+      taskId: task.taskId,
+      frameworkId: task.frameworkId,
+      agentId,
+      task: task.info,
+      resources: validateTask(task.info).resources,
+      ports,
+      env: buildTaskEnv(task.info, { taskId: task.taskId, frameworkId: task.frameworkId, agentId, sandboxDir: task.sandboxDir, hostname: this.options.hostname, ports }),
+      sandboxDir: task.sandboxDir,
+    };
     let container: Container;
     try {
-      container = await containerizer.launch(
-        {
-          taskId: task.taskId,
-          frameworkId: task.frameworkId,
-          agentId,
-          task: task.info,
-          resources: validateTask(task.info).resources,
-          ports,
-          env: buildTaskEnv(task.info, { taskId: task.taskId, frameworkId: task.frameworkId, agentId, sandboxDir: task.sandboxDir, hostname: this.options.hostname, ports }),
-          sandboxDir: task.sandboxDir,
-        },
-        signal,
-      );
+      // Only the containerizer's own work takes a launch slot: the checkpoint writes and
+      // the status updates around it do not keep the engine from the next launch.
+      container = await this.limiter.run(() => containerizer.launch(spec, signal));
     } catch (err) {
       if (this.detached) return; // the agent is stopping; recovery sorts this task out
       if (killOf(task)) return this.killedDuringLaunch(task);
@@ -210,7 +215,9 @@ export class TaskSupervisor {
     }
     task.container = container;
     try {
-      if (!this.options.inMemory) await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), { ...checkpoint, containerId: container.id });
+      // A containerizer that finds its containers by their labels needs no id in task.json
+      // (the RUNNING update carries it); the others are found by it after a restart.
+      if (!this.options.inMemory && !containerizer.recoversByLabels) await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), { ...checkpoint, containerId: container.id });
     } catch (err) {
       this.log.error({ err, taskId: task.taskId }, 'could not checkpoint the container id');
     }

@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import Docker from 'dockerode';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { launchSpec, type SpecOptions } from '../test-support/launch-spec.js';
 import { loadTestEnv, mustHaveDocker, testImage } from '../test-support/test-env.js';
 import { DockerContainerizer, LABEL_AGENT_ID } from './docker.js';
@@ -117,6 +117,36 @@ describe.skipIf(!engineUp)(`docker containerizer${engineUp ? '' : ' (SKIPPED: no
     expect(Date.now() - started).toBeLessThan(15_000);
     expect((err as Error).cause).toMatchObject({ reason: 'REASON_CONTAINER_PULL_FAILED' });
     expect((err as Error).message).toMatch(/127\.0\.0\.1:9\/tandem\/missing:1/);
+  });
+
+  it('docker - an image is inspected once; one removed behind the agent is checked again at the next create', async () => {
+    // A local tag in a registry that does not answer: present until removed, never pullable.
+    const alias = `127.0.0.1:9/tandem/cached-${process.pid}`;
+    await docker.getImage(IMAGE).tag({ repo: alias, tag: '1' });
+    const counted = new Docker();
+    const getImage = vi.spyOn(counted, 'getImage');
+    const cached = new DockerContainerizer({ docker: counted, pullTimeoutMs: 20_000 });
+    try {
+      for (const taskId of ['cached-1', 'cached-2']) {
+        const s = await spec({ taskId, argv: ['true'], image: `${alias}:1` });
+        expect((await (await cached.launch(s)).wait()).exitCode).toBe(0);
+      }
+      expect(getImage).toHaveBeenCalledTimes(1);
+
+      await docker.getImage(`${alias}:1`).remove();
+      const gone = await spec({ taskId: 'cached-gone', argv: ['true'], image: `${alias}:1` });
+      // The create finds no image, the containerizer checks again and tries to pull it.
+      await expect(cached.launch(gone)).rejects.toMatchObject({ cause: { reason: 'REASON_CONTAINER_PULL_FAILED' } });
+      expect(getImage.mock.calls.length).toBeGreaterThan(1);
+
+      await docker.getImage(IMAGE).tag({ repo: alias, tag: '1' });
+      const back = await spec({ taskId: 'cached-back', argv: ['true'], image: `${alias}:1` });
+      expect((await (await cached.launch(back)).wait()).exitCode).toBe(0);
+    } finally {
+      const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_AGENT_ID}=${AGENT}`], ancestor: [`${alias}:1`] } }).catch(() => []);
+      await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+      await docker.getImage(`${alias}:1`).remove().catch(() => undefined);
+    }
   });
 
   it('docker - privileged tasks are refused unless allowed', async () => {

@@ -42,10 +42,18 @@ export function containerName(taskId: string): string {
  */
 export class DockerContainerizer implements Containerizer {
   readonly name = 'docker' as const;
+  /** A container carries its task, framework and agent ids as labels; `recover` matches them. */
+  readonly recoversByLabels = true;
   private readonly docker: Docker;
   private readonly pullTimeoutMs: number;
   private readonly allowPrivileged: boolean;
   private readonly log: Logger;
+  /**
+   * Images known to be present. Each is inspected once per agent lifetime rather than
+   * once per launch; a create that then fails with "no such image" (removed behind the
+   * agent's back) forgets it, checks again (pulling when missing) and retries once.
+   */
+  private readonly presentImages = new Set<string>();
 
   constructor(options: DockerContainerizerOptions = {}) {
     this.docker = options.docker ?? new Docker();
@@ -83,44 +91,49 @@ export class DockerContainerizer implements Containerizer {
     const memory = memoryMiB > 0 ? Math.round(memoryMiB * MIB) : 0;
     const cpus = spec.resources.cpus;
     const user = spec.task.command?.user ?? '';
+    const options: Docker.ContainerCreateOptions = {
+      name: containerName(spec.taskId),
+      Image: image,
+      // A shell command replaces any ENTRYPOINT; plain arguments are appended to it.
+      ...(shell ? { Entrypoint: ['/bin/sh', '-c'], Cmd: argv.slice(2) } : argv ? { Cmd: argv } : {}),
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      ...(user ? { User: user } : {}),
+      WorkingDir: '',
+      Labels: {
+        [LABEL_TASK_ID]: spec.taskId,
+        [LABEL_AGENT_ID]: spec.agentId,
+        [LABEL_FRAMEWORK_ID]: spec.frameworkId,
+      },
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      HostConfig: {
+        NetworkMode: 'host',
+        ...(memory > 0 ? { Memory: memory, MemorySwap: memory } : {}),
+        ...(cpus > 0 ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
+        Init: true,
+        Privileged: privileged,
+        SecurityOpt: ['no-new-privileges'],
+        Binds: [],
+        Mounts: [],
+        RestartPolicy: { Name: '' },
+      },
+    };
+    // The sandbox files open while the engine creates the container: neither waits for the other.
+    const opening = SandboxLogs.open(spec.sandboxDir);
+    opening.catch(() => undefined); // awaited below; a create failure must not leave it unhandled
     let created: Docker.Container;
     try {
-      created = await this.docker.createContainer({
-        name: containerName(spec.taskId),
-        Image: image,
-        // A shell command replaces any ENTRYPOINT; plain arguments are appended to it.
-        ...(shell ? { Entrypoint: ['/bin/sh', '-c'], Cmd: argv.slice(2) } : argv ? { Cmd: argv } : {}),
-        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-        ...(user ? { User: user } : {}),
-        WorkingDir: '',
-        Labels: {
-          [LABEL_TASK_ID]: spec.taskId,
-          [LABEL_AGENT_ID]: spec.agentId,
-          [LABEL_FRAMEWORK_ID]: spec.frameworkId,
-        },
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-        HostConfig: {
-          NetworkMode: 'host',
-          ...(memory > 0 ? { Memory: memory, MemorySwap: memory } : {}),
-          ...(cpus > 0 ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
-          Init: true,
-          Privileged: privileged,
-          SecurityOpt: ['no-new-privileges'],
-          Binds: [],
-          Mounts: [],
-          RestartPolicy: { Name: '' },
-        },
-      });
+      created = await this.create(options, image, signal);
     } catch (err) {
-      throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `could not create the container: ${dockerMessage(err)}`);
+      await opening.then((logs) => logs.close()).catch(() => undefined);
+      throw err;
     }
     const log = this.log.child({ taskId: spec.taskId, containerId: created.id.slice(0, 12) });
     try {
       throwIfAborted(signal);
+      const logs = await opening;
       // Attach before start, so that no output is lost.
-      const logs = await SandboxLogs.open(spec.sandboxDir);
       let stream: NodeJS.ReadWriteStream;
       try {
         stream = await created.attach({ stream: true, stdout: true, stderr: true });
@@ -146,9 +159,37 @@ export class DockerContainerizer implements Containerizer {
     }
   }
 
+  /**
+   * Creates the container. When the engine answers that the image is not there although
+   * it was known present, the image is checked (and pulled when missing) and the create
+   * tried once more.
+   */
+  private async create(options: Docker.ContainerCreateOptions, image: string, signal?: AbortSignal): Promise<Docker.Container> {
+    try {
+      return await this.docker.createContainer(options);
+    } catch (err) {
+      if (!isNoSuchImage(err)) throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `could not create the container: ${dockerMessage(err)}`);
+      this.presentImages.delete(image);
+      this.log.info({ image }, 'the image went missing; checking it again');
+    }
+    throwIfAborted(signal);
+    await this.ensureImage(image, false, signal);
+    throwIfAborted(signal);
+    try {
+      return await this.docker.createContainer(options);
+    } catch (err) {
+      if (isNoSuchImage(err)) this.presentImages.delete(image);
+      throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `could not create the container: ${dockerMessage(err)}`);
+    }
+  }
+
   /** Pulls `image` unless it is present (always with `force`), within the pull timeout. */
   private async ensureImage(image: string, force: boolean, signal?: AbortSignal): Promise<void> {
-    if (!force && (await this.hasImage(image))) return;
+    if (!force && this.presentImages.has(image)) return;
+    if (!force && (await this.hasImage(image))) {
+      this.presentImages.add(image);
+      return;
+    }
     const timeout = AbortSignal.timeout(this.pullTimeoutMs);
     const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const started = Date.now();
@@ -169,6 +210,7 @@ export class DockerContainerizer implements Containerizer {
       const failed = output.find((e): e is { error: string } => typeof (e as { error?: unknown }).error === 'string');
       if (failed) throw new Error(failed.error);
       if (!(await this.hasImage(image))) throw new Error('the pull ended but the image is not there');
+      this.presentImages.add(image);
       this.log.info({ image, ms: Date.now() - started }, 'image pulled');
     } catch (err) {
       if (signal?.aborted) throw killedDuringLaunch();
@@ -235,6 +277,11 @@ export class DockerContainerizer implements Containerizer {
     const own = await this.listOwn(agentId);
     return own.filter((c) => !known.has(c.Id)).map((c) => c.Id);
   }
+}
+
+/** The engine's 404 for a create whose image is not there ("No such image: ..."). */
+function isNoSuchImage(err: unknown): boolean {
+  return dockerStatus(err) === 404 && /no such image/i.test(dockerMessage(err));
 }
 
 function matches(c: Docker.ContainerInfo, spec: RecoverSpec): boolean {

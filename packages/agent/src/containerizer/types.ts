@@ -65,6 +65,12 @@ export interface RecoverSpec {
 
 export interface Containerizer {
   readonly name: 'docker' | 'process' | 'hollow';
+  /**
+   * True when `recover` finds a task's container without its id (docker: by the task,
+   * framework and agent labels), so the agent need not rewrite task.json with the id
+   * after each launch. @default false
+   */
+  readonly recoversByLabels?: boolean;
   /** True when this containerizer can run here (e.g. a Docker Engine answers). */
   available(): Promise<boolean>;
   /**
