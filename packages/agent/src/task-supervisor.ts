@@ -1,4 +1,4 @@
-import { readdir, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import {
   checkId,
   type FrameworkInfo,
@@ -11,7 +11,7 @@ import {
   type TaskStatus,
 } from '@tandem/protocol';
 import { type AgentTask, enterPhase, snapshotOf, type TaskSnapshot } from './agent-task.js';
-import { ensureDir, removeDir } from './checkpoint.js';
+import { removeDir } from './checkpoint.js';
 import type { Container, ContainerExit, Containerizer, LaunchFailure, LaunchSpec } from './containerizer/types.js';
 import { hostExec } from './health/probe.js';
 import { TaskHealth } from './health/task-health.js';
@@ -169,10 +169,12 @@ export class TaskSupervisor {
     };
     try {
       // task.json is durable before the containerizer creates anything: a restarted agent
-      // finds every task it may have started. A few tasks prepare at a time, so that the
-      // first launches of a large batch do not wait behind the whole batch's fsyncs.
+      // finds every task it may have started. The sandbox is not synced: the output files
+      // in it never are, so its directory entry alone would protect nothing. A few tasks
+      // prepare at a time, so that the first launches of a large batch do not wait behind
+      // the whole batch's fsyncs.
       if (!this.options.inMemory) {
-        await this.preparing.run(() => Promise.all([ensureDir(task.sandboxDir), writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), checkpoint)]));
+        await this.preparing.run(() => Promise.all([mkdir(task.sandboxDir, { recursive: true }), writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), checkpoint)]));
       }
     } catch (err) {
       await this.terminate(task, { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `could not prepare the task: ${TandemError.from(err).message}` });
