@@ -31,7 +31,10 @@ export interface AgentOptions {
   defaultKillGracePeriodMs?: number;
   /** How long to wait for `registered` after sending `register`. @default 15000 */
   registerTimeoutMs?: number;
-  /** Launches run concurrently, at most this many at once. @default 8 */
+  /**
+   * At most this many containerizer launches (image check, create, start) run at once; a
+   * task's checkpoint and STARTING happen before it takes a slot. @default 8
+   */
   maxConcurrentLaunches?: number;
   /**
    * HOLLOW AGENTS ONLY (benchmarks and scale tests): keep every checkpoint (agent id,
