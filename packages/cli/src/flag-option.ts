@@ -16,3 +16,8 @@ export function flag(flags: string, description: string, defaultValue?: string |
   if (defaultValue !== undefined) option.default(String(defaultValue), String(defaultValue));
   return option;
 }
+
+/** `--master <host:port>` (TANDEM_MASTER), which every command that talks to the master takes. */
+export function masterFlag(): Option {
+  return flag('--master <host:port>', 'the master\'s gRPC address (required)');
+}

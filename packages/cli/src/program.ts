@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { writeTo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { agentCommand } from './commands/agent.js';
 import { appsCommand } from './commands/apps.js';
@@ -26,9 +27,7 @@ export function buildProgram(ctx: CommandContext): Command {
     })
     .exitOverride();
   for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, weightsCommand, quotaCommand, logsCommand, jobsCommand, appsCommand, hollowCommand]) {
-    const cmd = make(ctx);
-    cmd.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
-    program.addCommand(cmd);
+    program.addCommand(writeTo(make(ctx), ctx.io));
   }
   return program;
 }

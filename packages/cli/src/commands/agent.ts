@@ -4,7 +4,7 @@ import { cliLogger } from '../cli-logger.js';
 import type { ContainerizerName } from '../cluster/start-agent.js';
 import type { CommandContext } from '../command-context.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } from '../defaults.js';
-import { flag } from '../flag-option.js';
+import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, port } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -34,7 +34,7 @@ export const agentSchema = z.object({
 export function agentCommand(ctx: CommandContext): Command {
   const cmd = new Command('agent')
     .description('Run a Tandem agent: it dials the master, offers this host\'s resources and runs tasks in containers.')
-    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(masterFlag())
     .addOption(flag('--port <port>', 'port of the agent\'s HTTP /health and /api/v1/state (the agent dials the master; the master never connects here); 0 = any free port', DEFAULT_AGENT_PORT))
     .addOption(flag('--work-dir <dir>', 'directory of checkpoints and task sandboxes', DEFAULT_AGENT_WORK_DIR))
     .addOption(flag('--hostname <name>', 'hostname the agent registers with (default: os.hostname())'))

@@ -2,9 +2,10 @@ import { Command, type Option } from 'commander';
 import { z } from 'zod';
 import { appsRequest } from '../apps/apps-client.js';
 import { deployApp } from '../apps/deploy-app.js';
+import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
-import { flag } from '../flag-option.js';
+import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -42,7 +43,7 @@ export function appsCommand(ctx: CommandContext): Command {
 
   const serve = new Command('serve')
     .description('Run the apps framework: Marathon v2 REST API, deployments, health, state in --work-dir.')
-    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(masterFlag())
     .addOption(flag('--host <host>', 'interface of the REST API', '0.0.0.0'))
     .addOption(flag('--port <port>', 'REST API port (Marathon\'s --http_port); 0 = any free port', DEFAULT_APPS_PORT))
     .addOption(flag('--work-dir <dir>', 'directory of the apps store', DEFAULT_APPS_WORK_DIR))
@@ -95,8 +96,7 @@ export function appsCommand(ctx: CommandContext): Command {
       const all = await appsRequest<{ apps: { id: string; instances: number; tasksRunning: number; tasksHealthy: number; tasksStaged: number; deployments: unknown[] }[] }>(url(list), 'GET', '/v2/apps');
       if (list.opts().json) return out(all);
       const rows = [['ID', 'INSTANCES', 'STAGED', 'RUNNING', 'HEALTHY', 'DEPLOYING'], ...all.apps.map((a) => [a.id, String(a.instances), String(a.tasksStaged), String(a.tasksRunning), String(a.tasksHealthy), a.deployments.length > 0 ? 'yes' : 'no'])];
-      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      ctx.io.stdout(`${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+      ctx.io.stdout(`${formatTable(rows)}\n`);
     });
 
   const show = new Command('show').description('Show an app with its tasks, deployments and why it waits (JSON).').argument('<id>').addOption(urlFlag())
@@ -115,7 +115,7 @@ export function appsCommand(ctx: CommandContext): Command {
     .action(async (id: string) => out(await appsRequest(url(del), 'DELETE', `${appPath(id)}${del.opts().force ? '?force=true' : ''}`)));
 
   for (const sub of [serve, deploy, list, show, scale, restart, del, tasks]) {
-    sub.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
+    writeTo(sub, ctx.io);
     apps.addCommand(sub);
   }
   return apps;

@@ -4,7 +4,7 @@ import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { DEFAULT_DECLINE_SECONDS, DEFAULT_EXECUTE_CPUS, DEFAULT_EXECUTE_DISK, DEFAULT_EXECUTE_MEM } from '../defaults.js';
 import { runExecute } from '../execute/run-execute.js';
-import { flag } from '../flag-option.js';
+import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, nonNegative, positive, seconds } from '../schemas.js';
 
@@ -34,7 +34,7 @@ export function executeCommand(ctx: CommandContext): Command {
     .description('Run one command as a task (like mesos-execute): wait for an offer, launch, print each state change and the task\'s output; exit with the task\'s exit code.')
     .usage('--master HOST:PORT [options] -- CMD [ARGS...]')
     .argument('[command...]', 'the argv, run as is (no shell); with --image it may be empty to run the image\'s CMD')
-    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(masterFlag())
     .addOption(flag('--image <image>', 'run in this Docker image (container type DOCKER); without it the process containerizer runs the command'))
     .addOption(flag('--cpus <n>', 'CPUs for the task', DEFAULT_EXECUTE_CPUS))
     .addOption(flag('--mem <mib>', 'memory for the task, MiB', DEFAULT_EXECUTE_MEM))

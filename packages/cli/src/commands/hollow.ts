@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { DEFAULT_HOLLOW_RESOURCES, DEFAULT_HOLLOW_WORK_DIR } from '../defaults.js';
-import { flag } from '../flag-option.js';
+import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, count, nonEmpty, nonNegative } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -25,7 +25,7 @@ export const hollowSchema = z.object({
 export function hollowCommand(ctx: CommandContext): Command {
   const cmd = new Command('hollow')
     .description('HOLLOW AGENTS, for benchmarks and scale tests only: run N real agents in this process whose tasks start no process (they "run" for HOLLOW_DURATION_MS or until killed).')
-    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(masterFlag())
     .addOption(flag('--count <n>', 'how many hollow agents', 1))
     .addOption(flag('--resources <spec>', 'each agent\'s resources, Mesos syntax', DEFAULT_HOLLOW_RESOURCES))
     .addOption(flag('--work-dir <dir>', 'parent of the agents\' work dirs (agent-<i>)', DEFAULT_HOLLOW_WORK_DIR))

@@ -1,9 +1,10 @@
 import { Command, type Option } from 'commander';
 import { z } from 'zod';
+import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { DEFAULT_JOBS_PORT, DEFAULT_JOBS_URL, DEFAULT_JOBS_WORK_DIR } from '../defaults.js';
-import { flag } from '../flag-option.js';
+import { flag, masterFlag } from '../flag-option.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, port, positive, seconds } from '../schemas.js';
@@ -36,7 +37,7 @@ export function jobsCommand(ctx: CommandContext): Command {
 
   const serve = new Command('serve')
     .description('Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir.')
-    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(masterFlag())
     .addOption(flag('--host <host>', 'interface of the REST API', '0.0.0.0'))
     .addOption(flag('--port <port>', 'REST API port; 0 = any free port', DEFAULT_JOBS_PORT))
     .addOption(flag('--work-dir <dir>', 'directory of the jobs store', DEFAULT_JOBS_WORK_DIR))
@@ -101,8 +102,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       );
       if (list.opts().json) return out(all);
       const rows = [['ID', 'ACTIVE', 'SUCCESS', 'FAILURE', 'LAST SUCCESS'], ...all.map((j) => [j.id, String(j.activeRuns.length), String(j.historySummary.successCount), String(j.historySummary.failureCount), j.historySummary.lastSuccessAt ?? '-'])];
-      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      ctx.io.stdout(`${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+      ctx.io.stdout(`${formatTable(rows)}\n`);
     });
 
   const show = new Command('show')
@@ -134,7 +134,7 @@ export function jobsCommand(ctx: CommandContext): Command {
     });
 
   for (const sub of [serve, run, list, show, history, stop]) {
-    sub.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
+    writeTo(sub, ctx.io);
     jobs.addCommand(sub);
   }
   return jobs;

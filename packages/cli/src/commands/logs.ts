@@ -2,7 +2,7 @@ import { checkId } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { CommandContext } from '../command-context.js';
-import { flag } from '../flag-option.js';
+import { flag, masterFlag } from '../flag-option.js';
 import { withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { readTaskLog } from '../read-task-log.js';
@@ -14,7 +14,7 @@ export function logsCommand(ctx: CommandContext): Command {
   const cmd = new Command('logs')
     .description('Print a task\'s stdout (or stderr) through the master (Operator.ReadTaskLog).')
     .argument('<task-id>', 'the task id')
-    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(masterFlag())
     .addOption(flag('--stderr', 'print stderr instead of stdout'))
     .action(async (taskId: string) => {
       const o = parseOptions(cmd, logsSchema);

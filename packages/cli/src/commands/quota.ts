@@ -2,8 +2,9 @@ import type { QuotaConfigInit, QuotaResponse } from '@tandem/protocol';
 import { ValidationError } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
-import { flag } from '../flag-option.js';
+import { flag, masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseQuantities } from '../role-flags.js';
@@ -20,7 +21,6 @@ export const quotaSetSchema = quotaSchema.extend({
 export function quotaCommand(ctx: CommandContext): Command {
   const quota = new Command('quota').description('Role quotas (guarantees and limits): print them, set or remove one.');
   const out = (res: QuotaResponse): void => ctx.io.stdout(`${JSON.stringify({ quotas: res.quotas }, null, 2)}\n`);
-  const masterFlag = () => flag('--master <host:port>', 'the master\'s gRPC address (required)');
   const update = (master: string, quotas: QuotaConfigInit[], force: boolean) =>
     withOperator(master, (client, deadline) => unary<object, QuotaResponse>(client.UpdateQuota.bind(client), { quotas, force }, deadline));
 
@@ -62,6 +62,6 @@ export function quotaCommand(ctx: CommandContext): Command {
   quota.addCommand(get, { isDefault: true });
   quota.addCommand(set);
   quota.addCommand(remove);
-  for (const sub of [get, set, remove]) sub.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
+  for (const sub of [get, set, remove]) writeTo(sub, ctx.io);
   return quota;
 }

@@ -2,7 +2,7 @@ import type { ClusterState } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { CommandContext } from '../command-context.js';
-import { flag } from '../flag-option.js';
+import { masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { address } from '../schemas.js';
@@ -12,7 +12,7 @@ export const stateSchema = z.object({ master: address() });
 export function stateCommand(ctx: CommandContext): Command {
   const cmd = new Command('state')
     .description('Print the cluster state (Operator.GetState) as JSON.')
-    .addOption(flag('--master <host:port>', 'the master\'s gRPC address (required)'))
+    .addOption(masterFlag())
     .action(async () => {
       const o = parseOptions(cmd, stateSchema);
       const state = await withOperator(o.master, (client, deadline) =>

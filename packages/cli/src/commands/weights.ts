@@ -1,8 +1,9 @@
 import type { WeightsResponse } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
-import { flag } from '../flag-option.js';
+import { masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseWeight } from '../role-flags.js';
@@ -14,7 +15,6 @@ export const weightsSchema = z.object({ master: address() });
 export function weightsCommand(ctx: CommandContext): Command {
   const weights = new Command('weights').description('Role weights: print them, or set many roles at once (all or nothing; weight 1 = the default).');
   const out = (res: WeightsResponse): void => ctx.io.stdout(`${JSON.stringify({ weights: res.weights }, null, 2)}\n`);
-  const masterFlag = () => flag('--master <host:port>', 'the master\'s gRPC address (required)');
 
   const get = new Command('get')
     .description('Print every role whose weight is not 1 (Operator.GetWeights) as JSON.')
@@ -36,6 +36,6 @@ export function weightsCommand(ctx: CommandContext): Command {
 
   weights.addCommand(get, { isDefault: true });
   weights.addCommand(set);
-  for (const sub of [get, set]) sub.configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) }).exitOverride();
+  for (const sub of [get, set]) writeTo(sub, ctx.io);
   return weights;
 }

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { formatTable } from './cli-io.js';
+
+describe('formatTable', () => {
+  it('aligns columns two spaces apart and trims the end of each line', () => {
+    const text = formatTable([
+      ['ID', 'RUNNING', 'NOTE'],
+      ['/web', '12', ''],
+      ['/a', '1', 'x'],
+    ]);
+    expect(text.split('\n')).toEqual(['ID    RUNNING  NOTE', '/web  12', '/a    1        x']);
+  });
+
+  it('prints nothing for no rows', () => {
+    expect(formatTable([])).toBe('');
+  });
+});
