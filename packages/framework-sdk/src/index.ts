@@ -21,6 +21,7 @@ export { type MatchResult, matchTasks, type OfferMatch } from './match-tasks.js'
 export {
   DEFAULT_AUTO_ACKNOWLEDGE,
   DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_DROP_STALE_UPDATES,
   DEFAULT_MAX_MISSED_HEARTBEATS,
   DEFAULT_RECONNECT,
   DEFAULT_ROLES,
@@ -30,4 +31,5 @@ export {
   type ResolvedDriverOptions,
 } from './options.js';
 export { type ReconcileTarget, SchedulerDriver } from './scheduler-driver.js';
+export { DEFAULT_STALE_UPDATE_MEMORY, StaleUpdateFilter } from './stale-updates.js';
 export { type Placement, specResources, type TaskSpec, taskInfo } from './task-info.js';

@@ -33,6 +33,13 @@ export interface DriverOptions {
    * (or, for `updates()`, when the consumer asks for the next item). @default true
    */
   autoAcknowledge?: boolean;
+  /**
+   * Acknowledge, without delivering, an agent's resend of an update the framework has
+   * moved past (STARTING after RUNNING, anything after a terminal state; see
+   * `StaleUpdateFilter`). Agents send a task's updates without waiting for each ack, so
+   * such resends happen when an ack is lost. @default true
+   */
+  dropStaleUpdates?: boolean;
   /** Backoff between re-subscription attempts. @default { initialMs: 250, maxMs: 10000 } */
   reconnect?: BackoffOptions;
   /** Heartbeats missed before the stream is considered dead and re-opened. @default 5 */
@@ -56,12 +63,14 @@ export const DEFAULT_RECONNECT: Readonly<Required<BackoffOptions>> = {
 export const DEFAULT_MAX_MISSED_HEARTBEATS = 5;
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export const DEFAULT_AUTO_ACKNOWLEDGE = true;
+export const DEFAULT_DROP_STALE_UPDATES = true;
 
 export interface ResolvedDriverOptions {
   master: string;
   framework: Required<Omit<FrameworkOptions, 'id' | 'labels'>> & Pick<FrameworkOptions, 'id' | 'labels'>;
   suppressedRoles: string[];
   autoAcknowledge: boolean;
+  dropStaleUpdates: boolean;
   reconnect: Required<BackoffOptions>;
   maxMissedHeartbeats: number;
   callTimeoutMs: number;
@@ -96,6 +105,7 @@ export function driverDefaults(options: DriverOptions): ResolvedDriverOptions {
     },
     suppressedRoles: options.suppressedRoles ?? [],
     autoAcknowledge: options.autoAcknowledge ?? DEFAULT_AUTO_ACKNOWLEDGE,
+    dropStaleUpdates: options.dropStaleUpdates ?? DEFAULT_DROP_STALE_UPDATES,
     reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
     maxMissedHeartbeats: options.maxMissedHeartbeats ?? DEFAULT_MAX_MISSED_HEARTBEATS,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,

@@ -254,6 +254,40 @@ describe('SchedulerDriver', () => {
     expect(master.acks()).toEqual(['u1']);
   });
 
+  it('driver - acknowledges, without delivering, a resend of a state the task has moved past', async () => {
+    const { master, driver } = await setup({ autoAcknowledge: false });
+    await driver.start();
+    const got: string[] = [];
+    driver.onUpdate((s) => void got.push(`${s.taskId}:${s.state}`));
+    const at = (taskId: string, uuid: string, state: TaskStatus['state']): TaskStatus => ({ ...status(taskId, uuid), state });
+    master.send({ update: { statuses: [at('t1', 'u1', 'TASK_STARTING'), at('t1', 'u2', 'TASK_RUNNING')] } });
+    await waitFor(() => got.length === 2);
+    // The agent resends STARTING (its ack was lost), then the task finishes; a RUNNING
+    // resend after the end is stale too. The master's own answers are always delivered.
+    master.send({ update: { statuses: [at('t1', 'u1', 'TASK_STARTING')] } });
+    master.send({ update: { statuses: [at('t1', 'u3', 'TASK_FINISHED'), at('t1', 'u2', 'TASK_RUNNING'), { ...at('t1', '', 'TASK_FINISHED'), source: 'SOURCE_MASTER' }] } });
+    await waitFor(() => got.length === 4);
+    expect(got).toEqual(['t1:TASK_STARTING', 't1:TASK_RUNNING', 't1:TASK_FINISHED', 't1:TASK_FINISHED']);
+    // Not delivered, so the driver acknowledged them itself, even with autoAcknowledge false.
+    await waitFor(() => master.acks().length === 2);
+    expect(master.acks()).toEqual(['u1', 'u2']);
+    // Launching the id again starts over: its STARTING is delivered.
+    await driver.launch(offer('o1'), [{ taskId: 't1', agentId: 'a1' }]);
+    master.send({ update: { statuses: [at('t1', 'u4', 'TASK_STARTING')] } });
+    await waitFor(() => got.length === 5);
+    expect(got[4]).toBe('t1:TASK_STARTING');
+  });
+
+  it('driver - with dropStaleUpdates false, every update is delivered', async () => {
+    const { master, driver } = await setup({ dropStaleUpdates: false });
+    await driver.start();
+    const got: string[] = [];
+    driver.onUpdate((s) => void got.push(s.state));
+    master.send({ update: { statuses: [{ ...status('t1', 'u2'), state: 'TASK_RUNNING' }, { ...status('t1', 'u1'), state: 'TASK_STARTING' }] } });
+    await waitFor(() => master.acks().length === 2);
+    expect(got).toEqual(['TASK_RUNNING', 'TASK_STARTING']);
+  });
+
   it('driver - re-subscribes with its framework id after the stream drops', async () => {
     const { master, driver } = await setup();
     await driver.start();

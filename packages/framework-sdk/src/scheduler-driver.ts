@@ -25,6 +25,7 @@ import type { DriverEvent } from './driver-event.js';
 import { checkDriverTransition, type DriverState } from './driver-state.js';
 import { HeldFeed, type HoldHooks } from './held-feed.js';
 import { type DriverOptions, driverDefaults, type ResolvedDriverOptions } from './options.js';
+import { StaleUpdateFilter } from './stale-updates.js';
 
 type Handler<T> = (value: T) => void | Promise<void>;
 type CallBody = Omit<SchedulerCallInit, 'frameworkId' | 'streamId'>;
@@ -66,6 +67,7 @@ export class SchedulerDriver {
   private readonly backoff: Backoff;
   private readonly acks: AckBatcher;
   private readonly accepts: AcceptBatcher;
+  private readonly stale: StaleUpdateFilter | undefined;
 
   private stateValue: DriverState = 'idle';
   private frameworkIdValue: string | undefined;
@@ -122,6 +124,7 @@ export class SchedulerDriver {
       sendOne: async (accept) => (await this.call({ accept })).launched,
       sendMany: async (accepts) => (await this.call({ acceptMany: { accepts } })).accepts,
     });
+    this.stale = this.options.dropStaleUpdates ? new StaleUpdateFilter() : undefined;
     this.closedPromise = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -246,6 +249,8 @@ export class SchedulerDriver {
     filters?: FiltersInit,
   ): Promise<CallResponse> {
     const operations: OperationInit[] = isOperationList(work) ? [...work] : [{ launch: { tasks: [...work] } }];
+    // A task id launched again starts a new lifecycle: its old states say nothing about it.
+    for (const op of operations) for (const t of op.launch?.tasks ?? []) if (t.taskId) this.stale?.forget(t.taskId);
     const launched = await this.accepts.add({ offerIds: toList(offerIds), operations, ...(filters ? { filters } : {}) });
     return { launched, accepts: [] };
   }
@@ -518,6 +523,12 @@ export class SchedulerDriver {
   }
 
   private deliverUpdate(status: TaskStatus): void {
+    if (this.stale?.isStale(status)) {
+      // An agent's resend of what the framework has moved past: acknowledged, not delivered.
+      this.log.debug({ taskId: status.taskId, state: status.state }, 'stale status update acknowledged without delivery');
+      if (this.stateValue !== 'failed' && this.stateValue !== 'stopped') this.acks.add(this.ackOf(status));
+      return;
+    }
     const needsAck = this.options.autoAcknowledge && status.uuid !== '';
     const handlers = [...this.updateHandlers];
     const feeds = [this.updatesFeed, this.eventsFeed].filter((f) => f !== undefined);
