@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, deploymentsDone, startApps } from './support/apps.js';
-import { cleanup, startMaster } from './support/cluster.js';
+import { cleanup, startMaster, tempDir } from './support/cluster.js';
 
 // Group versions through the REST API (no agent needed: every app has 0 instances, so
 // each deployment finishes at once): /v2/groups[/{id}]/versions[/{version}], and a
@@ -87,5 +87,71 @@ describe('apps groups', () => {
     expect((await api(fw.url, 'GET', '/v2/groups/g/versions')).body).toEqual(versions.slice(2).reverse());
     expect((await api(fw.url, 'GET', `/v2/groups/g/versions/${versions[0]}`)).status).toBe(404);
     expect((await api(fw.url, 'GET', `/v2/groups/g/versions/${versions[4]}`)).body.apps[0].env).toEqual({ I: '4' });
+  });
+
+  it('apps-groups-empty - empty groups are created, nested, stored through a restart, listed in group versions and deleted', async () => {
+    const master = await startMaster();
+    const workDir = tempDir('tandem-apps-groups-');
+    const fw = await startApps(master, { workDir });
+
+    const created = await api(fw.url, 'POST', '/v2/groups', { id: '/team' });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ version: expect.stringMatching(TS), deploymentId: expect.any(String) });
+    const v1 = created.body.version as string;
+    await deploymentsDone(fw.url);
+    expect((await api(fw.url, 'GET', '/v2/groups/team')).body).toEqual({ id: '/team', apps: [], groups: [], pods: [], dependencies: [], version: v1 });
+    expect((await api(fw.url, 'POST', '/v2/groups', { id: 'team' })).status).toBe(409);
+
+    // Nested empty groups through PUT: a groups-only body; relative ids; dependencies kept when left out.
+    const put = await api(fw.url, 'PUT', '/v2/groups/team', { groups: [{ id: 'a' }, { id: '/team/b', dependencies: ['../a'], groups: [{ id: 'c' }] }] });
+    expect(put.status).toBe(200);
+    const v2 = put.body.version as string;
+    await deploymentsDone(fw.url);
+    const team = (await api(fw.url, 'GET', '/v2/groups/team')).body;
+    expect(team).toMatchObject({ id: '/team', apps: [], pods: [], version: v2 });
+    expect(team.groups).toEqual([
+      { id: '/team/a', apps: [], groups: [], pods: [], dependencies: [], version: v2 },
+      { id: '/team/b', apps: [], groups: [{ id: '/team/b/c', apps: [], groups: [], pods: [], dependencies: [], version: v2 }], pods: [], dependencies: ['/team/a'], version: v2 },
+    ]);
+    expect((await api(fw.url, 'GET', '/v2/groups')).body.groups.map((g: { id: string }) => g.id)).toEqual(['/team']);
+    expect((await api(fw.url, 'GET', '/v2/groups/team/versions')).body).toEqual([v2, v1]);
+    expect((await api(fw.url, 'GET', `/v2/groups/team/versions/${v1}`)).body.groups).toEqual([]);
+    expect((await api(fw.url, 'GET', `/v2/groups/versions/${v2}`)).body.groups[0].groups[1].dependencies).toEqual(['/team/a']);
+
+    // Bad input: 422 naming each field; nothing changes.
+    const bad = await api(fw.url, 'PUT', '/v2/groups/team', { groups: [{ id: 'UPPER' }, {}, { id: 'ok', dependencies: ['/x', 7] }], dependencies: 'nope' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.map((d: { path: string }) => d.path)).toEqual(['/groups/0/id', '/groups/1/id', '/groups/2/dependencies/1', '/dependencies']);
+    expect((await api(fw.url, 'POST', '/v2/groups', { id: 'Team' })).status).toBe(422);
+    expect((await api(fw.url, 'GET', '/v2/groups/team/versions')).body).toEqual([v2, v1]);
+
+    // Durable: a restarted framework on the same store has the groups, their dependencies and versions.
+    await fw.stop();
+    const again = await startApps(master, { workDir });
+    const after = (await api(again.url, 'GET', '/v2/groups/team')).body;
+    expect(after).toEqual(team);
+    expect((await api(again.url, 'GET', '/v2/groups/team/versions')).body).toEqual([v2, v1]);
+
+    // A PUT with the dependencies alone keeps the subgroups; a groups list without one removes it.
+    await api(again.url, 'PUT', '/v2/groups/team/b', { dependencies: [] });
+    await deploymentsDone(again.url);
+    expect((await api(again.url, 'GET', '/v2/groups/team/b')).body).toMatchObject({ dependencies: [], groups: [{ id: '/team/b/c' }] });
+    await api(again.url, 'PUT', '/v2/groups/team', { groups: [{ id: 'b' }] });
+    await deploymentsDone(again.url);
+    expect((await api(again.url, 'GET', '/v2/groups/team/a')).status).toBe(404);
+    expect((await api(again.url, 'GET', '/v2/groups/team/b/c')).status).toBe(200);
+
+    // DELETE removes the group with everything inside it, apps too; older versions still show it.
+    expect((await api(again.url, 'POST', '/v2/apps', app('/team/b/c/svc'))).status).toBe(201);
+    await deploymentsDone(again.url);
+    const del = await api(again.url, 'DELETE', '/v2/groups/team');
+    expect(del.status).toBe(200);
+    expect(del.body).toEqual({ version: expect.stringMatching(TS), deploymentId: expect.any(String) });
+    await deploymentsDone(again.url);
+    expect((await api(again.url, 'GET', '/v2/groups/team')).status).toBe(404);
+    expect((await api(again.url, 'GET', '/v2/apps/team/b/c/svc')).status).toBe(404);
+    expect((await api(again.url, 'GET', '/v2/groups')).body.groups).toEqual([]);
+    expect((await api(again.url, 'GET', `/v2/groups/team/versions/${v2}`)).body.groups.map((g: { id: string }) => g.id)).toEqual(['/team/a', '/team/b']);
+    expect((await api(again.url, 'DELETE', '/v2/groups/team')).status).toBe(404);
   });
 });

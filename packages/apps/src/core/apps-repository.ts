@@ -1,6 +1,7 @@
 import type { Store } from '@tandem/store';
 import type { AppDefinition } from '../app/app-definition.js';
 import type { Deployment } from './deployment.js';
+import type { GroupRecord } from './group-record.js';
 import { nextRoot, type RootVersion } from './group-versions.js';
 import type { Instance } from './instance.js';
 import { keys } from './store-keys.js';
@@ -13,6 +14,8 @@ export class AppsRepository {
   readonly apps = new Map<string, AppDefinition>();
   readonly deployments = new Map<string, Deployment>();
   readonly instances = new Map<string, Instance>();
+  /** Groups that exist on their own (created through /v2/groups), by id; the others exist through their apps. */
+  readonly groups = new Map<string, GroupRecord>();
   /** The root group's versions kept (at most maxVersions), oldest first. */
   readonly roots: RootVersion[] = [];
   private readonly byApp = new Map<string, Map<string, Instance>>();
@@ -27,6 +30,7 @@ export class AppsRepository {
   async load(): Promise<void> {
     this.frameworkId = (await this.store.get<string>(keys.frameworkId))?.value;
     for (const e of await this.store.list<AppDefinition>(keys.apps)) this.apps.set(e.value.id, e.value);
+    for (const e of await this.store.list<GroupRecord>(keys.groups)) this.groups.set(e.value.id, e.value);
     for (const e of await this.store.list<Deployment>(keys.deployments)) this.deployments.set(e.value.id, e.value);
     for (const e of await this.store.list<Instance>(keys.instances)) this.index(e.value);
     for (const e of await this.store.list<RootVersion>(keys.roots)) this.roots.push(e.value);
@@ -56,6 +60,16 @@ export class AppsRepository {
     }
   }
 
+  async putGroup(g: GroupRecord): Promise<void> {
+    await this.store.put(keys.group(g.id), g);
+    this.groups.set(g.id, g);
+  }
+
+  async deleteGroup(id: string): Promise<void> {
+    await this.store.delete(keys.group(id));
+    this.groups.delete(id);
+  }
+
   /**
    * Records the root group as the apps stand now, as version `version` (after every
    * change). Keeps the last maxVersions roots; a dropped root takes with it the versions
@@ -63,7 +77,8 @@ export class AppsRepository {
    */
   async recordRoot(version: string): Promise<RootVersion> {
     const apps = Object.fromEntries([...this.apps.values()].map((a) => [a.id, a.version]));
-    const root = nextRoot(this.roots.at(-1), apps, version);
+    const stored = Object.fromEntries([...this.groups.values()].map((g) => [g.id, g.dependencies]));
+    const root = nextRoot(this.roots.at(-1), apps, version, stored);
     await this.store.put(keys.root(version), root);
     this.roots.push(root);
     while (this.roots.length > this.maxVersions) {

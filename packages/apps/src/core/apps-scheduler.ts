@@ -1,6 +1,7 @@
 import { SchedulerDriver } from '@tandem/framework-sdk';
 import { Code, componentLogger, isTerminal, type Logger, type Offer, Resources, TandemError, type TaskInfoInit, type TaskStatus } from '@tandem/protocol';
 import { type AppDefinition, isConfigChange } from '../app/app-definition.js';
+import { AppValidationError } from '../app/app-validation-error.js';
 import { hasHealthChecks } from '../app/health-check-mapping.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ResolvedAppsOptions } from '../options.js';
@@ -9,8 +10,10 @@ import { fitInstance, siteOf, usableResources } from '../placement/offer-fit.js'
 import type { AppsMetrics } from './apps-metrics.js';
 import type { AppsRepository } from './apps-repository.js';
 import { converge, isConverged } from './converge.js';
+import { levelsOfChange, unknownDependencies } from './dependency-graph.js';
 import { checkDeploymentTransition, type Deployment, type DeploymentStep } from './deployment.js';
 import { type AppChange, planSteps } from './deployment-plan.js';
+import type { GroupRecord } from './group-record.js';
 import { canTransitionInstance, checkInstanceTransition, conditionOf, type Instance, isOccupying, isTerminalCondition } from './instance.js';
 import { LaunchDelays } from './launch-delays.js';
 import { OfferStats } from './offer-stats.js';
@@ -42,6 +45,12 @@ export class AppLockedError extends TandemError {
       `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${deploymentIds[0] ?? ''}'.`,
     );
   }
+}
+
+/** Stored groups a deployment writes (created or changed) and removes, with its apps. */
+export interface GroupChange {
+  put: GroupRecord[];
+  remove: string[];
 }
 
 const LAST_OFFERS_KEPT = 5;
@@ -252,13 +261,31 @@ export class AppsScheduler {
    */
   deploy(
     targets: ReadonlyMap<string, AppDefinition | undefined>,
-    options: { force: boolean; rollbackOf?: string; restart?: boolean },
+    options: { force: boolean; rollbackOf?: string; restart?: boolean; groups?: GroupChange },
   ): Promise<Deployment> {
     return this.serial(async () => {
       const locking = this.lockingDeployments(targets.keys());
       if (locking.length > 0 && !options.force) throw new AppLockedError(locking.map((d) => d.id));
       // Service ports for `port: 0` before anything changes (a used-up range is a 422).
       const withPorts = assignServicePorts(this.repo.apps, targets, { min: this.o.localPortMin, max: this.o.localPortMax });
+      // Groups and the dependency order (a cycle is a 422) before anything changes too.
+      const groupsAfter = new Map(this.repo.groups);
+      for (const id of options.groups?.remove ?? []) groupsAfter.delete(id);
+      for (const g of options.groups?.put ?? []) groupsAfter.set(g.id, g);
+      for (const [id, next] of withPorts) {
+        if (next && groupsAfter.has(id)) throw AppValidationError.of('/id', `An app may not have the same id as a group: ${id}`);
+      }
+      const levels = levelsOfChange(this.repo.apps, withPorts, this.repo.groups.values(), groupsAfter.values());
+      for (const g of options.groups?.put ?? []) {
+        if (levels.appsAfter.has(g.id)) throw AppValidationError.of('/id', `A group may not have the same id as an app: ${g.id}`);
+      }
+      const declared = [
+        ...[...withPorts.values()].flatMap((a): [string, string[]][] => (a ? [[a.id, a.dependencies]] : [])),
+        ...(options.groups?.put ?? []).map((g): [string, string[]] => [g.id, g.dependencies]),
+      ];
+      for (const d of unknownDependencies(declared, levels.appsAfter, groupsAfter.values())) {
+        this.log.warn({ dependency: d.on, declaredBy: d.declaredBy }, 'a dependency names no app or group (accepted, as Marathon): it orders nothing until one exists');
+      }
       for (const d of locking) await this.endDeployment(d, 'cancelled', 'cancelled by a forced change');
       const version = this.nextVersion();
       const changes = new Map<string, AppChange>();
@@ -270,7 +297,7 @@ export class AppsScheduler {
         if (to && options.restart) to = { ...to, versionInfo: { lastConfigChangeAt: version, lastScalingAt: version } };
         changes.set(id, { from: prev, to, restart: options.restart ?? false });
       }
-      const steps = planSteps(changes);
+      const steps = planSteps(changes, levels);
       const now = Date.now();
       const timeouts = [...changes.values()]
         .map((c) => c.to?.upgradeStrategy.deploymentTimeoutSeconds ?? this.o.deploymentTimeoutSeconds)
@@ -295,6 +322,8 @@ export class AppsScheduler {
         else if (this.repo.apps.has(id)) await this.repo.deleteApp(id);
         if (!c.from || !c.to || c.restart || isConfigChange(c.from, c.to)) this.delays.reset(id);
       }
+      for (const id of options.groups?.remove ?? []) await this.repo.deleteGroup(id);
+      for (const g of options.groups?.put ?? []) await this.repo.putGroup(g);
       await this.repo.recordRoot(version);
       this.events.emit('group_change_success', { groupId: '/', version });
       this.events.emit('deployment_info', { plan: this.planJson(deployment), currentStep: this.currentStepJson(deployment) });

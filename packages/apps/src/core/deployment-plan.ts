@@ -1,5 +1,5 @@
 import { type AppDefinition, isConfigChange } from '../app/app-definition.js';
-import { AppValidationError } from '../app/app-validation-error.js';
+import { dependencyLevels } from './dependency-graph.js';
 import type { DeploymentAction, DeploymentStep } from './deployment.js';
 
 /** One app's change: before and after (undefined: absent). */
@@ -20,45 +20,21 @@ function actionOf(id: string, c: AppChange): DeploymentAction | undefined {
 }
 
 /**
- * Dependency depth of each app among `apps` (0: depends on nothing there). Throws a
- * 422 on a cycle.
- */
-export function dependencyLevels(apps: ReadonlyMap<string, AppDefinition>): Map<string, number> {
-  const levels = new Map<string, number>();
-  const visiting = new Set<string>();
-  const visit = (id: string): number => {
-    const known = levels.get(id);
-    if (known !== undefined) return known;
-    if (visiting.has(id)) throw AppValidationError.of('/dependencies', `the dependency graph has a cycle through ${id}`);
-    visiting.add(id);
-    const app = apps.get(id);
-    let level = 0;
-    for (const dep of app?.dependencies ?? []) {
-      for (const other of apps.keys()) {
-        if (other === dep || other.startsWith(`${dep}/`)) level = Math.max(level, visit(other) + 1);
-      }
-    }
-    visiting.delete(id);
-    levels.set(id, level);
-    return level;
-  };
-  for (const id of apps.keys()) visit(id);
-  return levels;
-}
-
-/**
  * The steps of a deployment: stops first, dependents before what they depend on;
  * then starts, scales and restarts in dependency order, one step per dependency level.
+ * `levels` gives each app's dependency depth before and after the change over every
+ * app, not only the changed ones (as Marathon orders by the longest path through the
+ * whole graph); without it, the depths among the changed apps and their own dependencies.
  */
-export function planSteps(changes: ReadonlyMap<string, AppChange>): DeploymentStep[] {
+export function planSteps(changes: ReadonlyMap<string, AppChange>, levels?: { before: ReadonlyMap<string, number>; after: ReadonlyMap<string, number> }): DeploymentStep[] {
   const before = new Map<string, AppDefinition>();
   const after = new Map<string, AppDefinition>();
   for (const [id, c] of changes) {
     if (c.from) before.set(id, c.from);
     if (c.to) after.set(id, c.to);
   }
-  const levelsAfter = dependencyLevels(after);
-  const levelsBefore = dependencyLevels(before);
+  const levelsAfter = levels?.after ?? dependencyLevels(after);
+  const levelsBefore = levels?.before ?? dependencyLevels(before);
   const stops = new Map<number, DeploymentAction[]>();
   const rest = new Map<number, DeploymentAction[]>();
   for (const [id, c] of changes) {

@@ -27,6 +27,17 @@ describe('group versions', () => {
     expect(hasGroup(nextRoot(r3, {}, 'v4'), '/')).toBe(true);
   });
 
+  it('group-versions - stored groups (empty ones too) are in the root; a new or changed one moves itself and the groups holding it', () => {
+    const r1 = nextRoot(undefined, { '/blog/site': 'v1' }, 'v1', { '/team/a': [] });
+    expect(r1.groups).toEqual({ '/': 'v1', '/blog': 'v1', '/team': 'v1', '/team/a': 'v1' });
+    expect(r1.stored).toEqual({ '/team/a': [] });
+    const r2 = nextRoot(r1, { '/blog/site': 'v1' }, 'v2', { '/team/a': ['/blog'], '/team/b': [] });
+    expect(r2.groups).toEqual({ '/': 'v2', '/blog': 'v1', '/team': 'v2', '/team/a': 'v2', '/team/b': 'v2' });
+    const r3 = nextRoot(r2, { '/blog/site': 'v1' }, 'v3', { '/team/a': ['/blog'] });
+    expect(r3.groups).toEqual({ '/': 'v3', '/blog': 'v1', '/team': 'v3', '/team/a': 'v2' });
+    expect(nextRoot(r3, { '/blog/site': 'v1' }, 'v4').stored).toBeUndefined();
+  });
+
   it('group-versions - the repository keeps maxVersions roots; a dropped root takes the versions only it referred to of deleted apps', async () => {
     const store = new MemoryStore();
     const repo = new AppsRepository(store, 2);

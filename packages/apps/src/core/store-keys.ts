@@ -11,6 +11,8 @@ export const keys = {
   deployments: 'apps/deployment/',
   instance: (id: string) => `apps/instance/${id}`,
   instances: 'apps/instance/',
+  group: (id: string) => `apps/group/${encodePathId(id)}`,
+  groups: 'apps/group/',
   root: (version: string) => `apps/root/${version}`,
   roots: 'apps/root/',
 } as const;
