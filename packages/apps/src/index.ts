@@ -6,11 +6,14 @@ export { canonicalPathId, pathIdProblem } from './app/path-id.js';
 export { type AppLimits, validateApp } from './app/validate-app.js';
 export { AppsFramework } from './apps-framework.js';
 export { type RunningApps, startAppsService } from './apps-service.js';
-export { AppLockedError, AppsScheduler, type TaskFailure } from './core/apps-scheduler.js';
+export { AppLockedError } from './core/app-locked-error.js';
+export { AppsScheduler } from './core/apps-scheduler.js';
 export { converge, isConverged } from './core/converge.js';
 export { DEPLOYMENT_TRANSITIONS, type Deployment, type DeploymentState } from './core/deployment.js';
 export { planSteps } from './core/deployment-plan.js';
+export type { GroupChange, GroupRecord } from './core/group-record.js';
 export { type Condition, type Goal, INSTANCE_TRANSITIONS, type Instance } from './core/instance.js';
+export type { TaskFailure } from './core/task-failure.js';
 export { parseTaskId, taskIdOf } from './core/task-ids.js';
 export { type AppsEvent, EventBus } from './events/event-bus.js';
 export {

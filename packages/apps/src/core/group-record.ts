@@ -9,3 +9,9 @@ export interface GroupRecord {
   /** Apps or groups (absolute ids) every app in this group, at any depth, depends on. */
   dependencies: string[];
 }
+
+/** Stored groups a deployment writes (created or changed) and removes, with its apps. */
+export interface GroupChange {
+  put: GroupRecord[];
+  remove: string[];
+}

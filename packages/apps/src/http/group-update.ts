@@ -1,7 +1,6 @@
 import type { AppDefinition } from '../app/app-definition.js';
 import { isUnder, parentGroup } from '../app/path-id.js';
-import type { GroupChange } from '../core/apps-scheduler.js';
-import type { GroupRecord } from '../core/group-record.js';
+import type { GroupChange, GroupRecord } from '../core/group-record.js';
 import type { GroupDocument } from './group-document.js';
 
 /** What a group change does: apps to deploy (undefined: remove) and stored groups to write or remove. */

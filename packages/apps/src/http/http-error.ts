@@ -1,7 +1,7 @@
 import { Code, TandemError } from '@tandem/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppValidationError, MalformedJsonError } from '../app/app-validation-error.js';
-import { AppLockedError } from '../core/apps-scheduler.js';
+import { AppLockedError } from '../core/app-locked-error.js';
 
 const STATUS: Partial<Record<Code, number>> = {
   [Code.InvalidArgument]: 400,
