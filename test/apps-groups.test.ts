@@ -154,4 +154,19 @@ describe('apps groups', () => {
     expect((await api(again.url, 'GET', `/v2/groups/team/versions/${v2}`)).body.groups.map((g: { id: string }) => g.id)).toEqual(['/team/a', '/team/b']);
     expect((await api(again.url, 'DELETE', '/v2/groups/team')).status).toBe(404);
   });
+
+  it('apps-groups-rollback - cancelling a group change rolls its groups back with its apps', async () => {
+    const master = await startMaster();
+    const fw = await startApps(master); // no agent: an app with an instance keeps its deployment running
+    await api(fw.url, 'POST', '/v2/groups', { id: '/kept' });
+    await deploymentsDone(fw.url);
+    const changed = await api(fw.url, 'PUT', '/v2/groups/kept', { dependencies: ['/elsewhere'], groups: [{ id: 'sub', apps: [app('web', { instances: 1 })] }] });
+    expect(changed.status).toBe(200);
+    expect((await api(fw.url, 'GET', '/v2/groups/kept')).body).toMatchObject({ dependencies: ['/elsewhere'], groups: [{ id: '/kept/sub' }] });
+    const cancelled = await api(fw.url, 'DELETE', `/v2/deployments/${changed.body.deploymentId}`);
+    expect(cancelled.status).toBe(200);
+    await deploymentsDone(fw.url);
+    expect((await api(fw.url, 'GET', '/v2/groups/kept')).body).toMatchObject({ id: '/kept', apps: [], groups: [], dependencies: [] });
+    expect((await api(fw.url, 'GET', '/v2/apps/kept/sub/web')).status).toBe(404);
+  });
 });

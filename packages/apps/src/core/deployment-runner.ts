@@ -69,6 +69,7 @@ export class DeploymentRunner {
         changes.set(id, { from: prev, to, restart: options.restart ?? false });
       }
       const steps = planSteps(changes, levels);
+      const touchedGroups = [...new Set([...(options.groups?.remove ?? []), ...(options.groups?.put ?? []).map((g) => g.id)])];
       const now = Date.now();
       const timeouts = [...changes.values()]
         .map((c) => c.to?.upgradeStrategy.deploymentTimeoutSeconds ?? this.ctx.options.deploymentTimeoutSeconds)
@@ -85,6 +86,7 @@ export class DeploymentRunner {
         startedAt: now,
         ...(timeouts.length > 0 && !options.rollbackOf ? { timeoutAt: now + Math.min(...timeouts) * 1000 } : {}),
         ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
+        ...(touchedGroups.length > 0 ? { originalGroups: Object.fromEntries(touchedGroups.map((id) => [id, repo.groups.get(id) ?? null])) } : {}),
       };
       // The deployment first: a crash between it and the apps leaves a plan that still completes.
       await repo.putDeployment(deployment);
@@ -117,7 +119,9 @@ export class DeploymentRunner {
   async rollback(d: Deployment, state: 'cancelled' | 'failed', reason: string): Promise<Deployment> {
     await this.ctx.serial(() => this.endDeployment(d, state, reason));
     const targets = new Map<string, AppDefinition | undefined>(Object.entries(d.original).map(([id, def]) => [id, def ?? undefined]));
-    return this.deploy(targets, { force: true, rollbackOf: d.id });
+    const groups = Object.entries(d.originalGroups ?? {});
+    const restore: GroupChange = { put: groups.flatMap(([, g]) => (g ? [g] : [])), remove: groups.filter(([, g]) => !g).map(([id]) => id) };
+    return this.deploy(targets, { force: true, rollbackOf: d.id, ...(groups.length > 0 ? { groups: restore } : {}) });
   }
 
   async endDeployment(d: Deployment, state: 'succeeded' | 'failed' | 'cancelled', reason?: string): Promise<void> {

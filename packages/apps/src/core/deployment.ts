@@ -1,5 +1,6 @@
 import { Code, TandemError } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
+import type { GroupRecord } from './group-record.js';
 
 export type DeploymentActionType = 'StartApplication' | 'ScaleApplication' | 'RestartApplication' | 'StopApplication';
 
@@ -49,4 +50,6 @@ export interface Deployment {
   timeoutAt?: number;
   /** The deployment this one rolls back. */
   rollbackOf?: string;
+  /** Each stored group the deployment wrote or removed, as it was before (null: absent); a rollback restores them. */
+  originalGroups?: Record<string, GroupRecord | null>;
 }
