@@ -7,8 +7,10 @@ import { ReadinessChecker } from './readiness-checker.js';
 import { probeReadiness, type ReadinessCheckResult, type ReadinessTarget } from './readiness-probe.js';
 
 const log = componentLogger('readiness-test');
+// A generous timeout: a 40 ms one made the probe tests fail on a loaded machine. Tests of
+// the timeout itself set their own.
 const check = (over: Partial<ReadinessCheckDefinition> = {}): ReadinessCheckDefinition => ({
-  name: 'readinessCheck', protocol: 'HTTP', path: '/ready', portName: 'http', intervalSeconds: 0.05, timeoutSeconds: 0.04,
+  name: 'readinessCheck', protocol: 'HTTP', path: '/ready', portName: 'http', intervalSeconds: 0.05, timeoutSeconds: 2,
   httpStatusCodesForReady: [200], preserveLastResponse: false, ...over,
 });
 
