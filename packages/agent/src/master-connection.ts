@@ -1,4 +1,3 @@
-import type { ClientDuplexStream } from '@grpc/grpc-js';
 import {
   type AgentClient,
   type AgentMessageInit,
@@ -11,6 +10,8 @@ import {
   type RegisterAgentInit,
   sleep,
 } from '@tandem/protocol';
+import { type AgentStream, openAgentStream } from './agent-stream.js';
+import { type ChannelGate, channelGate } from './channel-gate.js';
 
 export interface MasterConnectionOptions {
   address: string;
@@ -32,7 +33,7 @@ export interface MasterConnectionOptions {
 /** The state of the link to the master, as data. */
 export type ConnectionState = 'idle' | 'connecting' | 'registered' | 'backing-off' | 'stopped';
 
-type Call = ClientDuplexStream<AgentMessageInit, MasterMessage>;
+type Call = AgentStream;
 
 /**
  * The agent's one bidirectional stream to the master (`Agent.Connect`): sends
@@ -41,6 +42,7 @@ type Call = ClientDuplexStream<AgentMessageInit, MasterMessage>;
  */
 export class MasterConnection {
   private readonly client: AgentClient;
+  private readonly gate: ChannelGate;
   private readonly abort = new AbortController();
   private call: Call | undefined;
   private endSession: ((why: string) => void) | undefined;
@@ -52,6 +54,7 @@ export class MasterConnection {
 
   constructor(private readonly options: MasterConnectionOptions) {
     this.client = options.sharedClient ?? agentClient(options.address);
+    this.gate = channelGate(this.client);
     this.log = options.logger;
     this.firstOutcome = new Promise((resolve) => {
       this.resolveFirst = resolve;
@@ -95,6 +98,17 @@ export class MasterConnection {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       this.stateValue = 'connecting';
+      // Dial only a channel that is connected: a stream to a master that is not there
+      // fails, and its registration would have been built for nothing. The wait stands in
+      // for the backoff delay; the channel redials on its own schedule meanwhile.
+      const wait = this.gate.ready ? 0 : backoff.next();
+      if (!(await this.gate.wait(wait, signal))) {
+        if (signal.aborted) break;
+        this.resolveFirst('unreachable');
+        this.stateValue = 'backing-off';
+        this.log.info({ master: this.options.address, waitedMs: wait }, 'the master is not reachable yet');
+        continue;
+      }
       const registered = await this.session();
       if (signal.aborted) break;
       if (registered) backoff.reset();
@@ -122,7 +136,7 @@ export class MasterConnection {
   /** One stream, from dial to end. Resolves true if it got registered. */
   private session(): Promise<boolean> {
     return new Promise((resolve) => {
-      const call = this.client.connect();
+      const call = openAgentStream(this.client);
       this.call = call;
       let registered = false;
       let done = false;

@@ -1,0 +1,231 @@
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { type AgentClient, type AgentMessageInit, type MasterMessage, type TaskInfo, type TaskStatus, tandemV1 } from '@tandem/protocol';
+
+/**
+ * The agent's end of `Agent.Connect`: the generated (de)serializers plus one shortcut.
+ * Each TaskInfo of a `launch_tasks` keeps the bytes it arrived as, each TaskStatus sent
+ * in `status_updates` the bytes it was sent as, and a registration writes those bytes
+ * back as the task's `info` and `status` (an embedded message is length-delimited bytes
+ * on the wire, so the master decodes what it would have decoded before). Encoding every
+ * TaskInfo and TaskStatus again was most of the agents' work after a master failover.
+ * Whatever has no kept bytes (tasks recovered from checkpoints) is encoded as usual.
+ */
+export type AgentStream = ClientDuplexStream<AgentMessageInit, MasterMessage>;
+
+/** Kept encodings, by object identity (the agent never mutates a TaskInfo or TaskStatus). */
+const kept = new WeakMap<TaskInfo | TaskStatus, Uint8Array>();
+
+/** The bytes a TaskInfo arrived as, or a TaskStatus was sent as, if kept. */
+export function keptEncoding(message: TaskInfo | TaskStatus): Uint8Array | undefined {
+  return kept.get(message);
+}
+
+export function openAgentStream(client: AgentClient): AgentStream {
+  return client.makeBidiStreamRequest<AgentMessageInit, MasterMessage>(connect().path, serializeAgentMessage, deserializeMasterMessage);
+}
+
+const connect = () => tandemV1().Agent.service.Connect;
+const serialize = (m: AgentMessageInit): Buffer => connect().requestSerialize(m) as Buffer;
+
+/** MasterMessage.launch_tasks = 2; LaunchTasks.tasks = 2. */
+export function deserializeMasterMessage(buf: Buffer): MasterMessage {
+  const message = connect().responseDeserialize(buf) as MasterMessage;
+  const tasks = message.launchTasks?.tasks;
+  if (tasks && tasks.length > 0) keep(buf, [2], 2, tasks);
+  return message;
+}
+
+/** StatusUpdates: AgentMessage.status_updates = 2; StatusUpdates.updates = 1; StatusUpdate.status = 1. */
+export function serializeAgentMessage(message: AgentMessageInit): Buffer {
+  if (message.register?.tasks?.length) return serializeRegistration(message);
+  const buf = serialize(message);
+  const updates = message.statusUpdates?.updates;
+  if (updates && updates.length > 0) {
+    const statuses = updates.map((u) => u.status as TaskStatus | null | undefined);
+    const slices = nestedSlices(buf, [2], 1).map(([start, end]) => fieldSlices(buf, start, end, 1)[0]);
+    if (slices.length === statuses.length && slices.every((x) => x !== undefined)) keepSlices(buf, slices as [number, number][], statuses);
+  }
+  return buf;
+}
+
+/**
+ * Keeps copies of the `field` occurrences inside the message at `path` (one occurrence
+ * per level) as the encodings of `objects`, in order; keeps nothing if they do not match.
+ */
+function keep(buf: Uint8Array, path: number[], field: number, objects: readonly (object | null | undefined)[]): void {
+  keepSlices(buf, nestedSlices(buf, path, field), objects);
+}
+
+function keepSlices(buf: Uint8Array, slices: [number, number][], objects: readonly (object | null | undefined)[]): void {
+  if (slices.length !== objects.length) return;
+  // One copy for all (the message may be a view of a larger network buffer, or reused),
+  // outside Buffer's shared pool so that kept bytes never pin a pool of other data.
+  let total = 0;
+  for (const [start, end] of slices) total += end - start;
+  const slab = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  slices.forEach(([start, end], i) => {
+    const object = objects[i];
+    const view = slab.subarray(at, at + (end - start));
+    view.set(buf.subarray(start, end));
+    at += end - start;
+    if (object) kept.set(object as TaskInfo, view);
+  });
+}
+
+/** AgentMessage.register = 1; RegisterAgent.tasks = 2; Task: info = 1, framework_id = 2, state = 3, status = 4. */
+function serializeRegistration(message: AgentMessageInit): Buffer {
+  const reg = message.register;
+  const tasks = reg?.tasks ?? [];
+  const infos = tasks.map((t) => (t.info ? kept.get(t.info as TaskInfo) : undefined));
+  const statuses = tasks.map((t) => (t.status ? kept.get(t.status as TaskStatus) : undefined));
+  if (!reg || (!infos.some((b) => b) && !statuses.some((b) => b))) return serialize(message);
+  const base = serialize({
+    register: { ...reg, tasks: tasks.map((t, i) => (infos[i] || statuses[i] ? { ...t, info: infos[i] ? null : t.info, status: statuses[i] ? null : t.status } : t)) },
+  });
+  const outer = fieldSlices(base, 0, base.length, 1);
+  const regSlice = outer.length === 1 ? outer[0] : undefined;
+  if (!regSlice) return serialize(message);
+  // RegisterAgent again: every field as it is, with each kept encoding put back in its
+  // task (info first and status last, the order of their field numbers).
+  const out = new Parts();
+  let taskIndex = 0;
+  const parsed = forEachField(base, regSlice[0], regSlice[1], (field, _wireType, tagStart, valueStart, end) => {
+    const info = field === 2 ? infos[taskIndex] : undefined;
+    const status = field === 2 ? statuses[taskIndex] : undefined;
+    if (field === 2) taskIndex++;
+    if (!info && !status) {
+      out.bytes(base.subarray(tagStart, end));
+      return;
+    }
+    const rest = end - valueStart;
+    const length = (info ? 1 + varintLength(info.length) + info.length : 0) + rest + (status ? 1 + varintLength(status.length) + status.length : 0);
+    out.tag(2).varint(length);
+    if (info) out.tag(1).varint(info.length).bytes(info);
+    out.bytes(base.subarray(valueStart, end));
+    if (status) out.tag(4).varint(status.length).bytes(status);
+  });
+  if (!parsed || taskIndex !== tasks.length) return serialize(message);
+  return new Parts().tag(1).varint(out.length).bytes(out).build();
+}
+
+/** Bytes and varints gathered, then written into one buffer. */
+class Parts {
+  private readonly items: (Uint8Array | number)[] = [];
+  length = 0;
+
+  /** A length-delimited field's tag. */
+  tag(field: number): this {
+    return this.varint((field << 3) | 2);
+  }
+
+  varint(value: number): this {
+    this.items.push(value);
+    this.length += varintLength(value);
+    return this;
+  }
+
+  bytes(value: Uint8Array | Parts): this {
+    if (value instanceof Parts) {
+      for (const item of value.items) this.items.push(item);
+    } else this.items.push(value);
+    this.length += value.length;
+    return this;
+  }
+
+  build(): Buffer {
+    const buf = Buffer.allocUnsafe(this.length);
+    let at = 0;
+    for (const item of this.items) {
+      if (typeof item === 'number') {
+        let v = item;
+        while (v > 0x7f) {
+          buf[at++] = (v & 0x7f) | 0x80;
+          v = Math.floor(v / 128);
+        }
+        buf[at++] = v;
+      } else {
+        buf.set(item, at);
+        at += item.length;
+      }
+    }
+    return buf;
+  }
+}
+
+function varintLength(value: number): number {
+  let n = 1;
+  for (let v = value; v > 0x7f; v = Math.floor(v / 128)) n++;
+  return n;
+}
+
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  let p = pos;
+  for (;;) {
+    if (p >= buf.length) throw new RangeError('truncated varint');
+    const b = buf[p++] as number;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return [value, p];
+    scale *= 128;
+    if (scale > 2 ** 63) throw new RangeError('varint too long');
+  }
+}
+
+/**
+ * Calls `visit(field, wireType, tagStart, valueStart, end)` for each field in buf[start, end)
+ * (valueStart: after a length-delimited field's length). False if the bytes do not parse.
+ */
+function forEachField(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  visit: (field: number, wireType: number, tagStart: number, valueStart: number, end: number) => void,
+): boolean {
+  try {
+    let pos = start;
+    while (pos < end) {
+      const tagStart = pos;
+      const [tag, afterTag] = readVarint(buf, pos);
+      const field = Math.floor(tag / 8);
+      const wireType = tag & 7;
+      let valueStart = afterTag;
+      let next: number;
+      if (wireType === 0) next = readVarint(buf, afterTag)[1];
+      else if (wireType === 1) next = afterTag + 8;
+      else if (wireType === 5) next = afterTag + 4;
+      else if (wireType === 2) {
+        const [length, afterLength] = readVarint(buf, afterTag);
+        valueStart = afterLength;
+        next = afterLength + length;
+      } else return false;
+      if (next > end) return false;
+      visit(field, wireType, tagStart, valueStart, next);
+      pos = next;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The value ranges of every length-delimited occurrence of `field` in buf[start, end). */
+function fieldSlices(buf: Uint8Array, start: number, end: number, field: number): [number, number][] {
+  const out: [number, number][] = [];
+  const ok = forEachField(buf, start, end, (f, wireType, _tagStart, valueStart, next) => {
+    if (f === field && wireType === 2) out.push([valueStart, next]);
+  });
+  return ok ? out : [];
+}
+
+/** The occurrences of `field` inside the message reached by `path` (exactly one occurrence per level). */
+function nestedSlices(buf: Uint8Array, path: number[], field: number): [number, number][] {
+  let range: [number, number] = [0, buf.length];
+  for (const step of path) {
+    const found = fieldSlices(buf, range[0], range[1], step);
+    if (found.length !== 1 || !found[0]) return [];
+    range = found[0];
+  }
+  return fieldSlices(buf, range[0], range[1], field);
+}
