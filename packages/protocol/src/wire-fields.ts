@@ -1,0 +1,124 @@
+// Protocol Buffers wire format, just enough to find and move embedded messages without
+// decoding them (https://protobuf.dev/programming-guides/encoding/): the agent writes the
+// bytes it kept back into a registration, the master keeps a task's TaskInfo as it came.
+
+/** Bytes and varints gathered, then written into one buffer. */
+export class WireParts {
+  private readonly items: (Uint8Array | number)[] = [];
+  length = 0;
+
+  /** A length-delimited field's tag. */
+  tag(field: number): this {
+    return this.varint((field << 3) | 2);
+  }
+
+  varint(value: number): this {
+    this.items.push(value);
+    this.length += varintLength(value);
+    return this;
+  }
+
+  bytes(value: Uint8Array | WireParts): this {
+    if (value instanceof WireParts) {
+      for (const item of value.items) this.items.push(item);
+    } else this.items.push(value);
+    this.length += value.length;
+    return this;
+  }
+
+  build(): Buffer {
+    const buf = Buffer.allocUnsafe(this.length);
+    let at = 0;
+    for (const item of this.items) {
+      if (typeof item === 'number') {
+        let v = item;
+        while (v > 0x7f) {
+          buf[at++] = (v & 0x7f) | 0x80;
+          v = Math.floor(v / 128);
+        }
+        buf[at++] = v;
+      } else {
+        buf.set(item, at);
+        at += item.length;
+      }
+    }
+    return buf;
+  }
+}
+
+export function varintLength(value: number): number {
+  let n = 1;
+  for (let v = value; v > 0x7f; v = Math.floor(v / 128)) n++;
+  return n;
+}
+
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  let p = pos;
+  for (;;) {
+    if (p >= buf.length) throw new RangeError('truncated varint');
+    const b = buf[p++] as number;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return [value, p];
+    scale *= 128;
+    if (scale > 2 ** 63) throw new RangeError('varint too long');
+  }
+}
+
+/**
+ * Calls `visit(field, wireType, tagStart, valueStart, end)` for each field in buf[start, end)
+ * (valueStart: after a length-delimited field's length). False if the bytes do not parse.
+ */
+export function forEachField(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  visit: (field: number, wireType: number, tagStart: number, valueStart: number, end: number) => void,
+): boolean {
+  try {
+    let pos = start;
+    while (pos < end) {
+      const tagStart = pos;
+      const [tag, afterTag] = readVarint(buf, pos);
+      const field = Math.floor(tag / 8);
+      const wireType = tag & 7;
+      let valueStart = afterTag;
+      let next: number;
+      if (wireType === 0) next = readVarint(buf, afterTag)[1];
+      else if (wireType === 1) next = afterTag + 8;
+      else if (wireType === 5) next = afterTag + 4;
+      else if (wireType === 2) {
+        const [length, afterLength] = readVarint(buf, afterTag);
+        valueStart = afterLength;
+        next = afterLength + length;
+      } else return false;
+      if (next > end) return false;
+      visit(field, wireType, tagStart, valueStart, next);
+      pos = next;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The value ranges of every length-delimited occurrence of `field` in buf[start, end). */
+export function fieldSlices(buf: Uint8Array, start: number, end: number, field: number): [number, number][] {
+  const out: [number, number][] = [];
+  const ok = forEachField(buf, start, end, (f, wireType, _tagStart, valueStart, next) => {
+    if (f === field && wireType === 2) out.push([valueStart, next]);
+  });
+  return ok ? out : [];
+}
+
+/** The occurrences of `field` inside the message reached by `path` (exactly one occurrence per level). */
+export function nestedSlices(buf: Uint8Array, path: number[], field: number): [number, number][] {
+  let range: [number, number] = [0, buf.length];
+  for (const step of path) {
+    const found = fieldSlices(buf, range[0], range[1], step);
+    if (found.length !== 1 || !found[0]) return [];
+    range = found[0];
+  }
+  return fieldSlices(buf, range[0], range[1], field);
+}
