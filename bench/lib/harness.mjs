@@ -91,12 +91,12 @@ export async function startMasterProcess(config, { execArgv = [] } = {}) {
     });
     void exit.then(() => reject(new Error('master process exited before it started')));
   });
-  const ask = (op) =>
+  const ask = (op, args = {}) =>
     new Promise((resolve, reject) => {
       if (exited) return reject(new Error('master process has exited'));
       const id = ++seq;
       waiting.set(id, { resolve, reject });
-      child.send({ id, op });
+      child.send({ ...args, id, op });
     });
   const port = await started;
   return {
@@ -106,6 +106,8 @@ export async function startMasterProcess(config, { execArgv = [] } = {}) {
     stats: () => ask('stats'),
     quick: () => ask('quick'),
     gc: () => ask('gc'),
+    /** Writes a V8 heap snapshot (after a full GC) to `path`. */
+    snapshot: (path) => ask('snapshot', { path }),
     /** Ordered stop (writes the CPU profile when --cpu-prof was given). */
     stop: async () => {
       if (exited) return;
@@ -222,6 +224,7 @@ export async function launchTasks({ master, tasks, perOffer, cpus = 0.1, mem = 3
     lastRunning = now;
     if (++running === tasks) done();
   });
+  if (tasks === 0) done();
   await driver.start();
   await allRunning;
   latencies.sort((a, b) => a - b);

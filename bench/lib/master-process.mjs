@@ -1,8 +1,10 @@
 // A Tandem master in its own process, driven by its parent over IPC (benchmarks only).
 // argv[2] is a JSON config: { port, workDir } to run a master, or { echo: true } to run a
 // bare grpc-js echo server on the Agent.Connect stream (for the stream-rate baseline).
-// IPC requests: {id, op: 'stats' | 'gc' | 'stop'}; replies: {id, ...}. On start it sends
+// IPC requests: {id, op: 'stats' | 'gc' | 'stop'} or {id, op: 'snapshot', path} (a V8 heap snapshot); replies: {id, ...}. On start it sends
 // {op: 'started', port}.
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
 import { HierarchicalAllocator, Master } from '@tandem/master';
 import { SERVER_OPTIONS, tandemV1 } from '@tandem/protocol';
@@ -10,9 +12,33 @@ import { SERVER_OPTIONS, tandemV1 } from '@tandem/protocol';
 const config = JSON.parse(process.argv[2] ?? '{}');
 const reply = (msg) => process.send?.(msg);
 
+/** RSS by kind of mapping (Linux): the malloc heap, anonymous maps, files. MiB. */
+function rssByMapping() {
+  let text;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const out = { brkHeap: 0, anon: 0, file: 0, anonMaps: 0 };
+  let kind = 'anon';
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[1];
+      kind = name === '[heap]' ? 'brkHeap' : name === '' || name.startsWith('[') ? 'anon' : 'file';
+      if (kind === 'anon') out.anonMaps++;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] += Number(rss[1]) / 1024;
+  }
+  return { brkHeap: Math.round(out.brkHeap), anon: Math.round(out.anon), file: Math.round(out.file), anonMaps: out.anonMaps };
+}
+
 function mem() {
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
 async function startEcho() {
@@ -80,7 +106,12 @@ process.on('message', async (msg) => {
     else if (msg.op === 'gc') {
       globalThis.gc?.();
       globalThis.gc?.();
-      reply({ id: msg.id, gc: typeof globalThis.gc === 'function', ...mem() });
+      const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]));
+      reply({ id: msg.id, gc: typeof globalThis.gc === 'function', ...mem(), spaces, mappings: rssByMapping() });
+    } else if (msg.op === 'snapshot') {
+      // After a full GC, so the snapshot holds what the gc op measures.
+      globalThis.gc?.();
+      reply({ id: msg.id, path: writeHeapSnapshot(msg.path) });
     } else if (msg.op === 'stop') {
       await server.stop();
       reply({ id: msg.id, stopped: true });

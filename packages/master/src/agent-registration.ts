@@ -1,5 +1,5 @@
 import { checkId, type FrameworkInfo, isTerminal, newId, nowSeconds, type RegisterAgent, Resources, TandemError, type TaskState, type TaskStatus, ValidationError } from '@tandem/protocol';
-import { type AgentEntry, newFrameworkEntry, type TaskEntry, taskKey } from './entries.js';
+import { type AgentEntry, newFrameworkEntry, newTaskEntry, setTaskStatus, taskKey } from './entries.js';
 import { startFailoverTimer } from './framework-registration.js';
 import type { AgentLink } from './links.js';
 import type { MasterCore } from './master-core.js';
@@ -126,7 +126,7 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
       const changed = existing.state !== state;
       existing.agentId = agent.id;
       existing.state = state;
-      existing.status = status;
+      setTaskStatus(existing, status);
       existing.released = isTerminal(state);
       if (changed) {
         forwardUpdates(core, fid, [{ ...status, state, uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED', timestamp: nowSeconds() }]);
@@ -136,10 +136,7 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
         agent.link?.send({ killTasks: { kills: [{ taskId, frameworkId: fid, reason: 'REASON_KILLED_BY_FRAMEWORK' }] } });
       }
     } else if (t.info) {
-      const entry: TaskEntry = {
-        key, id: taskId, frameworkId: fid, agentId: agent.id, info: t.info, resources, state, status,
-        released: isTerminal(state), killRequested: false,
-      };
+      const entry = newTaskEntry({ key, id: taskId, frameworkId: fid, agentId: agent.id, info: t.info, resources, state, status, released: isTerminal(state) });
       core.tasks.set(key, entry);
       fw.taskKeys.add(key);
       core.emit({ taskAdded: { info: t.info, frameworkId: fid, state, status } });

@@ -14,7 +14,7 @@ import {
   type TaskStatusInit,
   ValidationError,
 } from '@tandem/protocol';
-import { type FrameworkEntry, type OfferEntry, type TaskEntry, taskKey } from './entries.js';
+import { type FrameworkEntry, newTaskEntry, type OfferEntry, type TaskEntry, taskKey } from './entries.js';
 import { removeFramework } from './framework-registration.js';
 import { checkLaunch } from './launch-check.js';
 import type { MasterCore } from './master-core.js';
@@ -159,11 +159,10 @@ function accept(core: MasterCore, fw: FrameworkEntry, call: AcceptCall, prefix =
       inCall.add(task.taskId);
       const key = taskKey(fw.id, task.taskId);
       const info = { ...task, agentId };
-      const entry: TaskEntry = {
+      const entry = newTaskEntry({
         key, id: task.taskId, frameworkId: fw.id, agentId, info, resources: core.sharedShape(check.resources), state: 'TASK_STAGING',
         status: syntheticStatus(task.taskId, fw.id, agentId, 'TASK_STAGING', 'REASON_NONE', ''), released: false,
-        killRequested: false,
-      };
+      });
       core.tasks.set(key, entry);
       fw.taskKeys.add(key);
       agent?.taskKeys.add(key);

@@ -1,5 +1,5 @@
 import { type AgentStatus, type ClusterStateInit, formatAttributes, Resources, type RoleStateInit, type TaskInit } from '@tandem/protocol';
-import type { AgentPhase, TaskEntry } from './entries.js';
+import { type AgentPhase, type TaskEntry, taskInfoOf } from './entries.js';
 import type { Master } from './master.js';
 
 const AGENT_STATUS: Record<AgentPhase, AgentStatus> = {
@@ -8,7 +8,7 @@ const AGENT_STATUS: Record<AgentPhase, AgentStatus> = {
   UNREACHABLE: 'AGENT_UNREACHABLE',
 };
 
-const taskView = (t: TaskEntry): TaskInit => ({ info: t.info, frameworkId: t.frameworkId, state: t.state, status: t.status });
+const taskView = (t: TaskEntry): TaskInit => ({ info: taskInfoOf(t), frameworkId: t.frameworkId, state: t.state, status: t.status });
 
 interface Usage {
   allocated: Map<string, Resources>;
@@ -86,23 +86,26 @@ export function buildClusterState(master: Master): ClusterStateInit {
   };
 }
 
-const taskJson = (t: TaskEntry): Record<string, unknown> => ({
-  id: t.id,
-  name: t.info.name,
-  frameworkId: t.frameworkId,
-  agentId: t.agentId,
-  state: t.state,
-  resources: t.resources.toJSON(),
-  image: t.info.container?.docker?.image || undefined,
-  status: {
-    state: t.status.state,
-    reason: t.status.reason,
-    message: t.status.message,
-    timestamp: t.status.timestamp,
-    exitCode: t.status.hasExitCode ? t.status.exitCode : undefined,
-    containerId: t.status.containerId || undefined,
-  },
-});
+function taskJson(t: TaskEntry): Record<string, unknown> {
+  const info = taskInfoOf(t);
+  return {
+    id: t.id,
+    name: info.name,
+    frameworkId: t.frameworkId,
+    agentId: t.agentId,
+    state: t.state,
+    resources: t.resources.toJSON(),
+    image: info.container?.docker?.image || undefined,
+    status: {
+      state: t.status.state,
+      reason: t.status.reason,
+      message: t.status.message,
+      timestamp: t.status.timestamp,
+      exitCode: t.status.hasExitCode ? t.status.exitCode : undefined,
+      containerId: t.status.containerId || undefined,
+    },
+  };
+}
 
 /** The same state as friendly JSON for `/api/v1/state` (resources as `{cpus, mem, ports: "[a-b]"}`). */
 export function clusterStateJson(master: Master): Record<string, unknown> {

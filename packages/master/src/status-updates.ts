@@ -1,5 +1,5 @@
 import { type Ack, canTransition, isTerminal, nowSeconds, type StatusReason, type TaskState, type TaskStatus, type TaskStatusInit } from '@tandem/protocol';
-import { type AgentEntry, type TaskEntry, taskKey } from './entries.js';
+import { type AgentEntry, setTaskStatus, type TaskEntry, taskKey } from './entries.js';
 import type { MasterCore } from './master-core.js';
 
 /** Applies status updates an agent sent to the master's books and forwards them to their frameworks. */
@@ -20,7 +20,7 @@ export function onStatusUpdates(core: MasterCore, agent: AgentEntry, updates: re
     }
     if (task && !backwards) {
       task.state = latest;
-      task.status = status;
+      setTaskStatus(task, status);
       if (isTerminal(latest)) releaseTask(core, task);
       core.emit({ taskUpdated: status });
     }
@@ -55,7 +55,7 @@ export function syntheticStatus(taskId: string, frameworkId: string, agentId: st
 export function masterUpdate(core: MasterCore, task: TaskEntry, state: TaskState, reason: StatusReason, message: string): void {
   const status = { ...syntheticStatus(task.id, task.frameworkId, task.agentId, state, reason, message), containerId: task.status.containerId };
   task.state = state;
-  task.status = status;
+  setTaskStatus(task, status);
   core.emit({ taskUpdated: status });
   forwardUpdates(core, task.frameworkId, [status]);
   if (isTerminal(state)) {
