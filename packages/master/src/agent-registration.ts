@@ -1,5 +1,20 @@
-import { checkId, type FrameworkInfo, isTerminal, newId, nowSeconds, type RegisterAgent, Resources, TandemError, type TaskState, type TaskStatus, ValidationError } from '@tandem/protocol';
-import { type AgentEntry, newFrameworkEntry, newTaskEntry, setTaskStatus, taskKey } from './entries.js';
+import {
+  checkId,
+  type FrameworkInfo,
+  isTerminal,
+  newId,
+  nowSeconds,
+  type RegisterAgent,
+  type Resource,
+  Resources,
+  TandemError,
+  type Task,
+  type TaskState,
+  type TaskStatus,
+  ValidationError,
+} from '@tandem/protocol';
+import { packUndecodedTaskInfo, type UndecodedTaskInfo, undecodedTaskInfo } from './agent-wire.js';
+import { type AgentEntry, newFrameworkEntry, newTaskEntry, setTaskStatus, taskInfoOf, taskKey } from './entries.js';
 import { startFailoverTimer } from './framework-registration.js';
 import type { AgentLink } from './links.js';
 import type { MasterCore } from './master-core.js';
@@ -69,12 +84,34 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
   return id;
 }
 
+interface ReportedTask {
+  t: Task;
+  taskId: string;
+  undecoded: UndecodedTaskInfo | undefined;
+}
+
+/** Parsed resources by the decoded list they came from (tasks of one shape share that list, agent-wire.ts). */
+const parsedShapes = new WeakMap<readonly Resource[], Resources>();
+
+function taskResources(core: MasterCore, wire: readonly Resource[], taskId: string): Resources {
+  let resources = parsedShapes.get(wire);
+  if (!resources) {
+    resources = core.sharedShape(Resources.fromWire(wire, `register.tasks[${taskId}].resources`));
+    parsedShapes.set(wire, resources);
+  }
+  return resources;
+}
+
 /** Makes the master's view of an agent's tasks agree with what the agent reports. */
 function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterAgent): void {
-  const reported = new Map<string, (typeof reg.tasks)[number]>();
+  // A task's TaskInfo is decoded, or (the master's own deserializer, agent-wire.ts) left
+  // as the bytes it came in, with its task id and resources beside them.
+  const reported = new Map<string, ReportedTask>();
   for (const t of reg.tasks) {
-    if (!t.info?.taskId || !t.frameworkId) continue;
-    reported.set(taskKey(t.frameworkId, t.info.taskId), t);
+    const undecoded = t.info ? undefined : undecodedTaskInfo(t);
+    const taskId = t.info?.taskId ?? undecoded?.taskId ?? '';
+    if (!taskId || !t.frameworkId) continue;
+    reported.set(taskKey(t.frameworkId, taskId), { t, taskId, undecoded });
   }
   // Tasks the master placed here that the agent no longer has.
   for (const key of [...agent.taskKeys]) {
@@ -92,9 +129,8 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
     masterUpdate(core, task, state, 'REASON_AGENT_REREGISTERED', 'the task was not found on the re-registered agent');
   }
   const frameworkInfos = new Map(reg.frameworks.map((f) => [f.id, f]));
-  for (const [key, t] of reported) {
+  for (const [key, { t, taskId, undecoded }] of reported) {
     const fid = t.frameworkId;
-    const taskId = t.info?.taskId ?? '';
     if (core.removedFrameworks.has(fid)) {
       agent.link?.send({ killTasks: { kills: [{ taskId, frameworkId: fid, reason: 'REASON_FRAMEWORK_REMOVED' }] } });
       continue;
@@ -114,7 +150,7 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
     }
     let resources: Resources;
     try {
-      resources = core.sharedShape(Resources.fromWire(t.info?.resources ?? [], `register.tasks[${taskId}].resources`));
+      resources = taskResources(core, t.info?.resources ?? undecoded?.resources ?? [], taskId);
     } catch (err) {
       core.log.warn({ agentId: agent.id, taskId, err: TandemError.from(err).message }, 'ignoring a re-registered task with invalid resources');
       continue;
@@ -135,11 +171,23 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
       if (existing.killRequested && !isTerminal(state)) {
         agent.link?.send({ killTasks: { kills: [{ taskId, frameworkId: fid, reason: 'REASON_KILLED_BY_FRAMEWORK' }] } });
       }
-    } else if (t.info) {
-      const entry = newTaskEntry({ key, id: taskId, frameworkId: fid, agentId: agent.id, info: t.info, resources, state, status, released: isTerminal(state) });
+    } else {
+      const info = t.info ?? (undecoded ? { packed: packUndecodedTaskInfo(undecoded, agent.id) } : undefined);
+      if (!info) continue;
+      const entry = newTaskEntry({ key, id: taskId, frameworkId: fid, agentId: agent.id, info, resources, state, status, released: isTerminal(state) });
       core.tasks.set(key, entry);
       fw.taskKeys.add(key);
-      core.emit({ taskAdded: { info: t.info, frameworkId: fid, state, status } });
+      // Decoded only if an operator is watching (the getter runs when the event is written).
+      core.emit({
+        taskAdded: {
+          get info() {
+            return taskInfoOf(entry);
+          },
+          frameworkId: fid,
+          state,
+          status,
+        },
+      });
     }
     agent.taskKeys.add(key);
   }

@@ -76,7 +76,8 @@ export interface NewTask {
   id: string;
   frameworkId: string;
   agentId: string;
-  info: TaskInfoInit;
+  /** The TaskInfo, or `{ packed }` when it came already packed (a re-registration, agent-wire.ts). */
+  info: TaskInfoInit | { packed: string };
   resources: Resources;
   state: TaskState;
   status: TaskStatus;
@@ -89,7 +90,7 @@ export function newTaskEntry(t: NewTask): TaskEntry {
     id: t.id,
     frameworkId: t.frameworkId,
     agentId: t.agentId,
-    packedInfo: packTaskInfo(t.info, t.agentId),
+    packedInfo: 'packed' in t.info ? t.info.packed : packTaskInfo(t.info, t.agentId),
     resources: t.resources,
     state: t.state,
     status: t.status,

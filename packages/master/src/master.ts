@@ -26,6 +26,7 @@ import { LRUCache } from 'lru-cache';
 import { agentStreamClosed, pingAgents } from './agent-liveness.js';
 import { registerAgent } from './agent-registration.js';
 import { agentHandlers } from './agent-service.js';
+import { agentServiceDefinition } from './agent-wire.js';
 import type { Allocator } from './allocator/allocator.js';
 import { HierarchicalAllocator } from './allocator/hierarchical-allocator.js';
 import { type AgentEntry, type FrameworkEntry, newFrameworkEntry, type OfferEntry, type TaskEntry } from './entries.js';
@@ -132,7 +133,8 @@ export class Master {
     const v1 = tandemV1();
     const server = new grpc.Server(SERVER_OPTIONS);
     server.addService(v1.Scheduler.service, schedulerHandlers(this));
-    server.addService(v1.Agent.service, agentHandlers(this));
+    // Agent.Connect with the master's own deserializer: re-registered TaskInfos stay packed (agent-wire.ts).
+    server.addService(agentServiceDefinition(), agentHandlers(this));
     server.addService(v1.Operator.service, operatorHandlers(this));
     this.grpcPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${this.options.host}:${this.options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
