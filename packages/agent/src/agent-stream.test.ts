@@ -100,6 +100,18 @@ describe('agent stream encoding', () => {
     expect(fast.length).toBeLessThan(standard.length);
   });
 
+  it('writes a registration whose every task has kept bytes (after a failover) that decodes as the generated encoding does', () => {
+    const infos = launched([task('w1'), task('w2'), task('w3')]);
+    const statuses = sent([status('w1', 0), status('w2', 1), { ...status('w3', 2), state: 'TASK_STAGING' }]);
+    const message = registration(infos as TaskInfoInit[], statuses);
+    message.register?.tasks?.forEach((t, i) => {
+      t.state = (['TASK_STAGING', 'TASK_RUNNING', 'TASK_KILLING'] as const)[i];
+    });
+    const fast = serializeAgentMessage(message);
+    expect(decodeAgent(fast)).toEqual(decodeAgent(encodeAgent(message)));
+    expect(decodeAgent(fast).register?.tasks.map((t) => t.state)).toEqual(['TASK_STAGING', 'TASK_RUNNING', 'TASK_KILLING']);
+  });
+
   it('writes status updates as the generated encoder does, and a registration without kept bytes too', () => {
     const updates: AgentMessageInit = { statusUpdates: { updates: [{ status: status('u1', 1), latestState: 'TASK_RUNNING' }] } };
     expect(serializeAgentMessage(updates).equals(encodeAgent(updates))).toBe(true);

@@ -7,6 +7,7 @@ import {
   type MasterMessage,
   nestedSlices,
   type TaskInfo,
+  type TaskInit,
   type TaskStatus,
   tandemV1,
   varintLength,
@@ -92,6 +93,26 @@ function serializeRegistration(message: AgentMessageInit): Buffer {
   const infos = tasks.map((t) => (t.info ? kept.get(t.info as TaskInfo) : undefined));
   const statuses = tasks.map((t) => (t.status ? kept.get(t.status as TaskStatus) : undefined));
   if (!reg || (!infos.some((b) => b) && !statuses.some((b) => b))) return serialize(message);
+  const whole = wholeTasks(tasks, infos, statuses);
+  if (whole) {
+    // Every task from kept bytes: the generated encoder writes only the agent and its frameworks.
+    const base = serialize({ register: { ...reg, tasks: [] } });
+    const outer = fieldSlices(base, 0, base.length, 1);
+    const regSlice = outer.length === 1 ? outer[0] : undefined;
+    if (regSlice) {
+      const out = new WireParts();
+      const rest: Uint8Array[] = [];
+      const parsed = forEachField(base, regSlice[0], regSlice[1], (field, _wireType, tagStart, _valueStart, end) => {
+        if (field === 1) out.bytes(base.subarray(tagStart, end));
+        else rest.push(base.subarray(tagStart, end));
+      });
+      if (parsed) {
+        out.bytes(whole);
+        for (const r of rest) out.bytes(r);
+        return new WireParts().tag(1).varint(out.length).bytes(out).build();
+      }
+    }
+  }
   const base = serialize({
     register: { ...reg, tasks: tasks.map((t, i) => (infos[i] || statuses[i] ? { ...t, info: infos[i] ? null : t.info, status: statuses[i] ? null : t.status } : t)) },
   });
@@ -119,4 +140,37 @@ function serializeRegistration(message: AgentMessageInit): Buffer {
   });
   if (!parsed || taskIndex !== tasks.length) return serialize(message);
   return new WireParts().tag(1).varint(out.length).bytes(out).build();
+}
+
+let stateNumbers: Map<string, number> | undefined;
+const frameworkIds = new Map<string, Buffer>();
+
+/**
+ * The RegisterAgent `tasks` fields written from kept bytes alone, when every task has its
+ * TaskInfo and TaskStatus kept (as after a master failover); undefined otherwise.
+ * Task: info = 1, framework_id = 2, state = 3 (varint), status = 4.
+ */
+function wholeTasks(tasks: readonly TaskInit[], infos: (Uint8Array | undefined)[], statuses: (Uint8Array | undefined)[]): WireParts | undefined {
+  stateNumbers ??= new Map((tandemV1().TaskState.type as { value: { name: string; number: number }[] }).value.map((v) => [v.name, v.number]));
+  const out = new WireParts();
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i];
+    const info = infos[i];
+    const status = statuses[i];
+    const state = stateNumbers.get(String(t?.state ?? ''));
+    if (!t || !info || !status || state === undefined || typeof t.frameworkId !== 'string') return undefined;
+    let fid = frameworkIds.get(t.frameworkId);
+    if (!fid) {
+      fid = Buffer.from(t.frameworkId);
+      if (frameworkIds.size > 1000) frameworkIds.clear();
+      frameworkIds.set(t.frameworkId, fid);
+    }
+    const length = 1 + varintLength(info.length) + info.length + 1 + varintLength(fid.length) + fid.length + 1 + varintLength(state) + 1 + varintLength(status.length) + status.length;
+    out.tag(2).varint(length);
+    out.tag(1).varint(info.length).bytes(info);
+    out.tag(2).varint(fid.length).bytes(fid);
+    out.varint(3 << 3).varint(state);
+    out.tag(4).varint(status.length).bytes(status);
+  }
+  return out;
 }

@@ -177,17 +177,8 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
       const entry = newTaskEntry({ key, id: taskId, frameworkId: fid, agentId: agent.id, info, resources, state, status, released: isTerminal(state) });
       core.tasks.set(key, entry);
       fw.taskKeys.add(key);
-      // Decoded only if an operator is watching (the getter runs when the event is written).
-      core.emit({
-        taskAdded: {
-          get info() {
-            return taskInfoOf(entry);
-          },
-          frameworkId: fid,
-          state,
-          status,
-        },
-      });
+      // The info is decoded again only for an operator who watches.
+      if (core.watched()) core.emit({ taskAdded: { info: taskInfoOf(entry), frameworkId: fid, state, status } });
     }
     agent.taskKeys.add(key);
   }

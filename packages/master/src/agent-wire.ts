@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { type AgentMessage, fieldSlices, forEachField, type MasterMessage, type Resource, type Task, tandemV1, WireParts } from '@tandem/protocol';
+import { type AgentMessage, fieldSlices, forEachField, type MasterMessage, type Resource, type Task, tandemV1, varintLength, WireParts } from '@tandem/protocol';
 
 /**
  * A task of a `register` whose TaskInfo the master did not decode: its bytes as they
@@ -11,6 +11,8 @@ export interface UndecodedTaskInfo {
   taskId: string;
   /** Shared by every task of the same resource encoding: do not change it. */
   resources: readonly Resource[];
+  /** The agent_id field (TaskInfo field 3): its value and where it is in `bytes`. */
+  agentId: { value: string; start: number; end: number } | undefined;
 }
 
 const undecoded = new WeakMap<Task, UndecodedTaskInfo>();
@@ -68,13 +70,17 @@ export function deserializeAgentMessage(buf: Buffer): AgentMessage {
 /** Task id and resources out of a TaskInfo's bytes; undefined when they do not parse (decoded as usual then). */
 function undecodedInfo(bytes: Uint8Array): UndecodedTaskInfo | undefined {
   let taskId = '';
+  let agentId: UndecodedTaskInfo['agentId'];
   const resourceFields: Uint8Array[] = [];
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const ok = forEachField(bytes, 0, bytes.length, (field, wireType, tagStart, valueStart, end) => {
-    if (field === 1 && wireType === 2) taskId = Buffer.from(bytes.buffer, bytes.byteOffset + valueStart, end - valueStart).toString('utf8');
-    else if (field === 4 && wireType === 2) resourceFields.push(bytes.subarray(tagStart, end));
+    if (wireType !== 2) return;
+    if (field === 1) taskId = text.toString('utf8', valueStart, end);
+    else if (field === 3) agentId = { value: text.toString('utf8', valueStart, end), start: tagStart, end };
+    else if (field === 4) resourceFields.push(bytes.subarray(tagStart, end));
   });
   if (!ok) return undefined;
-  return { bytes, taskId, resources: resourcesOf(resourceFields) };
+  return { bytes, taskId, resources: resourcesOf(resourceFields), agentId };
 }
 
 /** Decoded resource lists by their encoding (a cluster has few task shapes). */
@@ -110,13 +116,30 @@ export function agentServiceDefinition(): ServiceDefinition {
  * agent_id (TaskInfo field 3) left out when it is `agentId`. MasterMessage.launch_tasks = 2; LaunchTasks.tasks = 2.
  */
 export function packUndecodedTaskInfo(info: UndecodedTaskInfo, agentId: string): string {
-  const bytes = info.bytes;
-  const kept = new WireParts();
-  const ok = forEachField(bytes, 0, bytes.length, (field, wireType, tagStart, valueStart, end) => {
-    if (field === 3 && wireType === 2 && Buffer.from(bytes.buffer, bytes.byteOffset + valueStart, end - valueStart).toString('utf8') === agentId) return;
-    kept.bytes(bytes.subarray(tagStart, end));
-  });
-  const task = ok ? kept : new WireParts().bytes(bytes);
-  const launch = new WireParts().tag(2).varint(task.length).bytes(task);
-  return new WireParts().tag(2).varint(launch.length).bytes(launch).build().toString('latin1');
+  const { bytes } = info;
+  const cut = info.agentId?.value === agentId ? info.agentId : undefined;
+  const taskLength = bytes.length - (cut ? cut.end - cut.start : 0);
+  const launchLength = 1 + varintLength(taskLength) + taskLength;
+  const out = Buffer.allocUnsafe(1 + varintLength(launchLength) + launchLength);
+  let at = writeVarint(out, writeVarint(out, 0, TASKS_TAG), launchLength);
+  at = writeVarint(out, writeVarint(out, at, TASKS_TAG), taskLength);
+  if (cut) {
+    out.set(bytes.subarray(0, cut.start), at);
+    out.set(bytes.subarray(cut.end), at + cut.start);
+  } else out.set(bytes, at);
+  return out.toString('latin1');
+}
+
+/** MasterMessage.launch_tasks and LaunchTasks.tasks are both field 2, length-delimited. */
+const TASKS_TAG = (2 << 3) | 2;
+
+function writeVarint(buf: Buffer, at: number, value: number): number {
+  let i = at;
+  let v = value;
+  while (v > 0x7f) {
+    buf[i++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[i++] = v;
+  return i;
 }

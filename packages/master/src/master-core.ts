@@ -27,6 +27,8 @@ export interface MasterCore {
   readonly logReads: TaskLogReads;
   /** Sends an event to every operator watcher. */
   emit(event: OperatorEventInit): void;
+  /** True while some operator watches (so an event costly to build is worth building). */
+  watched(): boolean;
   scheduleAllocation(): void;
   /** Removes an offer that was accepted or declined (its resources are handled by the caller). */
   useOffer(offer: OfferEntry): void;

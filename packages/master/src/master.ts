@@ -108,6 +108,7 @@ export class Master {
       offers: this.offers,
       logReads: this.logReads,
       emit: (event) => this.emit(event),
+      watched: () => this.watchers.size > 0,
       scheduleAllocation: () => this.scheduleAllocation(),
       useOffer: (offer) => this.useOffer(offer),
       rescindOffer: (offerId, recover) => this.rescindOffer(offerId, recover),
