@@ -77,14 +77,16 @@ export class ChannelGate {
   }
 
   /**
-   * Lets the waiters go RELEASE_BATCH at a time, one batch per turn of the event loop:
-   * thousands of agents sharing a channel would otherwise all build and write their
-   * registrations in one turn, and none would leave the process until the last was built.
+   * Lets the waiters go RELEASE_BATCH per turn of the event loop (in the whole process,
+   * whatever the number of gates): thousands of agents sharing a channel would otherwise
+   * all build and write their registrations in one turn, and none would leave the
+   * process until the last was built. Failures (closed channel) go at once.
    */
   private release(ready: boolean): void {
+    const quota = ready ? takeTurnBudget(RELEASE_BATCH) : this.waiters.size;
     const batch: ((ready: boolean) => void)[] = [];
     for (const done of this.waiters) {
-      if (batch.length === RELEASE_BATCH) break;
+      if (batch.length === quota) break;
       batch.push(done);
     }
     for (const done of batch) done(ready);
@@ -100,8 +102,22 @@ export class ChannelGate {
   }
 }
 
-/** How many waiters one turn of the event loop lets through. */
+/** How many waiters one turn of the event loop lets through, over all gates. */
 const RELEASE_BATCH = 8;
+
+let turnBudget = RELEASE_BATCH;
+let budgetReset: NodeJS.Immediate | undefined;
+
+/** Up to `wanted` of this turn's releases. */
+function takeTurnBudget(wanted: number): number {
+  budgetReset ??= setImmediate(() => {
+    budgetReset = undefined;
+    turnBudget = RELEASE_BATCH;
+  });
+  const granted = Math.min(wanted, turnBudget);
+  turnBudget -= granted;
+  return granted;
+}
 
 const gates = new WeakMap<Channel, ChannelGate>();
 

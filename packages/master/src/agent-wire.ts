@@ -47,14 +47,28 @@ export function deserializeAgentMessage(buf: Buffer): AgentMessage {
       regParts.bytes(buf.subarray(tagStart, end));
       return;
     }
-    const task = new WireParts();
+    // The task without its (first) info field: what is before it and what is after it.
     let info: UndecodedTaskInfo | undefined;
+    let cutStart = end;
+    let cutEnd = end;
+    let infoFields = 0;
     tasksOk &&= forEachField(buf, valueStart, end, (f, w, ts, vs, e) => {
-      if (f === 1 && w === 2 && !info) info = undecodedInfo(buf.subarray(vs, e));
-      else task.bytes(buf.subarray(ts, e));
+      if (f !== 1 || w !== 2 || ++infoFields > 1) return;
+      info = undecodedInfo(buf.subarray(vs, e));
+      cutStart = ts;
+      cutEnd = e;
     });
+    // Bytes that do not parse, or an info given in several parts (merged by the generated
+    // decoder), stay in for the generated decoder.
+    if (infoFields > 1) info = undefined;
     infos.push(info);
-    regParts.tag(2).varint(task.length).bytes(task);
+    if (!info) {
+      regParts.bytes(buf.subarray(tagStart, end));
+      return;
+    }
+    regParts.tag(2).varint(end - valueStart - (cutEnd - cutStart));
+    if (cutStart > valueStart) regParts.bytes(buf.subarray(valueStart, cutStart));
+    if (end > cutEnd) regParts.bytes(buf.subarray(cutEnd, end));
   });
   if (!regOk || !tasksOk || !infos.some((i) => i !== undefined)) return decode(buf);
   const message = decode(new WireParts().tag(1).varint(regParts.length).bytes(regParts).build());
@@ -72,15 +86,37 @@ function undecodedInfo(bytes: Uint8Array): UndecodedTaskInfo | undefined {
   let taskId = '';
   let agentId: UndecodedTaskInfo['agentId'];
   const resourceFields: Uint8Array[] = [];
+  // The resource fields' span, while they follow each other (protobufjs writes them so).
+  let resStart = -1;
+  let resEnd = -1;
+  let resContiguous = true;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const ok = forEachField(bytes, 0, bytes.length, (field, wireType, tagStart, valueStart, end) => {
     if (wireType !== 2) return;
     if (field === 1) taskId = text.toString('utf8', valueStart, end);
     else if (field === 3) agentId = { value: text.toString('utf8', valueStart, end), start: tagStart, end };
-    else if (field === 4) resourceFields.push(bytes.subarray(tagStart, end));
+    else if (field === 4) {
+      resourceFields.push(bytes.subarray(tagStart, end));
+      if (resStart < 0) resStart = tagStart;
+      else if (resEnd !== tagStart) resContiguous = false;
+      resEnd = end;
+    }
   });
   if (!ok) return undefined;
-  return { bytes, taskId, resources: resourcesOf(resourceFields), agentId };
+  const resources = resContiguous && resStart >= 0 ? resourcesOfSpan(text.subarray(resStart, resEnd)) : resourcesOf(resourceFields);
+  return { bytes, taskId, resources, agentId };
+}
+
+/** The last span decoded, to skip even the key for a run of tasks of one shape. */
+let lastSpan: Buffer | undefined;
+let lastSpanResources: readonly Resource[] = [];
+
+function resourcesOfSpan(span: Buffer): readonly Resource[] {
+  if (lastSpan?.equals(span)) return lastSpanResources;
+  const resources = resourcesOf([span]);
+  lastSpan = Buffer.from(span);
+  lastSpanResources = resources;
+  return resources;
 }
 
 /** Decoded resource lists by their encoding (a cluster has few task shapes). */

@@ -31,6 +31,8 @@ export const SERVER_OPTIONS: grpc.ServerOptions = {
 export interface ClientOptions {
   /** @default insecure */
   credentials?: grpc.ChannelCredentials;
+  /** Added to (or overriding) CHANNEL_OPTIONS. */
+  channelOptions?: grpc.ChannelOptions;
 }
 
 const creds = (o: ClientOptions): grpc.ChannelCredentials => o.credentials ?? grpc.credentials.createInsecure();
@@ -40,7 +42,7 @@ export function schedulerClient(address: string, options: ClientOptions = {}): S
 }
 
 export function agentClient(address: string, options: ClientOptions = {}): AgentClient {
-  return new (tandemV1().Agent)(address, creds(options), CHANNEL_OPTIONS);
+  return new (tandemV1().Agent)(address, creds(options), { ...CHANNEL_OPTIONS, ...options.channelOptions });
 }
 
 export function operatorClient(address: string, options: ClientOptions = {}): OperatorClient {

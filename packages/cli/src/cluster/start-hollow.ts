@@ -33,11 +33,19 @@ export interface HollowFleet {
   stop(): Promise<void>;
 }
 
+/** At most this many channels (connections) for a fleet, one per AGENTS_PER_CHANNEL agents. */
+const HOLLOW_CHANNELS = 16;
+const AGENTS_PER_CHANNEL = 500;
+
 export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
   const registry = new HollowRegistry();
-  // One channel for the fleet: thousands of channels (each its own resolver, load
-  // balancer and subchannel lookup) would measure this process, not the master.
-  const client = agentClient(o.master);
+  // A few channels for the fleet, each its own connection: thousands of channels (each
+  // its own resolver, load balancer and subchannel lookup) would measure this process,
+  // not the master; one connection for all held every agent's registration behind one
+  // HTTP/2 flow-control window (64 KiB in flight) after a master failover.
+  const clients = Array.from({ length: Math.max(1, Math.min(HOLLOW_CHANNELS, Math.ceil(o.count / AGENTS_PER_CHANNEL))) }, () =>
+    agentClient(o.master, { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } }),
+  );
   const agents: Agent[] = [];
   for (let i = 0; i < o.count; i++) {
     agents.push(
@@ -48,7 +56,7 @@ export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
         resources: o.resources,
         containerizers: [new HollowContainerizer({ registry, ...(o.taskDurationMs === undefined ? {} : { defaultDurationMs: o.taskDurationMs }) })],
         hollowInMemoryCheckpoints: o.checkpoints === 'memory',
-        hollowSharedClient: client,
+        hollowSharedClient: clients[i % clients.length],
         // Full jitter: agents on separate machines redial at independent moments; in one
         // process, 10,000 agents on the same schedule would hit the master in one burst.
         reconnectBackoff: { initialMs: o.reconnectMs, maxMs: o.reconnectMs * 10, jitter: 1 },
@@ -69,7 +77,7 @@ export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(o.startConcurrency, agents.length)) }, worker));
   } catch (err) {
     await Promise.all(agents.map((a) => a.stop()));
-    client.close();
+    for (const c of clients) c.close();
     throw err;
   }
   return {
@@ -77,7 +85,7 @@ export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
     registered: () => agents.filter((a) => a.agentId !== undefined).length,
     stop: async () => {
       await Promise.all(agents.map((a) => a.stop()));
-      client.close();
+      for (const c of clients) c.close();
     },
   };
 }
