@@ -18,6 +18,7 @@ import { type AgentEntry, newFrameworkEntry, newTaskEntry, setTaskStatus, taskIn
 import { startFailoverTimer } from './framework-registration.js';
 import type { AgentLink } from './links.js';
 import type { MasterCore } from './master-core.js';
+import { sameJson } from './same-json.js';
 import { completeTask, forwardUpdates, masterUpdate, syntheticStatus } from './status-updates.js';
 
 /** Handles REGISTER on an agent stream; returns the agent id. */
@@ -58,18 +59,12 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
   // registry write: one fsync per agent made failover at 10,000 agents take seconds.
   const registryKey = `agents/${id}`;
   const stored = await core.registry().get<{ info: unknown }>(registryKey);
-  if (!stored || JSON.stringify(stored.value.info) !== JSON.stringify(agent.info)) {
+  if (!stored || !sameJson(stored.value.info, agent.info)) {
     await core.registry().put(registryKey, { info: agent.info, registeredAt: agent.registeredAt });
   }
 
   reconcileAgentTasks(core, agent, reg);
-  const used = new Map<string, Resources>();
-  for (const key of agent.taskKeys) {
-    const task = core.tasks.get(key);
-    if (!task || task.released) continue;
-    used.set(task.frameworkId, (used.get(task.frameworkId) ?? Resources.EMPTY).add(task.resources));
-  }
-  core.allocator.addAgent(id, total, used);
+  core.allocator.addAgent(id, total, usedByFramework(core, agent));
   link.send({
     registered: {
       agentId: id,
@@ -78,10 +73,57 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
       maxMissedPings: core.options.maxMissedPings,
     },
   });
-  core.log.info({ agentId: id, hostname: info.hostname, resources: total.toString(), tasks: reg.tasks.length, reregistered: wasKnown }, 'agent registered');
-  core.emit({ agentAdded: agent.info });
+  // After a failover every agent re-registers at once: one info line per second for them
+  // all (ReregistrationTally), each one at debug. A new agent is worth its own line.
+  if (wasKnown) core.reregistrations.count(reg.tasks.length);
+  const level = wasKnown ? 'debug' : 'info';
+  if (core.log.isLevelEnabled(level)) {
+    core.log[level]({ agentId: id, hostname: info.hostname, resources: total.toString(), tasks: reg.tasks.length, reregistered: wasKnown }, 'agent registered');
+  }
+  if (core.watched()) core.emit({ agentAdded: agent.info });
   core.scheduleAllocation();
   return id;
+}
+
+/** What the agent's unreleased tasks use, by framework. */
+function usedByFramework(core: MasterCore, agent: AgentEntry): Map<string, Resources> {
+  // Tasks share their shape's Resources (core.sharedShape): count them by shape, then add
+  // each shape's multiple, not one task at a time (a new Resources per addition).
+  const counts = new Map<string, Map<Resources, number>>();
+  for (const key of agent.taskKeys) {
+    const task = core.tasks.get(key);
+    if (!task || task.released) continue;
+    let shapes = counts.get(task.frameworkId);
+    if (!shapes) {
+      shapes = new Map();
+      counts.set(task.frameworkId, shapes);
+    }
+    shapes.set(task.resources, (shapes.get(task.resources) ?? 0) + 1);
+  }
+  const used = new Map<string, Resources>();
+  for (const [fid, shapes] of counts) {
+    let sum: Resources | undefined;
+    for (const [shape, n] of shapes) sum = sum ? sum.add(multiple(shape, n)) : multiple(shape, n);
+    if (sum) used.set(fid, sum);
+  }
+  return used;
+}
+
+/** `shape` added to itself `n` times; the sums are kept by shape (Resources do not change). */
+const multiples = new WeakMap<Resources, Resources[]>();
+const MAX_KEPT_MULTIPLE = 1024;
+
+export function multiple(shape: Resources, n: number): Resources {
+  if (n <= 1) return n === 1 ? shape : Resources.EMPTY;
+  let kept = multiples.get(shape);
+  if (!kept) {
+    kept = [shape];
+    multiples.set(shape, kept);
+  }
+  while (kept.length < Math.min(n, MAX_KEPT_MULTIPLE)) kept.push((kept.at(-1) as Resources).add(shape));
+  let sum = kept[Math.min(n, MAX_KEPT_MULTIPLE) - 1] as Resources;
+  for (let i = MAX_KEPT_MULTIPLE; i < n; i++) sum = sum.add(shape);
+  return sum;
 }
 
 interface ReportedTask {
@@ -113,8 +155,8 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
     if (!taskId || !t.frameworkId) continue;
     reported.set(taskKey(t.frameworkId, taskId), { t, taskId, undecoded });
   }
-  // Tasks the master placed here that the agent no longer has.
-  for (const key of [...agent.taskKeys]) {
+  // Tasks the master placed here that the agent no longer has (none for an agent new to this master).
+  for (const key of agent.taskKeys.size > 0 ? [...agent.taskKeys] : []) {
     if (reported.has(key)) continue;
     const task = core.tasks.get(key);
     if (!task) {
@@ -128,7 +170,6 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
     const state: TaskState = task.state === 'TASK_STAGING' ? 'TASK_DROPPED' : 'TASK_GONE';
     masterUpdate(core, task, state, 'REASON_AGENT_REREGISTERED', 'the task was not found on the re-registered agent');
   }
-  const frameworkInfos = new Map(reg.frameworks.map((f) => [f.id, f]));
   for (const [key, { t, taskId, undecoded }] of reported) {
     const fid = t.frameworkId;
     if (core.removedFrameworks.has(fid)) {
@@ -137,7 +178,7 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
     }
     let fw = core.frameworks.get(fid);
     if (!fw) {
-      const info: FrameworkInfo = frameworkInfos.get(fid) ?? {
+      const info: FrameworkInfo = reg.frameworks.findLast((f) => f.id === fid) ?? {
         id: fid, name: 'recovered', user: '', roles: ['*'], principal: '', failoverTimeoutSeconds: 0,
         capabilities: [], hostname: '', labels: [],
       };

@@ -4,6 +4,7 @@ import type { LRUCache } from 'lru-cache';
 import type { Allocator } from './allocator/allocator.js';
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './entries.js';
 import type { ResolvedMasterOptions } from './options.js';
+import type { ReregistrationTally } from './reregistration-tally.js';
 import type { TaskLogReads } from './task-log-reads.js';
 
 /**
@@ -25,6 +26,8 @@ export interface MasterCore {
   readonly completed: LRUCache<string, TaskEntry>;
   readonly offers: Map<string, OfferEntry>;
   readonly logReads: TaskLogReads;
+  /** Re-registrations, logged as one line per second. */
+  readonly reregistrations: ReregistrationTally;
   /** Sends an event to every operator watcher. */
   emit(event: OperatorEventInit): void;
   /** True while some operator watches (so an event costly to build is worth building). */

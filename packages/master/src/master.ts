@@ -37,6 +37,7 @@ import type { MasterCore } from './master-core.js';
 import { MasterMetrics } from './metrics.js';
 import { operatorHandlers } from './operator-service.js';
 import { type MasterOptions, masterDefaults, type ResolvedMasterOptions } from './options.js';
+import { ReregistrationTally } from './reregistration-tally.js';
 import { RoleConfig } from './role-config.js';
 import { schedulerCall } from './scheduler-calls.js';
 import { schedulerHandlers } from './scheduler-service.js';
@@ -72,6 +73,7 @@ export class Master {
   private readonly taskShapes = new LRUCache<string, Resources>({ max: 4096 });
   private readonly watchers = new Map<(e: OperatorEventInit) => void, () => void>();
   private readonly logReads: TaskLogReads;
+  private readonly reregistrations: ReregistrationTally;
   /** What the master's parts (agent-registration.ts, scheduler-calls.ts, ...) use of it. */
   private readonly core: MasterCore;
   private server: grpc.Server | undefined;
@@ -94,6 +96,7 @@ export class Master {
     this.completed = new LRUCache({ max: Math.max(1, this.options.maxCompletedTasks) });
     this.metrics = new MasterMetrics(this);
     this.logReads = new TaskLogReads(this);
+    this.reregistrations = new ReregistrationTally(this.log);
     this.core = {
       masterId: this.masterId,
       options: this.options,
@@ -107,6 +110,7 @@ export class Master {
       completed: this.completed,
       offers: this.offers,
       logReads: this.logReads,
+      reregistrations: this.reregistrations,
       emit: (event) => this.emit(event),
       watched: () => this.watchers.size > 0,
       scheduleAllocation: () => this.scheduleAllocation(),
@@ -170,6 +174,7 @@ export class Master {
     }
     for (const agent of this.agents.values()) agent.link?.end();
     this.logReads.stop();
+    this.reregistrations.flush();
     for (const end of this.watchers.values()) end();
     this.watchers.clear();
     await this.http?.close();

@@ -1,0 +1,118 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { type AgentMessageInit, AsyncQueue, agentClient, type Logger, type MasterMessage, Resources } from '@tandem/protocol';
+import { MemoryStore } from '@tandem/store';
+import { afterEach, describe, expect, it } from 'vitest';
+import { multiple } from './agent-registration.js';
+import { Master } from './master.js';
+import { ReregistrationTally } from './reregistration-tally.js';
+import { sameJson } from './same-json.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startMaster(store: MemoryStore): Promise<Master> {
+  const master = new Master({
+    host: '127.0.0.1', port: 0, httpPort: -1, workDir: mkdtempSync(join(tmpdir(), 'tandem-master-')),
+    store, allocationIntervalMs: 50, agentPingIntervalMs: 1000, maxMissedPings: 3,
+  });
+  await master.start();
+  cleanups.push(() => master.stop());
+  return master;
+}
+
+/** Registers on a new stream, waits for `registered`, and closes the stream; returns the agent id. */
+async function register(master: Master, register: NonNullable<AgentMessageInit['register']>): Promise<string> {
+  const client = agentClient(master.address);
+  const stream = client.connect() as grpc.ClientDuplexStream<AgentMessageInit, MasterMessage>;
+  const inbox = new AsyncQueue<MasterMessage>();
+  stream.on('data', (m: MasterMessage) => inbox.push(m));
+  stream.on('error', () => inbox.stop());
+  stream.on('end', () => inbox.stop());
+  cleanups.push(() => {
+    stream.cancel();
+    client.close();
+  });
+  stream.write({ register });
+  for (;;) {
+    const r = await inbox.next();
+    if (r.done) throw new Error('the stream ended before registered');
+    if (r.value.message === 'registered') return r.value.registered?.agentId ?? '';
+  }
+}
+
+describe('agent registration', () => {
+  it('writes a changed agent info to the registry and leaves an unchanged one as it is', async () => {
+    const store = new MemoryStore();
+    const master = await startMaster(store);
+    const info = {
+      hostname: 'h1', resources: Resources.parse('cpus:4;mem:1024;ports:[31000-31010]').toWire(),
+      attributes: [{ name: 'rack', text: 'r1' }], containerizers: ['docker'], version: '1',
+    };
+    const id = await register(master, { agentInfo: info });
+    const first = await store.get<{ info: { hostname: string } }>(`agents/${id}`);
+    expect(first?.value.info.hostname).toBe('h1');
+
+    await register(master, { agentInfo: { ...info, id } });
+    expect((await store.get(`agents/${id}`))?.revision).toBe(first?.revision);
+
+    await register(master, { agentInfo: { ...info, id, attributes: [{ name: 'rack', text: 'r2' }] } });
+    const changed = await store.get<{ info: { attributes: { text: string }[] } }>(`agents/${id}`);
+    expect(changed?.revision).toBeGreaterThan(first?.revision ?? Number.POSITIVE_INFINITY);
+    expect(changed?.value.info.attributes).toEqual([{ name: 'rack', text: 'r2' }]);
+  });
+});
+
+describe('sameJson', () => {
+  it('is true only for values JSON writes alike, in any key order', () => {
+    const a = { id: 'x', resources: [{ name: 'cpus', scalar: 4, value: 'scalar' }], tags: ['a'] };
+    expect(sameJson(a, JSON.parse(JSON.stringify(a)))).toBe(true);
+    expect(sameJson(a, { tags: ['a'], resources: [{ value: 'scalar', scalar: 4, name: 'cpus' }], id: 'x' })).toBe(true);
+    expect(sameJson(a, { ...a, extra: undefined })).toBe(true);
+    expect(sameJson(a, { ...a, id: 'y' })).toBe(false);
+    expect(sameJson(a, { ...a, resources: [{ name: 'cpus', scalar: 5, value: 'scalar' }] })).toBe(false);
+    expect(sameJson(a, { ...a, tags: ['a', 'b'] })).toBe(false);
+    expect(sameJson(a, { ...a, extra: 1 })).toBe(false);
+    expect(sameJson({ ...a, extra: 1 }, a)).toBe(false);
+    expect(sameJson({ n: null }, { n: 0 })).toBe(false);
+    expect(sameJson([1], { 0: 1 })).toBe(false);
+    // What it does not follow compares unequal (the caller writes again).
+    expect(sameJson({ n: Number.NaN }, { n: Number.NaN })).toBe(false);
+    expect(sameJson({ d: new Date(0) }, { d: new Date(0) })).toBe(false);
+    expect(sameJson({ d: {} }, { d: new Date(0) })).toBe(false);
+    expect(sameJson({ d: {} }, { d: { toJSON: () => 'x' } })).toBe(false);
+  });
+});
+
+describe('multiple', () => {
+  it('is the shape added to itself n times', () => {
+    const shape = Resources.parse('cpus:0.1;mem:64;ports:[31000-31001]');
+    let sum = Resources.EMPTY;
+    for (let n = 1; n <= 12; n++) {
+      sum = sum.add(shape);
+      expect(multiple(shape, n).toString()).toBe(sum.toString());
+    }
+    expect(multiple(shape, 0).isEmpty()).toBe(true);
+    expect(multiple(shape, 3)).toBe(multiple(shape, 3));
+  });
+});
+
+describe('ReregistrationTally', () => {
+  it('logs the re-registrations counted since the last line as one line', () => {
+    const lines: unknown[][] = [];
+    const log = { info: (...args: unknown[]) => lines.push(args) } as unknown as Logger;
+    const tally = new ReregistrationTally(log, 60_000);
+    tally.count(10);
+    tally.count(5);
+    tally.flush();
+    tally.flush();
+    expect(lines).toEqual([[{ agents: 2, tasks: 15 }, 'agents re-registered']]);
+    tally.count(0);
+    tally.flush();
+    expect(lines).toHaveLength(2);
+  });
+});
