@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { type AgentMessage, fieldSlices, forEachField, type MasterMessage, type Resource, type Task, tandemV1, varintLength, WireParts } from '@tandem/protocol';
+import { type ReadTask, readTask } from './task-reader.js';
 
 /**
  * A task of a `register` whose TaskInfo the master did not decode: its bytes as they
@@ -39,12 +40,19 @@ export function deserializeAgentMessage(buf: Buffer): AgentMessage {
   const outer = fieldSlices(buf, 0, buf.length, 1);
   const reg = outer.length === 1 ? outer[0] : undefined;
   if (!reg) return decode(buf);
-  const regParts = new WireParts();
+  // The register without its tasks, for when every task is read by hand (task-reader.ts).
+  const restParts = new WireParts();
+  // Each field of the register: tagStart, valueStart, end, and the task's (first) info
+  // field's start and end (-1: kept whole), for when not every task is read by hand.
+  const fields: number[] = [];
   const infos: (UndecodedTaskInfo | undefined)[] = [];
+  const read: (ReadTask | undefined)[] = [];
+  let allRead = true;
   let tasksOk = true;
   const regOk = forEachField(buf, reg[0], reg[1], (field, wireType, tagStart, valueStart, end) => {
     if (field !== 2 || wireType !== 2) {
-      regParts.bytes(buf.subarray(tagStart, end));
+      restParts.bytes(buf.subarray(tagStart, end));
+      fields.push(tagStart, valueStart, end, -1, -1);
       return;
     }
     // The task without its (first) info field: what is before it and what is after it.
@@ -62,16 +70,15 @@ export function deserializeAgentMessage(buf: Buffer): AgentMessage {
     // decoder), stay in for the generated decoder.
     if (infoFields > 1) info = undefined;
     infos.push(info);
-    if (!info) {
-      regParts.bytes(buf.subarray(tagStart, end));
-      return;
-    }
-    regParts.tag(2).varint(end - valueStart - (cutEnd - cutStart));
-    if (cutStart > valueStart) regParts.bytes(buf.subarray(valueStart, cutStart));
-    if (end > cutEnd) regParts.bytes(buf.subarray(cutEnd, end));
+    const task = allRead && (info || infoFields === 0) ? readTask(buf, valueStart, end) : undefined;
+    allRead &&= task !== undefined;
+    read.push(task);
+    fields.push(tagStart, valueStart, end, info ? cutStart : -1, info ? cutEnd : -1);
   });
   if (!regOk || !tasksOk || !infos.some((i) => i !== undefined)) return decode(buf);
-  const message = decode(new WireParts().tag(1).varint(regParts.length).bytes(regParts).build());
+  const parts = allRead ? restParts : withoutInfos(buf, fields);
+  const message = decode(new WireParts().tag(1).varint(parts.length).bytes(parts).build());
+  if (allRead && message.register) message.register.tasks = read as ReadTask[];
   const tasks = message.register?.tasks ?? [];
   if (tasks.length !== infos.length) return decode(buf);
   tasks.forEach((t, i) => {
@@ -81,29 +88,48 @@ export function deserializeAgentMessage(buf: Buffer): AgentMessage {
   return message;
 }
 
+/** The register's fields (as `deserializeAgentMessage` lists them), each task without its info. */
+function withoutInfos(buf: Buffer, fields: readonly number[]): WireParts {
+  const parts = new WireParts();
+  for (let i = 0; i < fields.length; i += 5) {
+    const [tagStart, valueStart, end, cutStart, cutEnd] = fields.slice(i, i + 5) as [number, number, number, number, number];
+    if (cutStart < 0) {
+      parts.bytes(buf.subarray(tagStart, end));
+      continue;
+    }
+    parts.tag(2).varint(end - valueStart - (cutEnd - cutStart));
+    if (cutStart > valueStart) parts.bytes(buf.subarray(valueStart, cutStart));
+    if (end > cutEnd) parts.bytes(buf.subarray(cutEnd, end));
+  }
+  return parts;
+}
+
 /** Task id and resources out of a TaskInfo's bytes; undefined when they do not parse (decoded as usual then). */
-function undecodedInfo(bytes: Uint8Array): UndecodedTaskInfo | undefined {
+function undecodedInfo(bytes: Buffer): UndecodedTaskInfo | undefined {
   let taskId = '';
   let agentId: UndecodedTaskInfo['agentId'];
-  const resourceFields: Uint8Array[] = [];
+  // Each resource field's start and end.
+  const resourceFields: number[] = [];
   // The resource fields' span, while they follow each other (protobufjs writes them so).
   let resStart = -1;
   let resEnd = -1;
   let resContiguous = true;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const ok = forEachField(bytes, 0, bytes.length, (field, wireType, tagStart, valueStart, end) => {
     if (wireType !== 2) return;
-    if (field === 1) taskId = text.toString('utf8', valueStart, end);
-    else if (field === 3) agentId = { value: text.toString('utf8', valueStart, end), start: tagStart, end };
+    if (field === 1) taskId = bytes.toString('utf8', valueStart, end);
+    else if (field === 3) agentId = { value: bytes.toString('utf8', valueStart, end), start: tagStart, end };
     else if (field === 4) {
-      resourceFields.push(bytes.subarray(tagStart, end));
+      resourceFields.push(tagStart, end);
       if (resStart < 0) resStart = tagStart;
       else if (resEnd !== tagStart) resContiguous = false;
       resEnd = end;
     }
   });
   if (!ok) return undefined;
-  const resources = resContiguous && resStart >= 0 ? resourcesOfSpan(text.subarray(resStart, resEnd)) : resourcesOf(resourceFields);
+  const resources =
+    resContiguous && resStart >= 0
+      ? resourcesOfSpan(bytes.subarray(resStart, resEnd))
+      : resourcesOf(resourceFields.flatMap((at, i) => (i % 2 === 0 ? [bytes.subarray(at, resourceFields[i + 1])] : [])));
   return { bytes, taskId, resources, agentId };
 }
 
