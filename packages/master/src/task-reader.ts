@@ -32,7 +32,7 @@ export function readTask(buf: Buffer, start: number, end: number): ReadTask | un
     if (field === 1) ok = wireType === BYTES;
     else if (field === 2) {
       if (wireType !== BYTES) ok = false;
-      else frameworkId = buf.toString('utf8', valueStart, next);
+      else frameworkId = lastFrameworkId.read(buf, valueStart, next);
     } else if (field === 3) {
       const name = wireType === VARINT ? names.taskState[low32(buf, valueStart, next)] : undefined;
       if (name === undefined) ok = false;
@@ -60,13 +60,15 @@ function readStatus(buf: Buffer, start: number, end: number, names: EnumNames): 
       return;
     }
     if (wireType === BYTES) {
-      const text = buf.toString('utf8', valueStart, next);
-      if (field === 1) s.taskId = text;
-      else if (field === 5) s.message = text;
-      else if (field === 6) s.agentId = text;
-      else if (field === 7) s.frameworkId = text;
-      else if (field === 8) s.uuid = text;
-      else s.containerId = text;
+      if (field === 6) s.agentId = lastAgentId.read(buf, valueStart, next);
+      else if (field === 7) s.frameworkId = lastFrameworkId.read(buf, valueStart, next);
+      else {
+        const text = buf.toString('utf8', valueStart, next);
+        if (field === 1) s.taskId = text;
+        else if (field === 5) s.message = text;
+        else if (field === 8) s.uuid = text;
+        else s.containerId = text;
+      }
       return;
     }
     if (wireType === FIXED64) {
@@ -89,6 +91,25 @@ function readStatus(buf: Buffer, start: number, end: number, names: EnumNames): 
 }
 
 const STRING_FIELDS = new Set([1, 5, 6, 7, 8, 14]);
+
+/**
+ * The text of the last bytes read, given again for the same bytes: a register's tasks
+ * and statuses name the same framework and agent over and over (one string, not one each).
+ */
+class LastText {
+  private bytes = Buffer.alloc(0);
+  private value = '';
+
+  read(buf: Buffer, start: number, end: number): string {
+    if (end - start === this.bytes.length && buf.compare(this.bytes, 0, this.bytes.length, start, end) === 0) return this.value;
+    this.value = buf.toString('utf8', start, end);
+    this.bytes = Buffer.from(buf.subarray(start, end));
+    return this.value;
+  }
+}
+
+const lastFrameworkId = new LastText();
+const lastAgentId = new LastText();
 
 /** The low 32 bits of the varint in buf[start, end), as protobufjs reads an int32, enum or bool. */
 function low32(buf: Buffer, start: number, end: number): number {
