@@ -1,5 +1,17 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { type AgentMessage, fieldSlices, forEachField, type MasterMessage, type Resource, type Task, tandemV1, varintLength, WireParts } from '@tandem/protocol';
+import {
+  type AgentMessage,
+  type AgentRegisteredInit,
+  fieldSlices,
+  forEachField,
+  type MasterMessage,
+  type MasterMessageInit,
+  type Resource,
+  type Task,
+  tandemV1,
+  varintLength,
+  WireParts,
+} from '@tandem/protocol';
 import { type ReadTask, readTask } from './task-reader.js';
 
 /**
@@ -166,10 +178,37 @@ function resourcesOf(fields: Uint8Array[]): readonly Resource[] {
   return resources;
 }
 
-/** The Agent service definition with this deserializer. */
+/** The Agent service definition with this deserializer, and a serializer that sends an `EncodedMasterMessage` as it is. */
 export function agentServiceDefinition(): ServiceDefinition {
   const service = tandemV1().Agent.service;
-  return { ...service, Connect: { ...service.Connect, requestDeserialize: deserializeAgentMessage } };
+  const serialize = service.Connect.responseSerialize as (m: MasterMessageInit) => Buffer;
+  const responseSerialize = (m: MasterMessageInit | EncodedMasterMessage): Buffer => (m instanceof EncodedMasterMessage ? m.bytes : serialize(m));
+  return { ...service, Connect: { ...service.Connect, requestDeserialize: deserializeAgentMessage, responseSerialize } };
+}
+
+/** A MasterMessage already encoded, for `AgentLink.send` (the Connect serializer sends its bytes as they are). */
+export class EncodedMasterMessage {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** The `registered` reply's fields but the agent id, encoded once per master (they are the same for every agent). */
+let registeredRest: { key: string; bytes: Buffer } | undefined;
+
+/**
+ * The `registered` reply, encoded: after a failover 10,000 agents are each sent one, and
+ * all that differs is the agent id. MasterMessage.registered = 1; AgentRegistered.agent_id = 1.
+ */
+export function encodeRegistered(r: Required<Pick<AgentRegisteredInit, 'agentId' | 'masterId' | 'pingIntervalSeconds' | 'maxMissedPings'>>): EncodedMasterMessage {
+  const key = `${r.masterId}\n${r.pingIntervalSeconds}\n${r.maxMissedPings}`;
+  if (registeredRest?.key !== key) {
+    const serialize = connect().responseSerialize as (m: MasterMessageInit) => Buffer;
+    const whole = serialize({ registered: { masterId: r.masterId, pingIntervalSeconds: r.pingIntervalSeconds, maxMissedPings: r.maxMissedPings } });
+    const [start, end] = fieldSlices(whole, 0, whole.length, 1)[0] ?? [0, 0];
+    registeredRest = { key, bytes: Buffer.from(whole.subarray(start, end)) };
+  }
+  const id = Buffer.from(r.agentId, 'utf8');
+  const body = new WireParts().tag(1).varint(id.length).bytes(id).bytes(registeredRest.bytes);
+  return new EncodedMasterMessage(new WireParts().tag(1).varint(body.length).bytes(body).build());
 }
 
 /**

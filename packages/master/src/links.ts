@@ -1,5 +1,6 @@
 import type { ServerDuplexStream, ServerWritableStream } from '@grpc/grpc-js';
 import type { AgentMessage, EventInit, MasterMessageInit, SubscribeRequest, TaskStatusInit } from '@tandem/protocol';
+import type { EncodedMasterMessage } from './agent-wire.js';
 
 /** The master's end of a framework's event stream. */
 export class FrameworkStream {
@@ -61,9 +62,10 @@ export class AgentLink {
     return this.ended || this.call.cancelled;
   }
 
-  send(message: MasterMessageInit): void {
+  /** Sends a message; an `EncodedMasterMessage` goes as its bytes (agent-wire.ts). */
+  send(message: MasterMessageInit | EncodedMasterMessage): void {
     if (this.closed) return;
-    this.call.write(message);
+    this.call.write(message as MasterMessageInit);
   }
 
   end(): void {
