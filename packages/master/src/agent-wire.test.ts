@@ -37,7 +37,9 @@ const registration = (infos: (TaskInfoInit | null)[]): AgentMessageInit => ({
 
 describe('master Agent.Connect deserializer', () => {
   it('decodes a register without its TaskInfos, which keep their bytes, task id and resources', () => {
-    const message = registration([info('t1', 0.5), info('t2', 0.5), info('t3', 2, 'agent-other'), null]);
+    // t4 is packed in more than the packer's first buffer (4 KiB); t5 after it.
+    const big = { ...info('t4', 1), labels: [{ key: 'big', value: 'x'.repeat(20_000) }] };
+    const message = registration([info('t1', 0.5), info('t2', 0.5), info('t3', 2, 'agent-other'), null, big, info('t5', 0.5)]);
     const standard = decode(encode(message));
     const fast = deserializeAgentMessage(encode(message));
     // Everything but the TaskInfos is decoded as the generated decoder does.
@@ -46,7 +48,7 @@ describe('master Agent.Connect deserializer', () => {
       tasks: standard.register?.tasks.map((t) => ({ ...t, info: null })),
     });
     const tasks = fast.register?.tasks ?? [];
-    expect(tasks.map((t) => t.info)).toEqual([null, null, null, null]);
+    expect(tasks.map((t) => t.info)).toEqual([null, null, null, null, null, null]);
     tasks.forEach((t, i) => {
       const full = standard.register?.tasks[i]?.info;
       const u = undecodedTaskInfo(t);

@@ -221,15 +221,20 @@ export function packUndecodedTaskInfo(info: UndecodedTaskInfo, agentId: string):
   const cut = info.agentId?.value === agentId ? info.agentId : undefined;
   const taskLength = bytes.length - (cut ? cut.end - cut.start : 0);
   const launchLength = 1 + varintLength(taskLength) + taskLength;
-  const out = Buffer.allocUnsafe(1 + varintLength(launchLength) + launchLength);
+  const size = 1 + varintLength(launchLength) + launchLength;
+  // Written into a buffer kept for it (the string is the copy kept): not a buffer per task.
+  if (packScratch.length < size) packScratch = Buffer.allocUnsafe(Math.max(size, 2 * packScratch.length));
+  const out = packScratch;
   let at = writeVarint(out, writeVarint(out, 0, TASKS_TAG), launchLength);
   at = writeVarint(out, writeVarint(out, at, TASKS_TAG), taskLength);
   if (cut) {
     out.set(bytes.subarray(0, cut.start), at);
     out.set(bytes.subarray(cut.end), at + cut.start);
   } else out.set(bytes, at);
-  return out.toString('latin1');
+  return out.toString('latin1', 0, size);
 }
+
+let packScratch = Buffer.allocUnsafe(4096);
 
 /** MasterMessage.launch_tasks and LaunchTasks.tasks are both field 2, length-delimited. */
 const TASKS_TAG = (2 << 3) | 2;
