@@ -13,7 +13,7 @@ import {
   type TaskStatus,
   ValidationError,
 } from '@tandem/protocol';
-import { encodeRegistered, packUndecodedTaskInfo, type UndecodedTaskInfo, undecodedTaskInfo } from './agent-wire.js';
+import { packUndecodedTaskInfo, type UndecodedTaskInfo, undecodedTaskInfo } from './agent-wire.js';
 import { type AgentEntry, newFrameworkEntry, newTaskEntry, setTaskStatus, taskInfoOf, taskKey } from './entries.js';
 import { startFailoverTimer } from './framework-registration.js';
 import type { AgentLink } from './links.js';
@@ -65,14 +65,14 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
 
   reconcileAgentTasks(core, agent, reg);
   core.allocator.addAgent(id, total, usedByFramework(core, agent));
-  link.send(
-    encodeRegistered({
+  link.send({
+    registered: {
       agentId: id,
       masterId: core.masterId,
       pingIntervalSeconds: core.options.agentPingIntervalMs / 1000,
       maxMissedPings: core.options.maxMissedPings,
-    }),
-  );
+    },
+  });
   // After a failover every agent re-registers at once: one info line per second for them
   // all (ReregistrationTally), each one at debug. A new agent is worth its own line.
   if (wasKnown) core.reregistrations.count(reg.tasks.length);

@@ -1,18 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import {
-  type AgentMessage,
-  type AgentRegisteredInit,
-  fieldSlices,
-  forEachField,
-  type MasterMessage,
-  type MasterMessageInit,
-  type Resource,
-  type Task,
-  tandemV1,
-  varintLength,
-  WireParts,
-} from '@tandem/protocol';
-import { type ReadTask, readTask } from './task-reader.js';
+import { type AgentMessage, fieldSlices, forEachField, type MasterMessage, type Resource, type Task, tandemV1, varintLength, WireParts } from '@tandem/protocol';
 
 /**
  * A task of a `register` whose TaskInfo the master did not decode: its bytes as they
@@ -52,19 +39,12 @@ export function deserializeAgentMessage(buf: Buffer): AgentMessage {
   const outer = fieldSlices(buf, 0, buf.length, 1);
   const reg = outer.length === 1 ? outer[0] : undefined;
   if (!reg) return decode(buf);
-  // The register without its tasks, for when every task is read by hand (task-reader.ts).
-  const restParts = new WireParts();
-  // Each field of the register: tagStart, valueStart, end, and the task's (first) info
-  // field's start and end (-1: kept whole), for when not every task is read by hand.
-  const fields: number[] = [];
+  const regParts = new WireParts();
   const infos: (UndecodedTaskInfo | undefined)[] = [];
-  const read: (ReadTask | undefined)[] = [];
-  let allRead = true;
   let tasksOk = true;
   const regOk = forEachField(buf, reg[0], reg[1], (field, wireType, tagStart, valueStart, end) => {
     if (field !== 2 || wireType !== 2) {
-      restParts.bytes(buf.subarray(tagStart, end));
-      fields.push(tagStart, valueStart, end, -1, -1);
+      regParts.bytes(buf.subarray(tagStart, end));
       return;
     }
     // The task without its (first) info field: what is before it and what is after it.
@@ -82,15 +62,16 @@ export function deserializeAgentMessage(buf: Buffer): AgentMessage {
     // decoder), stay in for the generated decoder.
     if (infoFields > 1) info = undefined;
     infos.push(info);
-    const task = allRead && (info || infoFields === 0) ? readTask(buf, valueStart, end) : undefined;
-    allRead &&= task !== undefined;
-    read.push(task);
-    fields.push(tagStart, valueStart, end, info ? cutStart : -1, info ? cutEnd : -1);
+    if (!info) {
+      regParts.bytes(buf.subarray(tagStart, end));
+      return;
+    }
+    regParts.tag(2).varint(end - valueStart - (cutEnd - cutStart));
+    if (cutStart > valueStart) regParts.bytes(buf.subarray(valueStart, cutStart));
+    if (end > cutEnd) regParts.bytes(buf.subarray(cutEnd, end));
   });
   if (!regOk || !tasksOk || !infos.some((i) => i !== undefined)) return decode(buf);
-  const parts = allRead ? restParts : withoutInfos(buf, fields);
-  const message = decode(new WireParts().tag(1).varint(parts.length).bytes(parts).build());
-  if (allRead && message.register) message.register.tasks = read as ReadTask[];
+  const message = decode(new WireParts().tag(1).varint(regParts.length).bytes(regParts).build());
   const tasks = message.register?.tasks ?? [];
   if (tasks.length !== infos.length) return decode(buf);
   tasks.forEach((t, i) => {
@@ -100,48 +81,29 @@ export function deserializeAgentMessage(buf: Buffer): AgentMessage {
   return message;
 }
 
-/** The register's fields (as `deserializeAgentMessage` lists them), each task without its info. */
-function withoutInfos(buf: Buffer, fields: readonly number[]): WireParts {
-  const parts = new WireParts();
-  for (let i = 0; i < fields.length; i += 5) {
-    const [tagStart, valueStart, end, cutStart, cutEnd] = fields.slice(i, i + 5) as [number, number, number, number, number];
-    if (cutStart < 0) {
-      parts.bytes(buf.subarray(tagStart, end));
-      continue;
-    }
-    parts.tag(2).varint(end - valueStart - (cutEnd - cutStart));
-    if (cutStart > valueStart) parts.bytes(buf.subarray(valueStart, cutStart));
-    if (end > cutEnd) parts.bytes(buf.subarray(cutEnd, end));
-  }
-  return parts;
-}
-
 /** Task id and resources out of a TaskInfo's bytes; undefined when they do not parse (decoded as usual then). */
-function undecodedInfo(bytes: Buffer): UndecodedTaskInfo | undefined {
+function undecodedInfo(bytes: Uint8Array): UndecodedTaskInfo | undefined {
   let taskId = '';
   let agentId: UndecodedTaskInfo['agentId'];
-  // Each resource field's start and end.
-  const resourceFields: number[] = [];
+  const resourceFields: Uint8Array[] = [];
   // The resource fields' span, while they follow each other (protobufjs writes them so).
   let resStart = -1;
   let resEnd = -1;
   let resContiguous = true;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const ok = forEachField(bytes, 0, bytes.length, (field, wireType, tagStart, valueStart, end) => {
     if (wireType !== 2) return;
-    if (field === 1) taskId = bytes.toString('utf8', valueStart, end);
-    else if (field === 3) agentId = { value: bytes.toString('utf8', valueStart, end), start: tagStart, end };
+    if (field === 1) taskId = text.toString('utf8', valueStart, end);
+    else if (field === 3) agentId = { value: text.toString('utf8', valueStart, end), start: tagStart, end };
     else if (field === 4) {
-      resourceFields.push(tagStart, end);
+      resourceFields.push(bytes.subarray(tagStart, end));
       if (resStart < 0) resStart = tagStart;
       else if (resEnd !== tagStart) resContiguous = false;
       resEnd = end;
     }
   });
   if (!ok) return undefined;
-  const resources =
-    resContiguous && resStart >= 0
-      ? resourcesOfSpan(bytes.subarray(resStart, resEnd))
-      : resourcesOf(resourceFields.flatMap((at, i) => (i % 2 === 0 ? [bytes.subarray(at, resourceFields[i + 1])] : [])));
+  const resources = resContiguous && resStart >= 0 ? resourcesOfSpan(text.subarray(resStart, resEnd)) : resourcesOf(resourceFields);
   return { bytes, taskId, resources, agentId };
 }
 
@@ -178,37 +140,10 @@ function resourcesOf(fields: Uint8Array[]): readonly Resource[] {
   return resources;
 }
 
-/** The Agent service definition with this deserializer, and a serializer that sends an `EncodedMasterMessage` as it is. */
+/** The Agent service definition with this deserializer. */
 export function agentServiceDefinition(): ServiceDefinition {
   const service = tandemV1().Agent.service;
-  const serialize = service.Connect.responseSerialize as (m: MasterMessageInit) => Buffer;
-  const responseSerialize = (m: MasterMessageInit | EncodedMasterMessage): Buffer => (m instanceof EncodedMasterMessage ? m.bytes : serialize(m));
-  return { ...service, Connect: { ...service.Connect, requestDeserialize: deserializeAgentMessage, responseSerialize } };
-}
-
-/** A MasterMessage already encoded, for `AgentLink.send` (the Connect serializer sends its bytes as they are). */
-export class EncodedMasterMessage {
-  constructor(readonly bytes: Buffer) {}
-}
-
-/** The `registered` reply's fields but the agent id, encoded once per master (they are the same for every agent). */
-let registeredRest: { key: string; bytes: Buffer } | undefined;
-
-/**
- * The `registered` reply, encoded: after a failover 10,000 agents are each sent one, and
- * all that differs is the agent id. MasterMessage.registered = 1; AgentRegistered.agent_id = 1.
- */
-export function encodeRegistered(r: Required<Pick<AgentRegisteredInit, 'agentId' | 'masterId' | 'pingIntervalSeconds' | 'maxMissedPings'>>): EncodedMasterMessage {
-  const key = `${r.masterId}\n${r.pingIntervalSeconds}\n${r.maxMissedPings}`;
-  if (registeredRest?.key !== key) {
-    const serialize = connect().responseSerialize as (m: MasterMessageInit) => Buffer;
-    const whole = serialize({ registered: { masterId: r.masterId, pingIntervalSeconds: r.pingIntervalSeconds, maxMissedPings: r.maxMissedPings } });
-    const [start, end] = fieldSlices(whole, 0, whole.length, 1)[0] ?? [0, 0];
-    registeredRest = { key, bytes: Buffer.from(whole.subarray(start, end)) };
-  }
-  const id = Buffer.from(r.agentId, 'utf8');
-  const body = new WireParts().tag(1).varint(id.length).bytes(id).bytes(registeredRest.bytes);
-  return new EncodedMasterMessage(new WireParts().tag(1).varint(body.length).bytes(body).build());
+  return { ...service, Connect: { ...service.Connect, requestDeserialize: deserializeAgentMessage } };
 }
 
 /**

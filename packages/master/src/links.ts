@@ -1,6 +1,5 @@
 import type { ServerDuplexStream, ServerWritableStream } from '@grpc/grpc-js';
 import type { AgentMessage, EventInit, MasterMessageInit, SubscribeRequest, TaskStatusInit } from '@tandem/protocol';
-import type { EncodedMasterMessage } from './agent-wire.js';
 
 /** The master's end of a framework's event stream. */
 export class FrameworkStream {
@@ -62,10 +61,9 @@ export class AgentLink {
     return this.ended || this.call.cancelled;
   }
 
-  /** Sends a message; an `EncodedMasterMessage` goes as its bytes (agent-wire.ts). */
-  send(message: MasterMessageInit | EncodedMasterMessage): void {
+  send(message: MasterMessageInit): void {
     if (this.closed) return;
-    this.call.write(message as MasterMessageInit);
+    this.call.write(message);
   }
 
   end(): void {
