@@ -1,49 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
-import { type AgentMessageInit, AsyncQueue, agentClient, type Logger, type MasterMessage, Resources } from '@tandem/protocol';
+
+import { type AgentMessageInit, type Logger, Resources } from '@tandem/protocol';
 import { MemoryStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { multiple } from './agent-registration.js';
-import { Master } from './master.js';
+import type { Master } from './master.js';
 import { ReregistrationTally } from './reregistration-tally.js';
 import { sameJson } from './same-json.js';
+import { ScriptedPeers } from './test-support/scripted-peers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function startMaster(store: MemoryStore): Promise<Master> {
-  const master = new Master({
-    host: '127.0.0.1', port: 0, httpPort: -1, workDir: mkdtempSync(join(tmpdir(), 'tandem-master-')),
-    store, allocationIntervalMs: 50, agentPingIntervalMs: 1000, maxMissedPings: 3,
-  });
-  await master.start();
-  cleanups.push(() => master.stop());
-  return master;
-}
-
-/** Registers on a new stream, waits for `registered`, and closes the stream; returns the agent id. */
-async function register(master: Master, register: NonNullable<AgentMessageInit['register']>): Promise<string> {
-  const client = agentClient(master.address);
-  const stream = client.connect() as grpc.ClientDuplexStream<AgentMessageInit, MasterMessage>;
-  const inbox = new AsyncQueue<MasterMessage>();
-  stream.on('data', (m: MasterMessage) => inbox.push(m));
-  stream.on('error', () => inbox.stop());
-  stream.on('end', () => inbox.stop());
-  cleanups.push(() => {
-    stream.cancel();
-    client.close();
-  });
-  stream.write({ register });
-  for (;;) {
-    const r = await inbox.next();
-    if (r.done) throw new Error('the stream ended before registered');
-    if (r.value.message === 'registered') return r.value.registered?.agentId ?? '';
-  }
-}
+const peers = new ScriptedPeers();
+afterEach(() => peers.stop());
+const startMaster = (store: MemoryStore): Promise<Master> => peers.startMaster({ store });
+/** Registers on a new stream and waits for `registered`; returns the agent id. */
+const register = async (master: Master, reg: NonNullable<AgentMessageInit['register']>): Promise<string> => (await peers.agent(master, reg)).agentId;
 
 describe('agent registration', () => {
   it('writes a changed agent info to the registry and leaves an unchanged one as it is', async () => {

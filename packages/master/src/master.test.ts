@@ -1,107 +1,22 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import type * as grpc from '@grpc/grpc-js';
 import {
-  type AgentMessageInit,
-  AsyncQueue,
-  agentClient,
-  type Event,
-  type MasterMessage,
   Resources,
-  type SchedulerCallInit,
   schedulerClient,
   type TaskInfoInit,
 } from '@tandem/protocol';
 import { MemoryStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Master } from './master.js';
+import type { Master } from './master.js';
+import { next, ScriptedPeers } from './test-support/scripted-peers.js';
 
-// These tests drive the master through its gRPC services with scripted peers: the
-// agent and framework here are hand-written stream clients, because the tests are
-// about the master's protocol handling. test/ runs the real agent and SDK against it.
+const peers = new ScriptedPeers();
+afterEach(() => peers.stop());
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function startMaster(opts: Partial<ConstructorParameters<typeof Master>[0]> = {}): Promise<Master> {
-  const master = new Master({
-    host: '127.0.0.1', port: 0, httpPort: -1, workDir: mkdtempSync(join(tmpdir(), 'tandem-master-')),
-    store: new MemoryStore(), allocationIntervalMs: 50, agentPingIntervalMs: 100, maxMissedPings: 3, ...opts,
-  });
-  await master.start();
-  cleanups.push(() => master.stop());
-  return master;
-}
-
-async function next<T>(q: AsyncQueue<T>, pred: (v: T) => boolean = () => true, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error('timed out waiting for a matching message');
-    const r = await Promise.race([q.next(), new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), left))]);
-    if (r === 'timeout') throw new Error('timed out waiting for a matching message');
-    if (r.done) throw new Error('stream ended');
-    if (pred(r.value)) return r.value;
-  }
-}
-
-async function scriptedAgent(master: Master, hostname: string, resources: string, id = '') {
-  const client = agentClient(master.address);
-  const stream = client.connect() as grpc.ClientDuplexStream<AgentMessageInit, MasterMessage>;
-  const inbox = new AsyncQueue<MasterMessage>();
-  stream.on('data', (m: MasterMessage) => {
-    if (m.message === 'ping') stream.write({ pong: { seq: m.ping!.seq } });
-    else inbox.push(m);
-  });
-  stream.on('error', () => inbox.stop());
-  stream.on('end', () => inbox.stop());
-  stream.write({
-    register: {
-      agentInfo: { id, hostname, resources: Resources.parse(resources).toWire(), containerizers: ['process', 'docker'] },
-    },
-  });
-  const reg = await next(inbox, (m) => m.message === 'registered');
-  cleanups.push(() => {
-    stream.cancel();
-    client.close();
-  });
-  return { agentId: reg.registered!.agentId, stream, inbox };
-}
-
-async function framework(master: Master, name: string) {
-  const client = schedulerClient(master.address);
-  const sub = client.subscribe({ frameworkInfo: { name, failoverTimeoutSeconds: 60 } });
-  const events = new AsyncQueue<Event>();
-  sub.on('data', (e: Event) => events.push(e));
-  sub.on('error', () => events.stop());
-  sub.on('end', () => events.stop());
-  const first = await next(events, (e) => e.event === 'subscribed');
-  const { frameworkId, streamId } = first.subscribed!;
-  cleanups.push(() => {
-    sub.cancel();
-    client.close();
-  });
-  const call = (c: Omit<SchedulerCallInit, 'frameworkId' | 'streamId'>, fid = frameworkId) =>
-    new Promise<{ launched: number }>((resolve, reject) =>
-      client.call({ frameworkId: fid, streamId, ...c }, (err, res) => (err ? reject(err) : resolve({ launched: res?.launched ?? 0 }))),
-    );
-  const offers = async () => (await next(events, (e) => e.event === 'offers')).offers!.offers;
-  // Every status seen so far, so that two statuses of one event can be awaited in turn.
-  const seen: NonNullable<Event['update']>['statuses'] = [];
-  const updates = async (pred: (s: NonNullable<Event['update']>['statuses'][number]) => boolean) => {
-    const hit = seen.find(pred);
-    if (hit) return hit;
-    const e = await next(events, (ev) => {
-      if (ev.event === 'update') seen.push(...ev.update!.statuses);
-      return ev.event === 'update' && ev.update!.statuses.some(pred);
-    });
-    return e.update!.statuses.find(pred)!;
-  };
-  return { frameworkId, call, offers, updates, events };
-}
+const startMaster = (opts: Partial<ConstructorParameters<typeof Master>[0]> = {}): Promise<Master> => peers.startMaster({ agentPingIntervalMs: 100, ...opts });
+const scriptedAgent = (master: Master, hostname: string, resources: string, id = '') =>
+  peers.agent(master, { agentInfo: { id, hostname, resources: Resources.parse(resources).toWire(), containerizers: ['process', 'docker'] } });
+const framework = (master: Master, name: string) => peers.framework(master, name);
 
 const task = (id: string, agentId: string, resources: string, extra: Partial<TaskInfoInit> = {}): TaskInfoInit => ({
   taskId: id, name: id, agentId, resources: Resources.parse(resources).toWire(),
@@ -260,7 +175,7 @@ describe('master', () => {
   it('master - refuses a framework that re-subscribes with an id it never gave', async () => {
     const master = await startMaster();
     const client = schedulerClient(master.address);
-    cleanups.push(() => client.close());
+    peers.defer(() => client.close());
     const sub = client.subscribe({ frameworkInfo: { name: 'x', id: 'fw-made-up' } });
     const err = await new Promise<grpc.ServiceError>((resolve) => sub.on('error', resolve));
     expect(err.code).toBe(5);

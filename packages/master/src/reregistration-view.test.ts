@@ -1,88 +1,24 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
+
 import {
   type AgentMessageInit,
-  AsyncQueue,
-  agentClient,
-  type ClusterState,
-  type MasterMessage,
-  type OperatorEvent,
-  operatorClient,
   Resources,
   type TaskInfoInit,
   tandemV1,
 } from '@tandem/protocol';
-import { MemoryStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Master } from './master.js';
+import type { Master } from './master.js';
+import { next, ScriptedPeers } from './test-support/scripted-peers.js';
 
 // A re-registering agent's TaskInfos are not decoded by the master (agent-wire.ts): they
 // are kept as they came. The Operator API (GetState, Watch) and the allocator must see
 // exactly what a decoded registration gave them.
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function startMaster(): Promise<Master> {
-  const master = new Master({
-    host: '127.0.0.1', port: 0, httpPort: -1, workDir: mkdtempSync(join(tmpdir(), 'tandem-master-')),
-    store: new MemoryStore(), allocationIntervalMs: 50, agentPingIntervalMs: 1000, maxMissedPings: 3,
-  });
-  await master.start();
-  cleanups.push(() => master.stop());
-  return master;
-}
-
-async function next<T>(q: AsyncQueue<T>, pred: (v: T) => boolean, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error('timed out waiting for a matching message');
-    const r = await Promise.race([q.next(), new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), left))]);
-    if (r === 'timeout') throw new Error('timed out waiting for a matching message');
-    if (r.done) throw new Error('stream ended');
-    if (pred(r.value)) return r.value;
-  }
-}
-
-function watch(master: Master): AsyncQueue<OperatorEvent> {
-  const client = operatorClient(master.address);
-  const call = client.watch({});
-  const events = new AsyncQueue<OperatorEvent>();
-  call.on('data', (e: OperatorEvent) => events.push(e));
-  call.on('error', () => events.stop());
-  call.on('end', () => events.stop());
-  cleanups.push(() => {
-    call.cancel();
-    client.close();
-  });
-  return events;
-}
-
-async function register(master: Master, register: NonNullable<AgentMessageInit['register']>): Promise<void> {
-  const client = agentClient(master.address);
-  const stream = client.connect() as grpc.ClientDuplexStream<AgentMessageInit, MasterMessage>;
-  const inbox = new AsyncQueue<MasterMessage>();
-  stream.on('data', (m: MasterMessage) => inbox.push(m));
-  stream.on('error', () => inbox.stop());
-  stream.on('end', () => inbox.stop());
-  cleanups.push(() => {
-    stream.cancel();
-    client.close();
-  });
-  stream.write({ register });
-  await next(inbox, (m) => m.message === 'registered');
-}
-
-function getState(master: Master): Promise<ClusterState> {
-  const client = operatorClient(master.address);
-  cleanups.push(() => client.close());
-  return new Promise((resolve, reject) => client.getState({}, (err, res) => (err || !res ? reject(err) : resolve(res))));
-}
+const peers = new ScriptedPeers();
+afterEach(() => peers.stop());
+const startMaster = (): Promise<Master> => peers.startMaster();
+const register = async (master: Master, reg: NonNullable<AgentMessageInit['register']>): Promise<void> => {
+  await peers.agent(master, reg);
+};
 
 const task = (id: string, spec: string, agentId: string): TaskInfoInit => ({
   taskId: id,
@@ -104,7 +40,7 @@ const decoded = (info: TaskInfoInit) => {
 describe('re-registration with undecoded TaskInfos', () => {
   it('gives GetState, Watch and the allocator what a decoded registration gave', async () => {
     const master = await startMaster();
-    const events = watch(master);
+    const events = peers.watch(master);
     await next(events, (e) => e.event === 'subscribed');
     const infos = [
       task('a.1', 'cpus:0.5;mem:64;ports:[31000-31000]', 'agent-r'),
@@ -128,7 +64,7 @@ describe('re-registration with undecoded TaskInfos', () => {
     for (let i = 0; i < infos.length; i++) added.push(await next(events, (e) => e.event === 'taskAdded'));
     expect(added.map((e) => e.taskAdded?.info)).toEqual(infos.map(decoded));
 
-    const state = await getState(master);
+    const state = await peers.getState(master);
     const byId = new Map(state.tasks.map((t) => [t.info?.taskId, t]));
     expect(infos.map((i) => byId.get(i.taskId)?.info)).toEqual(infos.map(decoded));
     expect(infos.map((i) => byId.get(i.taskId)?.status?.uuid)).toEqual(['u0', 'u1', 'u2', 'u3']);

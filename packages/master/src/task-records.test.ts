@@ -1,95 +1,21 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
+
 import {
-  type AgentMessageInit,
-  AsyncQueue,
-  agentClient,
-  type ClusterState,
-  type Event,
-  type MasterMessage,
-  operatorClient,
   Resources,
-  schedulerClient,
   type TaskInfoInit,
 } from '@tandem/protocol';
-import { MemoryStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newTaskEntry, taskInfoOf } from './entries.js';
-import { Master } from './master.js';
+import type { Master } from './master.js';
 import { packTaskInfo, unpackTaskInfo } from './packed-task-info.js';
 import { clusterStateJson } from './state-view.js';
+import { next, ScriptedPeers } from './test-support/scripted-peers.js';
 
 // The master keeps a task's TaskInfo packed and its status as a compact copy: what the
 // Operator API, reconciliation and the HTTP state give back must be what came in.
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function startMaster(): Promise<Master> {
-  const master = new Master({
-    host: '127.0.0.1', port: 0, httpPort: -1, workDir: mkdtempSync(join(tmpdir(), 'tandem-master-')),
-    store: new MemoryStore(), allocationIntervalMs: 50, agentPingIntervalMs: 1000, maxMissedPings: 3,
-  });
-  await master.start();
-  cleanups.push(() => master.stop());
-  return master;
-}
-
-async function next<T>(q: AsyncQueue<T>, pred: (v: T) => boolean, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error('timed out waiting for a matching message');
-    const r = await Promise.race([q.next(), new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), left))]);
-    if (r === 'timeout') throw new Error('timed out waiting for a matching message');
-    if (r.done) throw new Error('stream ended');
-    if (pred(r.value)) return r.value;
-  }
-}
-
-async function scriptedAgent(master: Master, register: NonNullable<AgentMessageInit['register']>) {
-  const client = agentClient(master.address);
-  const stream = client.connect() as grpc.ClientDuplexStream<AgentMessageInit, MasterMessage>;
-  const inbox = new AsyncQueue<MasterMessage>();
-  stream.on('data', (m: MasterMessage) => {
-    if (m.message === 'ping') stream.write({ pong: { seq: m.ping!.seq } });
-    else inbox.push(m);
-  });
-  stream.on('error', () => inbox.stop());
-  stream.on('end', () => inbox.stop());
-  cleanups.push(() => {
-    stream.cancel();
-    client.close();
-  });
-  stream.write({ register });
-  const reg = await next(inbox, (m) => m.message === 'registered');
-  return { agentId: reg.registered!.agentId, stream, inbox };
-}
-
-async function framework(master: Master) {
-  const client = schedulerClient(master.address);
-  const sub = client.subscribe({ frameworkInfo: { name: 'f', failoverTimeoutSeconds: 60 } });
-  const events = new AsyncQueue<Event>();
-  sub.on('data', (e: Event) => events.push(e));
-  sub.on('error', () => events.stop());
-  sub.on('end', () => events.stop());
-  cleanups.push(() => {
-    sub.cancel();
-    client.close();
-  });
-  const { frameworkId, streamId } = (await next(events, (e) => e.event === 'subscribed')).subscribed!;
-  return { client, events, frameworkId, streamId };
-}
-
-function getState(master: Master): Promise<ClusterState> {
-  const client = operatorClient(master.address);
-  cleanups.push(() => client.close());
-  return new Promise((resolve, reject) => client.getState({}, (err, res) => (err || !res ? reject(err) : resolve(res))));
-}
+const peers = new ScriptedPeers();
+afterEach(() => peers.stop());
+const startMaster = (): Promise<Master> => peers.startMaster();
 
 /** A TaskInfo with every kind of field set. */
 const richTask = (agentId: string): TaskInfoInit => ({
@@ -125,16 +51,14 @@ describe('task records', () => {
     const master = await startMaster();
     const added: unknown[] = [];
     const updated: unknown[] = [];
-    cleanups.push(master.watch((e) => {
+    peers.defer(master.watch((e) => {
       if (e.taskAdded) added.push(e.taskAdded);
       if (e.taskUpdated) updated.push(e.taskUpdated);
     }, () => undefined));
-    const agent = await scriptedAgent(master, { agentInfo: { hostname: 'h1', resources: Resources.parse('cpus:2;mem:1024;ports:[31000-31010]').toWire(), containerizers: ['docker'] } });
-    const fw = await framework(master);
+    const agent = await peers.agent(master, { agentInfo: { hostname: 'h1', resources: Resources.parse('cpus:2;mem:1024;ports:[31000-31010]').toWire(), containerizers: ['docker'] } });
+    const fw = await peers.framework(master);
     const offer = (await next(fw.events, (e) => e.event === 'offers')).offers!.offers[0]!;
-    await new Promise<void>((resolve, reject) =>
-      fw.client.call({ frameworkId: fw.frameworkId, streamId: fw.streamId, accept: { offerIds: [offer.id], operations: [{ launch: { tasks: [richTask('ignored')] } }] } }, (err) => (err ? reject(err) : resolve())),
-    );
+    await fw.call({ accept: { offerIds: [offer.id], operations: [{ launch: { tasks: [richTask('ignored')] } }] } });
     const launched = (await next(agent.inbox, (m) => m.message === 'launchTasks')).launchTasks!.tasks[0]!;
     expect(launched.agentId).toBe(agent.agentId);
 
@@ -148,7 +72,7 @@ describe('task records', () => {
     const inProcess = master.state().tasks?.[0];
     expect(inProcess?.info).toEqual(launched);
     expect(inProcess?.status).toEqual(running);
-    const wire = await getState(master);
+    const wire = await peers.getState(master);
     expect(wire.tasks[0]?.info).toEqual(launched);
     expect(wire.tasks[0]?.status).toEqual(running);
     expect(added).toEqual([expect.objectContaining({ info: launched, state: 'TASK_STAGING' })]);
@@ -158,9 +82,7 @@ describe('task records', () => {
 
     // The ack of the newest status completes nothing while the task runs; reconciliation
     // answers with the held status.
-    await new Promise<void>((resolve, reject) =>
-      fw.client.call({ frameworkId: fw.frameworkId, streamId: fw.streamId, reconcile: { tasks: [] } }, (err) => (err ? reject(err) : resolve())),
-    );
+    await fw.call({ reconcile: { tasks: [] } });
     const rec = await next(fw.events, (e) => e.event === 'update' && e.update!.statuses.some((s) => s.reason === 'REASON_RECONCILIATION'));
     expect(rec.update!.statuses[0]).toMatchObject({ taskId: 'web.1', state: 'TASK_RUNNING', message: 'up', containerId: 'c-9', healthy: true, hasHealthy: true, agentId: agent.agentId });
   });
@@ -172,12 +94,12 @@ describe('task records', () => {
       taskId: 'web.1', frameworkId: 'fw-1', agentId: 'a-known', state: 'TASK_RUNNING' as const, uuid: 'u-7', source: 'SOURCE_AGENT' as const,
       reason: 'REASON_NONE' as const, message: '', timestamp: 99, hasExitCode: false, exitCode: 0, healthy: false, hasHealthy: false, containerId: 'c-1',
     };
-    await scriptedAgent(master, {
+    await peers.agent(master, {
       agentInfo: { id: 'a-known', hostname: 'h1', resources: Resources.parse('cpus:2;mem:1024;ports:[31000-31010]').toWire(), containerizers: ['docker'] },
       tasks: [{ info, frameworkId: 'fw-1', state: 'TASK_RUNNING', status }],
       frameworks: [{ id: 'fw-1', name: 'f', roles: ['*'] }],
     });
-    const wire = await getState(master);
+    const wire = await peers.getState(master);
     expect(wire.tasks).toHaveLength(1);
     expect(wire.tasks[0]).toMatchObject({ frameworkId: 'fw-1', state: 'TASK_RUNNING', status });
     expect(wire.tasks[0]?.info).toMatchObject({ taskId: 'web.1', name: 'web', agentId: 'a-known', labels: [{ key: 'team', value: 'core' }], container: { docker: { image: 'busybox:1.36' } } });
