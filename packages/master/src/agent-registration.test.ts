@@ -2,7 +2,6 @@
 import { type AgentMessageInit, type Logger, Resources } from '@tandem/protocol';
 import { MemoryStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import { multiple } from './agent-registration.js';
 import type { Master } from './master.js';
 import { ReregistrationTally } from './reregistration-tally.js';
 import { sameJson } from './same-json.js';
@@ -54,19 +53,6 @@ describe('sameJson', () => {
     expect(sameJson({ d: new Date(0) }, { d: new Date(0) })).toBe(false);
     expect(sameJson({ d: {} }, { d: new Date(0) })).toBe(false);
     expect(sameJson({ d: {} }, { d: { toJSON: () => 'x' } })).toBe(false);
-  });
-});
-
-describe('multiple', () => {
-  it('is the shape added to itself n times', () => {
-    const shape = Resources.parse('cpus:0.1;mem:64;ports:[31000-31001]');
-    let sum = Resources.EMPTY;
-    for (let n = 1; n <= 12; n++) {
-      sum = sum.add(shape);
-      expect(multiple(shape, n).toString()).toBe(sum.toString());
-    }
-    expect(multiple(shape, 0).isEmpty()).toBe(true);
-    expect(multiple(shape, 3)).toBe(multiple(shape, 3));
   });
 });
 

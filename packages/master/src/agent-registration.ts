@@ -88,7 +88,7 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
 /** What the agent's unreleased tasks use, by framework. */
 function usedByFramework(core: MasterCore, agent: AgentEntry): Map<string, Resources> {
   // Tasks share their shape's Resources (core.sharedShape): count them by shape, then add
-  // each shape's multiple, not one task at a time (a new Resources per addition).
+  // each shape times its count, not one task at a time (a new Resources per addition).
   const counts = new Map<string, Map<Resources, number>>();
   for (const key of agent.taskKeys) {
     const task = core.tasks.get(key);
@@ -102,28 +102,11 @@ function usedByFramework(core: MasterCore, agent: AgentEntry): Map<string, Resou
   }
   const used = new Map<string, Resources>();
   for (const [fid, shapes] of counts) {
-    let sum: Resources | undefined;
-    for (const [shape, n] of shapes) sum = sum ? sum.add(multiple(shape, n)) : multiple(shape, n);
-    if (sum) used.set(fid, sum);
+    let sum = Resources.EMPTY;
+    for (const [shape, n] of shapes) sum = sum.add(shape.times(n));
+    used.set(fid, sum);
   }
   return used;
-}
-
-/** `shape` added to itself `n` times; the sums are kept by shape (Resources do not change). */
-const multiples = new WeakMap<Resources, Resources[]>();
-const MAX_KEPT_MULTIPLE = 1024;
-
-export function multiple(shape: Resources, n: number): Resources {
-  if (n <= 1) return n === 1 ? shape : Resources.EMPTY;
-  let kept = multiples.get(shape);
-  if (!kept) {
-    kept = [shape];
-    multiples.set(shape, kept);
-  }
-  while (kept.length < Math.min(n, MAX_KEPT_MULTIPLE)) kept.push((kept.at(-1) as Resources).add(shape));
-  let sum = kept[Math.min(n, MAX_KEPT_MULTIPLE) - 1] as Resources;
-  for (let i = MAX_KEPT_MULTIPLE; i < n; i++) sum = sum.add(shape);
-  return sum;
 }
 
 interface ReportedTask {

@@ -33,6 +33,17 @@ describe('Resources', () => {
     expect(a.add(Resources.parse('ports:[3-4,8-8]')).ports).toEqual([{ begin: 1, end: 10 }]);
   });
 
+  it('resources - times(n) is the bundle added to itself n times', () => {
+    const shape = Resources.parse('cpus:0.1;mem:64;ports:[31000-31001]');
+    let sum = Resources.EMPTY;
+    for (let n = 1; n <= 12; n++) {
+      sum = sum.add(shape);
+      expect(shape.times(n).toString()).toBe(sum.toString());
+    }
+    expect(shape.times(0).isEmpty()).toBe(true);
+    expect(shape.times(1)).toBe(shape);
+  });
+
   it('resources - containment covers scalars and ranges', () => {
     const offer = Resources.parse('cpus:2;mem:1024;ports:[31000-31010]');
     expect(offer.contains(Resources.parse('cpus:2;mem:1024;ports:[31005-31006]'))).toBe(true);
