@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { type AgentMessage, fieldSlices, forEachField, type MasterMessage, type Resource, type Task, tandemV1, varintLength, WireParts } from '@tandem/protocol';
+import { type AgentMessage, fieldSlices, forEachField, type MasterMessage, type Resource, type Task, tandemV1, varintLength, WireParts, writeVarint } from '@tandem/protocol';
 
 /**
  * A task of a `register` whose TaskInfo the master did not decode: its bytes as they
@@ -173,14 +173,3 @@ let packScratch = Buffer.allocUnsafe(4096);
 
 /** MasterMessage.launch_tasks and LaunchTasks.tasks are both field 2, length-delimited. */
 const TASKS_TAG = (2 << 3) | 2;
-
-function writeVarint(buf: Buffer, at: number, value: number): number {
-  let i = at;
-  let v = value;
-  while (v > 0x7f) {
-    buf[i++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  buf[i++] = v;
-  return i;
-}

@@ -19,4 +19,4 @@ export { componentLogger, createLogger, type Logger } from './logger.js';
 export { type LongTimeout, setLongTimeout } from './long-timeout.js';
 export { isRangeResource, type Range, type ResourceSpec, Resources, rangeCount } from './resources.js';
 export { canTransition, isTerminal, TASK_TRANSITIONS, type TaskState, TaskStates } from './task-state.js';
-export { fieldSlices, forEachField, nestedSlices, varintLength, WireParts } from './wire-fields.js';
+export { fieldSlices, forEachField, nestedSlices, varintLength, WireParts, writeVarint } from './wire-fields.js';

@@ -31,12 +31,7 @@ export class WireParts {
     let at = 0;
     for (const item of this.items) {
       if (typeof item === 'number') {
-        let v = item;
-        while (v > 0x7f) {
-          buf[at++] = (v & 0x7f) | 0x80;
-          v = Math.floor(v / 128);
-        }
-        buf[at++] = v;
+        at = writeVarint(buf, at, item);
       } else {
         buf.set(item, at);
         at += item.length;
@@ -44,6 +39,18 @@ export class WireParts {
     }
     return buf;
   }
+}
+
+/** Writes `value` as a varint at `at`; returns the position past it. */
+export function writeVarint(buf: Uint8Array, at: number, value: number): number {
+  let i = at;
+  let v = value;
+  while (v > 0x7f) {
+    buf[i++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[i++] = v;
+  return i;
 }
 
 export function varintLength(value: number): number {
