@@ -16,6 +16,7 @@ export const Code = {
   Internal: 'INTERNAL',
   Unavailable: 'UNAVAILABLE',
   Unauthenticated: 'UNAUTHENTICATED',
+  DataLoss: 'DATA_LOSS',
 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
 
@@ -34,6 +35,7 @@ const TO_GRPC: Record<Code, GrpcStatus> = {
   INTERNAL: GrpcStatus.INTERNAL,
   UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   UNAUTHENTICATED: GrpcStatus.UNAUTHENTICATED,
+  DATA_LOSS: GrpcStatus.DATA_LOSS,
 };
 
 const FROM_GRPC = new Map<number, Code>(Object.entries(TO_GRPC).map(([code, grpc]) => [grpc, code as Code]));

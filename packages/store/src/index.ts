@@ -1,4 +1,6 @@
-export { FileStore, type FileStoreOptions } from './file-store.js';
+export { DirLock, type LockHolder, lockHolder } from './dir-lock.js';
+export { DEFAULT_MAX_RECORD_BYTES, FileStore, type FileStoreOptions } from './file-store.js';
 export { MemoryStore } from './memory-store.js';
 export type { Store, StoreEntry } from './store.js';
+export { checkStore, type RepairResult, repairStore, type StoreReport } from './store-doctor.js';
 export { type Startable, type StoreBackedService, startOnFileStore } from './with-file-store.js';

@@ -28,5 +28,9 @@ export class MemoryStore implements Store {
     return [...this.entries.values()].filter((e) => e.key.startsWith(prefix)).sort((a, b) => a.key.localeCompare(b.key)) as StoreEntry<T>[];
   }
 
+  failure(): TandemError | undefined {
+    return undefined;
+  }
+
   async close(): Promise<void> {}
 }

@@ -1,3 +1,5 @@
+import type { TandemError } from '@tandem/protocol';
+
 /** One entry of a Store: the value and the revision it was written at. */
 export interface StoreEntry<T = unknown> {
   readonly key: string;
@@ -17,5 +19,11 @@ export interface Store {
   delete(key: string): Promise<boolean>;
   /** Every entry whose key starts with `prefix`, in key order. */
   list<T = unknown>(prefix: string): Promise<StoreEntry<T>[]>;
+  /**
+   * Why this store refuses writes, if it does: a write that could not be made durable
+   * (a full disk, an I/O error) leaves the store refusing every later write with this
+   * error (UNAVAILABLE) until the process restarts. Reads keep working.
+   */
+  failure(): TandemError | undefined;
   close(): Promise<void>;
 }
