@@ -10,6 +10,7 @@ import { logsCommand } from './commands/logs.js';
 import { masterCommand } from './commands/master.js';
 import { quotaCommand } from './commands/quota.js';
 import { stateCommand } from './commands/state.js';
+import { storeCommand } from './commands/store.js';
 import { upCommand } from './commands/up.js';
 import { weightsCommand } from './commands/weights.js';
 
@@ -26,7 +27,7 @@ export function buildProgram(ctx: CommandContext): Command {
       writeErr: (s) => ctx.io.stderr(s),
     })
     .exitOverride();
-  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, weightsCommand, quotaCommand, logsCommand, jobsCommand, appsCommand, hollowCommand]) {
+  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, weightsCommand, quotaCommand, logsCommand, jobsCommand, appsCommand, hollowCommand, storeCommand]) {
     program.addCommand(writeTo(make(ctx), ctx.io));
   }
   return program;
