@@ -1,4 +1,4 @@
-import { type BackoffOptions, Code, type Logger, TandemError } from '@tandem/protocol';
+import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type Logger, TandemError } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import { DEFAULT_MAX_INSTANCES_PER_APP } from './app/validate-app.js';
 
@@ -25,7 +25,7 @@ export const DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS = 0;
 /** Service ports for `port: 0` come from [min, max), as Marathon's --local_port_min/--local_port_max. */
 export const DEFAULT_LOCAL_PORT_MIN = 10_000;
 export const DEFAULT_LOCAL_PORT_MAX = 20_000;
-export { DEFAULT_MAX_INSTANCES_PER_APP };
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INSTANCES_PER_APP };
 
 export interface AppsFrameworkOptions {
   /** The master's gRPC address, host:port. */
@@ -67,6 +67,8 @@ export interface AppsFrameworkOptions {
   localPortMin?: number;
   /** Service ports are assigned below this one (Marathon's --local_port_max). @default 20000 */
   localPortMax?: number;
+  /** Request bodies over this many bytes are refused with 413. @default 1048576 (1 MiB) */
+  maxBodyBytes?: number;
   /** Re-subscription backoff of the driver. */
   reconnect?: BackoffOptions;
   /** Aborting it stops the framework, as `stop()` does. */
@@ -82,11 +84,17 @@ function checkPortRange(min: number, max: number): void {
   if (max <= min) throw new TandemError(Code.InvalidArgument, `localPortMax: must be greater than localPortMin (${min}), got ${max}`, { field: 'localPortMax' });
 }
 
-/** Fills every option's default; a bad service port range throws naming the option. */
+function checkBodyLimit(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new TandemError(Code.InvalidArgument, `maxBodyBytes: must be a whole number of bytes >= 1, got ${bytes}`, { field: 'maxBodyBytes' });
+}
+
+/** Fills every option's default; a bad service port range or body limit throws naming the option. */
 export function appsDefaults(o: AppsFrameworkOptions): ResolvedAppsOptions {
   const localPortMin = o.localPortMin ?? DEFAULT_LOCAL_PORT_MIN;
   const localPortMax = o.localPortMax ?? DEFAULT_LOCAL_PORT_MAX;
   checkPortRange(localPortMin, localPortMax);
+  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  checkBodyLimit(maxBodyBytes);
   return {
     master: o.master,
     store: o.store,
@@ -108,6 +116,7 @@ export function appsDefaults(o: AppsFrameworkOptions): ResolvedAppsOptions {
     deploymentTimeoutSeconds: o.deploymentTimeoutSeconds ?? DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
     localPortMin,
     localPortMax,
+    maxBodyBytes,
     reconnect: o.reconnect,
     signal: o.signal,
   };

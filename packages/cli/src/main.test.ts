@@ -113,4 +113,14 @@ describe('tandem CLI', () => {
     const zero = await run('apps', 'serve', '--master', '127.0.0.1:1', '--local-port-min', '0');
     expect(zero.err).toMatch(/--local-port-min \(TANDEM_LOCAL_PORT_MIN\): must be an integer from 1 to 65535/);
   });
+
+  it('cli - apps serve and jobs serve take --max-body-bytes (1 MiB by default) and refuse a limit below 1 byte', async () => {
+    for (const command of ['apps', 'jobs']) {
+      const help = await run(command, 'serve', '--help');
+      expect(help.out.replace(/\s+/g, ' ')).toMatch(/--max-body-bytes <bytes>.*default: 1048576, env: TANDEM_MAX_BODY_BYTES/);
+      const zero = await run(command, 'serve', '--master', '127.0.0.1:1', '--max-body-bytes', '0');
+      expect(zero.code).toBe(1);
+      expect(zero.err).toMatch(/--max-body-bytes \(TANDEM_MAX_BODY_BYTES\): must be a whole number of bytes >= 1, got "0"/);
+    }
+  });
 });

@@ -17,6 +17,8 @@ export const nonNegative = (what: string) => number(`must be a ${what} >= 0`).pi
 
 export const count = () => number('must be a whole number >= 1').pipe(z.number().int('must be a whole number >= 1').min(1, 'must be a whole number >= 1'));
 
+export const bytes = () => number('must be a whole number of bytes >= 1').pipe(z.number().int('must be a whole number of bytes >= 1').min(1, 'must be a whole number of bytes >= 1'));
+
 export const address = () =>
   z
     .string({ error: 'is required (host:port)' })

@@ -109,7 +109,7 @@ export class JobsFramework {
     this.stateValue = 'starting';
     this.o.signal?.addEventListener('abort', this.onAbort, { once: true });
     await this.serial(() => this.load());
-    if (this.o.port >= 0) this.server = await startJobsServer(this, { port: this.o.port, host: this.o.host, logger: this.log });
+    if (this.o.port >= 0) this.server = await startJobsServer(this, { port: this.o.port, host: this.o.host, logger: this.log, maxBodyBytes: this.o.maxBodyBytes });
     const storedId = (await this.store.get<string>(keys.frameworkId))?.value;
     const driver = new SchedulerDriver({
       master: this.o.master,

@@ -1,4 +1,4 @@
-import type { BackoffOptions, Logger } from '@tandem/protocol';
+import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type Logger, TandemError } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import { type Clock, systemClock } from './core/clock.js';
 
@@ -15,6 +15,8 @@ export const DEFAULT_RETRY_DELAY_MS = 1000;
 export const DEFAULT_HISTORY_LIMIT = 50;
 /** Live tasks are reconciled with the master this often (and on every subscription). */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+
+export { DEFAULT_MAX_BODY_BYTES };
 
 export interface JobsFrameworkOptions {
   /** The master's gRPC address, host:port. */
@@ -40,6 +42,8 @@ export interface JobsFrameworkOptions {
   historyLimit?: number;
   /** @default 60000 */
   reconcileIntervalMs?: number;
+  /** Request bodies over this many bytes are refused with 413. @default 1048576 (1 MiB) */
+  maxBodyBytes?: number;
   /** Re-subscription backoff of the driver. */
   reconnect?: BackoffOptions;
   /** Aborting it stops the framework, as `stop()` does. */
@@ -59,12 +63,17 @@ export interface ResolvedJobsOptions {
   retryDelayMs: number;
   historyLimit: number;
   reconcileIntervalMs: number;
+  maxBodyBytes: number;
   reconnect: BackoffOptions | undefined;
   signal: AbortSignal | undefined;
 }
 
-/** Fills every option's default. */
+/** Fills every option's default; a bad body limit throws naming the option. */
 export function jobsDefaults(o: JobsFrameworkOptions): ResolvedJobsOptions {
+  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new TandemError(Code.InvalidArgument, `maxBodyBytes: must be a whole number of bytes >= 1, got ${maxBodyBytes}`, { field: 'maxBodyBytes' });
+  }
   return {
     master: o.master,
     store: o.store,
@@ -78,6 +87,7 @@ export function jobsDefaults(o: JobsFrameworkOptions): ResolvedJobsOptions {
     retryDelayMs: o.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
     historyLimit: o.historyLimit ?? DEFAULT_HISTORY_LIMIT,
     reconcileIntervalMs: o.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
+    maxBodyBytes,
     reconnect: o.reconnect,
     signal: o.signal,
   };

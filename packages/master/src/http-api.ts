@@ -1,4 +1,4 @@
-import { grpcCodeOf, TandemError, ValidationError } from '@tandem/protocol';
+import { DEFAULT_MAX_BODY_BYTES, grpcCodeOf, TandemError, ValidationError } from '@tandem/protocol';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { Master } from './master.js';
 import { clusterStateJson } from './state-view.js';
@@ -21,7 +21,8 @@ const bodyField = (body: unknown, name: string): unknown => (typeof body === 'ob
 
 /** The master's HTTP side: JSON state, task logs and a health check. */
 export async function startHttpApi(master: Master, host: string, port: number): Promise<HttpApi> {
-  const app = Fastify({ logger: false });
+  // PUT bodies (weights, quotas) over the frameworks' limit get fastify's 413 (its default is the same 1 MiB; named so it stays so).
+  const app = Fastify({ logger: false, bodyLimit: DEFAULT_MAX_BODY_BYTES });
   app.get('/health', async () => ({ status: 'ok', masterId: master.masterId }));
   app.get('/api/v1/state', async () => clusterStateJson(master));
   // Role weights and quotas: GET lists them, PUT updates many roles at once, all or nothing

@@ -1,3 +1,4 @@
+import { ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB } from '@tandem/protocol';
 import { z } from 'zod';
 
 /**
@@ -14,6 +15,13 @@ const str = () => z.string({ error: (i) => (i.input === undefined ? 'is required
 const bool = () => z.boolean({ error: 'must be true or false' });
 const stringMap = (what: string) =>
   z.record(z.string(), z.string({ error: `${what} values must be strings (secrets are not supported)` }), { error: 'must be an object of strings' });
+/** `env`: string values under POSIX names (a name that is not one is a 422 naming `/env/<name>`). */
+const envMap = () =>
+  stringMap('env').superRefine((env, ctx) => {
+    for (const name of Object.keys(env)) {
+      if (!ENV_NAME_PATTERN.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit` });
+    }
+  });
 const nullish = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
 
 export const CONSTRAINT_OPERATORS = ['UNIQUE', 'CLUSTER', 'GROUP_BY', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS'] as const;
@@ -152,13 +160,13 @@ export const appSchema = z.object(
     args: nullish(z.array(str())),
     user: nullish(str()),
     instances: num('a whole number >= 0').int('must be a whole number >= 0').min(0, 'must be a whole number >= 0').default(1),
-    cpus: num().positive('must be > 0').default(1),
-    mem: num().positive('must be > 0').default(128),
-    disk: nonNegative().default(0),
+    cpus: num().positive('must be > 0').max(MAX_TASK_CPUS, `must be at most ${MAX_TASK_CPUS} (larger than any agent)`).default(1),
+    mem: num().positive('must be > 0').max(MAX_TASK_MEM_MB, `must be at most ${MAX_TASK_MEM_MB} MiB (larger than any agent)`).default(128),
+    disk: nonNegative().max(MAX_TASK_DISK_MB, `must be at most ${MAX_TASK_DISK_MB} MiB (larger than any agent)`).default(0),
     gpus: num().max(0, 'GPUs are not supported').default(0),
     executor: str().default(''),
     container: nullish(containerSchema),
-    env: stringMap('env').default({}),
+    env: envMap().default({}),
     labels: stringMap('label').default({}),
     portDefinitions: nullish(z.array(portDefinitionSchema)),
     ports: nullish(z.array(portDefinitionSchema.shape.port)),

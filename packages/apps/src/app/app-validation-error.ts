@@ -28,3 +28,11 @@ export class MalformedJsonError extends TandemError {
     super(Code.InvalidArgument, `Invalid JSON: ${message}`, { field: '/' });
   }
 }
+
+/** A request body that is not JSON by its content type: HTTP 415. */
+export class UnsupportedMediaTypeError extends TandemError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  constructor(contentType: string | undefined) {
+    super(Code.InvalidArgument, `Unsupported Media Type: ${contentType ?? 'none given'}; send the body as application/json`, { field: '/' });
+  }
+}

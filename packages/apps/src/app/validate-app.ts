@@ -17,7 +17,8 @@ export const DEFAULT_MAX_INSTANCES_PER_APP = 50_000;
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldErrors[] {
   const byPath = new Map<string, string[]>();
   for (const issue of issues) {
-    const path = `${prefix}/${issue.path.map(String).join('/')}`.replace(/\/$/, '') || '/';
+    // JSON pointer: each segment escaped (`~` -> `~0`, `/` -> `~1`), so an env name or label key with `/` stays one segment.
+    const path = `${prefix}${issue.path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('')}` || '/';
     const list = byPath.get(path) ?? [];
     list.push(issue.message);
     byPath.set(path, list);

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { MalformedJsonError } from '../app/app-validation-error.js';
 import { sendError } from './http-error.js';
+import { acceptJsonBodies } from './json-body.js';
 import type { RouteContext } from './route-context.js';
 import { appsRoutes } from './routes-apps.js';
 import { eventRoutes, type SseStreams } from './routes-events.js';
@@ -14,23 +14,11 @@ export class AppsServer {
   private readonly streams: SseStreams = new Set();
 
   constructor(ctx: RouteContext) {
-    const http = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
+    const bodyLimit = ctx.options.maxBodyBytes;
+    const http = Fastify({ logger: false, bodyLimit });
     this.http = http;
-    const parseJson = (_req: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
-      const text = body.toString();
-      if (text.trim() === '') {
-        done(null, undefined);
-        return;
-      }
-      try {
-        done(null, JSON.parse(text));
-      } catch (err) {
-        done(new MalformedJsonError(err instanceof Error ? err.message : String(err)));
-      }
-    };
-    http.removeAllContentTypeParsers();
-    http.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
-    http.setErrorHandler((err, req, reply) => sendError(err, req, reply));
+    acceptJsonBodies(http);
+    http.setErrorHandler((err, req, reply) => sendError(err, req, reply, bodyLimit));
     http.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `no such resource: ${req.method} ${req.url}` }));
     http.addHook('onResponse', async (req, reply) => {
       ctx.metrics.http.inc({ method: req.method, status: String(reply.statusCode) });

@@ -1,7 +1,8 @@
 import { Code, TandemError } from '@tandem/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppValidationError, MalformedJsonError } from '../app/app-validation-error.js';
+import { AppValidationError, MalformedJsonError, UnsupportedMediaTypeError } from '../app/app-validation-error.js';
 import { AppLockedError } from '../core/app-locked-error.js';
+import { bodyTooLargeMessage } from './json-body.js';
 
 const STATUS: Partial<Record<Code, number>> = {
   [Code.InvalidArgument]: 400,
@@ -13,8 +14,10 @@ const STATUS: Partial<Record<Code, number>> = {
   [Code.Unavailable]: 503,
 };
 
-/** Maps every error to Marathon's status codes and JSON bodies. */
-export function sendError(err: unknown, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** Maps every error to Marathon's status codes and JSON bodies (`bodyLimit`: the server's, named in a 413). */
+export function sendError(err: unknown, _req: FastifyRequest, reply: FastifyReply, bodyLimit?: number): FastifyReply {
+  if ((err as Partial<FastifyError>).code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ message: bodyTooLargeMessage(bodyLimit) });
+  if (err instanceof UnsupportedMediaTypeError) return reply.code(415).send({ message: err.message });
   if (err instanceof AppValidationError) return reply.code(422).send({ message: err.message, details: err.details });
   if (err instanceof MalformedJsonError) return reply.code(400).send({ message: 'Invalid JSON', details: [{ path: '/', errors: [err.message] }] });
   if (err instanceof AppLockedError) return reply.code(409).send({ message: err.message, deployments: err.deploymentIds.map((id) => ({ id })) });

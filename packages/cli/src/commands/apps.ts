@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
 import { Command, type Option } from 'commander';
 import { z } from 'zod';
 import { appsRequest } from '../apps/apps-client.js';
@@ -7,7 +8,7 @@ import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
-import { address, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
+import { address, bytes, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
 export const DEFAULT_APPS_URL = 'http://localhost:8080';
@@ -25,6 +26,7 @@ export const appsServeSchema = z
     deploymentTimeout: seconds(),
     localPortMin: port(1),
     localPortMax: port(2),
+    maxBodyBytes: bytes(),
   })
   .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
@@ -52,6 +54,7 @@ export function appsCommand(ctx: CommandContext): Command {
     .addOption(flag('--deployment-timeout <seconds>', 'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never', 0))
     .addOption(flag('--local-port-min <port>', 'lowest service port given to a portDefinition with port 0 (Marathon\'s --local_port_min)', 10_000))
     .addOption(flag('--local-port-max <port>', 'service ports are given below this port (Marathon\'s --local_port_max)', 20_000))
+    .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
     .action(async () => {
       const o = parseOptions(serve, appsServeSchema);
       const { startAppsService } = await import('@tandem/apps');
@@ -60,7 +63,8 @@ export function appsCommand(ctx: CommandContext): Command {
       try {
         const running = await startAppsService({
           master: o.master, host: o.host, port: o.port, workDir: o.workDir, failoverTimeoutSeconds: o.failoverTimeout,
-          declineSeconds: o.declineSeconds, deploymentTimeoutSeconds: o.deploymentTimeout, localPortMin: o.localPortMin, localPortMax: o.localPortMax, logger: log,
+          declineSeconds: o.declineSeconds, deploymentTimeoutSeconds: o.deploymentTimeout, localPortMin: o.localPortMin, localPortMax: o.localPortMax,
+          maxBodyBytes: o.maxBodyBytes, logger: log,
         });
         const fw = running.framework;
         log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
 import { Command, type Option } from 'commander';
 import { z } from 'zod';
 import { formatTable, writeTo } from '../cli-io.js';
@@ -7,7 +8,7 @@ import { DEFAULT_JOBS_PORT, DEFAULT_JOBS_URL, DEFAULT_JOBS_WORK_DIR } from '../d
 import { flag, masterFlag } from '../flag-option.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
-import { address, nonEmpty, port, positive, seconds } from '../schemas.js';
+import { address, bytes, nonEmpty, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
 export const jobsServeSchema = z.object({
@@ -17,6 +18,7 @@ export const jobsServeSchema = z.object({
   workDir: nonEmpty(),
   failoverTimeout: seconds(),
   declineSeconds: seconds(),
+  maxBodyBytes: bytes(),
   clockOffsetMs: z.coerce.number({ error: 'must be a number of ms' }).refine(Number.isFinite, 'must be a number of ms'),
 });
 
@@ -43,6 +45,7 @@ export function jobsCommand(ctx: CommandContext): Command {
     .addOption(flag('--work-dir <dir>', 'directory of the jobs store', DEFAULT_JOBS_WORK_DIR))
     .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', 7 * 24 * 3600))
     .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', 120))
+    .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
     .addOption(flag('--clock-offset-ms <ms>', 'shift the scheduler clock (tests only)', 0).hideHelp())
     .action(async () => {
       const o = parseOptions(serve, jobsServeSchema);
@@ -57,6 +60,7 @@ export function jobsCommand(ctx: CommandContext): Command {
           workDir: o.workDir,
           failoverTimeoutSeconds: o.failoverTimeout,
           declineSeconds: o.declineSeconds,
+          maxBodyBytes: o.maxBodyBytes,
           clockOffsetMs: o.clockOffsetMs,
           logger: log,
         });

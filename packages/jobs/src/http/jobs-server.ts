@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Code, type Logger, TandemError } from '@tandem/protocol';
+import { Code, DEFAULT_MAX_BODY_BYTES, type Logger, TandemError } from '@tandem/protocol';
 import Fastify from 'fastify';
 import { runView, scheduleView } from '../core/run-view.js';
 import type { JobsFramework } from '../jobs-framework.js';
@@ -9,6 +9,7 @@ import { SpecError } from '../spec/spec-error.js';
 import { validate } from '../spec/validate.js';
 import { errorReply } from './error-reply.js';
 import { historyView, jobView, parseEmbeds } from './job-view.js';
+import { acceptJsonBodies } from './json-body.js';
 
 export const JOBS_API_VERSION = '0.1.0';
 
@@ -22,11 +23,13 @@ type RunParams = { Params: { id: string; runId: string } };
 type ScheduleParams = { Params: { id: string; scheduleId: string } };
 
 /** The REST API, following Metronome's v1 API; plus `/v1/events` (Server-Sent Events of run changes). */
-export async function startJobsServer(fw: JobsFramework, options: { port: number; host: string; logger: Logger }): Promise<JobsServer> {
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+export async function startJobsServer(fw: JobsFramework, options: { port: number; host: string; logger: Logger; maxBodyBytes?: number }): Promise<JobsServer> {
+  const bodyLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit });
   const streams = new Set<ServerResponse>();
+  acceptJsonBodies(app);
   app.setErrorHandler((err, _req, reply) => {
-    const { status, body } = errorReply(err);
+    const { status, body } = errorReply(err, bodyLimit);
     if (status >= 500) options.logger.error({ err }, 'jobs API error');
     return reply.code(status).send(body);
   });

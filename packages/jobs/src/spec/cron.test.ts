@@ -12,6 +12,13 @@ describe('cron', () => {
     expect(cronError('61 * * * *')).toMatch(/minute/);
   });
 
+  it('cron - an expression no date matches is refused; one that fires rarely is not', () => {
+    expect(cronError('0 0 30 2 *')).toMatch(/never fires/);
+    expect(cronError('0 0 31 4,6,9,11 *')).toMatch(/never fires/);
+    expect(cronError('0 0 29 2 *')).toBeUndefined(); // leap days
+    expect(cronError('0 0 30 2 1')).toBeUndefined(); // day of month OR day of week, as cron: Mondays in February
+  });
+
   it('cron - IANA time zones', () => {
     expect(isValidTimezone('UTC')).toBe(true);
     expect(isValidTimezone('Europe/Berlin')).toBe(true);

@@ -11,12 +11,13 @@ export function isValidTimezone(timezone: string): boolean {
   }
 }
 
-/** Why a 5-field cron expression is invalid, or undefined when it is fine. */
+/** Why a 5-field cron expression is invalid (malformed, or matching no date at all), or undefined when it is fine. */
 export function cronError(expression: string): string | undefined {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5) return `must have 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
   try {
-    new Cron(expression, { mode: '5-part', paused: true });
+    // A pattern no date matches (`0 0 30 2 *`: February 30) parses, but croner finds no next run.
+    if (new Cron(expression, { mode: '5-part', paused: true }).nextRun() === null) return 'never fires: no date matches it (such as February 30)';
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message.replace(/^CronPattern: /, '') : String(err);

@@ -1,0 +1,18 @@
+/**
+ * What Tandem's REST APIs (apps, jobs, the master's HTTP API) accept at most. One place,
+ * so the frameworks refuse the same things.
+ */
+
+/** Request bodies larger than this are refused with HTTP 413 unless configured otherwise (1 MiB). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * A task's resources beyond any agent's possible size are refused (422): no machine has
+ * more. 4,096 CPUs; 64 TiB of memory; 1 PiB of disk (memory and disk in MiB, as Mesos).
+ */
+export const MAX_TASK_CPUS = 4096;
+export const MAX_TASK_MEM_MB = 64 * 1024 * 1024;
+export const MAX_TASK_DISK_MB = 1024 * 1024 * 1024;
+
+/** An environment variable name as POSIX gives it: a letter or `_`, then letters, digits and `_`. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
