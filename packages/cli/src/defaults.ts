@@ -8,6 +8,8 @@ export const DEFAULT_MASTER_WORK_DIR = './.tandem/master';
 export const DEFAULT_AGENT_WORK_DIR = './.tandem/agent';
 export const DEFAULT_AGENT_PING_INTERVAL_SECONDS = 15;
 export const DEFAULT_MAX_MISSED_PINGS = 5;
+/** How long a restarted master waits for the agents of its registry (Mesos' agent_reregister_timeout: 10 min). */
+export const DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS = 600;
 export const DEFAULT_OFFER_TIMEOUT_SECONDS = 0;
 export const DEFAULT_ALLOCATION_INTERVAL_SECONDS = 1;
 export const DEFAULT_CONTAINERIZERS = 'docker,process';

@@ -28,7 +28,7 @@ const run = async (...args: string[]) => {
 };
 
 const FLAGS: Record<string, string[]> = {
-  master: ['--host', '--port', '--http-port', '--work-dir', '--agent-ping-interval', '--max-missed-pings', '--offer-timeout', '--allocation-interval', '--weights'],
+  master: ['--host', '--port', '--http-port', '--work-dir', '--agent-ping-interval', '--max-missed-pings', '--agent-reregister-timeout', '--offer-timeout', '--allocation-interval', '--weights'],
   agent: ['--master', '--port', '--work-dir', '--hostname', '--containerizers', '--resources', '--attributes'],
   execute: ['--master', '--image', '--cpus', '--mem', '--disk', '--env', '--name', '--grace-period', '--timeout'],
   up: ['--work-dir', '--port', '--http-port'],
@@ -71,6 +71,7 @@ describe('tandem CLI', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/--port \(TANDEM_PORT\): must be an integer from 0 to 65535, got "abc"/);
     expect((await run('master', '--max-missed-pings', '0')).err).toMatch(/--max-missed-pings/);
+    expect((await run('master', '--agent-reregister-timeout', '0')).err).toMatch(/--agent-reregister-timeout .*positive/);
     expect((await run('master', '--offer-timeout', '-1')).err).toMatch(/--offer-timeout .*must not be negative/);
   });
 

@@ -1,4 +1,5 @@
-import { isTerminal } from '@tandem/protocol';
+import { type AgentInfo, isTerminal, nowSeconds, TandemError } from '@tandem/protocol';
+import type { AgentRecord } from './agent-registry.js';
 import type { AgentEntry } from './entries.js';
 import type { AgentLink } from './links.js';
 import type { MasterCore } from './master-core.js';
@@ -19,9 +20,9 @@ export function agentStreamClosed(core: MasterCore, agentId: string, link: Agent
 /** One ping round: pings every reachable agent, and marks unreachable those that missed too many. */
 export function pingAgents(core: MasterCore): void {
   for (const agent of core.agents.values()) {
-    if (agent.phase === 'UNREACHABLE') continue;
+    if (agent.phase === 'UNREACHABLE' || agent.markingUnreachable) continue;
     if (agent.missedPings >= core.options.maxMissedPings) {
-      markUnreachable(core, agent);
+      void markUnreachable(core, agent);
       continue;
     }
     agent.missedPings++;
@@ -29,7 +30,31 @@ export function pingAgents(core: MasterCore): void {
   }
 }
 
-function markUnreachable(core: MasterCore, agent: AgentEntry): void {
+/**
+ * Marks an agent that missed too many pings unreachable: recorded in the registry first,
+ * then announced (its tasks TASK_UNREACHABLE). When the write fails nothing is announced
+ * and the next ping round tries again; when the agent re-registers meanwhile, it stays.
+ */
+async function markUnreachable(core: MasterCore, agent: AgentEntry): Promise<void> {
+  agent.markingUnreachable = true;
+  let recorded: boolean;
+  try {
+    recorded = await recordUnreachable(core, agent.id, { info: agent.info, registeredAt: agent.registeredAt }, nowSeconds());
+  } catch (err) {
+    core.log.error({ agentId: agent.id, err: TandemError.from(err).message }, 'could not record the agent unreachable in the registry; trying again at the next ping round');
+    return;
+  } finally {
+    agent.markingUnreachable = false;
+  }
+  if (!recorded || core.agents.get(agent.id) !== agent || !core.running()) return;
+  if (agent.missedPings < core.options.maxMissedPings) {
+    // It answered a ping while the mark was being written: reachable after all.
+    await core.agentRegistry.admit(agent.id, agent.info, agent.registeredAt).then(
+      () => core.agentRegistry.admitted(agent.id),
+      (err: unknown) => core.log.error({ agentId: agent.id, err: TandemError.from(err).message }, 'could not record the agent reachable again in the registry'),
+    );
+    return;
+  }
   core.log.warn({ agentId: agent.id, hostname: agent.info.hostname }, 'agent unreachable: missed too many pings');
   agent.phase = 'UNREACHABLE';
   agent.link?.end();
@@ -41,8 +66,46 @@ function markUnreachable(core: MasterCore, agent: AgentEntry): void {
     if (!task || isTerminal(task.state)) continue;
     masterUpdate(core, task, 'TASK_UNREACHABLE', 'REASON_AGENT_UNREACHABLE', `agent ${agent.id} (${agent.info.hostname}) is unreachable`);
   }
+  announceUnreachable(core, agent.id, agent.info);
+}
+
+/**
+ * The agent re-register timeout after a restart ran out: each admitted agent that has not
+ * come back is recorded unreachable, then announced; from then on a task the master does
+ * not know on it is TASK_UNREACHABLE. Returns how many could not be recorded (still waited for).
+ */
+export async function expireRecoveredAgents(core: MasterCore): Promise<number> {
+  const waiting = core.agentRegistry.recoveredAgents();
+  if (waiting.length === 0) return 0;
+  core.log.warn({ agents: waiting.length, timeoutMs: core.options.agentReregisterTimeoutMs }, 'admitted agents did not re-register in time; marking them unreachable');
+  const at = nowSeconds();
+  let failed = 0;
+  await Promise.all(
+    waiting.map(async ([id, record]) => {
+      try {
+        if (!(await recordUnreachable(core, id, record, at))) return;
+      } catch (err) {
+        failed++;
+        core.log.error({ agentId: id, err: TandemError.from(err).message }, 'could not record the agent unreachable in the registry');
+        return;
+      }
+      if (core.running()) announceUnreachable(core, id, record.info);
+    }),
+  );
+  return failed;
+}
+
+/** Writes the unreachable mark; false (and the admission written again) when the agent was admitted meanwhile. */
+async function recordUnreachable(core: MasterCore, agentId: string, record: AgentRecord, at: number): Promise<boolean> {
+  if (await core.agentRegistry.markUnreachable(agentId, record, at)) return true;
+  const back = core.agents.get(agentId);
+  if (back) await core.agentRegistry.admit(agentId, back.info, back.registeredAt);
+  return false;
+}
+
+function announceUnreachable(core: MasterCore, agentId: string, info: AgentInfo): void {
   for (const fw of core.frameworks.values()) {
-    fw.stream?.send({ failure: { agentId: agent.id, message: 'agent unreachable' } });
+    fw.stream?.send({ failure: { agentId, message: 'agent unreachable' } });
   }
-  core.emit({ agentUnreachable: agent.info });
+  core.emit({ agentUnreachable: info });
 }

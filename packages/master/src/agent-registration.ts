@@ -1,6 +1,5 @@
 import {
-  checkId,
-  type FrameworkInfo,
+  Code,
   isTerminal,
   newId,
   nowSeconds,
@@ -11,23 +10,33 @@ import {
   type Task,
   type TaskState,
   type TaskStatus,
-  ValidationError,
 } from '@tandem/protocol';
 import { packUndecodedTaskInfo, type UndecodedTaskInfo, undecodedTaskInfo } from './agent-wire.js';
-import { type AgentEntry, newFrameworkEntry, newTaskEntry, setTaskStatus, taskInfoOf, taskKey } from './entries.js';
-import { startFailoverTimer } from './framework-registration.js';
+import { type AgentEntry, newTaskEntry, setTaskStatus, taskInfoOf, taskKey } from './entries.js';
 import type { AgentLink } from './links.js';
 import type { MasterCore } from './master-core.js';
-import { sameJson } from './same-json.js';
+import { checkRegistration } from './registration-check.js';
 import { completeTask, forwardUpdates, masterUpdate, syntheticStatus } from './status-updates.js';
 
-/** Handles REGISTER on an agent stream; returns the agent id. */
+/**
+ * Handles REGISTER on an agent stream; returns the agent id. The input is checked first
+ * (registration-check.ts) and the agent is recorded in the registry before the master
+ * changes anything: an agent is listed and offered only once the registry admits it, and
+ * a refusal or a failed write leaves the master as it was.
+ */
 export async function registerAgent(core: MasterCore, link: AgentLink, reg: RegisterAgent): Promise<string> {
-  const info = reg.agentInfo;
-  if (!info) throw new ValidationError('register.agent_info', 'is required');
-  if (!info.hostname.trim()) throw new ValidationError('register.agent_info.hostname', 'must not be empty');
-  const total = Resources.fromWire(info.resources, 'register.agent_info.resources');
-  const id = info.id ? checkId('register.agent_info.id', info.id) : newId('agent');
+  const { info, total, known } = checkRegistration(reg, () => newId('agent'));
+  const id = info.id;
+  const registeredAt = core.agents.get(id)?.registeredAt ?? nowSeconds();
+  try {
+    await core.agentRegistry.admit(id, info, registeredAt);
+  } catch (err) {
+    const e = TandemError.from(err);
+    core.log.error({ agentId: id, err: e.message }, 'could not record the agent in the registry; not admitting it');
+    throw new TandemError(Code.Unavailable, `the master could not record agent ${id} in its registry (${e.message}); register again later`, { cause: err });
+  }
+  if (!core.running()) throw new TandemError(Code.Unavailable, 'the master is stopping');
+
   let agent = core.agents.get(id);
   if (agent) {
     if (agent.link && agent.link !== link) agent.link.end();
@@ -42,28 +51,23 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
       containerizers: new Set(),
       missedPings: 0,
       pingSeq: 0,
-      registeredAt: nowSeconds(),
+      registeredAt,
       taskKeys: new Set(),
       offerIds: new Set(),
     };
     core.agents.set(id, agent);
   }
-  const wasKnown = !!info.id;
-  agent.info = { ...info, id };
+  // Recorded unreachable (maybe after the master answered TASK_UNREACHABLE for tasks it
+  // did not know on it): the tasks it brings back are announced to their frameworks.
+  const wasUnreachable = core.agentRegistry.admitted(id);
+  agent.info = info;
   agent.total = total;
   agent.phase = 'ACTIVE';
   agent.link = link;
   agent.missedPings = 0;
   agent.containerizers = new Set(info.containerizers);
-  // A re-registration with the same info (every agent after a master failover) needs no
-  // registry write: one fsync per agent made failover at 10,000 agents take seconds.
-  const registryKey = `agents/${id}`;
-  const stored = await core.registry().get<{ info: unknown }>(registryKey);
-  if (!stored || !sameJson(stored.value.info, agent.info)) {
-    await core.registry().put(registryKey, { info: agent.info, registeredAt: agent.registeredAt });
-  }
 
-  reconcileAgentTasks(core, agent, reg);
+  reconcileAgentTasks(core, agent, reg, wasUnreachable);
   core.allocator.addAgent(id, total, usedByFramework(core, agent));
   link.send({
     registered: {
@@ -75,10 +79,10 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
   });
   // After a failover every agent re-registers at once: one info line per second for them
   // all (ReregistrationTally), each one at debug. A new agent is worth its own line.
-  if (wasKnown) core.reregistrations.count(reg.tasks.length);
-  const level = wasKnown ? 'debug' : 'info';
+  if (known) core.reregistrations.count(reg.tasks.length);
+  const level = known ? 'debug' : 'info';
   if (core.log.isLevelEnabled(level)) {
-    core.log[level]({ agentId: id, hostname: info.hostname, resources: total.toString(), tasks: reg.tasks.length, reregistered: wasKnown }, 'agent registered');
+    core.log[level]({ agentId: id, hostname: info.hostname, resources: total.toString(), tasks: reg.tasks.length, reregistered: known }, 'agent registered');
   }
   if (core.watched()) core.emit({ agentAdded: agent.info });
   core.scheduleAllocation();
@@ -127,8 +131,19 @@ function taskResources(core: MasterCore, wire: readonly Resource[], taskId: stri
   return resources;
 }
 
-/** Makes the master's view of an agent's tasks agree with what the agent reports. */
-function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterAgent): void {
+/**
+ * Makes the master's view of an agent's tasks agree with what the agent reports. With
+ * `announce`, a task new to the master is announced to its framework too.
+ *
+ * A task of a framework the master does not know (not in the registry, live or removed)
+ * is kept, attributed to the agent (its resources stay in use, so they are not offered
+ * again), and no framework is made up for it: such a framework was never admitted here,
+ * and killing what an agent runs on the strength of a master not knowing it could destroy
+ * work after a registry was lost. An operator sees these tasks in the state with their
+ * framework id; a task of a framework known to be removed is killed.
+ */
+function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterAgent, announce: boolean): void {
+  const orphans = new Set<string>();
   // A task's TaskInfo is decoded, or (the master's own deserializer, agent-wire.ts) left
   // as the bytes it came in, with its task id and resources beside them.
   const reported = new Map<string, ReportedTask>();
@@ -159,19 +174,10 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
       agent.link?.send({ killTasks: { kills: [{ taskId, frameworkId: fid, reason: 'REASON_FRAMEWORK_REMOVED' }] } });
       continue;
     }
-    let fw = core.frameworks.get(fid);
-    if (!fw) {
-      const info: FrameworkInfo = reg.frameworks.findLast((f) => f.id === fid) ?? {
-        id: fid, name: 'recovered', user: '', roles: ['*'], principal: '', failoverTimeoutSeconds: 0,
-        capabilities: [], hostname: '', labels: [],
-      };
-      fw = newFrameworkEntry({ ...info, id: fid });
-      core.frameworks.set(fid, fw);
-      core.allocator.addFramework(fid, { roles: fw.info.roles.length ? fw.info.roles : ['*'] });
-      core.allocator.setFrameworkActive(fid, false);
-      startFailoverTimer(core, fw);
-      core.log.info({ frameworkId: fid }, 'framework recovered from a re-registering agent');
-    }
+    // A framework the registry never admitted (every subscription is written there
+    // before it is answered): its tasks are kept as the agent's, not made a framework.
+    const fw = core.frameworks.get(fid);
+    if (!fw) orphans.add(fid);
     let resources: Resources;
     try {
       resources = taskResources(core, t.info?.resources ?? undecoded?.resources ?? [], taskId);
@@ -200,10 +206,15 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
       if (!info) continue;
       const entry = newTaskEntry({ key, id: taskId, frameworkId: fid, agentId: agent.id, info, resources, state, status, released: isTerminal(state) });
       core.tasks.set(key, entry);
-      fw.taskKeys.add(key);
+      fw?.taskKeys.add(key);
       // The info is decoded again only for an operator who watches.
       if (core.watched()) core.emit({ taskAdded: { info: taskInfoOf(entry), frameworkId: fid, state, status } });
+      if (announce && fw) forwardUpdates(core, fid, [{ ...status, state, uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED', timestamp: nowSeconds() }]);
     }
     agent.taskKeys.add(key);
+  }
+  if (orphans.size > 0) {
+    core.log.warn({ agentId: agent.id, frameworkIds: [...orphans].slice(0, 20), frameworks: orphans.size },
+      'the agent runs tasks of frameworks this master never admitted: keeping them as the agent\'s, not as frameworks');
   }
 }

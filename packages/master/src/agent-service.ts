@@ -19,7 +19,7 @@ export function agentHandlers(master: Master): AgentHandlers {
       const fail = (err: unknown): void => {
         const e = TandemError.from(err);
         log.warn({ agentId, err: e.message }, 'agent stream refused');
-        if (!call.cancelled) call.emit('error', e.toGrpcStatus());
+        link.refuse(e.toGrpcStatus());
       };
       const handle = (msg: AgentMessage): void => {
         try {
@@ -29,6 +29,12 @@ export function agentHandlers(master: Master): AgentHandlers {
         }
       };
       call.on('data', (msg: AgentMessage) => {
+        if (msg.message === 'register' && (agentId || registering)) {
+          // One stream, one registration: a second one is refused and changes nothing (the
+          // stream ends, as any lost stream does; the agent dials again and registers anew).
+          fail(new ValidationError('register', 'this stream has already registered its agent; an agent sends register once, as the first message of a stream'));
+          return;
+        }
         if (agentId) return handle(msg);
         if (registering) {
           early.push(msg);

@@ -17,6 +17,8 @@ export interface AgentEntry {
   registeredAt: number;
   taskKeys: Set<string>;
   offerIds: Set<string>;
+  /** Its unreachable mark is being written to the registry (agent-liveness.ts). */
+  markingUnreachable?: boolean;
 }
 
 export interface FrameworkEntry {
@@ -32,7 +34,7 @@ export interface FrameworkEntry {
   offerIds: Set<string>;
 }
 
-/** A framework the master has just learned of (subscribed, recovered, or reported by an agent), not connected. */
+/** A framework the master has just learned of (subscribed, or recovered from the registry), not connected. */
 export function newFrameworkEntry(info: FrameworkInfo): FrameworkEntry {
   return {
     id: info.id,

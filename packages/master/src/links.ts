@@ -1,4 +1,4 @@
-import type { ServerDuplexStream, ServerWritableStream } from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServerWritableStream, StatusObject } from '@grpc/grpc-js';
 import type { AgentMessage, EventInit, MasterMessageInit, SubscribeRequest, TaskStatusInit } from '@tandem/protocol';
 
 /** The master's end of a framework's event stream. */
@@ -70,5 +70,12 @@ export class AgentLink {
     if (this.ended) return;
     this.ended = true;
     if (!this.call.cancelled) this.call.end();
+  }
+
+  /** Ends the stream with an error status (what the agent sent was refused); nothing is sent after it. */
+  refuse(status: Partial<StatusObject>): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!this.call.cancelled) this.call.emit('error', status);
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger, OperatorEventInit, Resources } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import type { LRUCache } from 'lru-cache';
+import type { AgentRegistry } from './agent-registry.js';
 import type { Allocator } from './allocator/allocator.js';
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './entries.js';
 import type { ResolvedMasterOptions } from './options.js';
@@ -19,6 +20,8 @@ export interface MasterCore {
   readonly allocator: Allocator;
   /** The registry, open from `Master.start()` on. */
   registry(): Store;
+  /** Admitted agents (`agents/<id>` in the registry), and those not back since a restart. */
+  readonly agentRegistry: AgentRegistry;
   readonly agents: Map<string, AgentEntry>;
   readonly frameworks: Map<string, FrameworkEntry>;
   readonly removedFrameworks: Set<string>;

@@ -7,6 +7,7 @@ import {
   componentLogger,
   type FrameworkInfo,
   type Logger,
+  type LongTimeout,
   newId,
   nowSeconds,
   type OperatorEventInit,
@@ -17,14 +18,16 @@ import {
   type SchedulerCall,
   SERVER_OPTIONS,
   type SubscribeRequest,
+  setLongTimeout,
   TandemError,
   tandemV1,
   ValidationError,
 } from '@tandem/protocol';
 import { FileStore, type Store } from '@tandem/store';
 import { LRUCache } from 'lru-cache';
-import { agentStreamClosed, pingAgents } from './agent-liveness.js';
+import { agentStreamClosed, expireRecoveredAgents, pingAgents } from './agent-liveness.js';
 import { registerAgent } from './agent-registration.js';
+import { AgentRegistry } from './agent-registry.js';
 import { agentHandlers } from './agent-service.js';
 import { agentServiceDefinition } from './agent-wire.js';
 import type { Allocator } from './allocator/allocator.js';
@@ -44,6 +47,9 @@ import { schedulerHandlers } from './scheduler-service.js';
 import { buildClusterState } from './state-view.js';
 import { onStatusUpdates } from './status-updates.js';
 import { TaskLogReads } from './task-log-reads.js';
+
+/** How soon recording an agent unreachable is tried again after the registry failed. */
+const RECORD_RETRY_MS = 5_000;
 
 type MasterPhase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -74,6 +80,10 @@ export class Master {
   private readonly watchers = new Map<(e: OperatorEventInit) => void, () => void>();
   private readonly logReads: TaskLogReads;
   private readonly reregistrations: ReregistrationTally;
+  /** Admitted agents in the registry, and those not back since this master started. */
+  private readonly agentRegistry = new AgentRegistry(() => this.store);
+  /** Runs out `agentReregisterTimeoutMs` after start while admitted agents have not re-registered. */
+  private reregisterTimer: LongTimeout | undefined;
   /** What the master's parts (agent-registration.ts, scheduler-calls.ts, ...) use of it. */
   private readonly core: MasterCore;
   private server: grpc.Server | undefined;
@@ -103,6 +113,7 @@ export class Master {
       log: this.log,
       allocator: this.allocator,
       registry: () => this.store,
+      agentRegistry: this.agentRegistry,
       agents: this.agents,
       frameworks: this.frameworks,
       removedFrameworks: this.removedFrameworks,
@@ -134,6 +145,7 @@ export class Master {
     this.store = this.options.store ?? new FileStore({ dir: join(this.options.workDir, 'registry') });
     await this.roleConfig.recover(this.store);
     await this.recoverRegistry();
+    await this.agentRegistry.load();
 
     const v1 = tandemV1();
     const server = new grpc.Server(SERVER_OPTIONS);
@@ -157,6 +169,7 @@ export class Master {
     this.pingTimer = setInterval(() => pingAgents(this.core), this.options.agentPingIntervalMs);
     this.pingTimer.unref();
     this.phase = 'running';
+    this.awaitRecoveredAgents(this.options.agentReregisterTimeoutMs, true);
     this.log.info({ masterId: this.masterId, grpcPort: this.grpcPort, httpPort: this.httpPort || undefined }, 'master started');
   }
 
@@ -166,6 +179,7 @@ export class Master {
     this.phase = 'stopping';
     clearInterval(this.allocationTimer);
     clearInterval(this.pingTimer);
+    this.reregisterTimer?.clear();
     for (const offer of this.offers.values()) clearTimeout(offer.timer);
     for (const fw of this.frameworks.values()) {
       fw.failoverTimer?.clear();
@@ -212,6 +226,25 @@ export class Master {
       startFailoverTimer(this.core, fw);
     }
     if (this.frameworks.size > 0) this.log.info({ frameworks: this.frameworks.size }, 'recovered frameworks from the registry; waiting for them to re-subscribe');
+  }
+
+  /**
+   * The agents the registry admits may still be running tasks this master has not heard
+   * of: it waits `agentReregisterTimeoutMs` for them (giving no verdict on such tasks
+   * meanwhile), then records those that did not come back unreachable. A failed write is
+   * tried again a few seconds later.
+   */
+  private awaitRecoveredAgents(delayMs: number, first: boolean): void {
+    const waiting = this.agentRegistry.recoveredCount;
+    if (waiting === 0) return;
+    if (first) {
+      this.log.info({ agents: waiting, timeoutMs: delayMs }, 'waiting for the agents in the registry to re-register');
+    }
+    this.reregisterTimer = setLongTimeout(() => {
+      void expireRecoveredAgents(this.core).then((failed) => {
+        if (failed > 0 && this.phase === 'running') this.awaitRecoveredAgents(RECORD_RETRY_MS, false);
+      });
+    }, delayMs);
   }
 
   // ---------------------------------------------------------------- agents

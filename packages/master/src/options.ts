@@ -15,6 +15,13 @@ export interface MasterOptions {
   agentPingIntervalMs?: number;
   /** Missed pings after which an agent is unreachable. @default 5 */
   maxMissedPings?: number;
+  /**
+   * After a restart, how long the master waits for the agents its registry admitted to
+   * re-register (Mesos' `agent_reregister_timeout`). Until then it gives no verdict on
+   * tasks it does not know that may be on them (reconciliation, kills); then those agents
+   * are recorded unreachable and such tasks are TASK_UNREACHABLE. @default 600000
+   */
+  agentReregisterTimeoutMs?: number;
   /** Rescind offers not answered in this time; 0 = never (Mesos' default). @default 0 */
   offerTimeoutMs?: number;
   /** Batch allocation period; freed resources are also allocated at once. @default 1000 */
@@ -47,6 +54,7 @@ export const DEFAULT_MASTER_OPTIONS = {
   workDir: './.tandem/master',
   agentPingIntervalMs: 15_000,
   maxMissedPings: 5,
+  agentReregisterTimeoutMs: 600_000,
   offerTimeoutMs: 0,
   allocationIntervalMs: 1_000,
   frameworkHeartbeatMs: 15_000,

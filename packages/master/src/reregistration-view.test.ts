@@ -68,8 +68,10 @@ describe('re-registration with undecoded TaskInfos', () => {
     const byId = new Map(state.tasks.map((t) => [t.info?.taskId, t]));
     expect(infos.map((i) => byId.get(i.taskId)?.info)).toEqual(infos.map(decoded));
     expect(infos.map((i) => byId.get(i.taskId)?.status?.uuid)).toEqual(['u0', 'u1', 'u2', 'u3']);
-    // The framework the agent reported is recovered, and the agent's resources are in use by it.
-    expect(state.frameworks.map((f) => f.info?.name)).toEqual(['recovered-by-agent']);
+    // A framework the master never admitted is not made up from the agent's report; its
+    // tasks stay the agent's, and their resources stay in use.
+    expect(state.frameworks).toEqual([]);
+    expect(Resources.fromWire(state.agents[0]?.allocated).cpus).toBe(2.25);
     const agent = master.agents.get('agent-r');
     expect(agent?.taskKeys.size).toBe(4);
     const used = [...(agent?.taskKeys ?? [])].map((k) => master.tasks.get(k)?.resources ?? Resources.EMPTY).reduce((a, b) => a.add(b), Resources.EMPTY);

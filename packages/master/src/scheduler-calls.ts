@@ -19,6 +19,7 @@ import { removeFramework } from './framework-registration.js';
 import { checkLaunch } from './launch-check.js';
 import type { MasterCore } from './master-core.js';
 import { completeTask, forwardUpdates, syntheticStatus } from './status-updates.js';
+import { unknownTaskVerdict } from './unknown-task-verdict.js';
 
 /** Checks the caller of a Scheduler call and runs it. */
 export async function schedulerCall(core: MasterCore, req: SchedulerCall): Promise<{ launched: number }> {
@@ -193,12 +194,15 @@ function kill(core: MasterCore, fw: FrameworkEntry, call: KillCall): void {
   });
   const unknown: TaskStatusInit[] = [];
   const kills = new Map<string, { taskId: string; frameworkId: string; killPolicy?: { gracePeriodSeconds: number } | null; reason: StatusReason }[]>();
+  let undecided = 0;
   for (const t of call.tasks) {
     const task = core.tasks.get(taskKey(fw.id, t.taskId));
     if (!task) {
       const done = core.completed.get(taskKey(fw.id, t.taskId));
-      unknown.push(done ? { ...done.status, uuid: '', source: 'SOURCE_MASTER', timestamp: nowSeconds() }
-        : syntheticStatus(t.taskId, fw.id, t.agentId, 'TASK_UNKNOWN', 'REASON_TASK_UNKNOWN', `task ${t.taskId} is not known to the master`));
+      const answer = done ? { ...done.status, uuid: '', source: 'SOURCE_MASTER' as const, timestamp: nowSeconds() }
+        : unknownTaskVerdict(core, t.taskId, fw.id, t.agentId, 'REASON_TASK_UNKNOWN');
+      if (answer) unknown.push(answer);
+      else undecided++;
       continue;
     }
     if (isTerminal(task.state)) continue;
@@ -209,6 +213,7 @@ function kill(core: MasterCore, fw: FrameworkEntry, call: KillCall): void {
   }
   for (const [agentId, list] of kills) core.agents.get(agentId)?.link?.send({ killTasks: { kills: list } });
   forwardUpdates(core, fw.id, unknown);
+  if (undecided > 0) core.log.info({ frameworkId: fw.id, tasks: undecided }, 'not answering kills of unknown tasks whose agents have not re-registered since the master started');
 }
 
 function acknowledge(core: MasterCore, fw: FrameworkEntry, acks: readonly Ack[]): void {
@@ -250,11 +255,16 @@ function reconcile(core: MasterCore, fw: FrameworkEntry, call: ReconcileCall): v
     call.tasks.forEach((t, i) => {
       if (!t.taskId) throw new ValidationError(`reconcile.tasks[${i}].task_id`, 'is required');
     });
+    let undecided = 0;
     for (const t of call.tasks) {
       const key = taskKey(fw.id, t.taskId);
       const task = core.tasks.get(key) ?? core.completed.get(key);
-      statuses.push(task ? reply(task)
-        : { ...syntheticStatus(t.taskId, fw.id, t.agentId, 'TASK_UNKNOWN', 'REASON_RECONCILIATION', 'task is not known to the master') });
+      const answer = task ? reply(task) : unknownTaskVerdict(core, t.taskId, fw.id, t.agentId, 'REASON_RECONCILIATION');
+      if (answer) statuses.push(answer);
+      else undecided++;
+    }
+    if (undecided > 0) {
+      core.log.info({ frameworkId: fw.id, tasks: undecided, agentsAwaited: core.agentRegistry.recoveredCount }, 'not answering the reconciliation of unknown tasks whose agents have not re-registered since the master started');
     }
   }
   forwardUpdates(core, fw.id, statuses);

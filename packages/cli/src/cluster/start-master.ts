@@ -9,6 +9,7 @@ export interface MasterLaunch {
   workDir: string;
   agentPingIntervalMs?: number;
   maxMissedPings?: number;
+  agentReregisterTimeoutMs?: number;
   offerTimeoutMs?: number;
   allocationIntervalMs?: number;
   /** Start-up role weights; the registry wins once it holds any (MasterOptions.weights). */

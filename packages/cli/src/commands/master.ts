@@ -5,6 +5,7 @@ import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import {
   DEFAULT_AGENT_PING_INTERVAL_SECONDS,
+  DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS,
   DEFAULT_ALLOCATION_INTERVAL_SECONDS,
   DEFAULT_HOST,
   DEFAULT_HTTP_PORT,
@@ -26,6 +27,7 @@ export const masterSchema = z.object({
   workDir: nonEmpty(),
   agentPingInterval: positive('number of seconds'),
   maxMissedPings: count(),
+  agentReregisterTimeout: positive('number of seconds'),
   offerTimeout: seconds(),
   allocationInterval: positive('number of seconds'),
   weights: z.string().optional(),
@@ -42,6 +44,7 @@ export function masterCommand(ctx: CommandContext): Command {
     .addOption(flag('--work-dir <dir>', 'directory of the registry and logs', DEFAULT_MASTER_WORK_DIR))
     .addOption(flag('--agent-ping-interval <seconds>', 'how often the master pings each agent', DEFAULT_AGENT_PING_INTERVAL_SECONDS))
     .addOption(flag('--max-missed-pings <n>', 'missed pings after which an agent is unreachable', DEFAULT_MAX_MISSED_PINGS))
+    .addOption(flag('--agent-reregister-timeout <seconds>', 'after a restart, how long to wait for the registry\'s agents to come back before their tasks are TASK_UNREACHABLE (no verdict on them until then)', DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS))
     .addOption(flag('--offer-timeout <seconds>', 'rescind offers left unanswered this long; 0 = never', DEFAULT_OFFER_TIMEOUT_SECONDS))
     .addOption(flag('--allocation-interval <seconds>', 'period of batch allocation (freed resources are also offered at once)', DEFAULT_ALLOCATION_INTERVAL_SECONDS))
     .addOption(flag('--weights <role=w,...>', 'start-up role weights, e.g. \'eng=3,eng/ci=0.5\'; ignored once the registry holds weights (set them with `tandem weights set`)'))
@@ -59,6 +62,7 @@ export function masterCommand(ctx: CommandContext): Command {
           workDir: o.workDir,
           agentPingIntervalMs: secondsToMs(o.agentPingInterval),
           maxMissedPings: o.maxMissedPings,
+          agentReregisterTimeoutMs: secondsToMs(o.agentReregisterTimeout),
           offerTimeoutMs: secondsToMs(o.offerTimeout),
           allocationIntervalMs: secondsToMs(o.allocationInterval),
           weights,

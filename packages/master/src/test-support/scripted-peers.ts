@@ -37,6 +37,20 @@ export async function next<T>(q: AsyncQueue<T>, pred: (v: T) => boolean = () => 
   }
 }
 
+/** A MemoryStore whose writes under `failPrefix` fail while `failing` is set (a full disk, a lost volume). */
+export class FlakyStore extends MemoryStore {
+  failing = false;
+
+  constructor(private readonly failPrefix: string) {
+    super();
+  }
+
+  override async put<T = unknown>(key: string, value: T, options?: { expectedRevision?: number }): Promise<number> {
+    if (this.failing && key.startsWith(this.failPrefix)) throw new Error('disk full');
+    return super.put(key, value, options);
+  }
+}
+
 /** Masters and scripted peers of one test; `stop()` (from afterEach) closes them all, newest first. */
 export class ScriptedPeers {
   private readonly cleanups: (() => Promise<void> | void)[] = [];
@@ -61,13 +75,16 @@ export class ScriptedPeers {
     return master;
   }
 
-  /** An agent stream that registers, answers pings, and keeps every other master message in `inbox`. */
-  async agent(master: Master, register: NonNullable<AgentMessageInit['register']>) {
+  /** An agent stream that registers, answers pings (unless told not to), and keeps every other master message in `inbox`. */
+  async agent(master: Master, register: NonNullable<AgentMessageInit['register']>, options: { answerPings?: boolean } = {}) {
     const client = agentClient(master.address);
     const stream = client.connect() as grpc.ClientDuplexStream<AgentMessageInit, MasterMessage>;
     const inbox = new AsyncQueue<MasterMessage>();
+    const answerPings = options.answerPings ?? true;
     stream.on('data', (m: MasterMessage) => {
-      if (m.message === 'ping') stream.write({ pong: { seq: m.ping!.seq } });
+      if (m.message === 'ping') {
+        if (answerPings) stream.write({ pong: { seq: m.ping!.seq } });
+      }
       else inbox.push(m);
     });
     stream.on('error', () => inbox.stop());
