@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsFramework } from '@tandem/apps';
+import { JobsFramework } from '@tandem/jobs';
 import { Master } from '@tandem/master';
 import { type Event, schedulerClient } from '@tandem/protocol';
 import { FileStore } from '@tandem/store';
@@ -82,6 +83,43 @@ describe('store on a full disk', () => {
       const listed = (await api(url, 'GET', '/v2/apps')).body.apps.map((a: { id: string }) => a.id).sort();
       expect(listed).toEqual([...acknowledged].sort());
       expect((await api(url, 'POST', '/v2/apps', { id: '/after', cmd: 'sleep 1', instances: 0, cpus: 0.1, mem: 32 })).status).toBe(201);
+    });
+  });
+
+  it('store-full - jobs: a job past a full disk is 503 naming the cause; the acknowledged ones survive a restart once space is freed', async () => {
+    const master = await startMaster();
+    const fs = tinyFilesystem('1m');
+    const storeDir = join(fs, 'jobs');
+    const run = async (body: (url: string) => Promise<void>): Promise<void> => {
+      const store = new FileStore({ dir: storeDir });
+      const jobs = new JobsFramework({ master: master.address, store, port: 0, host: '127.0.0.1', reconnect: { initialMs: 100, maxMs: 500 } });
+      try {
+        await jobs.start();
+        await body(jobs.url);
+      } finally {
+        await jobs.stop();
+        await store.close();
+      }
+    };
+    const acknowledged: string[] = [];
+    await run(async (url) => {
+      const filler = fill(fs, 48 * 1024);
+      let refused: { status: number; body: { message: string } } | undefined;
+      for (let i = 0; i < 200 && !refused; i++) {
+        const id = `job-${i}`;
+        const reply = await api(url, 'POST', '/v1/jobs', { id, labels: { pad: 'x'.repeat(2000) }, run: { cmd: 'true', cpus: 0.1, mem: 32 } });
+        if (reply.status === 201) acknowledged.push(id);
+        else refused = reply;
+      }
+      expect(acknowledged.length).toBeGreaterThan(0);
+      expect(refused?.status).toBe(503);
+      expect(JSON.stringify(refused?.body)).toMatch(/ENOSPC/);
+      expect((await api(url, 'GET', '/v1/jobs')).body.map((j: { id: string }) => j.id).sort()).toEqual([...acknowledged].sort());
+      rmSync(filler);
+    });
+    await run(async (url) => {
+      expect((await api(url, 'GET', '/v1/jobs')).body.map((j: { id: string }) => j.id).sort()).toEqual([...acknowledged].sort());
+      expect((await api(url, 'POST', '/v1/jobs', { id: 'after', run: { cmd: 'true', cpus: 0.1, mem: 32 } })).status).toBe(201);
     });
   });
 
