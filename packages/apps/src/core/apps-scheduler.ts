@@ -239,7 +239,7 @@ export class AppsScheduler {
   /** See DeploymentRunner.deploy. */
   deploy(
     targets: ReadonlyMap<string, AppDefinition | undefined>,
-    options: { force: boolean; rollbackOf?: string; restart?: boolean; groups?: GroupChange },
+    options: { force: boolean; rollbackOf?: string; restart?: boolean; groups?: GroupChange; onlyChanged?: boolean },
   ): Promise<Deployment> {
     return this.runner.deploy(targets, options);
   }

@@ -12,6 +12,12 @@ import type { SchedulerContext } from './scheduler-context.js';
 import { assignServicePorts } from './service-ports.js';
 import { stampApp, type VersionClock } from './version-clock.js';
 
+/** True when `next` is `prev` again: the same config and instance count (or both absent). */
+function isUnchanged(prev: AppDefinition | undefined, next: AppDefinition | undefined): boolean {
+  if (!prev || !next) return prev === next;
+  return prev.instances === next.instances && !isConfigChange(prev, next);
+}
+
 /** Starts and ends deployments: the API's changes become plans, written before anything acts on them. */
 export class DeploymentRunner {
   constructor(
@@ -31,14 +37,16 @@ export class DeploymentRunner {
    */
   deploy(
     targets: ReadonlyMap<string, AppDefinition | undefined>,
-    options: { force: boolean; rollbackOf?: string; restart?: boolean; groups?: GroupChange },
+    options: { force: boolean; rollbackOf?: string; restart?: boolean; groups?: GroupChange; onlyChanged?: boolean },
   ): Promise<Deployment> {
     const { repo, events } = this.ctx;
     return this.ctx.serial(async () => {
-      const locking = this.lockingDeployments(targets.keys());
-      if (locking.length > 0 && !options.force) throw new AppLockedError(locking.map((d) => d.id));
       // Service ports for `port: 0` before anything changes (a used-up range is a 422).
-      const withPorts = assignServicePorts(repo.apps, targets, { min: this.ctx.options.localPortMin, max: this.ctx.options.localPortMax });
+      const assigned = assignServicePorts(repo.apps, targets, { min: this.ctx.options.localPortMin, max: this.ctx.options.localPortMax });
+      // A group change leaves the apps it does not change alone, as Marathon: no new version, no step.
+      const withPorts = options.onlyChanged ? new Map([...assigned].filter(([id, next]) => !isUnchanged(repo.apps.get(id), next))) : assigned;
+      const locking = this.lockingDeployments(withPorts.keys());
+      if (locking.length > 0 && !options.force) throw new AppLockedError(locking.map((d) => d.id));
       // Groups and the dependency order (a cycle is a 422) before anything changes too.
       const groupsAfter = new Map(repo.groups);
       for (const id of options.groups?.remove ?? []) groupsAfter.delete(id);
@@ -88,7 +96,8 @@ export class DeploymentRunner {
         ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
         ...(touchedGroups.length > 0 ? { originalGroups: Object.fromEntries(touchedGroups.map((id) => [id, repo.groups.get(id) ?? null])) } : {}),
       };
-      // The deployment first: a crash between it and the apps leaves a plan that still completes.
+      // The deployment first (after the target versions it refers to, written once and for
+      // good): a crash between it and the apps leaves a plan that still completes.
       await repo.putDeployment(deployment);
       for (const [id, c] of changes) {
         if (c.to) await repo.putApp(c.to);

@@ -7,6 +7,7 @@ export const keys = {
   apps: 'apps/app/',
   version: (id: string, version: string) => `apps/version/${encodePathId(id)}/${version}`,
   versionsOf: (id: string) => `apps/version/${encodePathId(id)}/`,
+  versions: 'apps/version/',
   deployment: (id: string) => `apps/deployment/${id}`,
   deployments: 'apps/deployment/',
   instance: (id: string) => `apps/instance/${id}`,

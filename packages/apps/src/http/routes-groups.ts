@@ -95,7 +95,8 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
   });
 
   const deploy = async (id: string, plan: GroupPlan, q: Query) => {
-    const d = await scheduler.deploy(plan.targets, { force: flagOf(q, 'force'), groups: { put: plan.put, remove: plan.remove } });
+    // Apps the change leaves as they are keep their version (a group holding large apps is not rewritten for a change to one of them).
+    const d = await scheduler.deploy(plan.targets, { force: flagOf(q, 'force'), groups: { put: plan.put, remove: plan.remove }, onlyChanged: true });
     ctx.events.emit('group_change_success', { groupId: id, version: d.version });
     return { version: d.version, deploymentId: d.id };
   };
