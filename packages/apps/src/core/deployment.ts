@@ -30,9 +30,9 @@ export function checkDeploymentTransition(from: DeploymentState, to: DeploymentS
 
 /**
  * A plan of sequential steps of concurrent actions, and where it stands. Stored under
- * `apps/deployment/<id>` while it runs. `original` and `target` hold each affected
- * app's definition before and after (null: absent), for holding later steps back and
- * for rolling back.
+ * `apps/deployment/<id>` while it runs, its apps as versions (`deployment-record.ts`).
+ * `original` and `target` hold each affected app's definition before and after (null:
+ * absent), for holding later steps back and for rolling back.
  */
 export interface Deployment {
   id: string;
