@@ -148,3 +148,15 @@ describe('jobs REST input limits', () => {
     expect((await call('POST', '/v1/jobs/keep/schedules', { id: 'leap', cron: '0 0 29 2 *' })).status).toBe(201);
   });
 });
+
+describe('master HTTP API input limits', () => {
+  it('rest-input - master: a weights or quota PUT over 1 MiB is 413 and changes nothing', async () => {
+    const master = await startMaster();
+    const url = `http://127.0.0.1:${master.httpPort}`;
+    const weights = JSON.stringify({ weights: [{ role: 'web', weight: 2 }], pad: 'x'.repeat(MIB) });
+    expect((await send(`${url}/api/v1/weights`, 'PUT', weights, 'application/json')).status).toBe(413);
+    expect((await send(`${url}/api/v1/quota`, 'PUT', JSON.stringify({ quotas: [], pad: 'x'.repeat(MIB) }), 'application/json')).status).toBe(413);
+    const listed = (await (await fetch(`${url}/api/v1/weights`)).json()) as { weights: { role: string }[] };
+    expect(listed.weights.map((w) => w.role)).not.toContain('web');
+  });
+});
