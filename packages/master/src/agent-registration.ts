@@ -35,7 +35,6 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
     core.log.error({ agentId: id, err: e.message }, 'could not record the agent in the registry; not admitting it');
     throw new TandemError(Code.Unavailable, `the master could not record agent ${id} in its registry (${e.message}); register again later`, { cause: err });
   }
-  if (!core.running()) throw new TandemError(Code.Unavailable, 'the master is stopping');
 
   let agent = core.agents.get(id);
   if (agent) {
