@@ -153,6 +153,10 @@ describe('store on a full disk', () => {
     expect(refused?.details).toMatch(/ENOSPC/);
     const listed = () => (master.state().frameworks ?? []).map((f) => f.info?.id ?? '').sort();
     expect(listed()).toEqual([...admitted].sort());
+    // The master says so where operators and probes look.
+    const health = await fetch(`http://127.0.0.1:${master.httpPort}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'registry-failed', message: expect.stringMatching(/ENOSPC/) });
     await master.stop();
     // Restarted on the same, still full, registry: exactly the acknowledged frameworks.
     const again = new Master({ host: '127.0.0.1', port: 0, httpPort: -1, workDir });

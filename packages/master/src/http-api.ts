@@ -23,7 +23,11 @@ const bodyField = (body: unknown, name: string): unknown => (typeof body === 'ob
 export async function startHttpApi(master: Master, host: string, port: number): Promise<HttpApi> {
   // PUT bodies (weights, quotas) over the frameworks' limit get fastify's 413 (its default is the same 1 MiB; named so it stays so).
   const app = Fastify({ logger: false, bodyLimit: DEFAULT_MAX_BODY_BYTES });
-  app.get('/health', async () => ({ status: 'ok', masterId: master.masterId }));
+  app.get('/health', async (_req, reply) => {
+    const failure = master.registryFailure();
+    if (failure) return reply.code(503).send({ status: 'registry-failed', masterId: master.masterId, message: failure.message });
+    return { status: 'ok', masterId: master.masterId };
+  });
   app.get('/api/v1/state', async () => clusterStateJson(master));
   // Role weights and quotas: GET lists them, PUT updates many roles at once, all or nothing
   // (the bodies are UpdateWeightsRequest / UpdateQuotaRequest as JSON).

@@ -138,9 +138,24 @@ export class Master {
     return `${host}:${this.grpcPort}`;
   }
 
+  /** Opens the registry, recovers from it and starts serving. A start that fails stops what it had started (the registry's lock included) before it throws. */
   async start(): Promise<void> {
     if (this.phase !== 'new') throw new TandemError(Code.FailedPrecondition, `master is ${this.phase}`);
     this.phase = 'starting';
+    try {
+      await this.startServing();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Why the master cannot record changes, if it cannot: its registry refused a write (a full disk, an I/O error) and refuses every later one until a restart. */
+  registryFailure(): TandemError | undefined {
+    return this.store?.failure();
+  }
+
+  private async startServing(): Promise<void> {
     mkdirSync(this.options.workDir, { recursive: true });
     this.store = this.options.store ?? new FileStore({ dir: join(this.options.workDir, 'registry') });
     await this.roleConfig.recover(this.store);
