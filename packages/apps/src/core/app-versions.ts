@@ -14,14 +14,18 @@ export class AppVersions {
   add(id: string, version: string): void {
     const list = this.byApp.get(id) ?? [];
     if (list.includes(version)) return;
-    list.push(version);
-    list.sort();
-    this.byApp.set(id, list);
+    this.byApp.set(id, [...list, version].sort());
   }
 
   remove(id: string, version: string): void {
     const list = this.byApp.get(id)?.filter((v) => v !== version) ?? [];
     if (list.length > 0) this.byApp.set(id, list);
     else this.byApp.delete(id);
+  }
+
+  copy(): AppVersions {
+    const out = new AppVersions();
+    for (const [id, list] of this.byApp) out.byApp.set(id, list);
+    return out;
   }
 }

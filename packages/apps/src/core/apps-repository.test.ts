@@ -1,4 +1,5 @@
-import { MemoryStore } from '@tandem/store';
+import { Code, TandemError } from '@tandem/protocol';
+import { MemoryStore, type Store } from '@tandem/store';
 import { describe, expect, it } from 'vitest';
 import type { AppDefinition } from '../app/app-definition.js';
 import { validateApp } from '../app/validate-app.js';
@@ -96,5 +97,32 @@ describe('apps repository layout', () => {
     const store = new MemoryStore();
     await store.put(keys.deployment('d'), { ...deploymentOf('d', {}, {}), original: undefined, target: undefined, originalVersions: {}, targetVersions: { '/x': 'v1' } });
     await expect(new AppsRepository(store, 50).load()).rejects.toThrow(/refers to app \/x version v1, which is not stored/);
+  });
+
+  it('apps-repository - a change is one batch: its writes are issued together, and when one fails nothing changes in memory', async () => {
+    const store = new MemoryStore();
+    const repo = new AppsRepository(store, 50);
+    await repo.putApp(appAt('/keep', '2024-01-01T00:00:00.001Z'));
+    let issued = 0;
+    const failing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'put') return Reflect.get(target, prop, receiver);
+        return (key: string, value: unknown) => {
+          issued += 1;
+          return key.startsWith('apps/root/') ? Promise.reject(new TandemError(Code.Unavailable, 'disk full')) : target.put(key, value);
+        };
+      },
+    }) as Store;
+    const broken = new AppsRepository(failing, 50);
+    await broken.load();
+    const next = appAt('/new', '2024-01-01T00:00:00.002Z');
+    const d = deploymentOf('d', { '/new': null }, { '/new': next });
+    const pending = broken.commit({ deployment: d, apps: new Map([['/new', next]]), rootVersion: next.version });
+    expect(issued).toBe(4); // version, deployment, app, root: all issued before commit awaits anything (one turn, one batch)
+    await expect(pending).rejects.toThrow(/disk full/);
+    expect([...broken.apps.keys()]).toEqual(['/keep']);
+    expect(broken.deployments.size).toBe(0);
+    expect(broken.roots).toEqual([]);
+    expect(await broken.versions('/new')).toEqual([]);
   });
 });

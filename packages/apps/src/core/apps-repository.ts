@@ -3,29 +3,21 @@ import type { Store } from '@tandem/store';
 import type { AppDefinition } from '../app/app-definition.js';
 import { AppVersions } from './app-versions.js';
 import type { Deployment } from './deployment.js';
-import { fromDeploymentRecord, type StoredDeployment, toDeploymentRecord, versionRefs } from './deployment-record.js';
+import { fromDeploymentRecord, type StoredDeployment } from './deployment-record.js';
 import type { GroupRecord } from './group-record.js';
-import { nextRoot, type RootVersion } from './group-versions.js';
+import type { RootVersion } from './group-versions.js';
 import type { Instance } from './instance.js';
+import { type CurrentVersion, planChange, type StateChange } from './state-change.js';
 import { keys } from './store-keys.js';
-
-/**
- * `apps/app/<id>`: which stored version is the app now. The definition itself is stored
- * once, under `apps/version/<id>/<version>`; an older Tandem kept a whole copy here too
- * (such a record, an AppDefinition, still loads).
- */
-interface CurrentVersion {
-  id: string;
-  current: string;
-}
 
 const isCurrentVersion = (v: AppDefinition | CurrentVersion): v is CurrentVersion => typeof (v as Partial<CurrentVersion>).current === 'string';
 
 /**
  * The framework's state: in memory for reads, written through to the Store (durable
  * once a write returns) before anything acts on it. Each app version is written once
- * (`apps/version/<id>/<version>`); the app's current version, root versions and
- * deployments refer to versions by (id, version) and never hold a definition.
+ * (`apps/version/<id>/<version>`); the app's current version (`apps/app/<id>`: an older
+ * Tandem kept a whole copy there, which still loads), root versions and deployments
+ * refer to versions by (id, version) and never hold a definition.
  */
 export class AppsRepository {
   readonly apps = new Map<string, AppDefinition>();
@@ -37,7 +29,7 @@ export class AppsRepository {
   readonly roots: RootVersion[] = [];
   private readonly byApp = new Map<string, Map<string, Instance>>();
   private readonly byTask = new Map<string, Instance>();
-  private readonly stored = new AppVersions();
+  private stored = new AppVersions();
   frameworkId: string | undefined;
 
   constructor(
@@ -62,88 +54,54 @@ export class AppsRepository {
     for (const e of await this.store.list<RootVersion>(keys.roots)) this.roots.push(e.value);
   }
 
-  async setFrameworkId(id: string): Promise<void> {
-    if (this.frameworkId === id) return;
-    await this.store.put(keys.frameworkId, id);
-    this.frameworkId = id;
+  /**
+   * Writes one change of apps, groups, deployments and the root as one batch: every
+   * write is issued in the same turn of the event loop, which the store makes durable
+   * together or not at all (a failed batch is undone and rejected). Only once it is
+   * durable does the in-memory state change; a failure changes nothing here.
+   */
+  async commit(change: StateChange): Promise<void> {
+    const { writes, after } = planChange(
+      { apps: this.apps, groups: this.groups, deployments: this.deployments, roots: this.roots, stored: this.stored },
+      change,
+      this.maxVersions,
+    );
+    const results = await Promise.allSettled(writes.map((w) => (w.value === undefined ? this.store.delete(w.key) : this.store.put(w.key, w.value))));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    replace(this.apps, after.apps);
+    replace(this.groups, after.groups);
+    replace(this.deployments, after.deployments);
+    this.roots.splice(0, this.roots.length, ...after.roots);
+    this.stored = after.stored;
   }
 
-  /**
-   * Makes `app` the app's current version: its definition is written (once: not again
-   * when a deployment already wrote it), then the pointer to it. Keeps the last
-   * maxVersions versions, and always the current one and those a running deployment
-   * refers to.
-   */
-  async putApp(app: AppDefinition): Promise<void> {
-    await this.putVersion(app);
-    await this.store.put<CurrentVersion>(keys.app(app.id), { id: app.id, current: app.version });
-    this.apps.set(app.id, app);
-    const versions = this.stored.of(app.id);
-    for (const old of versions.slice(0, Math.max(0, versions.length - this.maxVersions))) {
-      if (old !== app.version && !this.inDeployment(app.id, old)) await this.deleteVersion(app.id, old);
-    }
+  /** Makes `app` the app's current version (its definition written unless stored already). */
+  putApp(app: AppDefinition): Promise<void> {
+    return this.commit({ apps: new Map([[app.id, app]]) });
   }
 
   /** Removes the app; its versions go too, but those a kept root version or a running deployment refers to (they go with that root). */
-  async deleteApp(id: string): Promise<void> {
-    await this.store.delete(keys.app(id));
-    this.apps.delete(id);
-    for (const v of this.stored.of(id)) {
-      if (!this.referenced(id, v)) await this.deleteVersion(id, v);
-    }
+  deleteApp(id: string): Promise<void> {
+    return this.commit({ apps: new Map([[id, undefined]]) });
   }
 
-  /** Writes a version's definition unless it is stored already (a version is written once). */
-  private async putVersion(app: AppDefinition): Promise<void> {
-    if (this.stored.has(app.id, app.version)) return;
-    await this.store.put(keys.version(app.id, app.version), app);
-    this.stored.add(app.id, app.version);
+  putGroup(g: GroupRecord): Promise<void> {
+    return this.commit({ groups: { put: [g], remove: [] } });
   }
 
-  private async deleteVersion(id: string, version: string): Promise<void> {
-    await this.store.delete(keys.version(id, version));
-    this.stored.remove(id, version);
-  }
-
-  private inDeployment(id: string, version: string): boolean {
-    for (const d of this.deployments.values()) if (d.original[id]?.version === version || d.target[id]?.version === version) return true;
-    return false;
-  }
-
-  /** Kept: the app's current version, and versions a kept root or a running deployment refers to. */
-  private referenced(id: string, version: string): boolean {
-    return this.apps.get(id)?.version === version || this.roots.some((r) => r.apps[id] === version) || this.inDeployment(id, version);
-  }
-
-  async putGroup(g: GroupRecord): Promise<void> {
-    await this.store.put(keys.group(g.id), g);
-    this.groups.set(g.id, g);
-  }
-
-  async deleteGroup(id: string): Promise<void> {
-    await this.store.delete(keys.group(id));
-    this.groups.delete(id);
+  deleteGroup(id: string): Promise<void> {
+    return this.commit({ groups: { put: [], remove: [id] } });
   }
 
   /**
-   * Records the root group as the apps stand now, as version `version` (after every
-   * change). Keeps the last maxVersions roots; a dropped root takes with it the versions
-   * of deleted apps that no kept root refers to.
+   * Records the root group as the apps stand now, as version `version`. Keeps the last
+   * maxVersions roots; a dropped root takes with it the versions of deleted apps that
+   * nothing kept refers to.
    */
   async recordRoot(version: string): Promise<RootVersion> {
-    const apps = Object.fromEntries([...this.apps.values()].map((a) => [a.id, a.version]));
-    const stored = Object.fromEntries([...this.groups.values()].map((g) => [g.id, g.dependencies]));
-    const root = nextRoot(this.roots.at(-1), apps, version, stored);
-    await this.store.put(keys.root(version), root);
-    this.roots.push(root);
-    while (this.roots.length > this.maxVersions) {
-      const old = this.roots.shift()!;
-      await this.store.delete(keys.root(old.version));
-      for (const [appId, v] of Object.entries(old.apps)) {
-        if (!this.apps.has(appId) && this.stored.has(appId, v) && !this.referenced(appId, v)) await this.deleteVersion(appId, v);
-      }
-    }
-    return root;
+    await this.commit({ rootVersion: version });
+    return this.roots.at(-1)!;
   }
 
   /** A kept root version. */
@@ -161,25 +119,20 @@ export class AppsRepository {
     return (await this.store.get<AppDefinition>(keys.version(id, version)))?.value;
   }
 
-  /**
-   * Writes the deployment as versions, not definitions: each version it refers to is
-   * written first unless stored already (a target's, before the app points to it), so
-   * the record never refers to a version a crash could leave unwritten.
-   */
-  async putDeployment(d: Deployment): Promise<void> {
-    for (const ref of [...Object.values(d.original), ...Object.values(d.target)]) if (ref) await this.putVersion(ref);
-    await this.store.put(keys.deployment(d.id), toDeploymentRecord(d));
-    this.deployments.set(d.id, d);
+  /** Writes the deployment (as versions, each written first unless stored already). */
+  putDeployment(d: Deployment): Promise<void> {
+    return this.commit({ deployment: d });
   }
 
   /** Removes an ended deployment; the versions only it kept (of deleted apps no kept root refers to) go too. */
-  async deleteDeployment(id: string): Promise<void> {
-    const d = this.deployments.get(id);
-    await this.store.delete(keys.deployment(id));
-    this.deployments.delete(id);
-    for (const [appId, v] of d ? versionRefs(d) : []) {
-      if (!this.apps.has(appId) && this.stored.has(appId, v) && !this.referenced(appId, v)) await this.deleteVersion(appId, v);
-    }
+  deleteDeployment(id: string): Promise<void> {
+    return this.commit({ endedDeployment: id });
+  }
+
+  async setFrameworkId(id: string): Promise<void> {
+    if (this.frameworkId === id) return;
+    await this.store.put(keys.frameworkId, id);
+    this.frameworkId = id;
   }
 
   /**
@@ -233,4 +186,9 @@ export class AppsRepository {
     m.set(i.instanceId, i);
     if (i.taskId) this.byTask.set(i.taskId, i);
   }
+}
+
+function replace<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
+  target.clear();
+  for (const [k, v] of source) target.set(k, v);
 }

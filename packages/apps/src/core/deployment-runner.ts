@@ -96,17 +96,13 @@ export class DeploymentRunner {
         ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
         ...(touchedGroups.length > 0 ? { originalGroups: Object.fromEntries(touchedGroups.map((id) => [id, repo.groups.get(id) ?? null])) } : {}),
       };
-      // The deployment first (after the target versions it refers to, written once and for
-      // good): a crash between it and the apps leaves a plan that still completes.
-      await repo.putDeployment(deployment);
+      // One batch, all or nothing: the versions written (each once), the deployment, the
+      // apps, the groups and the root. A failed write leaves the apps as they were and the
+      // request fails; a crash keeps a prefix in that order (a plan that still completes).
+      await repo.commit({ deployment, apps: new Map([...changes].map(([id, c]) => [id, c.to])), ...(options.groups ? { groups: options.groups } : {}), rootVersion: version });
       for (const [id, c] of changes) {
-        if (c.to) await repo.putApp(c.to);
-        else if (repo.apps.has(id)) await repo.deleteApp(id);
         if (!c.from || !c.to || c.restart || isConfigChange(c.from, c.to)) this.ctx.delays.reset(id);
       }
-      for (const id of options.groups?.remove ?? []) await repo.deleteGroup(id);
-      for (const g of options.groups?.put ?? []) await repo.putGroup(g);
-      await repo.recordRoot(version);
       events.emit('group_change_success', { groupId: '/', version });
       events.emit('deployment_info', { plan: planJson(deployment), currentStep: currentStepJson(deployment) });
       this.ctx.queueTick();
