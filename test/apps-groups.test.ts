@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, deploymentsDone, startApps } from './support/apps.js';
+import { api, deploymentsDone, startApps, stopApps } from './support/apps.js';
 import { cleanup, startMaster, tempDir } from './support/cluster.js';
 
 // Group versions through the REST API (no agent needed: every app has 0 instances, so
@@ -126,7 +126,7 @@ describe('apps groups', () => {
     expect((await api(fw.url, 'GET', '/v2/groups/team/versions')).body).toEqual([v2, v1]);
 
     // Durable: a restarted framework on the same store has the groups, their dependencies and versions.
-    await fw.stop();
+    await stopApps(fw);
     const again = await startApps(master, { workDir });
     const after = (await api(again.url, 'GET', '/v2/groups/team')).body;
     expect(after).toEqual(team);

@@ -13,12 +13,21 @@ export async function startApps(master: Master, options: Partial<AppsFrameworkOp
     master: master.address, store, port: 0, host: '127.0.0.1', tickMs: 100, minReviveIntervalMs: 100,
     reconnect: { initialMs: 100, maxMs: 500 }, waitingDeclineSeconds: 1, ...rest,
   });
-  await fw.start();
-  track(async () => {
+  const stop = async (): Promise<void> => {
     await fw.stop();
     await store.close();
-  });
+  };
+  stoppers.set(fw, stop);
+  await fw.start();
+  track(stop);
   return fw;
+}
+
+const stoppers = new WeakMap<AppsFramework, () => Promise<void>>();
+
+/** Stops a framework of `startApps` and closes its store, so another may open the work dir. */
+export async function stopApps(fw: AppsFramework): Promise<void> {
+  await stoppers.get(fw)?.();
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: reply bodies are Marathon JSON that the tests check by assertion, not by type
