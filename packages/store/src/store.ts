@@ -10,7 +10,8 @@ export interface StoreEntry<T = unknown> {
 /**
  * The one persistence interface every Tandem package shares (master registry, apps,
  * jobs). Keys are strings with `/`-separated prefixes; values are JSON. A write has
- * returned only once it is durable.
+ * returned only once it is durable. The writes issued in one event-loop turn are one
+ * batch: durable together, or rejected and undone together (apps writes each change so).
  */
 export interface Store {
   get<T = unknown>(key: string): Promise<StoreEntry<T> | undefined>;
