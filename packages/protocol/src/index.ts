@@ -19,5 +19,6 @@ export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
 export { componentLogger, createLogger, type Logger } from './logger.js';
 export { type LongTimeout, setLongTimeout } from './long-timeout.js';
 export { isRangeResource, type Range, type ResourceSpec, Resources, rangeCount } from './resources.js';
+export { DEFAULT_SERIAL_YIELD_AFTER_MS, SerialChain, type SerialChainOptions } from './serial-chain.js';
 export { canTransition, isTerminal, TASK_TRANSITIONS, type TaskState, TaskStates } from './task-state.js';
 export { fieldSlices, forEachField, nestedSlices, varintLength, WireParts, writeVarint } from './wire-fields.js';

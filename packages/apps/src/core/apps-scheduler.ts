@@ -1,5 +1,5 @@
 import { SchedulerDriver } from '@tandem/framework-sdk';
-import { componentLogger, type Logger } from '@tandem/protocol';
+import { componentLogger, type Logger, SerialChain } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ResolvedAppsOptions } from '../options.js';
@@ -23,7 +23,6 @@ import { ReadinessChecker } from './readiness-checker.js';
 import { syncReadiness } from './readiness-sync.js';
 import { reconcile } from './reconciliation.js';
 import type { SchedulerContext } from './scheduler-context.js';
-import { SerialChain } from './serial-chain.js';
 import { StatusHandling } from './status-handling.js';
 import type { TaskFailure } from './task-failure.js';
 import { TaskKills } from './task-kills.js';
@@ -71,7 +70,7 @@ export class AppsScheduler {
     metrics: AppsMetrics,
   ) {
     this.log = componentLogger('apps-scheduler', o.logger);
-    this.chain = new SerialChain(this.log);
+    this.chain = new SerialChain({ log: this.log, failedMessage: 'apps scheduler step failed' });
     this.readiness = new ReadinessChecker(() => this.queueTick(), componentLogger('apps-readiness', o.logger));
     const self = this;
     this.ctx = {
