@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_BODY_BYTES, grpcCodeOf, TandemError, ValidationError } from '@tandem/protocol';
 import Fastify, { type FastifyReply } from 'fastify';
-import type { Master } from './master.js';
+import type { MasterOperations } from './master-operations.js';
 import { clusterStateJson } from './state-view.js';
 
 export interface HttpApi {
@@ -20,7 +20,7 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 const bodyField = (body: unknown, name: string): unknown => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined);
 
 /** The master's HTTP side: JSON state, task logs and a health check. */
-export async function startHttpApi(master: Master, host: string, port: number): Promise<HttpApi> {
+export async function startHttpApi(master: MasterOperations, host: string, port: number): Promise<HttpApi> {
   // PUT bodies (weights, quotas) over the frameworks' limit get fastify's 413 (its default is the same 1 MiB; named so it stays so).
   const app = Fastify({ logger: false, bodyLimit: DEFAULT_MAX_BODY_BYTES });
   app.get('/health', async (_req, reply) => {

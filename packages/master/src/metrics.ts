@@ -1,12 +1,12 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Master } from './master.js';
+import type { ClusterView } from './cluster-view.js';
 
 /** The master's Prometheus metrics, read from its state at scrape time. */
 export class MasterMetrics {
   readonly registry = new Registry();
   private readonly allocation: Histogram;
 
-  constructor(master: Master) {
+  constructor(master: ClusterView) {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: 'tandem_master_process_' });
     new Gauge({

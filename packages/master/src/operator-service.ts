@@ -1,10 +1,10 @@
 import { nowSeconds, type OperatorHandlers, TandemError } from '@tandem/protocol';
-import type { Master } from './master.js';
+import type { MasterOperations } from './master-operations.js';
 
 const HEARTBEAT_MS = 15_000;
 
 /** gRPC handlers of the Operator service. */
-export function operatorHandlers(master: Master): OperatorHandlers {
+export function operatorHandlers(master: MasterOperations): OperatorHandlers {
   return {
     GetState(_call, callback) {
       callback(null, master.state());

@@ -1,7 +1,8 @@
 import { Code, componentLogger, type Logger, type QuotaConfigInit, TandemError, type WeightInfoInit } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
-import type { Master } from './master.js';
+import type { AgentEntry } from './entries.js';
+import type { ResolvedMasterOptions } from './options.js';
 import {
   checkCapacity,
   checkQuotaConfigs,
@@ -32,6 +33,13 @@ const byRole = <T extends { role: string }>(a: T, b: T): number => (a.role < b.r
  * start before agents and frameworks come back. Updates run one at a time, so each is
  * validated against the state the previous one left.
  */
+/** What role config needs of the master: its start-up options, its agents (for the capacity check) and a way to ask for an allocation pass. */
+export interface RoleConfigHost {
+  readonly options: Pick<ResolvedMasterOptions, 'weights' | 'quotas' | 'logger'>;
+  readonly agents: ReadonlyMap<string, AgentEntry>;
+  scheduleAllocation(): void;
+}
+
 export class RoleConfig {
   private weights = new Map<string, number>();
   private quotas = new Map<string, RoleQuotaConfig>();
@@ -40,7 +48,7 @@ export class RoleConfig {
   private readonly log: Logger;
 
   constructor(
-    private readonly master: Master,
+    private readonly master: RoleConfigHost,
     private readonly allocator: Allocator,
   ) {
     this.log = componentLogger('roles', master.options.logger);

@@ -1,11 +1,11 @@
 import { componentLogger, type SchedulerHandlers, TandemError } from '@tandem/protocol';
 import { FrameworkStream } from './links.js';
-import type { Master } from './master.js';
+import type { MasterOperations } from './master-operations.js';
 
 const log = componentLogger('scheduler-service');
 
-/** gRPC handlers of the Scheduler service: transport only, the logic is the Master's. */
-export function schedulerHandlers(master: Master): SchedulerHandlers {
+/** gRPC handlers of the Scheduler service: transport only, the logic is the master's. */
+export function schedulerHandlers(master: MasterOperations): SchedulerHandlers {
   return {
     Subscribe(call) {
       const stream = new FrameworkStream(call);

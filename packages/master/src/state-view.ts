@@ -1,6 +1,6 @@
 import { type AgentStatus, type ClusterStateInit, formatAttributes, Resources, type RoleStateInit, type TaskInit } from '@tandem/protocol';
 import { type AgentPhase, type TaskEntry, taskInfoOf } from './entries.js';
-import type { Master } from './master.js';
+import type { ClusterView } from './cluster-view.js';
 
 const AGENT_STATUS: Record<AgentPhase, AgentStatus> = {
   ACTIVE: 'AGENT_ACTIVE',
@@ -15,7 +15,7 @@ interface Usage {
   offered: Map<string, Resources>;
 }
 
-function usage(master: Master): { byAgent: Usage; byFramework: Usage } {
+function usage(master: ClusterView): { byAgent: Usage; byFramework: Usage } {
   const byAgent: Usage = { allocated: new Map(), offered: new Map() };
   const byFramework: Usage = { allocated: new Map(), offered: new Map() };
   const add = (m: Map<string, Resources>, k: string, r: Resources): void => {
@@ -34,7 +34,7 @@ function usage(master: Master): { byAgent: Usage; byFramework: Usage } {
 }
 
 /** Every role with a weight, a quota or a subscribed framework, by name. */
-function roleStates(master: Master): RoleStateInit[] {
+function roleStates(master: ClusterView): RoleStateInit[] {
   const frameworks = new Map<string, string[]>();
   for (const f of master.frameworks.values()) {
     for (const role of f.info.roles) frameworks.set(role, [...(frameworks.get(role) ?? []), f.id]);
@@ -52,7 +52,7 @@ function roleStates(master: Master): RoleStateInit[] {
 }
 
 /** The Operator API's view of the cluster. */
-export function buildClusterState(master: Master): ClusterStateInit {
+export function buildClusterState(master: ClusterView): ClusterStateInit {
   const { byAgent, byFramework } = usage(master);
   return {
     masterId: master.masterId,
@@ -108,7 +108,7 @@ function taskJson(t: TaskEntry): Record<string, unknown> {
 }
 
 /** The same state as friendly JSON for `/api/v1/state` (resources as `{cpus, mem, ports: "[a-b]"}`). */
-export function clusterStateJson(master: Master): Record<string, unknown> {
+export function clusterStateJson(master: ClusterView): Record<string, unknown> {
   const { byAgent, byFramework } = usage(master);
   return {
     masterId: master.masterId,

@@ -1,5 +1,5 @@
 import { Code, type FileData, newUuid, type ReadTaskLogRequest, type ReadTaskLogResponseInit, TandemError, ValidationError } from '@tandem/protocol';
-import type { MasterCore } from './master-core.js';
+import type { ClusterView } from './cluster-view.js';
 
 const MAX_LOG_READ = 4 * 1024 * 1024;
 const LOG_READ_TIMEOUT_MS = 10_000;
@@ -15,7 +15,7 @@ interface PendingRead {
 export class TaskLogReads {
   private readonly pendingReads = new Map<string, PendingRead>();
 
-  constructor(private readonly books: Pick<MasterCore, 'agents' | 'tasks' | 'completed'>) {}
+  constructor(private readonly books: Pick<ClusterView, 'agents' | 'tasks' | 'completed'>) {}
 
   /** Reads a task's stdout or stderr through its agent. */
   read(req: ReadTaskLogRequest): Promise<ReadTaskLogResponseInit> {

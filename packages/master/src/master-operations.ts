@@ -1,0 +1,33 @@
+import type { AgentMessage, ClusterStateInit, OperatorEventInit, ReadTaskLogRequest, ReadTaskLogResponseInit, RegisterAgent, SchedulerCall, SubscribeRequest, TandemError } from '@tandem/protocol';
+import type { ClusterView } from './cluster-view.js';
+import type { AgentLink, FrameworkStream } from './links.js';
+import type { MasterMetrics } from './metrics.js';
+import type { RoleConfig } from './role-config.js';
+
+/**
+ * What the master's servers (the Scheduler, Agent and Operator gRPC services and the
+ * HTTP API) ask of it, beside reading its state (`ClusterView`): transport goes in, the master's answer comes out. They import this
+ * interface, not `Master`, so the master's parts never import each other in a circle.
+ */
+export interface MasterOperations extends ClusterView {
+  readonly roleConfig: RoleConfig;
+  readonly metrics: MasterMetrics;
+  /** Why the master cannot record changes, if it cannot (its registry refused a write). */
+  registryFailure(): TandemError | undefined;
+
+  // Scheduler service
+  subscribe(stream: FrameworkStream, onClose: (cb: () => void) => void, req: SubscribeRequest): Promise<void>;
+  call(req: SchedulerCall): Promise<{ launched: number }>;
+
+  // Agent service
+  newAgentLink(call: ConstructorParameters<typeof AgentLink>[0]): AgentLink;
+  registerAgent(link: AgentLink, reg: RegisterAgent): Promise<string>;
+  onAgentMessage(agentId: string, msg: AgentMessage): void;
+  agentStreamClosed(agentId: string, link: AgentLink): void;
+
+  // Operator service and HTTP API
+  state(): ClusterStateInit;
+  /** Calls `listener` with every cluster event until the returned function is called; `onEnd` when the master stops. */
+  watch(listener: (e: OperatorEventInit) => void, onEnd: () => void): () => void;
+  readTaskLog(req: ReadTaskLogRequest): Promise<ReadTaskLogResponseInit>;
+}
