@@ -39,6 +39,7 @@ import { AgentLink, type FrameworkStream } from './links.js';
 import type { MasterCore } from './master-core.js';
 import { MasterMetrics } from './metrics.js';
 import { operatorHandlers } from './operator-service.js';
+import type { MasterOperations } from './master-operations.js';
 import { type MasterOptions, masterDefaults, type ResolvedMasterOptions } from './options.js';
 import { ReregistrationTally } from './reregistration-tally.js';
 import { RoleConfig } from './role-config.js';
@@ -58,7 +59,7 @@ type MasterPhase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
  * what must outlive it (framework infos, admitted agents) in the registry, and runs
  * the allocator. Task state is rebuilt from agents when they re-register.
  */
-export class Master {
+export class Master implements MasterOperations {
   readonly masterId = newId('master');
   readonly options: ResolvedMasterOptions;
   private readonly log: Logger;
