@@ -1,6 +1,7 @@
+/** @deprecated the one validation error is `ValidationError` of @tandem/protocol; the old name stays for existing callers. */
+export { type FieldErrors, ValidationError as AppValidationError } from '@tandem/protocol';
 export { type AppDefinition, isConfigChange, type VersionInfo } from './app/app-definition.js';
 export { appSchema, CONSTRAINT_OPERATORS, type Constraint, type HealthCheckDefinition, type PortDefinition } from './app/app-schema.js';
-export { AppValidationError, type FieldErrors, MalformedJsonError } from './app/app-validation-error.js';
 export { agentHealthChecks } from './app/health-check-mapping.js';
 export { canonicalPathId, pathIdProblem } from './app/path-id.js';
 export { type AppLimits, validateApp } from './app/validate-app.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_BODY_BYTES, grpcCodeOf, TandemError, ValidationError } from '@tandem/protocol';
+import { DEFAULT_MAX_BODY_BYTES, httpStatusOf, TandemError, ValidationError } from '@tandem/protocol';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { MasterOperations } from './master-operations.js';
 import { clusterStateJson } from './state-view.js';
@@ -8,12 +8,10 @@ export interface HttpApi {
   close(): Promise<void>;
 }
 
-const HTTP_STATUS: Partial<Record<number, number>> = { 3: 400, 5: 404, 7: 403, 9: 409, 12: 501, 14: 503, 4: 504 };
-
-/** Sends an error as `{ message, field }` with the HTTP status of its code. */
+/** Sends an error as `{ message, field }` with the HTTP status of its code (`httpStatusOf`). */
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const e = TandemError.from(err);
-  return reply.code(HTTP_STATUS[grpcCodeOf(e.code)] ?? 500).send({ message: e.message, field: e.field });
+  return reply.code(httpStatusOf(e.code)).send({ message: e.message, field: e.field });
 }
 
 /** A PUT body's field, `undefined` when the body is not an object. */

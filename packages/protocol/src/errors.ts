@@ -74,11 +74,36 @@ export class TandemError extends Error {
   }
 }
 
-/** Bad input; names the field at fault. */
+/** One field at fault: where (a JSON pointer such as `/run/cpus`, or a field path such as `weights[0].role`) and its messages. */
+export interface FieldErrors {
+  path: string;
+  errors: string[];
+}
+
+/**
+ * Bad input, naming every field at fault; the one validation error of Tandem.
+ * `new ValidationError(field, message)` names one field (its message reads `field: message`);
+ * `new ValidationError(details, message?)` names many (`Object is not valid` by default,
+ * as Marathon and Metronome say it). Over gRPC it is INVALID_ARGUMENT with the first
+ * field in `tandem-field`; the apps and jobs REST APIs answer it with 422
+ * `{message, details}`, the master's with 400 `{message, field}`.
+ */
 export class ValidationError extends TandemError {
-  override readonly name = 'ValidationError';
-  constructor(field: string, message: string) {
-    super(Code.InvalidArgument, `${field}: ${message}`, { field });
+  override readonly name: string = 'ValidationError';
+  readonly details: FieldErrors[];
+
+  constructor(field: string, message: string);
+  constructor(details: FieldErrors[], message?: string);
+  constructor(fieldOrDetails: string | FieldErrors[], message?: string) {
+    const one = typeof fieldOrDetails === 'string';
+    const details = one ? [{ path: fieldOrDetails, errors: [message ?? ''] }] : fieldOrDetails;
+    super(Code.InvalidArgument, one ? `${fieldOrDetails}: ${message}` : (message ?? 'Object is not valid'), details[0] ? { field: details[0].path } : {});
+    this.details = details;
+  }
+
+  /** One field at fault, as a document's validation reports it (`Object is not valid`, the field in `details`). */
+  static of(path: string, error: string): ValidationError {
+    return new ValidationError([{ path, errors: [error] }]);
   }
 }
 

@@ -2,7 +2,8 @@ export { DEFAULT_MAX_BODY_BYTES, ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_
 export { AsyncQueue } from './async-queue.js';
 export { formatAttributes, parseAttributes } from './attributes.js';
 export { Backoff, type BackoffOptions, sleep } from './backoff.js';
-export { Code, grpcCodeOf, isServiceError, TandemError, ValidationError } from './errors.js';
+export { Code, type FieldErrors, grpcCodeOf, isServiceError, TandemError, ValidationError } from './errors.js';
+export { EventBus } from './event-bus.js';
 export * from './generated/friendly.js';
 export {
   agentClient,
@@ -14,6 +15,11 @@ export {
   schedulerClient,
 } from './grpc.js';
 export { HEALTH_CHECK_TYPES, validateHealthChecks } from './health-checks.js';
+export { type ErrorReply, type ErrorReplyOptions, errorReply } from './http/error-reply.js';
+export { HTTP_STATUS, type HttpStatusOverrides, httpStatusOf, METRONOME_STATUS } from './http/http-status.js';
+export { acceptJsonBodies, isJsonMediaType, RequestBodyError } from './http/json-body.js';
+export { DEFAULT_SSE_KEEPALIVE_MS, type SseStream, SseStreams } from './http/sse.js';
+export { jsonPointer, type PathIssue, zodDetails } from './http/zod-details.js';
 export { checkId, newId, newUuid } from './ids.js';
 export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
 export { componentLogger, createLogger, type Logger } from './logger.js';

@@ -1,5 +1,5 @@
+import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
-import { AppValidationError } from './app-validation-error.js';
 import { agentHealthChecks } from './health-check-mapping.js';
 import { DEFAULT_MAX_INSTANCES_PER_APP, validateApp } from './validate-app.js';
 
@@ -10,7 +10,7 @@ function details(json: unknown): Record<string, string[]> {
   try {
     validateApp(json, limits, stamp);
   } catch (err) {
-    if (err instanceof AppValidationError) return Object.fromEntries(err.details.map((d) => [d.path, d.errors]));
+    if (err instanceof ValidationError) return Object.fromEntries(err.details.map((d) => [d.path, d.errors]));
     throw err;
   }
   throw new Error('expected a validation error');

@@ -1,7 +1,6 @@
-import type { z } from 'zod';
+import { type FieldErrors, ValidationError, zodDetails } from '@tandem/protocol';
 import type { AppDefinition, VersionInfo } from './app-definition.js';
 import { appSchema, type ParsedApp } from './app-schema.js';
-import { AppValidationError, type FieldErrors } from './app-validation-error.js';
 import { canonicalPathId, parentGroup, pathIdProblem, resolvePathId } from './path-id.js';
 
 export interface AppLimits {
@@ -12,19 +11,6 @@ export interface AppLimits {
 }
 
 export const DEFAULT_MAX_INSTANCES_PER_APP = 50_000;
-
-/** zod issues as Marathon's per-field details, JSON pointers under `prefix`. */
-export function issuesToDetails(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldErrors[] {
-  const byPath = new Map<string, string[]>();
-  for (const issue of issues) {
-    // JSON pointer: each segment escaped (`~` -> `~0`, `/` -> `~1`), so an env name or label key with `/` stays one segment.
-    const path = `${prefix}${issue.path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('')}` || '/';
-    const list = byPath.get(path) ?? [];
-    list.push(issue.message);
-    byPath.set(path, list);
-  }
-  return [...byPath].map(([path, errors]) => ({ path, errors }));
-}
 
 function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
   const out: FieldErrors[] = [];
@@ -109,7 +95,7 @@ function normalize(app: ParsedApp, versionInfo: VersionInfo, version: string): A
 }
 
 /**
- * Validates a JSON value as an app definition. Throws an AppValidationError (422) with
+ * Validates a JSON value as an app definition. Throws an ValidationError (422) with
  * every field at fault; `pathPrefix` places the pointers inside a larger document
  * (e.g. `/apps/2` of a group).
  */
@@ -120,10 +106,10 @@ export function validateApp(
   pathPrefix = '',
 ): AppDefinition {
   const parsed = appSchema.safeParse(json);
-  if (!parsed.success) throw new AppValidationError(issuesToDetails(parsed.error.issues, pathPrefix));
+  if (!parsed.success) throw new ValidationError(zodDetails(parsed.error.issues, pathPrefix));
   const problems = crossFieldProblems(parsed.data, limits);
   if (problems.length > 0) {
-    throw new AppValidationError(problems.map((p) => ({ ...p, path: `${pathPrefix}${p.path === '/' && pathPrefix ? '' : p.path}` || '/' })));
+    throw new ValidationError(problems.map((p) => ({ ...p, path: `${pathPrefix}${p.path === '/' && pathPrefix ? '' : p.path}` || '/' })));
   }
   return normalize(parsed.data, stamp.versionInfo, stamp.version);
 }

@@ -1,6 +1,6 @@
+import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppDefinition } from '../app/app-definition.js';
-import { AppValidationError } from '../app/app-validation-error.js';
 import { validateApp } from '../app/validate-app.js';
 import { dependenciesOf, dependencyLevels, levelsOfChange, unknownDependencies } from './dependency-graph.js';
 
@@ -30,9 +30,9 @@ describe('dependency graph', () => {
       dependencyLevels(all, new Map([['/front', ['/back']]]));
       expect.unreachable();
     } catch (err) {
-      expect(err).toBeInstanceOf(AppValidationError);
-      expect((err as AppValidationError).details[0]?.path).toBe('/dependencies');
-      expect((err as AppValidationError).details[0]?.errors[0]).toMatch(/cycle through .*of (\/front|\/back\/db)/);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).details[0]?.path).toBe('/dependencies');
+      expect((err as ValidationError).details[0]?.errors[0]).toMatch(/cycle through .*of (\/front|\/back\/db)/);
     }
   });
 

@@ -1,5 +1,5 @@
+import { ValidationError } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
-import { AppValidationError } from '../app/app-validation-error.js';
 import type { GroupRecord } from './group-record.js';
 import { ancestorGroups } from './group-versions.js';
 
@@ -52,7 +52,7 @@ export function dependencyLevels(apps: ReadonlyMap<string, AppDefinition>, group
     if (known !== undefined) return known;
     if (visiting.has(id)) {
       const where = via && via.declaredBy !== id ? ` (the dependency on ${via.on} of ${via.declaredBy})` : '';
-      throw AppValidationError.of('/dependencies', `the dependency graph has a cycle through ${id}${where}`);
+      throw ValidationError.of('/dependencies', `the dependency graph has a cycle through ${id}${where}`);
     }
     visiting.add(id);
     const app = apps.get(id);

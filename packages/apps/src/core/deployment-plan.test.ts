@@ -1,6 +1,6 @@
+import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppDefinition } from '../app/app-definition.js';
-import { AppValidationError } from '../app/app-validation-error.js';
 import { validateApp } from '../app/validate-app.js';
 import { type AppChange, planSteps } from './deployment-plan.js';
 
@@ -41,11 +41,11 @@ describe('deployment plan', () => {
       ['/a', { from: undefined, to: app({ id: '/a', dependencies: ['/b'] }) }],
       ['/b', { from: undefined, to: app({ id: '/b', dependencies: ['/a'] }) }],
     ]);
-    expect(() => planSteps(changes)).toThrow(AppValidationError);
+    expect(() => planSteps(changes)).toThrow(ValidationError);
     try {
       planSteps(changes);
     } catch (err) {
-      expect((err as AppValidationError).details[0]?.errors[0]).toMatch(/cycle/);
+      expect((err as ValidationError).details[0]?.errors[0]).toMatch(/cycle/);
     }
   });
 });

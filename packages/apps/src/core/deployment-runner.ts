@@ -1,6 +1,5 @@
-import { Code, TandemError } from '@tandem/protocol';
+import { Code, TandemError, ValidationError } from '@tandem/protocol';
 import { type AppDefinition, isConfigChange } from '../app/app-definition.js';
-import { AppValidationError } from '../app/app-validation-error.js';
 import { AppLockedError } from './app-locked-error.js';
 import { levelsOfChange, unknownDependencies } from './dependency-graph.js';
 import { checkDeploymentTransition, type Deployment } from './deployment.js';
@@ -52,11 +51,11 @@ export class DeploymentRunner {
       for (const id of options.groups?.remove ?? []) groupsAfter.delete(id);
       for (const g of options.groups?.put ?? []) groupsAfter.set(g.id, g);
       for (const [id, next] of withPorts) {
-        if (next && groupsAfter.has(id)) throw AppValidationError.of('/id', `An app may not have the same id as a group: ${id}`);
+        if (next && groupsAfter.has(id)) throw ValidationError.of('/id', `An app may not have the same id as a group: ${id}`);
       }
       const levels = levelsOfChange(repo.apps, withPorts, repo.groups.values(), groupsAfter.values());
       for (const g of options.groups?.put ?? []) {
-        if (levels.appsAfter.has(g.id)) throw AppValidationError.of('/id', `A group may not have the same id as an app: ${g.id}`);
+        if (levels.appsAfter.has(g.id)) throw ValidationError.of('/id', `A group may not have the same id as an app: ${g.id}`);
       }
       const declared = [
         ...[...withPorts.values()].flatMap((a): [string, string[]][] => (a ? [[a.id, a.dependencies]] : [])),

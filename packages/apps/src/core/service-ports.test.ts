@@ -1,6 +1,6 @@
+import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppDefinition } from '../app/app-definition.js';
-import { AppValidationError } from '../app/app-validation-error.js';
 import { validateApp } from '../app/validate-app.js';
 import { appsDefaults } from '../options.js';
 import { portEnv } from './port-env.js';
@@ -17,7 +17,7 @@ function problem(fn: () => unknown): { path: string; errors: string[] } | undefi
   try {
     fn();
   } catch (err) {
-    if (err instanceof AppValidationError) return err.details[0];
+    if (err instanceof ValidationError) return err.details[0];
     throw err;
   }
   return undefined;

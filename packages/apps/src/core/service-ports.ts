@@ -1,5 +1,5 @@
+import { ValidationError } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
-import { AppValidationError } from '../app/app-validation-error.js';
 
 /** Where service ports are assigned from: [min, max), as Marathon's --local_port_min/--local_port_max. */
 export interface ServicePortRange {
@@ -39,7 +39,7 @@ export function assignServicePorts(
       if (again !== undefined) return { ...def, port: again };
       while (cursor < range.max && taken.has(cursor)) cursor += 1;
       if (cursor >= range.max) {
-        throw AppValidationError.of(`/portDefinitions/${i}/port`, `${id}: all service ports in the range [${range.min}-${range.max}) are already in use`);
+        throw ValidationError.of(`/portDefinitions/${i}/port`, `${id}: all service ports in the range [${range.min}-${range.max}) are already in use`);
       }
       taken.add(cursor);
       return { ...def, port: cursor };

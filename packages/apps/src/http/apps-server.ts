@@ -1,9 +1,9 @@
+import { acceptJsonBodies, SseStreams } from '@tandem/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sendError } from './http-error.js';
-import { acceptJsonBodies } from './json-body.js';
 import type { RouteContext } from './route-context.js';
 import { appsRoutes } from './routes-apps.js';
-import { eventRoutes, type SseStreams } from './routes-events.js';
+import { eventRoutes } from './routes-events.js';
 import { groupRoutes } from './routes-groups.js';
 import { miscRoutes } from './routes-misc.js';
 import { runtimeRoutes } from './routes-runtime.js';
@@ -11,7 +11,7 @@ import { runtimeRoutes } from './routes-runtime.js';
 /** The Marathon-compatible REST API. `close()` ends SSE streams first, then the server. */
 export class AppsServer {
   readonly http: FastifyInstance;
-  private readonly streams: SseStreams = new Set();
+  private readonly streams = new SseStreams();
 
   constructor(ctx: RouteContext) {
     const bodyLimit = ctx.options.maxBodyBytes;
@@ -37,8 +37,7 @@ export class AppsServer {
   }
 
   async close(): Promise<void> {
-    for (const s of this.streams) s.end();
-    this.streams.clear();
+    this.streams.closeAll();
     await this.http.close();
   }
 }

@@ -1,5 +1,5 @@
+import { type FieldErrors, ValidationError } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
-import { AppValidationError, type FieldErrors } from '../app/app-validation-error.js';
 import { parentGroup, pathIdProblem, resolvePathId } from '../app/path-id.js';
 import { type AppLimits, validateApp } from '../app/validate-app.js';
 import { UNSTAMPED } from './route-context.js';
@@ -19,12 +19,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /**
  * Validates a group document for group `id` (`path`: its JSON pointer in the body).
- * Throws one AppValidationError (422) naming every field at fault.
+ * Throws one ValidationError (422) naming every field at fault.
  */
 export function parseGroupDocument(raw: unknown, id: string, limits: AppLimits, path = ''): GroupDocument {
   const problems: FieldErrors[] = [];
   const doc = parse(raw, id, limits, path, problems);
-  if (problems.length > 0) throw new AppValidationError(problems);
+  if (problems.length > 0) throw new ValidationError(problems);
   return doc;
 }
 
@@ -47,7 +47,7 @@ function parse(raw: unknown, id: string, limits: AppLimits, path: string, proble
         try {
           doc.apps?.push(validateApp({ ...r, ...(appId ? { id: appId } : {}) }, limits, UNSTAMPED, `${path}/apps/${i}`));
         } catch (err) {
-          if (!(err instanceof AppValidationError)) throw err;
+          if (!(err instanceof ValidationError)) throw err;
           problems.push(...err.details);
         }
       });

@@ -1,7 +1,6 @@
-import { Code, TandemError } from '@tandem/protocol';
+import { Code, TandemError, ValidationError } from '@tandem/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDefinition } from '../app/app-definition.js';
-import { AppValidationError } from '../app/app-validation-error.js';
 import { canonicalPathId, pathIdProblem } from '../app/path-id.js';
 import { validateApp } from '../app/validate-app.js';
 import type { Deployment } from '../core/deployment.js';
@@ -80,7 +79,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
 
   http.put('/v2/apps', async (req) => {
     const q = req.query as Query;
-    if (!Array.isArray(req.body)) throw AppValidationError.of('/', 'must be a JSON array of apps');
+    if (!Array.isArray(req.body)) throw ValidationError.of('/', 'must be a JSON array of apps');
     const targets = new Map<string, AppDefinition>();
     (req.body as unknown[]).forEach((raw, i) => {
       const id = typeof raw === 'object' && raw && 'id' in raw && typeof raw.id === 'string' && !pathIdProblem(raw.id) ? canonicalPathId(raw.id) : undefined;
@@ -122,7 +121,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
     const id = appIdOf(raw);
     const prev = scheduler.repo.apps.get(id);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof body !== 'object' || Array.isArray(body)) throw AppValidationError.of('/', 'must be a JSON object');
+    if (typeof body !== 'object' || Array.isArray(body)) throw ValidationError.of('/', 'must be a JSON object');
     let app: AppDefinition;
     if (Object.keys(body).length === 1 && typeof body.version === 'string') {
       // Roll back (or forward) to a stored version.

@@ -1,5 +1,4 @@
-import type { ServerResponse } from 'node:http';
-import { Code, DEFAULT_MAX_BODY_BYTES, type Logger, TandemError } from '@tandem/protocol';
+import { acceptJsonBodies, Code, DEFAULT_MAX_BODY_BYTES, errorReply, type Logger, METRONOME_STATUS, SseStreams, TandemError } from '@tandem/protocol';
 import Fastify from 'fastify';
 import { runView, scheduleView } from '../core/run-view.js';
 import type { JobsFramework } from '../jobs-framework.js';
@@ -7,9 +6,7 @@ import { jobSpecSchema } from '../spec/job-spec.js';
 import { scheduleSpecSchema } from '../spec/schedule-spec.js';
 import { SpecError } from '../spec/spec-error.js';
 import { validate } from '../spec/validate.js';
-import { errorReply } from './error-reply.js';
 import { historyView, jobView, parseEmbeds } from './job-view.js';
-import { acceptJsonBodies } from './json-body.js';
 
 export const JOBS_API_VERSION = '0.1.0';
 
@@ -26,10 +23,10 @@ type ScheduleParams = { Params: { id: string; scheduleId: string } };
 export async function startJobsServer(fw: JobsFramework, options: { port: number; host: string; logger: Logger; maxBodyBytes?: number }): Promise<JobsServer> {
   const bodyLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit });
-  const streams = new Set<ServerResponse>();
+  const streams = new SseStreams();
   acceptJsonBodies(app);
   app.setErrorHandler((err, _req, reply) => {
-    const { status, body } = errorReply(err, bodyLimit);
+    const { status, body } = errorReply(err, { overrides: METRONOME_STATUS, bodyLimit });
     if (status >= 500) options.logger.error({ err }, 'jobs API error');
     return reply.code(status).send(body);
   });
@@ -85,19 +82,11 @@ export async function startJobsServer(fw: JobsFramework, options: { port: number
     return reply.code(200).send({});
   });
 
-  app.get('/v1/events', (req, reply) => {
+  app.get('/v1/events', (_req, reply) => {
     reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.write(': tandem jobs events\n\n');
-    streams.add(res);
-    const unsubscribe = fw.events.subscribe((event) => {
-      res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-    });
-    req.raw.on('close', () => {
-      unsubscribe();
-      streams.delete(res);
-    });
+    const sse = streams.open(reply.raw);
+    sse.comment('tandem jobs events');
+    sse.onClose(fw.events.subscribe((event) => sse.send(event.type, event)));
   });
 
   await app.listen({ host: options.host, port: options.port });
@@ -107,8 +96,7 @@ export async function startJobsServer(fw: JobsFramework, options: { port: number
   return {
     port,
     close: async () => {
-      for (const res of streams) res.end();
-      streams.clear();
+      streams.closeAll();
       await app.close();
     },
   };
