@@ -9,6 +9,9 @@ export const keys = {
   run: (jobId: string, runId: string) => `runs/${jobId}/${runId}`,
   runsOf: (jobId: string) => `runs/${jobId}/`,
   runs: 'runs/',
+  /** A run's RunSpec, written once when the run is created (stores before it kept the spec in the run record). */
+  runSpec: (jobId: string, runId: string) => `run-specs/${jobId}/${runId}`,
+  runSpecs: 'run-specs/',
   history: (jobId: string) => `history/${jobId}`,
   histories: 'history/',
   deps: (jobId: string) => `deps/${jobId}`,

@@ -1,0 +1,2 @@
+/** Lifecycle of the jobs framework itself. */
+export type JobsFrameworkState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';

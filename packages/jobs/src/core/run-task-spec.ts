@@ -1,0 +1,28 @@
+import type { TaskSpec } from '@tandem/framework-sdk';
+import { taskIdOf } from './ids.js';
+import type { JobRun } from './job-run.js';
+
+/** The task of one attempt of one index of a run, as the SDK's matcher and launch take it. */
+export function runTaskSpec(run: JobRun, index: number, attempt: number): TaskSpec {
+  const s = run.spec;
+  const id = taskIdOf(run.jobId, run.id, index, attempt);
+  return {
+    id,
+    name: run.jobId,
+    cpus: s.cpus,
+    mem: s.mem,
+    ...(s.disk > 0 ? { disk: s.disk } : {}),
+    ...(s.cmd !== undefined ? { command: s.cmd } : { argv: s.args ?? [] }),
+    ...(s.docker ? { image: s.docker.image, forcePullImage: s.docker.forcePullImage ?? false } : {}),
+    env: {
+      ...s.env,
+      TANDEM_JOB_ID: run.jobId,
+      TANDEM_RUN_ID: run.id,
+      TANDEM_TASK_INDEX: String(index),
+      TANDEM_TASK_ATTEMPT: String(attempt),
+    },
+    labels: { 'tandem.jobs.job': run.jobId, 'tandem.jobs.run': run.id },
+    ...(s.taskKillGracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: s.taskKillGracePeriodSeconds }),
+    ...(s.user ? { user: s.user } : {}),
+  };
+}
