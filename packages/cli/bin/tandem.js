@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import { installGrpcPatches } from '@tandem/protocol';
 import { main } from '../dist/main.js';
+
+// Patches of dependencies, installed once before anything else runs (packages/protocol/src/patches).
+installGrpcPatches();
 
 main(process.argv).then(
   (code) => {

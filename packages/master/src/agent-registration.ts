@@ -11,10 +11,11 @@ import {
   type TaskState,
   type TaskStatus,
 } from '@tandem/protocol';
-import { packUndecodedTaskInfo, type UndecodedTaskInfo, undecodedTaskInfo } from './agent-wire.js';
+import { type ReceivedTaskInfo, receivedTaskInfo } from './agent-wire.js';
 import { type AgentEntry, newTaskEntry, setTaskStatus, taskInfoOf, taskKey } from './entries.js';
 import type { AgentLink } from './links.js';
 import type { MasterCore } from './master-core.js';
+import { packTaskInfoBytes } from './packed-task-info.js';
 import { checkRegistration } from './registration-check.js';
 import { completeTask, forwardUpdates, masterUpdate, syntheticStatus } from './status-updates.js';
 
@@ -115,7 +116,7 @@ function usedByFramework(core: MasterCore, agent: AgentEntry): Map<string, Resou
 interface ReportedTask {
   t: Task;
   taskId: string;
-  undecoded: UndecodedTaskInfo | undefined;
+  undecoded: ReceivedTaskInfo | undefined;
 }
 
 /** Parsed resources by the decoded list they came from (tasks of one shape share that list, agent-wire.ts). */
@@ -147,7 +148,7 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
   // as the bytes it came in, with its task id and resources beside them.
   const reported = new Map<string, ReportedTask>();
   for (const t of reg.tasks) {
-    const undecoded = t.info ? undefined : undecodedTaskInfo(t);
+    const undecoded = t.info ? undefined : receivedTaskInfo(t);
     const taskId = t.info?.taskId ?? undecoded?.taskId ?? '';
     if (!taskId || !t.frameworkId) continue;
     reported.set(taskKey(t.frameworkId, taskId), { t, taskId, undecoded });
@@ -201,7 +202,7 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
         agent.link?.send({ killTasks: { kills: [{ taskId, frameworkId: fid, reason: 'REASON_KILLED_BY_FRAMEWORK' }] } });
       }
     } else {
-      const info = t.info ?? (undecoded ? { packed: packUndecodedTaskInfo(undecoded, agent.id) } : undefined);
+      const info = t.info ?? (undecoded ? { packed: packTaskInfoBytes(undecoded.bytes) } : undefined);
       if (!info) continue;
       const entry = newTaskEntry({ key, id: taskId, frameworkId: fid, agentId: agent.id, info, resources, state, status, released: isTerminal(state) });
       core.tasks.set(key, entry);

@@ -1,13 +1,10 @@
 import { type AgentHandlers, type AgentMessage, componentLogger, TandemError, ValidationError } from '@tandem/protocol';
-import { releaseDecodedChunks } from './decoder-chunk-release.js';
 import type { MasterOperations } from './master-operations.js';
 
 const log = componentLogger('agent-service');
 
 /** gRPC handler of the Agent service: one bidirectional stream per connected agent. */
 export function agentHandlers(master: MasterOperations): AgentHandlers {
-  // Thousands of idle agent streams must not each pin an HTTP/2 read buffer.
-  if (!releaseDecodedChunks()) log.warn('grpc-js stream decoders not patched: idle streams may each hold a read buffer');
   return {
     Connect(call) {
       const link = master.newAgentLink(call);

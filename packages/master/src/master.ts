@@ -6,6 +6,7 @@ import {
   Code,
   componentLogger,
   type FrameworkInfo,
+  installGrpcPatches,
   type Logger,
   type LongTimeout,
   newId,
@@ -37,9 +38,9 @@ import { startFailoverTimer, subscribe } from './framework-registration.js';
 import { type HttpApi, startHttpApi } from './http-api.js';
 import { AgentLink, type FrameworkStream } from './links.js';
 import type { MasterCore } from './master-core.js';
+import type { MasterOperations } from './master-operations.js';
 import { MasterMetrics } from './metrics.js';
 import { operatorHandlers } from './operator-service.js';
-import type { MasterOperations } from './master-operations.js';
 import { type MasterOptions, masterDefaults, type ResolvedMasterOptions } from './options.js';
 import { ReregistrationTally } from './reregistration-tally.js';
 import { RoleConfig } from './role-config.js';
@@ -163,6 +164,8 @@ export class Master implements MasterOperations {
     await this.recoverRegistry();
     await this.agentRegistry.load();
 
+    // Before the first stream: an embedded master gets the patches `tandem` installs at start (idempotent).
+    installGrpcPatches();
     const v1 = tandemV1();
     const server = new grpc.Server(SERVER_OPTIONS);
     server.addService(v1.Scheduler.service, schedulerHandlers(this));

@@ -19,7 +19,8 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_DIR],
 };
 
-const FILES = ['agent', 'common', 'frameworks', 'operator', 'scheduler', 'tasks'].map((f) => `tandem/v1/${f}.proto`);
+/** Every file under `proto/` (wire_views.proto: see message-codec.ts). */
+export const PROTO_FILES: readonly string[] = ['agent', 'common', 'frameworks', 'operator', 'scheduler', 'tasks', 'wire_views'].map((f) => `tandem/v1/${f}.proto`);
 
 type TandemV1 = SchedulerProto['tandem']['v1'] & AgentProto['tandem']['v1'] & OperatorProto['tandem']['v1'];
 
@@ -28,7 +29,7 @@ let cached: TandemV1 | undefined;
 /** The loaded `tandem.v1` package: message types, service definitions and client constructors. */
 export function tandemV1(): TandemV1 {
   if (!cached) {
-    const definition = protoLoader.loadSync(FILES, LOADER_OPTIONS);
+    const definition = protoLoader.loadSync([...PROTO_FILES], LOADER_OPTIONS);
     const loaded = grpc.loadPackageDefinition(definition) as unknown as SchedulerProto & AgentProto & OperatorProto;
     cached = loaded.tandem.v1;
   }
