@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sleep, type TaskInfoInit } from '@tandem/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
-import type { AgentOptions } from './options.js';
+import type { AgentOptions, HollowAgentOptions } from './options.js';
 import { FakeContainerizer } from './test-support/fake-containerizer.js';
 import { FakeMaster } from './test-support/fake-master.js';
 
@@ -29,7 +29,7 @@ let workDir: string;
 let containerizer: FakeContainerizer;
 const agents: Agent[] = [];
 
-function newAgent(over: Partial<AgentOptions> = {}): Agent {
+function newAgent(over: Partial<AgentOptions & HollowAgentOptions> = {}): Agent {
   const agent = new Agent({
     master: master.address,
     workDir,

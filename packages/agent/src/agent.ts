@@ -18,7 +18,7 @@ import type { TaskSnapshot } from './agent-task.js';
 import { ensureDir, removeDir } from './checkpoint.js';
 import type { Containerizer } from './containerizer/types.js';
 import { MasterConnection } from './master-connection.js';
-import { AGENT_VERSION, type AgentOptions, addDefaults, type ResolvedAgentOptions } from './options.js';
+import { AGENT_VERSION, type AgentOptions, type HollowAgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './options.js';
 import { AgentPaths } from './paths.js';
 import { recoverTasks } from './recovery.js';
 import { resolveResources } from './resources.js';
@@ -51,8 +51,8 @@ export class Agent {
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
 
-  constructor(options: AgentOptions) {
-    this.options = addDefaults(options);
+  constructor(options: AgentOptions & HollowAgentOptions) {
+    this.options = resolveAgentOptions(options);
     this.paths = new AgentPaths(this.options.workDir);
     this.log = this.options.logger;
     this.attributes = parseAttributes(this.options.attributes ?? '', 'attributes');

@@ -23,12 +23,17 @@ export type {
   RecoverSpec,
 } from './containerizer/types.js';
 export { type AgentHttpApi, startAgentHttp } from './http-api.js';
-export type { AgentOptions } from './options.js';
+export type { AgentOptions, HollowAgentOptions } from './options.js';
 export {
   AGENT_VERSION,
+  DEFAULT_AGENT_HTTP_PORT,
+  DEFAULT_AGENT_WORK_DIR,
   DEFAULT_KILL_GRACE_PERIOD_MS,
+  DEFAULT_MAX_CONCURRENT_LAUNCHES,
   DEFAULT_RECONNECT_BACKOFF,
+  DEFAULT_REGISTER_TIMEOUT_MS,
   DEFAULT_STATUS_RETRY_MS,
+  resolveAgentOptions,
 } from './options.js';
 export { detectResources, resolveResources } from './resources.js';
 export { type StatusInput, StatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager.js';

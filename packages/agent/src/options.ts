@@ -22,34 +22,41 @@ export interface AgentOptions {
    * Resend of unacknowledged status updates (Mesos: 10 s doubling to 10 min). A safety net
    * only: updates travel on an ordered stream and are all resent at once on re-registration,
    * so a short interval would just resend what is merely waiting for a busy framework.
-   * @default { initial: 10000, max: 600000 }
+   * @default DEFAULT_STATUS_RETRY_MS ({ initial: 10000, max: 600000 })
    */
   statusRetryMs?: { initial: number; max: number };
-  /** Redialling the master. @default { initialMs: 500, maxMs: 15000 } */
+  /** Redialling the master. @default DEFAULT_RECONNECT_BACKOFF ({ initialMs: 500, maxMs: 15000 }) */
   reconnectBackoff?: BackoffOptions;
-  /** SIGTERM-to-SIGKILL grace when neither the kill nor the task says. @default 3000 */
+  /** SIGTERM-to-SIGKILL grace when neither the kill nor the task says. @default DEFAULT_KILL_GRACE_PERIOD_MS (3000) */
   defaultKillGracePeriodMs?: number;
-  /** How long to wait for `registered` after sending `register`. @default 15000 */
+  /** How long to wait for `registered` after sending `register`. @default DEFAULT_REGISTER_TIMEOUT_MS (15000) */
   registerTimeoutMs?: number;
   /**
    * At most this many containerizer launches (image check, create, start) run at once; a
-   * task's checkpoint and STARTING happen before it takes a slot. @default 8
+   * task's checkpoint and STARTING happen before it takes a slot. @default DEFAULT_MAX_CONCURRENT_LAUNCHES (8)
    */
   maxConcurrentLaunches?: number;
+  logger?: Logger;
+}
+
+/**
+ * Options for hollow agents only (`tandem hollow`, benchmarks and scale tests), kept out
+ * of `AgentOptions`, the options of an agent that runs real work; `Agent` takes
+ * `AgentOptions & HollowAgentOptions`.
+ */
+export interface HollowAgentOptions {
   /**
-   * HOLLOW AGENTS ONLY (benchmarks and scale tests): keep every checkpoint (agent id,
-   * task.json, status update logs) in memory and create no sandbox directories, so
-   * thousands of agents in one process do no disk I/O per task. Nothing survives a
+   * Keep every checkpoint (agent id, task.json, status update logs) in memory and
+   * create no sandbox directories, so thousands of agents in one process do no disk I/O per task. Nothing survives a
    * restart of the agent object. Never set it for an agent that runs real work.
    * @default false
    */
   hollowInMemoryCheckpoints?: boolean;
   /**
-   * HOLLOW AGENTS ONLY: a gRPC client to the master shared by many agents of one process
-   * (its owner closes it). By default each agent makes its own channel to `master`.
+   * A gRPC client to the master shared by many agents of one process (its owner
+   * closes it). By default each agent makes its own channel to `master`.
    */
   hollowSharedClient?: AgentClient;
-  logger?: Logger;
 }
 
 export interface ResolvedAgentOptions {
@@ -69,6 +76,10 @@ export interface ResolvedAgentOptions {
   logger: Logger;
 }
 
+/** Port of the agent's HTTP API (`GET /health`, `GET /api/v1/state`). */
+export const DEFAULT_AGENT_HTTP_PORT = 5052;
+/** Where `tandem agent` keeps checkpoints and sandboxes when no --work-dir is given. */
+export const DEFAULT_AGENT_WORK_DIR = './.tandem/agent';
 export const DEFAULT_STATUS_RETRY_MS = { initial: 10_000, max: 600_000 } as const;
 export const DEFAULT_RECONNECT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 15_000 };
 export const DEFAULT_KILL_GRACE_PERIOD_MS = 3000;
@@ -76,7 +87,8 @@ export const DEFAULT_REGISTER_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_CONCURRENT_LAUNCHES = 8;
 export const AGENT_VERSION = '0.1.0';
 
-export function addDefaults(options: AgentOptions): ResolvedAgentOptions {
+/** Fills every option's default. */
+export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions): ResolvedAgentOptions {
   return {
     master: options.master,
     workDir: options.workDir,
@@ -94,3 +106,6 @@ export function addDefaults(options: AgentOptions): ResolvedAgentOptions {
     logger: options.logger ?? componentLogger('agent'),
   };
 }
+
+/** @deprecated the name of `resolveAgentOptions` before every package's resolver was named `resolveXOptions`. */
+export const addDefaults = resolveAgentOptions;

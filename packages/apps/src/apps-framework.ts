@@ -4,7 +4,7 @@ import { AppsRepository } from './core/apps-repository.js';
 import { AppsScheduler } from './core/apps-scheduler.js';
 import { EventBus } from './events/event-bus.js';
 import { AppsServer } from './http/apps-server.js';
-import { type AppsFrameworkOptions, appsDefaults, type ResolvedAppsOptions } from './options.js';
+import { type AppsFrameworkOptions, type ResolvedAppsOptions, resolveAppsOptions } from './options.js';
 
 type Phase = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 const PHASES: Readonly<Record<Phase, readonly Phase[]>> = {
@@ -34,7 +34,7 @@ export class AppsFramework {
   };
 
   constructor(options: AppsFrameworkOptions) {
-    this.options = appsDefaults(options);
+    this.options = resolveAppsOptions(options);
     this.log = componentLogger('apps', this.options.logger);
     this.repo = new AppsRepository(this.options.store, this.options.maxVersions);
     this.scheduler = new AppsScheduler(this.options, this.repo, this.events, this.metrics);

@@ -22,6 +22,7 @@ export {
   DEFAULT_AUTO_ACKNOWLEDGE,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_DROP_STALE_UPDATES,
+  DEFAULT_FAILOVER_TIMEOUT_MS,
   DEFAULT_MAX_MISSED_HEARTBEATS,
   DEFAULT_RECONNECT,
   DEFAULT_ROLES,
@@ -29,7 +30,17 @@ export {
   driverDefaults,
   type FrameworkOptions,
   type ResolvedDriverOptions,
+  resolveDriverOptions,
 } from './options.js';
 export { type ReconcileTarget, SchedulerDriver } from './scheduler-driver.js';
+export {
+  DEFAULT_DECLINE_MS,
+  DEFAULT_RECONCILE_INTERVAL_MS,
+  DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS,
+  DEFAULT_SERVICE_HOST,
+  type ResolvedServiceFrameworkOptions,
+  resolveServiceFrameworkOptions,
+  type ServiceFrameworkOptions,
+} from './service-options.js';
 export { DEFAULT_STALE_UPDATE_MEMORY, StaleUpdateFilter } from './stale-updates.js';
 export { type Placement, specResources, type TaskSpec, taskInfo } from './task-info.js';

@@ -9,7 +9,7 @@ export interface FrameworkOptions {
   principal?: string;
   /**
    * Seconds the master keeps the framework's tasks after it disconnects; a driver that
-   * re-subscribes within it fails over without losing tasks. @default 0
+   * re-subscribes within it fails over without losing tasks. @default DEFAULT_FAILOVER_TIMEOUT_MS / 1000 (0)
    */
   failoverTimeoutSeconds?: number;
   /** Set to fail over an existing framework (e.g. after a scheduler restart). */
@@ -54,6 +54,8 @@ export interface DriverOptions {
 }
 
 export const DEFAULT_ROLES: readonly string[] = ['*'];
+/** A framework's tasks go when it disconnects, unless it asks the master to keep them (services: DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS). */
+export const DEFAULT_FAILOVER_TIMEOUT_MS = 0;
 export const DEFAULT_RECONNECT: Readonly<Required<BackoffOptions>> = {
   initialMs: 250,
   maxMs: 10_000,
@@ -88,7 +90,7 @@ function currentUser(): string {
 }
 
 /** Fills every option's default. */
-export function driverDefaults(options: DriverOptions): ResolvedDriverOptions {
+export function resolveDriverOptions(options: DriverOptions): ResolvedDriverOptions {
   const f = options.framework;
   return {
     master: options.master,
@@ -96,7 +98,7 @@ export function driverDefaults(options: DriverOptions): ResolvedDriverOptions {
       name: f.name,
       roles: f.roles && f.roles.length > 0 ? [...f.roles] : [...DEFAULT_ROLES],
       principal: f.principal ?? '',
-      failoverTimeoutSeconds: f.failoverTimeoutSeconds ?? 0,
+      failoverTimeoutSeconds: f.failoverTimeoutSeconds ?? DEFAULT_FAILOVER_TIMEOUT_MS / 1000,
       id: f.id,
       capabilities: f.capabilities ?? [],
       user: f.user ?? currentUser(),
@@ -114,3 +116,6 @@ export function driverDefaults(options: DriverOptions): ResolvedDriverOptions {
     signal: options.signal,
   };
 }
+
+/** @deprecated the name of `resolveDriverOptions` before every package's resolver was named `resolveXOptions`. */
+export const driverDefaults = resolveDriverOptions;

@@ -26,6 +26,7 @@ export {
   type JobsFrameworkOptions,
   jobsDefaults,
   type ResolvedJobsOptions,
+  resolveJobsOptions,
 } from './options.js';
 export { CronSchedule, cronError, isValidTimezone } from './spec/cron.js';
 export { ID_PATTERN, idSchema, isValidId } from './spec/job-id.js';

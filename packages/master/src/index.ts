@@ -2,4 +2,4 @@ export type { Allocation, Allocator, FrameworkAllocationOptions, RoleQuota, Scal
 export { DrfAllocator, type DrfAllocatorOptions } from './allocator/drf-allocator.js';
 export { HierarchicalAllocator, type HierarchicalAllocatorOptions } from './allocator/hierarchical-allocator.js';
 export { Master } from './master.js';
-export { DEFAULT_MASTER_OPTIONS, type MasterOptions, masterDefaults } from './options.js';
+export { DEFAULT_MASTER_OPTIONS, type MasterOptions, masterDefaults, resolveMasterOptions } from './options.js';

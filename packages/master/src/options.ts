@@ -47,6 +47,7 @@ export interface MasterOptions {
   logger?: Logger;
 }
 
+/** Every default of `MasterOptions`, durations in ms (the CLI's flags in seconds divide these). */
 export const DEFAULT_MASTER_OPTIONS = {
   host: '0.0.0.0',
   port: 5050,
@@ -66,8 +67,12 @@ export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS & Pick<MasterO
   -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
 };
 
-export function masterDefaults(options: MasterOptions): ResolvedMasterOptions {
+/** Fills every option's default. */
+export function resolveMasterOptions(options: MasterOptions): ResolvedMasterOptions {
   const out: Record<string, unknown> = { ...DEFAULT_MASTER_OPTIONS };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) out[k] = v;
   return out as ResolvedMasterOptions;
 }
+
+/** @deprecated the name of `resolveMasterOptions` before every package's resolver was named `resolveXOptions`. */
+export const masterDefaults = resolveMasterOptions;

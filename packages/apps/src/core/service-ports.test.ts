@@ -2,7 +2,7 @@ import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AppDefinition } from '../app/app-definition.js';
 import { validateApp } from '../app/validate-app.js';
-import { appsDefaults } from '../options.js';
+import { resolveAppsOptions } from '../options.js';
 import { portEnv } from './port-env.js';
 import { assignServicePorts } from './service-ports.js';
 
@@ -76,9 +76,9 @@ describe('service ports', () => {
 
   it('service-ports - the range option is checked, naming it', () => {
     const o = { master: 'm:1', store: undefined as never };
-    expect(appsDefaults(o)).toMatchObject({ localPortMin: 10_000, localPortMax: 20_000 });
-    expect(() => appsDefaults({ ...o, localPortMin: 0 })).toThrow(/localPortMin/);
-    expect(() => appsDefaults({ ...o, localPortMin: 5000, localPortMax: 5000 })).toThrow(/localPortMax: must be greater than localPortMin/);
-    expect(() => appsDefaults({ ...o, localPortMax: 70_000 })).toThrow(/localPortMax/);
+    expect(resolveAppsOptions(o)).toMatchObject({ localPortMin: 10_000, localPortMax: 20_000 });
+    expect(() => resolveAppsOptions({ ...o, localPortMin: 0 })).toThrow(/localPortMin/);
+    expect(() => resolveAppsOptions({ ...o, localPortMin: 5000, localPortMax: 5000 })).toThrow(/localPortMax: must be greater than localPortMin/);
+    expect(() => resolveAppsOptions({ ...o, localPortMax: 70_000 })).toThrow(/localPortMax/);
   });
 });

@@ -6,14 +6,22 @@ import { deployApp } from '../apps/deploy-app.js';
 import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
+import {
+  DEFAULT_APPS_PORT,
+  DEFAULT_APPS_URL,
+  DEFAULT_APPS_WORK_DIR,
+  DEFAULT_DECLINE_SECONDS,
+  DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
+  DEFAULT_FAILOVER_TIMEOUT_SECONDS,
+  DEFAULT_LOCAL_PORT_MAX,
+  DEFAULT_LOCAL_PORT_MIN,
+  DEFAULT_SERVICE_HOST,
+} from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, bytes, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
-export const DEFAULT_APPS_URL = 'http://localhost:8080';
-export const DEFAULT_APPS_WORK_DIR = './.tandem/apps';
-const DEFAULT_APPS_PORT = 8080;
 
 export const appsServeSchema = z
   .object({
@@ -46,14 +54,14 @@ export function appsCommand(ctx: CommandContext): Command {
   const serve = new Command('serve')
     .description('Run the apps framework: Marathon v2 REST API, deployments, health, state in --work-dir.')
     .addOption(masterFlag())
-    .addOption(flag('--host <host>', 'interface of the REST API', '0.0.0.0'))
+    .addOption(flag('--host <host>', 'interface of the REST API', DEFAULT_SERVICE_HOST))
     .addOption(flag('--port <port>', 'REST API port (Marathon\'s --http_port); 0 = any free port', DEFAULT_APPS_PORT))
     .addOption(flag('--work-dir <dir>', 'directory of the apps store', DEFAULT_APPS_WORK_DIR))
-    .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', 7 * 24 * 3600))
-    .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need (Marathon\'s --decline_offer_duration)', 120))
-    .addOption(flag('--deployment-timeout <seconds>', 'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never', 0))
-    .addOption(flag('--local-port-min <port>', 'lowest service port given to a portDefinition with port 0 (Marathon\'s --local_port_min)', 10_000))
-    .addOption(flag('--local-port-max <port>', 'service ports are given below this port (Marathon\'s --local_port_max)', 20_000))
+    .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', DEFAULT_FAILOVER_TIMEOUT_SECONDS))
+    .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need (Marathon\'s --decline_offer_duration)', DEFAULT_DECLINE_SECONDS))
+    .addOption(flag('--deployment-timeout <seconds>', 'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never', DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS))
+    .addOption(flag('--local-port-min <port>', 'lowest service port given to a portDefinition with port 0 (Marathon\'s --local_port_min)', DEFAULT_LOCAL_PORT_MIN))
+    .addOption(flag('--local-port-max <port>', 'service ports are given below this port (Marathon\'s --local_port_max)', DEFAULT_LOCAL_PORT_MAX))
     .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
     .action(async () => {
       const o = parseOptions(serve, appsServeSchema);

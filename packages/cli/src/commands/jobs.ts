@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
-import { DEFAULT_JOBS_PORT, DEFAULT_JOBS_URL, DEFAULT_JOBS_WORK_DIR } from '../defaults.js';
+import { DEFAULT_DECLINE_SECONDS, DEFAULT_FAILOVER_TIMEOUT_SECONDS, DEFAULT_JOBS_PORT, DEFAULT_JOBS_URL, DEFAULT_JOBS_WORK_DIR, DEFAULT_SERVICE_HOST } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
@@ -40,11 +40,11 @@ export function jobsCommand(ctx: CommandContext): Command {
   const serve = new Command('serve')
     .description('Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir.')
     .addOption(masterFlag())
-    .addOption(flag('--host <host>', 'interface of the REST API', '0.0.0.0'))
+    .addOption(flag('--host <host>', 'interface of the REST API', DEFAULT_SERVICE_HOST))
     .addOption(flag('--port <port>', 'REST API port; 0 = any free port', DEFAULT_JOBS_PORT))
     .addOption(flag('--work-dir <dir>', 'directory of the jobs store', DEFAULT_JOBS_WORK_DIR))
-    .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', 7 * 24 * 3600))
-    .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', 120))
+    .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', DEFAULT_FAILOVER_TIMEOUT_SECONDS))
+    .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', DEFAULT_DECLINE_SECONDS))
     .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
     .addOption(flag('--clock-offset-ms <ms>', 'shift the scheduler clock (tests only)', 0).hideHelp())
     .action(async () => {

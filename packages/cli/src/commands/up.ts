@@ -6,7 +6,7 @@ import { cliLogger } from '../cli-logger.js';
 import type { RunningAgent } from '../cluster/start-agent.js';
 import type { RunningMaster } from '../cluster/start-master.js';
 import type { CommandContext } from '../command-context.js';
-import { DEFAULT_HTTP_PORT, DEFAULT_JOBS_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
+import { DEFAULT_APPS_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_JOBS_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { nonEmpty, port } from '../schemas.js';
@@ -26,7 +26,7 @@ export function upCommand(ctx: CommandContext): Command {
     .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
     .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
     .addOption(flag('--jobs-port <port>', 'jobs framework REST API port; 0 = any free port, -1 = no jobs framework', DEFAULT_JOBS_PORT))
-    .addOption(flag('--apps-port <port>', 'apps framework REST API port; 0 = any free port, -1 = no apps framework', 8080))
+    .addOption(flag('--apps-port <port>', 'apps framework REST API port; 0 = any free port, -1 = no apps framework', DEFAULT_APPS_PORT))
     .action(async () => {
       const o = parseOptions(cmd, upSchema);
       const { startMaster } = await import('../cluster/start-master.js');
@@ -38,7 +38,7 @@ export function upCommand(ctx: CommandContext): Command {
       let jobs: RunningJobs | undefined;
       let apps: Awaited<ReturnType<typeof import('@tandem/apps').startAppsService>> | undefined;
       try {
-        master = await startMaster({ host: '0.0.0.0', port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master') });
+        master = await startMaster({ host: DEFAULT_HOST, port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master') });
         agent = await startAgent({
           master: master.address,
           workDir: join(o.workDir, 'agent'),

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { DEFAULT_KILL_GRACE_PERIOD_MS } from '@tandem/agent';
 import { isTerminal, matchTasks, SchedulerDriver, specResources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
 import { type Logger, newUuid, operatorClient, sleep, TandemError, type TaskStatus } from '@tandem/protocol';
 import type { CliIo } from '../cli-io.js';
@@ -29,7 +30,8 @@ export interface ExecuteOptions {
 export const WAITING_DECLINE_SECONDS = 5;
 /** After a kill: how long past the grace period to wait for the terminal update. */
 export const KILL_WAIT_EXTRA_MS = 10_000;
-export const DEFAULT_KILL_GRACE_SECONDS = 3;
+/** The agent's grace when a kill names none. */
+export const DEFAULT_KILL_GRACE_SECONDS = DEFAULT_KILL_GRACE_PERIOD_MS / 1000;
 
 type Outcome = 'terminal' | 'interrupted' | 'timeout' | 'failed';
 

@@ -1,0 +1,73 @@
+import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type Logger, TandemError } from '@tandem/protocol';
+
+/** Interface a framework's REST API binds. */
+export const DEFAULT_SERVICE_HOST = '0.0.0.0';
+/**
+ * How long the master keeps a service framework's tasks after it disconnects: a week, as
+ * Marathon's --failover_timeout, so a restarted apps or jobs framework keeps its tasks.
+ */
+export const DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS = 7 * 24 * 3600 * 1000;
+/** Offers a framework has no use for stay away this long (Marathon's --decline_offer_duration); revive brings them back. */
+export const DEFAULT_DECLINE_MS = 120_000;
+/** Live tasks are reconciled with the master this often (explicit and implicit), besides at every subscription. */
+export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+
+/** The options every service framework on the SDK (apps, jobs) takes: the master, its REST API, its framework info. */
+export interface ServiceFrameworkOptions {
+  /** The master's gRPC address, host:port. */
+  master: string;
+  /** HTTP port of the REST API; 0 = any free port, -1 = no HTTP server. @default the framework's own (apps 8080, jobs 8090) */
+  port?: number;
+  /** @default DEFAULT_SERVICE_HOST ('0.0.0.0') */
+  host?: string;
+  logger?: Logger;
+  /** @default the framework's own ('tandem-apps', 'tandem-jobs') */
+  frameworkName?: string;
+  /** @default DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS / 1000 (a week) */
+  failoverTimeoutSeconds?: number;
+  /** @default DEFAULT_DECLINE_MS / 1000 (120) */
+  declineSeconds?: number;
+  /** @default DEFAULT_RECONCILE_INTERVAL_MS (60000) */
+  reconcileIntervalMs?: number;
+  /** Request bodies over this many bytes are refused with 413. @default DEFAULT_MAX_BODY_BYTES (1 MiB) */
+  maxBodyBytes?: number;
+  /** Re-subscription backoff of the driver. @default the driver's (DEFAULT_RECONNECT) */
+  reconnect?: BackoffOptions;
+  /** Aborting it stops the framework, as `stop()` does. */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedServiceFrameworkOptions {
+  master: string;
+  port: number;
+  host: string;
+  logger: Logger | undefined;
+  frameworkName: string;
+  failoverTimeoutSeconds: number;
+  declineSeconds: number;
+  reconcileIntervalMs: number;
+  maxBodyBytes: number;
+  reconnect: BackoffOptions | undefined;
+  signal: AbortSignal | undefined;
+}
+
+/** Fills the shared options' defaults (`own`: the framework's port and name); a bad body limit throws naming the option. */
+export function resolveServiceFrameworkOptions(o: ServiceFrameworkOptions, own: { port: number; frameworkName: string }): ResolvedServiceFrameworkOptions {
+  const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new TandemError(Code.InvalidArgument, `maxBodyBytes: must be a whole number of bytes >= 1, got ${maxBodyBytes}`, { field: 'maxBodyBytes' });
+  }
+  return {
+    master: o.master,
+    port: o.port ?? own.port,
+    host: o.host ?? DEFAULT_SERVICE_HOST,
+    logger: o.logger,
+    frameworkName: o.frameworkName ?? own.frameworkName,
+    failoverTimeoutSeconds: o.failoverTimeoutSeconds ?? DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS / 1000,
+    declineSeconds: o.declineSeconds ?? DEFAULT_DECLINE_MS / 1000,
+    reconcileIntervalMs: o.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
+    maxBodyBytes,
+    reconnect: o.reconnect,
+    signal: o.signal,
+  };
+}
