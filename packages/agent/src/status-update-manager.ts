@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import {
+  backoffDelay,
   isTerminal,
   type Logger,
   newUuid,
@@ -56,7 +57,8 @@ interface UpdateStream {
   /** A terminal update was acknowledged: the stream ends once nothing older is pending. */
   terminalAcked: boolean;
   latest: TaskStatus | undefined;
-  delayMs: number;
+  /** Resends since the last progress (an ack, a re-registration): the retry delay's backoff attempt. */
+  resends: number;
   timer: NodeJS.Timeout | undefined;
   /** Serializes this task's log writes. */
   io: Promise<void>;
@@ -164,7 +166,7 @@ export class StatusUpdateManager {
     this.byUuid.delete(ack.uuid);
     if (stream.pending.length === 0) {
       this.clearTimer(stream);
-      stream.delayMs = this.options.retry.initialMs;
+      stream.resends = 0;
       this.ready.delete(stream);
     }
     if (stream.durable && !this.options.inMemory) {
@@ -227,7 +229,7 @@ export class StatusUpdateManager {
     if (frameworkId === undefined) this.connected = true;
     for (const stream of this.streams.values()) {
       if (frameworkId !== undefined && stream.frameworkId !== frameworkId) continue;
-      stream.delayMs = this.options.retry.initialMs;
+      stream.resends = 0;
       stream.sent = 0;
       this.clearTimer(stream);
       if (stream.pending.length > 0) this.markReady(stream);
@@ -283,7 +285,7 @@ export class StatusUpdateManager {
       sent: 0,
       terminalAcked: false,
       latest: undefined,
-      delayMs: this.options.retry.initialMs,
+      resends: 0,
       timer: undefined,
       io: Promise.resolve(),
       dirReady: false,
@@ -337,8 +339,8 @@ export class StatusUpdateManager {
     for (const stream of sent) {
       stream.sent = stream.pending.length;
       if (stream.timer) continue; // the retry already running covers the new ones too
-      const delay = stream.delayMs;
-      stream.delayMs = Math.min(this.options.retry.maxMs, stream.delayMs * 2);
+      stream.resends++;
+      const delay = backoffDelay(stream.resends, this.options.retry);
       stream.timer = setTimeout(() => {
         stream.timer = undefined;
         stream.sent = 0; // send every unacknowledged update again, oldest first

@@ -1,39 +1,50 @@
 export interface BackoffOptions {
-  /** @default 100 */
+  /** @default DEFAULT_BACKOFF.initialMs (100) */
   initialMs?: number;
-  /** @default 30000 */
+  /** @default DEFAULT_BACKOFF.maxMs (30000) */
   maxMs?: number;
-  /** @default 2 */
+  /** @default DEFAULT_BACKOFF.multiplier (2) */
   multiplier?: number;
-  /** Fraction of each delay chosen at random, to spread retries. @default 0.2 */
+  /** Fraction of each delay chosen at random, to spread retries. @default DEFAULT_BACKOFF.jitter (0.2) */
   jitter?: number;
+}
+
+/** The defaults of `BackoffOptions`. */
+export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = { initialMs: 100, maxMs: 30_000, multiplier: 2, jitter: 0.2 };
+
+/**
+ * The one backoff formula of Tandem, without jitter: the delay before retry number
+ * `attempt` (1 = the first) is `initialMs x multiplier^(attempt-1)`, at most `maxMs`.
+ * `Backoff` adds jitter on top; Marathon's launch delays (backoffSeconds x
+ * backoffFactor^(failures-1), at most maxLaunchDelaySeconds) are this formula too.
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
+  const initialMs = options.initialMs ?? DEFAULT_BACKOFF.initialMs;
+  const maxMs = options.maxMs ?? DEFAULT_BACKOFF.maxMs;
+  const multiplier = options.multiplier ?? DEFAULT_BACKOFF.multiplier;
+  return Math.min(maxMs, initialMs * multiplier ** Math.max(0, attempt - 1));
 }
 
 /** Exponential backoff with jitter. `next()` gives the next delay; `reset()` starts over. */
 export class Backoff {
-  private readonly initialMs: number;
-  private readonly maxMs: number;
-  private readonly multiplier: number;
+  private readonly options: BackoffOptions;
   private readonly jitter: number;
-  private current: number;
+  private attempt = 0;
 
   constructor(options: BackoffOptions = {}) {
-    this.initialMs = options.initialMs ?? 100;
-    this.maxMs = options.maxMs ?? 30_000;
-    this.multiplier = options.multiplier ?? 2;
-    this.jitter = options.jitter ?? 0.2;
-    this.current = this.initialMs;
+    this.options = options;
+    this.jitter = options.jitter ?? DEFAULT_BACKOFF.jitter;
   }
 
   next(): number {
-    const base = this.current;
-    this.current = Math.min(this.maxMs, this.current * this.multiplier);
+    this.attempt++;
+    const base = backoffDelay(this.attempt, this.options);
     const spread = base * this.jitter;
     return Math.max(0, Math.round(base - spread + Math.random() * 2 * spread));
   }
 
   reset(): void {
-    this.current = this.initialMs;
+    this.attempt = 0;
   }
 }
 

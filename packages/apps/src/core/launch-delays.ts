@@ -1,3 +1,4 @@
+import { backoffDelay } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
 
 interface Delay {
@@ -10,7 +11,7 @@ interface Delay {
 
 /**
  * Marathon's launch backoff per app: after each failure the next launch waits
- * backoffSeconds x backoffFactor^(failures-1), at most maxLaunchDelaySeconds. A new
+ * backoffSeconds x backoffFactor^(failures-1), at most maxLaunchDelaySeconds (`backoffDelay`). A new
  * config, or `DELETE /v2/queue/{app}/delay`, resets it.
  */
 export class LaunchDelays {
@@ -21,8 +22,7 @@ export class LaunchDelays {
     const config = app.versionInfo.lastConfigChangeAt;
     const prev = this.delays.get(app.id);
     const failures = prev && prev.configVersion === config ? prev.failures + 1 : 1;
-    const seconds = Math.min(app.maxLaunchDelaySeconds, app.backoffSeconds * app.backoffFactor ** (failures - 1));
-    const ms = Math.round(seconds * 1000);
+    const ms = Math.round(backoffDelay(failures, { initialMs: app.backoffSeconds * 1000, maxMs: app.maxLaunchDelaySeconds * 1000, multiplier: app.backoffFactor }));
     this.delays.set(app.id, { failures, until: now + ms, configVersion: config });
     return ms;
   }
