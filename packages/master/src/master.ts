@@ -40,6 +40,7 @@ import { AgentLink, type FrameworkStream } from './links.js';
 import type { MasterCore } from './master-core.js';
 import type { MasterOperations } from './master-operations.js';
 import { MasterMetrics } from './metrics.js';
+import { OfferCycle } from './offer-cycle.js';
 import { operatorHandlers } from './operator-service.js';
 import { type MasterOptions, masterDefaults, type ResolvedMasterOptions } from './options.js';
 import { ReregistrationTally } from './reregistration-tally.js';
@@ -88,12 +89,13 @@ export class Master implements MasterOperations {
   private reregisterTimer: LongTimeout | undefined;
   /** What the master's parts (agent-registration.ts, scheduler-calls.ts, ...) use of it. */
   private readonly core: MasterCore;
+  /** Allocation passes into offers, and offers used or rescinded. */
+  private readonly offerCycle: OfferCycle;
   private server: grpc.Server | undefined;
   private http: HttpApi | undefined;
   private allocationTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private allocationQueued = false;
-  private offerSeq = 0;
   private phase: MasterPhase = 'new';
   readonly metrics: MasterMetrics;
   startedAt = 0;
@@ -127,11 +129,12 @@ export class Master implements MasterOperations {
       emit: (event) => this.emit(event),
       watched: () => this.watchers.size > 0,
       scheduleAllocation: () => this.scheduleAllocation(),
-      useOffer: (offer) => this.useOffer(offer),
-      rescindOffer: (offerId, recover) => this.rescindOffer(offerId, recover),
+      useOffer: (offer) => this.offerCycle.use(offer),
+      rescindOffer: (offerId, recover) => this.offerCycle.rescind(offerId, recover),
       sharedShape: (resources) => this.sharedShape(resources),
       running: () => this.phase === 'running',
     };
+    this.offerCycle = new OfferCycle(this.core, (seconds) => this.metrics.observeAllocation(seconds));
   }
 
   /** `host:port` for clients on this machine. */
@@ -330,62 +333,7 @@ export class Master implements MasterOperations {
   }
 
   private allocate(): void {
-    if (this.phase !== 'running') return;
-    const began = performance.now();
-    const allocations = this.allocator.allocate();
-    this.metrics.observeAllocation((performance.now() - began) / 1000);
-    if (allocations.length === 0) return;
-    const byFramework = new Map<string, OfferEntry[]>();
-    for (const a of allocations) {
-      const fw = this.frameworks.get(a.frameworkId);
-      const agent = this.agents.get(a.agentId);
-      if (!fw?.stream || !agent || agent.phase !== 'ACTIVE') {
-        this.allocator.recover(a.frameworkId, a.agentId, a.resources);
-        continue;
-      }
-      const offer: OfferEntry = { id: `${this.masterId}-O${++this.offerSeq}`, frameworkId: a.frameworkId, agentId: a.agentId, resources: a.resources, timer: undefined };
-      if (this.options.offerTimeoutMs > 0) {
-        offer.timer = setTimeout(() => this.rescindOffer(offer.id, true), this.options.offerTimeoutMs);
-        offer.timer.unref();
-      }
-      this.offers.set(offer.id, offer);
-      fw.offerIds.add(offer.id);
-      agent.offerIds.add(offer.id);
-      const list = byFramework.get(a.frameworkId) ?? [];
-      list.push(offer);
-      byFramework.set(a.frameworkId, list);
-    }
-    for (const [fid, offers] of byFramework) {
-      this.frameworks.get(fid)?.stream?.send({
-        offers: {
-          offers: offers.map((o) => {
-            const agent = this.agents.get(o.agentId);
-            return {
-              id: o.id, frameworkId: fid, agentId: o.agentId, hostname: agent?.info.hostname ?? '',
-              resources: o.resources.toWire(), attributes: agent?.info.attributes ?? [],
-            };
-          }),
-        },
-      });
-    }
-  }
-
-  /** Removes an offer that was accepted or declined (its resources are handled by the caller). */
-  private useOffer(offer: OfferEntry): void {
-    clearTimeout(offer.timer);
-    this.offers.delete(offer.id);
-    this.frameworks.get(offer.frameworkId)?.offerIds.delete(offer.id);
-    this.agents.get(offer.agentId)?.offerIds.delete(offer.id);
-  }
-
-  /** Takes an offer back from its framework; with `recover` its resources return to the pool. */
-  private rescindOffer(offerId: string, recover: boolean): void {
-    const offer = this.offers.get(offerId);
-    if (!offer) return;
-    this.useOffer(offer);
-    if (recover) this.allocator.recover(offer.frameworkId, offer.agentId, offer.resources);
-    this.frameworks.get(offer.frameworkId)?.stream?.send({ rescind: { offerIds: [offerId] } });
-    if (recover) this.scheduleAllocation();
+    this.offerCycle.allocate();
   }
 
   // ---------------------------------------------------------------- operator

@@ -1,3 +1,8 @@
+// One file on purpose, over the 400-line rule: the incremental allocator's invariants
+// (free and used vectors per agent, per-role and per-framework sorted shares, quota
+// headroom and the filter queue, all updated together on every change) live together,
+// so that a change to one is read next to every other it must keep true. Its pure parts
+// are already apart (role-tree, quota, scalar-vector, offer-filters).
 import { type ResourceSpec, Resources } from '@tandem/protocol';
 import type { Allocation, Allocator, FrameworkAllocationOptions, RoleQuota } from './allocator.js';
 import { FilterExpiryQueue, type OfferFilter } from './offer-filters.js';
