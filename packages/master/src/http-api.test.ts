@@ -52,7 +52,12 @@ describe('master HTTP API', () => {
     const over = await put('/api/v1/quota', { quotas: [quota] });
     expect(over.status).toBe(409);
     expect(await over.json()).toMatchObject({ field: 'quotas[0].guarantee.cpus', message: expect.stringMatching(/force/) });
-    expect((await put('/api/v1/quota', { quotas: [quota], force: 'yes' })).status).toBe(400);
+    const badForce = await put('/api/v1/quota', { quotas: [quota], force: 'yes' });
+    expect(badForce.status).toBe(400);
+    expect(await badForce.json()).toEqual({ field: 'force', message: 'force: must be true or false, got "yes"' });
+    const notObject = await put('/api/v1/weights', [{ role: 'a', weight: 2 }]);
+    expect(notObject.status).toBe(400);
+    expect(await notObject.json()).toMatchObject({ field: 'weights', message: expect.stringMatching(/at least one/) });
     const forced = await put('/api/v1/quota', { quotas: [quota], force: true });
     expect(forced.status).toBe(200);
     expect(await (await fetch(`${base}/api/v1/quota`)).json()).toEqual({ quotas: [quota] });

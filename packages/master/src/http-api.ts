@@ -1,6 +1,7 @@
-import { DEFAULT_MAX_BODY_BYTES, httpStatusOf, TandemError, ValidationError } from '@tandem/protocol';
+import { DEFAULT_MAX_BODY_BYTES, httpStatusOf, TandemError } from '@tandem/protocol';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { MasterOperations } from './master-operations.js';
+import { parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
 import { clusterStateJson } from './state-view.js';
 
 export interface HttpApi {
@@ -13,9 +14,6 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const e = TandemError.from(err);
   return reply.code(httpStatusOf(e.code)).send({ message: e.message, field: e.field });
 }
-
-/** A PUT body's field, `undefined` when the body is not an object. */
-const bodyField = (body: unknown, name: string): unknown => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined);
 
 /** The master's HTTP side: JSON state, task logs and a health check. */
 export async function startHttpApi(master: MasterOperations, host: string, port: number): Promise<HttpApi> {
@@ -32,7 +30,8 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
   app.get('/api/v1/weights', async () => ({ weights: master.roleConfig.listWeights() }));
   app.put('/api/v1/weights', async (req, reply) => {
     try {
-      return { weights: await master.roleConfig.updateWeights(bodyField(req.body, 'weights')) };
+      const { weights } = parseRestBody(weightsBodySchema, req.body);
+      return { weights: await master.roleConfig.updateWeights(weights) };
     } catch (err) {
       return sendError(reply, err);
     }
@@ -40,9 +39,8 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
   app.get('/api/v1/quota', async () => ({ quotas: master.roleConfig.listQuotas() }));
   app.put('/api/v1/quota', async (req, reply) => {
     try {
-      const force = bodyField(req.body, 'force') ?? false;
-      if (typeof force !== 'boolean') throw new ValidationError('force', `must be true or false, got ${JSON.stringify(force)}`);
-      return { quotas: await master.roleConfig.updateQuotas(bodyField(req.body, 'quotas'), force) };
+      const { quotas, force } = parseRestBody(quotaBodySchema, req.body);
+      return { quotas: await master.roleConfig.updateQuotas(quotas, force) };
     } catch (err) {
       return sendError(reply, err);
     }

@@ -1,4 +1,5 @@
 import { Code, isRangeResource, TandemError, ValidationError } from '@tandem/protocol';
+import { z } from 'zod';
 import type { ScalarQuantities } from './allocator/allocator.js';
 
 /** A role's weight as stored and served: finite and > 0. */
@@ -23,31 +24,61 @@ const EPSILON = 1e-9;
 const ROLE = /^(\*|[A-Za-z0-9_][A-Za-z0-9_.\-/]{0,127})$/;
 const RESOURCE_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
 
+const ROLE_SYNTAX = '"*" or "/"-separated segments of letters, digits, "_", "." and "-" (not empty, "." or ".."), at most 128 characters';
+
+function isValidRole(role: string): boolean {
+  return ROLE.test(role) && !role.split('/').some((s) => s === '' || s === '.' || s === '..');
+}
+
+/** A role name: `*`, or `/`-separated segments of [A-Za-z0-9_.-], none empty, `.` or `..`. */
+const roleSchema = z
+  .string({ error: 'is required' })
+  .min(1, 'is required')
+  .refine(isValidRole, { error: (iss) => `"${String(iss.input).slice(0, 140)}" is not a valid role: ${ROLE_SYNTAX}` });
+
+/** A zod issue's path in the master's field style, under `root`: `weights[1].weight`, `quotas[0].guarantee.cpus`. */
+export function fieldPath(root: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>((f, p) => (typeof p === 'number' ? `${f}[${p}]` : f === '' ? String(p) : `${f}.${String(p)}`), root);
+}
+
+/** Parses `input` with `schema`, or throws a ValidationError naming the field of the first issue (under `root`). */
+function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, root: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new ValidationError(fieldPath(root, issue?.path ?? []), issue?.message ?? 'is not valid');
+}
+
 /** Validates a role name: `*`, or `/`-separated segments of [A-Za-z0-9_.-], none empty, `.` or `..`. */
 export function checkRoleName(role: unknown, field: string): string {
-  if (typeof role !== 'string' || role === '') throw new ValidationError(field, 'is required');
-  if (!ROLE.test(role) || role.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-    throw new ValidationError(field, `"${role.slice(0, 140)}" is not a valid role: "*" or "/"-separated segments of letters, digits, "_", "." and "-" (not empty, "." or ".."), at most 128 characters`);
-  }
-  return role;
+  return parseOrThrow(roleSchema, role, field);
 }
+
+/** Entries of a batch name each role once. */
+function uniqueRoles(entries: readonly { role: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  entries.forEach(({ role }, i) => {
+    if (seen.has(role)) ctx.addIssue({ code: 'custom', path: [i, 'role'], message: `role "${role}" is listed twice` });
+    seen.add(role);
+  });
+}
+
+/** A batch of weights (the `weights` of `PUT /api/v1/weights` and of UpdateWeights): each a role once with a finite weight > 0. */
+export const weightsSchema = z
+  .array(
+    z.object({ role: roleSchema, weight: z.unknown().optional() }, { error: 'must be an object { role, weight }' }).superRefine(({ role, weight }, ctx) => {
+      if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) {
+        ctx.addIssue({ code: 'custom', path: ['weight'], message: `must be a finite number > 0 for role "${role}", got ${String(weight)}` });
+      }
+    }),
+    { error: 'at least one { role, weight } is required' },
+  )
+  .min(1, 'at least one { role, weight } is required')
+  .superRefine(uniqueRoles);
 
 /** Checks a batch of weights (all or nothing); an entry of weight 1 resets the role to the default. */
 export function checkWeights(input: unknown, field = 'weights'): RoleWeight[] {
-  if (!Array.isArray(input) || input.length === 0) throw new ValidationError(field, 'at least one { role, weight } is required');
-  const seen = new Set<string>();
-  return input.map((entry: unknown, i) => {
-    const f = `${field}[${i}]`;
-    if (typeof entry !== 'object' || entry === null) throw new ValidationError(f, 'must be an object { role, weight }');
-    const { role, weight } = entry as { role?: unknown; weight?: unknown };
-    const name = checkRoleName(role, `${f}.role`);
-    if (seen.has(name)) throw new ValidationError(`${f}.role`, `role "${name}" is listed twice`);
-    seen.add(name);
-    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) {
-      throw new ValidationError(`${f}.weight`, `must be a finite number > 0 for role "${name}", got ${String(weight)}`);
-    }
-    return { role: name, weight };
-  });
+  return parseOrThrow(weightsSchema, input, field).map(({ role, weight }) => ({ role, weight: weight as number }));
 }
 
 /**
@@ -59,47 +90,74 @@ export interface QuotaCheckContext {
   agentScalars?: ReadonlySet<string>;
 }
 
-function checkQuantities(input: unknown, field: string, role: string, ctx: QuotaCheckContext): ScalarQuantities {
-  if (input === undefined || input === null) return {};
-  if (typeof input !== 'object' || Array.isArray(input)) throw new ValidationError(field, 'must be an object of resource name to amount');
+/** The resource amounts of a quota's guarantee or limit, checked for `role`. */
+function checkQuantities(input: Record<string, unknown> | null | undefined, path: 'guarantee' | 'limit', role: string, qctx: QuotaCheckContext, ctx: z.RefinementCtx): ScalarQuantities {
   const out: Record<string, number> = {};
-  for (const [name, amount] of Object.entries(input as Record<string, unknown>)) {
-    const f = `${field}.${name}`;
-    if (!RESOURCE_NAME.test(name)) throw new ValidationError(f, `"${name.slice(0, 80)}" is not a valid resource name`);
-    if (isRangeResource(name)) throw new ValidationError(f, `${name} is a range resource; quota applies to scalar resources only`);
-    const known = (QUOTA_RESOURCES as readonly string[]).includes(name) || !ctx.agentScalars || ctx.agentScalars.has(name);
-    if (!known) {
-      const names = [...new Set([...QUOTA_RESOURCES, ...(ctx.agentScalars ?? [])])].join(', ');
-      throw new ValidationError(f, `unknown resource "${name}": no agent offers it (known: ${names})`);
-    }
-    if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0 || amount > MAX_QUOTA_AMOUNT) {
-      throw new ValidationError(f, `must be a finite number from 0 to ${MAX_QUOTA_AMOUNT} for role "${role}", got ${String(amount)}`);
-    }
-    out[name] = amount;
+  for (const [name, amount] of Object.entries(input ?? {})) {
+    const issue = (message: string): void => ctx.addIssue({ code: 'custom', path: [path, name], message });
+    if (!RESOURCE_NAME.test(name)) issue(`"${name.slice(0, 80)}" is not a valid resource name`);
+    else if (isRangeResource(name)) issue(`${name} is a range resource; quota applies to scalar resources only`);
+    else if (!((QUOTA_RESOURCES as readonly string[]).includes(name) || !qctx.agentScalars || qctx.agentScalars.has(name))) {
+      const names = [...new Set([...QUOTA_RESOURCES, ...(qctx.agentScalars ?? [])])].join(', ');
+      issue(`unknown resource "${name}": no agent offers it (known: ${names})`);
+    } else if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0 || amount > MAX_QUOTA_AMOUNT) {
+      issue(`must be a finite number from 0 to ${MAX_QUOTA_AMOUNT} for role "${role}", got ${String(amount)}`);
+    } else out[name] = amount;
   }
   return out;
 }
 
+const quantitiesSchema = z.record(z.string(), z.unknown(), { error: 'must be an object of resource name to amount' }).nullish();
+
+/**
+ * A batch of quotas (the `quotas` of `PUT /api/v1/quota` and of UpdateQuota), each on its
+ * own: role (not `*`, once), resource names, amounts, guarantee <= limit.
+ */
+export function quotasSchema(qctx: QuotaCheckContext = {}) {
+  const entry = z
+    .object(
+      {
+        role: roleSchema.refine((r) => r !== '*', 'quota cannot be set on the default role "*"'),
+        guarantee: quantitiesSchema,
+        limit: quantitiesSchema,
+      },
+      { error: 'must be an object { role, guarantee, limit }' },
+    )
+    .transform((raw, ctx): RoleQuotaConfig => {
+      const guarantee = checkQuantities(raw.guarantee, 'guarantee', raw.role, qctx, ctx);
+      const limit = checkQuantities(raw.limit, 'limit', raw.role, qctx, ctx);
+      for (const [name, g] of Object.entries(guarantee)) {
+        const l = limit[name];
+        if (l !== undefined && g > l + EPSILON) ctx.addIssue({ code: 'custom', path: ['guarantee', name], message: `${g} exceeds the limit ${l} of role "${raw.role}"` });
+      }
+      return { role: raw.role, guarantee, limit };
+    });
+  return z
+    .array(entry, { error: 'at least one { role, guarantee, limit } is required' })
+    .min(1, 'at least one { role, guarantee, limit } is required')
+    .superRefine(uniqueRoles);
+}
+
 /** Checks each config of a batch on its own: role, resource names, amounts, guarantee <= limit. */
 export function checkQuotaConfigs(input: unknown, ctx: QuotaCheckContext = {}, field = 'quotas'): RoleQuotaConfig[] {
-  if (!Array.isArray(input) || input.length === 0) throw new ValidationError(field, 'at least one { role, guarantee, limit } is required');
-  const seen = new Set<string>();
-  return input.map((entry: unknown, i) => {
-    const f = `${field}[${i}]`;
-    if (typeof entry !== 'object' || entry === null) throw new ValidationError(f, 'must be an object { role, guarantee, limit }');
-    const raw = entry as { role?: unknown; guarantee?: unknown; limit?: unknown };
-    const role = checkRoleName(raw.role, `${f}.role`);
-    if (role === '*') throw new ValidationError(`${f}.role`, 'quota cannot be set on the default role "*"');
-    if (seen.has(role)) throw new ValidationError(`${f}.role`, `role "${role}" is listed twice`);
-    seen.add(role);
-    const guarantee = checkQuantities(raw.guarantee, `${f}.guarantee`, role, ctx);
-    const limit = checkQuantities(raw.limit, `${f}.limit`, role, ctx);
-    for (const [name, g] of Object.entries(guarantee)) {
-      const l = limit[name];
-      if (l !== undefined && g > l + EPSILON) throw new ValidationError(`${f}.guarantee.${name}`, `${g} exceeds the limit ${l} of role "${role}"`);
-    }
-    return { role, guarantee, limit };
-  });
+  return parseOrThrow(quotasSchema(ctx), input, field);
+}
+
+/** A REST body read as an object; anything else reads as `{}`, so the error names the missing field. */
+const restBody = <T extends z.ZodRawShape>(shape: T) => z.preprocess((b) => (typeof b === 'object' && b !== null && !Array.isArray(b) ? b : {}), z.object(shape));
+
+/** `PUT /api/v1/weights`: UpdateWeightsRequest as JSON. */
+export const weightsBodySchema = restBody({ weights: weightsSchema });
+
+/** `PUT /api/v1/quota`: UpdateQuotaRequest as JSON; its quotas are checked against the registered agents by `checkQuotaConfigs`. */
+export const quotaBodySchema = restBody({
+  quotas: z.unknown(),
+  force: z.boolean({ error: (iss) => `must be true or false, got ${JSON.stringify(iss.input)}` }).default(false),
+});
+
+/** Parses a REST body, or throws a ValidationError naming the field at fault (HTTP 400 `{message, field}`). */
+export function parseRestBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  return parseOrThrow(schema, body, '');
 }
 
 export function isEmptyQuota(q: RoleQuotaConfig): boolean {
