@@ -18,6 +18,7 @@ import { stopRun } from './core/run-planner.js';
 import { isFinished } from './core/run-status.js';
 import type { ScheduleState } from './core/schedule-planner.js';
 import { StatusHandling } from './core/status-handling.js';
+import type { JobsApi } from './http/jobs-api.js';
 import { type JobsServer, startJobsServer } from './http/jobs-server.js';
 import { type JobsFrameworkOptions, jobsDefaults, type ResolvedJobsOptions } from './options.js';
 import type { JobSpec, JobSpecInput } from './spec/job-spec.js';
@@ -38,7 +39,7 @@ export type { JobsFrameworkState } from './core/framework-state.js';
  * suppress/revive), status-handling, reconciliation, job-timers (schedules, retries,
  * launch delays) and run-bookkeeping (what every run change entails).
  */
-export class JobsFramework {
+export class JobsFramework implements JobsApi {
   readonly events = new EventHub();
   readonly metrics = new JobsMetrics();
   private readonly o: ResolvedJobsOptions;

@@ -1,7 +1,7 @@
 import type { JobHistory } from '../core/history.js';
 import { runView, scheduleView } from '../core/run-view.js';
-import type { JobsFramework } from '../jobs-framework.js';
 import type { JobSpec } from '../spec/job-spec.js';
+import type { JobsApi } from './jobs-api.js';
 
 export const EMBEDS = ['activeRuns', 'schedules', 'history', 'historySummary'] as const;
 export type Embed = (typeof EMBEDS)[number];
@@ -28,7 +28,7 @@ export function historySummaryView(h: JobHistory): Record<string, unknown> {
 }
 
 /** A job as Metronome shows it, with the embeds asked for. */
-export function jobView(fw: JobsFramework, job: JobSpec, embeds: ReadonlySet<Embed>): Record<string, unknown> {
+export function jobView(fw: JobsApi, job: JobSpec, embeds: ReadonlySet<Embed>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...job };
   if (embeds.has('activeRuns')) out.activeRuns = fw.listRuns(job.id).map(runView);
   if (embeds.has('schedules')) out.schedules = fw.listSchedules(job.id).map((s) => scheduleView(s, fw.now()));

@@ -1,12 +1,12 @@
 import { acceptJsonBodies, Code, DEFAULT_MAX_BODY_BYTES, errorReply, type Logger, METRONOME_STATUS, SseStreams, TandemError } from '@tandem/protocol';
 import Fastify from 'fastify';
 import { runView, scheduleView } from '../core/run-view.js';
-import type { JobsFramework } from '../jobs-framework.js';
 import { jobSpecSchema } from '../spec/job-spec.js';
 import { scheduleSpecSchema } from '../spec/schedule-spec.js';
 import { SpecError } from '../spec/spec-error.js';
 import { validate } from '../spec/validate.js';
 import { historyView, jobView, parseEmbeds } from './job-view.js';
+import type { JobsApi } from './jobs-api.js';
 
 export const JOBS_API_VERSION = '0.1.0';
 
@@ -20,7 +20,7 @@ type RunParams = { Params: { id: string; runId: string } };
 type ScheduleParams = { Params: { id: string; scheduleId: string } };
 
 /** The REST API, following Metronome's v1 API; plus `/v1/events` (Server-Sent Events of run changes). */
-export async function startJobsServer(fw: JobsFramework, options: { port: number; host: string; logger: Logger; maxBodyBytes?: number }): Promise<JobsServer> {
+export async function startJobsServer(fw: JobsApi, options: { port: number; host: string; logger: Logger; maxBodyBytes?: number }): Promise<JobsServer> {
   const bodyLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit });
   const streams = new SseStreams();
