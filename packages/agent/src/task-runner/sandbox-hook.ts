@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import type { AgentTask } from '../agent-task.js';
 import type { TaskHook } from './task-hook.js';
 
@@ -13,8 +14,8 @@ const RECENTLY_COMPLETED = 1000;
  */
 export class SandboxHook implements TaskHook {
   readonly name = 'sandbox';
-  /** `frameworkId/taskId` -> sandbox, oldest first. */
-  private readonly completed = new Map<string, string>();
+  /** `frameworkId/taskId` -> sandbox; the least recently forgotten go first. */
+  private readonly completed = new LRUCache<string, string>({ max: RECENTLY_COMPLETED });
 
   async prestart(task: AgentTask): Promise<void> {
     await mkdir(task.sandboxDir, { recursive: true });
@@ -23,10 +24,6 @@ export class SandboxHook implements TaskHook {
   async done(ref: { frameworkId: string; taskId: string }, task: AgentTask | undefined): Promise<void> {
     if (!task) return;
     this.completed.set(`${ref.frameworkId}/${ref.taskId}`, task.sandboxDir);
-    if (this.completed.size > RECENTLY_COMPLETED) {
-      const oldest = this.completed.keys().next().value;
-      if (oldest !== undefined) this.completed.delete(oldest);
-    }
   }
 
   /** The task (`frameworkId/taskId`) was forgotten lately. */
@@ -36,7 +33,7 @@ export class SandboxHook implements TaskHook {
 
   /** The sandbox of a task forgotten lately, by task id (first match). */
   sandboxOf(taskId: string): string | undefined {
-    for (const [key, dir] of this.completed) if (key.endsWith(`/${taskId}`)) return dir;
+    for (const [key, dir] of this.completed.rentries()) if (key?.endsWith(`/${taskId}`)) return dir;
     return undefined;
   }
 }
