@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { CronSchedule } from '../spec/cron.js';
 import type { ScheduleSpec } from '../spec/schedule-spec.js';
 
@@ -14,7 +15,9 @@ export type ScheduleDecision =
   | { kind: 'run'; instantMs: number }
   | { kind: 'skip'; instantMs: number; reason: 'deadline' | 'forbid' };
 
-const compiled = new Map<string, CronSchedule>();
+/** Compiled cron expressions kept (the least recently used go first). */
+const MAX_COMPILED_CRONS = 1000;
+const compiled = new LRUCache<string, CronSchedule>({ max: MAX_COMPILED_CRONS });
 
 /** A compiled cron expression, cached by expression and zone. */
 export function cronOf(spec: Pick<ScheduleSpec, 'cron' | 'timezone'>): CronSchedule {
@@ -22,7 +25,6 @@ export function cronOf(spec: Pick<ScheduleSpec, 'cron' | 'timezone'>): CronSched
   let c = compiled.get(key);
   if (!c) {
     c = new CronSchedule(spec.cron, spec.timezone);
-    if (compiled.size > 1000) compiled.clear();
     compiled.set(key, c);
   }
   return c;
