@@ -1,12 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsFramework } from '@tandem/apps';
-import { JobsFramework } from '@tandem/jobs';
 import { Master } from '@tandem/master';
 import { FileStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api } from './support/apps.js';
+import { api, withApps } from './support/apps.js';
 import { cleanup, startDriver, startMaster, tempDir } from './support/cluster.js';
+import { withJobs } from './support/jobs.js';
 
 // Crash consistency of the three stores as the services write them (master registry,
 // apps, jobs): a crash can leave the last record of a log cut at any byte. For every
@@ -92,18 +91,7 @@ describe('store crash consistency', () => {
   it('store-crash - apps store: every cut of its last record reopens to the prefix; apps started on it serves the prefix and keeps a new app across its restart', async () => {
     const master = await startMaster();
     const dir = join(tempDir('tandem-crash-apps-'), 'store');
-    const runApps = async (storeDir: string, body: (url: string) => Promise<void>): Promise<void> => {
-      const store = new FileStore({ dir: storeDir });
-      const apps = new AppsFramework({ master: master.address, store, port: 0, host: '127.0.0.1', tickMs: 100, reconnect: { initialMs: 100, maxMs: 500 } });
-      try {
-        await apps.start();
-        await body(apps.url);
-      } finally {
-        await apps.stop();
-        await store.close();
-      }
-    };
-    await runApps(dir, async (url) => {
+    await withApps(master, dir, async (url) => {
       for (const id of ['/one', '/two', '/three']) expect((await api(url, 'POST', '/v2/apps', { id, cmd: 'sleep 100', instances: 0, cpus: 0.1, mem: 16 })).status).toBe(201);
     });
     const matrix = await crashMatrix(dir);
@@ -111,13 +99,13 @@ describe('store crash consistency', () => {
     for (const cut of serviceCuts(matrix)) {
       const copy = cutCopy(dir, cut);
       const expected = await contents(copy);
-      await runApps(copy, async (url) => {
+      await withApps(master, copy, async (url) => {
         const listed = (await api(url, 'GET', '/v2/apps')).body.apps.map((a: { id: string }) => a.id).sort();
         const stored = keysUnder(expected, 'apps/app/').map((k) => k.slice('apps/app'.length));
         expect(listed, `cut at ${cut}`).toEqual(stored);
         expect((await api(url, 'POST', '/v2/apps', { id: '/after-crash', cmd: 'sleep 100', instances: 0, cpus: 0.1, mem: 16 })).status).toBe(201);
       });
-      await runApps(copy, async (url) => {
+      await withApps(master, copy, async (url) => {
         expect((await api(url, 'GET', '/v2/apps/after-crash')).status, `cut at ${cut}`).toBe(200);
       });
     }
@@ -126,19 +114,8 @@ describe('store crash consistency', () => {
   it('store-crash - jobs store: every cut of its last record reopens to the prefix; jobs started on it serves the prefix and keeps a new job across its restart', async () => {
     const master = await startMaster();
     const dir = join(tempDir('tandem-crash-jobs-'), 'jobs');
-    const runJobs = async (storeDir: string, body: (url: string) => Promise<void>): Promise<void> => {
-      const store = new FileStore({ dir: storeDir });
-      const jobs = new JobsFramework({ master: master.address, store, port: 0, host: '127.0.0.1', reconnect: { initialMs: 100, maxMs: 500 } });
-      try {
-        await jobs.start();
-        await body(jobs.url);
-      } finally {
-        await jobs.stop();
-        await store.close();
-      }
-    };
     const job = (id: string) => ({ id, run: { cmd: 'true', cpus: 0.1, mem: 32 } });
-    await runJobs(dir, async (url) => {
+    await withJobs(master, dir, async (url) => {
       for (const id of ['one', 'two', 'three']) expect((await api(url, 'POST', '/v1/jobs', job(id))).status).toBe(201);
     });
     const matrix = await crashMatrix(dir);
@@ -146,12 +123,12 @@ describe('store crash consistency', () => {
     for (const cut of serviceCuts(matrix)) {
       const copy = cutCopy(dir, cut);
       const expected = await contents(copy);
-      await runJobs(copy, async (url) => {
+      await withJobs(master, copy, async (url) => {
         const listed = (await api(url, 'GET', '/v1/jobs')).body.map((j: { id: string }) => j.id).sort();
         expect(listed, `cut at ${cut}`).toEqual(keysUnder(expected, 'jobs/').map((k) => k.slice('jobs/'.length)));
         expect((await api(url, 'POST', '/v1/jobs', job('after-crash'))).status).toBe(201);
       });
-      await runJobs(copy, async (url) => {
+      await withJobs(master, copy, async (url) => {
         expect((await api(url, 'GET', '/v1/jobs/after-crash')).status, `cut at ${cut}`).toBe(200);
       });
     }

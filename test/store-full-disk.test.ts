@@ -1,14 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsFramework } from '@tandem/apps';
-import { JobsFramework } from '@tandem/jobs';
 import { Master } from '@tandem/master';
 import { type Event, schedulerClient } from '@tandem/protocol';
-import { FileStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api } from './support/apps.js';
+import { api, withApps } from './support/apps.js';
 import { cleanup, startMaster, tempDir, track } from './support/cluster.js';
+import { withJobs } from './support/jobs.js';
 
 // A store on a tiny filesystem that fills up: writes fail with a clear error, the APIs
 // answer 503 / UNAVAILABLE, nothing half-written is acknowledged, and after space is
@@ -43,20 +41,9 @@ describe('store on a full disk', () => {
     const fs = tinyFilesystem('1m');
     const storeDir = join(fs, 'store');
     mkdirSync(storeDir);
-    const run = async (body: (url: string) => Promise<void>): Promise<void> => {
-      const store = new FileStore({ dir: storeDir });
-      const apps = new AppsFramework({ master: master.address, store, port: 0, host: '127.0.0.1', tickMs: 100, reconnect: { initialMs: 100, maxMs: 500 } });
-      try {
-        await apps.start();
-        await body(apps.url);
-      } finally {
-        await apps.stop();
-        await store.close();
-      }
-    };
     const acknowledged: string[] = [];
     let filler = '';
-    await run(async (url) => {
+    await withApps(master, storeDir, async (url) => {
       filler = fill(fs, 48 * 1024);
       let refused: { status: number; body: { message: string } } | undefined;
       for (let i = 0; i < 200 && !refused; i++) {
@@ -79,7 +66,7 @@ describe('store on a full disk', () => {
       expect(again.body.message).toMatch(/writes nothing more until it is restarted/);
     });
     // Space is free; the restarted framework has every acknowledged app and can write again.
-    await run(async (url) => {
+    await withApps(master, storeDir, async (url) => {
       const listed = (await api(url, 'GET', '/v2/apps')).body.apps.map((a: { id: string }) => a.id).sort();
       expect(listed).toEqual([...acknowledged].sort());
       expect((await api(url, 'POST', '/v2/apps', { id: '/after', cmd: 'sleep 1', instances: 0, cpus: 0.1, mem: 32 })).status).toBe(201);
@@ -90,19 +77,8 @@ describe('store on a full disk', () => {
     const master = await startMaster();
     const fs = tinyFilesystem('1m');
     const storeDir = join(fs, 'jobs');
-    const run = async (body: (url: string) => Promise<void>): Promise<void> => {
-      const store = new FileStore({ dir: storeDir });
-      const jobs = new JobsFramework({ master: master.address, store, port: 0, host: '127.0.0.1', reconnect: { initialMs: 100, maxMs: 500 } });
-      try {
-        await jobs.start();
-        await body(jobs.url);
-      } finally {
-        await jobs.stop();
-        await store.close();
-      }
-    };
     const acknowledged: string[] = [];
-    await run(async (url) => {
+    await withJobs(master, storeDir, async (url) => {
       const filler = fill(fs, 48 * 1024);
       let refused: { status: number; body: { message: string } } | undefined;
       for (let i = 0; i < 200 && !refused; i++) {
@@ -117,7 +93,7 @@ describe('store on a full disk', () => {
       expect((await api(url, 'GET', '/v1/jobs')).body.map((j: { id: string }) => j.id).sort()).toEqual([...acknowledged].sort());
       rmSync(filler);
     });
-    await run(async (url) => {
+    await withJobs(master, storeDir, async (url) => {
       expect((await api(url, 'GET', '/v1/jobs')).body.map((j: { id: string }) => j.id).sort()).toEqual([...acknowledged].sort());
       expect((await api(url, 'POST', '/v1/jobs', { id: 'after', run: { cmd: 'true', cpus: 0.1, mem: 32 } })).status).toBe(201);
     });

@@ -86,3 +86,19 @@ export function startAppsAgent(master: Master, setup: AgentSetup & { cpus?: numb
   const { cpus = 4, mem = 4096, ...rest } = setup;
   return startAgent(master, { containerizers: ['process'], resources: `cpus:${cpus};mem:${mem};disk:4096;ports:${privatePorts()}`, ...rest });
 }
+
+/**
+ * Runs `body` against an apps framework on a FileStore in `storeDir`, then stops the
+ * framework and closes the store (so the next run, or a FileStore, may open the dir).
+ */
+export async function withApps(master: Master, storeDir: string, body: (url: string) => Promise<void>): Promise<void> {
+  const store = new FileStore({ dir: storeDir });
+  const apps = new AppsFramework({ master: master.address, store, port: 0, host: '127.0.0.1', tickMs: 100, reconnect: { initialMs: 100, maxMs: 500 } });
+  try {
+    await apps.start();
+    await body(apps.url);
+  } finally {
+    await apps.stop();
+    await store.close();
+  }
+}

@@ -54,3 +54,16 @@ export async function waitRunDone(call: Api, jobId: string, runId: string, timeo
     return r.body.status === 'SUCCESS' || r.body.status === 'FAILED' ? r.body : undefined;
   }, `run ${jobId}/${runId} to finish`, timeoutMs, 100);
 }
+
+/** Runs `body` against a jobs framework on a FileStore in `storeDir`, then stops it and closes the store. */
+export async function withJobs(master: Master, storeDir: string, body: (url: string) => Promise<void>): Promise<void> {
+  const store = new FileStore({ dir: storeDir });
+  const jobs = new JobsFramework({ master: master.address, store, port: 0, host: '127.0.0.1', reconnect: { initialMs: 100, maxMs: 500 } });
+  try {
+    await jobs.start();
+    await body(jobs.url);
+  } finally {
+    await jobs.stop();
+    await store.close();
+  }
+}
