@@ -18,7 +18,7 @@ import {
 import type { DriverEvent } from './driver-event.js';
 import { checkDriverTransition, type DriverState } from './driver-state.js';
 import { EventDispatcher, type Handler } from './event-dispatcher.js';
-import { type DriverOptions, driverDefaults, type ResolvedDriverOptions } from './options.js';
+import { type DriverOptions, type ResolvedDriverOptions, resolveDriverOptions } from './options.js';
 import { operationsOf, type ReconcileTarget, SchedulerCalls, toList } from './scheduler-calls.js';
 import { StaleUpdateFilter } from './stale-updates.js';
 import { SubscriptionLoop } from './subscription-loop.js';
@@ -54,7 +54,7 @@ export class SchedulerDriver {
   };
 
   constructor(options: DriverOptions) {
-    this.options = driverDefaults(options);
+    this.options = resolveDriverOptions(options);
     if (!this.options.master) throw new TandemError(Code.InvalidArgument, 'master: required (host:port)', { field: 'master' });
     if (!this.options.framework.name) {
       throw new TandemError(Code.InvalidArgument, 'framework.name: required', { field: 'framework.name' });

@@ -20,7 +20,7 @@ import type { ScheduleState } from './core/schedule-planner.js';
 import { StatusHandling } from './core/status-handling.js';
 import type { JobsApi } from './http/jobs-api.js';
 import { type JobsServer, startJobsServer } from './http/jobs-server.js';
-import { type JobsFrameworkOptions, jobsDefaults, type ResolvedJobsOptions } from './options.js';
+import { type JobsFrameworkOptions, type ResolvedJobsOptions, resolveJobsOptions } from './options.js';
 import type { JobSpec, JobSpecInput } from './spec/job-spec.js';
 import type { ScheduleSpec } from './spec/schedule-spec.js';
 
@@ -63,7 +63,7 @@ export class JobsFramework implements JobsApi {
   };
 
   constructor(options: JobsFrameworkOptions) {
-    this.o = jobsDefaults(options);
+    this.o = resolveJobsOptions(options);
     if (!this.o.master) throw new TandemError(Code.InvalidArgument, 'master: required (host:port)', { field: 'master' });
     this.log = componentLogger('jobs', this.o.logger);
     this.repo = new JobsRepository(this.o.store, this.log);

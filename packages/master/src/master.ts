@@ -42,7 +42,7 @@ import type { MasterOperations } from './master-operations.js';
 import { MasterMetrics } from './metrics.js';
 import { OfferCycle } from './offer-cycle.js';
 import { operatorHandlers } from './operator-service.js';
-import { type MasterOptions, masterDefaults, type ResolvedMasterOptions } from './options.js';
+import { type MasterOptions, type ResolvedMasterOptions, resolveMasterOptions } from './options.js';
 import { ReregistrationTally } from './reregistration-tally.js';
 import { RoleConfig } from './role-config.js';
 import { schedulerCall } from './scheduler-calls.js';
@@ -103,7 +103,7 @@ export class Master implements MasterOperations {
   httpPort = 0;
 
   constructor(options: MasterOptions = {}) {
-    this.options = masterDefaults(options);
+    this.options = resolveMasterOptions(options);
     this.log = componentLogger('master', options.logger);
     this.allocator = options.allocator ?? new HierarchicalAllocator();
     this.roleConfig = new RoleConfig(this, this.allocator);
