@@ -13,7 +13,7 @@ export { cronOf, nextRunAt, planSchedule, type ScheduleDecision, type ScheduleSt
 export { keys as JOBS_STORE_KEYS } from './core/store-keys.js';
 export { JOBS_API_VERSION, type JobsServer, startJobsServer } from './http/jobs-server.js';
 export { JobsFramework, type JobsFrameworkState } from './jobs-framework.js';
-export { type JobsServiceOptions, type RunningJobs, startJobsService } from './jobs-service.js';
+export { type JobsServiceOptions, type JobsServiceTestOptions, type RunningJobs, startJobsService } from './jobs-service.js';
 export {
   DEFAULT_DECLINE_SECONDS,
   DEFAULT_FAILOVER_TIMEOUT_SECONDS,
