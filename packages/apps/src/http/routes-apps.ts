@@ -66,7 +66,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
   http.post('/v2/apps', async (req, reply) => {
     const q = req.query as Query;
     const app = validate(req.body);
-    if (scheduler.repo.apps.has(app.id)) return reply.code(409).send({ message: `An app with id [${app.id}] already exists.` });
+    if (scheduler.repo.apps.has(app.id)) throw new TandemError(Code.AlreadyExists, `An app with id [${app.id}] already exists.`);
     const d = await scheduler.deploy(new Map([[app.id, app]]), { force: flagOf(q, 'force') });
     apiPost(req, app);
     const created = scheduler.repo.apps.get(app.id) ?? app;

@@ -1,4 +1,4 @@
-import { Code, TandemError } from '@tandem/protocol';
+import { Code, TandemError, ValidationError } from '@tandem/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AppDefinition } from '../app/app-definition.js';
 import { canonicalPathId, isUnder, parentGroup, pathIdProblem } from '../app/path-id.js';
@@ -116,10 +116,10 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     const body = req.body ?? {};
     const rawId = (body as { id?: unknown }).id;
     if (rawId !== undefined && (typeof rawId !== 'string' || (rawId !== '/' && pathIdProblem(rawId)))) {
-      return reply.code(422).send({ message: 'Object is not valid', details: [{ path: '/id', errors: [`${JSON.stringify(rawId)} is not a valid group id`] }] });
+      throw ValidationError.of('/id', `${JSON.stringify(rawId)} is not a valid group id`);
     }
     const id = groupIdOf(rawId);
-    if (id !== '/' && exists(id)) return reply.code(409).send({ message: `Group ${id} is already created. Use PUT to change this group.` });
+    if (id !== '/' && exists(id)) throw new TandemError(Code.AlreadyExists, `Group ${id} is already created. Use PUT to change this group.`);
     return reply.code(201).send(await change(id, body, req.query as Query));
   });
   http.put('/v2/groups', async (req) => change('/', req.body, req.query as Query));
