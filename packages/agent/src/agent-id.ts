@@ -1,5 +1,5 @@
 import { checkId } from '@tandem/protocol';
-import { readJson, writeJsonAtomic } from './checkpoint.js';
+import { readJson, writeJsonAtomic } from './durable-files.js';
 
 /** The agent id persisted by an earlier run, if any. */
 export async function readAgentId(path: string): Promise<string | undefined> {

@@ -15,13 +15,13 @@ import {
 import { readAgentId, writeAgentId } from './agent-id.js';
 import { type AgentLifecycle, checkAgentTransition } from './agent-lifecycle.js';
 import type { TaskSnapshot } from './agent-task.js';
-import { ensureDir, removeDir } from './checkpoint.js';
 import type { Containerizer } from './containerizer/types.js';
+import { ensureDir, removeDir } from './durable-files.js';
+import { resolveResources } from './host-resources.js';
 import { MasterConnection } from './master-connection.js';
 import { AGENT_VERSION, type AgentOptions, type HollowAgentOptions, type ResolvedAgentOptions, resolveAgentOptions } from './options.js';
 import { AgentPaths } from './paths.js';
 import { recoverTasks } from './recovery.js';
-import { resolveResources } from './resources.js';
 import { readSandboxFile } from './sandbox-files.js';
 import { StatusUpdateManager } from './status-update-manager.js';
 import { TaskSupervisor } from './task-supervisor.js';

@@ -22,6 +22,7 @@ export type {
   LaunchSpec,
   RecoverSpec,
 } from './containerizer/types.js';
+export { detectResources, resolveResources } from './host-resources.js';
 export { type AgentHttpApi, startAgentHttp } from './http-api.js';
 export type { AgentOptions, HollowAgentOptions } from './options.js';
 export {
@@ -35,7 +36,6 @@ export {
   DEFAULT_STATUS_RETRY_MS,
   resolveAgentOptions,
 } from './options.js';
-export { detectResources, resolveResources } from './resources.js';
 export { type StatusInput, StatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager.js';
 export { buildTaskEnv, type TaskEnvContext, taskPorts } from './task-env.js';
 export type { TaskPhase } from './task-phase.js';

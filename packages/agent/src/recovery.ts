@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { isTerminal, type Logger } from '@tandem/protocol';
-import { removeDir } from './checkpoint.js';
 import type { Container, Containerizer, RecoverSpec } from './containerizer/types.js';
+import { removeDir } from './durable-files.js';
 import type { AgentPaths } from './paths.js';
 import type { StatusUpdateManager } from './status-update-manager.js';
 import { readTaskCheckpoint } from './task-checkpoint.js';

@@ -11,7 +11,7 @@ import {
   type TaskState,
   type TaskStatus,
 } from '@tandem/protocol';
-import { ensureDir } from './checkpoint.js';
+import { ensureDir } from './durable-files.js';
 import { appendRecords, type ReplayedUpdates, replayUpdateLog } from './update-log.js';
 
 /** What the agent says about a task; the manager adds uuid, timestamp and source. */

@@ -1,5 +1,5 @@
 import type { FrameworkInfo, TaskInfo } from '@tandem/protocol';
-import { readJson, writeJsonAtomic } from './checkpoint.js';
+import { readJson, writeJsonAtomic } from './durable-files.js';
 
 /** `task.json`: what the agent launched, enough to recover it after a restart. */
 export interface TaskCheckpoint {

@@ -1,6 +1,6 @@
 import { open, readFile, truncate } from 'node:fs/promises';
 import { isTerminal, type TaskStatus } from '@tandem/protocol';
-import { appendLinesSynced } from './checkpoint.js';
+import { appendLinesSynced } from './durable-files.js';
 
 /** One line of a task's `updates.jsonl`: an update as sent, or the ack of one. */
 export type UpdateLogRecord = { kind: 'update'; status: TaskStatus } | { kind: 'ack'; uuid: string };

@@ -1,8 +1,8 @@
 import { type AgentInfo, isTerminal, nowSeconds, TandemError } from '@tandem/protocol';
+import type { AgentLink } from './agent-link.js';
 import type { AgentRecord } from './agent-registry.js';
-import type { AgentEntry } from './entries.js';
-import type { AgentLink } from './links.js';
 import type { MasterCore } from './master-core.js';
+import type { AgentEntry } from './state-records.js';
 import { masterUpdate } from './status-updates.js';
 
 /** An agent's stream closed: the agent is DISCONNECTED until it returns or misses too many pings. */

@@ -11,12 +11,12 @@ import {
   type TaskState,
   type TaskStatus,
 } from '@tandem/protocol';
+import type { AgentLink } from './agent-link.js';
 import { type ReceivedTaskInfo, receivedTaskInfo } from './agent-wire.js';
-import { type AgentEntry, newTaskEntry, setTaskStatus, taskInfoOf, taskKey } from './entries.js';
-import type { AgentLink } from './links.js';
 import type { MasterCore } from './master-core.js';
 import { packTaskInfoBytes } from './packed-task-info.js';
 import { checkRegistration } from './registration-check.js';
+import { type AgentEntry, newTaskEntry, setTaskStatus, taskInfoOf, taskKey } from './state-records.js';
 import { completeTask, forwardUpdates, masterUpdate, syntheticStatus } from './status-updates.js';
 
 /**

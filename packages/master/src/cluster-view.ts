@@ -1,5 +1,5 @@
-import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './entries.js';
 import type { RoleQuotaConfig } from './role-config-check.js';
+import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './state-records.js';
 
 /** The role weights and quotas as the state views read them. */
 export interface RoleConfigView {

@@ -11,10 +11,10 @@ import {
   TandemError,
   ValidationError,
 } from '@tandem/protocol';
-import { type FrameworkEntry, newFrameworkEntry } from './entries.js';
-import type { FrameworkStream } from './links.js';
+import type { FrameworkStream } from './framework-stream.js';
 import type { MasterCore } from './master-core.js';
 import { checkRoleName } from './role-config-check.js';
+import { type FrameworkEntry, newFrameworkEntry } from './state-records.js';
 import { completeTask } from './status-updates.js';
 
 /** Handles SUBSCRIBE: registers a new framework or fails over an existing one. */

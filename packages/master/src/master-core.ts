@@ -3,9 +3,9 @@ import type { Store } from '@tandem/store';
 import type { LRUCache } from 'lru-cache';
 import type { AgentRegistry } from './agent-registry.js';
 import type { Allocator } from './allocator/allocator.js';
-import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './entries.js';
 import type { ResolvedMasterOptions } from './options.js';
 import type { ReregistrationTally } from './reregistration-tally.js';
+import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './state-records.js';
 import type { TaskLogReads } from './task-log-reads.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { AgentMessage, ClusterStateInit, OperatorEventInit, ReadTaskLogRequest, ReadTaskLogResponseInit, RegisterAgent, SchedulerCall, SubscribeRequest, TandemError } from '@tandem/protocol';
+import type { AgentLink } from './agent-link.js';
 import type { ClusterView } from './cluster-view.js';
-import type { AgentLink, FrameworkStream } from './links.js';
+import type { FrameworkStream } from './framework-stream.js';
 import type { MasterMetrics } from './metrics.js';
 import type { RoleConfig } from './role-config.js';
 

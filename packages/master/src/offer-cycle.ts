@@ -1,5 +1,5 @@
-import type { OfferEntry } from './entries.js';
 import type { MasterCore } from './master-core.js';
+import type { OfferEntry } from './state-records.js';
 
 /**
  * The offer cycle: an allocation pass becomes one OFFERS event per framework (each offer

@@ -1,7 +1,6 @@
 import { Code, componentLogger, type Logger, type QuotaConfigInit, TandemError, type WeightInfoInit } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
-import type { AgentEntry } from './entries.js';
 import type { ResolvedMasterOptions } from './options.js';
 import {
   checkCapacity,
@@ -13,6 +12,7 @@ import {
   type RoleQuotaConfig,
   type RoleWeight,
 } from './role-config-check.js';
+import type { AgentEntry } from './state-records.js';
 
 /** Registry keys: one per kind, so that a batch is one write and a crash cannot keep half of it. */
 export const WEIGHTS_KEY = 'roles/weights';

@@ -14,10 +14,10 @@ import {
   type TaskStatusInit,
   ValidationError,
 } from '@tandem/protocol';
-import { type FrameworkEntry, newTaskEntry, type OfferEntry, type TaskEntry, taskKey } from './entries.js';
 import { removeFramework } from './framework-registration.js';
 import { checkLaunch } from './launch-check.js';
 import type { MasterCore } from './master-core.js';
+import { type FrameworkEntry, newTaskEntry, type OfferEntry, type TaskEntry, taskKey } from './state-records.js';
 import { completeTask, forwardUpdates, syntheticStatus } from './status-updates.js';
 import { unknownTaskVerdict } from './unknown-task-verdict.js';
 

@@ -1,5 +1,5 @@
 import { componentLogger, type SchedulerHandlers, TandemError } from '@tandem/protocol';
-import { FrameworkStream } from './links.js';
+import { FrameworkStream } from './framework-stream.js';
 import type { MasterOperations } from './master-operations.js';
 
 const log = componentLogger('scheduler-service');

@@ -1,6 +1,6 @@
 import { type AgentStatus, type ClusterStateInit, formatAttributes, Resources, type RoleStateInit, type TaskInit } from '@tandem/protocol';
 import type { ClusterView } from './cluster-view.js';
-import { type AgentPhase, type TaskEntry, taskInfoOf } from './entries.js';
+import { type AgentPhase, type TaskEntry, taskInfoOf } from './state-records.js';
 
 const AGENT_STATUS: Record<AgentPhase, AgentStatus> = {
   ACTIVE: 'AGENT_ACTIVE',

@@ -1,6 +1,6 @@
 import { type Ack, canTransition, isTerminal, nowSeconds, type StatusReason, type TaskState, type TaskStatus, type TaskStatusInit } from '@tandem/protocol';
-import { type AgentEntry, setTaskStatus, type TaskEntry, taskKey } from './entries.js';
 import type { MasterCore } from './master-core.js';
+import { type AgentEntry, setTaskStatus, type TaskEntry, taskKey } from './state-records.js';
 
 /** Applies status updates an agent sent to the master's books and forwards them to their frameworks. */
 export function onStatusUpdates(core: MasterCore, agent: AgentEntry, updates: readonly { status: TaskStatus | null; latestState: TaskState }[]): void {

@@ -4,9 +4,9 @@ import {
   type TaskInfoInit,
 } from '@tandem/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { newTaskEntry, taskInfoOf } from './entries.js';
 import type { Master } from './master.js';
 import { packTaskInfo, unpackTaskInfo } from './packed-task-info.js';
+import { newTaskEntry, taskInfoOf } from './state-records.js';
 import { clusterStateJson } from './state-view.js';
 import { next, ScriptedPeers } from './test-support/scripted-peers.js';
 

@@ -1,8 +1,8 @@
 import { readdir, rmdir } from 'node:fs/promises';
 import type { Logger } from '@tandem/protocol';
 import type { AgentTask } from '../agent-task.js';
-import { removeDir } from '../checkpoint.js';
 import type { Container } from '../containerizer/types.js';
+import { removeDir } from '../durable-files.js';
 import type { AgentPaths } from '../paths.js';
 import { type TaskCheckpoint, writeTaskCheckpoint } from '../task-checkpoint.js';
 import type { TaskHook } from './task-hook.js';

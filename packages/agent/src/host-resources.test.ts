@@ -1,7 +1,7 @@
 import { cpus, tmpdir } from 'node:os';
 import { Resources } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
-import { detectResources, memReserveMiB, mergeResources, namesIn, resolveResources } from './resources.js';
+import { detectResources, memReserveMiB, mergeResources, namesIn, resolveResources } from './host-resources.js';
 
 describe('agent resources', () => {
   it('agent resources - detects cpus, mem and disk with reserves, and the default port range', async () => {

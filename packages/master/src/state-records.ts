@@ -1,5 +1,6 @@
 import { type AgentInfo, type FrameworkInfo, type LongTimeout, nowSeconds, type Resources, type TaskInfo, type TaskInfoInit, type TaskState, type TaskStatus } from '@tandem/protocol';
-import type { AgentLink, FrameworkStream } from './links.js';
+import type { AgentLink } from './agent-link.js';
+import type { FrameworkStream } from './framework-stream.js';
 import { packTaskInfo, unpackTaskInfo } from './packed-task-info.js';
 
 /** How the master sees an agent. DISCONNECTED: stream lost, pings not yet timed out. */

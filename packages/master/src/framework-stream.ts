@@ -1,5 +1,5 @@
-import type { ServerDuplexStream, ServerWritableStream, StatusObject } from '@grpc/grpc-js';
-import type { AgentMessage, EventInit, MasterMessageInit, SubscribeRequest, TaskStatusInit } from '@tandem/protocol';
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import type { EventInit, SubscribeRequest, TaskStatusInit } from '@tandem/protocol';
 
 /** The master's end of a framework's event stream. */
 export class FrameworkStream {
@@ -48,34 +48,5 @@ export class FrameworkStream {
     const statuses = this.updates;
     this.updates = [];
     if (!this.closed) this.call.write({ update: { statuses } });
-  }
-}
-
-/** The master's end of an agent's bidirectional stream. */
-export class AgentLink {
-  private ended = false;
-
-  constructor(private readonly call: ServerDuplexStream<AgentMessage, MasterMessageInit>) {}
-
-  get closed(): boolean {
-    return this.ended || this.call.cancelled;
-  }
-
-  send(message: MasterMessageInit): void {
-    if (this.closed) return;
-    this.call.write(message);
-  }
-
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (!this.call.cancelled) this.call.end();
-  }
-
-  /** Ends the stream with an error status (what the agent sent was refused); nothing is sent after it. */
-  refuse(status: Partial<StatusObject>): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (!this.call.cancelled) this.call.emit('error', status);
   }
 }
