@@ -19,18 +19,18 @@ export interface SseStream {
  * `keepaliveMs`; `closeAll()`, on the server's shutdown, ends every stream still open.
  */
 export class SseStreams {
-  private readonly open_ = new Set<ServerResponse>();
+  private readonly responses = new Set<ServerResponse>();
 
   constructor(private readonly keepaliveMs = DEFAULT_SSE_KEEPALIVE_MS) {}
 
   open(res: ServerResponse): SseStream {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    this.open_.add(res);
+    this.responses.add(res);
     const keepalive = setInterval(() => res.write(':\n\n'), this.keepaliveMs);
     keepalive.unref();
     res.on('close', () => {
       clearInterval(keepalive);
-      this.open_.delete(res);
+      this.responses.delete(res);
     });
     return {
       send: (eventType, data) => {
@@ -46,11 +46,11 @@ export class SseStreams {
   }
 
   get size(): number {
-    return this.open_.size;
+    return this.responses.size;
   }
 
   closeAll(): void {
-    for (const res of this.open_) res.end();
-    this.open_.clear();
+    for (const res of this.responses) res.end();
+    this.responses.clear();
   }
 }
