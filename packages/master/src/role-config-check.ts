@@ -1,4 +1,4 @@
-import { Code, isRangeResource, TandemError, ValidationError } from '@tandem/protocol';
+import { Code, fieldPath, isRangeResource, TandemError, ValidationError } from '@tandem/protocol';
 import { z } from 'zod';
 import type { ScalarQuantities } from './allocator/allocator.js';
 
@@ -36,17 +36,12 @@ const roleSchema = z
   .min(1, 'is required')
   .refine(isValidRole, { error: (iss) => `"${String(iss.input).slice(0, 140)}" is not a valid role: ${ROLE_SYNTAX}` });
 
-/** A zod issue's path in the master's field style, under `root`: `weights[1].weight`, `quotas[0].guarantee.cpus`. */
-export function fieldPath(root: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>((f, p) => (typeof p === 'number' ? `${f}[${p}]` : f === '' ? String(p) : `${f}.${String(p)}`), root);
-}
-
 /** Parses `input` with `schema`, or throws a ValidationError naming the field of the first issue (under `root`). */
 function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, root: string): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw new ValidationError(fieldPath(root, issue?.path ?? []), issue?.message ?? 'is not valid');
+  throw new ValidationError(fieldPath(issue?.path ?? [], root), issue?.message ?? 'is not valid');
 }
 
 /** Validates a role name: `*`, or `/`-separated segments of [A-Za-z0-9_.-], none empty, `.` or `..`. */

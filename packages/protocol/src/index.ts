@@ -20,7 +20,7 @@ export { DEFAULT_FETCH_TIMEOUT_MS, type FetchJsonOptions, fetchJson } from './ht
 export { HTTP_STATUS, type HttpStatusOverrides, httpStatusOf, METRONOME_STATUS } from './http/http-status.js';
 export { acceptJsonBodies, isJsonMediaType, RequestBodyError } from './http/json-body.js';
 export { DEFAULT_SSE_KEEPALIVE_MS, type SseStream, SseStreams } from './http/sse.js';
-export { jsonPointer, type PathIssue, zodDetails } from './http/zod-details.js';
+export { fieldPath, jsonPointer, type PathIssue, zodDetails } from './http/zod-details.js';
 export { checkId, newId, newUuid } from './ids.js';
 export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
 export { componentLogger, createLogger, type Logger } from './logger.js';

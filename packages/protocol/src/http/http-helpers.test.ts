@@ -9,7 +9,7 @@ import { fetchJson } from './fetch-json.js';
 import { httpStatusOf, METRONOME_STATUS } from './http-status.js';
 import { RequestBodyError } from './json-body.js';
 import { SseStreams } from './sse.js';
-import { zodDetails } from './zod-details.js';
+import { fieldPath, zodDetails } from './zod-details.js';
 
 describe('http helpers', () => {
   it('http-status - one table, per-API overrides, 500 for the rest', () => {
@@ -49,6 +49,8 @@ describe('http helpers', () => {
       { path: '/', errors: ['root'] },
     ]);
     expect(zodDetails([{ path: ['id'], message: 'm' }], '/apps/2')).toEqual([{ path: '/apps/2/id', errors: ['m'] }]);
+    expect(fieldPath([1, 'guarantee', 'cpus'], 'quotas')).toBe('quotas[1].guarantee.cpus');
+    expect(fieldPath(['force'])).toBe('force');
   });
 
   it('event-bus - filters by type and drops a listener that throws', () => {

@@ -11,6 +11,15 @@ export function jsonPointer(path: readonly PropertyKey[], prefix = ''): string {
   return `${prefix}${path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('')}` || '/';
 }
 
+/**
+ * `['weights', 1, 'weight']` -> `weights[1].weight`, under `root` when given: the field
+ * style of the gRPC APIs (`tandem-field`) and of the master's REST API, where the apps
+ * and jobs APIs use JSON pointers (`jsonPointer`).
+ */
+export function fieldPath(path: readonly PropertyKey[], root = ''): string {
+  return path.reduce<string>((f, p) => (typeof p === 'number' ? `${f}[${p}]` : f === '' ? String(p) : `${f}.${String(p)}`), root);
+}
+
 /** zod issues as per-field details: JSON pointers under `prefix`, each path's messages once, in order. */
 export function zodDetails(issues: readonly PathIssue[], prefix = ''): FieldErrors[] {
   const byPath = new Map<string, string[]>();
