@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_BODY_BYTES, httpStatusOf, TandemError } from '@tandem/protocol';
+import { DEFAULT_MAX_BODY_BYTES, httpStatusOf, TandemError, ValidationError } from '@tandem/protocol';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { MasterOperations } from './master-operations.js';
 import { parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
@@ -51,11 +51,11 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
   app.get<{ Params: { taskId: string }; Querystring: { name?: string; offset?: string; length?: string } }>(
     '/api/v1/tasks/:taskId/logs',
     async (req, reply) => {
-      const offset = Number(req.query.offset ?? 0);
-      const length = Number(req.query.length ?? 64 * 1024);
-      if (!Number.isSafeInteger(offset)) return reply.code(400).send({ message: 'offset: must be an integer' });
-      if (!Number.isSafeInteger(length) || length <= 0) return reply.code(400).send({ message: 'length: must be a positive integer' });
       try {
+        const offset = Number(req.query.offset ?? 0);
+        const length = Number(req.query.length ?? 64 * 1024);
+        if (!Number.isSafeInteger(offset)) throw new ValidationError('offset', 'must be an integer');
+        if (!Number.isSafeInteger(length) || length <= 0) throw new ValidationError('length', 'must be a positive integer');
         const res = await master.readTaskLog({ taskId: req.params.taskId, name: req.query.name ?? 'stdout', offset, length });
         return reply
           .header('content-type', 'text/plain; charset=utf-8')
