@@ -1,6 +1,7 @@
 import { hostname as osHostname } from 'node:os';
 import { type AgentClient, type BackoffOptions, componentLogger, type Logger } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
+import { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_MAX_CONCURRENT_LAUNCHES, DEFAULT_RECONNECT_BACKOFF, DEFAULT_REGISTER_TIMEOUT_MS, DEFAULT_STATUS_RETRY_MS } from './defaults.js';
 
 export interface AgentOptions {
   /** `host:port` of the master's gRPC server. */
@@ -76,15 +77,6 @@ export interface ResolvedAgentOptions {
   logger: Logger;
 }
 
-/** Port of the agent's HTTP API (`GET /health`, `GET /api/v1/state`). */
-export const DEFAULT_AGENT_HTTP_PORT = 5052;
-/** Where `tandem agent` keeps checkpoints and sandboxes when no --work-dir is given. */
-export const DEFAULT_AGENT_WORK_DIR = './.tandem/agent';
-export const DEFAULT_STATUS_RETRY_MS = { initial: 10_000, max: 600_000 } as const;
-export const DEFAULT_RECONNECT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 15_000 };
-export const DEFAULT_KILL_GRACE_PERIOD_MS = 3000;
-export const DEFAULT_REGISTER_TIMEOUT_MS = 15_000;
-export const DEFAULT_MAX_CONCURRENT_LAUNCHES = 8;
 export const AGENT_VERSION = '0.1.0';
 
 /** Fills every option's default. */
@@ -109,3 +101,5 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
 
 /** @deprecated the name of `resolveAgentOptions` before every package's resolver was named `resolveXOptions`. */
 export const addDefaults = resolveAgentOptions;
+
+export { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_MAX_CONCURRENT_LAUNCHES, DEFAULT_RECONNECT_BACKOFF, DEFAULT_REGISTER_TIMEOUT_MS, DEFAULT_STATUS_RETRY_MS };

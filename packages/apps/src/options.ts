@@ -2,27 +2,7 @@ import { DEFAULT_DECLINE_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVIC
 import { Code, TandemError } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import { DEFAULT_MAX_INSTANCES_PER_APP } from './app/validate-app.js';
-
-/** Marathon's --http_port. */
-export const DEFAULT_APPS_PORT = 8080;
-export const DEFAULT_FRAMEWORK_NAME = 'tandem-apps';
-/** The framework subscribes for these roles. */
-export const DEFAULT_APPS_ROLES: readonly string[] = ['*'];
-/** Offers declined while instances wait come back this soon, so the diagnostics stay fresh. */
-export const DEFAULT_WAITING_DECLINE_MS = 5_000;
-/** How often instances are converged toward their apps and deployments checked. */
-export const DEFAULT_TICK_MS = 500;
-/** Revives are at least this far apart. */
-export const DEFAULT_MIN_REVIVE_INTERVAL_MS = 1_000;
-/** A kill with no terminal update after this long is sent again. */
-export const DEFAULT_KILL_RETRY_MS = 10_000;
-/** Versions kept per app (Marathon's --zk_max_versions). */
-export const DEFAULT_MAX_VERSIONS = 50;
-/** Deployment timeout for apps that set none; 0 = none. */
-export const DEFAULT_DEPLOYMENT_TIMEOUT_MS = 0;
-/** Service ports for `port: 0` come from [min, max), as Marathon's --local_port_min/--local_port_max. */
-export const DEFAULT_LOCAL_PORT_MIN = 10_000;
-export const DEFAULT_LOCAL_PORT_MAX = 20_000;
+import { DEFAULT_APPS_PORT, DEFAULT_APPS_ROLES, DEFAULT_DEPLOYMENT_TIMEOUT_MS, DEFAULT_FRAMEWORK_NAME, DEFAULT_KILL_RETRY_MS, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN, DEFAULT_MAX_VERSIONS, DEFAULT_MIN_REVIVE_INTERVAL_MS, DEFAULT_TICK_MS, DEFAULT_WAITING_DECLINE_MS } from './defaults.js';
 
 export { DEFAULT_RECONCILE_INTERVAL_MS } from '@tandem/framework-sdk';
 export { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
@@ -99,3 +79,5 @@ export function resolveAppsOptions(o: AppsFrameworkOptions): ResolvedAppsOptions
 
 /** @deprecated the name of `resolveAppsOptions` before every package's resolver was named `resolveXOptions`. */
 export const appsDefaults = resolveAppsOptions;
+
+export { DEFAULT_APPS_PORT, DEFAULT_APPS_ROLES, DEFAULT_DEPLOYMENT_TIMEOUT_MS, DEFAULT_FRAMEWORK_NAME, DEFAULT_KILL_RETRY_MS, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN, DEFAULT_MAX_VERSIONS, DEFAULT_MIN_REVIVE_INTERVAL_MS, DEFAULT_TICK_MS, DEFAULT_WAITING_DECLINE_MS };

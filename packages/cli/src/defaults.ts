@@ -1,8 +1,8 @@
-import { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR } from '@tandem/agent';
-import { DEFAULT_APPS_PORT, DEFAULT_DEPLOYMENT_TIMEOUT_MS, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN } from '@tandem/apps';
-import { DEFAULT_DECLINE_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST } from '@tandem/framework-sdk';
-import { DEFAULT_JOBS_PORT } from '@tandem/jobs';
-import { DEFAULT_MASTER_OPTIONS } from '@tandem/master';
+import { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR } from '@tandem/agent/defaults';
+import { DEFAULT_APPS_PORT, DEFAULT_DEPLOYMENT_TIMEOUT_MS, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN } from '@tandem/apps/defaults';
+import { DEFAULT_DECLINE_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST } from '@tandem/framework-sdk/defaults';
+import { DEFAULT_JOBS_PORT } from '@tandem/jobs/defaults';
+import { DEFAULT_MASTER_OPTIONS } from '@tandem/master/defaults';
 
 /**
  * The defaults of the CLI's flags. Every number a library has a default for comes from

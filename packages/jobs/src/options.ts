@@ -1,14 +1,7 @@
 import { DEFAULT_DECLINE_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST, type ResolvedServiceFrameworkOptions, resolveServiceFrameworkOptions, type ServiceFrameworkOptions } from '@tandem/framework-sdk';
 import type { Store } from '@tandem/store';
 import { type Clock, systemClock } from './core/clock.js';
-
-/** Metronome's port. */
-export const DEFAULT_JOBS_PORT = 8090;
-export const DEFAULT_FRAMEWORK_NAME = 'tandem-jobs';
-/** Pause before a failed task is retried under ON_FAILURE. */
-export const DEFAULT_RETRY_DELAY_MS = 1000;
-/** Finished runs kept per job (in the history lists and as run records). */
-export const DEFAULT_HISTORY_LIMIT = 50;
+import { DEFAULT_FRAMEWORK_NAME, DEFAULT_HISTORY_LIMIT, DEFAULT_JOBS_PORT, DEFAULT_RETRY_DELAY_MS } from './defaults.js';
 
 export { DEFAULT_RECONCILE_INTERVAL_MS } from '@tandem/framework-sdk';
 export { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
@@ -51,3 +44,5 @@ export function resolveJobsOptions(o: JobsFrameworkOptions): ResolvedJobsOptions
 
 /** @deprecated the name of `resolveJobsOptions` before every package's resolver was named `resolveXOptions`. */
 export const jobsDefaults = resolveJobsOptions;
+
+export { DEFAULT_FRAMEWORK_NAME, DEFAULT_HISTORY_LIMIT, DEFAULT_JOBS_PORT, DEFAULT_RETRY_DELAY_MS };

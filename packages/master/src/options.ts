@@ -1,6 +1,7 @@
 import type { Logger } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
+import { DEFAULT_MASTER_OPTIONS } from './defaults.js';
 
 export interface MasterOptions {
   /** Interface both servers bind. @default '0.0.0.0' */
@@ -47,22 +48,6 @@ export interface MasterOptions {
   logger?: Logger;
 }
 
-/** Every default of `MasterOptions`, durations in ms (the CLI's flags in seconds divide these). */
-export const DEFAULT_MASTER_OPTIONS = {
-  host: '0.0.0.0',
-  port: 5050,
-  httpPort: 5051,
-  workDir: './.tandem/master',
-  agentPingIntervalMs: 15_000,
-  maxMissedPings: 5,
-  agentReregisterTimeoutMs: 600_000,
-  offerTimeoutMs: 0,
-  allocationIntervalMs: 1_000,
-  frameworkHeartbeatMs: 15_000,
-  maxCompletedTasks: 1_000,
-  defaultRefuseSeconds: 5,
-} as const;
-
 export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS & Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas'> & {
   -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
 };
@@ -76,3 +61,5 @@ export function resolveMasterOptions(options: MasterOptions): ResolvedMasterOpti
 
 /** @deprecated the name of `resolveMasterOptions` before every package's resolver was named `resolveXOptions`. */
 export const masterDefaults = resolveMasterOptions;
+
+export { DEFAULT_MASTER_OPTIONS };
