@@ -1,22 +1,14 @@
-/** @deprecated the one validation error is `ValidationError` of @tandem/protocol; the old name stays for existing callers. */
-export { type FieldErrors, ValidationError as AppValidationError } from '@tandem/protocol';
-export { type AppDefinition, isConfigChange, type VersionInfo } from './app/app-definition.js';
+// @tandem/apps: the Marathon-compatible framework for long-running services. Its public
+// face: the framework and the service that runs it on a file store, its options and
+// defaults, the app definition (Marathon's JSON, as validated), and the events it emits.
+export type { AppDefinition, VersionInfo } from './app/app-definition.js';
 export { appSchema, CONSTRAINT_OPERATORS, type Constraint, type HealthCheckDefinition, type PortDefinition } from './app/app-schema.js';
-export { agentHealthChecks } from './app/health-check-mapping.js';
-export { canonicalPathId, pathIdProblem } from './app/path-id.js';
 export { type AppLimits, validateApp } from './app/validate-app.js';
 export { AppsFramework } from './apps-framework.js';
 export { type RunningApps, startAppsService } from './apps-service.js';
-export { AppLockedError } from './core/app-locked-error.js';
-export { AppsScheduler } from './core/apps-scheduler.js';
-export { converge, isConverged } from './core/converge.js';
-export { DEPLOYMENT_TRANSITIONS, type Deployment, type DeploymentState } from './core/deployment.js';
-export { planSteps } from './core/deployment-plan.js';
-export type { GroupChange, GroupRecord } from './core/group-record.js';
-export { type Condition, type Goal, INSTANCE_TRANSITIONS, type Instance } from './core/instance.js';
-export type { TaskFailure } from './core/task-failure.js';
-export { parseTaskId, taskIdOf } from './core/task-ids.js';
-export { type AppsEvent, EventBus } from './events/event-bus.js';
+export type { Deployment, DeploymentState } from './core/deployment.js';
+export type { Condition, Goal, Instance } from './core/instance.js';
+export type { AppsEvent } from './events/event-bus.js';
 export {
   type AppsFrameworkOptions,
   appsDefaults,
