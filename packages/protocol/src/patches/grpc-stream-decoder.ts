@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 
-// Patch of @grpc/grpc-js 1.14.x (pinned exactly in package.json; stream-decoder.test.ts
+// Patch of @grpc/grpc-js 1.14.7 (pinned exactly in package.json; grpc-stream-decoder.test.ts
 // fails when the shape relied on below changes). To be filed upstream at
 // https://github.com/grpc/grpc-node/issues: the text is docs/upstream/grpc-js-stream-decoder.md.
 // Remove this patch once grpc-js releases the fix.
