@@ -2,7 +2,7 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { AgentMessageInit, MasterMessageInit } from './generated/friendly.js';
 import { tandemV1 } from './loader.js';
-import { protoRoot } from './message-codec.js';
+import { messageCodec, protoRoot } from './message-codec.js';
 import { wireCodecs } from './wire-codecs.js';
 
 // The hot paths that keep embedded messages as bytes read and write them through the
@@ -131,6 +131,11 @@ describe('wire layout', () => {
     const task = view.register?.tasks[0];
     expect(codecs.taskInfoHead.decode(task?.info ?? Buffer.alloc(0))).toEqual({ taskId: 't-1', resources: [expect.any(Buffer)] });
     expect(codecs.taskStatus.decode(task?.status ?? Buffer.alloc(0))).toEqual(connect.requestDeserialize(bytes).register?.tasks[0]?.status);
+
+    // A message field given twice: protobufjs keeps the last occurrence, as bytes or decoded alike.
+    const twice = Buffer.concat([messageCodec('TaskView').encode({ info: codecs.taskInfo.encode({ taskId: 'a', name: 'first' }), frameworkId: 'f' }), messageCodec('TaskView').encode({ info: codecs.taskInfo.encode({ name: 'second' }) })]);
+    const asView = messageCodec<{ info: Buffer }, never>('TaskView').decode(twice);
+    expect(codecs.taskInfo.decode(asView.info)).toEqual(messageCodec<{ info: unknown }, never>('Task').decode(twice).info);
 
     const launch: MasterMessageInit = { launchTasks: { framework: { id: 'fw' }, tasks: [{ taskId: 'x' }, { taskId: 'y', name: 'why' }] } };
     const heads = codecs.masterMessageHead.decode(connect.responseSerialize(launch) as Buffer).launchTasks?.tasks ?? [];
