@@ -29,7 +29,8 @@ async function api(method, path, body) {
   return { json: text ? JSON.parse(text) : undefined, bytes: text.length };
 }
 
-const deploymentsDone = () => waitUntil(async () => (await api('GET', '/v2/deployments')).json.length === 0, { timeoutMs: 60_000, what: 'deployments to finish' });
+const deploymentsDone = () =>
+  waitUntil(async () => (await api('GET', '/v2/deployments')).json.length === 0, { timeoutMs: 60_000, what: 'deployments to finish' });
 
 /** Bytes of every file under `d`. */
 function dirBytes(d) {

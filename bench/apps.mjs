@@ -65,7 +65,8 @@ try {
     async () => {
       const c = await counts();
       if (deploymentSeconds === 0 && (await api('GET', '/v2/deployments')).length === 0) deploymentSeconds = (performance.now() - t0) / 1000;
-      if (c.tasksRunning !== last && Math.floor(c.tasksRunning / 1000) !== Math.floor(last / 1000)) note(`${c.tasksRunning} running after ${round((performance.now() - t0) / 1000)} s`);
+      if (c.tasksRunning !== last && Math.floor(c.tasksRunning / 1000) !== Math.floor(last / 1000))
+        note(`${c.tasksRunning} running after ${round((performance.now() - t0) / 1000)} s`);
       last = c.tasksRunning;
       return c.tasksRunning === args.instances;
     },
@@ -74,7 +75,11 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(progress);
   if (deploymentSeconds === 0) {
-    await waitUntil(async () => (await api('GET', '/v2/deployments')).length === 0, { intervalMs: args.pollMs, timeoutMs: 600_000, what: 'the scale deployment' });
+    await waitUntil(async () => (await api('GET', '/v2/deployments')).length === 0, {
+      intervalMs: args.pollMs,
+      timeoutMs: 600_000,
+      what: 'the scale deployment',
+    });
     deploymentSeconds = (performance.now() - t0) / 1000;
   }
   const stats = await master.stats();

@@ -153,7 +153,11 @@ async function removeContainers(filters) {
   let next = 0;
   await Promise.all(
     Array.from({ length: REMOVE_CONCURRENCY }, async () => {
-      while (next < list.length) await docker.getContainer(list[next++].Id).remove({ force: true }).catch(() => undefined);
+      while (next < list.length)
+        await docker
+          .getContainer(list[next++].Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }),
   );
 }
@@ -176,7 +180,10 @@ let master;
 let driver;
 try {
   if (!(await new DockerContainerizer().available())) throw new Error('no Docker Engine answers (DOCKER_HOST); run scripts/test-env.sh up');
-  master = await startMasterProcess({ port: 0, workDir: join(dir, 'master') }, { execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [] });
+  master = await startMasterProcess(
+    { port: 0, workDir: join(dir, 'master') },
+    { execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [] },
+  );
   driver = new SchedulerDriver({ master: master.address, framework: { name: 'bench-docker' } });
   await driver.start();
 
@@ -186,7 +193,9 @@ try {
     const phases = {};
     // Alternate which side goes first, so that neither always runs on the machine the other left.
     for (const side of r % 2 === 0 ? ['direct', 'tandem'] : ['tandem', 'direct']) {
-      note(`round ${r + 1}/${args.rounds}: ${side === 'direct' ? 'dockerode create+start' : 'through Tandem'}, ${args.containers} containers, concurrency ${args.concurrency}`);
+      note(
+        `round ${r + 1}/${args.rounds}: ${side === 'direct' ? 'dockerode create+start' : 'through Tandem'}, ${args.containers} containers, concurrency ${args.concurrency}`,
+      );
       if (side === 'direct') {
         phases.direct = await runDirect(r);
         await removeContainers([`${BENCH_LABEL}=${runId}`]);

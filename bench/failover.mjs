@@ -48,7 +48,10 @@ try {
   restarted = true;
   killedAtS = Date.now() / 1000;
   await cluster.master.kill();
-  cluster.master = await startMasterProcess({ port, workDir: cluster.masterDir }, { execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [] });
+  cluster.master = await startMasterProcess(
+    { port, workDir: cluster.masterDir },
+    { execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [] },
+  );
   const masterStart = (performance.now() - t0) / 1000;
   let lastNote = 0;
   await waitUntil(

@@ -27,7 +27,8 @@ try {
   await sleep(args.settle * 1000);
   const after = await cluster.master.gc();
   note(`master: ${before.active} agents active, ${before.tasks} tasks (${before.running} running)`);
-  if (before.active !== args.agents || before.running !== args.tasks) throw new Error(`expected ${args.agents} agents and ${args.tasks} running tasks, master has ${before.active} and ${before.running}`);
+  if (before.active !== args.agents || before.running !== args.tasks)
+    throw new Error(`expected ${args.agents} agents and ${args.tasks} running tasks, master has ${before.active} and ${before.running}`);
   if (args.snapshot !== '') note(`heap snapshot: ${(await cluster.master.snapshot(args.snapshot)).path}`);
   out({
     bench: 'memory',
@@ -46,7 +47,9 @@ try {
     kib_per_task: round(after.heapUsed / 1024 / Math.max(1, args.tasks), 2),
     // V8 heap spaces after the GCs, MiB committed/used: what of heap_total is slack.
     rss_by_mapping_mib: after.mappings,
-    spaces: Object.fromEntries(Object.entries(after.spaces ?? {}).map(([k, v]) => [k.replace(/_space$/, ''), `${round(v.size / MiB, 1)}/${round(v.used / MiB, 1)}`])),
+    spaces: Object.fromEntries(
+      Object.entries(after.spaces ?? {}).map(([k, v]) => [k.replace(/_space$/, ''), `${round(v.size / MiB, 1)}/${round(v.used / MiB, 1)}`]),
+    ),
   });
   if (args.hold > 0) await sleep(args.hold * 1000);
 } finally {

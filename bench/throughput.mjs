@@ -28,9 +28,18 @@ try {
   note(`grpc-js stream baseline (${args.grpcSeconds} s)`);
   const grpcStream = await measureGrpcStreamRate({ seconds: args.grpcSeconds, window: args.grpcWindow });
   const grpcPingPong = await measureGrpcStreamRate({ seconds: args.grpcSeconds, window: 1 });
-  master = await startMasterProcess({ port: 0, workDir: join(dir, 'master') }, { execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [] });
+  master = await startMasterProcess(
+    { port: 0, workDir: join(dir, 'master') },
+    { execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [] },
+  );
   note(`master on ${master.address}; starting ${args.agents} hollow agents`);
-  hollow = await startHollow({ master: master.address, count: args.agents, resources: args.resources, workDir: join(dir, 'hollow'), execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [] });
+  hollow = await startHollow({
+    master: master.address,
+    count: args.agents,
+    resources: args.resources,
+    workDir: join(dir, 'hollow'),
+    execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [],
+  });
   note(`agents registered in ${round(hollow.startSeconds)} s; launching ${args.tasks} tasks, ${perOffer} per offer`);
   const run = await launchTasks({ master: master.address, tasks: args.tasks, perOffer, durationMs: args.taskMs });
   driver = run.driver;

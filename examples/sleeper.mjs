@@ -23,7 +23,11 @@ driver.onOffers(async (offers) => {
     running += tasks.length;
     await driver.launch(offer, tasks);
   }
-  if (unused.length > 0) await driver.decline(unused.map((o) => o.id), pending.length > 0 ? 5 : 3600);
+  if (unused.length > 0)
+    await driver.decline(
+      unused.map((o) => o.id),
+      pending.length > 0 ? 5 : 3600,
+    );
   if (pending.length === 0) await driver.suppress();
 });
 

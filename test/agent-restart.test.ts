@@ -14,7 +14,9 @@ beforeAll(async () => {
 });
 
 const docker_ = (...args: string[]): string =>
-  execFileSync('docker', args, { env: { ...process.env, DOCKER_API_VERSION: process.env.DOCKER_API_VERSION ?? '1.41' } }).toString().trim();
+  execFileSync('docker', args, { env: { ...process.env, DOCKER_API_VERSION: process.env.DOCKER_API_VERSION ?? '1.41' } })
+    .toString()
+    .trim();
 
 function containersOf(taskId: string): string[] {
   return docker_('ps', '-a', '-q', '--no-trunc', '--filter', `label=tandem.task-id=${taskId}`).split('\n').filter(Boolean);
@@ -82,10 +84,14 @@ describe('agent restart', () => {
     await waitFor(() => updates.some((u) => u.taskId === taskId && u.state === 'TASK_STARTING'), 'TASK_STARTING', 30_000);
     // The container runs; wait until Docker says so, then kill the agent while it does.
     const [container] = await waitFor(() => containersOf(taskId), 'the container created', 30_000).then(() =>
-      waitFor(() => {
-        const ids = containersOf(taskId);
-        return ids.length > 0 && docker_('inspect', '-f', '{{.State.Running}}', ids[0]!) === 'true' ? ids : undefined;
-      }, 'the container running', 30_000),
+      waitFor(
+        () => {
+          const ids = containersOf(taskId);
+          return ids.length > 0 && docker_('inspect', '-f', '{{.State.Running}}', ids[0]!) === 'true' ? ids : undefined;
+        },
+        'the container running',
+        30_000,
+      ),
     );
     expect(container).toBeTruthy();
     // Give the agent a moment to checkpoint TASK_RUNNING, then kill it mid-run.

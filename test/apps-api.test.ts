@@ -26,7 +26,16 @@ describe('apps API', () => {
     for (const t of body.app.tasks) {
       expect(t.ports).toHaveLength(1);
       // RUNNING means the process started, not that httpd listens yet: poll, as a client would.
-      const status = await waitFor(() => fetch(`http://127.0.0.1:${t.ports[0]}/`).then((r) => r.status, () => 0), `httpd on ${t.ports[0]}`, 10_000, 50);
+      const status = await waitFor(
+        () =>
+          fetch(`http://127.0.0.1:${t.ports[0]}/`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        `httpd on ${t.ports[0]}`,
+        10_000,
+        50,
+      );
       expect(status).toBeLessThan(500); // busybox httpd answers on $PORT0
     }
     // Scale down: YOUNGEST_FIRST keeps the oldest.

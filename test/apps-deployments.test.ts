@@ -44,19 +44,29 @@ describe('apps deployments', () => {
     const containerId = agent.tasks().find((t) => t.taskId === first.id)?.containerId;
     expect(containerId).toBeDefined();
     process.kill(-Number(containerId), 'SIGKILL'); // the process group, by hand
-    await waitFor(async () => {
-      const tasks = (await api(fw.url, 'GET', '/v2/apps/keep/tasks')).body.tasks;
-      return tasks.length === 1 && tasks[0].id !== first.id && tasks[0].state === 'TASK_RUNNING';
-    }, 'a replacement running', 20_000, 100);
+    await waitFor(
+      async () => {
+        const tasks = (await api(fw.url, 'GET', '/v2/apps/keep/tasks')).body.tasks;
+        return tasks.length === 1 && tasks[0].id !== first.id && tasks[0].state === 'TASK_RUNNING';
+      },
+      'a replacement running',
+      20_000,
+      100,
+    );
 
     await api(fw.url, 'POST', '/v2/apps', { id: '/crash', cmd: 'exit 3', cpus: 0.1, mem: 16, backoffSeconds: 1, backoffFactor: 3 });
     const delays: number[] = [];
-    await waitFor(async () => {
-      const q = (await api(fw.url, 'GET', '/v2/queue')).body.queue.find((e: { app: { id: string } }) => e.app.id === '/crash');
-      const left = q?.delay.timeLeftSeconds ?? 0;
-      if (left > 0 && (delays.length === 0 || left > delays[delays.length - 1]!)) delays.push(left);
-      return delays.length >= 2 && delays[delays.length - 1]! >= 3;
-    }, 'the launch delay to grow', 30_000, 100);
+    await waitFor(
+      async () => {
+        const q = (await api(fw.url, 'GET', '/v2/queue')).body.queue.find((e: { app: { id: string } }) => e.app.id === '/crash');
+        const left = q?.delay.timeLeftSeconds ?? 0;
+        if (left > 0 && (delays.length === 0 || left > delays[delays.length - 1]!)) delays.push(left);
+        return delays.length >= 2 && delays[delays.length - 1]! >= 3;
+      },
+      'the launch delay to grow',
+      30_000,
+      100,
+    );
     const app = (await api(fw.url, 'GET', '/v2/apps/crash')).body.app;
     expect(app.lastTaskFailure).toMatchObject({ state: 'TASK_FAILED', appId: '/crash' });
   });
@@ -73,12 +83,20 @@ describe('apps deployments', () => {
 
     await api(fw.url, 'POST', '/v2/apps', httpdApp('/nowhere', { constraints: [['hostname', 'IS', 'node-z']] }));
     await api(fw.url, 'POST', '/v2/apps', httpdApp('/huge', { cpus: 64 }));
-    const why = await waitFor(async () => {
-      const queue = (await api(fw.url, 'GET', '/v2/queue')).body.queue as { app: { id: string }; lastUnusedOffers: { reason: string[]; details: string[] }[] }[];
-      const nowhere = queue.find((q) => q.app.id === '/nowhere');
-      const huge = queue.find((q) => q.app.id === '/huge');
-      return nowhere && huge && nowhere.lastUnusedOffers.length > 0 && huge.lastUnusedOffers.length > 0 ? { nowhere, huge } : undefined;
-    }, 'diagnostics in /v2/queue', 20_000, 100);
+    const why = await waitFor(
+      async () => {
+        const queue = (await api(fw.url, 'GET', '/v2/queue')).body.queue as {
+          app: { id: string };
+          lastUnusedOffers: { reason: string[]; details: string[] }[];
+        }[];
+        const nowhere = queue.find((q) => q.app.id === '/nowhere');
+        const huge = queue.find((q) => q.app.id === '/huge');
+        return nowhere && huge && nowhere.lastUnusedOffers.length > 0 && huge.lastUnusedOffers.length > 0 ? { nowhere, huge } : undefined;
+      },
+      'diagnostics in /v2/queue',
+      20_000,
+      100,
+    );
     expect(why.nowhere.lastUnusedOffers[0]!.reason).toContain('UnfulfilledConstraint');
     expect(why.nowhere.lastUnusedOffers[0]!.details.join()).toMatch(/hostname IS node-z/);
     expect(why.huge.lastUnusedOffers[0]!.reason).toContain('InsufficientCpus');
@@ -94,7 +112,12 @@ describe('apps deployments', () => {
     const fw = await startApps(master);
     const failed: string[] = [];
     fw.events.subscribe((e) => failed.push(String(e.id)), new Set(['deployment_failed']));
-    await api(fw.url, 'POST', '/v2/apps', httpdApp('/tmo', { instances: 2, env: { V: '1' }, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0, deploymentTimeoutSeconds: 2 } }));
+    await api(
+      fw.url,
+      'POST',
+      '/v2/apps',
+      httpdApp('/tmo', { instances: 2, env: { V: '1' }, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0, deploymentTimeoutSeconds: 2 } }),
+    );
     await deploymentsDone(fw.url);
     const good = (await api(fw.url, 'GET', '/v2/apps/tmo')).body.app;
     const before = good.tasks.map((t: { id: string }) => t.id).sort();
@@ -126,7 +149,11 @@ describe('apps deployments', () => {
       es.onerror = (e) => reject(e);
     });
     const created = await api(fw.url, 'POST', '/v2/apps', httpdApp('/sse'));
-    await waitFor(() => seen.some((s) => s.type === 'deployment_success' && s.data.id === created.headers.get('marathon-deployment-id')), 'deployment_success', 20_000);
+    await waitFor(
+      () => seen.some((s) => s.type === 'deployment_success' && s.data.id === created.headers.get('marathon-deployment-id')),
+      'deployment_success',
+      20_000,
+    );
     const running = seen.find((s) => s.type === 'status_update_event' && s.data.taskStatus === 'TASK_RUNNING');
     expect(running?.data).toMatchObject({ eventType: 'status_update_event', appId: '/sse' });
     expect(seen.some((s) => s.type === 'api_post_event')).toBe(false); // filtered out

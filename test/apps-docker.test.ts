@@ -23,7 +23,16 @@ const marathonApp = (id: string, instances: number) => ({
   portDefinitions: [{ port: 0, protocol: 'tcp', name: 'http' }],
   healthChecks: [
     // delaySeconds 0 and a 1 s interval keep the test short; the grace period covers container start-up.
-    { protocol: 'MESOS_HTTP', path: '/index.html', portIndex: 0, gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3, delaySeconds: 0 },
+    {
+      protocol: 'MESOS_HTTP',
+      path: '/index.html',
+      portIndex: 0,
+      gracePeriodSeconds: 30,
+      intervalSeconds: 1,
+      timeoutSeconds: 2,
+      maxConsecutiveFailures: 3,
+      delaySeconds: 0,
+    },
   ],
   upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
   labels: { team: 'web' },

@@ -27,7 +27,18 @@ describe('apps group dependencies', () => {
     const db = httpdApp('db', {
       cmd: `exec busybox httpd -f -p 127.0.0.1:$PORT0 -h ${www}`,
       portDefinitions: [{ port: 0, protocol: 'tcp', name: 'http' }],
-      readinessChecks: [{ name: 'up', protocol: 'HTTP', path: '/ready', portName: 'http', intervalSeconds: 0.2, timeoutSeconds: 0.15, httpStatusCodesForReady: [200], preserveLastResponse: true }],
+      readinessChecks: [
+        {
+          name: 'up',
+          protocol: 'HTTP',
+          path: '/ready',
+          portName: 'http',
+          intervalSeconds: 0.2,
+          timeoutSeconds: 0.15,
+          httpStatusCodesForReady: [200],
+          preserveLastResponse: true,
+        },
+      ],
     });
     const posted = await api(fw.url, 'POST', '/v2/groups', {
       id: '/stack',
@@ -40,14 +51,22 @@ describe('apps group dependencies', () => {
 
     // The plan: the back group's app first, then the front's (one step without the group dependency).
     const [d] = (await api(fw.url, 'GET', '/v2/deployments')).body as DeploymentJson[];
-    expect(d?.steps.map((s) => s.actions.map((a) => `${a.action} ${a.app}`))).toEqual([['StartApplication /stack/back/db'], ['StartApplication /stack/front/web']]);
+    expect(d?.steps.map((s) => s.actions.map((a) => `${a.action} ${a.app}`))).toEqual([
+      ['StartApplication /stack/back/db'],
+      ['StartApplication /stack/front/web'],
+    ]);
 
     // db runs and was checked, not ready (404): web has no task and nothing queued.
-    await waitFor(async () => {
-      const [now] = (await api(fw.url, 'GET', '/v2/deployments')).body as DeploymentJson[];
-      const results = now?.currentActions[0]?.readinessCheckResults ?? [];
-      return results.length === 1 && results[0]?.ready === false && results[0].lastResponse?.status === 404;
-    }, "db running and not ready", 20_000, 100);
+    await waitFor(
+      async () => {
+        const [now] = (await api(fw.url, 'GET', '/v2/deployments')).body as DeploymentJson[];
+        const results = now?.currentActions[0]?.readinessCheckResults ?? [];
+        return results.length === 1 && results[0]?.ready === false && results[0].lastResponse?.status === 404;
+      },
+      'db running and not ready',
+      20_000,
+      100,
+    );
     expect((await api(fw.url, 'GET', '/v2/apps/stack/front/web/tasks')).body.tasks).toEqual([]);
     expect((await api(fw.url, 'GET', '/v2/queue')).body.queue.map((q: { app: { id: string } }) => q.app.id)).not.toContain('/stack/front/web');
     expect(((await api(fw.url, 'GET', '/v2/deployments')).body as DeploymentJson[])[0]?.currentStep).toBe(1);

@@ -111,7 +111,14 @@ describe('apps groups', () => {
     expect(team).toMatchObject({ id: '/team', apps: [], pods: [], version: v2 });
     expect(team.groups).toEqual([
       { id: '/team/a', apps: [], groups: [], pods: [], dependencies: [], version: v2 },
-      { id: '/team/b', apps: [], groups: [{ id: '/team/b/c', apps: [], groups: [], pods: [], dependencies: [], version: v2 }], pods: [], dependencies: ['/team/a'], version: v2 },
+      {
+        id: '/team/b',
+        apps: [],
+        groups: [{ id: '/team/b/c', apps: [], groups: [], pods: [], dependencies: [], version: v2 }],
+        pods: [],
+        dependencies: ['/team/a'],
+        version: v2,
+      },
     ]);
     expect((await api(fw.url, 'GET', '/v2/groups')).body.groups.map((g: { id: string }) => g.id)).toEqual(['/team']);
     expect((await api(fw.url, 'GET', '/v2/groups/team/versions')).body).toEqual([v2, v1]);
@@ -160,7 +167,10 @@ describe('apps groups', () => {
     const fw = await startApps(master); // no agent: an app with an instance keeps its deployment running
     await api(fw.url, 'POST', '/v2/groups', { id: '/kept' });
     await deploymentsDone(fw.url);
-    const changed = await api(fw.url, 'PUT', '/v2/groups/kept', { dependencies: ['/elsewhere'], groups: [{ id: 'sub', apps: [app('web', { instances: 1 })] }] });
+    const changed = await api(fw.url, 'PUT', '/v2/groups/kept', {
+      dependencies: ['/elsewhere'],
+      groups: [{ id: 'sub', apps: [app('web', { instances: 1 })] }],
+    });
     expect(changed.status).toBe(200);
     expect((await api(fw.url, 'GET', '/v2/groups/kept')).body).toMatchObject({ dependencies: ['/elsewhere'], groups: [{ id: '/kept/sub' }] });
     const cancelled = await api(fw.url, 'DELETE', `/v2/deployments/${changed.body.deploymentId}`);

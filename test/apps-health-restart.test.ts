@@ -38,37 +38,68 @@ describe('apps health restart', () => {
       mem: 32,
       instances: 1,
       // Bound: grace 60 + 0.3 x 3 s; the test is over long before.
-      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/index.html', portIndex: 0, gracePeriodSeconds: 60, intervalSeconds: 0.3, timeoutSeconds: 1, maxConsecutiveFailures: 3, delaySeconds: 0 }],
+      healthChecks: [
+        {
+          protocol: 'MESOS_HTTP',
+          path: '/index.html',
+          portIndex: 0,
+          gracePeriodSeconds: 60,
+          intervalSeconds: 0.3,
+          timeoutSeconds: 1,
+          maxConsecutiveFailures: 3,
+          delaySeconds: 0,
+        },
+      ],
     };
     expect((await api(first.url, 'POST', '/v2/apps', app)).status).toBe(201);
-    const healthy = await waitFor(async () => {
-      const a = (await api(first.url, 'GET', '/v2/apps/rr')).body.app;
-      return a.tasksHealthy === 1 ? a : undefined;
-    }, 'one healthy instance', 20_000, 100);
+    const healthy = await waitFor(
+      async () => {
+        const a = (await api(first.url, 'GET', '/v2/apps/rr')).body.app;
+        return a.tasksHealthy === 1 ? a : undefined;
+      },
+      'one healthy instance',
+      20_000,
+      100,
+    );
     const victim = (healthy.tasks as TaskJson[])[0]!.id;
 
     rmSync(join(ctl, 'go'));
     rmSync(join(agentDir, 'sandboxes', frameworkId, victim, 'index.html'));
     // The replacement runs but does not serve yet; the victim is unhealthy and still there.
-    const replacement = await waitFor(async () => {
-      const tasks = (await api(first.url, 'GET', '/v2/apps/rr')).body.app.tasks as TaskJson[];
-      return tasks.find((t) => t.id !== victim && t.state === 'TASK_RUNNING')?.id;
-    }, 'the replacement RUNNING', 20_000, 100);
+    const replacement = await waitFor(
+      async () => {
+        const tasks = (await api(first.url, 'GET', '/v2/apps/rr')).body.app.tasks as TaskJson[];
+        return tasks.find((t) => t.id !== victim && t.state === 'TASK_RUNNING')?.id;
+      },
+      'the replacement RUNNING',
+      20_000,
+      100,
+    );
     await sigkillApps(first);
 
     const second = await spawnApps(master.address, dir);
     // The restarted framework knows both tasks again (reconciled), and still runs both.
-    const both = await waitFor(async () => {
-      const tasks = (await api(second.url, 'GET', '/v2/apps/rr')).body.app.tasks as TaskJson[];
-      return tasks.length === 2 && tasks.every((t) => t.state === 'TASK_RUNNING') ? tasks : undefined;
-    }, 'both tasks RUNNING after the restart', 20_000, 100);
+    const both = await waitFor(
+      async () => {
+        const tasks = (await api(second.url, 'GET', '/v2/apps/rr')).body.app.tasks as TaskJson[];
+        return tasks.length === 2 && tasks.every((t) => t.state === 'TASK_RUNNING') ? tasks : undefined;
+      },
+      'both tasks RUNNING after the restart',
+      20_000,
+      100,
+    );
     expect(both.map((t) => t.id).sort()).toEqual([victim, replacement].sort());
 
     writeFileSync(join(ctl, 'go'), '');
-    const after = await waitFor(async () => {
-      const a = (await api(second.url, 'GET', '/v2/apps/rr')).body.app;
-      return a.tasksHealthy === 1 && a.tasks.length === 1 && a.tasks[0].id === replacement ? a : undefined;
-    }, 'the replacement healthy and the victim gone', 30_000, 100);
+    const after = await waitFor(
+      async () => {
+        const a = (await api(second.url, 'GET', '/v2/apps/rr')).body.app;
+        return a.tasksHealthy === 1 && a.tasks.length === 1 && a.tasks[0].id === replacement ? a : undefined;
+      },
+      'the replacement healthy and the victim gone',
+      30_000,
+      100,
+    );
     expect(after).toMatchObject({ instances: 1, tasksRunning: 1, tasksHealthy: 1 });
     await waitFor(() => master.state().completedTasks?.some((t) => t.info?.taskId === victim), 'the victim completed on the master', 10_000);
     const s = master.state();

@@ -28,7 +28,18 @@ const healthApp = (id: string, instances: number, env: Record<string, string>, s
   env,
   portDefinitions: [{ port: 0, protocol: 'tcp', name: 'http' }],
   // The grace period covers the delay: no failure is counted (and no task killed) while the new httpd is not up yet.
-  healthChecks: [{ protocol: 'HTTP', path: '/index.html', portIndex: 0, gracePeriodSeconds: 20, intervalSeconds: 0.5, timeoutSeconds: 1, maxConsecutiveFailures: 3, delaySeconds: 0 }],
+  healthChecks: [
+    {
+      protocol: 'HTTP',
+      path: '/index.html',
+      portIndex: 0,
+      gracePeriodSeconds: 20,
+      intervalSeconds: 0.5,
+      timeoutSeconds: 1,
+      maxConsecutiveFailures: 3,
+      delaySeconds: 0,
+    },
+  ],
   upgradeStrategy: strategy,
 });
 
@@ -39,12 +50,32 @@ const twoPortApp = (id: string, tcpPortIndex: number) => ({
   cpus: 0.1,
   mem: 32,
   instances: 1,
-  portDefinitions: [{ port: 0, name: 'http' }, { port: 0, name: 'spare' }],
+  portDefinitions: [
+    { port: 0, name: 'http' },
+    { port: 0, name: 'spare' },
+  ],
   healthChecks: [
-    { protocol: 'MESOS_HTTP', path: '/a', portIndex: 0, gracePeriodSeconds: 20, intervalSeconds: 0.3, timeoutSeconds: 1, maxConsecutiveFailures: 3, delaySeconds: 0 },
+    {
+      protocol: 'MESOS_HTTP',
+      path: '/a',
+      portIndex: 0,
+      gracePeriodSeconds: 20,
+      intervalSeconds: 0.3,
+      timeoutSeconds: 1,
+      maxConsecutiveFailures: 3,
+      delaySeconds: 0,
+    },
     // maxConsecutiveFailures 0: Marathon never acts on its failures, so the instance stays, unhealthy.
     // The grace covers httpd's start on PORT0; a closed PORT1 fails for good once it ends.
-    { protocol: 'MESOS_TCP', portIndex: tcpPortIndex, gracePeriodSeconds: 2, intervalSeconds: 0.3, timeoutSeconds: 1, maxConsecutiveFailures: 0, delaySeconds: 0 },
+    {
+      protocol: 'MESOS_TCP',
+      portIndex: tcpPortIndex,
+      gracePeriodSeconds: 2,
+      intervalSeconds: 0.3,
+      timeoutSeconds: 1,
+      maxConsecutiveFailures: 0,
+      delaySeconds: 0,
+    },
   ],
 });
 
@@ -60,7 +91,8 @@ const servedApp = (id: string, instances: number, check: Record<string, number>,
 });
 
 /** Index of the first event matching `match`; -1 when none. */
-const indexOf = (events: readonly AppsEvent[], type: string, match: (e: AppsEvent) => boolean): number => events.findIndex((e) => e.eventType === type && match(e));
+const indexOf = (events: readonly AppsEvent[], type: string, match: (e: AppsEvent) => boolean): number =>
+  events.findIndex((e) => e.eventType === type && match(e));
 
 describe('apps health', () => {
   it('apps-health-all-checks - an instance is healthy only when every health check passes: HTTP /a and TCP on the served port pass, TCP on a closed port makes it unhealthy', async () => {
@@ -71,15 +103,25 @@ describe('apps health', () => {
     fw.events.subscribe((e) => failed.push(e), new Set(['failed_health_check_event']));
     expect((await api(fw.url, 'POST', '/v2/apps', twoPortApp('/both', 0))).status).toBe(201);
     expect((await api(fw.url, 'POST', '/v2/apps', twoPortApp('/onefails', 1))).status).toBe(201);
-    const both = await waitFor(async () => {
-      const app = (await api(fw.url, 'GET', '/v2/apps/both')).body.app;
-      return app.tasksHealthy === 1 ? app : undefined;
-    }, 'both checks passing', 20_000, 100);
+    const both = await waitFor(
+      async () => {
+        const app = (await api(fw.url, 'GET', '/v2/apps/both')).body.app;
+        return app.tasksHealthy === 1 ? app : undefined;
+      },
+      'both checks passing',
+      20_000,
+      100,
+    );
     expect(both.tasks[0].healthCheckResults[0]).toMatchObject({ alive: true });
-    const oneFails = await waitFor(async () => {
-      const app = (await api(fw.url, 'GET', '/v2/apps/onefails')).body.app;
-      return app.tasksUnhealthy === 1 ? app : undefined;
-    }, 'the instance unhealthy', 20_000, 100);
+    const oneFails = await waitFor(
+      async () => {
+        const app = (await api(fw.url, 'GET', '/v2/apps/onefails')).body.app;
+        return app.tasksUnhealthy === 1 ? app : undefined;
+      },
+      'the instance unhealthy',
+      20_000,
+      100,
+    );
     expect(oneFails).toMatchObject({ tasksRunning: 1, tasksHealthy: 0 });
     const result = oneFails.tasks[0].healthCheckResults[0];
     expect(result.alive).toBe(false);
@@ -87,7 +129,6 @@ describe('apps health', () => {
     expect(failed.some((e) => e.appId === '/onefails' && e.taskId === oneFails.tasks[0].id)).toBe(true);
     expect(failed.some((e) => e.appId === '/both')).toBe(false);
   });
-
 
   it('apps-health-rolling - an env change rolls gated on health: never fewer healthy than minimumHealthCapacity x n, never more running than (1+maximumOverCapacity) x n; only the new version remains', async () => {
     const master = await startMaster();
@@ -118,9 +159,17 @@ describe('apps health', () => {
       const healthyByResults = tasks.filter((t) => t.state === 'TASK_RUNNING' && t.healthCheckResults?.[0]?.alive === true).length;
       expect(healthyByResults).toBe(app.tasksHealthy);
       minSeenHealthy = Math.min(minSeenHealthy, app.tasksHealthy);
-      const live = master.state().tasks?.filter((t) => t.frameworkId === frameworkId && (t.state === 'TASK_STAGING' || t.state === 'TASK_STARTING' || t.state === 'TASK_RUNNING' || t.state === 'TASK_KILLING')).length ?? 0;
+      const live =
+        master
+          .state()
+          .tasks?.filter(
+            (t) =>
+              t.frameworkId === frameworkId &&
+              (t.state === 'TASK_STAGING' || t.state === 'TASK_STARTING' || t.state === 'TASK_RUNNING' || t.state === 'TASK_KILLING'),
+          ).length ?? 0;
       maxSeenRunning = Math.max(maxSeenRunning, live);
-      if (tasks.some((t) => t.version === app.version && t.state === 'TASK_RUNNING' && t.healthCheckResults?.[0]?.alive !== true)) sawRunningUnhealthyNew = true;
+      if (tasks.some((t) => t.version === app.version && t.state === 'TASK_RUNNING' && t.healthCheckResults?.[0]?.alive !== true))
+        sawRunningUnhealthyNew = true;
       samples += 1;
       if ((await api(fw.url, 'GET', '/v2/deployments')).body.length === 0) break;
       expect(Date.now() - started, 'the rolling upgrade took too long').toBeLessThan(60_000);
@@ -150,29 +199,47 @@ describe('apps health', () => {
     const check = { gracePeriodSeconds: 30, intervalSeconds: 0.3, maxConsecutiveFailures: 3 };
     expect((await api(fw.url, 'POST', '/v2/apps', servedApp('/heal', 2, check))).status).toBe(201);
     await deploymentsDone(fw.url);
-    const before = await waitFor(async () => {
-      const app = (await api(fw.url, 'GET', '/v2/apps/heal')).body.app;
-      return app.tasksHealthy === 2 ? app : undefined;
-    }, 'two healthy instances', 20_000, 100);
+    const before = await waitFor(
+      async () => {
+        const app = (await api(fw.url, 'GET', '/v2/apps/heal')).body.app;
+        return app.tasksHealthy === 2 ? app : undefined;
+      },
+      'two healthy instances',
+      20_000,
+      100,
+    );
     const [victim, other] = before.tasks as TaskJson[];
     const frameworkId = fw.scheduler.frameworkId!;
     // The served file disappears: the victim's check gets 404 from now on.
     rmSync(join(workDir, 'sandboxes', frameworkId, victim!.id, 'index.html'));
 
-    const after = await waitFor(async () => {
-      const app = (await api(fw.url, 'GET', '/v2/apps/heal')).body.app;
-      const ids = (app.tasks as TaskJson[]).map((t) => t.id);
-      return app.tasksHealthy === 2 && ids.length === 2 && !ids.includes(victim!.id) ? app : undefined;
-    }, 'the victim replaced', 30_000, 100);
+    const after = await waitFor(
+      async () => {
+        const app = (await api(fw.url, 'GET', '/v2/apps/heal')).body.app;
+        const ids = (app.tasks as TaskJson[]).map((t) => t.id);
+        return app.tasksHealthy === 2 && ids.length === 2 && !ids.includes(victim!.id) ? app : undefined;
+      },
+      'the victim replaced',
+      30_000,
+      100,
+    );
     const replacement = (after.tasks as TaskJson[]).find((t) => t.id !== other!.id)!;
     expect((after.tasks as TaskJson[]).map((t) => t.id)).toContain(other!.id);
-    await waitFor(() => indexOf(events, 'status_update_event', (e) => e.taskId === victim!.id && e.taskStatus === 'TASK_KILLED') >= 0, 'the victim KILLED', 10_000);
+    await waitFor(
+      () => indexOf(events, 'status_update_event', (e) => e.taskId === victim!.id && e.taskStatus === 'TASK_KILLED') >= 0,
+      'the victim KILLED',
+      10_000,
+    );
 
     const failedCheck = indexOf(events, 'failed_health_check_event', (e) => e.taskId === victim!.id);
     const replacementRunning = indexOf(events, 'status_update_event', (e) => e.taskId === replacement.id && e.taskStatus === 'TASK_RUNNING');
     const replacementHealthy = indexOf(events, 'health_status_changed_event', (e) => e.taskId === replacement.id && e.alive === true);
     const killEvent = indexOf(events, 'unhealthy_instance_kill_event', (e) => e.taskId === victim!.id);
-    const victimKilling = indexOf(events, 'status_update_event', (e) => e.taskId === victim!.id && (e.taskStatus === 'TASK_KILLING' || e.taskStatus === 'TASK_KILLED'));
+    const victimKilling = indexOf(
+      events,
+      'status_update_event',
+      (e) => e.taskId === victim!.id && (e.taskStatus === 'TASK_KILLING' || e.taskStatus === 'TASK_KILLED'),
+    );
     expect(failedCheck).toBeGreaterThanOrEqual(0);
     expect(replacementRunning).toBeGreaterThan(failedCheck);
     expect(replacementHealthy).toBeGreaterThan(replacementRunning);
@@ -196,18 +263,28 @@ describe('apps health', () => {
     const check = { gracePeriodSeconds: 1, intervalSeconds: 0.3, maxConsecutiveFailures: 3 };
     expect((await api(fw.url, 'POST', '/v2/apps', servedApp('/solo', 1, check, { constraints: [['hostname', 'UNIQUE']] }))).status).toBe(201);
     await deploymentsDone(fw.url);
-    const before = await waitFor(async () => {
-      const app = (await api(fw.url, 'GET', '/v2/apps/solo')).body.app;
-      return app.tasksHealthy === 1 ? app : undefined;
-    }, 'one healthy instance', 20_000, 100);
+    const before = await waitFor(
+      async () => {
+        const app = (await api(fw.url, 'GET', '/v2/apps/solo')).body.app;
+        return app.tasksHealthy === 1 ? app : undefined;
+      },
+      'one healthy instance',
+      20_000,
+      100,
+    );
     const victim = (before.tasks as TaskJson[])[0]!;
     const victimInstance = victim.id.split('.')[1];
     rmSync(join(workDir, 'sandboxes', fw.scheduler.frameworkId!, victim.id, 'index.html'));
 
-    const after = await waitFor(async () => {
-      const app = (await api(fw.url, 'GET', '/v2/apps/solo')).body.app;
-      return app.tasksHealthy === 1 && app.tasks.length === 1 && app.tasks[0].id !== victim.id ? app : undefined;
-    }, 'the victim replaced', 30_000, 100);
+    const after = await waitFor(
+      async () => {
+        const app = (await api(fw.url, 'GET', '/v2/apps/solo')).body.app;
+        return app.tasksHealthy === 1 && app.tasks.length === 1 && app.tasks[0].id !== victim.id ? app : undefined;
+      },
+      'the victim replaced',
+      30_000,
+      100,
+    );
     const replacement = (after.tasks as TaskJson[])[0]!;
     const replacementInstance = replacement.id.split('.')[1];
     const scheduled = indexOf(events, 'instance_changed_event', (e) => e.instanceId === replacementInstance && e.condition === 'Scheduled');
@@ -221,7 +298,9 @@ describe('apps health', () => {
     expect(victimGone).toBeGreaterThan(killEvent);
     expect(provisioned).toBeGreaterThan(victimGone);
     // One replacement, no other instance.
-    expect(events.filter((e) => e.eventType === 'instance_changed_event' && e.condition === 'Scheduled' && e.instanceId !== victimInstance).map((e) => e.instanceId)).toEqual([replacementInstance]);
+    expect(
+      events.filter((e) => e.eventType === 'instance_changed_event' && e.condition === 'Scheduled' && e.instanceId !== victimInstance).map((e) => e.instanceId),
+    ).toEqual([replacementInstance]);
   }, 60_000);
 
   it('apps-health-replace-recover - an unhealthy instance that recovers before its replacement could start keeps running; the queued replacement is dropped', async () => {
@@ -234,10 +313,15 @@ describe('apps health', () => {
     // hostname UNIQUE on one agent: the replacement waits in the queue. Bound: 30.9 s.
     const check = { gracePeriodSeconds: 30, intervalSeconds: 0.3, maxConsecutiveFailures: 3 };
     expect((await api(fw.url, 'POST', '/v2/apps', servedApp('/back', 1, check, { constraints: [['hostname', 'UNIQUE']] }))).status).toBe(201);
-    const before = await waitFor(async () => {
-      const app = (await api(fw.url, 'GET', '/v2/apps/back')).body.app;
-      return app.tasksHealthy === 1 ? app : undefined;
-    }, 'one healthy instance', 20_000, 100);
+    const before = await waitFor(
+      async () => {
+        const app = (await api(fw.url, 'GET', '/v2/apps/back')).body.app;
+        return app.tasksHealthy === 1 ? app : undefined;
+      },
+      'one healthy instance',
+      20_000,
+      100,
+    );
     const victim = (before.tasks as TaskJson[])[0]!;
     const victimInstance = victim.id.split('.')[1];
     const served = join(workDir, 'sandboxes', fw.scheduler.frameworkId!, victim.id, 'index.html');
@@ -247,11 +331,20 @@ describe('apps health', () => {
     const unhealthyAt = indexOf(events, 'health_status_changed_event', (e) => e.taskId === victim.id && e.alive === false);
     expect(unhealthyAt).toBeGreaterThanOrEqual(0);
     writeFileSync(served, 'ok\n');
-    await waitFor(() => indexOf(events.slice(unhealthyAt), 'health_status_changed_event', (e) => e.taskId === victim.id && e.alive === true) >= 0, 'the victim healthy again', 10_000);
-    const after = await waitFor(async () => {
-      const app = (await api(fw.url, 'GET', '/v2/apps/back')).body.app;
-      return app.waiting === undefined ? app : undefined;
-    }, 'the queued replacement dropped', 10_000, 100);
+    await waitFor(
+      () => indexOf(events.slice(unhealthyAt), 'health_status_changed_event', (e) => e.taskId === victim.id && e.alive === true) >= 0,
+      'the victim healthy again',
+      10_000,
+    );
+    const after = await waitFor(
+      async () => {
+        const app = (await api(fw.url, 'GET', '/v2/apps/back')).body.app;
+        return app.waiting === undefined ? app : undefined;
+      },
+      'the queued replacement dropped',
+      10_000,
+      100,
+    );
     expect(after).toMatchObject({ tasksHealthy: 1, tasksRunning: 1 });
     expect(after.tasks.map((t: TaskJson) => t.id)).toEqual([victim.id]);
     expect(fw.repo.instancesOf('/back').map((i) => i.instanceId)).toEqual([victimInstance]);

@@ -43,13 +43,33 @@ const readyApp = (id: string, instances: number, env: Record<string, string>) =>
   env,
   container: { type: 'DOCKER', docker: { image: TEST_IMAGE } },
   portDefinitions: [{ port: 0, protocol: 'tcp', name: 'http' }],
-  readinessChecks: [{ name: 'warm', protocol: 'HTTP', path: '/ready', portName: 'http', intervalSeconds: 0.3, timeoutSeconds: 0.25, httpStatusCodesForReady: [200], preserveLastResponse: true }],
+  readinessChecks: [
+    {
+      name: 'warm',
+      protocol: 'HTTP',
+      path: '/ready',
+      portName: 'http',
+      intervalSeconds: 0.3,
+      timeoutSeconds: 0.25,
+      httpStatusCodesForReady: [200],
+      preserveLastResponse: true,
+    },
+  ],
   upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
 });
 
 async function makeReady(port: number): Promise<void> {
   // RUNNING means the container started, not that httpd listens yet: poll, as a client would.
-  const body = await waitFor(() => fetch(`http://127.0.0.1:${port}/cgi-bin/make-ready`).then((r) => (r.ok ? r.text() : ''), () => ''), `make-ready on ${port}`, 10_000, 50);
+  const body = await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${port}/cgi-bin/make-ready`).then(
+        (r) => (r.ok ? r.text() : ''),
+        () => '',
+      ),
+    `make-ready on ${port}`,
+    10_000,
+    50,
+  );
   expect(body.trim()).toBe('made ready');
 }
 
@@ -69,10 +89,15 @@ describe('apps readiness checks', () => {
     expect((await api(fw.url, 'POST', '/v2/apps', readyApp('/warm', 2, {}))).status).toBe(201);
 
     // Both tasks RUNNING and checked, neither ready: /ready answers 404.
-    const pending = await waitFor(async () => {
-      const r = await deploymentResults(fw.url);
-      return r && r.results.length === 2 && r.results.every((x) => !x.ready && x.lastResponse?.status === 404) ? r : undefined;
-    }, 'two not-ready results', 30_000, 100);
+    const pending = await waitFor(
+      async () => {
+        const r = await deploymentResults(fw.url);
+        return r && r.results.length === 2 && r.results.every((x) => !x.ready && x.lastResponse?.status === 404) ? r : undefined;
+      },
+      'two not-ready results',
+      30_000,
+      100,
+    );
     expect(pending.action).toBe('StartApplication');
     expect(pending.results[0]).toMatchObject({ name: 'warm', ready: false, lastResponse: { status: 404, contentType: 'text/html' } });
     const tasks = (await api(fw.url, 'GET', '/v2/apps/warm/tasks')).body.tasks as TaskJson[];
@@ -85,10 +110,15 @@ describe('apps readiness checks', () => {
     // One task ready: the deployment still waits for the other.
     const [first, second] = tasks as [TaskJson, TaskJson];
     await makeReady(first.ports[0]!);
-    const half = await waitFor(async () => {
-      const r = await deploymentResults(fw.url);
-      return r?.results.find((x) => x.taskId === first.id)?.ready ? r : undefined;
-    }, 'the first task ready', 10_000, 50);
+    const half = await waitFor(
+      async () => {
+        const r = await deploymentResults(fw.url);
+        return r?.results.find((x) => x.taskId === first.id)?.ready ? r : undefined;
+      },
+      'the first task ready',
+      10_000,
+      50,
+    );
     expect(half.results.find((x) => x.taskId === first.id)?.lastResponse).toMatchObject({ status: 200, body: 'ok\n' });
     expect(half.results.find((x) => x.taskId === second.id)?.ready).toBe(false);
 

@@ -26,10 +26,15 @@ describe('apps restart', () => {
     const created = await api(first.url, 'POST', '/v2/apps', httpdApp('/svc', { instances: 4 }));
     expect(created.status).toBe(201);
     const deploymentId = created.headers.get('marathon-deployment-id');
-    const before = await waitFor(async () => {
-      const app = (await api(first.url, 'GET', '/v2/apps/svc')).body.app;
-      return app.tasksRunning === 2 && app.waiting?.count === 2 ? app : undefined;
-    }, 'two running and two waiting', 20_000, 100);
+    const before = await waitFor(
+      async () => {
+        const app = (await api(first.url, 'GET', '/v2/apps/svc')).body.app;
+        return app.tasksRunning === 2 && app.waiting?.count === 2 ? app : undefined;
+      },
+      'two running and two waiting',
+      20_000,
+      100,
+    );
     const survivors = before.tasks.map((t: { id: string }) => t.id).sort();
     expect((await api(first.url, 'GET', '/v2/deployments')).body.map((d: { id: string }) => d.id)).toEqual([deploymentId]);
 
@@ -49,7 +54,12 @@ describe('apps restart', () => {
     const seen = taskIdsOnMaster(master, 'svc.');
     expect(seen.sort()).toEqual(ids);
     expect(master.state().completedTasks ?? []).toEqual([]);
-    expect(master.state().frameworks?.filter((f) => f.info?.name === 'tandem-apps').map((f) => f.info?.id)).toEqual([frameworkId]);
+    expect(
+      master
+        .state()
+        .frameworks?.filter((f) => f.info?.name === 'tandem-apps')
+        .map((f) => f.info?.id),
+    ).toEqual([frameworkId]);
 
     // Again, killed as soon as the API accepted a scale-up (usually before its launches
     // went out; the timing is not forced): the restart converges to exactly six.

@@ -20,8 +20,22 @@ const envApp = (id: string, extra: Record<string, unknown> = {}) => ({
 
 async function taskEnv(base: string, appId: string): Promise<{ env: Record<string, string>; task: { ports: number[]; servicePorts: number[] } }> {
   const [task] = (await api(base, 'GET', `/v2/apps${appId}/tasks`)).body.tasks;
-  const text = await waitFor(() => fetch(`http://127.0.0.1:${task.ports[0]}/index.html`).then((r) => (r.ok ? r.text() : ''), () => ''), `${appId} serving`, 10_000, 50);
-  const env = Object.fromEntries(text.trim().split('\n').map((l) => l.split('=') as [string, string]));
+  const text = await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${task.ports[0]}/index.html`).then(
+        (r) => (r.ok ? r.text() : ''),
+        () => '',
+      ),
+    `${appId} serving`,
+    10_000,
+    50,
+  );
+  const env = Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
   return { env, task };
 }
 
@@ -45,7 +59,13 @@ describe('apps service ports', () => {
     const { env, task } = await taskEnv(fw.url, '/one');
     expect(task.servicePorts).toEqual([15_000]);
     expect(task.ports[0]).not.toBe(15_000);
-    expect(env).toMatchObject({ PORT0: String(task.ports[0]), PORT: String(task.ports[0]), PORTS: String(task.ports[0]), PORT_15000: String(task.ports[0]), PORT_HTTP: String(task.ports[0]) });
+    expect(env).toMatchObject({
+      PORT0: String(task.ports[0]),
+      PORT: String(task.ports[0]),
+      PORTS: String(task.ports[0]),
+      PORT_15000: String(task.ports[0]),
+      PORT_HTTP: String(task.ports[0]),
+    });
 
     // A PUT that changes env keeps the port (partial update), and so does a full definition with port 0 again.
     await api(fw.url, 'PUT', '/v2/apps/one', { env: { V: '2' } });
@@ -62,7 +82,9 @@ describe('apps service ports', () => {
     expect((await api(fw.url, 'POST', '/v2/apps', envApp('/fixed', { instances: 0, portDefinitions: [{ port: 15_002 }] }))).status).toBe(201);
     const full = await api(fw.url, 'POST', '/v2/apps', envApp('/three', { instances: 0 }));
     expect(full.status).toBe(422);
-    expect(full.body.details).toEqual([{ path: '/portDefinitions/0/port', errors: ['/three: all service ports in the range [15000-15003) are already in use'] }]);
+    expect(full.body.details).toEqual([
+      { path: '/portDefinitions/0/port', errors: ['/three: all service ports in the range [15000-15003) are already in use'] },
+    ]);
     expect((await api(fw.url, 'GET', '/v2/apps/three')).status).toBe(404);
     // As Marathon, the same explicit port in two apps is accepted; twice in one app it is not.
     expect((await api(fw.url, 'POST', '/v2/apps', envApp('/fixed2', { instances: 0, portDefinitions: [{ port: 15_002 }] }))).status).toBe(201);
@@ -81,7 +103,9 @@ describe('apps service ports', () => {
     const hostPort = Number(/^\[(\d+)-/.exec(range)![1]) + 7;
     await startAppsAgent(master, { resources: `cpus:4;mem:4096;disk:4096;ports:${range}` });
     const fw = await startApps(master);
-    expect((await api(fw.url, 'POST', '/v2/apps', envApp('/pinned', { requirePorts: true, portDefinitions: [{ port: hostPort, name: 'http' }] }))).status).toBe(201);
+    expect((await api(fw.url, 'POST', '/v2/apps', envApp('/pinned', { requirePorts: true, portDefinitions: [{ port: hostPort, name: 'http' }] }))).status).toBe(
+      201,
+    );
     await deploymentsDone(fw.url);
     const { env, task } = await taskEnv(fw.url, '/pinned');
     expect(task.ports).toEqual([hostPort]);

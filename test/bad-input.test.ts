@@ -29,14 +29,29 @@ describe('bad input', () => {
 
     // Malformed and unknown offer ids: the call fails, naming the field.
     await expect(driver.accept([''], [])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/offer_ids\[0\]/) });
-    await expect(driver.accept(['no-such-offer'], [])).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/unknown or no longer valid/) });
+    await expect(driver.accept(['no-such-offer'], [])).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/unknown or no longer valid/),
+    });
     await expect(driver.decline(['no-such-offer'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     offer = await take();
     const base = (id: string): TaskInfoInit => taskInfo({ id, cpus: 0.1, mem: 32, argv: ['true'] }, offer);
     const bad: TaskInfoInit[] = [
-      { ...base('nan'), resources: [{ name: 'cpus', scalar: Number.NaN }, { name: 'mem', scalar: 32 }] },
-      { ...base('negative'), resources: [{ name: 'cpus', scalar: -1 }, { name: 'mem', scalar: 32 }] },
+      {
+        ...base('nan'),
+        resources: [
+          { name: 'cpus', scalar: Number.NaN },
+          { name: 'mem', scalar: 32 },
+        ],
+      },
+      {
+        ...base('negative'),
+        resources: [
+          { name: 'cpus', scalar: -1 },
+          { name: 'mem', scalar: 32 },
+        ],
+      },
       { ...base('too-big'), resources: Resources.parse('cpus:64;mem:32').toWire() },
       { ...base('bad-port'), resources: Resources.parse('cpus:0.1;mem:32;ports:[80-80]').toWire() },
       base('bystander'),
@@ -62,12 +77,18 @@ describe('bad input', () => {
     // A role the allocator could not take (an empty segment): refused before it reaches the registry.
     const badRole = new SchedulerDriver({ master: master.address, framework: { name: 'x', roles: ['a/'] } });
     track(() => badRole.stop());
-    await expect(badRole.start()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'framework_info.roles[0]', message: expect.stringMatching(/not a valid role/) });
+    await expect(badRole.start()).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'framework_info.roles[0]',
+      message: expect.stringMatching(/not a valid role/),
+    });
 
     // An image that does not exist (a registry on loopback that refuses connections).
     if (docker) {
       const fresh = await take();
-      await driver.launch(fresh, [taskInfo({ id: 'no-image', cpus: 0.1, mem: 32, argv: ['true'], image: '127.0.0.1:9/tandem/missing:1' }, fresh)], { refuseSeconds: 0 });
+      await driver.launch(fresh, [taskInfo({ id: 'no-image', cpus: 0.1, mem: 32, argv: ['true'], image: '127.0.0.1:9/tandem/missing:1' }, fresh)], {
+        refuseSeconds: 0,
+      });
       const failed = await waitFor(() => rec.updates.find((u) => u.taskId === 'no-image' && u.state === 'TASK_FAILED'), 'the pull failure', 60_000);
       expect(failed.reason).toBe('REASON_CONTAINER_PULL_FAILED');
       expect(failed.message).toMatch(/127\.0\.0\.1:9\/tandem\/missing/);

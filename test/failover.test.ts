@@ -43,7 +43,7 @@ describe('framework failover', () => {
     expect(agent.tasks().find((t) => t.taskId === 'long')?.phase).toBe('running');
   });
 
-  it('failover - a re-subscribed framework gets the updates its old instance left unacknowledged at once, not at the agent\'s next retry', async () => {
+  it("failover - a re-subscribed framework gets the updates its old instance left unacknowledged at once, not at the agent's next retry", async () => {
     const master = await startMaster();
     await startAgent(master, { containerizers: ['process'], statusRetryMs: { initial: 120_000, max: 120_000 } });
     const first = new SchedulerDriver({ master: master.address, framework: { name: 'fo', failoverTimeoutSeconds: 30 }, autoAcknowledge: false });

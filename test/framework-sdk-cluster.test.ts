@@ -88,7 +88,11 @@ describe('framework SDK against a real master and agent', () => {
       const { matches, leftovers, unused } = matchTasks(offers, pending);
       pending = leftovers;
       for (const m of matches) await driver.launch(m.offer, m.tasks);
-      if (unused.length > 0) await driver.decline(unused.map((o) => o.id), 60);
+      if (unused.length > 0)
+        await driver.decline(
+          unused.map((o) => o.id),
+          60,
+        );
     });
     const subscribed = await driver.start();
     expect(subscribed.frameworkId).not.toBe('');
@@ -127,11 +131,14 @@ describe('framework SDK against a real master and agent', () => {
     let err = '';
     const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
     const code = await main(['node', 'tandem', 'execute', '--master', master.address, '--', 'exit', '7'], {
-      io: { stdout: (t) => {
-      out += text(t);
-    }, stderr: (t) => {
-      err += text(t);
-    } },
+      io: {
+        stdout: (t) => {
+          out += text(t);
+        },
+        stderr: (t) => {
+          err += text(t);
+        },
+      },
       shutdownSignal: () => ({ received: new Promise(() => {}), dispose: () => {} }),
     });
     expect(err).not.toMatch(/cannot read/);

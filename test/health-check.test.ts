@@ -16,8 +16,17 @@ beforeAll(async () => {
 });
 
 const check = (over: Partial<HealthCheck>): HealthCheck => ({
-  type: 'HTTP', delaySeconds: 0, intervalSeconds: 0.2, timeoutSeconds: 1, consecutiveFailures: 2, gracePeriodSeconds: 0,
-  command: null, portIndex: 0, path: '/', reportOnly: false, ...over,
+  type: 'HTTP',
+  delaySeconds: 0,
+  intervalSeconds: 0.2,
+  timeoutSeconds: 1,
+  consecutiveFailures: 2,
+  gracePeriodSeconds: 0,
+  command: null,
+  portIndex: 0,
+  path: '/',
+  reportOnly: false,
+  ...over,
 });
 
 async function launch(task: (offer: Parameters<typeof taskInfo>[1]) => TaskInfoInit, containerizers: ('docker' | 'process')[] = ['process'], workDir?: string) {
@@ -31,7 +40,7 @@ async function launch(task: (offer: Parameters<typeof taskInfo>[1]) => TaskInfoI
 }
 
 describe('health checks', () => {
-  it('health - an HTTP check against the task\'s port reports the task healthy', async () => {
+  it("health - an HTTP check against the task's port reports the task healthy", async () => {
     const rec = await launch((offer) => ({
       ...taskInfo({ id: 'web', cpus: 0.1, mem: 32, ports: 1, command: 'echo ok > index.html && exec busybox httpd -f -p 127.0.0.1:$PORT0 -h .' }, offer),
       // The grace period covers httpd's start-up: early failures do not count.
@@ -58,7 +67,17 @@ describe('health checks', () => {
     // httpd serves /a on PORT0 at once; PORT1 opens only once the test creates `go` in the sandbox.
     const rec = await launch(
       (offer) => ({
-        ...taskInfo({ id: 'pair', cpus: 0.1, mem: 32, ports: 2, command: 'echo ok > a; busybox httpd -f -p 127.0.0.1:$PORT0 -h . & while [ ! -f go ]; do sleep 0.1; done; exec busybox httpd -f -p 127.0.0.1:$PORT1 -h .' }, offer),
+        ...taskInfo(
+          {
+            id: 'pair',
+            cpus: 0.1,
+            mem: 32,
+            ports: 2,
+            command:
+              'echo ok > a; busybox httpd -f -p 127.0.0.1:$PORT0 -h . & while [ ! -f go ]; do sleep 0.1; done; exec busybox httpd -f -p 127.0.0.1:$PORT1 -h .',
+          },
+          offer,
+        ),
         healthChecks: [check({ path: '/a', gracePeriodSeconds: 5 }), check({ type: 'TCP', portIndex: 1, reportOnly: true })],
       }),
       ['process'],
@@ -67,12 +86,17 @@ describe('health checks', () => {
     const unhealthy = await waitFor(() => rec.updates.find((u) => u.taskId === 'pair' && u.hasHealthy), 'the first health update');
     expect(unhealthy).toMatchObject({ state: 'TASK_RUNNING', healthy: false });
     expect(unhealthy.message).toMatch(/^health check 2 of 2 \(TCP\): TCP connect to port \d+ failed/);
-    const reported = await waitFor(() => rec.updates.find((u) => u.taskId === 'pair' && u.reason === 'REASON_TASK_HEALTH_CHECK_FAILED'), 'the report-only failure');
+    const reported = await waitFor(
+      () => rec.updates.find((u) => u.taskId === 'pair' && u.reason === 'REASON_TASK_HEALTH_CHECK_FAILED'),
+      'the report-only failure',
+    );
     expect(reported).toMatchObject({ state: 'TASK_RUNNING', hasHealthy: true, healthy: false });
     expect(reported.message).toMatch(/^health check 2 of 2 \(TCP\): health check failed 2 times in a row/);
     writeFileSync(join(workDir, 'sandboxes', reported.frameworkId, 'pair', 'go'), '');
     const healthy = await waitFor(() => rec.updates.find((u) => u.taskId === 'pair' && u.hasHealthy && u.healthy), 'healthy once both checks pass', 15_000);
-    expect(healthy.message).toMatch(/^health check 1 of 2 \(HTTP\): HTTP GET \/a on port \d+ returned 200; health check 2 of 2 \(TCP\): TCP connect to port \d+ succeeded$/);
+    expect(healthy.message).toMatch(
+      /^health check 1 of 2 \(HTTP\): HTTP GET \/a on port \d+ returned 200; health check 2 of 2 \(TCP\): TCP connect to port \d+ succeeded$/,
+    );
     expect(rec.states('pair')).not.toContain('TASK_KILLING');
     expect(rec.states('pair')).not.toContain('TASK_KILLED');
   });
@@ -83,7 +107,9 @@ describe('health checks', () => {
       (offer) => ({
         ...taskInfo({ id: 'boxed', cpus: 0.1, mem: 32, argv: ['sh', '-c', 'touch /tmp/ready; sleep 1000'], image: TEST_IMAGE }, offer),
         // The file exists only inside the container: a check run on the host would fail.
-        healthChecks: [check({ type: 'COMMAND', command: { shell: true, value: 'test -f /tmp/ready', arguments: [], environment: [], user: '' }, gracePeriodSeconds: 5 })],
+        healthChecks: [
+          check({ type: 'COMMAND', command: { shell: true, value: 'test -f /tmp/ready', arguments: [], environment: [], user: '' }, gracePeriodSeconds: 5 }),
+        ],
       }),
       ['docker'],
     );

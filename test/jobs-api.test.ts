@@ -72,7 +72,7 @@ describe('jobs api', () => {
     expect((await api('GET', '/v1/jobs/cron/runs?all=true')).body).toHaveLength(1);
   });
 
-  it('jobs api - stop kills the run\'s tasks with the grace period and the run ends FAILED; the SSE stream reports it', async () => {
+  it("jobs api - stop kills the run's tasks with the grace period and the run ends FAILED; the SSE stream reports it", async () => {
     const master = await startMaster();
     const agent = await startAgent(master, { containerizers: ['process'] });
     const { api, jobs } = await startJobs(master);
@@ -138,7 +138,8 @@ describe('jobs api', () => {
     const runId = (await api('POST', '/v1/jobs/boxed/runs')).body.id;
     const done = await waitRunDone(api, 'boxed', runId, 45_000);
     expect(done.status, JSON.stringify(done)).toBe('SUCCESS');
-    const task = master.state().completedTasks?.find((t) => t.info?.taskId === done.tasks[0].id) ?? master.state().tasks?.find((t) => t.info?.taskId === done.tasks[0].id);
+    const task =
+      master.state().completedTasks?.find((t) => t.info?.taskId === done.tasks[0].id) ?? master.state().tasks?.find((t) => t.info?.taskId === done.tasks[0].id);
     expect(task?.info?.container?.type).toBe('DOCKER');
     expect(task?.status?.containerId).toBeTruthy();
   });

@@ -38,7 +38,12 @@ describe('jobs restart', () => {
     expect(done.tasks.map((t: { attempt: number }) => t.attempt)).toEqual([1, 1]);
     // The master saw exactly the two tasks: nothing was launched twice.
     expect(taskIdsOnMaster(master, 'parent_').sort()).toEqual(done.tasks.map((t: { id: string }) => t.id).sort());
-    expect(master.state().frameworks?.filter((f) => f.info?.name === 'tandem-jobs').map((f) => f.info?.id)).toEqual([frameworkId]);
+    expect(
+      master
+        .state()
+        .frameworks?.filter((f) => f.info?.name === 'tandem-jobs')
+        .map((f) => f.info?.id),
+    ).toEqual([frameworkId]);
 
     // The dependent job runs once its parent succeeded, across the restart.
     const childRuns = await waitFor(async () => {

@@ -45,10 +45,16 @@ describe('kill', () => {
     if (!docker) return;
     const { driver, rec, master } = await runningTask(['sh', '-c', 'trap "" TERM; echo trapped; while true; do sleep 1; done'], 2);
     // RUNNING means the container started, not that the shell has set its trap yet.
-    await waitFor(async () => {
-      const log = await master.readTaskLog({ taskId: 'victim', name: 'stdout', offset: 0, length: 1024 });
-      return Buffer.from(log.data as Uint8Array).toString().includes('trapped');
-    }, 'the trap to be set', 30_000);
+    await waitFor(
+      async () => {
+        const log = await master.readTaskLog({ taskId: 'victim', name: 'stdout', offset: 0, length: 1024 });
+        return Buffer.from(log.data as Uint8Array)
+          .toString()
+          .includes('trapped');
+      },
+      'the trap to be set',
+      30_000,
+    );
     const t0 = Date.now();
     await driver.kill('victim');
     await waitFor(() => rec.states('victim').includes('TASK_KILLED'), 'TASK_KILLED', 20_000);

@@ -21,10 +21,13 @@ async function restartableMaster(options: Parameters<typeof startMaster>[0] = {}
   const workDir = join(tempDir(), 'master');
   const first = await startMaster({ workDir, ...options });
   const port = first.grpcPort;
-  return { first, restart: async (more: Parameters<typeof startMaster>[0] = {}) => {
-    await first.stop();
-    return startMaster({ workDir, port, ...options, ...more });
-  } };
+  return {
+    first,
+    restart: async (more: Parameters<typeof startMaster>[0] = {}) => {
+      await first.stop();
+      return startMaster({ workDir, port, ...options, ...more });
+    },
+  };
 }
 
 /** An agent on its own work dir; `leave()` stops it with its tasks left running, `back(master)` starts it again on that dir. */
@@ -61,7 +64,10 @@ describe('master restart with an agent away', () => {
     const master = await restart();
     await waitFor(() => master.agents.get(staying.id)?.phase === 'ACTIVE' && driver.state === 'subscribed', 'the staying agent and the framework back', 30_000);
     const gapStart = Date.now();
-    const targets = [{ taskId: 't-staying', agentId: staying.id }, { taskId: 't-away', agentId: away.id }];
+    const targets = [
+      { taskId: 't-staying', agentId: staying.id },
+      { taskId: 't-away', agentId: away.id },
+    ];
     while (Date.now() - gapStart < GAP_MS) {
       await driver.reconcile(targets);
       await driver.reconcile([{ taskId: 't-away' }]);
@@ -69,7 +75,9 @@ describe('master restart with an agent away', () => {
       await sleep(1_000);
     }
     // The staying agent's task was answered all along; the away one's never got a verdict.
-    expect(rec.updates.filter((u) => u.taskId === 't-staying' && u.reason === 'REASON_RECONCILIATION' && u.timestamp * 1000 >= gapStart).length).toBeGreaterThan(5);
+    expect(
+      rec.updates.filter((u) => u.taskId === 't-staying' && u.reason === 'REASON_RECONCILIATION' && u.timestamp * 1000 >= gapStart).length,
+    ).toBeGreaterThan(5);
     expect(rec.updates.filter((u) => u.taskId === 't-away' && u.timestamp * 1000 >= gapStart)).toEqual([]);
 
     const back = await away.back(master);
@@ -81,7 +89,7 @@ describe('master restart with an agent away', () => {
     expect(rec.updates.filter((u) => u.state !== 'TASK_STAGING' && u.state !== 'TASK_STARTING' && u.state !== 'TASK_RUNNING')).toEqual([]);
   });
 
-  it('master-failover - after a short agentReregisterTimeoutMs the absent agent\'s tasks are TASK_UNREACHABLE (never TASK_UNKNOWN); back, RUNNING again', async () => {
+  it("master-failover - after a short agentReregisterTimeoutMs the absent agent's tasks are TASK_UNREACHABLE (never TASK_UNKNOWN); back, RUNNING again", async () => {
     const { first, restart } = await restartableMaster();
     const away = await leavingAgent(first, 'away');
     const driver = await startDriver(first, { name: 'timeout', dropStaleUpdates: false });
@@ -92,11 +100,15 @@ describe('master restart with an agent away', () => {
     await away.leave();
     const master = await restart({ agentReregisterTimeoutMs: 2_000 });
     await waitFor(() => driver.state === 'subscribed' && master.frameworks.get(driver.frameworkId!)?.stream, 'the framework back', 30_000);
-    const unreachable = await waitFor(async () => {
-      await driver.reconcile([{ taskId: 't-away', agentId: away.id }]);
-      await sleep(250);
-      return rec.updates.find((u) => u.taskId === 't-away' && u.state === 'TASK_UNREACHABLE');
-    }, 'TASK_UNREACHABLE for t-away', 30_000);
+    const unreachable = await waitFor(
+      async () => {
+        await driver.reconcile([{ taskId: 't-away', agentId: away.id }]);
+        await sleep(250);
+        return rec.updates.find((u) => u.taskId === 't-away' && u.state === 'TASK_UNREACHABLE');
+      },
+      'TASK_UNREACHABLE for t-away',
+      30_000,
+    );
     expect(unreachable.reason).toBe('REASON_RECONCILIATION');
     expect(rec.updates.some((u) => u.state === 'TASK_UNKNOWN')).toBe(false);
 
@@ -113,8 +125,14 @@ describe('master restart with an agent away', () => {
     const apps = await startApps(first, { reconcileIntervalMs: 1_000 });
     const base = apps.url;
     const created = await api(base, 'POST', '/v2/apps', {
-      id: '/svc', cmd: 'sleep 300', cpus: 0.1, mem: 32, instances: 2, portDefinitions: [],
-      constraints: [['hostname', 'UNIQUE']], unreachableStrategy: { inactiveAfterSeconds: 1, expungeAfterSeconds: 2 },
+      id: '/svc',
+      cmd: 'sleep 300',
+      cpus: 0.1,
+      mem: 32,
+      instances: 2,
+      portDefinitions: [],
+      constraints: [['hostname', 'UNIQUE']],
+      unreachableStrategy: { inactiveAfterSeconds: 1, expungeAfterSeconds: 2 },
     });
     expect(created.status).toBe(201);
     await deploymentsDone(base);
@@ -122,7 +140,11 @@ describe('master restart with an agent away', () => {
     // Room for a replacement, were one started.
     const spare = await startAppsAgent(first, { hostname: 'spare' });
 
-    const live = (agents: Agent[]) => agents.flatMap((a) => a.tasks()).filter((t) => t.phase !== 'terminated').map((t) => t.taskId);
+    const live = (agents: Agent[]) =>
+      agents
+        .flatMap((a) => a.tasks())
+        .filter((t) => t.phase !== 'terminated')
+        .map((t) => t.taskId);
     const awayTasks = live([away.agent]);
     expect(awayTasks).toHaveLength(1);
     let peak = 0;
@@ -148,7 +170,12 @@ describe('master restart with an agent away', () => {
     await sampler;
 
     expect(peak).toBe(2);
-    expect(back.tasks().filter((t) => t.phase !== 'terminated').map((t) => t.taskId)).toEqual(awayTasks);
+    expect(
+      back
+        .tasks()
+        .filter((t) => t.phase !== 'terminated')
+        .map((t) => t.taskId),
+    ).toEqual(awayTasks);
     const app = (await api(base, 'GET', '/v2/apps/svc')).body.app;
     expect(app.tasksRunning).toBe(2);
   });

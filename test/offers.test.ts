@@ -47,7 +47,10 @@ describe('offers', () => {
 
   it('offers - two frameworks with equal demand get a fair (DRF) share of the cluster', async () => {
     const master = await startMaster();
-    const launched = new Map<string, number>([['a', 0], ['b', 0]]);
+    const launched = new Map<string, number>([
+      ['a', 0],
+      ['b', 0],
+    ]);
     const greedy = async (name: string) => {
       const d = await startDriver(master, { name });
       let n = 0;
@@ -58,7 +61,11 @@ describe('offers', () => {
           await d.launch(m.offer, m.tasks, { refuseSeconds: 3600 });
           launched.set(name, (launched.get(name) ?? 0) + m.tasks.length);
         }
-        if (unused.length > 0) await d.decline(unused.map((o) => o.id), 3600);
+        if (unused.length > 0)
+          await d.decline(
+            unused.map((o) => o.id),
+            3600,
+          );
       });
       return d;
     };

@@ -13,11 +13,15 @@ afterEach(cleanup);
 describe('README', () => {
   it('readme - the up script starts a working cluster and Ctrl-C stops it', async () => {
     const workDir = tempDir('tandem-up-');
-    const child = spawn('bash', [join(REPO, 'scripts', 'up.sh'), '--work-dir', workDir, '--port', '0', '--http-port', '0', '--jobs-port', '0', '--apps-port', '0'], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TANDEM_LOG_LEVEL: 'info' },
-    });
+    const child = spawn(
+      'bash',
+      [join(REPO, 'scripts', 'up.sh'), '--work-dir', workDir, '--port', '0', '--http-port', '0', '--jobs-port', '0', '--apps-port', '0'],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TANDEM_LOG_LEVEL: 'info' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

@@ -12,7 +12,12 @@ import { startJobs } from './support/jobs.js';
 afterEach(cleanup);
 
 /** One request with a body as given and the content type as given (none: no header). */
-async function send(url: string, method: string, body: string, contentType?: string): Promise<{ status: number; body: { message?: string; details?: { path: string }[] } }> {
+async function send(
+  url: string,
+  method: string,
+  body: string,
+  contentType?: string,
+): Promise<{ status: number; body: { message?: string; details?: { path: string }[] } }> {
   const res = await fetch(url, { method, headers: contentType === undefined ? {} : { 'content-type': contentType }, body: new TextEncoder().encode(body) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : {} };
@@ -25,7 +30,12 @@ describe('REST input limits', () => {
   it('rest-input - apps: 413 over the body limit (1 MiB by default, configurable), 415 for a body that is not JSON, empty bodies of any type work', async () => {
     const master = await startMaster();
     const fw = await startApps(master);
-    const over = await send(`${fw.url}/v2/apps`, 'POST', JSON.stringify({ id: '/big', cmd: 'true', instances: 0, env: { PAD: 'x'.repeat(MIB) } }), 'application/json');
+    const over = await send(
+      `${fw.url}/v2/apps`,
+      'POST',
+      JSON.stringify({ id: '/big', cmd: 'true', instances: 0, env: { PAD: 'x'.repeat(MIB) } }),
+      'application/json',
+    );
     expect(over.status).toBe(413);
     expect(over.body.message).toContain('1048576 bytes');
     const under = await api(fw.url, 'POST', '/v2/apps', { id: '/nearly', cmd: 'true', instances: 0, env: { PAD: 'x'.repeat(900 * KIB) } });
@@ -61,9 +71,25 @@ describe('REST input limits', () => {
     const fw = await startApps(master);
     expect((await api(fw.url, 'POST', '/v2/apps', { id: '/keep', cmd: 'true', instances: 0 })).status).toBe(201);
     // At the bounds is fine (validation only; no agent needs to fit it).
-    expect((await api(fw.url, 'PUT', '/v2/apps/edge', { cmd: 'true', instances: 0, cpus: 4096, mem: 64 * 1024 * 1024, disk: 1024 * 1024 * 1024, env: { _OK_1: 'a' } })).status).toBe(201);
+    expect(
+      (
+        await api(fw.url, 'PUT', '/v2/apps/edge', {
+          cmd: 'true',
+          instances: 0,
+          cpus: 4096,
+          mem: 64 * 1024 * 1024,
+          disk: 1024 * 1024 * 1024,
+          env: { _OK_1: 'a' },
+        })
+      ).status,
+    ).toBe(201);
     expect((await api(fw.url, 'DELETE', '/v2/apps/edge?force=true')).status).toBe(200);
-    const snapshot = async () => JSON.stringify([(await api(fw.url, 'GET', '/v2/apps')).body, (await api(fw.url, 'GET', '/v2/groups')).body, (await api(fw.url, 'GET', '/v2/apps/keep/versions')).body]);
+    const snapshot = async () =>
+      JSON.stringify([
+        (await api(fw.url, 'GET', '/v2/apps')).body,
+        (await api(fw.url, 'GET', '/v2/groups')).body,
+        (await api(fw.url, 'GET', '/v2/apps/keep/versions')).body,
+      ]);
     const before = await snapshot();
     const bad: [string, string, unknown, string][] = [
       ['POST', '/v2/apps', { id: '/x', cmd: 'true', cpus: 4097 }, '/cpus'],

@@ -1,7 +1,15 @@
 import { join } from 'node:path';
 import { type Offer, Resources, type SchedulerDriver, taskInfo } from '@tandem/framework-sdk';
 import type { Master } from '@tandem/master';
-import { type OperatorClient, operatorClient, type QuotaConfigInit, type QuotaResponse, TandemError, type WeightInfoInit, type WeightsResponse } from '@tandem/protocol';
+import {
+  type OperatorClient,
+  operatorClient,
+  type QuotaConfigInit,
+  type QuotaResponse,
+  TandemError,
+  type WeightInfoInit,
+  type WeightsResponse,
+} from '@tandem/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, runCli, spawnTandem, startAgent, startDriver, startMaster, tempDir, track, waitFor } from './support/cluster.js';
 
@@ -74,7 +82,14 @@ describe('roles', () => {
   it('roles - two frameworks in roles weighted 3:1 hold the cluster 3:1', async () => {
     const master = await startMaster();
     const ops = rpc(operator(master));
-    expect((await ops.updateWeights([{ role: 'heavy', weight: 3 }, { role: 'light', weight: 1 }])).weights).toEqual([{ role: 'heavy', weight: 3 }]);
+    expect(
+      (
+        await ops.updateWeights([
+          { role: 'heavy', weight: 3 },
+          { role: 'light', weight: 1 },
+        ])
+      ).weights,
+    ).toEqual([{ role: 'heavy', weight: 3 }]);
     const heavy = await greedy(master, 'heavy', 'heavy');
     const light = await greedy(master, 'light', 'light');
     // Both wait before any resources appear, so neither is first by luck; each agent goes to
@@ -97,7 +112,10 @@ describe('roles', () => {
     const master = await startMaster();
     const ops = rpc(operator(master));
     const four = await agents(master, 4);
-    await ops.updateQuota([{ role: 'guaranteed', guarantee: { cpus: 3 } }, { role: 'capped', limit: { cpus: 1 } }]);
+    await ops.updateQuota([
+      { role: 'guaranteed', guarantee: { cpus: 3 } },
+      { role: 'capped', limit: { cpus: 1 } },
+    ]);
     // `first` (no quota) comes first and alone, yet may take only what leaves the unmet
     // guarantee (3 cpus) coverable: 1 agent of 4.
     const first = await greedy(master, 'first', 'first');
@@ -127,8 +145,17 @@ describe('roles', () => {
     const workDir = join(tempDir(), 'master');
     const before = await startMaster({ workDir });
     const ops = rpc(operator(before));
-    await ops.updateWeights([{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }]);
-    await ops.updateQuota([{ role: 'capped', limit: { cpus: 1, mem: 512 } }, { role: 'g', guarantee: { cpus: 1 } }], true);
+    await ops.updateWeights([
+      { role: 'a', weight: 3 },
+      { role: 'b/c', weight: 0.5 },
+    ]);
+    await ops.updateQuota(
+      [
+        { role: 'capped', limit: { cpus: 1, mem: 512 } },
+        { role: 'g', guarantee: { cpus: 1 } },
+      ],
+      true,
+    );
     const weights = await ops.getWeights();
     const quotas = await ops.getQuota();
     await before.stop();
@@ -157,9 +184,15 @@ describe('roles', () => {
     const options = { workDir, weights: { a: 2, b: 4 }, quotas: { q: { limit: { cpus: 8 } } } };
     const first = await startMaster(options);
     const ops = rpc(operator(first));
-    expect((await ops.getWeights()).weights).toEqual([{ role: 'a', weight: 2 }, { role: 'b', weight: 4 }]);
+    expect((await ops.getWeights()).weights).toEqual([
+      { role: 'a', weight: 2 },
+      { role: 'b', weight: 4 },
+    ]);
     expect((await ops.getQuota()).quotas).toEqual([{ role: 'q', guarantee: {}, limit: { cpus: 8 } }]);
-    await ops.updateWeights([{ role: 'a', weight: 5 }, { role: 'b', weight: 1 }]);
+    await ops.updateWeights([
+      { role: 'a', weight: 5 },
+      { role: 'b', weight: 1 },
+    ]);
     await ops.updateQuota([{ role: 'q', guarantee: {}, limit: {} }]);
     await first.stop();
     const second = await startMaster(options);
@@ -167,7 +200,10 @@ describe('roles', () => {
     expect((await again.getWeights()).weights).toEqual([{ role: 'a', weight: 5 }]);
     expect((await again.getQuota()).quotas).toEqual([]);
     // A bad start-up value fails start(), naming it.
-    await expect(startMaster({ workDir: join(tempDir(), 'master'), weights: { a: 0 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'weights[0].weight' });
+    await expect(startMaster({ workDir: join(tempDir(), 'master'), weights: { a: 0 } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'weights[0].weight',
+    });
   });
 
   it('roles - bad weights and quotas get INVALID_ARGUMENT naming the field and change nothing', async () => {
@@ -185,17 +221,87 @@ describe('roles', () => {
       expect(await ops.getQuota()).toEqual(quotas);
     };
     // Every batch starts with a good entry that must not be applied either.
-    await refused(ops.updateWeights([{ role: 'a', weight: 9 }, { role: 'b', weight: 0 }]), 'weights[1].weight', /finite number > 0/);
-    await refused(ops.updateWeights([{ role: 'a', weight: 9 }, { role: 'b', weight: -1 }]), 'weights[1].weight', /got -1/);
-    await refused(ops.updateWeights([{ role: 'a', weight: 9 }, { role: 'b', weight: Number.NaN }]), 'weights[1].weight', /got NaN/);
-    await refused(ops.updateWeights([{ role: 'a', weight: 9 }, { role: 'b c', weight: 1 }]), 'weights[1].role', /not a valid role/);
-    await refused(ops.updateWeights([{ role: 'a', weight: 9 }, { role: 'x/../y', weight: 1 }]), 'weights[1].role', /not a valid role/);
+    await refused(
+      ops.updateWeights([
+        { role: 'a', weight: 9 },
+        { role: 'b', weight: 0 },
+      ]),
+      'weights[1].weight',
+      /finite number > 0/,
+    );
+    await refused(
+      ops.updateWeights([
+        { role: 'a', weight: 9 },
+        { role: 'b', weight: -1 },
+      ]),
+      'weights[1].weight',
+      /got -1/,
+    );
+    await refused(
+      ops.updateWeights([
+        { role: 'a', weight: 9 },
+        { role: 'b', weight: Number.NaN },
+      ]),
+      'weights[1].weight',
+      /got NaN/,
+    );
+    await refused(
+      ops.updateWeights([
+        { role: 'a', weight: 9 },
+        { role: 'b c', weight: 1 },
+      ]),
+      'weights[1].role',
+      /not a valid role/,
+    );
+    await refused(
+      ops.updateWeights([
+        { role: 'a', weight: 9 },
+        { role: 'x/../y', weight: 1 },
+      ]),
+      'weights[1].role',
+      /not a valid role/,
+    );
     await refused(ops.updateWeights([]), 'weights', /at least one/);
-    await refused(ops.updateQuota([{ role: 'p', limit: { cpus: 3 } }, { role: 'x', guarantee: { cpu: 1 } }]), 'quotas[1].guarantee.cpu', /unknown resource "cpu"/);
-    await refused(ops.updateQuota([{ role: 'p', limit: { cpus: 3 } }, { role: 'x', guarantee: { cpus: 2 }, limit: { cpus: 1 } }]), 'quotas[1].guarantee.cpus', /exceeds the limit 1/);
-    await refused(ops.updateQuota([{ role: 'p', limit: { cpus: 3 } }, { role: 'x', limit: { ports: 10 } }]), 'quotas[1].limit.ports', /range resource/);
-    await refused(ops.updateQuota([{ role: 'p', limit: { cpus: 3 } }, { role: '*', limit: { cpus: 1 } }]), 'quotas[1].role', /default role/);
-    await refused(ops.updateQuota([{ role: 'p', limit: { cpus: 3 } }, { role: '/x', limit: { cpus: 1 } }]), 'quotas[1].role', /not a valid role/);
+    await refused(
+      ops.updateQuota([
+        { role: 'p', limit: { cpus: 3 } },
+        { role: 'x', guarantee: { cpu: 1 } },
+      ]),
+      'quotas[1].guarantee.cpu',
+      /unknown resource "cpu"/,
+    );
+    await refused(
+      ops.updateQuota([
+        { role: 'p', limit: { cpus: 3 } },
+        { role: 'x', guarantee: { cpus: 2 }, limit: { cpus: 1 } },
+      ]),
+      'quotas[1].guarantee.cpus',
+      /exceeds the limit 1/,
+    );
+    await refused(
+      ops.updateQuota([
+        { role: 'p', limit: { cpus: 3 } },
+        { role: 'x', limit: { ports: 10 } },
+      ]),
+      'quotas[1].limit.ports',
+      /range resource/,
+    );
+    await refused(
+      ops.updateQuota([
+        { role: 'p', limit: { cpus: 3 } },
+        { role: '*', limit: { cpus: 1 } },
+      ]),
+      'quotas[1].role',
+      /default role/,
+    );
+    await refused(
+      ops.updateQuota([
+        { role: 'p', limit: { cpus: 3 } },
+        { role: '/x', limit: { cpus: 1 } },
+      ]),
+      'quotas[1].role',
+      /not a valid role/,
+    );
     await refused(ops.updateQuota([{ role: 'p/c', guarantee: { cpus: 3 } }]), 'quotas[0]', /role "p" guarantees 2 cpus, less than the 3 its sub-roles/);
     await refused(ops.updateQuota([{ role: 'p', guarantee: { cpus: 2 }, limit: { cpus: 1.5 } }]), 'quotas[0].guarantee.cpus', /exceeds the limit/);
     await refused(ops.updateQuota([{ role: 'z', guarantee: { cpus: 3 } }]), 'quotas[0].guarantee.cpus', /total 5 cpus, more than the 4/, 'FAILED_PRECONDITION');
@@ -210,7 +316,12 @@ describe('roles', () => {
     const addr = ['--master', master.address];
     const set = await runCli(['weights', 'set', 'eng=3', 'eng/ci=0.5', ...addr]);
     expect(set.code, set.stderr).toBe(0);
-    expect(JSON.parse(set.stdout)).toEqual({ weights: [{ role: 'eng', weight: 3 }, { role: 'eng/ci', weight: 0.5 }] });
+    expect(JSON.parse(set.stdout)).toEqual({
+      weights: [
+        { role: 'eng', weight: 3 },
+        { role: 'eng/ci', weight: 0.5 },
+      ],
+    });
     const bad = await runCli(['weights', 'set', 'eng=1', 'ops=0', ...addr]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/weights\[1\]\.weight: must be a finite number > 0 for role "ops", got 0/);
@@ -222,9 +333,26 @@ describe('roles', () => {
     expect((await runCli(['quota', 'remove', 'eng', ...addr])).code).toBe(0);
     expect(JSON.parse((await runCli(['quota', 'get', ...addr])).stdout)).toEqual({ quotas: [] });
 
-    const spawned = spawnTandem(['master', '--host', '127.0.0.1', '--port', '0', '--http-port', '-1', '--work-dir', join(tempDir(), 'm'), '--weights', 'a=2,b/c=0.5']);
+    const spawned = spawnTandem([
+      'master',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--http-port',
+      '-1',
+      '--work-dir',
+      join(tempDir(), 'm'),
+      '--weights',
+      'a=2,b/c=0.5',
+    ]);
     const at = await waitFor(() => /gRPC (\S+:\d+)/.exec(spawned.output())?.[1], 'tandem master to print its address');
-    expect(JSON.parse((await runCli(['weights', '--master', at])).stdout)).toEqual({ weights: [{ role: 'a', weight: 2 }, { role: 'b/c', weight: 0.5 }] });
+    expect(JSON.parse((await runCli(['weights', '--master', at])).stdout)).toEqual({
+      weights: [
+        { role: 'a', weight: 2 },
+        { role: 'b/c', weight: 0.5 },
+      ],
+    });
     const badFlag = await runCli(['master', '--port', '0', '--http-port', '-1', '--work-dir', join(tempDir(), 'm'), '--weights', 'a=2,b c=1']);
     expect(badFlag.code).toBe(1);
     expect(badFlag.stderr).toMatch(/--weights \(TANDEM_WEIGHTS\): weights\[1\]\.role: "b c" is not a valid role/);

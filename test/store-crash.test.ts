@@ -58,7 +58,10 @@ async function crashMatrix(storeDir: string): Promise<{ prefix: Contents; start:
 /** Three cuts worth starting a real service on: just inside the record, its middle, and all but its newline. */
 const serviceCuts = (m: { start: number; size: number }): number[] => [m.start + 1, Math.floor((m.start + m.size) / 2), m.size - 1];
 
-const keysUnder = (c: Contents, prefix: string): string[] => Object.keys(c).filter((k) => k.startsWith(prefix)).sort();
+const keysUnder = (c: Contents, prefix: string): string[] =>
+  Object.keys(c)
+    .filter((k) => k.startsWith(prefix))
+    .sort();
 
 describe('store crash consistency', () => {
   it('store-crash - master registry: every cut of its last record reopens to the prefix; a master started on it writes what survives its restart', async () => {
@@ -92,7 +95,8 @@ describe('store crash consistency', () => {
     const master = await startMaster();
     const dir = join(tempDir('tandem-crash-apps-'), 'store');
     await withApps(master, dir, async (url) => {
-      for (const id of ['/one', '/two', '/three']) expect((await api(url, 'POST', '/v2/apps', { id, cmd: 'sleep 100', instances: 0, cpus: 0.1, mem: 16 })).status).toBe(201);
+      for (const id of ['/one', '/two', '/three'])
+        expect((await api(url, 'POST', '/v2/apps', { id, cmd: 'sleep 100', instances: 0, cpus: 0.1, mem: 16 })).status).toBe(201);
     });
     const matrix = await crashMatrix(dir);
 
@@ -145,7 +149,10 @@ describe('store crash consistency', () => {
     const start = bytes.lastIndexOf(0x0a, bytes.length - 2) + 1;
     writeFileSync(log, Buffer.concat([bytes.subarray(0, start), Buffer.from('not a record\n'), bytes.subarray(start)]));
     const master = new Master({ host: '127.0.0.1', port: 0, httpPort: -1, workDir });
-    await expect(master.start()).rejects.toMatchObject({ code: 'DATA_LOSS', message: expect.stringContaining(`store.log: the record at offset ${start} is damaged`) });
+    await expect(master.start()).rejects.toMatchObject({
+      code: 'DATA_LOSS',
+      message: expect.stringContaining(`store.log: the record at offset ${start} is damaged`),
+    });
     await master.stop();
   });
 });

@@ -24,7 +24,7 @@ async function spawnMaster(workDir: string): Promise<{ child: ChildProcess; outp
 }
 
 describe('one process per work dir', () => {
-  it('store-lock - a second master on a work dir exits non-zero naming the first one\'s pid; after a SIGKILL of the first, a new one starts', async () => {
+  it("store-lock - a second master on a work dir exits non-zero naming the first one's pid; after a SIGKILL of the first, a new one starts", async () => {
     const workDir = tempDir('tandem-lock-master-');
     const first = await spawnMaster(workDir);
     expect(first.child.exitCode).toBeNull();
@@ -37,7 +37,7 @@ describe('one process per work dir', () => {
     expect(third.child.exitCode, third.output()).toBeNull();
   });
 
-  it('store-lock - a second apps or jobs process on a work dir exits non-zero naming the first one\'s pid', async () => {
+  it("store-lock - a second apps or jobs process on a work dir exits non-zero naming the first one's pid", async () => {
     const master = await startMaster();
     const appsDir = tempDir('tandem-lock-apps-');
     const apps = await spawnApps(master.address, appsDir);

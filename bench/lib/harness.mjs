@@ -26,7 +26,12 @@ export function parseFlags(argv, defaults, quick) {
       continue;
     }
     const name = a.replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!a.startsWith('--') || !(name in defaults)) throw new Error(`unknown flag ${a}; flags: --quick ${Object.keys(defaults).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(' ')}`);
+    if (!a.startsWith('--') || !(name in defaults))
+      throw new Error(
+        `unknown flag ${a}; flags: --quick ${Object.keys(defaults)
+          .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+          .join(' ')}`,
+      );
     const v = argv[++i];
     if (v === undefined) throw new Error(`${a} needs a value`);
     out[name] = typeof defaults[name] === 'number' ? Number(v) : v;
@@ -73,12 +78,14 @@ export async function startMasterProcess(config, { execArgv = [] } = {}) {
   let seq = 0;
   const waiting = new Map();
   let exited = false;
-  const exit = new Promise((resolve) => child.on('exit', (code, signal) => {
-    exited = true;
-    for (const w of waiting.values()) w.reject(new Error(`master process exited (${code ?? signal})`));
-    waiting.clear();
-    resolve({ code, signal });
-  }));
+  const exit = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = true;
+      for (const w of waiting.values()) w.reject(new Error(`master process exited (${code ?? signal})`));
+      waiting.clear();
+      resolve({ code, signal });
+    }),
+  );
   const started = new Promise((resolve, reject) => {
     child.on('message', (msg) => {
       if (msg.op === 'started') resolve(msg.port);
@@ -125,7 +132,23 @@ export async function startMasterProcess(config, { execArgv = [] } = {}) {
 
 /** `tandem hollow` in a child process; resolves once it reports every agent registered. */
 export async function startHollow({ master, count, resources, workDir, taskDurationMs, reconnectMs = 100, execArgv = [] }) {
-  const args = [...execArgv, CLI, 'hollow', '--master', master, '--count', String(count), '--resources', resources, '--work-dir', workDir, '--reconnect-ms', String(reconnectMs), '--agent-log-level', process.env.TANDEM_LOG_LEVEL ?? 'error'];
+  const args = [
+    ...execArgv,
+    CLI,
+    'hollow',
+    '--master',
+    master,
+    '--count',
+    String(count),
+    '--resources',
+    resources,
+    '--work-dir',
+    workDir,
+    '--reconnect-ms',
+    String(reconnectMs),
+    '--agent-log-level',
+    process.env.TANDEM_LOG_LEVEL ?? 'error',
+  ];
   if (taskDurationMs !== undefined) args.push('--task-duration-ms', String(taskDurationMs));
   const child = spawn(process.execPath, args, { env: CHILD_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
   const exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -155,7 +178,18 @@ export async function startHollow({ master, count, resources, workDir, taskDurat
  * per offer (so every agent gets some), each running `durationMs` (or until killed when
  * undefined). Resolves once every task has been reported RUNNING, with the timings.
  */
-export async function launchTasks({ master, tasks, perOffer, cpus = 0.1, mem = 32, durationMs, name = 'bench', failoverTimeoutSeconds = 0, maxInFlight = 256, onUpdate }) {
+export async function launchTasks({
+  master,
+  tasks,
+  perOffer,
+  cpus = 0.1,
+  mem = 32,
+  durationMs,
+  name = 'bench',
+  failoverTimeoutSeconds = 0,
+  maxInFlight = 256,
+  onUpdate,
+}) {
   const driver = new SchedulerDriver({
     master,
     framework: { name, failoverTimeoutSeconds },

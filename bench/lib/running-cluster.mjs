@@ -3,7 +3,17 @@
 import { join } from 'node:path';
 import { launchTasks, note, round, startHollow, startMasterProcess } from './harness.mjs';
 
-export async function startRunningCluster({ dir, agents, tasks, resources, port = 0, failoverTimeoutSeconds = 0, onUpdate, hollowExecArgv = [], masterExecArgv = [] }) {
+export async function startRunningCluster({
+  dir,
+  agents,
+  tasks,
+  resources,
+  port = 0,
+  failoverTimeoutSeconds = 0,
+  onUpdate,
+  hollowExecArgv = [],
+  masterExecArgv = [],
+}) {
   const masterDir = join(dir, 'master');
   const master = await startMasterProcess({ port, workDir: masterDir }, { execArgv: masterExecArgv });
   const handle = { master, masterDir, hollow: undefined, driver: undefined };

@@ -10,8 +10,15 @@ export async function startApps(master: Master, options: Partial<AppsFrameworkOp
   const { workDir, ...rest } = options;
   const store = new FileStore({ dir: join(workDir ?? tempDir('tandem-apps-'), 'store') });
   const fw = new AppsFramework({
-    master: master.address, store, port: 0, host: '127.0.0.1', tickMs: 100, minReviveIntervalMs: 100,
-    reconnect: { initialMs: 100, maxMs: 500 }, waitingDeclineSeconds: 1, ...rest,
+    master: master.address,
+    store,
+    port: 0,
+    host: '127.0.0.1',
+    tickMs: 100,
+    minReviveIntervalMs: 100,
+    reconnect: { initialMs: 100, maxMs: 500 },
+    waitingDeclineSeconds: 1,
+    ...rest,
   });
   const stop = async (): Promise<void> => {
     await fw.stop();

@@ -43,8 +43,14 @@ export function tempDir(prefix = 'tandem-it-'): string {
 
 export async function startMaster(options: MasterOptions = {}): Promise<Master> {
   const master = new Master({
-    host: '127.0.0.1', port: 0, httpPort: 0, workDir: join(tempDir(), 'master'),
-    allocationIntervalMs: 100, agentPingIntervalMs: 200, maxMissedPings: 5, ...options,
+    host: '127.0.0.1',
+    port: 0,
+    httpPort: 0,
+    workDir: join(tempDir(), 'master'),
+    allocationIntervalMs: 100,
+    agentPingIntervalMs: 200,
+    maxMissedPings: 5,
+    ...options,
   });
   await master.start();
   track(() => master.stop());
@@ -121,8 +127,18 @@ export function sigkillChild(child: ChildProcess): Promise<void> {
 /** A `tandem agent` child process (for tests that SIGKILL it). */
 export function spawnAgent(master: Master, workDir: string, extra: string[] = []): ChildProcess {
   return spawnTandem([
-    'agent', '--master', master.address, '--work-dir', workDir, '--hostname', 'spawned-host', '--port', '0',
-    '--resources', 'cpus:2;mem:2048;disk:2048;ports:[31200-31300]', ...extra,
+    'agent',
+    '--master',
+    master.address,
+    '--work-dir',
+    workDir,
+    '--hostname',
+    'spawned-host',
+    '--port',
+    '0',
+    '--resources',
+    'cpus:2;mem:2048;disk:2048;ports:[31200-31300]',
+    ...extra,
   ]).child;
 }
 

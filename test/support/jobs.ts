@@ -5,7 +5,10 @@ import { FileStore } from '@tandem/store';
 import { tempDir, track, waitFor } from './cluster.js';
 
 /** A JobsFramework in this process on a FileStore in `dir`, REST API on a free port. */
-export async function startJobs(master: Master, setup: { dir?: string; clock?: Clock } & Partial<JobsFrameworkOptions> = {}): Promise<{ jobs: JobsFramework; store: FileStore; dir: string; api: Api }> {
+export async function startJobs(
+  master: Master,
+  setup: { dir?: string; clock?: Clock } & Partial<JobsFrameworkOptions> = {},
+): Promise<{ jobs: JobsFramework; store: FileStore; dir: string; api: Api }> {
   const dir = setup.dir ?? join(tempDir('tandem-jobs-'), 'jobs');
   const store = new FileStore({ dir });
   const jobs = new JobsFramework({
@@ -27,7 +30,7 @@ export async function startJobs(master: Master, setup: { dir?: string; clock?: C
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = any;
 
-export type Api = (method: string, path: string, body?: unknown, raw?: string) => Promise<{ status: number; body: Json }>
+export type Api = (method: string, path: string, body?: unknown, raw?: string) => Promise<{ status: number; body: Json }>;
 
 /** A tiny fetch wrapper: JSON in, `{status, body}` out (`raw` sends a literal body). */
 export function api(base: string): Api {
@@ -49,10 +52,15 @@ export function api(base: string): Api {
 
 /** Polls a run until it is SUCCESS or FAILED. */
 export async function waitRunDone(call: Api, jobId: string, runId: string, timeoutMs = 30_000): Promise<Json> {
-  return waitFor(async () => {
-    const r = await call('GET', `/v1/jobs/${jobId}/runs/${runId}`);
-    return r.body.status === 'SUCCESS' || r.body.status === 'FAILED' ? r.body : undefined;
-  }, `run ${jobId}/${runId} to finish`, timeoutMs, 100);
+  return waitFor(
+    async () => {
+      const r = await call('GET', `/v1/jobs/${jobId}/runs/${runId}`);
+      return r.body.status === 'SUCCESS' || r.body.status === 'FAILED' ? r.body : undefined;
+    },
+    `run ${jobId}/${runId} to finish`,
+    timeoutMs,
+    100,
+  );
 }
 
 /** Runs `body` against a jobs framework on a FileStore in `storeDir`, then stops it and closes the store. */

@@ -84,7 +84,10 @@ describe('agent stream encoding', () => {
     for (const s of statuses) expect(keptEncoding(s)).toBeDefined();
     // t4: recovered from a checkpoint (no kept bytes); t3: no status yet; t5: a status never sent.
     const recovered: TaskInfoInit = task('t4');
-    const message = registration([infos[0], infos[1], infos[2], recovered, infos[3]] as TaskInfoInit[], [statuses[0], statuses[1], null, statuses[2], status('t5', 4)] as (TaskStatus | null)[]);
+    const message = registration(
+      [infos[0], infos[1], infos[2], recovered, infos[3]] as TaskInfoInit[],
+      [statuses[0], statuses[1], null, statuses[2], status('t5', 4)] as (TaskStatus | null)[],
+    );
     const fast = serializeAgentMessage(message);
     const standard = encodeAgent(message);
     expect(decodeAgent(fast)).toEqual(decodeAgent(standard));

@@ -107,7 +107,16 @@ describe('agent', () => {
     expect(running.source).toBe('SOURCE_AGENT');
     const spec = containerizer.launches[0];
     expect(spec?.ports).toEqual([31005, 31006]);
-    expect(spec?.env).toMatchObject({ A: 'b', PORT0: '31005', PORT1: '31006', PORT: '31005', HOST: 'host-a', TANDEM_TASK_ID: 't1', TANDEM_FRAMEWORK_ID: 'fw-1', TANDEM_AGENT_ID: 'agent-test-1' });
+    expect(spec?.env).toMatchObject({
+      A: 'b',
+      PORT0: '31005',
+      PORT1: '31006',
+      PORT: '31005',
+      HOST: 'host-a',
+      TANDEM_TASK_ID: 't1',
+      TANDEM_FRAMEWORK_ID: 'fw-1',
+      TANDEM_AGENT_ID: 'agent-test-1',
+    });
     expect(spec?.sandboxDir).toBe(join(workDir, 'sandboxes', 'fw-1', 't1'));
     expect(spec?.resources.cpus).toBe(0.1);
 
@@ -265,7 +274,9 @@ describe('agent', () => {
     master.send({ launchTasks: { framework: FW, tasks: [taskInfo('slow', { name: 'slow-launch' }), taskInfo('queued')] } });
     await master.status('queued', 'TASK_STARTING');
     // Its task.json is on disk, but the containerizer has not been asked yet: the one slot is taken.
-    const checkpoint = JSON.parse(await readFile(join(workDir, 'meta', 'frameworks', 'fw-1', 'tasks', 'queued', 'task.json'), 'utf8')) as { info: { taskId: string } };
+    const checkpoint = JSON.parse(await readFile(join(workDir, 'meta', 'frameworks', 'fw-1', 'tasks', 'queued', 'task.json'), 'utf8')) as {
+      info: { taskId: string };
+    };
     expect(checkpoint.info.taskId).toBe('queued');
     expect(containerizer.launches.map((l) => l.taskId)).toEqual(['slow']);
     master.send({ killTasks: { kills: [{ taskId: 'slow', frameworkId: 'fw-1' }] } });

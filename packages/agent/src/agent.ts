@@ -144,7 +144,10 @@ export class Agent {
       onDisconnected: () => this.updates.pause(),
     });
     this.transition('running');
-    this.log.info({ master: options.master, hostname: options.hostname, resources: this.total.toString(), containerizers: this.available.map((c) => c.name) }, 'agent started');
+    this.log.info(
+      { master: options.master, hostname: options.hostname, resources: this.total.toString(), containerizers: this.available.map((c) => c.name) },
+      'agent started',
+    );
     await this.connection.start();
     await this.persistingId;
   }
@@ -169,7 +172,10 @@ export class Agent {
     await this.starting?.catch(() => undefined);
     if (this.lifecycle !== 'stopping') this.transition('stopping');
     if (killTasks && this.supervisor) {
-      const maxGrace = Math.max(this.options.defaultKillGracePeriodMs, ...this.supervisor.list().map((t) => (t.info.killPolicy?.gracePeriodSeconds ?? 0) * 1000));
+      const maxGrace = Math.max(
+        this.options.defaultKillGracePeriodMs,
+        ...this.supervisor.list().map((t) => (t.info.killPolicy?.gracePeriodSeconds ?? 0) * 1000),
+      );
       await this.supervisor.killAll('REASON_AGENT_SHUTDOWN', maxGrace + 5000);
       await this.updates.drain(DRAIN_MS);
     }
@@ -201,7 +207,10 @@ export class Agent {
     );
     const available = checks.filter((c): c is Containerizer => c !== undefined);
     if (available.length === 0) {
-      throw new TandemError(Code.FailedPrecondition, `none of the containerizers (${this.options.containerizers.map((c) => c.name).join(', ') || 'none given'}) is available`);
+      throw new TandemError(
+        Code.FailedPrecondition,
+        `none of the containerizers (${this.options.containerizers.map((c) => c.name).join(', ') || 'none given'}) is available`,
+      );
     }
     return available;
   }

@@ -21,7 +21,9 @@ async function freePort(): Promise<number> {
 async function serve(port: number): Promise<grpc.Server> {
   const server = new grpc.Server(SERVER_OPTIONS);
   server.addService(tandemV1().Agent.service, { Connect: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.end() });
-  await new Promise<void>((resolve, reject) => server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+  );
   cleanups.push(() => {
     server.forceShutdown();
   });

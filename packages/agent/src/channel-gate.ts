@@ -40,9 +40,12 @@ export class ChannelGate {
       // Once the channel is READY a waiter leaves only in its turn (see release), not
       // when its time is up: timers that all fell due in one busy turn would dial
       // thousands of streams at once again.
-      const timer = setTimeout(() => {
-        if (!this.ready) done(false);
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          if (!this.ready) done(false);
+        },
+        Math.max(0, timeoutMs),
+      );
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(done);
       if (!this.releasing) this.watch();

@@ -1,7 +1,14 @@
 export { Agent } from './agent.js';
 export type { AgentLifecycle } from './agent-lifecycle.js';
 export type { TaskSnapshot } from './agent-task.js';
-export { HOLLOW_DURATION_ENV, HOLLOW_DURATION_LABEL, HollowContainer, HollowContainerizer, type HollowContainerizerOptions, HollowRegistry } from './containerizer/hollow.js';
+export {
+  HOLLOW_DURATION_ENV,
+  HOLLOW_DURATION_LABEL,
+  HollowContainer,
+  HollowContainerizer,
+  type HollowContainerizerOptions,
+  HollowRegistry,
+} from './containerizer/hollow.js';
 export {
   DockerContainerizer,
   type DockerContainerizerOptions,

@@ -1,7 +1,15 @@
 import { hostname as osHostname } from 'node:os';
 import { type AgentClient, type BackoffOptions, componentLogger, type Logger } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
-import { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_MAX_CONCURRENT_LAUNCHES, DEFAULT_RECONNECT_BACKOFF, DEFAULT_REGISTER_TIMEOUT_MS, DEFAULT_STATUS_RETRY_MS } from './defaults.js';
+import {
+  DEFAULT_AGENT_HTTP_PORT,
+  DEFAULT_AGENT_WORK_DIR,
+  DEFAULT_KILL_GRACE_PERIOD_MS,
+  DEFAULT_MAX_CONCURRENT_LAUNCHES,
+  DEFAULT_RECONNECT_BACKOFF,
+  DEFAULT_REGISTER_TIMEOUT_MS,
+  DEFAULT_STATUS_RETRY_MS,
+} from './defaults.js';
 
 export interface AgentOptions {
   /** `host:port` of the master's gRPC server. */
@@ -102,4 +110,12 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
 /** @deprecated the name of `resolveAgentOptions` before every package's resolver was named `resolveXOptions`. */
 export const addDefaults = resolveAgentOptions;
 
-export { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_KILL_GRACE_PERIOD_MS, DEFAULT_MAX_CONCURRENT_LAUNCHES, DEFAULT_RECONNECT_BACKOFF, DEFAULT_REGISTER_TIMEOUT_MS, DEFAULT_STATUS_RETRY_MS };
+export {
+  DEFAULT_AGENT_HTTP_PORT,
+  DEFAULT_AGENT_WORK_DIR,
+  DEFAULT_KILL_GRACE_PERIOD_MS,
+  DEFAULT_MAX_CONCURRENT_LAUNCHES,
+  DEFAULT_RECONNECT_BACKOFF,
+  DEFAULT_REGISTER_TIMEOUT_MS,
+  DEFAULT_STATUS_RETRY_MS,
+};

@@ -69,11 +69,15 @@ describe('status update manager', () => {
     h.sum.resume();
     await until(() => h.batches.length > 0);
     expect(h.batches).toHaveLength(1);
-    expect(statusesOf(h.batches[0]).map((s) => s.uuid).sort()).toEqual([a.uuid, b.uuid].sort());
+    expect(
+      statusesOf(h.batches[0])
+        .map((s) => s.uuid)
+        .sort(),
+    ).toEqual([a.uuid, b.uuid].sort());
     await h.sum.close();
   });
 
-  it('status update manager - pipelines a task\'s updates in order and takes their acks in any order', async () => {
+  it("status update manager - pipelines a task's updates in order and takes their acks in any order", async () => {
     const h = harness();
     const s1 = await h.sum.update(input('t1', 'TASK_STARTING'));
     const s2 = await h.sum.update(input('t1', 'TASK_RUNNING'));
@@ -117,7 +121,10 @@ describe('status update manager', () => {
     await h.sum.acknowledge({ uuid: s2.uuid });
     // The retry carries only what is still unacknowledged.
     await until(() => h.batches.flat().length >= 3, 3000);
-    const resent = h.batches.flat().slice(2).map((u) => (u.status as TaskStatus).uuid);
+    const resent = h.batches
+      .flat()
+      .slice(2)
+      .map((u) => (u.status as TaskStatus).uuid);
     expect(new Set(resent)).toEqual(new Set([s1.uuid]));
     await h.sum.acknowledge({ uuid: s1.uuid });
     expect(h.sum.idle).toBe(true);

@@ -46,8 +46,14 @@ describe('task env', () => {
     });
   });
 
-  it('task env - a task without ports gets no PORT variables, and cannot override the agent\'s', () => {
-    const t = task([], [{ name: 'TANDEM_TASK_ID', value: 'spoofed' }, { name: 'PORT', value: '1' }]);
+  it("task env - a task without ports gets no PORT variables, and cannot override the agent's", () => {
+    const t = task(
+      [],
+      [
+        { name: 'TANDEM_TASK_ID', value: 'spoofed' },
+        { name: 'PORT', value: '1' },
+      ],
+    );
     const env = buildTaskEnv(t, { ...ctx, ports: taskPorts(t) });
     expect(env.PORT0).toBeUndefined();
     expect(env.PORT).toBe('1');

@@ -215,7 +215,13 @@ export class TaskSupervisor {
   }
 
   /** An update for a task the agent will not run or does not know: sent, retried, never checkpointed. */
-  private reject(taskId: string, frameworkId: string, state: 'TASK_ERROR' | 'TASK_DROPPED', message: string, reason: StatusReason = 'REASON_TASK_INVALID'): void {
+  private reject(
+    taskId: string,
+    frameworkId: string,
+    state: 'TASK_ERROR' | 'TASK_DROPPED',
+    message: string,
+    reason: StatusReason = 'REASON_TASK_INVALID',
+  ): void {
     this.log.warn({ taskId, frameworkId, state, message }, 'rejecting a task');
     if (!taskId) return; // nothing to answer for
     this.options.updates

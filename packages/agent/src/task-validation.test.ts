@@ -34,7 +34,18 @@ describe('task validation', () => {
   });
 
   it('task validation - health checks: type, numbers, command and port_index, named by index', () => {
-    const hc = { type: 'TCP', delaySeconds: 0, intervalSeconds: 1, timeoutSeconds: 1, consecutiveFailures: 3, gracePeriodSeconds: 0, command: null, portIndex: 0, path: '', reportOnly: false } as const;
+    const hc = {
+      type: 'TCP',
+      delaySeconds: 0,
+      intervalSeconds: 1,
+      timeoutSeconds: 1,
+      consecutiveFailures: 3,
+      gracePeriodSeconds: 0,
+      command: null,
+      portIndex: 0,
+      path: '',
+      reportOnly: false,
+    } as const;
     const ports = [{ name: 'ports', role: '', ranges: { range: [{ begin: 31000, end: 31001 }] } }];
     expect(() => validateTask(base({ resources: ports, healthChecks: [hc, { ...hc, type: 'HTTP', portIndex: 1, path: '/a' }] }))).not.toThrow();
     expect(() => validateTask(base({ healthChecks: [hc] }))).toThrow(/health_checks\[0\]\.port_index: is 0 but the task has 0 port\(s\)/);

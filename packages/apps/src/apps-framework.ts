@@ -72,7 +72,10 @@ export class AppsFramework {
     }
     this.scheduler.start();
     this.move('running');
-    this.log.info({ port: this.portValue, apps: this.repo.apps.size, instances: this.repo.instances.size, frameworkId: this.repo.frameworkId }, 'apps framework started');
+    this.log.info(
+      { port: this.portValue, apps: this.repo.apps.size, instances: this.repo.instances.size, frameworkId: this.repo.frameworkId },
+      'apps framework started',
+    );
   }
 
   /** Ordered: the HTTP API (and its SSE streams), then the scheduler and its driver. Tasks keep running. */

@@ -1,8 +1,27 @@
-import { DEFAULT_DECLINE_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST, type ResolvedServiceFrameworkOptions, resolveServiceFrameworkOptions, type ServiceFrameworkOptions } from '@tandem/framework-sdk';
+import {
+  DEFAULT_DECLINE_MS,
+  DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS,
+  DEFAULT_SERVICE_HOST,
+  type ResolvedServiceFrameworkOptions,
+  resolveServiceFrameworkOptions,
+  type ServiceFrameworkOptions,
+} from '@tandem/framework-sdk';
 import { Code, TandemError } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import { DEFAULT_MAX_INSTANCES_PER_APP } from './app/validate-app.js';
-import { DEFAULT_APPS_PORT, DEFAULT_APPS_ROLES, DEFAULT_DEPLOYMENT_TIMEOUT_MS, DEFAULT_FRAMEWORK_NAME, DEFAULT_KILL_RETRY_MS, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN, DEFAULT_MAX_VERSIONS, DEFAULT_MIN_REVIVE_INTERVAL_MS, DEFAULT_TICK_MS, DEFAULT_WAITING_DECLINE_MS } from './defaults.js';
+import {
+  DEFAULT_APPS_PORT,
+  DEFAULT_APPS_ROLES,
+  DEFAULT_DEPLOYMENT_TIMEOUT_MS,
+  DEFAULT_FRAMEWORK_NAME,
+  DEFAULT_KILL_RETRY_MS,
+  DEFAULT_LOCAL_PORT_MAX,
+  DEFAULT_LOCAL_PORT_MIN,
+  DEFAULT_MAX_VERSIONS,
+  DEFAULT_MIN_REVIVE_INTERVAL_MS,
+  DEFAULT_TICK_MS,
+  DEFAULT_WAITING_DECLINE_MS,
+} from './defaults.js';
 
 export { DEFAULT_RECONCILE_INTERVAL_MS } from '@tandem/framework-sdk';
 export { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
@@ -46,13 +65,17 @@ export interface AppsFrameworkOptions extends ServiceFrameworkOptions {
   localPortMax?: number;
 }
 
-export type ResolvedAppsOptions = ResolvedServiceFrameworkOptions &
-  Required<Omit<AppsFrameworkOptions, keyof ServiceFrameworkOptions>>;
+export type ResolvedAppsOptions = ResolvedServiceFrameworkOptions & Required<Omit<AppsFrameworkOptions, keyof ServiceFrameworkOptions>>;
 
 function checkPortRange(min: number, max: number): void {
-  if (!Number.isInteger(min) || min < 1 || min > 65535) throw new TandemError(Code.InvalidArgument, `localPortMin: must be a port from 1 to 65535, got ${min}`, { field: 'localPortMin' });
-  if (!Number.isInteger(max) || max > 65536) throw new TandemError(Code.InvalidArgument, `localPortMax: must be a whole number up to 65536 (the range excludes it), got ${max}`, { field: 'localPortMax' });
-  if (max <= min) throw new TandemError(Code.InvalidArgument, `localPortMax: must be greater than localPortMin (${min}), got ${max}`, { field: 'localPortMax' });
+  if (!Number.isInteger(min) || min < 1 || min > 65535)
+    throw new TandemError(Code.InvalidArgument, `localPortMin: must be a port from 1 to 65535, got ${min}`, { field: 'localPortMin' });
+  if (!Number.isInteger(max) || max > 65536)
+    throw new TandemError(Code.InvalidArgument, `localPortMax: must be a whole number up to 65536 (the range excludes it), got ${max}`, {
+      field: 'localPortMax',
+    });
+  if (max <= min)
+    throw new TandemError(Code.InvalidArgument, `localPortMax: must be greater than localPortMin (${min}), got ${max}`, { field: 'localPortMax' });
 }
 
 /** Fills every option's default; a bad service port range or body limit throws naming the option. */
@@ -80,4 +103,16 @@ export function resolveAppsOptions(o: AppsFrameworkOptions): ResolvedAppsOptions
 /** @deprecated the name of `resolveAppsOptions` before every package's resolver was named `resolveXOptions`. */
 export const appsDefaults = resolveAppsOptions;
 
-export { DEFAULT_APPS_PORT, DEFAULT_APPS_ROLES, DEFAULT_DEPLOYMENT_TIMEOUT_MS, DEFAULT_FRAMEWORK_NAME, DEFAULT_KILL_RETRY_MS, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN, DEFAULT_MAX_VERSIONS, DEFAULT_MIN_REVIVE_INTERVAL_MS, DEFAULT_TICK_MS, DEFAULT_WAITING_DECLINE_MS };
+export {
+  DEFAULT_APPS_PORT,
+  DEFAULT_APPS_ROLES,
+  DEFAULT_DEPLOYMENT_TIMEOUT_MS,
+  DEFAULT_FRAMEWORK_NAME,
+  DEFAULT_KILL_RETRY_MS,
+  DEFAULT_LOCAL_PORT_MAX,
+  DEFAULT_LOCAL_PORT_MIN,
+  DEFAULT_MAX_VERSIONS,
+  DEFAULT_MIN_REVIVE_INTERVAL_MS,
+  DEFAULT_TICK_MS,
+  DEFAULT_WAITING_DECLINE_MS,
+};

@@ -19,5 +19,5 @@ export function flag(flags: string, description: string, defaultValue?: string |
 
 /** `--master <host:port>` (TANDEM_MASTER), which every command that talks to the master takes. */
 export function masterFlag(): Option {
-  return flag('--master <host:port>', 'the master\'s gRPC address (required)');
+  return flag('--master <host:port>', "the master's gRPC address (required)");
 }

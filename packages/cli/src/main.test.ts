@@ -28,7 +28,18 @@ const run = async (...args: string[]) => {
 };
 
 const FLAGS: Record<string, string[]> = {
-  master: ['--host', '--port', '--http-port', '--work-dir', '--agent-ping-interval', '--max-missed-pings', '--agent-reregister-timeout', '--offer-timeout', '--allocation-interval', '--weights'],
+  master: [
+    '--host',
+    '--port',
+    '--http-port',
+    '--work-dir',
+    '--agent-ping-interval',
+    '--max-missed-pings',
+    '--agent-reregister-timeout',
+    '--offer-timeout',
+    '--allocation-interval',
+    '--weights',
+  ],
   agent: ['--master', '--port', '--work-dir', '--hostname', '--containerizers', '--resources', '--attributes'],
   execute: ['--master', '--image', '--cpus', '--mem', '--disk', '--env', '--name', '--grace-period', '--timeout'],
   up: ['--work-dir', '--port', '--http-port'],
@@ -53,7 +64,8 @@ describe('tandem CLI', () => {
       const cmd = buildProgram({ io: capture(), setExitCode: () => {}, shutdownSignal: neverSignal }).commands.find((c) => c.name() === command);
       for (const option of cmd?.options ?? []) {
         expect(option.description.length).toBeGreaterThan(10);
-        if (option.defaultValue !== undefined) expect(out.replace(/\s+/g, ' ')).toContain(`default: ${String(option.defaultValueDescription ?? option.defaultValue)}`);
+        if (option.defaultValue !== undefined)
+          expect(out.replace(/\s+/g, ' ')).toContain(`default: ${String(option.defaultValueDescription ?? option.defaultValue)}`);
       }
     });
   }

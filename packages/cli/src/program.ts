@@ -27,7 +27,20 @@ export function buildProgram(ctx: CommandContext): Command {
       writeErr: (s) => ctx.io.stderr(s),
     })
     .exitOverride();
-  for (const make of [masterCommand, agentCommand, upCommand, executeCommand, stateCommand, weightsCommand, quotaCommand, logsCommand, jobsCommand, appsCommand, hollowCommand, storeCommand]) {
+  for (const make of [
+    masterCommand,
+    agentCommand,
+    upCommand,
+    executeCommand,
+    stateCommand,
+    weightsCommand,
+    quotaCommand,
+    logsCommand,
+    jobsCommand,
+    appsCommand,
+    hollowCommand,
+    storeCommand,
+  ]) {
     program.addCommand(writeTo(make(ctx), ctx.io));
   }
   return program;

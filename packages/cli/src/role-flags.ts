@@ -15,7 +15,10 @@ export function parseWeight(text: string, field: string): { role: string; weight
 /** `a=2,b/c=0.5` (the master's `--weights`, as Mesos') into role -> weight; each role once. */
 export function parseWeightList(text: string, field: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const { role, weight } = parseWeight(part, field);
     if (role in out) throw new ValidationError(field, `role "${role}" is given twice`);
     out[role] = weight;
@@ -26,7 +29,10 @@ export function parseWeightList(text: string, field: string): Record<string, num
 /** Scalar amounts in Mesos' resource syntax, `cpus:4;mem:1024` (0 allowed: a limit of nothing). */
 export function parseQuantities(text: string, field: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const part of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const at = part.indexOf(':');
     const name = part.slice(0, at).trim();
     const value = part.slice(at + 1).trim();

@@ -6,7 +6,11 @@ const number = (message: string) => z.coerce.number({ error: message }).refine(N
 
 export const port = (min = 0) =>
   number(`must be an integer from ${min} to 65535`).pipe(
-    z.number().int(`must be an integer from ${min} to 65535`).min(min, `must be an integer from ${min} to 65535`).max(65535, `must be an integer from ${min} to 65535`),
+    z
+      .number()
+      .int(`must be an integer from ${min} to 65535`)
+      .min(min, `must be an integer from ${min} to 65535`)
+      .max(65535, `must be an integer from ${min} to 65535`),
   );
 
 export const seconds = () => number('must be a number of seconds').pipe(z.number().min(0, 'must not be negative'));
@@ -17,12 +21,10 @@ export const nonNegative = (what: string) => number(`must be a ${what} >= 0`).pi
 
 export const count = () => number('must be a whole number >= 1').pipe(z.number().int('must be a whole number >= 1').min(1, 'must be a whole number >= 1'));
 
-export const bytes = () => number('must be a whole number of bytes >= 1').pipe(z.number().int('must be a whole number of bytes >= 1').min(1, 'must be a whole number of bytes >= 1'));
+export const bytes = () =>
+  number('must be a whole number of bytes >= 1').pipe(z.number().int('must be a whole number of bytes >= 1').min(1, 'must be a whole number of bytes >= 1'));
 
-export const address = () =>
-  z
-    .string({ error: 'is required (host:port)' })
-    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'must be host:port');
+export const address = () => z.string({ error: 'is required (host:port)' }).regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'must be host:port');
 
 export const nonEmpty = () => z.string().min(1, 'must not be empty');
 

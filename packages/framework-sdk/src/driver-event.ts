@@ -2,7 +2,7 @@ import type { Offer, Subscribed, TandemError, TaskStatus } from '@tandem/protoco
 
 /** Everything the driver reports, as one discriminated union (the `events()` feed). */
 export type DriverEvent =
-  | { type: 'subscribed'; subscribed: Subscribed; /** true when this re-subscribed an existing framework id */ resubscribed: boolean }
+  | { type: 'subscribed'; subscribed: Subscribed /** true when this re-subscribed an existing framework id */; resubscribed: boolean }
   | { type: 'offers'; offers: Offer[] }
   | { type: 'rescind'; offerIds: string[] }
   | { type: 'update'; status: TaskStatus }

@@ -26,8 +26,7 @@ describe('matchTasks', () => {
   it('matching - gives each task distinct ports and skips offers without enough', () => {
     const offers = [offer('o1', 'cpus:4;mem:400;ports:[31000-31002]'), offer('o2', 'cpus:4;mem:400;ports:[32000-32010]')];
     const r = matchTasks(offers, [spec('a', 0.1, 10, 2), spec('b', 0.1, 10, 2), spec('c', 0.1, 10, 1)]);
-    const ports = (id: string) =>
-      Resources.fromWire(r.matches.flatMap((m) => m.tasks).find((t) => t.taskId === id)?.resources).ports;
+    const ports = (id: string) => Resources.fromWire(r.matches.flatMap((m) => m.tasks).find((t) => t.taskId === id)?.resources).ports;
     expect(ports('a')).toEqual([{ begin: 31000, end: 31001 }]);
     expect(ports('b')).toEqual([{ begin: 32000, end: 32001 }]);
     expect(ports('c')).toEqual([{ begin: 31002, end: 31002 }]);

@@ -59,9 +59,7 @@ class FakeMaster {
     };
     this.server.addService(tandemV1().Scheduler.service, handlers);
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) =>
-        err ? reject(err) : resolve(port),
-      ),
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
   }
 
@@ -265,7 +263,9 @@ describe('SchedulerDriver', () => {
     // The agent resends STARTING (its ack was lost), then the task finishes; a RUNNING
     // resend after the end is stale too. The master's own answers are always delivered.
     master.send({ update: { statuses: [at('t1', 'u1', 'TASK_STARTING')] } });
-    master.send({ update: { statuses: [at('t1', 'u3', 'TASK_FINISHED'), at('t1', 'u2', 'TASK_RUNNING'), { ...at('t1', '', 'TASK_FINISHED'), source: 'SOURCE_MASTER' }] } });
+    master.send({
+      update: { statuses: [at('t1', 'u3', 'TASK_FINISHED'), at('t1', 'u2', 'TASK_RUNNING'), { ...at('t1', '', 'TASK_FINISHED'), source: 'SOURCE_MASTER' }] },
+    });
     await waitFor(() => got.length === 4);
     expect(got).toEqual(['t1:TASK_STARTING', 't1:TASK_RUNNING', 't1:TASK_FINISHED', 't1:TASK_FINISHED']);
     // Not delivered, so the driver acknowledged them itself, even with autoAcknowledge false.
@@ -283,7 +283,14 @@ describe('SchedulerDriver', () => {
     await driver.start();
     const got: string[] = [];
     driver.onUpdate((s) => void got.push(s.state));
-    master.send({ update: { statuses: [{ ...status('t1', 'u2'), state: 'TASK_RUNNING' }, { ...status('t1', 'u1'), state: 'TASK_STARTING' }] } });
+    master.send({
+      update: {
+        statuses: [
+          { ...status('t1', 'u2'), state: 'TASK_RUNNING' },
+          { ...status('t1', 'u1'), state: 'TASK_STARTING' },
+        ],
+      },
+    });
     await waitFor(() => master.acks().length === 2);
     expect(got).toEqual(['TASK_RUNNING', 'TASK_STARTING']);
   });

@@ -210,11 +210,7 @@ export class SchedulerDriver {
    * event loop (say, one per agent of an OFFERS event) travel in one ACCEPT_MANY call;
    * each promise settles on its own accept's result.
    */
-  async accept(
-    offerIds: string | readonly string[],
-    work: readonly OperationInit[] | readonly TaskInfoInit[],
-    filters?: FiltersInit,
-  ): Promise<CallResponse> {
+  async accept(offerIds: string | readonly string[], work: readonly OperationInit[] | readonly TaskInfoInit[], filters?: FiltersInit): Promise<CallResponse> {
     const operations = operationsOf(work);
     // A task id launched again starts a new lifecycle: its old states say nothing about it.
     for (const op of operations) for (const t of op.launch?.tasks ?? []) if (t.taskId) this.stale?.forget(t.taskId);

@@ -7,7 +7,12 @@ const update = (taskId: string, state: TaskState, uuid = 'u'): TaskStatus => ({ 
 describe('StaleUpdateFilter', () => {
   it('lets a task move forward and through repeats, and stops it moving back', () => {
     const f = new StaleUpdateFilter();
-    expect(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_KILLING'].map((s) => f.isStale(update('t', s as TaskState)))).toEqual([false, false, false, false]);
+    expect(['TASK_STARTING', 'TASK_RUNNING', 'TASK_RUNNING', 'TASK_KILLING'].map((s) => f.isStale(update('t', s as TaskState)))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(f.isStale(update('t', 'TASK_RUNNING'))).toBe(true);
     expect(f.isStale(update('t', 'TASK_KILLED'))).toBe(false);
     expect(f.isStale(update('t', 'TASK_RUNNING'))).toBe(true);

@@ -197,10 +197,7 @@ export class SubscriptionLoop {
     this.armWatchdog();
     lifecycle.transition('subscribed');
     this.backoff.reset();
-    log.info(
-      { frameworkId: subscribed.frameworkId, masterId: subscribed.masterId, resubscribed: resubscribed && this.everSubscribedValue },
-      'subscribed',
-    );
+    log.info({ frameworkId: subscribed.frameworkId, masterId: subscribed.masterId, resubscribed: resubscribed && this.everSubscribedValue }, 'subscribed');
     this.everSubscribedValue = true;
     this.options.onSubscribed(subscribed, resubscribed);
   }

@@ -30,7 +30,10 @@ describe('taskInfo', () => {
   });
 
   it('taskInfo - carries every health check; none leaves the field out', () => {
-    const checks = [{ type: 'HTTP', path: '/a' }, { type: 'TCP', reportOnly: true }] as const;
+    const checks = [
+      { type: 'HTTP', path: '/a' },
+      { type: 'TCP', reportOnly: true },
+    ] as const;
     const info = taskInfo({ id: 't4', cpus: 0.1, mem: 32, ports: 1, argv: ['x'], healthChecks: checks }, offer('o1', 'cpus:1;mem:128;ports:[31000-31001]'));
     expect(info.healthChecks).toEqual(checks);
     expect(taskInfo({ id: 't5', cpus: 0.1, mem: 32, argv: ['x'] }, { agentId: 'a' }).healthChecks).toBeUndefined();

@@ -1,12 +1,4 @@
-import {
-  checkId,
-  type HealthCheckInit,
-  type Offer,
-  type ResourceSpec,
-  Resources,
-  type TaskInfoInit,
-  ValidationError,
-} from '@tandem/protocol';
+import { checkId, type HealthCheckInit, type Offer, type ResourceSpec, Resources, type TaskInfoInit, ValidationError } from '@tandem/protocol';
 
 /** The friendly description of one task, turned into a TaskInfo by `taskInfo()`. */
 export interface TaskSpec {
@@ -89,7 +81,10 @@ export function taskInfo(spec: TaskSpec, placement: Placement): TaskInfoInit {
   if (placementGiven) {
     const missing = free.missing(resources);
     if (missing.length > 0) {
-      throw new ValidationError(`task ${id}.resources`, `the offer lacks ${missing.join(', ')} (has ${free.toString() || 'nothing'}, needs ${resources.toString()})`);
+      throw new ValidationError(
+        `task ${id}.resources`,
+        `the offer lacks ${missing.join(', ')} (has ${free.toString() || 'nothing'}, needs ${resources.toString()})`,
+      );
     }
   }
   if (spec.command === undefined && spec.argv === undefined && !spec.image) {
@@ -99,18 +94,17 @@ export function taskInfo(spec: TaskSpec, placement: Placement): TaskInfoInit {
     throw new ValidationError(`task ${id}.command`, 'give a command or argv, not both');
   }
   const environment = Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value }));
-  const command = spec.command !== undefined
-    ? { shell: true, value: spec.command, arguments: [], environment, user: spec.user ?? '' }
-    : { shell: false, value: '', arguments: [...(spec.argv ?? [])], environment, user: spec.user ?? '' };
+  const command =
+    spec.command !== undefined
+      ? { shell: true, value: spec.command, arguments: [], environment, user: spec.user ?? '' }
+      : { shell: false, value: '', arguments: [...(spec.argv ?? [])], environment, user: spec.user ?? '' };
   return {
     taskId: id,
     name: spec.name ?? id,
     agentId: placement.agentId,
     resources: all.toWire(),
     command,
-    container: spec.image
-      ? { type: 'DOCKER', docker: { image: spec.image, forcePullImage: spec.forcePullImage ?? false } }
-      : { type: 'PROCESS' },
+    container: spec.image ? { type: 'DOCKER', docker: { image: spec.image, forcePullImage: spec.forcePullImage ?? false } } : { type: 'PROCESS' },
     labels: Object.entries(spec.labels ?? {}).map(([key, value]) => ({ key, value })),
     ...(spec.killGracePeriodSeconds === undefined ? {} : { killPolicy: { gracePeriodSeconds: spec.killGracePeriodSeconds } }),
     ...(spec.healthChecks && spec.healthChecks.length > 0 ? { healthChecks: [...spec.healthChecks] } : {}),

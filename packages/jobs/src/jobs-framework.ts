@@ -126,7 +126,8 @@ export class JobsFramework implements JobsApi {
       await this.repo.load();
       await this.book.recover();
     });
-    if (this.o.port >= 0) this.server = await startJobsServer(this, { port: this.o.port, host: this.o.host, logger: this.log, maxBodyBytes: this.o.maxBodyBytes });
+    if (this.o.port >= 0)
+      this.server = await startJobsServer(this, { port: this.o.port, host: this.o.host, logger: this.log, maxBodyBytes: this.o.maxBodyBytes });
     const storedId = await this.repo.storedFrameworkId();
     const driver = new SchedulerDriver({
       master: this.o.master,

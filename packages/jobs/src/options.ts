@@ -1,4 +1,11 @@
-import { DEFAULT_DECLINE_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST, type ResolvedServiceFrameworkOptions, resolveServiceFrameworkOptions, type ServiceFrameworkOptions } from '@tandem/framework-sdk';
+import {
+  DEFAULT_DECLINE_MS,
+  DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS,
+  DEFAULT_SERVICE_HOST,
+  type ResolvedServiceFrameworkOptions,
+  resolveServiceFrameworkOptions,
+  type ServiceFrameworkOptions,
+} from '@tandem/framework-sdk';
 import type { Store } from '@tandem/store';
 import { type Clock, systemClock } from './core/clock.js';
 import { DEFAULT_FRAMEWORK_NAME, DEFAULT_HISTORY_LIMIT, DEFAULT_JOBS_PORT, DEFAULT_RETRY_DELAY_MS } from './defaults.js';

@@ -41,7 +41,10 @@ async function markUnreachable(core: MasterCore, agent: AgentEntry): Promise<voi
   try {
     recorded = await recordUnreachable(core, agent.id, { info: agent.info, registeredAt: agent.registeredAt }, nowSeconds());
   } catch (err) {
-    core.log.error({ agentId: agent.id, err: TandemError.from(err).message }, 'could not record the agent unreachable in the registry; trying again at the next ping round');
+    core.log.error(
+      { agentId: agent.id, err: TandemError.from(err).message },
+      'could not record the agent unreachable in the registry; trying again at the next ping round',
+    );
     return;
   } finally {
     agent.markingUnreachable = false;
@@ -77,7 +80,10 @@ async function markUnreachable(core: MasterCore, agent: AgentEntry): Promise<voi
 export async function expireRecoveredAgents(core: MasterCore): Promise<number> {
   const waiting = core.agentRegistry.recoveredAgents();
   if (waiting.length === 0) return 0;
-  core.log.warn({ agents: waiting.length, timeoutMs: core.options.agentReregisterTimeoutMs }, 'admitted agents did not re-register in time; marking them unreachable');
+  core.log.warn(
+    { agents: waiting.length, timeoutMs: core.options.agentReregisterTimeoutMs },
+    'admitted agents did not re-register in time; marking them unreachable',
+  );
   const at = nowSeconds();
   let failed = 0;
   await Promise.all(

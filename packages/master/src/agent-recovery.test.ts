@@ -14,7 +14,10 @@ afterEach(() => peers.stop());
 
 type AgentInfoInit = NonNullable<NonNullable<AgentMessageInit['register']>['agentInfo']>;
 const agentInfo = (hostname: string, id?: string): AgentInfoInit => ({
-  ...(id ? { id } : {}), hostname, resources: Resources.parse('cpus:2;mem:512').toWire(), containerizers: ['process'],
+  ...(id ? { id } : {}),
+  hostname,
+  resources: Resources.parse('cpus:2;mem:512').toWire(),
+  containerizers: ['process'],
 });
 type Framework = Awaited<ReturnType<ScriptedPeers['framework']>>;
 
@@ -66,30 +69,51 @@ describe('a restarted master waiting for the agents of its registry', () => {
     const [b] = await admittedThenRestart(store, ['b']);
     const master = await peers.startMaster({ store, agentReregisterTimeoutMs: 1_000 });
     const fw = await peers.framework(master);
-    await fw.call({ reconcile: { tasks: [{ taskId: 'on-b', agentId: b! }, { taskId: 'probe', agentId: 'agent-stranger' }] } });
+    await fw.call({
+      reconcile: {
+        tasks: [
+          { taskId: 'on-b', agentId: b! },
+          { taskId: 'probe', agentId: 'agent-stranger' },
+        ],
+      },
+    });
     expect(await nextUpdate(fw)).toEqual([['probe', 'TASK_UNKNOWN']]);
 
     const failure = await next(fw.events, (e) => e.event === 'failure', 10_000);
     expect(failure.failure?.agentId).toBe(b);
     expect((await record(store, b!))?.unreachableAt).toBeGreaterThan(0);
     await fw.call({ reconcile: { tasks: [{ taskId: 'on-b', agentId: b! }, { taskId: 'anywhere' }] } });
-    expect(await nextUpdate(fw)).toEqual([['on-b', 'TASK_UNREACHABLE'], ['anywhere', 'TASK_UNKNOWN']]);
+    expect(await nextUpdate(fw)).toEqual([
+      ['on-b', 'TASK_UNREACHABLE'],
+      ['anywhere', 'TASK_UNKNOWN'],
+    ]);
     await master.stop();
 
     // The mark is durable: the next master answers at once and waits for nobody.
     const third = await peers.startMaster({ store });
     const fw3 = await peers.framework(third);
     await fw3.call({ reconcile: { tasks: [{ taskId: 'on-b', agentId: b! }, { taskId: 'anywhere' }] } });
-    expect(await nextUpdate(fw3)).toEqual([['on-b', 'TASK_UNREACHABLE'], ['anywhere', 'TASK_UNKNOWN']]);
+    expect(await nextUpdate(fw3)).toEqual([
+      ['on-b', 'TASK_UNREACHABLE'],
+      ['anywhere', 'TASK_UNKNOWN'],
+    ]);
 
     // b returns running the task: the framework, told it was unreachable, hears it runs.
     await peers.agent(third, {
       agentInfo: agentInfo('b', b),
-      tasks: [{
-        info: { taskId: 'on-b', name: 'on-b', agentId: b!, resources: Resources.parse('cpus:0.5;mem:64').toWire(), command: { shell: false, arguments: ['sleep', '100'] } },
-        frameworkId: fw3.frameworkId,
-        state: 'TASK_RUNNING',
-      }],
+      tasks: [
+        {
+          info: {
+            taskId: 'on-b',
+            name: 'on-b',
+            agentId: b!,
+            resources: Resources.parse('cpus:0.5;mem:64').toWire(),
+            command: { shell: false, arguments: ['sleep', '100'] },
+          },
+          frameworkId: fw3.frameworkId,
+          state: 'TASK_RUNNING',
+        },
+      ],
     });
     const back = await fw3.updates((s) => s.taskId === 'on-b');
     expect([back.state, back.reason]).toEqual(['TASK_RUNNING', 'REASON_AGENT_REREGISTERED']);
@@ -100,14 +124,20 @@ describe('a restarted master waiting for the agents of its registry', () => {
     const store = new FlakyStore('agents/');
     const master: Master = await peers.startMaster({ store, agentPingIntervalMs: 100, maxMissedPings: 2 });
     const fw = await peers.framework(master);
-    const silent = await peers.agent(master, {
-      agentInfo: agentInfo('silent'),
-      tasks: [{
-        info: { taskId: 't', name: 't', resources: Resources.parse('cpus:0.5;mem:64').toWire(), command: { shell: false, arguments: ['sleep', '100'] } },
-        frameworkId: fw.frameworkId,
-        state: 'TASK_RUNNING',
-      }],
-    }, { answerPings: false });
+    const silent = await peers.agent(
+      master,
+      {
+        agentInfo: agentInfo('silent'),
+        tasks: [
+          {
+            info: { taskId: 't', name: 't', resources: Resources.parse('cpus:0.5;mem:64').toWire(), command: { shell: false, arguments: ['sleep', '100'] } },
+            frameworkId: fw.frameworkId,
+            state: 'TASK_RUNNING',
+          },
+        ],
+      },
+      { answerPings: false },
+    );
     store.failing = true;
     // Many ping rounds go by; without the mark written nothing is announced.
     await new Promise((r) => setTimeout(r, 1_500));

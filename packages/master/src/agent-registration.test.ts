@@ -1,4 +1,3 @@
-
 import { type AgentMessageInit, type Logger, Resources } from '@tandem/protocol';
 import { MemoryStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,8 +17,11 @@ describe('agent registration', () => {
     const store = new MemoryStore();
     const master = await startMaster(store);
     const info = {
-      hostname: 'h1', resources: Resources.parse('cpus:4;mem:1024;ports:[31000-31010]').toWire(),
-      attributes: [{ name: 'rack', text: 'r1' }], containerizers: ['docker'], version: '1',
+      hostname: 'h1',
+      resources: Resources.parse('cpus:4;mem:1024;ports:[31000-31010]').toWire(),
+      attributes: [{ name: 'rack', text: 'r1' }],
+      containerizers: ['docker'],
+      version: '1',
     };
     const id = await register(master, { agentInfo: info });
     const first = await store.get<{ info: { hostname: string } }>(`agents/${id}`);

@@ -209,12 +209,15 @@ function reconcileAgentTasks(core: MasterCore, agent: AgentEntry, reg: RegisterA
       fw?.taskKeys.add(key);
       // The info is decoded again only for an operator who watches.
       if (core.watched()) core.emit({ taskAdded: { info: taskInfoOf(entry), frameworkId: fid, state, status } });
-      if (announce && fw) forwardUpdates(core, fid, [{ ...status, state, uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED', timestamp: nowSeconds() }]);
+      if (announce && fw)
+        forwardUpdates(core, fid, [{ ...status, state, uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED', timestamp: nowSeconds() }]);
     }
     agent.taskKeys.add(key);
   }
   if (orphans.size > 0) {
-    core.log.warn({ agentId: agent.id, frameworkIds: [...orphans].slice(0, 20), frameworks: orphans.size },
-      'the agent runs tasks of frameworks this master never admitted: keeping them as the agent\'s, not as frameworks');
+    core.log.warn(
+      { agentId: agent.id, frameworkIds: [...orphans].slice(0, 20), frameworks: orphans.size },
+      "the agent runs tasks of frameworks this master never admitted: keeping them as the agent's, not as frameworks",
+    );
   }
 }

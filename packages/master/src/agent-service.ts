@@ -42,17 +42,14 @@ export function agentHandlers(master: MasterOperations): AgentHandlers {
           return;
         }
         registering = true;
-        master.registerAgent(link, msg.register).then(
-          (id) => {
-            agentId = id;
-            if (closed) {
-              master.agentStreamClosed(id, link);
-              return;
-            }
-            for (const m of early.splice(0)) handle(m);
-          },
-          fail,
-        );
+        master.registerAgent(link, msg.register).then((id) => {
+          agentId = id;
+          if (closed) {
+            master.agentStreamClosed(id, link);
+            return;
+          }
+          for (const m of early.splice(0)) handle(m);
+        }, fail);
       });
       const onClosed = (): void => {
         if (closed) return;

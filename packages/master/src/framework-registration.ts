@@ -34,11 +34,15 @@ export async function subscribe(core: MasterCore, stream: FrameworkStream, onClo
   let fw: FrameworkEntry | undefined;
   if (info.id) {
     if (core.removedFrameworks.has(info.id)) {
-      throw new TandemError(Code.PermissionDenied, `framework ${info.id} was removed; subscribe without an id to register anew`, { field: 'framework_info.id' });
+      throw new TandemError(Code.PermissionDenied, `framework ${info.id} was removed; subscribe without an id to register anew`, {
+        field: 'framework_info.id',
+      });
     }
     fw = core.frameworks.get(info.id);
     if (!fw) {
-      throw new TandemError(Code.NotFound, `framework ${info.id} is not known to this master; subscribe without an id to register a new framework`, { field: 'framework_info.id' });
+      throw new TandemError(Code.NotFound, `framework ${info.id} is not known to this master; subscribe without an id to register a new framework`, {
+        field: 'framework_info.id',
+      });
     }
   }
   const id = fw?.id ?? newId('fw');

@@ -40,13 +40,33 @@ describe('master HTTP API', () => {
     const base = `http://127.0.0.1:${master.httpPort}`;
     const put = (path: string, body: unknown) =>
       fetch(`${base}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const ok = await put('/api/v1/weights', { weights: [{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }] });
+    const ok = await put('/api/v1/weights', {
+      weights: [
+        { role: 'a', weight: 3 },
+        { role: 'b/c', weight: 0.5 },
+      ],
+    });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ weights: [{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }] });
-    const bad = await put('/api/v1/weights', { weights: [{ role: 'a', weight: 1 }, { role: 'b', weight: 0 }] });
+    expect(await ok.json()).toEqual({
+      weights: [
+        { role: 'a', weight: 3 },
+        { role: 'b/c', weight: 0.5 },
+      ],
+    });
+    const bad = await put('/api/v1/weights', {
+      weights: [
+        { role: 'a', weight: 1 },
+        { role: 'b', weight: 0 },
+      ],
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ field: 'weights[1].weight' });
-    expect(await (await fetch(`${base}/api/v1/weights`)).json()).toEqual({ weights: [{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }] });
+    expect(await (await fetch(`${base}/api/v1/weights`)).json()).toEqual({
+      weights: [
+        { role: 'a', weight: 3 },
+        { role: 'b/c', weight: 0.5 },
+      ],
+    });
 
     const quota = { role: 'g', guarantee: { cpus: 1 }, limit: { cpus: 2 } };
     const over = await put('/api/v1/quota', { quotas: [quota] });
@@ -70,10 +90,21 @@ describe('master HTTP API', () => {
   });
 
   it('http - an allocator without weights or quotas refuses them with 501 and changes nothing', async () => {
-    master = new Master({ host: '127.0.0.1', port: 0, httpPort: 0, workDir: mkdtempSync(join(tmpdir(), 'tandem-http-')), store: new MemoryStore(), allocator: new DrfAllocator() });
+    master = new Master({
+      host: '127.0.0.1',
+      port: 0,
+      httpPort: 0,
+      workDir: mkdtempSync(join(tmpdir(), 'tandem-http-')),
+      store: new MemoryStore(),
+      allocator: new DrfAllocator(),
+    });
     await master.start();
     const base = `http://127.0.0.1:${master.httpPort}`;
-    const res = await fetch(`${base}/api/v1/weights`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ weights: [{ role: 'a', weight: 2 }] }) });
+    const res = await fetch(`${base}/api/v1/weights`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ weights: [{ role: 'a', weight: 2 }] }),
+    });
     expect(res.status).toBe(501);
     expect(((await res.json()) as { message: string }).message).toMatch(/does not support role weights/);
     expect(await (await fetch(`${base}/api/v1/weights`)).json()).toEqual({ weights: [] });

@@ -45,9 +45,7 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
       return sendError(reply, err);
     }
   });
-  app.get('/metrics', async (_req, reply) =>
-    reply.header('content-type', master.metrics.registry.contentType).send(await master.metrics.registry.metrics()),
-  );
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', master.metrics.registry.contentType).send(await master.metrics.registry.metrics()));
   app.get<{ Params: { taskId: string }; Querystring: { name?: string; offset?: string; length?: string } }>(
     '/api/v1/tasks/:taskId/logs',
     async (req, reply) => {

@@ -3,16 +3,30 @@ import { describe, expect, it } from 'vitest';
 import { checkLaunch } from './launch-check.js';
 
 const check = (over: Partial<HealthCheck> = {}): HealthCheck => ({
-  type: 'TCP', delaySeconds: 0, intervalSeconds: 1, timeoutSeconds: 1, consecutiveFailures: 3, gracePeriodSeconds: 0,
-  command: null, portIndex: 0, path: '', reportOnly: false, ...over,
+  type: 'TCP',
+  delaySeconds: 0,
+  intervalSeconds: 1,
+  timeoutSeconds: 1,
+  consecutiveFailures: 3,
+  gracePeriodSeconds: 0,
+  command: null,
+  portIndex: 0,
+  path: '',
+  reportOnly: false,
+  ...over,
 });
 
 const task = (healthChecks: HealthCheck[], ports = true): TaskInfo =>
   ({
-    taskId: 't1', name: 't1', agentId: '',
+    taskId: 't1',
+    name: 't1',
+    agentId: '',
     resources: Resources.of({ cpus: 0.1, mem: 32, ...(ports ? { ports: [{ begin: 31000, end: 31001 }] } : {}) }).toWire(),
     command: { shell: true, value: 'sleep 1', arguments: [], environment: [], user: '' },
-    container: null, labels: [], killPolicy: null, healthChecks,
+    container: null,
+    labels: [],
+    killPolicy: null,
+    healthChecks,
   }) as TaskInfo;
 
 const ctx = () => ({ pool: Resources.parse('cpus:1;mem:128;ports:[31000-31010]'), containerizers: new Set(['process']), taken: () => false });

@@ -9,9 +9,7 @@ export interface LaunchCheckContext {
   taken(taskId: string): boolean;
 }
 
-export type LaunchCheck =
-  | { ok: true; resources: Resources }
-  | { ok: false; reason: StatusReason; message: string };
+export type LaunchCheck = { ok: true; resources: Resources } | { ok: false; reason: StatusReason; message: string };
 
 const invalid = (message: string): LaunchCheck => ({ ok: false, reason: 'REASON_TASK_INVALID', message });
 

@@ -1,4 +1,14 @@
-import type { AgentMessage, ClusterStateInit, OperatorEventInit, ReadTaskLogRequest, ReadTaskLogResponseInit, RegisterAgent, SchedulerCall, SubscribeRequest, TandemError } from '@tandem/protocol';
+import type {
+  AgentMessage,
+  ClusterStateInit,
+  OperatorEventInit,
+  ReadTaskLogRequest,
+  ReadTaskLogResponseInit,
+  RegisterAgent,
+  SchedulerCall,
+  SubscribeRequest,
+  TandemError,
+} from '@tandem/protocol';
 import type { AgentLink } from './agent-link.js';
 import type { ClusterView } from './cluster-view.js';
 import type { FrameworkStream } from './framework-stream.js';

@@ -1,10 +1,5 @@
-
 import type * as grpc from '@grpc/grpc-js';
-import {
-  Resources,
-  schedulerClient,
-  type TaskInfoInit,
-} from '@tandem/protocol';
+import { Resources, schedulerClient, type TaskInfoInit } from '@tandem/protocol';
 import { MemoryStore } from '@tandem/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Master } from './master.js';
@@ -19,12 +14,16 @@ const scriptedAgent = (master: Master, hostname: string, resources: string, id =
 const framework = (master: Master, name: string) => peers.framework(master, name);
 
 const task = (id: string, agentId: string, resources: string, extra: Partial<TaskInfoInit> = {}): TaskInfoInit => ({
-  taskId: id, name: id, agentId, resources: Resources.parse(resources).toWire(),
-  command: { shell: false, arguments: ['sleep', '100'] }, ...extra,
+  taskId: id,
+  name: id,
+  agentId,
+  resources: Resources.parse(resources).toWire(),
+  command: { shell: false, arguments: ['sleep', '100'] },
+  ...extra,
 });
 
 describe('master', () => {
-  it('master - offers a registered agent\'s resources to a subscribed framework', async () => {
+  it("master - offers a registered agent's resources to a subscribed framework", async () => {
     const master = await startMaster();
     const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024;ports:[31000-31010]');
     const fw = await framework(master, 'f');
@@ -39,7 +38,11 @@ describe('master', () => {
     const fw = await framework(master, 'f');
     const [offer] = await fw.offers();
     const res = await fw.call({
-      accept: { offerIds: [offer!.id], operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:0.5;mem:256;ports:[31000-31000]')] } }], filters: { refuseSeconds: 0 } },
+      accept: {
+        offerIds: [offer!.id],
+        operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:0.5;mem:256;ports:[31000-31000]')] } }],
+        filters: { refuseSeconds: 0 },
+      },
     });
     expect(res.launched).toBe(1);
     const launch = await next(agent.inbox, (m) => m.message === 'launchTasks');
@@ -56,7 +59,14 @@ describe('master', () => {
     await fw.call({ accept: { offerIds: [offer!.id], operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:1;mem:128')] } }] } });
     await next(agent.inbox, (m) => m.message === 'launchTasks');
     agent.stream.write({
-      statusUpdates: { updates: [{ status: { taskId: 't1', frameworkId: fw.frameworkId, agentId: agent.agentId, state: 'TASK_RUNNING', uuid: 'u-1', source: 'SOURCE_AGENT' }, latestState: 'TASK_RUNNING' }] },
+      statusUpdates: {
+        updates: [
+          {
+            status: { taskId: 't1', frameworkId: fw.frameworkId, agentId: agent.agentId, state: 'TASK_RUNNING', uuid: 'u-1', source: 'SOURCE_AGENT' },
+            latestState: 'TASK_RUNNING',
+          },
+        ],
+      },
     });
     const st = await fw.updates((s) => s.taskId === 't1');
     expect(st.state).toBe('TASK_RUNNING');
@@ -86,8 +96,14 @@ describe('master', () => {
     const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
     const fw = await framework(master, 'f');
     const [offer] = await fw.offers();
-    await expect(fw.call({ accept: { offerIds: ['no-such-offer'], operations: [] } })).rejects.toMatchObject({ code: 5, details: expect.stringMatching(/offer no-such-offer is unknown/) });
-    await expect(fw.call({ accept: { offerIds: [''], operations: [] } })).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/accept.offer_ids\[0\]/) });
+    await expect(fw.call({ accept: { offerIds: ['no-such-offer'], operations: [] } })).rejects.toMatchObject({
+      code: 5,
+      details: expect.stringMatching(/offer no-such-offer is unknown/),
+    });
+    await expect(fw.call({ accept: { offerIds: [''], operations: [] } })).rejects.toMatchObject({
+      code: 3,
+      details: expect.stringMatching(/accept.offer_ids\[0\]/),
+    });
     await expect(fw.call({ decline: { offerIds: [offer!.id, 'bogus'] } })).rejects.toMatchObject({ code: 5 });
     await expect(fw.call({ revive: {} }, 'fw-unknown')).rejects.toMatchObject({ code: 5, details: expect.stringMatching(/not subscribed/) });
     await expect(fw.call({})).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/no call given/) });
@@ -154,7 +170,7 @@ describe('master', () => {
     expect(master.offers.size).toBe(0);
   });
 
-  it('master - answers explicit reconciliation with each task\'s state, TASK_UNKNOWN for strangers, and kill of a stranger likewise', async () => {
+  it("master - answers explicit reconciliation with each task's state, TASK_UNKNOWN for strangers, and kill of a stranger likewise", async () => {
     const master = await startMaster();
     const agent = await scriptedAgent(master, 'h1', 'cpus:2;mem:1024');
     const fw = await framework(master, 'f');
@@ -169,7 +185,10 @@ describe('master', () => {
     await fw.call({ kill: { tasks: [{ taskId: 'ghost2' }] } });
     const ghost2 = await fw.updates((s) => s.taskId === 'ghost2');
     expect(ghost2).toMatchObject({ state: 'TASK_UNKNOWN', reason: 'REASON_TASK_UNKNOWN' });
-    await expect(fw.call({ reconcile: { tasks: [{ taskId: '' }] } })).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/reconcile.tasks\[0\].task_id/) });
+    await expect(fw.call({ reconcile: { tasks: [{ taskId: '' }] } })).rejects.toMatchObject({
+      code: 3,
+      details: expect.stringMatching(/reconcile.tasks\[0\].task_id/),
+    });
   });
 
   it('master - refuses a framework that re-subscribes with an id it never gave', async () => {
@@ -182,7 +201,6 @@ describe('master', () => {
     expect(err.details).toMatch(/not known to this master/);
   });
 });
-
 
 describe('master registry writes', () => {
   it('master - a re-registration with unchanged agent info writes nothing to the registry; a changed one does', async () => {
@@ -211,7 +229,9 @@ describe('master registry writes', () => {
     await fw.call({ accept: { offerIds: [offer!.id], operations: [{ launch: { tasks: [task('t1', agent.agentId, 'cpus:1;mem:128')] } }] } });
     const send = (state: 'TASK_FINISHED' | 'TASK_RUNNING', uuid: string) =>
       agent.stream.write({
-        statusUpdates: { updates: [{ status: { taskId: 't1', frameworkId: fw.frameworkId, agentId: agent.agentId, state, uuid, source: 'SOURCE_AGENT' }, latestState: state }] },
+        statusUpdates: {
+          updates: [{ status: { taskId: 't1', frameworkId: fw.frameworkId, agentId: agent.agentId, state, uuid, source: 'SOURCE_AGENT' }, latestState: state }],
+        },
       });
     send('TASK_FINISHED', 'u-fin');
     await fw.updates((s) => s.uuid === 'u-fin');
@@ -234,4 +254,3 @@ describe('master registry writes', () => {
     expect(master.offers.size).toBe(0);
   });
 });
-

@@ -248,7 +248,8 @@ export class Master implements MasterOperations {
       this.allocator.setFrameworkActive(info.id, false);
       startFailoverTimer(this.core, fw);
     }
-    if (this.frameworks.size > 0) this.log.info({ frameworks: this.frameworks.size }, 'recovered frameworks from the registry; waiting for them to re-subscribe');
+    if (this.frameworks.size > 0)
+      this.log.info({ frameworks: this.frameworks.size }, 'recovered frameworks from the registry; waiting for them to re-subscribe');
   }
 
   /**

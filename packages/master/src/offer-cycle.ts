@@ -30,7 +30,13 @@ export class OfferCycle {
         core.allocator.recover(a.frameworkId, a.agentId, a.resources);
         continue;
       }
-      const offer: OfferEntry = { id: `${core.masterId}-O${++this.offerSeq}`, frameworkId: a.frameworkId, agentId: a.agentId, resources: a.resources, timer: undefined };
+      const offer: OfferEntry = {
+        id: `${core.masterId}-O${++this.offerSeq}`,
+        frameworkId: a.frameworkId,
+        agentId: a.agentId,
+        resources: a.resources,
+        timer: undefined,
+      };
       if (core.options.offerTimeoutMs > 0) {
         offer.timer = setTimeout(() => this.rescind(offer.id, true), core.options.offerTimeoutMs);
         offer.timer.unref();

@@ -11,7 +11,10 @@ export function operatorHandlers(master: MasterOperations): OperatorHandlers {
     },
     Watch(call) {
       call.write({ subscribed: master.state() });
-      const unsubscribe = master.watch((event) => call.write(event), () => call.end());
+      const unsubscribe = master.watch(
+        (event) => call.write(event),
+        () => call.end(),
+      );
       const heartbeat = setInterval(() => call.write({ heartbeat: nowSeconds() }), HEARTBEAT_MS);
       heartbeat.unref();
       const stop = (): void => {

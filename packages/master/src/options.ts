@@ -48,9 +48,10 @@ export interface MasterOptions {
   logger?: Logger;
 }
 
-export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS & Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas'> & {
-  -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
-};
+export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS &
+  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas'> & {
+    -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
+  };
 
 /** Fills every option's default. */
 export function resolveMasterOptions(options: MasterOptions): ResolvedMasterOptions {

@@ -14,7 +14,11 @@ afterEach(() => peers.stop());
 type Register = NonNullable<AgentMessageInit['register']>;
 type AgentInfoInit = NonNullable<Register['agentInfo']>;
 
-const GOOD: AgentInfoInit = { hostname: 'h1', resources: Resources.parse('cpus:4;mem:1024;disk:100;ports:[31000-31010]').toWire(), containerizers: ['process'] };
+const GOOD: AgentInfoInit = {
+  hostname: 'h1',
+  resources: Resources.parse('cpus:4;mem:1024;disk:100;ports:[31000-31010]').toWire(),
+  containerizers: ['process'],
+};
 
 /** Sends the messages on a new agent stream; resolves with the error the stream ends with (and what came before it). */
 async function refusedStream(master: Master, messages: AgentMessageInit[]): Promise<{ error: TandemError; received: MasterMessage[] }> {
@@ -49,18 +53,65 @@ async function snapshot(master: Master, store: MemoryStore) {
 const BAD: [string, AgentInfoInit, string, RegExp][] = [
   ['NaN cpus', { ...GOOD, resources: [{ name: 'cpus', scalar: Number.NaN }] }, 'register.agent_info.resources[0].scalar', /finite/],
   ['infinite mem', { ...GOOD, resources: [{ name: 'mem', scalar: Number.POSITIVE_INFINITY }] }, 'register.agent_info.resources[0].scalar', /finite/],
-  ['negative disk', { ...GOOD, resources: [{ name: 'cpus', scalar: 1 }, { name: 'disk', scalar: -1 }] }, 'register.agent_info.resources[1].scalar', /negative/],
+  [
+    'negative disk',
+    {
+      ...GOOD,
+      resources: [
+        { name: 'cpus', scalar: 1 },
+        { name: 'disk', scalar: -1 },
+      ],
+    },
+    'register.agent_info.resources[1].scalar',
+    /negative/,
+  ],
   ['too many cpus', { ...GOOD, resources: [{ name: 'cpus', scalar: 4097 }] }, 'register.agent_info.resources[0].scalar', /cpus must be at most 4096/],
-  ['too many cpus in two entries', { ...GOOD, resources: [{ name: 'cpus', scalar: 4000 }, { name: 'cpus', scalar: 4000 }] }, 'register.agent_info.resources[1].scalar', /at most 4096, got 8000/],
-  ['too much mem', { ...GOOD, resources: [{ name: 'mem', scalar: 2 ** 51 }] }, 'register.agent_info.resources[0].scalar', /mem must be at most 1125899906842624/],
-  ['port 0', { ...GOOD, resources: [{ name: 'ports', ranges: { range: [{ begin: 0, end: 10 }] } }] }, 'register.agent_info.resources[0].ranges', /within 1-65535, got \[0-10\]/],
-  ['port 70000', { ...GOOD, resources: [{ name: 'ports', ranges: { range: [{ begin: 65000, end: 70000 }] } }] }, 'register.agent_info.resources[0].ranges', /within 1-65535/],
-  ['ports begin after end', { ...GOOD, resources: [{ name: 'ports', ranges: { range: [{ begin: 32000, end: 31000 }] } }] }, 'register.agent_info.resources[0].ranges[0]', /begin 32000 is after end 31000/],
+  [
+    'too many cpus in two entries',
+    {
+      ...GOOD,
+      resources: [
+        { name: 'cpus', scalar: 4000 },
+        { name: 'cpus', scalar: 4000 },
+      ],
+    },
+    'register.agent_info.resources[1].scalar',
+    /at most 4096, got 8000/,
+  ],
+  [
+    'too much mem',
+    { ...GOOD, resources: [{ name: 'mem', scalar: 2 ** 51 }] },
+    'register.agent_info.resources[0].scalar',
+    /mem must be at most 1125899906842624/,
+  ],
+  [
+    'port 0',
+    { ...GOOD, resources: [{ name: 'ports', ranges: { range: [{ begin: 0, end: 10 }] } }] },
+    'register.agent_info.resources[0].ranges',
+    /within 1-65535, got \[0-10\]/,
+  ],
+  [
+    'port 70000',
+    { ...GOOD, resources: [{ name: 'ports', ranges: { range: [{ begin: 65000, end: 70000 }] } }] },
+    'register.agent_info.resources[0].ranges',
+    /within 1-65535/,
+  ],
+  [
+    'ports begin after end',
+    { ...GOOD, resources: [{ name: 'ports', ranges: { range: [{ begin: 32000, end: 31000 }] } }] },
+    'register.agent_info.resources[0].ranges[0]',
+    /begin 32000 is after end 31000/,
+  ],
   ['empty hostname', { ...GOOD, hostname: '' }, 'register.agent_info.hostname', /must not be empty/],
   ['long hostname', { ...GOOD, hostname: 'h'.repeat(254) }, 'register.agent_info.hostname', /at most 253 characters/],
   ['hostname with a space', { ...GOOD, hostname: 'my host' }, 'register.agent_info.hostname', /whitespace or control/],
   ['hostname with a control character', { ...GOOD, hostname: 'host\u0007' }, 'register.agent_info.hostname', /whitespace or control/],
-  ['unknown containerizer', { ...GOOD, containerizers: ['process', 'lxc'] }, 'register.agent_info.containerizers[1]', /"lxc" is not a containerizer the master knows/],
+  [
+    'unknown containerizer',
+    { ...GOOD, containerizers: ['process', 'lxc'] },
+    'register.agent_info.containerizers[1]',
+    /"lxc" is not a containerizer the master knows/,
+  ],
   ['bad agent id', { ...GOOD, id: 'has space' }, 'register.agent_info.id', /./],
 ];
 
@@ -88,8 +139,14 @@ describe('agent registration input', () => {
 
   it('admits the bounds themselves', async () => {
     const master = await peers.startMaster();
-    const edge = [{ name: 'cpus', scalar: 4096 }, { name: 'mem', scalar: 2 ** 50 }, { name: 'ports', ranges: { range: [{ begin: 1, end: 65535 }] } }];
-    const { agentId } = await peers.agent(master, { agentInfo: { ...GOOD, hostname: 'h'.repeat(253), resources: edge, containerizers: ['docker', 'process', 'hollow'] } });
+    const edge = [
+      { name: 'cpus', scalar: 4096 },
+      { name: 'mem', scalar: 2 ** 50 },
+      { name: 'ports', ranges: { range: [{ begin: 1, end: 65535 }] } },
+    ];
+    const { agentId } = await peers.agent(master, {
+      agentInfo: { ...GOOD, hostname: 'h'.repeat(253), resources: edge, containerizers: ['docker', 'process', 'hollow'] },
+    });
     expect(master.agents.get(agentId)?.total.cpus).toBe(4096);
   });
 
@@ -98,7 +155,9 @@ describe('agent registration input', () => {
     const master = await peers.startMaster({ store });
     const first = await peers.agent(master, { agentInfo: GOOD });
     const before = await snapshot(master, store);
-    first.stream.write({ register: { agentInfo: { ...GOOD, id: first.agentId, hostname: 'changed', resources: Resources.parse('cpus:64;mem:99999').toWire() } } });
+    first.stream.write({
+      register: { agentInfo: { ...GOOD, id: first.agentId, hostname: 'changed', resources: Resources.parse('cpus:64;mem:99999').toWire() } },
+    });
     const error = await new Promise<TandemError>((resolve) => first.stream.on('error', (e) => resolve(TandemError.from(e))));
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'register' });
     expect(error.message).toMatch(/already registered/);
@@ -142,10 +201,16 @@ describe('agent registration input', () => {
     expect((await store.list('agents/')).length).toBe(2);
   });
 
-  it('keeps the tasks of a framework it never admitted as the agent\'s: no framework is made up, nothing is killed, their resources stay in use', async () => {
+  it("keeps the tasks of a framework it never admitted as the agent's: no framework is made up, nothing is killed, their resources stay in use", async () => {
     const master = await peers.startMaster();
     const taskOf = (id: string) => ({
-      info: { taskId: id, name: id, agentId: 'agent-o', resources: Resources.parse('cpus:1;mem:128').toWire(), command: { shell: false, arguments: ['sleep', '100'] } },
+      info: {
+        taskId: id,
+        name: id,
+        agentId: 'agent-o',
+        resources: Resources.parse('cpus:1;mem:128').toWire(),
+        command: { shell: false, arguments: ['sleep', '100'] },
+      },
       frameworkId: 'fw-stranger',
       state: 'TASK_RUNNING' as const,
     });
@@ -157,7 +222,10 @@ describe('agent registration input', () => {
     });
     const state = await peers.getState(master);
     expect(state.frameworks).toEqual([]);
-    expect(state.tasks.map((t) => [t.info?.taskId, t.frameworkId, t.state]).sort()).toEqual([['t1', 'fw-stranger', 'TASK_RUNNING'], ['t2', 'fw-stranger', 'TASK_RUNNING']]);
+    expect(state.tasks.map((t) => [t.info?.taskId, t.frameworkId, t.state]).sort()).toEqual([
+      ['t1', 'fw-stranger', 'TASK_RUNNING'],
+      ['t2', 'fw-stranger', 'TASK_RUNNING'],
+    ]);
     // Offered only what the tasks leave free.
     const fw = await peers.framework(master);
     const [offer] = await fw.offers();

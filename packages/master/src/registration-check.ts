@@ -51,7 +51,10 @@ export function checkRegistration(reg: RegisterAgent, newAgentId: () => string):
   checkBounds(info, total);
   info.containerizers.forEach((name, i) => {
     if (!AGENT_LIMITS.containerizers.includes(name)) {
-      throw new ValidationError(`register.agent_info.containerizers[${i}]`, `"${name.slice(0, 40)}" is not a containerizer the master knows (${AGENT_LIMITS.containerizers.join(', ')})`);
+      throw new ValidationError(
+        `register.agent_info.containerizers[${i}]`,
+        `"${name.slice(0, 40)}" is not a containerizer the master knows (${AGENT_LIMITS.containerizers.join(', ')})`,
+      );
     }
   });
   const id = info.id ? checkId('register.agent_info.id', info.id) : newAgentId();
@@ -67,7 +70,10 @@ function checkBounds(info: AgentInfo, total: Resources): void {
   }
   for (const r of total.ports) {
     if (r.begin < AGENT_LIMITS.minPort || r.end > AGENT_LIMITS.maxPort) {
-      throw new ValidationError(`${resourceField(info, 'ports')}.ranges`, `ports must lie within ${AGENT_LIMITS.minPort}-${AGENT_LIMITS.maxPort}, got [${r.begin}-${r.end}]`);
+      throw new ValidationError(
+        `${resourceField(info, 'ports')}.ranges`,
+        `ports must lie within ${AGENT_LIMITS.minPort}-${AGENT_LIMITS.maxPort}, got [${r.begin}-${r.end}]`,
+      );
     }
   }
 }

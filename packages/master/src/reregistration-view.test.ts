@@ -1,10 +1,4 @@
-
-import {
-  type AgentMessageInit,
-  Resources,
-  type TaskInfoInit,
-  tandemV1,
-} from '@tandem/protocol';
+import { type AgentMessageInit, Resources, type TaskInfoInit, tandemV1 } from '@tandem/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Master } from './master.js';
 import { next, ScriptedPeers } from './test-support/scripted-peers.js';
@@ -34,7 +28,8 @@ const task = (id: string, spec: string, agentId: string): TaskInfoInit => ({
 /** What the generated decoder makes of a TaskInfo: the view the Operator API gave before. */
 const decoded = (info: TaskInfoInit) => {
   const c = tandemV1().Agent.service.Connect;
-  return (c.requestDeserialize(c.requestSerialize({ register: { tasks: [{ info }] } }) as Buffer) as { register: { tasks: { info: unknown }[] } }).register.tasks[0]?.info;
+  return (c.requestDeserialize(c.requestSerialize({ register: { tasks: [{ info }] } }) as Buffer) as { register: { tasks: { info: unknown }[] } }).register
+    .tasks[0]?.info;
 };
 
 describe('re-registration with undecoded TaskInfos', () => {
@@ -75,7 +70,9 @@ describe('re-registration with undecoded TaskInfos', () => {
     const agent = master.agents.get('agent-r');
     expect(agent?.taskKeys.size).toBe(4);
     const used = [...(agent?.taskKeys ?? [])].map((k) => master.tasks.get(k)?.resources ?? Resources.EMPTY).reduce((a, b) => a.add(b), Resources.EMPTY);
-    const sent = infos.map((i) => Resources.fromWire(decoded(i) ? (decoded(i) as { resources: never }).resources : [])).reduce((a, b) => a.add(b), Resources.EMPTY);
+    const sent = infos
+      .map((i) => Resources.fromWire(decoded(i) ? (decoded(i) as { resources: never }).resources : []))
+      .reduce((a, b) => a.add(b), Resources.EMPTY);
     expect(used.toString()).toBe(sent.toString());
     expect(used.cpus).toBe(2.25);
   });

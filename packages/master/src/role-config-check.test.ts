@@ -20,13 +20,33 @@ describe('role config validation', () => {
   });
 
   it('roles - weights must be finite and > 0, each role once, at least one', () => {
-    expect(checkWeights([{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }])).toEqual([{ role: 'a', weight: 3 }, { role: 'b/c', weight: 0.5 }]);
+    expect(
+      checkWeights([
+        { role: 'a', weight: 3 },
+        { role: 'b/c', weight: 0.5 },
+      ]),
+    ).toEqual([
+      { role: 'a', weight: 3 },
+      { role: 'b/c', weight: 0.5 },
+    ]);
     for (const weight of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '2', undefined]) {
-      const e = fail(() => checkWeights([{ role: 'a', weight: 1 }, { role: 'b', weight }]));
+      const e = fail(() =>
+        checkWeights([
+          { role: 'a', weight: 1 },
+          { role: 'b', weight },
+        ]),
+      );
       expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'weights[1].weight' });
       expect(e.message).toMatch(/finite number > 0 for role "b"/);
     }
-    expect(fail(() => checkWeights([{ role: 'a', weight: 2 }, { role: 'a', weight: 3 }]))).toMatchObject({ field: 'weights[1].role', message: expect.stringMatching(/listed twice/) });
+    expect(
+      fail(() =>
+        checkWeights([
+          { role: 'a', weight: 2 },
+          { role: 'a', weight: 3 },
+        ]),
+      ),
+    ).toMatchObject({ field: 'weights[1].role', message: expect.stringMatching(/listed twice/) });
     expect(fail(() => checkWeights([]))).toMatchObject({ field: 'weights' });
     expect(fail(() => checkWeights({ a: 2 }))).toMatchObject({ field: 'weights' });
     expect(fail(() => checkWeights([null]))).toMatchObject({ field: 'weights[0]' });
@@ -60,13 +80,15 @@ describe('role config validation', () => {
     expect(checkQuotaConfigs([{ role: 'a', limit: { fpgas: 1 } }])).toEqual([q('a', {}, { fpgas: 1 })]);
   });
 
-  it('roles - nested quotas: a guarantee covers its sub-roles\' guarantees, a limit covers what is guaranteed within it', () => {
+  it("roles - nested quotas: a guarantee covers its sub-roles' guarantees, a limit covers what is guaranteed within it", () => {
     const fieldOf = (roles: string[]) => (role: string) => (roles.includes(role) ? `quotas[${roles.indexOf(role)}]` : undefined);
     checkQuotaTree([q('a', { cpus: 4 }), q('a/b', { cpus: 2 }), q('a/c', { cpus: 2 })], fieldOf(['a/c']));
     checkQuotaTree([q('a', {}, { cpus: 4 }), q('a/b', { cpus: 2 }), q('a/c/d', { cpus: 2 })], fieldOf(['a/c/d']));
     // The child added by the call is blamed when the parent does not cover it.
     expect(fail(() => checkQuotaTree([q('a', { cpus: 4 }), q('a/b', { cpus: 3 }), q('a/c', { cpus: 2 })], fieldOf(['a/c'])))).toMatchObject({
-      code: 'INVALID_ARGUMENT', field: 'quotas[0]', message: expect.stringMatching(/role "a" guarantees 4 cpus, less than the 5 its sub-roles/),
+      code: 'INVALID_ARGUMENT',
+      field: 'quotas[0]',
+      message: expect.stringMatching(/role "a" guarantees 4 cpus, less than the 5 its sub-roles/),
     });
     // The parent lowered by the call is blamed, on the resource at fault.
     expect(fail(() => checkQuotaTree([q('a', { cpus: 1 }), q('a/b', { cpus: 2 })], fieldOf(['a'])))).toMatchObject({ field: 'quotas[0].guarantee.cpus' });
@@ -74,16 +96,24 @@ describe('role config validation', () => {
     expect(fail(() => checkQuotaTree([q('a', { cpus: 4 }), q('a/b', { mem: 64 })], fieldOf(['a/b'])))).toMatchObject({ field: 'quotas[0]' });
     // A limit below what is guaranteed inside it.
     expect(fail(() => checkQuotaTree([q('a', {}, { cpus: 3 }), q('a/b', { cpus: 2 }), q('a/c', { cpus: 2 })], fieldOf(['a'])))).toMatchObject({
-      field: 'quotas[0].limit.cpus', message: expect.stringMatching(/limited to 3 cpus, less than the 4 guaranteed within it/),
+      field: 'quotas[0].limit.cpus',
+      message: expect.stringMatching(/limited to 3 cpus, less than the 4 guaranteed within it/),
     });
-    expect(totalGuarantee([q('a', { cpus: 4 }), q('a/b', { cpus: 2 }), q('x/y', { cpus: 1, mem: 8 })])).toEqual(new Map([['cpus', 5], ['mem', 8]]));
+    expect(totalGuarantee([q('a', { cpus: 4 }), q('a/b', { cpus: 2 }), q('x/y', { cpus: 1, mem: 8 })])).toEqual(
+      new Map([
+        ['cpus', 5],
+        ['mem', 8],
+      ]),
+    );
   });
 
   it('roles - guarantees must fit the agents unless forced; a call that does not raise a total is never refused', () => {
     const capacity = (name: string) => ({ cpus: 4, mem: 1024 })[name] ?? 0;
     checkCapacity([], [q('a', { cpus: 4 })], capacity, [q('a', { cpus: 4 })]);
     expect(fail(() => checkCapacity([q('a', { cpus: 3 })], [q('a', { cpus: 3 }), q('b', { cpus: 2 })], capacity, [q('b', { cpus: 2 })]))).toMatchObject({
-      code: 'FAILED_PRECONDITION', field: 'quotas[0].guarantee.cpus', message: expect.stringMatching(/total 5 cpus, more than the 4 .*force/),
+      code: 'FAILED_PRECONDITION',
+      field: 'quotas[0].guarantee.cpus',
+      message: expect.stringMatching(/total 5 cpus, more than the 4 .*force/),
     });
     // Already over (agents left), and the call lowers it: allowed.
     checkCapacity([q('a', { cpus: 8 })], [q('a', { cpus: 6 })], capacity, [q('a', { cpus: 6 })]);

@@ -86,7 +86,13 @@ export interface QuotaCheckContext {
 }
 
 /** The resource amounts of a quota's guarantee or limit, checked for `role`. */
-function checkQuantities(input: Record<string, unknown> | null | undefined, path: 'guarantee' | 'limit', role: string, qctx: QuotaCheckContext, ctx: z.RefinementCtx): ScalarQuantities {
+function checkQuantities(
+  input: Record<string, unknown> | null | undefined,
+  path: 'guarantee' | 'limit',
+  role: string,
+  qctx: QuotaCheckContext,
+  ctx: z.RefinementCtx,
+): ScalarQuantities {
   const out: Record<string, number> = {};
   for (const [name, amount] of Object.entries(input ?? {})) {
     const issue = (message: string): void => ctx.addIssue({ code: 'custom', path: [path, name], message });
@@ -123,7 +129,8 @@ export function quotasSchema(qctx: QuotaCheckContext = {}) {
       const limit = checkQuantities(raw.limit, 'limit', raw.role, qctx, ctx);
       for (const [name, g] of Object.entries(guarantee)) {
         const l = limit[name];
-        if (l !== undefined && g > l + EPSILON) ctx.addIssue({ code: 'custom', path: ['guarantee', name], message: `${g} exceeds the limit ${l} of role "${raw.role}"` });
+        if (l !== undefined && g > l + EPSILON)
+          ctx.addIssue({ code: 'custom', path: ['guarantee', name], message: `${g} exceeds the limit ${l} of role "${raw.role}"` });
       }
       return { role: raw.role, guarantee, limit };
     });
@@ -139,7 +146,8 @@ export function checkQuotaConfigs(input: unknown, ctx: QuotaCheckContext = {}, f
 }
 
 /** A REST body read as an object; anything else reads as `{}`, so the error names the missing field. */
-const restBody = <T extends z.ZodRawShape>(shape: T) => z.preprocess((b) => (typeof b === 'object' && b !== null && !Array.isArray(b) ? b : {}), z.object(shape));
+const restBody = <T extends z.ZodRawShape>(shape: T) =>
+  z.preprocess((b) => (typeof b === 'object' && b !== null && !Array.isArray(b) ? b : {}), z.object(shape));
 
 /** `PUT /api/v1/weights`: UpdateWeightsRequest as JSON. */
 export const weightsBodySchema = restBody({ weights: weightsSchema });

@@ -65,15 +65,26 @@ export class RoleConfig {
     const { weights: wantWeights, quotas: wantQuotas } = this.master.options;
     const storedWeights = await store.get<StoredWeights>(WEIGHTS_KEY);
     if (storedWeights) {
-      if (wantWeights && Object.keys(wantWeights).length > 0) this.log.warn('ignoring the start-up weights: the registry holds weights (set them with UpdateWeights)');
-      this.loadStored('weights', Object.entries(storedWeights.value.weights ?? {}).map(([role, weight]) => ({ role, weight })));
+      if (wantWeights && Object.keys(wantWeights).length > 0)
+        this.log.warn('ignoring the start-up weights: the registry holds weights (set them with UpdateWeights)');
+      this.loadStored(
+        'weights',
+        Object.entries(storedWeights.value.weights ?? {}).map(([role, weight]) => ({ role, weight })),
+      );
     } else if (wantWeights && Object.keys(wantWeights).length > 0) {
-      await this.applyWeights(Object.entries(wantWeights).map(([role, weight]) => ({ role, weight })), 'weights');
+      await this.applyWeights(
+        Object.entries(wantWeights).map(([role, weight]) => ({ role, weight })),
+        'weights',
+      );
     }
     const storedQuotas = await store.get<StoredQuotas>(QUOTAS_KEY);
     if (storedQuotas) {
-      if (wantQuotas && Object.keys(wantQuotas).length > 0) this.log.warn('ignoring the start-up quotas: the registry holds quotas (set them with UpdateQuota)');
-      this.loadStored('quotas', Object.entries(storedQuotas.value.quotas ?? {}).map(([role, q]) => ({ role, ...q })));
+      if (wantQuotas && Object.keys(wantQuotas).length > 0)
+        this.log.warn('ignoring the start-up quotas: the registry holds quotas (set them with UpdateQuota)');
+      this.loadStored(
+        'quotas',
+        Object.entries(storedQuotas.value.quotas ?? {}).map(([role, q]) => ({ role, ...q })),
+      );
     } else if (wantQuotas && Object.keys(wantQuotas).length > 0) {
       const configs = Object.entries(wantQuotas).map(([role, q]) => ({ role, guarantee: q.guarantee, limit: q.limit }));
       await this.applyQuotas(configs, true, 'quotas', {});
@@ -147,7 +158,7 @@ export class RoleConfig {
   }
 
   private async applyWeights(input: unknown, field: string): Promise<void> {
-    if (!this.allocator.setWeight) throw new TandemError(Code.Unimplemented, 'this master\'s allocator does not support role weights');
+    if (!this.allocator.setWeight) throw new TandemError(Code.Unimplemented, "this master's allocator does not support role weights");
     const batch = checkWeights(input, field);
     const next = new Map(this.weights);
     for (const w of batch) {
@@ -162,7 +173,7 @@ export class RoleConfig {
 
   /** `ctx` without agent scalars accepts any well-formed scalar name (start-up values, before agents are back). */
   private async applyQuotas(input: unknown, force: boolean, field: string, ctx: QuotaCheckContext): Promise<void> {
-    if (!this.allocator.setQuota) throw new TandemError(Code.Unimplemented, 'this master\'s allocator does not support role quotas');
+    if (!this.allocator.setQuota) throw new TandemError(Code.Unimplemented, "this master's allocator does not support role quotas");
     const batch = checkQuotaConfigs(input, ctx, field);
     const next = new Map(this.quotas);
     for (const q of batch) {

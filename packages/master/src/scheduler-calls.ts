@@ -33,7 +33,7 @@ export async function schedulerCall(core: MasterCore, req: SchedulerCall): Promi
   }
   if (!fw.stream) throw new TandemError(Code.PermissionDenied, `framework ${fw.id} is not connected; subscribe first`, { field: 'framework_id' });
   if (req.streamId !== fw.streamId) {
-    throw new TandemError(Code.PermissionDenied, 'stream_id does not match the framework\'s current subscription', { field: 'stream_id' });
+    throw new TandemError(Code.PermissionDenied, "stream_id does not match the framework's current subscription", { field: 'stream_id' });
   }
   switch (req.call) {
     case 'accept':
@@ -91,7 +91,11 @@ function checkOffers(core: MasterCore, fw: FrameworkEntry, ids: readonly string[
     seen.add(id);
     const offer = core.offers.get(id);
     if (!offer || offer.frameworkId !== fw.id) {
-      throw new TandemError(Code.NotFound, `${field}[${i}]: offer ${id.slice(0, 80)} is unknown or no longer valid (already used, declined, rescinded or timed out)`, { field: `${field}[${i}]` });
+      throw new TandemError(
+        Code.NotFound,
+        `${field}[${i}]: offer ${id.slice(0, 80)} is unknown or no longer valid (already used, declined, rescinded or timed out)`,
+        { field: `${field}[${i}]` },
+      );
     }
     out.push(offer);
   });
@@ -161,8 +165,15 @@ function accept(core: MasterCore, fw: FrameworkEntry, call: AcceptCall, prefix =
       const key = taskKey(fw.id, task.taskId);
       const info = { ...task, agentId };
       const entry = newTaskEntry({
-        key, id: task.taskId, frameworkId: fw.id, agentId, info, resources: core.sharedShape(check.resources), state: 'TASK_STAGING',
-        status: syntheticStatus(task.taskId, fw.id, agentId, 'TASK_STAGING', 'REASON_NONE', ''), released: false,
+        key,
+        id: task.taskId,
+        frameworkId: fw.id,
+        agentId,
+        info,
+        resources: core.sharedShape(check.resources),
+        state: 'TASK_STAGING',
+        status: syntheticStatus(task.taskId, fw.id, agentId, 'TASK_STAGING', 'REASON_NONE', ''),
+        released: false,
       });
       core.tasks.set(key, entry);
       fw.taskKeys.add(key);
@@ -199,7 +210,8 @@ function kill(core: MasterCore, fw: FrameworkEntry, call: KillCall): void {
     const task = core.tasks.get(taskKey(fw.id, t.taskId));
     if (!task) {
       const done = core.completed.get(taskKey(fw.id, t.taskId));
-      const answer = done ? { ...done.status, uuid: '', source: 'SOURCE_MASTER' as const, timestamp: nowSeconds() }
+      const answer = done
+        ? { ...done.status, uuid: '', source: 'SOURCE_MASTER' as const, timestamp: nowSeconds() }
         : unknownTaskVerdict(core, t.taskId, fw.id, t.agentId, 'REASON_TASK_UNKNOWN');
       if (answer) unknown.push(answer);
       else undecided++;
@@ -213,7 +225,11 @@ function kill(core: MasterCore, fw: FrameworkEntry, call: KillCall): void {
   }
   for (const [agentId, list] of kills) core.agents.get(agentId)?.link?.send({ killTasks: { kills: list } });
   forwardUpdates(core, fw.id, unknown);
-  if (undecided > 0) core.log.info({ frameworkId: fw.id, tasks: undecided }, 'not answering kills of unknown tasks whose agents have not re-registered since the master started');
+  if (undecided > 0)
+    core.log.info(
+      { frameworkId: fw.id, tasks: undecided },
+      'not answering kills of unknown tasks whose agents have not re-registered since the master started',
+    );
 }
 
 function acknowledge(core: MasterCore, fw: FrameworkEntry, acks: readonly Ack[]): void {
@@ -222,7 +238,9 @@ function acknowledge(core: MasterCore, fw: FrameworkEntry, acks: readonly Ack[])
     if (!a.uuid) throw new ValidationError(`acknowledge.acks[${i}].uuid`, 'is required');
     if (!a.agentId) throw new ValidationError(`acknowledge.acks[${i}].agent_id`, 'is required');
     if (!core.agents.has(a.agentId)) {
-      throw new TandemError(Code.NotFound, `acknowledge.acks[${i}].agent_id: agent ${a.agentId.slice(0, 80)} is unknown`, { field: `acknowledge.acks[${i}].agent_id` });
+      throw new TandemError(Code.NotFound, `acknowledge.acks[${i}].agent_id: agent ${a.agentId.slice(0, 80)} is unknown`, {
+        field: `acknowledge.acks[${i}].agent_id`,
+      });
     }
   });
   const byAgent = new Map<string, Ack[]>();
@@ -264,7 +282,10 @@ function reconcile(core: MasterCore, fw: FrameworkEntry, call: ReconcileCall): v
       else undecided++;
     }
     if (undecided > 0) {
-      core.log.info({ frameworkId: fw.id, tasks: undecided, agentsAwaited: core.agentRegistry.recoveredCount }, 'not answering the reconciliation of unknown tasks whose agents have not re-registered since the master started');
+      core.log.info(
+        { frameworkId: fw.id, tasks: undecided, agentsAwaited: core.agentRegistry.recoveredCount },
+        'not answering the reconciliation of unknown tasks whose agents have not re-registered since the master started',
+      );
     }
   }
   forwardUpdates(core, fw.id, statuses);

@@ -20,10 +20,14 @@ export function schedulerHandlers(master: MasterOperations): SchedulerHandlers {
       call.on('close', close);
       call.on('error', close);
       master
-        .subscribe(stream, (cb) => {
-          onClose = cb;
-          if (closed) cb();
-        }, call.request)
+        .subscribe(
+          stream,
+          (cb) => {
+            onClose = cb;
+            if (closed) cb();
+          },
+          call.request,
+        )
         .catch((err: unknown) => {
           const e = TandemError.from(err);
           log.info({ err: e.message, code: e.code }, 'subscription refused');

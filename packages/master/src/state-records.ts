@@ -1,4 +1,14 @@
-import { type AgentInfo, type FrameworkInfo, type LongTimeout, nowSeconds, type Resources, type TaskInfo, type TaskInfoInit, type TaskState, type TaskStatus } from '@tandem/protocol';
+import {
+  type AgentInfo,
+  type FrameworkInfo,
+  type LongTimeout,
+  nowSeconds,
+  type Resources,
+  type TaskInfo,
+  type TaskInfoInit,
+  type TaskState,
+  type TaskStatus,
+} from '@tandem/protocol';
 import type { AgentLink } from './agent-link.js';
 import type { FrameworkStream } from './framework-stream.js';
 import { packTaskInfo, unpackTaskInfo } from './packed-task-info.js';

@@ -46,8 +46,20 @@ export function forwardUpdates(core: MasterCore, frameworkId: string, statuses: 
 
 export function syntheticStatus(taskId: string, frameworkId: string, agentId: string, state: TaskState, reason: StatusReason, message: string): TaskStatus {
   return {
-    taskId, state, reason, message, agentId, frameworkId, source: 'SOURCE_MASTER', uuid: '', timestamp: nowSeconds(),
-    hasExitCode: false, exitCode: 0, healthy: false, hasHealthy: false, containerId: '',
+    taskId,
+    state,
+    reason,
+    message,
+    agentId,
+    frameworkId,
+    source: 'SOURCE_MASTER',
+    uuid: '',
+    timestamp: nowSeconds(),
+    hasExitCode: false,
+    exitCode: 0,
+    healthy: false,
+    hasHealthy: false,
+    containerId: '',
   };
 }
 

@@ -19,7 +19,14 @@ export function unknownTaskVerdict(core: MasterCore, taskId: string, frameworkId
   const registry = core.agentRegistry;
   if (agentId ? registry.isRecovered(agentId) : registry.recoveredCount > 0) return undefined;
   if (agentId && (registry.unreachableAt(agentId) !== undefined || core.agents.get(agentId)?.phase === 'UNREACHABLE')) {
-    return syntheticStatus(taskId, frameworkId, agentId, 'TASK_UNREACHABLE', reason, `task ${taskId} is not known to the master and agent ${agentId} is unreachable`);
+    return syntheticStatus(
+      taskId,
+      frameworkId,
+      agentId,
+      'TASK_UNREACHABLE',
+      reason,
+      `task ${taskId} is not known to the master and agent ${agentId} is unreachable`,
+    );
   }
   return syntheticStatus(taskId, frameworkId, agentId, 'TASK_UNKNOWN', reason, `task ${taskId} is not known to the master`);
 }

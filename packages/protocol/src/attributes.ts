@@ -6,7 +6,10 @@ const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 /** Parses Mesos' attribute syntax, `rack:r1;zone:a`, into wire attributes. */
 export function parseAttributes(text: string, field = 'attributes'): Attribute[] {
   const out: Attribute[] = [];
-  for (const part of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const idx = part.indexOf(':');
     if (idx <= 0) throw new ValidationError(field, `"${part}" is not name:value`);
     const name = part.slice(0, idx).trim();

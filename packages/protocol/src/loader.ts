@@ -20,7 +20,9 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 };
 
 /** Every file under `proto/` (wire_views.proto: see message-codec.ts). */
-export const PROTO_FILES: readonly string[] = ['agent', 'common', 'frameworks', 'operator', 'scheduler', 'tasks', 'wire_views'].map((f) => `tandem/v1/${f}.proto`);
+export const PROTO_FILES: readonly string[] = ['agent', 'common', 'frameworks', 'operator', 'scheduler', 'tasks', 'wire_views'].map(
+  (f) => `tandem/v1/${f}.proto`,
+);
 
 type TandemV1 = SchedulerProto['tandem']['v1'] & AgentProto['tandem']['v1'] & OperatorProto['tandem']['v1'];
 

@@ -6,7 +6,10 @@ describe('Resources', () => {
     const r = Resources.parse('cpus:2;mem:2048;disk:10000;ports:[31000-32000,33000-33010]');
     expect(r.cpus).toBe(2);
     expect(r.mem).toBe(2048);
-    expect(r.ports).toEqual([{ begin: 31000, end: 32000 }, { begin: 33000, end: 33010 }]);
+    expect(r.ports).toEqual([
+      { begin: 31000, end: 32000 },
+      { begin: 33000, end: 33010 },
+    ]);
     expect(Resources.parse(r.toString()).equals(r)).toBe(true);
   });
 
@@ -29,7 +32,11 @@ describe('Resources', () => {
     for (let i = 0; i < 10; i++) r = r.subtract(Resources.of({ cpus: 0.1 }));
     expect(r.cpus).toBe(0);
     const a = Resources.parse('ports:[1-10]').subtract(Resources.parse('ports:[3-4,8-8]'));
-    expect(a.ports).toEqual([{ begin: 1, end: 2 }, { begin: 5, end: 7 }, { begin: 9, end: 10 }]);
+    expect(a.ports).toEqual([
+      { begin: 1, end: 2 },
+      { begin: 5, end: 7 },
+      { begin: 9, end: 10 },
+    ]);
     expect(a.add(Resources.parse('ports:[3-4,8-8]')).ports).toEqual([{ begin: 1, end: 10 }]);
   });
 
@@ -53,7 +60,10 @@ describe('Resources', () => {
 
   it('resources - takes ports from ranges in order', () => {
     const r = Resources.parse('ports:[31000-31001,31005-31010]');
-    expect(r.takeFromRanges('ports', 3)).toEqual([{ begin: 31000, end: 31001 }, { begin: 31005, end: 31005 }]);
+    expect(r.takeFromRanges('ports', 3)).toEqual([
+      { begin: 31000, end: 31001 },
+      { begin: 31005, end: 31005 },
+    ]);
     expect(r.takeFromRanges('ports', 100)).toBeUndefined();
   });
 });

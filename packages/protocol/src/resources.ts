@@ -137,7 +137,10 @@ export class Resources {
    */
   static parse(text: string, field = 'resources'): Resources {
     const spec: Record<string, number | Range[]> = {};
-    for (const part of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of text
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const idx = part.indexOf(':');
       if (idx <= 0) throw new ValidationError(field, `"${part}" is not name:value`);
       const name = part.slice(0, idx).trim();
@@ -145,13 +148,14 @@ export class Resources {
       if (value.startsWith('[')) {
         if (!value.endsWith(']')) throw new ValidationError(`${field}.${name}`, `"${value}" is not a [a-b,c-d] range list`);
         const body = value.slice(1, -1).trim();
-        spec[name] = body === ''
-          ? []
-          : body.split(',').map((r) => {
-              const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(r);
-              if (!m) throw new ValidationError(`${field}.${name}`, `"${r}" is not a range a-b`);
-              return { begin: Number(m[1]), end: Number(m[2]) };
-            });
+        spec[name] =
+          body === ''
+            ? []
+            : body.split(',').map((r) => {
+                const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(r);
+                if (!m) throw new ValidationError(`${field}.${name}`, `"${r}" is not a range a-b`);
+                return { begin: Number(m[1]), end: Number(m[2]) };
+              });
       } else {
         if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value)) {
           throw new ValidationError(`${field}.${name}`, `"${value}" is not a number`);

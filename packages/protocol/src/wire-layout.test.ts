@@ -65,10 +65,12 @@ const syntheticRoot = (proto: string): protobuf.Root => {
 
 describe('wire layout', () => {
   it('wire layout - every view and head of wire_views.proto agrees with its message', () => {
-    const views = protoRoot()
-      .lookup('tandem.v1')
-      ?.toJSON().nested ?? {};
-    expect(Object.keys(views).filter((n) => /(View|Head)$/.test(n)).sort()).toEqual([
+    const views = protoRoot().lookup('tandem.v1')?.toJSON().nested ?? {};
+    expect(
+      Object.keys(views)
+        .filter((n) => /(View|Head)$/.test(n))
+        .sort(),
+    ).toEqual([
       'AgentMessageHead',
       'AgentMessageView',
       'LaunchTasksHead',
@@ -114,7 +116,14 @@ describe('wire layout', () => {
         agentInfo: { id: 'a-1', hostname: 'h', resources: [{ name: 'cpus', scalar: 2 }], containerizers: ['process'] },
         tasks: [
           {
-            info: { taskId: 't-1', name: 'n', agentId: 'a-1', resources: [{ name: 'mem', scalar: 64 }], command: { shell: true, value: 'true' }, labels: [{ key: 'k', value: 'v' }] },
+            info: {
+              taskId: 't-1',
+              name: 'n',
+              agentId: 'a-1',
+              resources: [{ name: 'mem', scalar: 64 }],
+              command: { shell: true, value: 'true' },
+              labels: [{ key: 'k', value: 'v' }],
+            },
             frameworkId: 'fw',
             state: 'TASK_RUNNING',
             status: { taskId: 't-1', state: 'TASK_RUNNING', uuid: 'u', timestamp: 1.5, healthy: true, hasHealthy: true },
@@ -133,7 +142,10 @@ describe('wire layout', () => {
     expect(codecs.taskStatus.decode(task?.status ?? Buffer.alloc(0))).toEqual(connect.requestDeserialize(bytes).register?.tasks[0]?.status);
 
     // A message field given twice: protobufjs keeps the last occurrence, as bytes or decoded alike.
-    const twice = Buffer.concat([messageCodec('TaskView').encode({ info: codecs.taskInfo.encode({ taskId: 'a', name: 'first' }), frameworkId: 'f' }), messageCodec('TaskView').encode({ info: codecs.taskInfo.encode({ name: 'second' }) })]);
+    const twice = Buffer.concat([
+      messageCodec('TaskView').encode({ info: codecs.taskInfo.encode({ taskId: 'a', name: 'first' }), frameworkId: 'f' }),
+      messageCodec('TaskView').encode({ info: codecs.taskInfo.encode({ name: 'second' }) }),
+    ]);
     const asView = messageCodec<{ info: Buffer }, never>('TaskView').decode(twice);
     expect(codecs.taskInfo.decode(asView.info)).toEqual(messageCodec<{ info: unknown }, never>('Task').decode(twice).info);
 

@@ -21,11 +21,15 @@ describe('DirLock', () => {
   it('dir-lock - a lock left by a process that has exited is taken over at once', () => {
     const dir = tmp();
     // A real process takes the lock and exits without releasing it (as a SIGKILL would leave it).
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    const child = spawnSync(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `
       import { DirLock } from ${JSON.stringify(new URL('../dist/dir-lock.js', import.meta.url).href)};
       DirLock.acquire(${JSON.stringify(dir)});
       process.exit(0);
-    `]);
+    `,
+    ]);
     expect(child.status, child.stderr.toString()).toBe(0);
     const left = JSON.parse(readFileSync(join(dir, 'LOCK'), 'utf8')) as { pid: number };
     expect(left.pid).toBe(child.pid);

@@ -126,7 +126,10 @@ describe('FileStore recovery', () => {
     const dir = tmp();
     const s = new FileStore({ dir, maxRecordBytes: 1024 });
     await s.put('small', 'x');
-    await expect(s.put('big', 'y'.repeat(2000))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^big: a record of \d+ bytes is over the store's limit of 1024/) });
+    await expect(s.put('big', 'y'.repeat(2000))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/^big: a record of \d+ bytes is over the store's limit of 1024/),
+    });
     expect(await contents(s)).toEqual({ small: 'x' });
     await s.put('after', 1);
     await s.close();

@@ -53,4 +53,3 @@ describe('FileStore', () => {
     await t.close();
   });
 });
-

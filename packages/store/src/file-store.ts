@@ -160,9 +160,7 @@ export class FileStore implements Store {
   }
 
   async list<T = unknown>(prefix: string): Promise<StoreEntry<T>[]> {
-    return [...this.entries.values()]
-      .filter((e) => e.key.startsWith(prefix))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) as StoreEntry<T>[];
+    return [...this.entries.values()].filter((e) => e.key.startsWith(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) as StoreEntry<T>[];
   }
 
   failure(): TandemError | undefined {

@@ -41,7 +41,11 @@ describe('store check and repair', () => {
     const { dir, damageAt } = await damagedStore();
     expect(() => new FileStore({ dir })).toThrow(/whole records follow/);
     const report = checkStore(dir);
-    expect(report).toMatchObject({ verdict: 'damaged', keys: 3, log: { records: 2, recordsAfterFault: 1, fault: { offset: damageAt, reason: 'damaged', nextRecordAt: damageAt + 13 } } });
+    expect(report).toMatchObject({
+      verdict: 'damaged',
+      keys: 3,
+      log: { records: 2, recordsAfterFault: 1, fault: { offset: damageAt, reason: 'damaged', nextRecordAt: damageAt + 13 } },
+    });
     const repaired = repairStore(dir);
     expect(repaired.movedAside).toHaveLength(1);
     expect(existsSync(repaired.movedAside[0] as string)).toBe(true);

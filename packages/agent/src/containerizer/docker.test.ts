@@ -35,7 +35,14 @@ const stderr = (s: LaunchSpec): Promise<string> => readFile(`${s.sandboxDir}/std
 describe.skipIf(!engineUp)(`docker containerizer${engineUp ? '' : ' (SKIPPED: no Docker Engine answers; run scripts/test-env.sh up)'}`, () => {
   afterAll(async () => {
     const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_AGENT_ID}=${AGENT}`] } });
-    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      left.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     await Promise.all(sandboxes.map((d) => rm(d, { recursive: true, force: true })));
   });
 
@@ -46,7 +53,15 @@ describe.skipIf(!engineUp)(`docker containerizer${engineUp ? '' : ' (SKIPPED: no
     expect(await stdout(s)).toBe('hello\n');
     const info = await docker.getContainer(container.id).inspect();
     expect(info.Config.Labels).toMatchObject({ 'tandem.task-id': 'echo', 'tandem.agent-id': AGENT, 'tandem.framework-id': 'fw-test' });
-    expect(info.HostConfig).toMatchObject({ NetworkMode: 'host', Memory: 64 * 1024 * 1024, MemorySwap: 64 * 1024 * 1024, NanoCpus: 500_000_000, Init: true, Privileged: false, SecurityOpt: ['no-new-privileges'] });
+    expect(info.HostConfig).toMatchObject({
+      NetworkMode: 'host',
+      Memory: 64 * 1024 * 1024,
+      MemorySwap: 64 * 1024 * 1024,
+      NanoCpus: 500_000_000,
+      Init: true,
+      Privileged: false,
+      SecurityOpt: ['no-new-privileges'],
+    });
     expect(info.Name).toMatch(/^\/tandem-echo-[0-9a-f]{6}$/);
     await container.destroy();
     await container.destroy();
@@ -68,7 +83,12 @@ describe.skipIf(!engineUp)(`docker containerizer${engineUp ? '' : ' (SKIPPED: no
   });
 
   it('docker - the environment and PORT0 reach the task', async () => {
-    const { container, spec: s } = await run({ taskId: 'env', shell: 'echo "$FOO $PORT0 $PORT"', env: { FOO: 'bar baz', PORT0: '31001', PORT: '31001' }, ports: [31001] });
+    const { container, spec: s } = await run({
+      taskId: 'env',
+      shell: 'echo "$FOO $PORT0 $PORT"',
+      env: { FOO: 'bar baz', PORT0: '31001', PORT: '31001' },
+      ports: [31001],
+    });
     expect((await container.wait()).exitCode).toBe(0);
     expect(await stdout(s)).toBe('bar baz 31001 31001\n');
     await container.destroy();
@@ -144,8 +164,18 @@ describe.skipIf(!engineUp)(`docker containerizer${engineUp ? '' : ' (SKIPPED: no
       expect((await (await cached.launch(back)).wait()).exitCode).toBe(0);
     } finally {
       const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_AGENT_ID}=${AGENT}`], ancestor: [`${alias}:1`] } }).catch(() => []);
-      await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-      await docker.getImage(`${alias}:1`).remove().catch(() => undefined);
+      await Promise.all(
+        left.map((c) =>
+          docker
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => undefined),
+        ),
+      );
+      await docker
+        .getImage(`${alias}:1`)
+        .remove()
+        .catch(() => undefined);
     }
   });
 

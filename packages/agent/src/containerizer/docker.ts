@@ -79,7 +79,11 @@ export class DockerContainerizer implements Containerizer {
     if (!image) throw launchError('REASON_TASK_INVALID', 'container.docker.image: a Docker task needs an image', Code.InvalidArgument);
     const privileged = docker?.privileged ?? false;
     if (privileged && !this.allowPrivileged) {
-      throw launchError('REASON_TASK_UNAUTHORIZED', 'container.docker.privileged: this agent does not allow privileged containers (--allow-privileged)', Code.PermissionDenied);
+      throw launchError(
+        'REASON_TASK_UNAUTHORIZED',
+        'container.docker.privileged: this agent does not allow privileged containers (--allow-privileged)',
+        Code.PermissionDenied,
+      );
     }
     throwIfAborted(signal);
     await this.ensureImage(image, docker?.forcePullImage ?? false, signal);
@@ -261,11 +265,25 @@ export class DockerContainerizer implements Containerizer {
    * two may repeat; none is lost).
    */
   private async followLogs(id: string, sandboxDir: string): Promise<void> {
-    const mtimes = await Promise.all(['stdout', 'stderr'].map((f) => stat(join(sandboxDir, f)).then((s) => s.mtimeMs, () => 0)));
+    const mtimes = await Promise.all(
+      ['stdout', 'stderr'].map((f) =>
+        stat(join(sandboxDir, f)).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        ),
+      ),
+    );
     const sinceMs = Math.max(...mtimes);
     const logs = await SandboxLogs.open(sandboxDir);
     try {
-      const stream = await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since: sinceMs > 0 ? (sinceMs / 1000).toFixed(3) : 0 } as unknown as Docker.ContainerLogsOptions & { follow: true });
+      const stream = await this.docker.getContainer(id).logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        since: sinceMs > 0 ? (sinceMs / 1000).toFixed(3) : 0,
+      } as unknown as Docker.ContainerLogsOptions & {
+        follow: true;
+      });
       await logs.copyMultiplexed(stream);
     } catch (err) {
       await logs.close();

@@ -180,6 +180,9 @@ export class HollowContainerizer implements Containerizer {
 
   async orphans(agentId: string, known: ReadonlySet<string>): Promise<string[]> {
     if (!this.registry) return [];
-    return this.registry.ofAgent(agentId).filter((c) => !known.has(c.id)).map((c) => c.id);
+    return this.registry
+      .ofAgent(agentId)
+      .filter((c) => !known.has(c.id))
+      .map((c) => c.id);
   }
 }

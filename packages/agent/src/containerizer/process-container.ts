@@ -147,7 +147,6 @@ export class ProcessContainer implements Container {
     }
   }
 
-
   /** Kills whatever is left of the group and removes the cgroup. */
   destroy(): Promise<void> {
     this.destroyed ??= this.remove();

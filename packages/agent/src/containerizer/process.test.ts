@@ -10,7 +10,14 @@ const sandboxes: string[] = [];
 const containers: Container[] = [];
 
 afterAll(async () => {
-  await Promise.all(containers.map((c) => c.kill(0).then(() => c.destroy()).catch(() => undefined)));
+  await Promise.all(
+    containers.map((c) =>
+      c
+        .kill(0)
+        .then(() => c.destroy())
+        .catch(() => undefined),
+    ),
+  );
   await Promise.all(sandboxes.map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -21,7 +28,11 @@ async function spec(o: Omit<SpecOptions, 'agentId'>): Promise<LaunchSpec> {
 }
 
 const stdout = (s: LaunchSpec): Promise<string> => readFile(`${s.sandboxDir}/stdout`, 'utf8');
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 // A bounded memory hog: 128 MiB touched, then held for 10 s (node is here for sure).
 const HOG = [process.execPath, '-e', 'const b = Buffer.alloc(128 * 1024 * 1024, 1); setTimeout(() => b.length, 10000);'];
@@ -60,7 +71,11 @@ describe.each<MemoryIsolation>(['auto', 'rss'])('process containerizer (memory i
   });
 
   it('process - the environment, PORT0 and a PATH reach the task', async () => {
-    const { container, spec: s } = await run({ taskId: 'env', shell: 'echo "$FOO $PORT0 $PORT"; command -v sleep', env: { FOO: 'bar baz', PORT0: '31001', PORT: '31001' } });
+    const { container, spec: s } = await run({
+      taskId: 'env',
+      shell: 'echo "$FOO $PORT0 $PORT"; command -v sleep',
+      env: { FOO: 'bar baz', PORT0: '31001', PORT: '31001' },
+    });
     expect((await container.wait()).exitCode).toBe(0);
     expect(await stdout(s)).toMatch(/^bar baz 31001 31001\n\/.*sleep\n$/);
   });
@@ -163,14 +178,17 @@ describe.each<MemoryIsolation>(['auto', 'rss'])('process containerizer (memory i
     await recovered.destroy();
   });
 
-  it('process - a checkpoint that names someone else\'s pid is not trusted', async () => {
+  it("process - a checkpoint that names someone else's pid is not trusted", async () => {
     const s = await spec({ taskId: `${isolation}-forged` });
     // Someone else's process group leader, alive.
     const victim = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
     victim.unref();
     const pid = victim.pid ?? 0;
     const startTime = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ')[19];
-    await writeFile(`${s.sandboxDir}/container.json`, JSON.stringify({ pid, startTime, exitFile: '/etc/passwd', memoryBytes: 0, rssLimit: false, cgroup: { version: 'v1', path: '/sys/fs/cgroup/memory' } }));
+    await writeFile(
+      `${s.sandboxDir}/container.json`,
+      JSON.stringify({ pid, startTime, exitFile: '/etc/passwd', memoryBytes: 0, rssLimit: false, cgroup: { version: 'v1', path: '/sys/fs/cgroup/memory' } }),
+    );
     const back = await containerizer.recover(AGENT, [{ taskId: `${isolation}-forged`, frameworkId: 'fw-test', sandboxDir: s.sandboxDir }]);
     const c = back.get(`${isolation}-forged`);
     expect(await c?.wait()).toMatchObject({ exitCode: null });

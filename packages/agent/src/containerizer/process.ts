@@ -59,7 +59,13 @@ export class ProcessContainerizer implements Containerizer {
   }
 
   async available(): Promise<boolean> {
-    return process.platform === 'linux' && (await stat('/bin/sh').then(() => true, () => false));
+    return (
+      process.platform === 'linux' &&
+      (await stat('/bin/sh').then(
+        () => true,
+        () => false,
+      ))
+    );
   }
 
   /** The memory isolation in force here: 'cgroup-v1', 'cgroup-v2', 'rss' or 'none'. */
@@ -84,11 +90,20 @@ export class ProcessContainerizer implements Containerizer {
     if (!argv) throw launchError('REASON_TASK_INVALID', 'command: a process task needs command.value (shell) or command.arguments', Code.InvalidArgument);
     const user = spec.task.command?.user ?? '';
     if (user && user !== userInfo().username) {
-      throw launchError('REASON_TASK_INVALID', `command.user: the process containerizer runs tasks as the agent's user and cannot switch to "${user}"`, Code.InvalidArgument);
+      throw launchError(
+        'REASON_TASK_INVALID',
+        `command.user: the process containerizer runs tasks as the agent's user and cannot switch to "${user}"`,
+        Code.InvalidArgument,
+      );
     }
     throwIfAborted(signal);
     const sandboxDir = resolve(spec.sandboxDir);
-    if (!(await stat(sandboxDir).then((s) => s.isDirectory(), () => false))) {
+    if (
+      !(await stat(sandboxDir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    ) {
       throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `the sandbox ${sandboxDir} is not a directory`);
     }
     const memoryMiB = spec.resources.mem;

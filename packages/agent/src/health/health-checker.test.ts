@@ -23,15 +23,26 @@ async function server(status: () => number): Promise<number> {
 }
 
 const check = (over: Partial<HealthCheck>): HealthCheck => ({
-  type: 'HTTP', delaySeconds: 0, intervalSeconds: 0.05, timeoutSeconds: 1, consecutiveFailures: 2, gracePeriodSeconds: 0,
-  command: null, portIndex: 0, path: '/', reportOnly: false, ...over,
+  type: 'HTTP',
+  delaySeconds: 0,
+  intervalSeconds: 0.05,
+  timeoutSeconds: 1,
+  consecutiveFailures: 2,
+  gracePeriodSeconds: 0,
+  command: null,
+  portIndex: 0,
+  path: '/',
+  reportOnly: false,
+  ...over,
 });
 
 function run(c: HealthCheck, ports: number[]) {
   const health: boolean[] = [];
   let failed: string | undefined;
   const checker = new HealthChecker({
-    check: c, target: { ports, exec: hostExec('/tmp', {}) }, logger: log,
+    check: c,
+    target: { ports, exec: hostExec('/tmp', {}) },
+    logger: log,
     onHealth: (h) => health.push(h),
     onFailed: (m) => {
       failed = m;
@@ -103,7 +114,9 @@ describe('HealthChecker', () => {
     const failures: string[] = [];
     const health: boolean[] = [];
     const checker = new HealthChecker({
-      check: check({ reportOnly: true }), target: { ports: [port], exec: hostExec('/tmp', {}) }, logger: log,
+      check: check({ reportOnly: true }),
+      target: { ports: [port], exec: hostExec('/tmp', {}) },
+      logger: log,
       onHealth: (h) => health.push(h),
       onFailed: (m) => failures.push(m),
     });
@@ -125,7 +138,9 @@ describe('TaskHealth', () => {
     const health: { healthy: boolean; message: string }[] = [];
     const failed: { kill: boolean; message: string }[] = [];
     const th = new TaskHealth({
-      checks, target: { ports, exec: hostExec('/tmp', {}) }, logger: log,
+      checks,
+      target: { ports, exec: hostExec('/tmp', {}) },
+      logger: log,
       onHealth: (healthy, message) => health.push({ healthy, message }),
       onFailed: (kill, message) => failed.push({ kill, message }),
     });

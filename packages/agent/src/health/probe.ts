@@ -79,7 +79,13 @@ export function hostExec(cwd: string, env: Record<string, string>): ExecFn {
     new Promise((resolve, reject) => {
       const [file, ...args] = argv;
       if (!file) return reject(new Error('empty command'));
-      const child = spawn(file, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL' });
+      const child = spawn(file, args, {
+        cwd,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+        stdio: 'ignore',
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+      });
       child.once('error', reject);
       child.once('exit', (code, signal) => (signal ? reject(new Error(`killed by ${signal}${signal === 'SIGKILL' ? ' (timeout)' : ''}`)) : resolve(code ?? 1)));
     });

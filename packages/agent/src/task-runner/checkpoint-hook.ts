@@ -33,7 +33,11 @@ export function checkpointHook(paths: AgentPaths, logger: Logger): TaskHook {
     },
     async poststart(task: AgentTask, container: Container): Promise<void> {
       try {
-        if (!task.containerizer?.recoversByLabels) await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), { ...checkpointOf(task, task.containerizer?.name ?? ''), containerId: container.id });
+        if (!task.containerizer?.recoversByLabels)
+          await writeTaskCheckpoint(paths.taskFile(task.frameworkId, task.taskId), {
+            ...checkpointOf(task, task.containerizer?.name ?? ''),
+            containerId: container.id,
+          });
       } catch (err) {
         logger.error({ err, taskId: task.taskId }, 'could not checkpoint the container id');
       }

@@ -71,7 +71,11 @@ export class TaskRunner implements TaskHandle {
       // wait behind the whole batch's fsyncs.
       if (!ctx.inMemory) await ctx.preparing.run(() => Promise.all(ctx.hooks.map((h) => h.prestart?.(task, wanted))));
     } catch (err) {
-      await this.terminate({ state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `could not prepare the task: ${TandemError.from(err).message}` });
+      await this.terminate({
+        state: 'TASK_FAILED',
+        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+        message: `could not prepare the task: ${TandemError.from(err).message}`,
+      });
       return;
     }
     if (this.killRequest()) return this.killedDuringLaunch();

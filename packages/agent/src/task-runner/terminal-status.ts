@@ -13,12 +13,24 @@ export function exitReport(task: AgentTask, exit: ContainerExit): TaskReport {
   }
   if (exit.oomKilled) {
     const mem = validateTask(task.info).resources.mem;
-    return { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LIMITATION_MEMORY', message: `memory limit of ${mem} MiB exceeded${exit.message ? `: ${exit.message}` : ''}`, exitCode, containerId };
+    return {
+      state: 'TASK_FAILED',
+      reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+      message: `memory limit of ${mem} MiB exceeded${exit.message ? `: ${exit.message}` : ''}`,
+      exitCode,
+      containerId,
+    };
   }
   if (exitCode === 0) {
     return { state: 'TASK_FINISHED', reason: 'REASON_COMMAND_EXITED', message: exit.message || 'Command exited with status 0', exitCode, containerId };
   }
-  return { state: 'TASK_FAILED', reason: 'REASON_COMMAND_EXITED', message: exit.message || `Command exited with status ${String(exitCode)}`, exitCode, containerId };
+  return {
+    state: 'TASK_FAILED',
+    reason: 'REASON_COMMAND_EXITED',
+    message: exit.message || `Command exited with status ${String(exitCode)}`,
+    exitCode,
+    containerId,
+  };
 }
 
 /** Why a containerizer's launch failed: the LaunchFailure it put in the error's cause, else a generic one. */

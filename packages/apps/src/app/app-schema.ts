@@ -19,7 +19,12 @@ const stringMap = (what: string) =>
 const envMap = () =>
   stringMap('env').superRefine((env, ctx) => {
     for (const name of Object.keys(env)) {
-      if (!ENV_NAME_PATTERN.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit` });
+      if (!ENV_NAME_PATTERN.test(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit`,
+        });
     }
   });
 const nullish = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
@@ -95,7 +100,13 @@ export const readinessCheckSchema = z
       intervalSeconds: num().positive('must be > 0').default(30),
       timeoutSeconds: num().positive('must be > 0').default(10),
       httpStatusCodesForReady: z
-        .array(num('an HTTP status code from 100 to 999').int('must be an HTTP status code from 100 to 999').min(100, 'must be an HTTP status code from 100 to 999').max(999, 'must be an HTTP status code from 100 to 999'), { error: 'must be an array of HTTP status codes' })
+        .array(
+          num('an HTTP status code from 100 to 999')
+            .int('must be an HTTP status code from 100 to 999')
+            .min(100, 'must be an HTTP status code from 100 to 999')
+            .max(999, 'must be an HTTP status code from 100 to 999'),
+          { error: 'must be an array of HTTP status codes' },
+        )
         .min(1, 'must not be empty')
         .default([200]),
       preserveLastResponse: bool().default(false),
@@ -108,7 +119,10 @@ export const readinessCheckSchema = z
   });
 
 export const portDefinitionSchema = z.object({
-  port: num('a port from 0 to 65535').int('must be a port from 0 to 65535').min(0, 'must be a port from 0 to 65535').max(65535, 'must be a port from 0 to 65535'),
+  port: num('a port from 0 to 65535')
+    .int('must be a port from 0 to 65535')
+    .min(0, 'must be a port from 0 to 65535')
+    .max(65535, 'must be a port from 0 to 65535'),
   protocol: z.enum(['tcp', 'udp', 'udp,tcp'], { error: 'must be tcp, udp or udp,tcp' }).default('tcp'),
   name: nullish(str()),
   labels: nullish(stringMap('label')),
@@ -144,13 +158,9 @@ export const upgradeStrategySchema = z
   .default({ minimumHealthCapacity: 1, maximumOverCapacity: 1, deploymentTimeoutSeconds: undefined });
 
 export const unreachableStrategySchema = z
-  .union(
-    [
-      z.literal('disabled'),
-      z.object({ inactiveAfterSeconds: nonNegative().default(300), expungeAfterSeconds: nonNegative().default(600) }),
-    ],
-    { error: 'must be "disabled" or {inactiveAfterSeconds, expungeAfterSeconds}' },
-  )
+  .union([z.literal('disabled'), z.object({ inactiveAfterSeconds: nonNegative().default(300), expungeAfterSeconds: nonNegative().default(600) })], {
+    error: 'must be "disabled" or {inactiveAfterSeconds, expungeAfterSeconds}',
+  })
   .default({ inactiveAfterSeconds: 300, expungeAfterSeconds: 600 });
 
 export const appSchema = z.object(

@@ -20,9 +20,22 @@ describe('validate app', () => {
   it('validate-app - fills Marathon defaults', () => {
     const app = validateApp({ id: 'web', cmd: 'sleep 100' }, limits, stamp);
     expect(app).toMatchObject({
-      id: '/web', instances: 1, cpus: 1, mem: 128, disk: 0, requirePorts: false, backoffSeconds: 1, backoffFactor: 1.15,
-      maxLaunchDelaySeconds: 300, killSelection: 'YOUNGEST_FIRST', upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
-      unreachableStrategy: { inactiveAfterSeconds: 300, expungeAfterSeconds: 600 }, role: '*', env: {}, labels: {}, constraints: [],
+      id: '/web',
+      instances: 1,
+      cpus: 1,
+      mem: 128,
+      disk: 0,
+      requirePorts: false,
+      backoffSeconds: 1,
+      backoffFactor: 1.15,
+      maxLaunchDelaySeconds: 300,
+      killSelection: 'YOUNGEST_FIRST',
+      upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
+      unreachableStrategy: { inactiveAfterSeconds: 300, expungeAfterSeconds: 600 },
+      role: '*',
+      env: {},
+      labels: {},
+      constraints: [],
       portDefinitions: [{ port: 0, protocol: 'tcp' }],
     });
   });
@@ -46,18 +59,32 @@ describe('validate app', () => {
     expect(details({ id: 'a', cmd: 'x', args: ['y'] })['/']).toBeDefined();
     expect(details({ id: 'a', cmd: 'x', instances: 1e9 })['/instances']).toBeDefined();
     expect(details({ id: 'a', container: { docker: { image: 'i', privileged: true } } })['/container/docker/privileged']).toBeDefined();
-    expect(details({ id: 'a', container: { docker: { image: 'i' }, volumes: [{ hostPath: '/', containerPath: '/x' }] } })['/container/volumes/0']?.[0]).toMatch(/host/);
+    expect(details({ id: 'a', container: { docker: { image: 'i' }, volumes: [{ hostPath: '/', containerPath: '/x' }] } })['/container/volumes/0']?.[0]).toMatch(
+      /host/,
+    );
     expect(details({ id: 'a', cmd: 'x', constraints: [['hostname', 'LIKE', '(']] })['/constraints/0/2']).toBeDefined();
     expect(details({ id: 'a', cmd: 'x', healthChecks: [{ protocol: 'HTTP', portIndex: 2 }] })['/healthChecks/0/portIndex']).toBeDefined();
   });
 
   it('validate-app - maps every health check to an agent check, in order; maxConsecutiveFailures 0 never counts out', () => {
     const app = validateApp(
-      { id: 'a', cmd: 'x', portDefinitions: [{ port: 0 }, { port: 0 }], healthChecks: [{ protocol: 'HTTP', path: '/a' }, { protocol: 'MESOS_TCP', portIndex: 1, maxConsecutiveFailures: 0 }] },
-      limits, stamp,
+      {
+        id: 'a',
+        cmd: 'x',
+        portDefinitions: [{ port: 0 }, { port: 0 }],
+        healthChecks: [
+          { protocol: 'HTTP', path: '/a' },
+          { protocol: 'MESOS_TCP', portIndex: 1, maxConsecutiveFailures: 0 },
+        ],
+      },
+      limits,
+      stamp,
     );
     const checks = agentHealthChecks(app);
-    expect(checks.map((c) => [c.type, c.portIndex, c.path])).toEqual([['HTTP', 0, '/a'], ['TCP', 1, '']]);
+    expect(checks.map((c) => [c.type, c.portIndex, c.path])).toEqual([
+      ['HTTP', 0, '/a'],
+      ['TCP', 1, ''],
+    ]);
     expect(checks.every((c) => c.reportOnly)).toBe(true);
     expect(checks[0]?.consecutiveFailures).toBe(3);
     expect(checks[1]?.consecutiveFailures).toBe(0xffff_ffff);
@@ -66,9 +93,17 @@ describe('validate app', () => {
   it('validate-app - maps the first supported health check to the agent check', () => {
     const app = validateApp(
       { id: 'a', cmd: 'x', healthChecks: [{ protocol: 'MESOS_HTTP', path: '/health', intervalSeconds: 2, gracePeriodSeconds: 5, maxConsecutiveFailures: 2 }] },
-      limits, stamp,
+      limits,
+      stamp,
     );
-    expect(agentHealthChecks(app)[0]).toMatchObject({ type: 'HTTP', path: '/health', intervalSeconds: 2, gracePeriodSeconds: 5, consecutiveFailures: 2, portIndex: 0 });
+    expect(agentHealthChecks(app)[0]).toMatchObject({
+      type: 'HTTP',
+      path: '/health',
+      intervalSeconds: 2,
+      gracePeriodSeconds: 5,
+      consecutiveFailures: 2,
+      portIndex: 0,
+    });
     const cmd = validateApp({ id: 'a', cmd: 'x', healthChecks: [{ protocol: 'COMMAND', command: { value: 'true' } }] }, limits, stamp);
     expect(agentHealthChecks(cmd)[0]?.command?.value).toBe('true');
   });

@@ -21,7 +21,8 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
   if (idProblem) add('/id', idProblem);
   const image = app.container?.docker?.image;
   if (app.cmd !== undefined && app.args !== undefined) add('/', 'AppDefinition must contain either cmd or args, not both');
-  if (app.cmd === undefined && app.args === undefined && !image) add('/', 'AppDefinition must contain one of cmd or args, and/or a container with a Docker image');
+  if (app.cmd === undefined && app.args === undefined && !image)
+    add('/', 'AppDefinition must contain one of cmd or args, and/or a container with a Docker image');
   if (app.cmd !== undefined && app.cmd.trim() === '') add('/cmd', 'must not be empty');
   if (app.instances > limits.maxInstances) add('/instances', `must be at most ${limits.maxInstances}`);
   if (app.container) {
@@ -99,12 +100,7 @@ function normalize(app: ParsedApp, versionInfo: VersionInfo, version: string): A
  * every field at fault; `pathPrefix` places the pointers inside a larger document
  * (e.g. `/apps/2` of a group).
  */
-export function validateApp(
-  json: unknown,
-  limits: AppLimits,
-  stamp: { version: string; versionInfo: VersionInfo },
-  pathPrefix = '',
-): AppDefinition {
+export function validateApp(json: unknown, limits: AppLimits, stamp: { version: string; versionInfo: VersionInfo }, pathPrefix = ''): AppDefinition {
   const parsed = appSchema.safeParse(json);
   if (!parsed.success) throw new ValidationError(zodDetails(parsed.error.issues, pathPrefix));
   const problems = crossFieldProblems(parsed.data, limits);

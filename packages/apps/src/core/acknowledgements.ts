@@ -19,7 +19,9 @@ export class Acknowledgements {
       setImmediate(() => {
         const batch = this.acks;
         this.acks = [];
-        this.ctx.driver?.acknowledge(batch).catch((err: unknown) => this.ctx.log.debug({ err, count: batch.length }, 'acknowledge failed; the agents send the updates again'));
+        this.ctx.driver
+          ?.acknowledge(batch)
+          .catch((err: unknown) => this.ctx.log.debug({ err, count: batch.length }, 'acknowledge failed; the agents send the updates again'));
       });
     };
     if (!written) ack();

@@ -32,7 +32,12 @@ export class AppConvergence {
       await this.expireUnreachable(target, appId, now);
       if (target) await this.replaceUnhealthy(target, now);
       const gate = gated.get(appId);
-      const decision = converge(target, countable(repo.instancesOf(appId)), target ? hasHealthChecks(target) : false, gate ? readyFn(this.ctx, gate) : undefined);
+      const decision = converge(
+        target,
+        countable(repo.instancesOf(appId)),
+        target ? hasHealthChecks(target) : false,
+        gate ? readyFn(this.ctx, gate) : undefined,
+      );
       for (const i of decision.decommission) await this.kills.decommission(i);
       // Written together: one fsync for the lot.
       if (target && decision.schedule > 0) await Promise.all(Array.from({ length: decision.schedule }, () => this.scheduleInstance(target)));
@@ -94,10 +99,19 @@ export class AppConvergence {
     }
     for (const { instance: x, reason } of plan.kill) {
       log.info({ appId: app.id, instanceId: x.instanceId, taskId: x.taskId, reason }, 'killing an instance that failed its health checks');
-      this.ctx.events.emit('unhealthy_instance_kill_event', { appId: x.appId, taskId: x.taskId ?? '', instanceId: x.instanceId, version: x.appVersion, reason, host: x.hostname ?? '', slaveId: x.agentId ?? '' });
+      this.ctx.events.emit('unhealthy_instance_kill_event', {
+        appId: x.appId,
+        taskId: x.taskId ?? '',
+        instanceId: x.instanceId,
+        version: x.appVersion,
+        reason,
+        host: x.hostname ?? '',
+        slaveId: x.agentId ?? '',
+      });
       await this.kills.decommission(x);
     }
-    for (const x of plan.replace) log.info({ appId: app.id, instanceId: x.instanceId, taskId: x.taskId }, 'the instance failed its health checks: starting a replacement first');
+    for (const x of plan.replace)
+      log.info({ appId: app.id, instanceId: x.instanceId, taskId: x.taskId }, 'the instance failed its health checks: starting a replacement first');
     // Written together: one fsync for the lot.
     await Promise.all(plan.replace.map((x) => this.scheduleInstance(app, x.instanceId)));
   }

@@ -10,7 +10,22 @@ export class AppsMetrics {
   readonly launched = new Counter({ name: 'tandem_apps_tasks_launched_total', help: 'Tasks launched', registers: [this.registry] });
   readonly killed = new Counter({ name: 'tandem_apps_tasks_kill_requests_total', help: 'Kill requests sent', registers: [this.registry] });
   readonly offers = new Counter({ name: 'tandem_apps_offers_total', help: 'Offers received, by outcome', labelNames: ['outcome'], registers: [this.registry] });
-  readonly updates = new Counter({ name: 'tandem_apps_status_updates_total', help: 'Status updates, by state', labelNames: ['state'], registers: [this.registry] });
-  readonly deploymentResults = new Counter({ name: 'tandem_apps_deployment_results_total', help: 'Finished deployments, by result', labelNames: ['result'], registers: [this.registry] });
-  readonly http = new Counter({ name: 'tandem_apps_http_requests_total', help: 'HTTP requests, by method and status', labelNames: ['method', 'status'], registers: [this.registry] });
+  readonly updates = new Counter({
+    name: 'tandem_apps_status_updates_total',
+    help: 'Status updates, by state',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly deploymentResults = new Counter({
+    name: 'tandem_apps_deployment_results_total',
+    help: 'Finished deployments, by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly http = new Counter({
+    name: 'tandem_apps_http_requests_total',
+    help: 'HTTP requests, by method and status',
+    labelNames: ['method', 'status'],
+    registers: [this.registry],
+  });
 }

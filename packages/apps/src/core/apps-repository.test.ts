@@ -8,7 +8,11 @@ import type { Deployment } from './deployment.js';
 import { keys } from './store-keys.js';
 
 const appAt = (id: string, version: string, extra: Record<string, unknown> = {}): AppDefinition =>
-  validateApp({ id, cmd: 'x', instances: 0, ...extra }, { maxInstances: 10, allowPrivileged: false }, { version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } });
+  validateApp(
+    { id, cmd: 'x', instances: 0, ...extra },
+    { maxInstances: 10, allowPrivileged: false },
+    { version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } },
+  );
 
 const deploymentOf = (id: string, original: Record<string, AppDefinition | null>, target: Record<string, AppDefinition | null>): Deployment => ({
   id,
@@ -68,7 +72,10 @@ describe('apps repository layout', () => {
     // The deployment steps on: written as versions now.
     const moved = { ...repo.deployments.get('old')!, currentStep: 1 };
     await repo.putDeployment(moved);
-    expect((await store.get(keys.deployment('old')))?.value).toMatchObject({ originalVersions: { '/api': v1.version }, targetVersions: { '/api': v2.version } });
+    expect((await store.get(keys.deployment('old')))?.value).toMatchObject({
+      originalVersions: { '/api': v1.version },
+      targetVersions: { '/api': v2.version },
+    });
     const v3 = { ...v2, instances: 2, version: '2023-05-01T00:00:00.003Z' };
     await repo.putApp(v3);
     expect((await store.get(keys.app('/api')))?.value).toEqual({ id: '/api', current: v3.version });
@@ -95,7 +102,13 @@ describe('apps repository layout', () => {
 
   it('apps-repository - a deployment naming a version that is not stored stops the load', async () => {
     const store = new MemoryStore();
-    await store.put(keys.deployment('d'), { ...deploymentOf('d', {}, {}), original: undefined, target: undefined, originalVersions: {}, targetVersions: { '/x': 'v1' } });
+    await store.put(keys.deployment('d'), {
+      ...deploymentOf('d', {}, {}),
+      original: undefined,
+      target: undefined,
+      originalVersions: {},
+      targetVersions: { '/x': 'v1' },
+    });
     await expect(new AppsRepository(store, 50).load()).rejects.toThrow(/refers to app \/x version v1, which is not stored/);
   });
 

@@ -8,18 +8,46 @@ import { needsReadiness, readinessTargetOf, readinessUrl, tasksToCheck } from '.
 
 const app = (instances: number, config: string): AppDefinition =>
   validateApp(
-    { id: '/a', cmd: 'x', instances, portDefinitions: [{ port: 0, name: 'admin' }, { port: 0, name: 'http' }], readinessChecks: [{ portName: 'http', path: '/ready' }] },
+    {
+      id: '/a',
+      cmd: 'x',
+      instances,
+      portDefinitions: [
+        { port: 0, name: 'admin' },
+        { port: 0, name: 'http' },
+      ],
+      readinessChecks: [{ portName: 'http', path: '/ready' }],
+    },
     { maxInstances: 100, allowPrivileged: false },
     { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } },
   );
 let seq = 0;
 const inst = (config: string, over: Partial<Instance> = {}): Instance => ({
-  instanceId: `i${seq}`, taskId: `t${seq++}`, appId: '/a', configVersion: config, appVersion: config, goal: 'Running', condition: 'Running', since: '',
-  incarnation: 1, ports: [31001, 31002], hostname: '10.0.0.7', createdAt: '', startedAt: `2024-01-01T00:00:${String(10 + seq).padStart(2, '0')}Z`, ...over,
+  instanceId: `i${seq}`,
+  taskId: `t${seq++}`,
+  appId: '/a',
+  configVersion: config,
+  appVersion: config,
+  goal: 'Running',
+  condition: 'Running',
+  since: '',
+  incarnation: 1,
+  ports: [31001, 31002],
+  hostname: '10.0.0.7',
+  createdAt: '',
+  startedAt: `2024-01-01T00:00:${String(10 + seq).padStart(2, '0')}Z`,
+  ...over,
 });
 const deployment = (target: AppDefinition, action: 'RestartApplication' | 'StopApplication' = 'RestartApplication'): Deployment => ({
-  id: 'd1', version: target.version, affectedApps: ['/a'], steps: [{ actions: [{ action, app: '/a' }] }], currentStep: 0, state: 'running',
-  original: { '/a': null }, target: { '/a': target }, startedAt: 0,
+  id: 'd1',
+  version: target.version,
+  affectedApps: ['/a'],
+  steps: [{ actions: [{ action, app: '/a' }] }],
+  currentStep: 0,
+  state: 'running',
+  original: { '/a': null },
+  target: { '/a': target },
+  startedAt: 0,
 });
 
 describe('readiness gate', () => {

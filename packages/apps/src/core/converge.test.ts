@@ -5,11 +5,24 @@ import { converge, isConverged } from './converge.js';
 import type { Condition, Instance } from './instance.js';
 
 const app = (json: object, config = 'c2'): AppDefinition =>
-  validateApp({ id: '/a', cmd: 'x', ...json }, { maxInstances: 100, allowPrivileged: false }, { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } });
+  validateApp(
+    { id: '/a', cmd: 'x', ...json },
+    { maxInstances: 100, allowPrivileged: false },
+    { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } },
+  );
 let seq = 0;
 const inst = (configVersion: string, condition: Condition = 'Running', startedAt = `2024-01-01T00:00:${String(10 + seq).padStart(2, '0')}Z`): Instance => ({
-  instanceId: `i${seq++}`, appId: '/a', configVersion, appVersion: configVersion, goal: 'Running', condition, since: '', incarnation: 1,
-  ports: [], createdAt: '', startedAt,
+  instanceId: `i${seq++}`,
+  appId: '/a',
+  configVersion,
+  appVersion: configVersion,
+  goal: 'Running',
+  condition,
+  since: '',
+  incarnation: 1,
+  ports: [],
+  createdAt: '',
+  startedAt,
 });
 
 /** Runs converge to a fixed point, starting scheduled instances as healthy at once, and samples the worst moments. */
@@ -40,9 +53,18 @@ describe('converge', () => {
   });
 
   it('converge - rolling upgrade honours minimumHealthCapacity and maximumOverCapacity', () => {
-    for (const [minHC, maxOC, n] of [[1, 1, 4], [0.5, 0.5, 4], [0, 0, 3], [1, 0, 3], [0.6, 0.2, 5]] as const) {
+    for (const [minHC, maxOC, n] of [
+      [1, 1, 4],
+      [0.5, 0.5, 4],
+      [0, 0, 3],
+      [1, 0, 3],
+      [0.6, 0.2, 5],
+    ] as const) {
       const target = app({ instances: n, upgradeStrategy: { minimumHealthCapacity: minHC, maximumOverCapacity: maxOC } });
-      const { all, minHealthy, maxOccupying } = simulate(target, Array.from({ length: n }, () => inst('c1')));
+      const { all, minHealthy, maxOccupying } = simulate(
+        target,
+        Array.from({ length: n }, () => inst('c1')),
+      );
       expect(all.every((i) => i.configVersion === 'c2') && all.length === n, `${minHC}/${maxOC}`).toBe(true);
       expect(maxOccupying, `${minHC}/${maxOC}`).toBeLessThanOrEqual(Math.floor(n * (1 + maxOC) + 1e-9));
       // maximumOverCapacity 0 with minimumHealthCapacity 1 can only move by dipping one below.
@@ -53,9 +75,27 @@ describe('converge', () => {
 
   it('converge - waits for new instances to be healthy before killing old ones', () => {
     const target = app({ instances: 2, healthChecks: [{ protocol: 'HTTP' }] });
-    const d = converge(target, [{ ...inst('c1'), healthy: true }, { ...inst('c1'), healthy: true }, { ...inst('c2'), healthy: undefined }, { ...inst('c2'), healthy: false }], true);
+    const d = converge(
+      target,
+      [
+        { ...inst('c1'), healthy: true },
+        { ...inst('c1'), healthy: true },
+        { ...inst('c2'), healthy: undefined },
+        { ...inst('c2'), healthy: false },
+      ],
+      true,
+    );
     expect(d).toEqual({ schedule: 0, decommission: [] });
-    expect(isConverged(target, [{ ...inst('c2'), healthy: true }, { ...inst('c2'), healthy: true }], true)).toBe(true);
+    expect(
+      isConverged(
+        target,
+        [
+          { ...inst('c2'), healthy: true },
+          { ...inst('c2'), healthy: true },
+        ],
+        true,
+      ),
+    ).toBe(true);
   });
 
   it('converge - a removed app decommissions everything', () => {

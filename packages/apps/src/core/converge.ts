@@ -48,7 +48,12 @@ const alwaysReady: ReadyFn = () => true;
  * `app` undefined means the app is gone: everything is decommissioned. An instance counts
  * as healthy only once `ready` too (readiness checks during deployments).
  */
-export function converge(app: AppDefinition | undefined, instances: readonly Instance[], healthChecked: boolean, ready: ReadyFn = alwaysReady): ConvergeDecision {
+export function converge(
+  app: AppDefinition | undefined,
+  instances: readonly Instance[],
+  healthChecked: boolean,
+  ready: ReadyFn = alwaysReady,
+): ConvergeDecision {
   const active = instances.filter(isActive);
   const n = app?.instances ?? 0;
   if (!app || n === 0) return { schedule: 0, decommission: active };
@@ -68,7 +73,13 @@ export function converge(app: AppDefinition | undefined, instances: readonly Ins
   const maxCapacity = Math.max(n, floor(n * (1 + app.upgradeStrategy.maximumOverCapacity)));
   const healthyNew = fresh.filter(healthy).length;
   let healthyOld = old.filter(healthy).length;
-  const unhealthyFirst = [...killOrder(old.filter((i) => !healthy(i)), app.killSelection), ...killOrder(old.filter(healthy), app.killSelection)];
+  const unhealthyFirst = [
+    ...killOrder(
+      old.filter((i) => !healthy(i)),
+      app.killSelection,
+    ),
+    ...killOrder(old.filter(healthy), app.killSelection),
+  ];
   for (const o of unhealthyFirst) {
     if (!healthy(o)) decommission.push(o);
     else if (healthyNew + healthyOld - 1 >= minHealthy) {

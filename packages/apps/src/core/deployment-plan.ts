@@ -26,7 +26,10 @@ function actionOf(id: string, c: AppChange): DeploymentAction | undefined {
  * app, not only the changed ones (as Marathon orders by the longest path through the
  * whole graph); without it, the depths among the changed apps and their own dependencies.
  */
-export function planSteps(changes: ReadonlyMap<string, AppChange>, levels?: { before: ReadonlyMap<string, number>; after: ReadonlyMap<string, number> }): DeploymentStep[] {
+export function planSteps(
+  changes: ReadonlyMap<string, AppChange>,
+  levels?: { before: ReadonlyMap<string, number>; after: ReadonlyMap<string, number> },
+): DeploymentStep[] {
   const before = new Map<string, AppDefinition>();
   const after = new Map<string, AppDefinition>();
   for (const [id, c] of changes) {

@@ -36,7 +36,10 @@ export function versionRefs(d: Deployment): [string, string][] {
  * that is not stored is a broken store (the versions are written before the record and
  * kept while it runs): loading stops rather than guess.
  */
-export async function fromDeploymentRecord(r: StoredDeployment, read: (id: string, version: string) => Promise<AppDefinition | undefined>): Promise<Deployment> {
+export async function fromDeploymentRecord(
+  r: StoredDeployment,
+  read: (id: string, version: string) => Promise<AppDefinition | undefined>,
+): Promise<Deployment> {
   if (!('originalVersions' in r)) return r;
   const resolve = async (versions: Record<string, string | null>): Promise<Record<string, AppDefinition | null>> => {
     const out: Record<string, AppDefinition | null> = {};

@@ -62,7 +62,10 @@ export class DeploymentRunner {
         ...(options.groups?.put ?? []).map((g): [string, string[]] => [g.id, g.dependencies]),
       ];
       for (const d of unknownDependencies(declared, levels.appsAfter, groupsAfter.values())) {
-        this.ctx.log.warn({ dependency: d.on, declaredBy: d.declaredBy }, 'a dependency names no app or group (accepted, as Marathon): it orders nothing until one exists');
+        this.ctx.log.warn(
+          { dependency: d.on, declaredBy: d.declaredBy },
+          'a dependency names no app or group (accepted, as Marathon): it orders nothing until one exists',
+        );
       }
       for (const d of locking) await this.endDeployment(d, 'cancelled', 'cancelled by a forced change');
       const version = this.versions.next();
@@ -98,7 +101,12 @@ export class DeploymentRunner {
       // One batch, all or nothing: the versions written (each once), the deployment, the
       // apps, the groups and the root. A failed write leaves the apps as they were and the
       // request fails; a crash keeps a prefix in that order (a plan that still completes).
-      await repo.commit({ deployment, apps: new Map([...changes].map(([id, c]) => [id, c.to])), ...(options.groups ? { groups: options.groups } : {}), rootVersion: version });
+      await repo.commit({
+        deployment,
+        apps: new Map([...changes].map(([id, c]) => [id, c.to])),
+        ...(options.groups ? { groups: options.groups } : {}),
+        rootVersion: version,
+      });
       for (const [id, c] of changes) {
         if (!c.from || !c.to || c.restart || isConfigChange(c.from, c.to)) this.ctx.delays.reset(id);
       }

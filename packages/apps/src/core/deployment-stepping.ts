@@ -46,7 +46,12 @@ export class DeploymentStepping {
     return (d.steps[step]?.actions ?? []).every((a) => {
       const target = d.target[a.app] ?? undefined;
       const gate = readinessTargetOf(d, a.app, step);
-      return isConverged(target, countable(this.ctx.repo.instancesOf(a.app)), target ? hasHealthChecks(target) : false, gate ? readyFn(this.ctx, gate) : undefined);
+      return isConverged(
+        target,
+        countable(this.ctx.repo.instancesOf(a.app)),
+        target ? hasHealthChecks(target) : false,
+        gate ? readyFn(this.ctx, gate) : undefined,
+      );
     });
   }
 }

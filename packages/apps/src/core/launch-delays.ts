@@ -22,7 +22,9 @@ export class LaunchDelays {
     const config = app.versionInfo.lastConfigChangeAt;
     const prev = this.delays.get(app.id);
     const failures = prev && prev.configVersion === config ? prev.failures + 1 : 1;
-    const ms = Math.round(backoffDelay(failures, { initialMs: app.backoffSeconds * 1000, maxMs: app.maxLaunchDelaySeconds * 1000, multiplier: app.backoffFactor }));
+    const ms = Math.round(
+      backoffDelay(failures, { initialMs: app.backoffSeconds * 1000, maxMs: app.maxLaunchDelaySeconds * 1000, multiplier: app.backoffFactor }),
+    );
     this.delays.set(app.id, { failures, until: now + ms, configVersion: config });
     return ms;
   }

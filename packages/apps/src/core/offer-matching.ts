@@ -46,7 +46,11 @@ export class OfferMatching {
     const seen = (field: string): ReadonlySet<string> => {
       let s = seenByField.get(field);
       if (!s) {
-        s = new Set(offers.map((o) => (field === 'hostname' || field === '@hostname' ? o.hostname : siteOf(o).attributes[field.replace(/^@/, '')])).filter((v): v is string => v !== undefined));
+        s = new Set(
+          offers
+            .map((o) => (field === 'hostname' || field === '@hostname' ? o.hostname : siteOf(o).attributes[field.replace(/^@/, '')]))
+            .filter((v): v is string => v !== undefined),
+        );
         seenByField.set(field, s);
       }
       return s;
@@ -62,7 +66,13 @@ export class OfferMatching {
           const free = usableResources(app, slot.offer).subtract(slot.used);
           const fit = fitInstance(app, slot.offer, free, placed, seen);
           if (!fit.ok) {
-            const summary = { id: slot.offer.id, agentId: slot.offer.agentId, hostname: slot.offer.hostname, resources: Resources.fromWire(slot.offer.resources).toJSON(), attributes: siteOf(slot.offer).attributes };
+            const summary = {
+              id: slot.offer.id,
+              agentId: slot.offer.agentId,
+              hostname: slot.offer.hostname,
+              resources: Resources.fromWire(slot.offer.resources).toJSON(),
+              attributes: siteOf(slot.offer).attributes,
+            };
             this.offerStats.declined(appId, slot.offer, summary, fit.reasons, fit.details, at);
             break;
           }

@@ -19,7 +19,14 @@ interface AppStats {
   rejects: Map<DeclineReason, number>;
 }
 
-const REASONS: readonly DeclineReason[] = ['UnfulfilledRole', 'UnfulfilledConstraint', 'InsufficientCpus', 'InsufficientMemory', 'InsufficientDisk', 'InsufficientPorts'];
+const REASONS: readonly DeclineReason[] = [
+  'UnfulfilledRole',
+  'UnfulfilledConstraint',
+  'InsufficientCpus',
+  'InsufficientMemory',
+  'InsufficientDisk',
+  'InsufficientPorts',
+];
 
 /**
  * "Why is my app waiting?": per app, the last offers it could not use and why, and

@@ -10,8 +10,15 @@ const log = componentLogger('readiness-test');
 // A generous timeout: a 40 ms one made the probe tests fail on a loaded machine. Tests of
 // the timeout itself set their own.
 const check = (over: Partial<ReadinessCheckDefinition> = {}): ReadinessCheckDefinition => ({
-  name: 'readinessCheck', protocol: 'HTTP', path: '/ready', portName: 'http', intervalSeconds: 0.05, timeoutSeconds: 2,
-  httpStatusCodesForReady: [200], preserveLastResponse: false, ...over,
+  name: 'readinessCheck',
+  protocol: 'HTTP',
+  path: '/ready',
+  portName: 'http',
+  intervalSeconds: 0.05,
+  timeoutSeconds: 2,
+  httpStatusCodesForReady: [200],
+  preserveLastResponse: false,
+  ...over,
 });
 
 /** A local endpoint answering `status()` to every request; counts the requests. */
@@ -52,7 +59,10 @@ describe('readiness checks', () => {
     const signal = new AbortController().signal;
     expect(await probeReadiness(target(check()), signal)).toEqual({ name: 'readinessCheck', taskId: 't1', ready: false });
     expect(await probeReadiness(target(check({ preserveLastResponse: true })), signal)).toEqual({
-      name: 'readinessCheck', taskId: 't1', ready: false, lastResponse: { status: 503, contentType: 'text/plain', body: 'status 503' },
+      name: 'readinessCheck',
+      taskId: 't1',
+      ready: false,
+      lastResponse: { status: 503, contentType: 'text/plain', body: 'status 503' },
     });
     expect((await probeReadiness(target(check({ httpStatusCodesForReady: [200, 503] })), signal)).ready).toBe(true);
     code = 200;
@@ -61,12 +71,18 @@ describe('readiness checks', () => {
 
   it('readiness-probe - no answer within the timeout, or a refused connection, is not ready with status 504', async () => {
     const slow = await endpoint(() => 200, 500);
-    const timedOut = await probeReadiness({ taskId: 't', appId: '/a', url: slow.url, check: check({ preserveLastResponse: true, timeoutSeconds: 0.05 }) }, new AbortController().signal);
+    const timedOut = await probeReadiness(
+      { taskId: 't', appId: '/a', url: slow.url, check: check({ preserveLastResponse: true, timeoutSeconds: 0.05 }) },
+      new AbortController().signal,
+    );
     expect(timedOut).toMatchObject({ ready: false, lastResponse: { status: 504, contentType: 'text/plain' } });
     expect(timedOut.lastResponse?.body).toMatch(/could not query .*no answer within 0.05 s/);
     const closed = await endpoint(() => 200);
     await new Promise((r) => closed.server.close(r));
-    const refused = await probeReadiness({ taskId: 't', appId: '/a', url: closed.url, check: check({ preserveLastResponse: true, httpStatusCodesForReady: [504] }) }, new AbortController().signal);
+    const refused = await probeReadiness(
+      { taskId: 't', appId: '/a', url: closed.url, check: check({ preserveLastResponse: true, httpStatusCodesForReady: [504] }) },
+      new AbortController().signal,
+    );
     expect(refused).toMatchObject({ ready: false, lastResponse: { status: 504 } });
     expect(refused.lastResponse?.body).toMatch(/ECONNREFUSED/);
   });
@@ -102,7 +118,12 @@ describe('readiness checks', () => {
     const ep = await endpoint(() => 503, 300);
     const checker = new ReadinessChecker(() => undefined, log);
     const t = (id: string): ReadinessTarget => ({ taskId: id, appId: '/a', url: ep.url, check: check({ timeoutSeconds: 1, intervalSeconds: 2 }) });
-    checker.sync(new Map([['t1', t('t1')], ['t2', t('t2')]]));
+    checker.sync(
+      new Map([
+        ['t1', t('t1')],
+        ['t2', t('t2')],
+      ]),
+    );
     await until(() => ep.hits() === 2, 'both requests in flight');
     expect(checker.checking).toBe(2);
     checker.sync(new Map([['t2', t('t2')]]));

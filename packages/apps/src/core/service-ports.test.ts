@@ -40,7 +40,10 @@ describe('service ports', () => {
   });
 
   it('service-ports - the range used up is a 422 naming the port; nothing is half assigned', () => {
-    const targets = new Map<string, AppDefinition | undefined>([['/a', app('/a', [0, 0])], ['/b', app('/b', [0, 0, 0, 0])]]);
+    const targets = new Map<string, AppDefinition | undefined>([
+      ['/a', app('/a', [0, 0])],
+      ['/b', app('/b', [0, 0, 0, 0])],
+    ]);
     expect(problem(() => assignServicePorts(new Map(), targets, range))).toEqual({
       path: '/portDefinitions/3/port',
       errors: ['/b: all service ports in the range [10000-10005) are already in use'],
@@ -49,14 +52,24 @@ describe('service ports', () => {
 
   it('service-ports - a new version keeps the ports of the previous one (in order), a port freed by an explicit one is reused', () => {
     const prev = { ...app('/a', [10_003, 10_001]) };
-    const current = new Map([['/a', prev], ['/other', app('/other', [10_000])]]);
+    const current = new Map([
+      ['/a', prev],
+      ['/other', app('/other', [10_000])],
+    ]);
     expect(portsOf(assignServicePorts(current, new Map([['/a', app('/a', [0, 0])]]), range), '/a')).toEqual([10_003, 10_001]);
     // One more port: the two kept, the third the lowest free.
     expect(portsOf(assignServicePorts(current, new Map([['/a', app('/a', [0, 0, 0])]]), range), '/a')).toEqual([10_003, 10_001, 10_002]);
     // An explicit port takes one of them: the other is kept for the 0.
     expect(portsOf(assignServicePorts(current, new Map([['/a', app('/a', [10_001, 0])]]), range), '/a')).toEqual([10_001, 10_003]);
     // Deleting an app in the same change does not free its ports for others in that change.
-    const out = assignServicePorts(current, new Map<string, AppDefinition | undefined>([['/other', undefined], ['/new', app('/new', [0])]]), range);
+    const out = assignServicePorts(
+      current,
+      new Map<string, AppDefinition | undefined>([
+        ['/other', undefined],
+        ['/new', app('/new', [0])],
+      ]),
+      range,
+    );
     expect(portsOf(out, '/new')).toEqual([10_002]);
     expect(out.has('/other') && out.get('/other')).toBe(undefined);
   });
@@ -65,7 +78,14 @@ describe('service ports', () => {
     expect(problem(() => app('/a', [10_001, 10_001]))).toEqual({ path: '/portDefinitions', errors: ['Ports must be unique (10001 given more than once).'] });
     expect(problem(() => validateApp({ id: '/a', cmd: 'x', ports: [80, 80, 0, 0] }, limits, stamp))?.path).toBe('/ports');
     expect(problem(() => app('/a', [0, 0]))).toBeUndefined();
-    expect(problem(() => app('/a', [{ port: 0, name: 'web' }, { port: 0, name: 'web' }]))).toEqual({ path: '/portDefinitions', errors: ['Port names must be unique.'] });
+    expect(
+      problem(() =>
+        app('/a', [
+          { port: 0, name: 'web' },
+          { port: 0, name: 'web' },
+        ]),
+      ),
+    ).toEqual({ path: '/portDefinitions', errors: ['Port names must be unique.'] });
   });
 
   it('service-ports - env as Marathon: PORTS, PORT_<service port> and PORT_<NAME> are the host ports', () => {

@@ -118,7 +118,9 @@ export function planChange(before: AppsState, change: StateChange, maxVersions: 
   // the ended deployment referred to.
   for (const [id, app] of change.apps ?? []) {
     const versions = after.stored.of(id);
-    const old = app ? versions.slice(0, Math.max(0, versions.length - maxVersions)).filter((v) => v !== app.version && !inDeployment(id, v)) : versions.filter((v) => !referenced(id, v));
+    const old = app
+      ? versions.slice(0, Math.max(0, versions.length - maxVersions)).filter((v) => v !== app.version && !inDeployment(id, v))
+      : versions.filter((v) => !referenced(id, v));
     for (const v of old) dropVersion(id, v);
   }
   const orphans = [...dropped.flatMap((r) => Object.entries(r.apps)), ...(ended ? versionRefs(ended) : [])];

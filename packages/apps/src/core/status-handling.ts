@@ -43,7 +43,7 @@ export class StatusHandling {
     if (!isTerminalCondition(condition) && !canTransitionInstance(instance.condition, condition)) {
       // An older update sent again (the agent resends what is unacknowledged, oldest
       // first; the master delivers it without applying it): acknowledged, not applied.
-      this.ctx.log.debug({ taskId: status.taskId, from: instance.condition, to: condition }, 'ignoring a status update older than the instance\'s condition');
+      this.ctx.log.debug({ taskId: status.taskId, from: instance.condition, to: condition }, "ignoring a status update older than the instance's condition");
       return;
     }
     this.ctx.events.emit('status_update_event', {
@@ -81,10 +81,26 @@ export class StatusHandling {
     noteHealthReport(next, status, Date.now());
     if (status.hasHealthy && status.healthy !== instance.healthy) {
       next.healthy = status.healthy;
-      this.ctx.events.emit('health_status_changed_event', { appId: instance.appId, instanceId: instance.instanceId, taskId: status.taskId, version: instance.appVersion, alive: status.healthy });
-      this.ctx.events.emit('instance_health_changed_event', { runSpecId: instance.appId, instanceId: instance.instanceId, runSpecVersion: instance.appVersion, healthy: status.healthy });
+      this.ctx.events.emit('health_status_changed_event', {
+        appId: instance.appId,
+        instanceId: instance.instanceId,
+        taskId: status.taskId,
+        version: instance.appVersion,
+        alive: status.healthy,
+      });
+      this.ctx.events.emit('instance_health_changed_event', {
+        runSpecId: instance.appId,
+        instanceId: instance.instanceId,
+        runSpecVersion: instance.appVersion,
+        healthy: status.healthy,
+      });
       if (!status.healthy) {
-        this.ctx.events.emit('failed_health_check_event', { appId: instance.appId, taskId: status.taskId, instanceId: instance.instanceId, healthCheck: app?.healthChecks[0] ?? null });
+        this.ctx.events.emit('failed_health_check_event', {
+          appId: instance.appId,
+          taskId: status.taskId,
+          instanceId: instance.instanceId,
+          healthCheck: app?.healthChecks[0] ?? null,
+        });
       }
     }
     const written = this.ctx.repo.putInstance(next);
@@ -99,7 +115,15 @@ export class StatusHandling {
     const byUser = this.kills.byUser.delete(taskId);
     this.ctx.events.emit('instance_changed_event', instanceEventFields(instance, condition));
     if (status.reason === 'REASON_TASK_HEALTH_CHECK_FAILED') {
-      this.ctx.events.emit('unhealthy_instance_kill_event', { appId: instance.appId, taskId, instanceId: instance.instanceId, version: instance.appVersion, reason: status.message, host: instance.hostname ?? '', slaveId: instance.agentId ?? '' });
+      this.ctx.events.emit('unhealthy_instance_kill_event', {
+        appId: instance.appId,
+        taskId,
+        instanceId: instance.instanceId,
+        version: instance.appVersion,
+        reason: status.message,
+        host: instance.hostname ?? '',
+        slaveId: instance.agentId ?? '',
+      });
     }
     if (instance.goal === 'Decommissioned') {
       await this.ctx.repo.deleteInstance(instance);
@@ -109,13 +133,31 @@ export class StatusHandling {
     if (!byUser && !neverLaunched && app) {
       const delayMs = this.ctx.delays.advance(app, Date.now());
       this.lastFailures.set(instance.appId, {
-        appId: instance.appId, host: instance.hostname ?? '', message: status.message, state: status.state, taskId,
-        timestamp: at, version: instance.appVersion, slaveId: instance.agentId ?? '',
+        appId: instance.appId,
+        host: instance.hostname ?? '',
+        message: status.message,
+        state: status.state,
+        taskId,
+        timestamp: at,
+        version: instance.appVersion,
+        slaveId: instance.agentId ?? '',
       });
       this.ctx.log.info({ appId: instance.appId, taskId, state: status.state, delayMs }, 'task ended; instance rescheduled after its launch delay');
     }
     const next: Instance = { ...instance, condition: checkInstanceTransition(checkInstanceTransition(instance.condition, condition), 'Scheduled'), since: at };
-    for (const k of ['taskId', 'agentId', 'hostname', 'attributes', 'startedAt', 'stagedAt', 'healthy', 'health', 'healthFailedAt', 'unreachableSince'] as const) delete next[k];
+    for (const k of [
+      'taskId',
+      'agentId',
+      'hostname',
+      'attributes',
+      'startedAt',
+      'stagedAt',
+      'healthy',
+      'health',
+      'healthFailedAt',
+      'unreachableSince',
+    ] as const)
+      delete next[k];
     next.ports = [];
     await this.ctx.repo.deleteInstance(instance);
     await this.ctx.repo.putInstance(next);

@@ -14,18 +14,40 @@ const app = (json: object = {}): AppDefinition =>
   );
 let seq = 0;
 const inst = (over: Partial<Instance> = {}, condition: Condition = 'Running'): Instance => ({
-  instanceId: `i${seq++}`, appId: '/a', configVersion: 'c', appVersion: 'c', goal: 'Running', condition, since: '', incarnation: 1,
-  ports: [], createdAt: '', startedAt: `2024-01-01T00:00:${String(10 + seq).padStart(2, '0')}Z`, healthChecked: true, healthy: true, ...over,
+  instanceId: `i${seq++}`,
+  appId: '/a',
+  configVersion: 'c',
+  appVersion: 'c',
+  goal: 'Running',
+  condition,
+  since: '',
+  incarnation: 1,
+  ports: [],
+  createdAt: '',
+  startedAt: `2024-01-01T00:00:${String(10 + seq).padStart(2, '0')}Z`,
+  healthChecked: true,
+  healthy: true,
+  ...over,
 });
 const T = 1_000_000;
 const failedAt = (over: Partial<Instance> = {}, condition: Condition = 'Running'): Instance =>
   inst({ healthy: false, healthFailedAt: T, health: { lastFailureCause: 'HTTP GET / returned 500' }, ...over }, condition);
-const status = (over: Partial<TaskStatus>): TaskStatus => ({ taskId: 't', state: 'TASK_RUNNING', reason: 'REASON_NONE', hasHealthy: true, healthy: false, ...over }) as TaskStatus;
+const status = (over: Partial<TaskStatus>): TaskStatus =>
+  ({ taskId: 't', state: 'TASK_RUNNING', reason: 'REASON_NONE', hasHealthy: true, healthy: false, ...over }) as TaskStatus;
 
 describe('unhealthy replacement', () => {
   it('unhealthy-replacement - the bound is the largest grace + interval x maxConsecutiveFailures; checks that never fail do not count', () => {
     expect(unhealthyKillTimeoutMs(app())).toBe(16_000);
-    expect(unhealthyKillTimeoutMs(app({ healthChecks: [{ protocol: 'TCP', gracePeriodSeconds: 1, intervalSeconds: 1, maxConsecutiveFailures: 2 }, { protocol: 'TCP', gracePeriodSeconds: 100, intervalSeconds: 1, maxConsecutiveFailures: 0 }] }))).toBe(3_000);
+    expect(
+      unhealthyKillTimeoutMs(
+        app({
+          healthChecks: [
+            { protocol: 'TCP', gracePeriodSeconds: 1, intervalSeconds: 1, maxConsecutiveFailures: 2 },
+            { protocol: 'TCP', gracePeriodSeconds: 100, intervalSeconds: 1, maxConsecutiveFailures: 0 },
+          ],
+        }),
+      ),
+    ).toBe(3_000);
   });
 
   it('unhealthy-replacement - only a report of consecutive failures marks the instance; healthy clears it; the first time is kept', () => {
@@ -99,7 +121,10 @@ describe('unhealthy replacement', () => {
     const ok = inst();
     const x = failedAt();
     expect(planReplacements(app({ instances: 1 }), [ok, x], T + 1)).toEqual({
-      replace: [], kill: [{ instance: x, reason: 'HTTP GET / returned 500; the app has more instances than it wants' }], drop: [], release: [],
+      replace: [],
+      kill: [{ instance: x, reason: 'HTTP GET / returned 500; the app has more instances than it wants' }],
+      drop: [],
+      release: [],
     });
     // Two failed, one too many: one is killed, the other replaced.
     const y = failedAt();

@@ -35,7 +35,12 @@ export function planRemoval(id: string, apps: ReadonlyMap<string, AppDefinition>
  * given replaces its dependencies; a field left out keeps what the group has. The
  * group (and each subgroup in the document) is stored, so it exists even when empty.
  */
-export function planGroupUpdate(doc: GroupDocument, apps: ReadonlyMap<string, AppDefinition>, groups: ReadonlyMap<string, GroupRecord>, plan: GroupPlan = { targets: new Map(), put: [], remove: [] }): GroupPlan {
+export function planGroupUpdate(
+  doc: GroupDocument,
+  apps: ReadonlyMap<string, AppDefinition>,
+  groups: ReadonlyMap<string, GroupRecord>,
+  plan: GroupPlan = { targets: new Map(), put: [], remove: [] },
+): GroupPlan {
   const { id } = doc;
   if (doc.apps) {
     const given = new Set(doc.apps.map((a) => a.id));

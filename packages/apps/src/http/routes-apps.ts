@@ -171,7 +171,11 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
       const chosen = sub === 'task' ? all.filter((i) => i.taskId === arg) : all;
       if (sub === 'task' && chosen.length === 0) throw new TandemError(Code.NotFound, `Task '${arg}' does not exist`);
       const shown = chosen.map((i) => taskJson(i, app)).filter((t) => t !== undefined);
-      const { deployment } = await scheduler.killTasks(id, chosen.map((i) => i.taskId!), scale);
+      const { deployment } = await scheduler.killTasks(
+        id,
+        chosen.map((i) => i.taskId!),
+        scale,
+      );
       if (deployment) return reply.header('Marathon-Deployment-Id', deployment.id).send(deploymentReply(deployment));
       return sub === 'task' ? { task: shown[0] } : { tasks: shown };
     }

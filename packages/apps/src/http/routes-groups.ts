@@ -24,7 +24,12 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
 
   /** A group's version: the last change to anything inside it (before any root was recorded: its newest app version). */
   const currentVersion = (id: string, apps: readonly AppDefinition[]): string | null =>
-    repo.roots.at(-1)?.groups[id] ?? (apps.map((a) => a.version).sort().pop() || null);
+    repo.roots.at(-1)?.groups[id] ??
+    (apps
+      .map((a) => a.version)
+      .sort()
+      .pop() ||
+      null);
 
   /** The group `id` of `apps` and stored groups (`stored`: id -> dependencies), each app shown by `show`. */
   const tree = (
@@ -34,11 +39,25 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     show: (a: AppDefinition) => unknown,
     versionOf: (groupId: string, under: readonly AppDefinition[]) => string | null,
   ): Record<string, unknown> => {
-    const children = [...childGroups(id, apps.map((a) => a.id), stored.keys())].sort();
+    const children = [
+      ...childGroups(
+        id,
+        apps.map((a) => a.id),
+        stored.keys(),
+      ),
+    ].sort();
     return {
       id,
       apps: apps.filter((a) => parentGroup(a.id) === id).map(show),
-      groups: children.map((c) => tree(c, apps.filter((a) => isUnder(a.id, c)), new Map([...stored].filter(([g]) => isUnder(g, c))), show, versionOf)),
+      groups: children.map((c) =>
+        tree(
+          c,
+          apps.filter((a) => isUnder(a.id, c)),
+          new Map([...stored].filter(([g]) => isUnder(g, c))),
+          show,
+          versionOf,
+        ),
+      ),
       pods: [],
       dependencies: [...(stored.get(id) ?? [])],
       version: versionOf(id, apps),
@@ -59,7 +78,13 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     }
     apps.sort((a, b) => a.id.localeCompare(b.id));
     const stored = new Map(Object.entries(root.stored ?? {}).filter(([g]) => isUnder(g, id)));
-    return tree(id, apps, stored, (a) => a, (g) => root.groups[g] ?? null);
+    return tree(
+      id,
+      apps,
+      stored,
+      (a) => a,
+      (g) => root.groups[g] ?? null,
+    );
   };
 
   /** Root versions in which the group existed, newest first (Marathon's /v2/groups/{id}/versions). */
@@ -76,7 +101,13 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
   const show = (id: string): Record<string, unknown> => {
     if (!exists(id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
     const stored = new Map([...storedNow()].filter(([g]) => isUnder(g, id)));
-    return tree(id, [...repo.apps.values()].filter((a) => isUnder(a.id, id)), stored, live, currentVersion);
+    return tree(
+      id,
+      [...repo.apps.values()].filter((a) => isUnder(a.id, id)),
+      stored,
+      live,
+      currentVersion,
+    );
   };
 
   http.get('/v2/groups', async () => show('/'));

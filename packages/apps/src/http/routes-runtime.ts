@@ -5,7 +5,13 @@ import { parseTaskId } from '../core/task-ids.js';
 import { appJson, deploymentJson, taskJson, waitingJson } from './app-json.js';
 import { flagOf, type Query, type RouteContext } from './route-context.js';
 
-const STATUS_FILTER: Record<string, string> = { running: 'TASK_RUNNING', staging: 'TASK_STAGING', starting: 'TASK_STARTING', killing: 'TASK_KILLING', unreachable: 'TASK_UNREACHABLE' };
+const STATUS_FILTER: Record<string, string> = {
+  running: 'TASK_RUNNING',
+  staging: 'TASK_STAGING',
+  starting: 'TASK_STARTING',
+  killing: 'TASK_KILLING',
+  unreachable: 'TASK_UNREACHABLE',
+};
 
 /** /v2/deployments, /v2/tasks, /v2/queue. */
 export function runtimeRoutes(http: FastifyInstance, ctx: RouteContext): void {

@@ -7,8 +7,14 @@ import { fitInstance, usableResources } from './offer-fit.js';
 const stamp = { version: 'v', versionInfo: { lastScalingAt: 'v', lastConfigChangeAt: 'v' } };
 const app = (json: object) => validateApp({ id: 'a', cmd: 'x', ...json }, { maxInstances: 100, allowPrivileged: false }, stamp);
 const offer = (res: string, hostname = 'h1', role = ''): Offer => ({
-  id: 'o1', frameworkId: 'f', agentId: 'a1', hostname, attributes: [],
-  resources: Resources.parse(res).toWire().map((r) => ({ scalar: 0, ranges: null, value: r.ranges ? 'ranges' : 'scalar', ...r, role })) as Offer['resources'],
+  id: 'o1',
+  frameworkId: 'f',
+  agentId: 'a1',
+  hostname,
+  attributes: [],
+  resources: Resources.parse(res)
+    .toWire()
+    .map((r) => ({ scalar: 0, ranges: null, value: r.ranges ? 'ranges' : 'scalar', ...r, role })) as Offer['resources'],
 });
 
 describe('offer fit', () => {
@@ -36,6 +42,9 @@ describe('offer fit', () => {
     expect(fitInstance(a, o, usableResources(a, o), [])).toMatchObject({ ok: true, ports: [31003] });
     const reserved = offer('cpus:1;mem:128', 'h1', 'other');
     const b = app({ cpus: 0.1, mem: 1, ports: [] });
-    expect(fitInstance(b, reserved, usableResources(b, reserved), [])).toMatchObject({ ok: false, reasons: ['UnfulfilledRole', 'InsufficientCpus', 'InsufficientMemory'] });
+    expect(fitInstance(b, reserved, usableResources(b, reserved), [])).toMatchObject({
+      ok: false,
+      reasons: ['UnfulfilledRole', 'InsufficientCpus', 'InsufficientMemory'],
+    });
   });
 });

@@ -3,17 +3,9 @@ import type { AppDefinition } from '../app/app-definition.js';
 import { constraintProblems, type PlacementSite } from './constraints.js';
 
 /** Why an offer did not fit an instance, in Marathon's NoOfferMatchReason names. */
-export type DeclineReason =
-  | 'UnfulfilledRole'
-  | 'UnfulfilledConstraint'
-  | 'InsufficientCpus'
-  | 'InsufficientMemory'
-  | 'InsufficientDisk'
-  | 'InsufficientPorts';
+export type DeclineReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'InsufficientCpus' | 'InsufficientMemory' | 'InsufficientDisk' | 'InsufficientPorts';
 
-export type FitResult =
-  | { ok: true; resources: Resources; ports: number[] }
-  | { ok: false; reasons: DeclineReason[]; details: string[] };
+export type FitResult = { ok: true; resources: Resources; ports: number[] } | { ok: false; reasons: DeclineReason[]; details: string[] };
 
 /** The roles whose resources an app may use: `acceptedResourceRoles`, else unreserved and its own role. */
 export function acceptedRoles(app: AppDefinition): Set<string> {

@@ -3,7 +3,15 @@ import type { CliIo } from '../cli-io.js';
 import { appsRequest } from './apps-client.js';
 
 interface AppView {
-  app: { id: string; instances: number; tasksStaged: number; tasksRunning: number; tasksHealthy: number; healthChecks: unknown[]; waiting?: { lastUnusedOffers: { offer: { hostname: string }; details: string[] }[] } };
+  app: {
+    id: string;
+    instances: number;
+    tasksStaged: number;
+    tasksRunning: number;
+    tasksHealthy: number;
+    healthChecks: unknown[];
+    waiting?: { lastUnusedOffers: { offer: { hostname: string }; details: string[] }[] };
+  };
 }
 
 function bar(done: number, total: number, width = 20): string {

@@ -45,9 +45,13 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     if (await containerizer.available()) {
       usable.push({ name, containerizer });
     } else if (options.strict) {
-      throw new TandemError(Code.FailedPrecondition, `--containerizers: ${name} is not available on this host${name === 'docker' ? ' (no Docker Engine answers)' : ''}`, {
-        field: '--containerizers',
-      });
+      throw new TandemError(
+        Code.FailedPrecondition,
+        `--containerizers: ${name} is not available on this host${name === 'docker' ? ' (no Docker Engine answers)' : ''}`,
+        {
+          field: '--containerizers',
+        },
+      );
     } else {
       options.logger?.info({ containerizer: name }, 'containerizer not available here; skipped');
     }

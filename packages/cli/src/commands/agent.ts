@@ -14,12 +14,13 @@ const CONTAINERIZERS = ['docker', 'process'] as const;
 export const containerizerList = () =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-    .pipe(
-      z
-        .array(z.enum(CONTAINERIZERS, { error: 'must be a comma-separated list of docker, process' }))
-        .min(1, 'must name at least one of docker, process'),
-    );
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(CONTAINERIZERS, { error: 'must be a comma-separated list of docker, process' })).min(1, 'must name at least one of docker, process'));
 
 export const agentSchema = z.object({
   master: address(),
@@ -33,9 +34,15 @@ export const agentSchema = z.object({
 
 export function agentCommand(ctx: CommandContext): Command {
   const cmd = new Command('agent')
-    .description('Run a Tandem agent: it dials the master, offers this host\'s resources and runs tasks in containers.')
+    .description("Run a Tandem agent: it dials the master, offers this host's resources and runs tasks in containers.")
     .addOption(masterFlag())
-    .addOption(flag('--port <port>', 'port of the agent\'s HTTP /health and /api/v1/state (the agent dials the master; the master never connects here); 0 = any free port', DEFAULT_AGENT_PORT))
+    .addOption(
+      flag(
+        '--port <port>',
+        "port of the agent's HTTP /health and /api/v1/state (the agent dials the master; the master never connects here); 0 = any free port",
+        DEFAULT_AGENT_PORT,
+      ),
+    )
     .addOption(flag('--work-dir <dir>', 'directory of checkpoints and task sandboxes', DEFAULT_AGENT_WORK_DIR))
     .addOption(flag('--hostname <name>', 'hostname the agent registers with (default: os.hostname())'))
     .addOption(flag('--containerizers <list>', 'containerizers to use, in preference order: docker,process; each must be available', DEFAULT_CONTAINERIZERS))

@@ -22,7 +22,6 @@ import { parseOptions } from '../parse-options.js';
 import { address, bytes, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
-
 export const appsServeSchema = z
   .object({
     master: address(),
@@ -38,7 +37,11 @@ export const appsServeSchema = z
   })
   .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
-export const appsDeploySchema = urlSchema.extend({ force: z.boolean().default(false), poll: positive('number of seconds'), timeout: nonNegative('number of seconds') });
+export const appsDeploySchema = urlSchema.extend({
+  force: z.boolean().default(false),
+  poll: positive('number of seconds'),
+  timeout: nonNegative('number of seconds'),
+});
 
 function urlFlag(): Option {
   return flag('--url <url>', 'the apps API', DEFAULT_APPS_URL);
@@ -55,13 +58,21 @@ export function appsCommand(ctx: CommandContext): Command {
     .description('Run the apps framework: Marathon v2 REST API, deployments, health, state in --work-dir.')
     .addOption(masterFlag())
     .addOption(flag('--host <host>', 'interface of the REST API', DEFAULT_SERVICE_HOST))
-    .addOption(flag('--port <port>', 'REST API port (Marathon\'s --http_port); 0 = any free port', DEFAULT_APPS_PORT))
+    .addOption(flag('--port <port>', "REST API port (Marathon's --http_port); 0 = any free port", DEFAULT_APPS_PORT))
     .addOption(flag('--work-dir <dir>', 'directory of the apps store', DEFAULT_APPS_WORK_DIR))
-    .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', DEFAULT_FAILOVER_TIMEOUT_SECONDS))
-    .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need (Marathon\'s --decline_offer_duration)', DEFAULT_DECLINE_SECONDS))
-    .addOption(flag('--deployment-timeout <seconds>', 'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never', DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS))
-    .addOption(flag('--local-port-min <port>', 'lowest service port given to a portDefinition with port 0 (Marathon\'s --local_port_min)', DEFAULT_LOCAL_PORT_MIN))
-    .addOption(flag('--local-port-max <port>', 'service ports are given below this port (Marathon\'s --local_port_max)', DEFAULT_LOCAL_PORT_MAX))
+    .addOption(flag('--failover-timeout <seconds>', "how long the master keeps the framework's tasks while it is away", DEFAULT_FAILOVER_TIMEOUT_SECONDS))
+    .addOption(flag('--decline-seconds <seconds>', "refuse_seconds for offers it does not need (Marathon's --decline_offer_duration)", DEFAULT_DECLINE_SECONDS))
+    .addOption(
+      flag(
+        '--deployment-timeout <seconds>',
+        'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never',
+        DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
+      ),
+    )
+    .addOption(
+      flag('--local-port-min <port>', "lowest service port given to a portDefinition with port 0 (Marathon's --local_port_min)", DEFAULT_LOCAL_PORT_MIN),
+    )
+    .addOption(flag('--local-port-max <port>', "service ports are given below this port (Marathon's --local_port_max)", DEFAULT_LOCAL_PORT_MAX))
     .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
     .action(async () => {
       const o = parseOptions(serve, appsServeSchema);
@@ -70,9 +81,17 @@ export function appsCommand(ctx: CommandContext): Command {
       const signal = ctx.shutdownSignal();
       try {
         const running = await startAppsService({
-          master: o.master, host: o.host, port: o.port, workDir: o.workDir, failoverTimeoutSeconds: o.failoverTimeout,
-          declineSeconds: o.declineSeconds, deploymentTimeoutSeconds: o.deploymentTimeout, localPortMin: o.localPortMin, localPortMax: o.localPortMax,
-          maxBodyBytes: o.maxBodyBytes, logger: log,
+          master: o.master,
+          host: o.host,
+          port: o.port,
+          workDir: o.workDir,
+          failoverTimeoutSeconds: o.failoverTimeout,
+          declineSeconds: o.declineSeconds,
+          deploymentTimeoutSeconds: o.deploymentTimeout,
+          localPortMin: o.localPortMin,
+          localPortMax: o.localPortMax,
+          maxBodyBytes: o.maxBodyBytes,
+          logger: log,
         });
         const fw = running.framework;
         log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');
@@ -94,7 +113,13 @@ export function appsCommand(ctx: CommandContext): Command {
       const o = parseOptions(deploy, appsDeploySchema);
       const signal = ctx.shutdownSignal();
       try {
-        ctx.setExitCode(await deployApp({ file, url: o.url, force: o.force, pollMs: Math.round(o.poll * 1000), timeoutMs: Math.round(o.timeout * 1000) }, ctx.io, signal.received));
+        ctx.setExitCode(
+          await deployApp(
+            { file, url: o.url, force: o.force, pollMs: Math.round(o.poll * 1000), timeoutMs: Math.round(o.timeout * 1000) },
+            ctx.io,
+            signal.received,
+          ),
+        );
       } finally {
         signal.dispose();
       }
@@ -105,25 +130,56 @@ export function appsCommand(ctx: CommandContext): Command {
     .addOption(urlFlag())
     .option('--json', 'print the JSON')
     .action(async () => {
-      const all = await appsRequest<{ apps: { id: string; instances: number; tasksRunning: number; tasksHealthy: number; tasksStaged: number; deployments: unknown[] }[] }>(url(list), 'GET', '/v2/apps');
+      const all = await appsRequest<{
+        apps: { id: string; instances: number; tasksRunning: number; tasksHealthy: number; tasksStaged: number; deployments: unknown[] }[];
+      }>(url(list), 'GET', '/v2/apps');
       if (list.opts().json) return out(all);
-      const rows = [['ID', 'INSTANCES', 'STAGED', 'RUNNING', 'HEALTHY', 'DEPLOYING'], ...all.apps.map((a) => [a.id, String(a.instances), String(a.tasksStaged), String(a.tasksRunning), String(a.tasksHealthy), a.deployments.length > 0 ? 'yes' : 'no'])];
+      const rows = [
+        ['ID', 'INSTANCES', 'STAGED', 'RUNNING', 'HEALTHY', 'DEPLOYING'],
+        ...all.apps.map((a) => [
+          a.id,
+          String(a.instances),
+          String(a.tasksStaged),
+          String(a.tasksRunning),
+          String(a.tasksHealthy),
+          a.deployments.length > 0 ? 'yes' : 'no',
+        ]),
+      ];
       ctx.io.stdout(`${formatTable(rows)}\n`);
     });
 
-  const show = new Command('show').description('Show an app with its tasks, deployments and why it waits (JSON).').argument('<id>').addOption(urlFlag())
+  const show = new Command('show')
+    .description('Show an app with its tasks, deployments and why it waits (JSON).')
+    .argument('<id>')
+    .addOption(urlFlag())
     .action(async (id: string) => out(await appsRequest(url(show), 'GET', appPath(id))));
-  const tasks = new Command('tasks').description('List an app\'s tasks (JSON).').argument('<id>').addOption(urlFlag())
+  const tasks = new Command('tasks')
+    .description("List an app's tasks (JSON).")
+    .argument('<id>')
+    .addOption(urlFlag())
     .action(async (id: string) => out(await appsRequest(url(tasks), 'GET', `${appPath(id)}/tasks`)));
-  const scale = new Command('scale').description('Set an app\'s instance count.').argument('<id>').argument('<instances>').addOption(urlFlag()).option('--force', 'override a deployment in progress')
+  const scale = new Command('scale')
+    .description("Set an app's instance count.")
+    .argument('<id>')
+    .argument('<instances>')
+    .addOption(urlFlag())
+    .option('--force', 'override a deployment in progress')
     .action(async (id: string, n: string) => {
       const instances = z.coerce.number().int().min(0).safeParse(n);
       if (!instances.success) throw new Error(`instances: must be a whole number >= 0, got ${JSON.stringify(n)}`);
       out(await appsRequest(url(scale), 'PATCH', `${appPath(id)}${scale.opts().force ? '?force=true' : ''}`, { instances: instances.data }));
     });
-  const restart = new Command('restart').description('Rolling restart of an app.').argument('<id>').addOption(urlFlag()).option('--force', 'override a deployment in progress')
+  const restart = new Command('restart')
+    .description('Rolling restart of an app.')
+    .argument('<id>')
+    .addOption(urlFlag())
+    .option('--force', 'override a deployment in progress')
     .action(async (id: string) => out(await appsRequest(url(restart), 'POST', `${appPath(id)}/restart${restart.opts().force ? '?force=true' : ''}`)));
-  const del = new Command('delete').description('Delete an app (its tasks are killed).').argument('<id>').addOption(urlFlag()).option('--force', 'override a deployment in progress')
+  const del = new Command('delete')
+    .description('Delete an app (its tasks are killed).')
+    .argument('<id>')
+    .addOption(urlFlag())
+    .option('--force', 'override a deployment in progress')
     .action(async (id: string) => out(await appsRequest(url(del), 'DELETE', `${appPath(id)}${del.opts().force ? '?force=true' : ''}`)));
 
   for (const sub of [serve, deploy, list, show, scale, restart, del, tasks]) {

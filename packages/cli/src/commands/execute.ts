@@ -31,17 +31,19 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 export function executeCommand(ctx: CommandContext): Command {
   const cmd = new Command('execute')
-    .description('Run one command as a task (like mesos-execute): wait for an offer, launch, print each state change and the task\'s output; exit with the task\'s exit code.')
+    .description(
+      "Run one command as a task (like mesos-execute): wait for an offer, launch, print each state change and the task's output; exit with the task's exit code.",
+    )
     .usage('--master HOST:PORT [options] -- CMD [ARGS...]')
-    .argument('[command...]', 'the argv, run as is (no shell); with --image it may be empty to run the image\'s CMD')
+    .argument('[command...]', "the argv, run as is (no shell); with --image it may be empty to run the image's CMD")
     .addOption(masterFlag())
     .addOption(flag('--image <image>', 'run in this Docker image (container type DOCKER); without it the process containerizer runs the command'))
     .addOption(flag('--cpus <n>', 'CPUs for the task', DEFAULT_EXECUTE_CPUS))
     .addOption(flag('--mem <mib>', 'memory for the task, MiB', DEFAULT_EXECUTE_MEM))
     .addOption(flag('--disk <mib>', 'disk for the task, MiB', DEFAULT_EXECUTE_DISK))
     .addOption(flag('--env <NAME=VALUE>', 'an environment variable for the task; repeat for more').argParser(collect).default([], 'none'))
-    .addOption(flag('--name <name>', 'the task\'s name (and its id\'s prefix) (default: the command\'s basename)'))
-    .addOption(flag('--grace-period <seconds>', 'SIGTERM-to-SIGKILL grace when the task is killed (default: the agent\'s, 3 s)'))
+    .addOption(flag('--name <name>', "the task's name (and its id's prefix) (default: the command's basename)"))
+    .addOption(flag('--grace-period <seconds>', "SIGTERM-to-SIGKILL grace when the task is killed (default: the agent's, 3 s)"))
     .addOption(flag('--timeout <seconds>', 'kill the task and exit 1 after this long; 0 = no limit', 0))
     .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', DEFAULT_DECLINE_SECONDS))
     .action(async (argv: string[]) => {

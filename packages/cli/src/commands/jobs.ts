@@ -4,7 +4,14 @@ import { z } from 'zod';
 import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
-import { DEFAULT_DECLINE_SECONDS, DEFAULT_FAILOVER_TIMEOUT_SECONDS, DEFAULT_JOBS_PORT, DEFAULT_JOBS_URL, DEFAULT_JOBS_WORK_DIR, DEFAULT_SERVICE_HOST } from '../defaults.js';
+import {
+  DEFAULT_DECLINE_SECONDS,
+  DEFAULT_FAILOVER_TIMEOUT_SECONDS,
+  DEFAULT_JOBS_PORT,
+  DEFAULT_JOBS_URL,
+  DEFAULT_JOBS_WORK_DIR,
+  DEFAULT_SERVICE_HOST,
+} from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
@@ -43,7 +50,7 @@ export function jobsCommand(ctx: CommandContext): Command {
     .addOption(flag('--host <host>', 'interface of the REST API', DEFAULT_SERVICE_HOST))
     .addOption(flag('--port <port>', 'REST API port; 0 = any free port', DEFAULT_JOBS_PORT))
     .addOption(flag('--work-dir <dir>', 'directory of the jobs store', DEFAULT_JOBS_WORK_DIR))
-    .addOption(flag('--failover-timeout <seconds>', 'how long the master keeps the framework\'s tasks while it is away', DEFAULT_FAILOVER_TIMEOUT_SECONDS))
+    .addOption(flag('--failover-timeout <seconds>', "how long the master keeps the framework's tasks while it is away", DEFAULT_FAILOVER_TIMEOUT_SECONDS))
     .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', DEFAULT_DECLINE_SECONDS))
     .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
     .addOption(flag('--clock-offset-ms <ms>', 'shift the scheduler clock (tests only)', 0).hideHelp())
@@ -100,12 +107,20 @@ export function jobsCommand(ctx: CommandContext): Command {
     .option('--json', 'print the JSON')
     .action(async () => {
       const c = await client(list);
-      const all = await c.request<{ id: string; historySummary: { successCount: number; failureCount: number; lastSuccessAt: string | null }; activeRuns: unknown[] }[]>(
-        'GET',
-        '/v1/jobs?embed=historySummary&embed=activeRuns',
-      );
+      const all = await c.request<
+        { id: string; historySummary: { successCount: number; failureCount: number; lastSuccessAt: string | null }; activeRuns: unknown[] }[]
+      >('GET', '/v1/jobs?embed=historySummary&embed=activeRuns');
       if (list.opts().json) return out(all);
-      const rows = [['ID', 'ACTIVE', 'SUCCESS', 'FAILURE', 'LAST SUCCESS'], ...all.map((j) => [j.id, String(j.activeRuns.length), String(j.historySummary.successCount), String(j.historySummary.failureCount), j.historySummary.lastSuccessAt ?? '-'])];
+      const rows = [
+        ['ID', 'ACTIVE', 'SUCCESS', 'FAILURE', 'LAST SUCCESS'],
+        ...all.map((j) => [
+          j.id,
+          String(j.activeRuns.length),
+          String(j.historySummary.successCount),
+          String(j.historySummary.failureCount),
+          j.historySummary.lastSuccessAt ?? '-',
+        ]),
+      ];
       ctx.io.stdout(`${formatTable(rows)}\n`);
     });
 
@@ -119,7 +134,7 @@ export function jobsCommand(ctx: CommandContext): Command {
     });
 
   const history = new Command('history')
-    .description('Show a job\'s history: counts, last times, finished runs (JSON).')
+    .description("Show a job's history: counts, last times, finished runs (JSON).")
     .argument('<id>')
     .addOption(urlFlag())
     .action(async (id: string) => {
@@ -128,7 +143,7 @@ export function jobsCommand(ctx: CommandContext): Command {
     });
 
   const stop = new Command('stop')
-    .description('Stop a run: its tasks are killed with the job\'s grace period; the run ends FAILED.')
+    .description("Stop a run: its tasks are killed with the job's grace period; the run ends FAILED.")
     .argument('<id>')
     .argument('<run>')
     .addOption(urlFlag())

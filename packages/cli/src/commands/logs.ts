@@ -12,7 +12,7 @@ export const logsSchema = z.object({ master: address(), stderr: z.boolean().opti
 
 export function logsCommand(ctx: CommandContext): Command {
   const cmd = new Command('logs')
-    .description('Print a task\'s stdout (or stderr) through the master (Operator.ReadTaskLog).')
+    .description("Print a task's stdout (or stderr) through the master (Operator.ReadTaskLog).")
     .argument('<task-id>', 'the task id')
     .addOption(masterFlag())
     .addOption(flag('--stderr', 'print stderr instead of stdout'))

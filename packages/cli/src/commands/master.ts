@@ -44,10 +44,23 @@ export function masterCommand(ctx: CommandContext): Command {
     .addOption(flag('--work-dir <dir>', 'directory of the registry and logs', DEFAULT_MASTER_WORK_DIR))
     .addOption(flag('--agent-ping-interval <seconds>', 'how often the master pings each agent', DEFAULT_AGENT_PING_INTERVAL_SECONDS))
     .addOption(flag('--max-missed-pings <n>', 'missed pings after which an agent is unreachable', DEFAULT_MAX_MISSED_PINGS))
-    .addOption(flag('--agent-reregister-timeout <seconds>', 'after a restart, how long to wait for the registry\'s agents to come back before their tasks are TASK_UNREACHABLE (no verdict on them until then)', DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS))
+    .addOption(
+      flag(
+        '--agent-reregister-timeout <seconds>',
+        "after a restart, how long to wait for the registry's agents to come back before their tasks are TASK_UNREACHABLE (no verdict on them until then)",
+        DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS,
+      ),
+    )
     .addOption(flag('--offer-timeout <seconds>', 'rescind offers left unanswered this long; 0 = never', DEFAULT_OFFER_TIMEOUT_SECONDS))
-    .addOption(flag('--allocation-interval <seconds>', 'period of batch allocation (freed resources are also offered at once)', DEFAULT_ALLOCATION_INTERVAL_SECONDS))
-    .addOption(flag('--weights <role=w,...>', 'start-up role weights, e.g. \'eng=3,eng/ci=0.5\'; ignored once the registry holds weights (set them with `tandem weights set`)'))
+    .addOption(
+      flag('--allocation-interval <seconds>', 'period of batch allocation (freed resources are also offered at once)', DEFAULT_ALLOCATION_INTERVAL_SECONDS),
+    )
+    .addOption(
+      flag(
+        '--weights <role=w,...>',
+        "start-up role weights, e.g. 'eng=3,eng/ci=0.5'; ignored once the registry holds weights (set them with `tandem weights set`)",
+      ),
+    )
     .action(async () => {
       const o = parseOptions(cmd, masterSchema);
       const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
@@ -72,7 +85,9 @@ export function masterCommand(ctx: CommandContext): Command {
           throw e.field?.startsWith('weights') ? new ValidationError(WEIGHTS_FLAG, e.message) : e;
         });
         log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
-        ctx.io.stdout(`tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (work dir ${o.workDir})\n`);
+        ctx.io.stdout(
+          `tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (work dir ${o.workDir})\n`,
+        );
         await stopOnSignal(ctx, signal, log, 'master', () => master.stop());
       } finally {
         signal.dispose();

@@ -25,7 +25,7 @@ export function quotaCommand(ctx: CommandContext): Command {
     withOperator(master, (client, deadline) => unary<object, QuotaResponse>(client.UpdateQuota.bind(client), { quotas, force }, deadline));
 
   const get = new Command('get')
-    .description('Print every role\'s quota (Operator.GetQuota) as JSON.')
+    .description("Print every role's quota (Operator.GetQuota) as JSON.")
     .addOption(masterFlag())
     .action(async () => {
       const o = parseOptions(get, quotaSchema);
@@ -33,15 +33,16 @@ export function quotaCommand(ctx: CommandContext): Command {
     });
 
   const set = new Command('set')
-    .description('Set a role\'s quota, replacing the one it had, e.g. `tandem quota set eng --guarantee \'cpus:4;mem:1024\' --limit \'cpus:8\'`.')
+    .description("Set a role's quota, replacing the one it had, e.g. `tandem quota set eng --guarantee 'cpus:4;mem:1024' --limit 'cpus:8'`.")
     .argument('<role>', 'the role')
     .addOption(masterFlag())
-    .addOption(flag('--guarantee <resources>', 'what the role is served first and kept as headroom, e.g. \'cpus:4;mem:1024\''))
-    .addOption(flag('--limit <resources>', 'the most the role (with its sub-roles) may hold, offers included, e.g. \'cpus:8\''))
+    .addOption(flag('--guarantee <resources>', "what the role is served first and kept as headroom, e.g. 'cpus:4;mem:1024'"))
+    .addOption(flag('--limit <resources>', "the most the role (with its sub-roles) may hold, offers included, e.g. 'cpus:8'"))
     .addOption(flag('--force', 'skip the check that all guarantees fit the registered agents'))
     .action(async (role: string) => {
       const o = parseOptions(set, quotaSetSchema);
-      if (o.guarantee === undefined && o.limit === undefined) throw new ValidationError('--guarantee / --limit', 'give at least one (to remove a quota: tandem quota remove ROLE)');
+      if (o.guarantee === undefined && o.limit === undefined)
+        throw new ValidationError('--guarantee / --limit', 'give at least one (to remove a quota: tandem quota remove ROLE)');
       const config: QuotaConfigInit = {
         role,
         guarantee: o.guarantee === undefined ? {} : parseQuantities(o.guarantee, '--guarantee (TANDEM_GUARANTEE)'),
@@ -56,7 +57,13 @@ export function quotaCommand(ctx: CommandContext): Command {
     .addOption(masterFlag())
     .action(async (roles: string[]) => {
       const o = parseOptions(remove, quotaSchema);
-      out(await update(o.master, roles.map((role) => ({ role, guarantee: {}, limit: {} })), false));
+      out(
+        await update(
+          o.master,
+          roles.map((role) => ({ role, guarantee: {}, limit: {} })),
+          false,
+        ),
+      );
     });
 
   quota.addCommand(get, { isDefault: true });

@@ -15,9 +15,7 @@ export function stateCommand(ctx: CommandContext): Command {
     .addOption(masterFlag())
     .action(async () => {
       const o = parseOptions(cmd, stateSchema);
-      const state = await withOperator(o.master, (client, deadline) =>
-        unary<object, ClusterState>(client.GetState.bind(client), {}, deadline),
-      );
+      const state = await withOperator(o.master, (client, deadline) => unary<object, ClusterState>(client.GetState.bind(client), {}, deadline));
       ctx.io.stdout(`${JSON.stringify(state, null, 2)}\n`);
     });
   return cmd;

@@ -27,7 +27,9 @@ export function storeCommand(ctx: CommandContext): Command {
       if (report.verdict === 'damaged') ctx.setExitCode(2);
     });
   const repair = new Command('repair')
-    .description('Keep every readable record of a damaged store: the damaged files are moved aside (never deleted) and replaced by a snapshot of what was read. The store must not be open.')
+    .description(
+      'Keep every readable record of a damaged store: the damaged files are moved aside (never deleted) and replaced by a snapshot of what was read. The store must not be open.',
+    )
     .argument('<dir>', 'the store directory, or a work dir holding registry/ or store/')
     .addOption(flag('--json', 'print the result as JSON'))
     .action((dir: string) => {
@@ -54,7 +56,9 @@ function describe(r: StoreReport): string {
   const lines = [`store ${r.dir}: ${VERDICT[r.verdict]}`];
   lines.push(`  keys ${r.keys}, revision ${r.revision}${r.holder ? `, open by pid ${r.holder.pid} on ${r.holder.hostname} since ${r.holder.since}` : ''}`);
   const s = r.snapshot;
-  lines.push(`  snapshot: ${s.present ? `${s.entries ?? 0} entries at revision ${s.revision ?? 0}${s.legacy ? ' (old format)' : ''}${s.error ? `; ${s.error}` : ''}` : 'none'}`);
+  lines.push(
+    `  snapshot: ${s.present ? `${s.entries ?? 0} entries at revision ${s.revision ?? 0}${s.legacy ? ' (old format)' : ''}${s.error ? `; ${s.error}` : ''}` : 'none'}`,
+  );
   const l = r.log;
   lines.push(`  log: ${l.present ? `${l.bytes} bytes, ${l.records} whole records${l.legacy ? ' (old format)' : ''}` : 'none'}${l.error ? `; ${l.error}` : ''}`);
   if (l.fault) {

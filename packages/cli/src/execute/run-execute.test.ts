@@ -93,11 +93,16 @@ function capture(): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
-  return { stdout: (t) => {
+  return {
+    stdout: (t) => {
       out += text(t);
-    }, stderr: (t) => {
+    },
+    stderr: (t) => {
       err += text(t);
-    }, out: () => out, err: () => err };
+    },
+    out: () => out,
+    err: () => err,
+  };
 }
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -175,7 +180,12 @@ describe('runExecute', () => {
     };
     m.onKill = (id) => m.update(id, 'TASK_KILLED', { reason: 'REASON_KILLED_BY_FRAMEWORK' });
     const io = capture();
-    const code = await runExecute(options(m, { gracePeriodSeconds: 1 }), io, running.promise.then(() => new Promise((r) => setTimeout(r, 20))), log);
+    const code = await runExecute(
+      options(m, { gracePeriodSeconds: 1 }),
+      io,
+      running.promise.then(() => new Promise((r) => setTimeout(r, 20))),
+      log,
+    );
     expect(code).toBe(1);
     expect(m.call('kill')[0]?.kill?.tasks[0]).toMatchObject({ agentId: 'agent-o1', killPolicy: { gracePeriodSeconds: 1 } });
     expect(io.out()).toContain('TASK_KILLED');

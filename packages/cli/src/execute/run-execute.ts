@@ -36,7 +36,10 @@ export const DEFAULT_KILL_GRACE_SECONDS = DEFAULT_KILL_GRACE_PERIOD_MS / 1000;
 type Outcome = 'terminal' | 'interrupted' | 'timeout' | 'failed';
 
 function taskIdFor(o: ExecuteOptions): string {
-  const base = (o.name ?? basename(o.argv[0] ?? o.image ?? 'task')).replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 60);
+  const base = (o.name ?? basename(o.argv[0] ?? o.image ?? 'task'))
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 60);
   return `${base || 'task'}.${newUuid().slice(0, 8)}`;
 }
 
@@ -92,7 +95,12 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
     }
     if (unused.length > 0) {
       const refuse = placed ? o.declineSeconds : WAITING_DECLINE_SECONDS;
-      await driver.decline(unused.map((x) => x.id), refuse).catch((err: unknown) => log.debug({ err }, 'decline failed'));
+      await driver
+        .decline(
+          unused.map((x) => x.id),
+          refuse,
+        )
+        .catch((err: unknown) => log.debug({ err }, 'decline failed'));
     }
   });
 

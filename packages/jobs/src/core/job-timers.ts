@@ -69,10 +69,13 @@ export class JobTimers {
       if (run.tasks.length === 0) at = Math.min(at, Date.parse(run.createdAt) + run.spec.maxLaunchDelay * 1000 + 1);
     }
     this.timer?.clear();
-    this.timer = clock.setTimer(() => {
-      this.timer = undefined;
-      void this.ctx.serial(() => this.tick());
-    }, Math.max(0, at - now));
+    this.timer = clock.setTimer(
+      () => {
+        this.timer = undefined;
+        void this.ctx.serial(() => this.tick());
+      },
+      Math.max(0, at - now),
+    );
   }
 
   clear(): void {

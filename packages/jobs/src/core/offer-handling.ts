@@ -47,7 +47,10 @@ export class OfferHandling {
       const eligible = [...pool.values()].filter((o) => offerMatches(o, run.spec.placement?.constraints));
       if (eligible.length === 0) continue;
       const byId = new Map(pending.map((p) => [taskIdOf(run.jobId, run.id, p.index, p.attempt), p]));
-      const { matches } = matchTasks(eligible, pending.map((p) => runTaskSpec(run, p.index, p.attempt)));
+      const { matches } = matchTasks(
+        eligible,
+        pending.map((p) => runTaskSpec(run, p.index, p.attempt)),
+      );
       for (const m of matches) {
         const used = m.tasks.reduce((sum, t) => sum.add(Resources.fromWire(t.resources)), Resources.EMPTY);
         pool.set(m.offer.id, { ...m.offer, resources: Resources.fromWire(m.offer.resources).subtract(used).toWire() as Offer['resources'] });

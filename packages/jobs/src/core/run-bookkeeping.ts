@@ -109,7 +109,9 @@ export class RunBookkeeping {
   private async trimRuns(jobId: string): Promise<void> {
     const runs = this.ctx.repo.runs.get(jobId);
     if (!runs) return;
-    const finished = [...runs.values()].filter((r) => isFinished(r.status) && r.recorded).sort((a, b) => ((a.completedAt ?? '') > (b.completedAt ?? '') ? -1 : 1));
+    const finished = [...runs.values()]
+      .filter((r) => isFinished(r.status) && r.recorded)
+      .sort((a, b) => ((a.completedAt ?? '') > (b.completedAt ?? '') ? -1 : 1));
     for (const old of finished.slice(this.ctx.options.historyLimit)) await this.ctx.repo.deleteRun(old);
   }
 

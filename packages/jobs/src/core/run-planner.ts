@@ -66,11 +66,7 @@ export function withinDeadline(run: JobRun, nowMs: number): boolean {
 export function refreshRunStatus(run: JobRun): void {
   if (isFinished(run.status)) return;
   const live = liveTasks(run);
-  const next = live.some((t) => t.status === 'TASK_RUNNING' || t.status === 'TASK_KILLING')
-    ? 'ACTIVE'
-    : run.tasks.length === 0
-      ? 'INITIAL'
-      : 'STARTING';
+  const next = live.some((t) => t.status === 'TASK_RUNNING' || t.status === 'TASK_KILLING') ? 'ACTIVE' : run.tasks.length === 0 ? 'INITIAL' : 'STARTING';
   if (next === 'INITIAL' && run.status !== 'INITIAL') return;
   run.status = checkRunTransition(run.status, next);
 }

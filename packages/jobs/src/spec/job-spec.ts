@@ -24,9 +24,21 @@ export const runSpecSchema = z
   .strictObject({
     cmd: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
     args: z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' }).optional(),
-    cpus: z.number({ error: 'must be a number' }).min(0.01, 'must be at least 0.01').max(MAX_TASK_CPUS, `must be at most ${MAX_TASK_CPUS} (larger than any agent)`).default(DEFAULT_CPUS),
-    mem: z.number({ error: 'must be a number' }).min(32, 'must be at least 32 (MiB)').max(MAX_TASK_MEM_MB, `must be at most ${MAX_TASK_MEM_MB} MiB (larger than any agent)`).default(DEFAULT_MEM),
-    disk: z.number({ error: 'must be a number' }).min(0, 'must not be negative').max(MAX_TASK_DISK_MB, `must be at most ${MAX_TASK_DISK_MB} MiB (larger than any agent)`).default(DEFAULT_DISK),
+    cpus: z
+      .number({ error: 'must be a number' })
+      .min(0.01, 'must be at least 0.01')
+      .max(MAX_TASK_CPUS, `must be at most ${MAX_TASK_CPUS} (larger than any agent)`)
+      .default(DEFAULT_CPUS),
+    mem: z
+      .number({ error: 'must be a number' })
+      .min(32, 'must be at least 32 (MiB)')
+      .max(MAX_TASK_MEM_MB, `must be at most ${MAX_TASK_MEM_MB} MiB (larger than any agent)`)
+      .default(DEFAULT_MEM),
+    disk: z
+      .number({ error: 'must be a number' })
+      .min(0, 'must not be negative')
+      .max(MAX_TASK_DISK_MB, `must be at most ${MAX_TASK_DISK_MB} MiB (larger than any agent)`)
+      .default(DEFAULT_DISK),
     gpus: z.number({ error: 'must be a number' }).max(0, 'GPUs are not supported by Tandem').min(0, 'must not be negative').optional(),
     docker: z
       .strictObject({
@@ -38,7 +50,12 @@ export const runSpecSchema = z
       .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of strings' })
       .superRefine((env, ctx) => {
         for (const name of Object.keys(env)) {
-          if (!ENV_NAME_PATTERN.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit` });
+          if (!ENV_NAME_PATTERN.test(name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit`,
+            });
         }
       })
       .default({}),

@@ -155,9 +155,7 @@ export class DrfAllocator implements Allocator {
   }
 
   allocate(nowMs: number = this.now()): Allocation[] {
-    const candidates = [...this.frameworks.entries()].filter(
-      ([, fw]) => fw.active && [...fw.roles].some((r) => !fw.suppressed.has(r)),
-    );
+    const candidates = [...this.frameworks.entries()].filter(([, fw]) => fw.active && [...fw.roles].some((r) => !fw.suppressed.has(r)));
     if (candidates.length === 0) return [];
     const shares = new Map(candidates.map(([id, fw]) => [id, this.dominantShare(fw.allocated)]));
     const agentIds = [...this.agents.keys()];

@@ -14,7 +14,10 @@ const TOP_QUOTA_ROLES = ['a', 'b', 'c'] as const;
 
 const agentArb = fc.record({ cpus: fc.integer({ min: 1, max: 16 }), mem: fc.integer({ min: 256, max: 16384 }) });
 const frameworkArb = fc.record({ roles: fc.uniqueArray(fc.constantFrom(...ROLES), { minLength: 1, maxLength: 2 }) });
-const quotaArb = fc.record({ guarantee: fc.option(fc.integer({ min: 0, max: 24 }), { nil: undefined }), extra: fc.option(fc.integer({ min: 0, max: 24 }), { nil: undefined }) });
+const quotaArb = fc.record({
+  guarantee: fc.option(fc.integer({ min: 0, max: 24 }), { nil: undefined }),
+  extra: fc.option(fc.integer({ min: 0, max: 24 }), { nil: undefined }),
+});
 const commandArb = fc.oneof(
   fc.record({ kind: fc.constant('allocate' as const) }),
   fc.record({ kind: fc.constant('decline' as const), pick: fc.nat(), refuse: fc.constantFrom(0, 1, 5, 60) }),
@@ -93,8 +96,7 @@ describe('HierarchicalAllocator properties', () => {
         const fids = [...fwRoles.keys()];
         const aids = [...total.keys()];
 
-        const roleCpus = (role: string): number =>
-          held.filter((h) => ancestors(h.role).includes(role)).reduce((n, h) => n + h.resources.cpus, 0);
+        const roleCpus = (role: string): number => held.filter((h) => ancestors(h.role).includes(role)).reduce((n, h) => n + h.resources.cpus, 0);
 
         const check = (offers: Allocation[]): void => {
           const freeNow = new Map(free);

@@ -14,8 +14,7 @@ function cluster(agents: number, text = 'cpus:4;mem:4096'): { alloc: Hierarchica
   return { alloc, now };
 }
 
-const count = (offers: Allocation[], key: (o: Allocation) => string | undefined, value: string): number =>
-  offers.filter((o) => key(o) === value).length;
+const count = (offers: Allocation[], key: (o: Allocation) => string | undefined, value: string): number => offers.filter((o) => key(o) === value).length;
 const byFw = (offers: Allocation[], f: string): number => count(offers, (o) => o.frameworkId, f);
 const byRole = (offers: Allocation[], role: string): number => count(offers, (o) => o.role, role);
 const sum = (offers: Allocation[], name: string): number => offers.reduce((n, o) => n + o.resources.scalar(name), 0);
@@ -167,7 +166,7 @@ describe('HierarchicalAllocator', () => {
     expect(alloc.allocate()).toHaveLength(1);
   });
 
-  it('suppress - per role: a suppressed role gets nothing while the framework\'s other role is served', () => {
+  it("suppress - per role: a suppressed role gets nothing while the framework's other role is served", () => {
     const { alloc } = cluster(4);
     alloc.addFramework('f', { roles: ['x', 'y'], suppressedRoles: ['x'] });
     const offers = alloc.allocate();

@@ -125,8 +125,14 @@ export class HierarchicalAllocator implements Allocator {
     this.removeAgent(agentId);
     const totalVec = this.names.vectorOf(total);
     const agent: AgentEntry = {
-      id: agentId, total, totalVec, free: total, freeVec: [...totalVec], active: true,
-      filters: new Map(), holders: new Set(),
+      id: agentId,
+      total,
+      totalVec,
+      free: total,
+      freeVec: [...totalVec],
+      active: true,
+      filters: new Map(),
+      holders: new Set(),
     };
     this.agents.set(agentId, agent);
     addInto(this.total, totalVec);
@@ -273,7 +279,10 @@ export class HierarchicalAllocator implements Allocator {
     this.touchQuota();
     if (agent && refuseSeconds > 0 && (Number.isFinite(refuseSeconds) || refuseSeconds === Infinity)) {
       const filter: OfferFilter = {
-        frameworkId, agentId, refused: agent.free, expiresAt: this.now() + refuseSeconds * 1000,
+        frameworkId,
+        agentId,
+        refused: agent.free,
+        expiresAt: this.now() + refuseSeconds * 1000,
       };
       agent.filters.set(frameworkId, filter);
       fw.filtered.add(agentId);
@@ -534,8 +543,15 @@ export class HierarchicalAllocator implements Allocator {
     if (!client) {
       const node = this.tree.ensure(role);
       client = {
-        rank: 0, pos: -1, seq: this.seq++, frameworkId: fw.id, role: node, alloc: [], perAgent: new Map(),
-        subscribed: false, eligible: false,
+        rank: 0,
+        pos: -1,
+        seq: this.seq++,
+        frameworkId: fw.id,
+        role: node,
+        alloc: [],
+        perAgent: new Map(),
+        subscribed: false,
+        eligible: false,
       };
       fw.clients.set(role, client);
       node.self.clients.insert(client);

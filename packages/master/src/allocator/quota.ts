@@ -6,11 +6,7 @@ import type { ScalarNames, ScalarVector } from './scalar-vector.js';
 const EPSILON = 1e-9;
 
 /** Validates a quota and turns it into slot amounts; `guarantee` must not exceed `limit`. */
-export function quotaAmounts(
-  role: string,
-  quota: RoleQuota,
-  names: ScalarNames,
-): { guarantee: QuotaAmount[] | undefined; limit: QuotaAmount[] | undefined } {
+export function quotaAmounts(role: string, quota: RoleQuota, names: ScalarNames): { guarantee: QuotaAmount[] | undefined; limit: QuotaAmount[] | undefined } {
   const read = (kind: 'guarantee' | 'limit'): QuotaAmount[] | undefined => {
     const record = quota[kind];
     if (!record) return undefined;

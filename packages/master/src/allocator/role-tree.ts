@@ -166,12 +166,7 @@ export class RoleTree {
     node.parent?.order.update(node, shareOf(node.alloc) / node.weight);
   }
 
-  private account(
-    client: Client,
-    v: ScalarVector,
-    shareOf: ShareOf,
-    op: (target: ScalarVector, v: ScalarVector) => void,
-  ): void {
+  private account(client: Client, v: ScalarVector, shareOf: ShareOf, op: (target: ScalarVector, v: ScalarVector) => void): void {
     op(client.alloc, v);
     const self = client.role.self;
     self.clients.update(client, shareOf(client.alloc));

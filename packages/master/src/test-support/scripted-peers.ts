@@ -67,8 +67,15 @@ export class ScriptedPeers {
   /** A master on port 0 with a MemoryStore, no HTTP, a 50 ms allocation interval. */
   async startMaster(options: Partial<MasterOptions> = {}): Promise<Master> {
     const master = new Master({
-      host: '127.0.0.1', port: 0, httpPort: -1, workDir: mkdtempSync(join(tmpdir(), 'tandem-master-')),
-      store: new MemoryStore(), allocationIntervalMs: 50, agentPingIntervalMs: 1000, maxMissedPings: 3, ...options,
+      host: '127.0.0.1',
+      port: 0,
+      httpPort: -1,
+      workDir: mkdtempSync(join(tmpdir(), 'tandem-master-')),
+      store: new MemoryStore(),
+      allocationIntervalMs: 50,
+      agentPingIntervalMs: 1000,
+      maxMissedPings: 3,
+      ...options,
     });
     await master.start();
     this.cleanups.push(() => master.stop());
@@ -84,8 +91,7 @@ export class ScriptedPeers {
     stream.on('data', (m: MasterMessage) => {
       if (m.message === 'ping') {
         if (answerPings) stream.write({ pong: { seq: m.ping!.seq } });
-      }
-      else inbox.push(m);
+      } else inbox.push(m);
     });
     stream.on('error', () => inbox.stop());
     stream.on('end', () => inbox.stop());

@@ -26,7 +26,9 @@ export function errorReply(err: unknown, options: ErrorReplyOptions = {}): Error
   const fastify = err as { code?: unknown; statusCode?: unknown; message?: unknown };
   if (fastify.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return errorReply(RequestBodyError.tooLarge(options.bodyLimit), options);
   if (err instanceof RequestBodyError) {
-    return err.status === 400 ? { status: 400, body: { message: 'Invalid JSON', details: [{ path: '/', errors: [err.message] }] } } : { status: err.status, body: { message: err.message } };
+    return err.status === 400
+      ? { status: 400, body: { message: 'Invalid JSON', details: [{ path: '/', errors: [err.message] }] } }
+      : { status: err.status, body: { message: err.message } };
   }
   if (err instanceof ValidationError) return { status: 422, body: { message: err.message, details: err.details } };
   if (!(err instanceof TandemError) && typeof fastify.statusCode === 'number' && fastify.statusCode < 500) {

@@ -52,7 +52,10 @@ export async function fetchJson<T = unknown>(baseUrl: string, path: string, opti
   if (!res.ok) {
     const b = (typeof json === 'object' && json !== null ? json : {}) as { message?: string; details?: { path: string; errors: string[] }[] };
     const details = (b.details ?? []).map((d) => `\n  ${d.path}: ${d.errors.join('; ')}`).join('');
-    throw new TandemError(CODE_OF_STATUS[res.status] ?? (res.status >= 500 ? Code.Internal : Code.Unknown), `${method} ${path}: ${res.status} ${b.message ?? text}${details}`);
+    throw new TandemError(
+      CODE_OF_STATUS[res.status] ?? (res.status >= 500 ? Code.Internal : Code.Unknown),
+      `${method} ${path}: ${res.status} ${b.message ?? text}${details}`,
+    );
   }
   return json as T;
 }

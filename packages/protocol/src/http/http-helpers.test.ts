@@ -21,8 +21,14 @@ describe('http helpers', () => {
   });
 
   it('error-reply - validation errors are 422 with details; bodies refused unread are 400/413/415; a 422 by code names the field', () => {
-    expect(errorReply(ValidationError.of('/cpus', 'too many'))).toEqual({ status: 422, body: { message: 'Object is not valid', details: [{ path: '/cpus', errors: ['too many'] }] } });
-    expect(errorReply(new RequestBodyError(400, 'Unexpected end'))).toEqual({ status: 400, body: { message: 'Invalid JSON', details: [{ path: '/', errors: ['Unexpected end'] }] } });
+    expect(errorReply(ValidationError.of('/cpus', 'too many'))).toEqual({
+      status: 422,
+      body: { message: 'Object is not valid', details: [{ path: '/cpus', errors: ['too many'] }] },
+    });
+    expect(errorReply(new RequestBodyError(400, 'Unexpected end'))).toEqual({
+      status: 400,
+      body: { message: 'Invalid JSON', details: [{ path: '/', errors: ['Unexpected end'] }] },
+    });
     expect(errorReply({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' }, { bodyLimit: 10 }).status).toBe(413);
     expect(errorReply(new TandemError(Code.InvalidArgument, 'bad', { field: '/x' }), { overrides: METRONOME_STATUS })).toEqual({
       status: 422,
@@ -34,8 +40,18 @@ describe('http helpers', () => {
 
   it('validation-error - one field or many; the first is the field', () => {
     const one = new ValidationError('weights[0].weight', 'must be > 0');
-    expect(one).toMatchObject({ code: Code.InvalidArgument, field: 'weights[0].weight', message: 'weights[0].weight: must be > 0', details: [{ path: 'weights[0].weight', errors: ['must be > 0'] }] });
-    expect(new ValidationError([{ path: '/a', errors: ['x'] }, { path: '/b', errors: ['y'] }]).field).toBe('/a');
+    expect(one).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'weights[0].weight',
+      message: 'weights[0].weight: must be > 0',
+      details: [{ path: 'weights[0].weight', errors: ['must be > 0'] }],
+    });
+    expect(
+      new ValidationError([
+        { path: '/a', errors: ['x'] },
+        { path: '/b', errors: ['y'] },
+      ]).field,
+    ).toBe('/a');
   });
 
   it('zod-details - JSON pointers, escaped segments, messages grouped once per path', () => {
@@ -89,7 +105,10 @@ describe('http helpers', () => {
       expect(text).toContain('event: hello\ndata: {"n":1}\n\n');
       streams.closeAll();
       while (!(await reader.read()).done);
-      await expect(fetchJson(url, '/v1/jobs', { method: 'POST', body: {} })).rejects.toMatchObject({ code: Code.InvalidArgument, message: 'POST /v1/jobs: 422 Object is not valid\n  /id: bad' });
+      await expect(fetchJson(url, '/v1/jobs', { method: 'POST', body: {} })).rejects.toMatchObject({
+        code: Code.InvalidArgument,
+        message: 'POST /v1/jobs: 422 Object is not valid\n  /id: bad',
+      });
       await expect(fetchJson('http://127.0.0.1:1', '/x')).rejects.toMatchObject({ code: Code.Unavailable });
     } finally {
       server.closeAllConnections();
