@@ -109,14 +109,17 @@ export class ChannelGate {
 const RELEASE_BATCH = 8;
 
 let turnBudget = RELEASE_BATCH;
-let budgetReset: NodeJS.Immediate | undefined;
+let budgetResetQueued = false;
 
 /** Up to `wanted` of this turn's releases. */
 function takeTurnBudget(wanted: number): number {
-  budgetReset ??= setImmediate(() => {
-    budgetReset = undefined;
-    turnBudget = RELEASE_BATCH;
-  });
+  if (!budgetResetQueued) {
+    budgetResetQueued = true;
+    setImmediate(() => {
+      budgetResetQueued = false;
+      turnBudget = RELEASE_BATCH;
+    });
+  }
   const granted = Math.min(wanted, turnBudget);
   turnBudget -= granted;
   return granted;
