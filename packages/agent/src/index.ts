@@ -29,11 +29,7 @@ export type {
   LaunchSpec,
   RecoverSpec,
 } from './containerizer/types.js';
-export { detectResources, resolveResources } from './host-resources.js';
-export { type AgentHttpApi, startAgentHttp } from './http-api.js';
-export type { AgentOptions, HollowAgentOptions } from './options.js';
 export {
-  AGENT_VERSION,
   DEFAULT_AGENT_HTTP_PORT,
   DEFAULT_AGENT_WORK_DIR,
   DEFAULT_KILL_GRACE_PERIOD_MS,
@@ -41,8 +37,11 @@ export {
   DEFAULT_RECONNECT_BACKOFF,
   DEFAULT_REGISTER_TIMEOUT_MS,
   DEFAULT_STATUS_RETRY_MS,
-  resolveAgentOptions,
-} from './options.js';
+} from './defaults.js';
+export { detectResources, resolveResources } from './host-resources.js';
+export { type AgentHttpApi, startAgentHttp } from './http-api.js';
+export type { AgentOptions, HollowAgentOptions } from './options.js';
+export { AGENT_VERSION, resolveAgentOptions } from './options.js';
 export { type StatusInput, StatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager.js';
 export { buildTaskEnv, type TaskEnvContext, taskPorts } from './task-env.js';
 export type { TaskPhase } from './task-phase.js';

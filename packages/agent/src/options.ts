@@ -2,8 +2,6 @@ import { hostname as osHostname } from 'node:os';
 import { type AgentClient, type BackoffOptions, componentLogger, type Logger } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 import {
-  DEFAULT_AGENT_HTTP_PORT,
-  DEFAULT_AGENT_WORK_DIR,
   DEFAULT_KILL_GRACE_PERIOD_MS,
   DEFAULT_MAX_CONCURRENT_LAUNCHES,
   DEFAULT_RECONNECT_BACKOFF,
@@ -110,12 +108,5 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
 /** @deprecated the name of `resolveAgentOptions` before every package's resolver was named `resolveXOptions`. */
 export const addDefaults = resolveAgentOptions;
 
-export {
-  DEFAULT_AGENT_HTTP_PORT,
-  DEFAULT_AGENT_WORK_DIR,
-  DEFAULT_KILL_GRACE_PERIOD_MS,
-  DEFAULT_MAX_CONCURRENT_LAUNCHES,
-  DEFAULT_RECONNECT_BACKOFF,
-  DEFAULT_REGISTER_TIMEOUT_MS,
-  DEFAULT_STATUS_RETRY_MS,
-};
+// Every default, from the module that loads nothing (`@tandem/<pkg>/defaults`).
+export * from './defaults.js';

@@ -103,16 +103,5 @@ export function resolveAppsOptions(o: AppsFrameworkOptions): ResolvedAppsOptions
 /** @deprecated the name of `resolveAppsOptions` before every package's resolver was named `resolveXOptions`. */
 export const appsDefaults = resolveAppsOptions;
 
-export {
-  DEFAULT_APPS_PORT,
-  DEFAULT_APPS_ROLES,
-  DEFAULT_DEPLOYMENT_TIMEOUT_MS,
-  DEFAULT_FRAMEWORK_NAME,
-  DEFAULT_KILL_RETRY_MS,
-  DEFAULT_LOCAL_PORT_MAX,
-  DEFAULT_LOCAL_PORT_MIN,
-  DEFAULT_MAX_VERSIONS,
-  DEFAULT_MIN_REVIVE_INTERVAL_MS,
-  DEFAULT_TICK_MS,
-  DEFAULT_WAITING_DECLINE_MS,
-};
+// Every default, from the module that loads nothing (`@tandem/<pkg>/defaults`).
+export * from './defaults.js';

@@ -61,4 +61,5 @@ export function resolveServiceFrameworkOptions(o: ServiceFrameworkOptions, own: 
   };
 }
 
-export { DEFAULT_DECLINE_MS, DEFAULT_RECONCILE_INTERVAL_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST };
+// Every default, from the module that loads nothing (`@tandem/<pkg>/defaults`).
+export * from './defaults.js';

@@ -52,4 +52,5 @@ export function resolveJobsOptions(o: JobsFrameworkOptions): ResolvedJobsOptions
 /** @deprecated the name of `resolveJobsOptions` before every package's resolver was named `resolveXOptions`. */
 export const jobsDefaults = resolveJobsOptions;
 
-export { DEFAULT_FRAMEWORK_NAME, DEFAULT_HISTORY_LIMIT, DEFAULT_JOBS_PORT, DEFAULT_RETRY_DELAY_MS };
+// Every default, from the module that loads nothing (`@tandem/<pkg>/defaults`).
+export * from './defaults.js';

@@ -63,4 +63,5 @@ export function resolveMasterOptions(options: MasterOptions): ResolvedMasterOpti
 /** @deprecated the name of `resolveMasterOptions` before every package's resolver was named `resolveXOptions`. */
 export const masterDefaults = resolveMasterOptions;
 
-export { DEFAULT_MASTER_OPTIONS };
+// Every default, from the module that loads nothing (`@tandem/<pkg>/defaults`).
+export * from './defaults.js';
