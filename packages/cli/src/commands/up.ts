@@ -21,8 +21,8 @@ export const upSchema = z.object({
 
 export function upCommand(ctx: CommandContext): Command {
   const cmd = new Command('up')
-    .description('Run a master and one agent in this process (Docker when a Docker Engine answers, the process containerizer as well). Ctrl-C stops both.')
-    .addOption(flag('--work-dir <dir>', 'parent of the master/ and agent/ work dirs', DEFAULT_WORK_DIR))
+    .description('Run a whole cluster in this process: a master, one agent (Docker when a Docker Engine answers, the process containerizer as well), the apps framework and the jobs framework. Ctrl-C stops them.')
+    .addOption(flag('--work-dir <dir>', 'parent of the master/, agent/, apps/ and jobs/ work dirs', DEFAULT_WORK_DIR))
     .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
     .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
     .addOption(flag('--jobs-port <port>', 'jobs framework REST API port; 0 = any free port, -1 = no jobs framework', DEFAULT_JOBS_PORT))
