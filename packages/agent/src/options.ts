@@ -1,13 +1,7 @@
 import { hostname as osHostname } from 'node:os';
 import { type AgentClient, type BackoffOptions, componentLogger, type Logger } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
-import {
-  DEFAULT_KILL_GRACE_PERIOD_MS,
-  DEFAULT_MAX_CONCURRENT_LAUNCHES,
-  DEFAULT_RECONNECT_BACKOFF,
-  DEFAULT_REGISTER_TIMEOUT_MS,
-  DEFAULT_STATUS_RETRY_MS,
-} from './defaults.js';
+import * as defaults from './defaults.js';
 
 export interface AgentOptions {
   /** `host:port` of the master's gRPC server. */
@@ -94,11 +88,11 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
     resources: options.resources,
     attributes: options.attributes,
     containerizers: options.containerizers,
-    statusRetryMs: options.statusRetryMs ?? { ...DEFAULT_STATUS_RETRY_MS },
-    reconnectBackoff: options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
-    defaultKillGracePeriodMs: options.defaultKillGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS,
-    registerTimeoutMs: options.registerTimeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS,
-    maxConcurrentLaunches: options.maxConcurrentLaunches ?? DEFAULT_MAX_CONCURRENT_LAUNCHES,
+    statusRetryMs: options.statusRetryMs ?? { ...defaults.DEFAULT_STATUS_RETRY_MS },
+    reconnectBackoff: options.reconnectBackoff ?? defaults.DEFAULT_RECONNECT_BACKOFF,
+    defaultKillGracePeriodMs: options.defaultKillGracePeriodMs ?? defaults.DEFAULT_KILL_GRACE_PERIOD_MS,
+    registerTimeoutMs: options.registerTimeoutMs ?? defaults.DEFAULT_REGISTER_TIMEOUT_MS,
+    maxConcurrentLaunches: options.maxConcurrentLaunches ?? defaults.DEFAULT_MAX_CONCURRENT_LAUNCHES,
     hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
     hollowSharedClient: options.hollowSharedClient,
     logger: options.logger ?? componentLogger('agent'),

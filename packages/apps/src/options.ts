@@ -1,41 +1,12 @@
-import {
-  DEFAULT_DECLINE_MS,
-  DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS,
-  DEFAULT_SERVICE_HOST,
-  type ResolvedServiceFrameworkOptions,
-  resolveServiceFrameworkOptions,
-  type ServiceFrameworkOptions,
-} from '@tandem/framework-sdk';
+import { type ResolvedServiceFrameworkOptions, resolveServiceFrameworkOptions, type ServiceFrameworkOptions } from '@tandem/framework-sdk';
 import { Code, TandemError } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import { DEFAULT_MAX_INSTANCES_PER_APP } from './app/validate-app.js';
-import {
-  DEFAULT_APPS_PORT,
-  DEFAULT_APPS_ROLES,
-  DEFAULT_DEPLOYMENT_TIMEOUT_MS,
-  DEFAULT_FRAMEWORK_NAME,
-  DEFAULT_KILL_RETRY_MS,
-  DEFAULT_LOCAL_PORT_MAX,
-  DEFAULT_LOCAL_PORT_MIN,
-  DEFAULT_MAX_VERSIONS,
-  DEFAULT_MIN_REVIVE_INTERVAL_MS,
-  DEFAULT_TICK_MS,
-  DEFAULT_WAITING_DECLINE_MS,
-} from './defaults.js';
+import * as defaults from './defaults.js';
 
 export { DEFAULT_RECONCILE_INTERVAL_MS } from '@tandem/framework-sdk';
 export { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
 export { DEFAULT_MAX_INSTANCES_PER_APP };
-/** @deprecated DEFAULT_SERVICE_HOST of @tandem/framework-sdk. */
-export const DEFAULT_APPS_HOST = DEFAULT_SERVICE_HOST;
-/** @deprecated DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS of @tandem/framework-sdk, in seconds. */
-export const DEFAULT_FAILOVER_TIMEOUT_SECONDS = DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS / 1000;
-/** @deprecated DEFAULT_DECLINE_MS of @tandem/framework-sdk, in seconds. */
-export const DEFAULT_DECLINE_SECONDS = DEFAULT_DECLINE_MS / 1000;
-/** @deprecated DEFAULT_WAITING_DECLINE_MS, in seconds. */
-export const DEFAULT_WAITING_DECLINE_SECONDS = DEFAULT_WAITING_DECLINE_MS / 1000;
-/** @deprecated DEFAULT_DEPLOYMENT_TIMEOUT_MS, in seconds. */
-export const DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS = DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000;
 
 /** The apps framework's options: the shared ones of a service framework (port @default 8080, frameworkName @default 'tandem-apps') and its own. */
 export interface AppsFrameworkOptions extends ServiceFrameworkOptions {
@@ -80,21 +51,21 @@ function checkPortRange(min: number, max: number): void {
 
 /** Fills every option's default; a bad service port range or body limit throws naming the option. */
 export function resolveAppsOptions(o: AppsFrameworkOptions): ResolvedAppsOptions {
-  const localPortMin = o.localPortMin ?? DEFAULT_LOCAL_PORT_MIN;
-  const localPortMax = o.localPortMax ?? DEFAULT_LOCAL_PORT_MAX;
+  const localPortMin = o.localPortMin ?? defaults.DEFAULT_LOCAL_PORT_MIN;
+  const localPortMax = o.localPortMax ?? defaults.DEFAULT_LOCAL_PORT_MAX;
   checkPortRange(localPortMin, localPortMax);
   return {
-    ...resolveServiceFrameworkOptions(o, { port: DEFAULT_APPS_PORT, frameworkName: DEFAULT_FRAMEWORK_NAME }),
+    ...resolveServiceFrameworkOptions(o, { port: defaults.DEFAULT_APPS_PORT, frameworkName: defaults.DEFAULT_FRAMEWORK_NAME }),
     store: o.store,
-    roles: o.roles ?? [...DEFAULT_APPS_ROLES],
-    waitingDeclineSeconds: o.waitingDeclineSeconds ?? DEFAULT_WAITING_DECLINE_MS / 1000,
-    tickMs: o.tickMs ?? DEFAULT_TICK_MS,
-    minReviveIntervalMs: o.minReviveIntervalMs ?? DEFAULT_MIN_REVIVE_INTERVAL_MS,
-    killRetryMs: o.killRetryMs ?? DEFAULT_KILL_RETRY_MS,
-    maxVersions: o.maxVersions ?? DEFAULT_MAX_VERSIONS,
+    roles: o.roles ?? [...defaults.DEFAULT_APPS_ROLES],
+    waitingDeclineSeconds: o.waitingDeclineSeconds ?? defaults.DEFAULT_WAITING_DECLINE_MS / 1000,
+    tickMs: o.tickMs ?? defaults.DEFAULT_TICK_MS,
+    minReviveIntervalMs: o.minReviveIntervalMs ?? defaults.DEFAULT_MIN_REVIVE_INTERVAL_MS,
+    killRetryMs: o.killRetryMs ?? defaults.DEFAULT_KILL_RETRY_MS,
+    maxVersions: o.maxVersions ?? defaults.DEFAULT_MAX_VERSIONS,
     maxInstancesPerApp: o.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP,
     allowPrivileged: o.allowPrivileged ?? false,
-    deploymentTimeoutSeconds: o.deploymentTimeoutSeconds ?? DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000,
+    deploymentTimeoutSeconds: o.deploymentTimeoutSeconds ?? defaults.DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000,
     localPortMin,
     localPortMax,
   };

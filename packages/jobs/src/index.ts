@@ -14,11 +14,8 @@ export { JOBS_API_VERSION } from './http/jobs-server.js';
 export { JobsFramework } from './jobs-framework.js';
 export { type JobsServiceOptions, type JobsServiceTestOptions, type RunningJobs, startJobsService } from './jobs-service.js';
 export {
-  DEFAULT_DECLINE_SECONDS,
-  DEFAULT_FAILOVER_TIMEOUT_SECONDS,
   DEFAULT_FRAMEWORK_NAME,
   DEFAULT_HISTORY_LIMIT,
-  DEFAULT_JOBS_HOST,
   DEFAULT_JOBS_PORT,
   DEFAULT_RECONCILE_INTERVAL_MS,
   DEFAULT_RETRY_DELAY_MS,

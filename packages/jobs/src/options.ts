@@ -1,23 +1,10 @@
-import {
-  DEFAULT_DECLINE_MS,
-  DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS,
-  DEFAULT_SERVICE_HOST,
-  type ResolvedServiceFrameworkOptions,
-  resolveServiceFrameworkOptions,
-  type ServiceFrameworkOptions,
-} from '@tandem/framework-sdk';
+import { type ResolvedServiceFrameworkOptions, resolveServiceFrameworkOptions, type ServiceFrameworkOptions } from '@tandem/framework-sdk';
 import type { Store } from '@tandem/store';
 import { type Clock, systemClock } from './core/clock.js';
 import { DEFAULT_FRAMEWORK_NAME, DEFAULT_HISTORY_LIMIT, DEFAULT_JOBS_PORT, DEFAULT_RETRY_DELAY_MS } from './defaults.js';
 
 export { DEFAULT_RECONCILE_INTERVAL_MS } from '@tandem/framework-sdk';
 export { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
-/** @deprecated DEFAULT_SERVICE_HOST of @tandem/framework-sdk. */
-export const DEFAULT_JOBS_HOST = DEFAULT_SERVICE_HOST;
-/** @deprecated DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS of @tandem/framework-sdk, in seconds. */
-export const DEFAULT_FAILOVER_TIMEOUT_SECONDS = DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS / 1000;
-/** @deprecated DEFAULT_DECLINE_MS of @tandem/framework-sdk, in seconds. */
-export const DEFAULT_DECLINE_SECONDS = DEFAULT_DECLINE_MS / 1000;
 
 /** The jobs framework's options: the shared ones of a service framework (port @default 8090, frameworkName @default 'tandem-jobs') and its own. */
 export interface JobsFrameworkOptions extends ServiceFrameworkOptions {

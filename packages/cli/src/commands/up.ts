@@ -21,7 +21,9 @@ export const upSchema = z.object({
 
 export function upCommand(ctx: CommandContext): Command {
   const cmd = new Command('up')
-    .description('Run a whole cluster in this process: a master, one agent (Docker when a Docker Engine answers, the process containerizer as well), the apps framework and the jobs framework. Ctrl-C stops them.')
+    .description(
+      'Run a whole cluster in this process: a master, one agent (Docker when a Docker Engine answers, the process containerizer as well), the apps framework and the jobs framework. Ctrl-C stops them.',
+    )
     .addOption(flag('--work-dir <dir>', 'parent of the master/, agent/, apps/ and jobs/ work dirs', DEFAULT_WORK_DIR))
     .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
     .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
