@@ -11,23 +11,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startAppsService } from '@tandem/apps';
-import { note, out, parseFlags, percentile, removeDir, round, startMasterProcess, tempDir, waitUntil } from './lib/harness.mjs';
+import { note, out, parseFlags, percentile, removeDir, restClient, round, startMasterProcess, tempDir, waitUntil } from './lib/harness.mjs';
 
 const args = parseFlags(process.argv.slice(2), { apps: 20, kib: 400, deploys: 10, gets: 50 }, { apps: 4, kib: 200, deploys: 4, gets: 10 });
 const dir = tempDir('tandem-bench-apps-large-');
 let master;
 let apps;
 
-async function api(method, path, body) {
-  const res = await fetch(`${apps.framework.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return { json: text ? JSON.parse(text) : undefined, bytes: text.length };
-}
+const api = restClient(() => apps.framework.url);
 
 const deploymentsDone = () =>
   waitUntil(async () => (await api('GET', '/v2/deployments')).json.length === 0, { timeoutMs: 60_000, what: 'deployments to finish' });

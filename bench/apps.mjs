@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startAppsService } from '@tandem/apps';
-import { note, out, parseFlags, removeDir, round, startHollow, startMasterProcess, tempDir, waitUntil } from './lib/harness.mjs';
+import { note, out, parseFlags, removeDir, restClient, round, startHollow, startMasterProcess, tempDir, waitUntil } from './lib/harness.mjs';
 
 const args = parseFlags(
   process.argv.slice(2),
@@ -27,16 +27,8 @@ let master;
 let hollow;
 let apps;
 
-async function api(method, path, body) {
-  const res = await fetch(`${apps.framework.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const rest = restClient(() => apps.framework.url);
+const api = async (method, path, body) => (await rest(method, path, body)).json;
 
 const counts = async () => (await api('GET', `/v2/apps?id=${encodeURIComponent(APP)}`)).apps.find((a) => a.id === APP);
 

@@ -204,6 +204,8 @@ export async function launchTasks({
   let lastRunning = 0;
   let inFlight = 0;
   const queue = [];
+  /** Tasks whose accept was refused (an offer rescinded meanwhile): launched again from the next offers. */
+  const retry = [];
   let done;
   const allRunning = new Promise((resolve) => {
     done = resolve;
@@ -222,17 +224,17 @@ export async function launchTasks({
   driver.onOffers((offers) => {
     const decline = [];
     for (const offer of offers) {
-      if (nextTask >= tasks) {
+      if (nextTask >= tasks && retry.length === 0) {
         decline.push(offer.id);
         continue;
       }
       const infos = [];
-      const n = Math.min(perOffer, tasks - nextTask);
+      const n = Math.min(perOffer, tasks - nextTask + retry.length);
       for (let i = 0; i < n; i++) {
-        const id = `t${nextTask++}`;
+        const id = retry.pop() ?? `t${nextTask++}`;
         infos.push(taskInfo({ id, cpus, mem, command: 'true', env }, { agentId: offer.agentId }));
       }
-      const more = nextTask < tasks;
+      const more = nextTask < tasks || retry.length > 0;
       queue.push(async () => {
         const t = performance.now();
         if (firstAccept === 0) firstAccept = t;
@@ -240,7 +242,12 @@ export async function launchTasks({
         try {
           await driver.accept(offer.id, infos, { refuseSeconds: more ? 0 : 3600 });
         } catch (err) {
-          note('accept failed:', err.message);
+          note('accept failed, its tasks go again:', err.message);
+          for (const info of infos) {
+            acceptedAt.delete(info.taskId);
+            retry.push(info.taskId);
+          }
+          await driver.revive().catch(() => undefined);
         }
       });
     }
@@ -279,4 +286,22 @@ export async function waitUntil(probe, { intervalMs = 50, timeoutMs = 600_000, w
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(intervalMs);
   }
+}
+
+/**
+ * One JSON request to a REST API at `base()` (a function: the server may start after this
+ * is made). Resolves with the parsed body and the size of the text; a status of 300 or
+ * more throws with the method, path, status and the start of the body.
+ */
+export function restClient(base) {
+  return async (method, path, body) => {
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return { json: text ? JSON.parse(text) : undefined, bytes: text.length };
+  };
 }
