@@ -404,6 +404,19 @@ describe('agent', () => {
     await master.waitFor(() => agent.agentId === 'agent-test-1');
   });
 
+  it('agent - a second agent on the same work dir refuses to start, naming the first one\'s pid; once the first stops it may', async () => {
+    const first = newAgent();
+    await first.start();
+    const second = newAgent();
+    await expect(second.start()).rejects.toThrow(new RegExp(`agent work dir .* is in use by pid ${process.pid}`));
+    expect(master.registrations).toHaveLength(1);
+    await second.stop();
+    await first.stop();
+    const third = newAgent();
+    await third.start();
+    await master.waitFor(() => master.registrations.length === 2);
+  });
+
   it('agent - shutdown from the master kills every task and stops the agent', async () => {
     master.autoAck = true;
     const agent = newAgent();

@@ -12,6 +12,7 @@ import {
   Resources,
   TandemError,
 } from '@tandem/protocol';
+import { DirLock } from '@tandem/store';
 import { readAgentId, writeAgentId } from './agent-id.js';
 import { type AgentLifecycle, checkAgentTransition } from './agent-lifecycle.js';
 import type { TaskSnapshot } from './agent-task.js';
@@ -40,6 +41,8 @@ export class Agent {
   private readonly log: Logger;
   private readonly updates: StatusUpdateManager;
   private supervisor: TaskSupervisor | undefined;
+  /** This process' hold on the work dir (none with in-memory checkpoints). */
+  private lock: DirLock | undefined;
   private connection: MasterConnection | undefined;
   private id: string | undefined;
   private total: Resources = Resources.EMPTY;
@@ -109,6 +112,9 @@ export class Agent {
     const { options, paths } = this;
     const inMemory = options.hollowInMemoryCheckpoints;
     if (!inMemory) {
+      await ensureDir(options.workDir);
+      // One agent per work dir: two would recover, supervise and report the same tasks.
+      this.lock = DirLock.acquire(options.workDir, 'agent work dir');
       await ensureDir(paths.metaDir);
       await ensureDir(`${options.workDir}/sandboxes`);
     }
@@ -184,6 +190,7 @@ export class Agent {
     await this.updates.close();
     await this.persistingId;
     if (forget) await removeDir(this.paths.metaDir).catch((err: unknown) => this.log.error({ err }, 'could not remove the checkpoints'));
+    this.lock?.release();
     this.transition('stopped');
     this.log.info({ agentId: this.id, killTasks }, 'agent stopped');
     this.resolveClosed();
