@@ -404,7 +404,7 @@ describe('agent', () => {
     await master.waitFor(() => agent.agentId === 'agent-test-1');
   });
 
-  it('agent - a second agent on the same work dir refuses to start, naming the first one\'s pid; once the first stops it may', async () => {
+  it("agent - a second agent on the same work dir refuses to start, naming the first one's pid; once the first stops it may", async () => {
     const first = newAgent();
     await first.start();
     const second = newAgent();
