@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The environment Tandem's tests need: a Docker Engine and the local test image.
+# The environment Tandem's tests need: a Docker Engine, the local test image, and the
+# nats-server binary.
 #
 #   scripts/test-env.sh up     make sure an engine answers (starting our own dockerd when
-#                              none does), import tandem-busybox:latest, write .tandem/test-env
+#                              none does), import tandem-busybox:latest, make sure
+#                              nats-server is installed, write .tandem/test-env
 #   scripts/test-env.sh down   stop the dockerd this script started; an engine we did not
 #                              start is left alone
 #   scripts/test-env.sh status say what answers where
@@ -13,6 +15,9 @@
 # of the unix socket path length limit) and is shared by every checkout on the machine.
 # It is installed with apt when missing (root on Debian only). No registry is needed:
 # the image is a static busybox imported from a directory.
+#
+# nats-server (Debian's package) is only installed here, never started: each test file
+# of the NATS KV store starts its own on a free port and a temp dir (test/support/nats.ts).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -82,6 +87,21 @@ ensure_packages() {
   fi
   command -v docker-init >/dev/null || [[ -x /usr/bin/docker-init ]] ||
     log "warning: docker-init is missing, HostConfig.Init will fail"
+}
+
+nats_server_path() {
+  command -v nats-server 2>/dev/null || { [[ -x /usr/sbin/nats-server ]] && printf '%s' /usr/sbin/nats-server; }
+}
+
+# Installs nats-server when missing. Where it cannot be installed (not root on Debian),
+# only a warning: the NATS store tests then fail naming what is missing.
+ensure_nats() {
+  nats_server_path >/dev/null && return 0
+  if is_debian_root; then
+    apt_install nats-server
+  else
+    log "warning: nats-server is missing and cannot be installed here; the NATS store tests will fail (install it, or set TANDEM_NATS_SERVER)"
+  fi
 }
 
 start_dockerd() {
@@ -174,6 +194,7 @@ cmd_up() {
   mkdir -p "$DIR"
   exec 8>"$DIR/up.lock"
   flock -x 8
+  ensure_nats
   local host=""
   if [[ -n "${DOCKER_HOST:-}" ]] && answers "$DOCKER_HOST"; then
     host="$DOCKER_HOST"
@@ -222,6 +243,7 @@ cmd_status() {
     [[ -n "$h" ]] || continue
     if answers "$h"; then echo "up: $h"; else echo "down: $h"; fi
   done
+  echo "nats-server: $(nats_server_path || echo missing)"
 }
 
 case "${1:-}" in

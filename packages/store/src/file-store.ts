@@ -47,6 +47,8 @@ interface Batch {
  *   retrying could acknowledge what is not on disk. Reads keep working.
  */
 export class FileStore implements Store {
+  /** The writes of one event-loop turn are one fsynced batch. */
+  readonly atomicBatches = true;
   private readonly entries = new Map<string, StoreEntry>();
   private readonly dir: string;
   private readonly logPath: string;

@@ -1,6 +1,8 @@
 export { DirLock, type LockHolder, lockHolder } from './dir-lock.js';
 export { DEFAULT_MAX_RECORD_BYTES, FileStore, type FileStoreOptions } from './file-store.js';
 export { MemoryStore } from './memory-store.js';
+export { decodeKey as decodeNatsKey, encodeKey as encodeNatsKey } from './nats-key.js';
+export { DEFAULT_NATS_TIMEOUT_MS, NatsKvStore, type NatsKvStoreOptions } from './nats-kv-store.js';
 export type { Store, StoreEntry } from './store.js';
 export { checkStore, type RepairResult, repairStore, type StoreReport } from './store-doctor.js';
 export { type Startable, type StoreBackedService, startOnFileStore } from './with-file-store.js';

@@ -3,6 +3,7 @@ import type { Store, StoreEntry } from './store.js';
 
 /** A Store that keeps nothing across restarts: for tests and `--registry in_memory`. */
 export class MemoryStore implements Store {
+  readonly atomicBatches = true;
   private readonly entries = new Map<string, StoreEntry>();
   private revision = 0;
 

@@ -14,6 +14,12 @@ export interface StoreEntry<T = unknown> {
  * batch: durable together, or rejected and undone together (apps writes each change so).
  */
 export interface Store {
+  /**
+   * Whether this engine keeps the one-turn batch promise above. FileStore and MemoryStore
+   * do; NatsKvStore does not (each write is its own KV message), so a writer whose changes
+   * span several keys in one turn (the apps framework) must refuse an engine without it.
+   */
+  readonly atomicBatches: boolean;
   get<T = unknown>(key: string): Promise<StoreEntry<T> | undefined>;
   /** Writes `value`. With `expectedRevision`, fails with ABORTED unless the key is at that revision (0 = absent). */
   put<T = unknown>(key: string, value: T, options?: { expectedRevision?: number }): Promise<number>;
