@@ -16,3 +16,11 @@ export const MAX_TASK_DISK_MB = 1024 * 1024 * 1024;
 
 /** An environment variable name as POSIX gives it: a letter or `_`, then letters, digits and `_`. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Calls `report` for each name of `env` that is not a POSIX name, with the message to give (apps' `env`, jobs' `run.env`). */
+export function reportBadEnvNames(env: Readonly<Record<string, unknown>>, report: (name: string, message: string) => void): void {
+  for (const name of Object.keys(env)) {
+    if (!ENV_NAME_PATTERN.test(name))
+      report(name, `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit`);
+  }
+}

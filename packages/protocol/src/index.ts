@@ -1,4 +1,4 @@
-export { DEFAULT_MAX_BODY_BYTES, ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB } from './api-limits.js';
+export { DEFAULT_MAX_BODY_BYTES, ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames } from './api-limits.js';
 export { AsyncQueue } from './async-queue.js';
 export { formatAttributes, parseAttributes } from './attributes.js';
 export { Backoff, type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from './backoff.js';

@@ -1,4 +1,4 @@
-import { ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB } from '@tandem/protocol';
+import { MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames } from '@tandem/protocol';
 import { z } from 'zod';
 
 /**
@@ -17,16 +17,7 @@ const stringMap = (what: string) =>
   z.record(z.string(), z.string({ error: `${what} values must be strings (secrets are not supported)` }), { error: 'must be an object of strings' });
 /** `env`: string values under POSIX names (a name that is not one is a 422 naming `/env/<name>`). */
 const envMap = () =>
-  stringMap('env').superRefine((env, ctx) => {
-    for (const name of Object.keys(env)) {
-      if (!ENV_NAME_PATTERN.test(name))
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit`,
-        });
-    }
-  });
+  stringMap('env').superRefine((env, ctx) => reportBadEnvNames(env, (name, message) => ctx.addIssue({ code: 'custom', path: [name], message })));
 const nullish = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
 
 export const CONSTRAINT_OPERATORS = ['UNIQUE', 'CLUSTER', 'GROUP_BY', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS'] as const;

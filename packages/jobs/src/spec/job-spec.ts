@@ -1,4 +1,4 @@
-import { ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB } from '@tandem/protocol';
+import { MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames } from '@tandem/protocol';
 import { z } from 'zod';
 import { idSchema } from './job-id.js';
 import { scheduleSpecSchema } from './schedule-spec.js';
@@ -48,16 +48,7 @@ export const runSpecSchema = z
       .optional(),
     env: z
       .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of strings' })
-      .superRefine((env, ctx) => {
-        for (const name of Object.keys(env)) {
-          if (!ENV_NAME_PATTERN.test(name))
-            ctx.addIssue({
-              code: 'custom',
-              path: [name],
-              message: `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit`,
-            });
-        }
-      })
+      .superRefine((env, ctx) => reportBadEnvNames(env, (name, message) => ctx.addIssue({ code: 'custom', path: [name], message })))
       .default({}),
     placement: z.strictObject({ constraints: z.array(constraintSchema).default([]) }).optional(),
     maxLaunchDelay: z
