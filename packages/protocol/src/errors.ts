@@ -40,16 +40,25 @@ const TO_GRPC: Record<Code, GrpcStatus> = {
 
 const FROM_GRPC = new Map<number, Code>(Object.entries(TO_GRPC).map(([code, grpc]) => [grpc, code as Code]));
 
-/** The one error type of Tandem. `field` names the offending input field, when there is one. */
+/** The gRPC trailer in which a standby master names the leader's gRPC address (`host:port`). */
+export const LEADER_TRAILER = 'tandem-leader';
+
+/**
+ * The one error type of Tandem. `field` names the offending input field, when there is one;
+ * `leader` the leading master's gRPC address (`host:port`) when a standby refused the call
+ * (UNAVAILABLE): a client follows it.
+ */
 export class TandemError extends Error {
   override readonly name: string = 'TandemError';
   readonly code: Code;
   readonly field: string | undefined;
+  readonly leader: string | undefined;
 
-  constructor(code: Code, message: string, options: { cause?: unknown; field?: string } = {}) {
+  constructor(code: Code, message: string, options: { cause?: unknown; field?: string; leader?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options.field;
+    this.leader = options.leader;
   }
 
   /** Wraps anything thrown into a TandemError, keeping gRPC status codes. */
@@ -57,9 +66,11 @@ export class TandemError extends Error {
     if (err instanceof TandemError) return err;
     if (isServiceError(err)) {
       const field = err.metadata?.get('tandem-field')[0];
+      const leader = err.metadata?.get(LEADER_TRAILER)[0];
       return new TandemError(FROM_GRPC.get(err.code) ?? Code.Unknown, err.details || err.message, {
         cause: err,
         ...(typeof field === 'string' ? { field } : {}),
+        ...(typeof leader === 'string' && leader !== '' ? { leader } : {}),
       });
     }
     if (err instanceof Error) return new TandemError(Code.Unknown, err.message, { cause: err });
@@ -70,6 +81,7 @@ export class TandemError extends Error {
   toGrpcStatus(): Partial<StatusObject> {
     const metadata = new Metadata();
     if (this.field) metadata.set('tandem-field', this.field);
+    if (this.leader) metadata.set(LEADER_TRAILER, this.leader);
     return { code: TO_GRPC[this.code], details: this.message, metadata };
   }
 }

@@ -2,7 +2,7 @@ export { DEFAULT_MAX_BODY_BYTES, ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_
 export { AsyncQueue } from './async-queue.js';
 export { formatAttributes, parseAttributes } from './attributes.js';
 export { Backoff, type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from './backoff.js';
-export { Code, type FieldErrors, grpcCodeOf, isServiceError, TandemError, ValidationError } from './errors.js';
+export { Code, type FieldErrors, grpcCodeOf, isServiceError, LEADER_TRAILER, TandemError, ValidationError } from './errors.js';
 export { EventBus } from './event-bus.js';
 export * from './generated/friendly.js';
 export {
