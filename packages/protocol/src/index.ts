@@ -25,6 +25,14 @@ export { checkId, newId, newUuid } from './ids.js';
 export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
 export { componentLogger, createLogger, type Logger } from './logger.js';
 export { type LongTimeout, setLongTimeout } from './long-timeout.js';
+export {
+  DEFAULT_MAX_IMMEDIATE_REDIRECTS,
+  type FollowStep,
+  isHostPort,
+  LeaderFollower,
+  type LeaderFollowerOptions,
+  parseMasterList,
+} from './master-list.js';
 export { type MessageCodec, messageCodec, protoRoot } from './message-codec.js';
 export { type GrpcPatches, installGrpcPatches } from './patches/install-grpc-patches.js';
 export { isRangeResource, type Range, type ResourceSpec, Resources, rangeCount } from './resources.js';
