@@ -1,7 +1,8 @@
-import { JetStreamApiCodes, JetStreamApiError, jetstream } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
+import { type FenceHooks, KvFence, RESERVED_PREFIX } from './kv-fence.js';
 import { decodeKey, encodeKey, prefixFilter } from './nats-key.js';
 import type { Store, StoreEntry } from './store.js';
 
@@ -57,17 +58,20 @@ const MESSAGE_TOO_LARGE = 10054;
  *   direct gets may be served by followers and be stale.
  */
 export class NatsKvStore implements Store {
-  readonly atomicBatches = false;
   private failed: TandemError | undefined;
+  /** Set once this store is the bucket's one writer (`fenceWrites`): every write then goes through it. */
+  private fence: KvFence | undefined;
   private connected = true;
   private closing = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
     private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
     private readonly kv: KV,
     readonly bucket: string,
     readonly maxValueBytes: number,
+    private readonly timeoutMs: number,
     private readonly log: Logger,
   ) {
     void this.watchStatus();
@@ -130,12 +134,39 @@ export class NatsKvStore implements Store {
       if (status.replicas !== replicas)
         log.warn({ bucket: options.bucket, replicas: status.replicas, wanted: replicas }, 'store bucket exists with other replicas; keeping them');
       const limit = status.maxValueSize > 0 ? Math.min(maxValueBytes, status.maxValueSize - HEADER_ROOM) : maxValueBytes;
-      return new NatsKvStore(nc, kv, options.bucket, limit, log);
+      return new NatsKvStore(nc, js, kv, options.bucket, limit, timeout, log);
     } catch (err) {
       await nc.close().catch(() => undefined);
       if (err instanceof TandemError) throw err;
       throw new TandemError(Code.Unavailable, `store nats:${options.bucket}: cannot open the bucket (${describe(err)})`, { cause: err });
     }
+  }
+
+  /** One-turn batches are atomic once this store is the bucket's fenced writer (`fenceWrites`), not before. */
+  get atomicBatches(): boolean {
+    return this.fence !== undefined;
+  }
+
+  /**
+   * Makes this store the bucket's one writer from the stream sequence `lastSequence` (the
+   * revision of the lease write that made this process the leader; see LeaderLease): every
+   * later write is fenced on the bucket's sequence (kv-fence.ts), one-turn batches become
+   * atomic, and the previous writer's last batch is finished first. A write the server
+   * refuses, or any other write failure, breaks the fence for good: `hooks.broken` is
+   * called and `failure()` reports it.
+   */
+  async fenceWrites(lastSequence: number, hooks: FenceHooks): Promise<void> {
+    if (this.fence) throw new TandemError(Code.FailedPrecondition, `store nats:${this.bucket} is already fenced`);
+    this.fence = new KvFence(this.js, this.kv, this.bucket, lastSequence, this.maxValueBytes, this.timeoutMs, {
+      refusal: hooks.refusal,
+      broken: (err) => {
+        this.failed ??= err;
+        this.log.error({ bucket: this.bucket, err: err.message }, 'store fence broken; refusing every further write');
+        hooks.broken(err);
+      },
+    });
+    const redone = await this.fence.recover();
+    if (redone > 0) this.log.warn({ bucket: this.bucket, writes: redone }, "finished the previous writer's last batch");
   }
 
   async get<T = unknown>(key: string): Promise<StoreEntry<T> | undefined> {
@@ -155,6 +186,7 @@ export class NatsKvStore implements Store {
       throw new TandemError(Code.InvalidArgument, `${key}: a value of ${bytes} bytes is over the store's limit of ${this.maxValueBytes}`, { field: 'value' });
     }
     const expected = options.expectedRevision;
+    if (this.fence) return this.fence.write({ key, json, ...(expected === undefined ? {} : { expectedRevision: expected }) });
     try {
       return await this.track(key, 'write', () =>
         expected === undefined ? this.kv.put(ek, json) : expected === 0 ? this.kv.create(ek, json) : this.kv.update(ek, json, expected),
@@ -168,6 +200,7 @@ export class NatsKvStore implements Store {
   async delete(key: string): Promise<boolean> {
     this.checkWritable(key);
     const ek = this.encode(key);
+    if (this.fence) return (await this.fence.write({ key, json: undefined })) > 0;
     // Conditional on the revision read, so that a concurrent put is not deleted unseen.
     for (;;) {
       const entry = await this.track(key, 'read', () => this.kv.get(ek));
@@ -191,7 +224,7 @@ export class NatsKvStore implements Store {
       const out: string[] = [];
       for await (const ek of await this.kv.keys(prefixFilter(prefix))) {
         const key = decodeKey(ek);
-        if (key.startsWith(prefix)) out.push(key);
+        if (key.startsWith(prefix) && (!key.startsWith(RESERVED_PREFIX) || prefix.startsWith(RESERVED_PREFIX))) out.push(key);
       }
       return out;
     });
@@ -211,6 +244,7 @@ export class NatsKvStore implements Store {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    await this.fence?.settled();
     await Promise.allSettled([...this.inFlight]);
     await this.nc.close();
   }
