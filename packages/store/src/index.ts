@@ -6,4 +6,5 @@ export { decodeKey as decodeNatsKey, encodeKey as encodeNatsKey } from './nats-k
 export { DEFAULT_NATS_TIMEOUT_MS, NatsKvStore, type NatsKvStoreOptions } from './nats-kv-store.js';
 export type { Store, StoreEntry } from './store.js';
 export { checkStore, type RepairResult, repairStore, type StoreReport } from './store-doctor.js';
+export { parseStoreUrl, type StoreLocation } from './store-url.js';
 export { type Startable, type StoreBackedService, startOnFileStore } from './with-file-store.js';
