@@ -45,16 +45,17 @@ async function rejection(p: Promise<unknown>): Promise<TandemError> {
 describe('LeaderLease on a real nats-server', () => {
   it('lease - one leader; the standby names it, and takes over at once when it releases', async () => {
     const [sa, sb] = await openPair();
-    const a = lease(sa, 'a');
-    const b = lease(sb, 'b');
+    // A ttl longer than the test waits: only a release lets the standby in.
+    const a = lease(sa, 'a', 3_000);
+    const b = lease(sb, 'b', 3_000);
     await a.acquire();
     expect(a.leading()).toBe(true);
     expect(sa.atomicBatches).toBe(true);
     const contending = b.acquire();
     await vi.waitFor(() => expect(b.leader()?.id).toBe('a'), { timeout: 5_000 });
     expect(b.leading()).toBe(false);
-    // The leader keeps it well past its ttl by renewing.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The leader keeps it past its ttl by renewing.
+    await new Promise((r) => setTimeout(r, 3_500));
     expect(a.leading()).toBe(true);
     expect(b.leading()).toBe(false);
     await sa.put('apps/x', { v: 1 });

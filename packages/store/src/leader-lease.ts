@@ -132,13 +132,17 @@ export class LeaderLease<I extends LeaderIdentity = LeaderIdentity> {
 
   /** Gives the lease up (deleting it, so a standby takes over at once) and stops renewing. */
   async release(): Promise<void> {
-    const wasLeading = this.leading();
-    this.close();
-    if (!wasLeading) return;
+    if (!this.leading()) {
+      this.close();
+      return;
+    }
+    clearTimeout(this.renewTimer);
+    // Deleted while still leading: the delete is a fenced write like any other.
     await this.store.delete(LEASE_KEY).then(
       () => this.log.info({ bucket: this.store.bucket }, 'released the lease'),
       (err: unknown) => this.log.warn({ err: TandemError.from(err).message }, 'could not release the lease; a standby takes over once it lapses'),
     );
+    this.close();
   }
 
   /** Stops contending and renewing, without releasing. */
