@@ -1,7 +1,7 @@
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sleep, type TaskInfoInit } from '@tandem/protocol';
+import { Code, DEFAULT_MAX_IMMEDIATE_REDIRECTS, sleep, TandemError, type TaskInfoInit } from '@tandem/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
 import type { AgentOptions, HollowAgentOptions } from './options.js';
@@ -25,6 +25,8 @@ function taskInfo(taskId: string, over: Partial<TaskInfoInit> = {}): TaskInfoIni
 }
 
 let master: FakeMaster;
+/** Masters a test starts besides `master`, stopped after it. */
+const others: FakeMaster[] = [];
 let workDir: string;
 let containerizer: FakeContainerizer;
 const agents: Agent[] = [];
@@ -62,6 +64,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const a of agents.splice(0)) await a.stop();
   await master.stop();
+  for (const m of others.splice(0)) await m.stop();
   await rm(workDir, { recursive: true, force: true });
 });
 
@@ -402,6 +405,55 @@ describe('agent', () => {
     await master.startOn(port);
     await master.waitFor(() => master.registrations.length >= 1, 5000, 'registration');
     await master.waitFor(() => agent.agentId === 'agent-test-1');
+  });
+
+  it('agent - a master that steps down ends the stream naming the leader; the agent re-registers there at once, with its tasks', async () => {
+    master.autoAck = true;
+    const leader = new FakeMaster();
+    others.push(leader);
+    await leader.start();
+    // The list names only the old master: the new leader is known from the trailer alone.
+    const agent = newAgent({ reconnectBackoff: { initialMs: 60_000, maxMs: 60_000 } });
+    await agent.start();
+    await runningTask(agent, 't1');
+    const standby = new TandemError(Code.Unavailable, `not the leading master; the leader is at ${leader.address}`, { leader: leader.address }).toGrpcStatus();
+    master.refuseWith = standby;
+    master.fail(standby);
+    // A backoff of a minute: only an immediate redial gets there within the wait.
+    const reg = await leader.waitFor(() => leader.registrations[0], 3000, 'registration with the leader');
+    expect(reg.agentInfo?.id).toBe('agent-test-1');
+    expect(reg.tasks.map((t) => t.info?.taskId)).toEqual(['t1']);
+    expect(master.connects).toBe(1);
+    expect(containerizer.launches).toHaveLength(1);
+  });
+
+  it('agent - a redirect loop is followed at once only DEFAULT_MAX_IMMEDIATE_REDIRECTS times, then with backoff', async () => {
+    const other = new FakeMaster();
+    others.push(other);
+    await other.start();
+    const naming = (leader: string) => new TandemError(Code.Unavailable, `not the leading master; the leader is at ${leader}`, { leader }).toGrpcStatus();
+    master.refuseWith = naming(other.address);
+    other.refuseWith = naming(master.address);
+    const agent = newAgent({ master: [master.address, other.address], reconnectBackoff: { initialMs: 60_000, maxMs: 60_000 } });
+    // start() resolves once the agent backs off: the first try and the immediate redirects were made by then.
+    await agent.start();
+    expect(agent.agentId).toBeUndefined();
+    expect(master.connects + other.connects).toBe(1 + DEFAULT_MAX_IMMEDIATE_REDIRECTS);
+    expect(master.registrations.length + other.registrations.length).toBe(0);
+  });
+
+  it('agent - an unreachable master of the list is skipped to the next', async () => {
+    const closed = new FakeMaster();
+    await closed.start();
+    const gone = closed.address;
+    await closed.stop();
+    const agent = newAgent({ master: `${gone},${master.address}` });
+    await agent.start();
+    await master.waitFor(() => agent.agentId === 'agent-test-1', 5000, 'registration with the second master');
+  });
+
+  it('agent - a master list that is not host:port is refused naming the option', () => {
+    expect(() => newAgent({ master: '127.0.0.1:5050,nohost' })).toThrow('master: "nohost" (entry 2 of 2) is not host:port');
   });
 
   it("agent - a second agent on the same work dir refuses to start, naming the first one's pid; once the first stops it may", async () => {

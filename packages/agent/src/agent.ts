@@ -139,7 +139,7 @@ export class Agent {
     if (this.stopping) return;
 
     this.connection = new MasterConnection({
-      address: options.master,
+      masters: options.masters,
       backoff: options.reconnectBackoff,
       registerTimeoutMs: options.registerTimeoutMs,
       ...(options.hollowSharedClient ? { sharedClient: options.hollowSharedClient } : {}),
@@ -151,7 +151,7 @@ export class Agent {
     });
     this.transition('running');
     this.log.info(
-      { master: options.master, hostname: options.hostname, resources: this.total.toString(), containerizers: this.available.map((c) => c.name) },
+      { masters: options.masters, hostname: options.hostname, resources: this.total.toString(), containerizers: this.available.map((c) => c.name) },
       'agent started',
     );
     await this.connection.start();

@@ -5,19 +5,26 @@ import {
   agentClient,
   Backoff,
   type BackoffOptions,
+  type FollowStep,
+  LeaderFollower,
   type Logger,
   type MasterMessage,
   type RegisterAgentInit,
   sleep,
+  TandemError,
 } from '@tandem/protocol';
 import { type AgentStream, openAgentStream } from './agent-stream.js';
 import { type ChannelGate, channelGate } from './channel-gate.js';
 
 export interface MasterConnectionOptions {
-  address: string;
+  /** The masters (at least one): the first is dialled first; see LeaderFollower. */
+  masters: readonly string[];
   backoff: BackoffOptions;
   registerTimeoutMs: number;
-  /** A client shared with other connections (hollow agents); not closed by `stop()`. */
+  /**
+   * A client shared with other connections (hollow agents); not closed by `stop()`. The
+   * connection then stays on it: a redirect to another master is not followed.
+   */
   sharedClient?: AgentClient;
   logger: Logger;
   /** Builds the `register` message for each (re)connection, with the tasks of the moment. */
@@ -35,14 +42,35 @@ export type ConnectionState = 'idle' | 'connecting' | 'registered' | 'backing-of
 
 type Call = AgentStream;
 
+/** How one stream ended: registered or not, and the error it ended with (a standby's names the leader). */
+interface SessionEnd {
+  registered: boolean;
+  err: TandemError | undefined;
+}
+
+/**
+ * How long a redial that follows a redirect waits for the leader's channel to connect.
+ * Not a backoff: it ends as soon as the channel is READY; a leader that does not connect
+ * within it is skipped like any unreachable master.
+ */
+const REDIRECT_CONNECT_MS = 2_000;
+
 /**
  * The agent's one bidirectional stream to the master (`Agent.Connect`): sends
  * `register` first, answers pings, redials with backoff when the stream ends or no
  * ping arrives for ping_interval x max_missed_pings, and re-registers each time.
+ *
+ * With several masters it follows the leader: a standby refuses the stream with
+ * UNAVAILABLE naming the leader, and the connection dials the leader at once (a new
+ * channel; the old one is closed), up to LeaderFollower's budget of immediate redirects,
+ * then with backoff. A master that is unreachable, or refuses without naming a leader,
+ * is skipped to the next of the list; a registered stream that ends redials the same
+ * master first.
  */
 export class MasterConnection {
-  private readonly client: AgentClient;
-  private readonly gate: ChannelGate;
+  private client: AgentClient;
+  private gate: ChannelGate;
+  private readonly follower: LeaderFollower;
   private readonly abort = new AbortController();
   private call: Call | undefined;
   private endSession: ((why: string) => void) | undefined;
@@ -53,7 +81,8 @@ export class MasterConnection {
   private readonly log: Logger;
 
   constructor(private readonly options: MasterConnectionOptions) {
-    this.client = options.sharedClient ?? agentClient(options.address);
+    this.follower = new LeaderFollower(options.sharedClient ? options.masters.slice(0, 1) : options.masters);
+    this.client = options.sharedClient ?? agentClient(this.follower.current);
     this.gate = channelGate(this.client);
     this.log = options.logger;
     this.firstOutcome = new Promise((resolve) => {
@@ -63,6 +92,11 @@ export class MasterConnection {
 
   get state(): ConnectionState {
     return this.stateValue;
+  }
+
+  /** The master dialled now (`host:port`). */
+  get address(): string {
+    return this.follower.current;
   }
 
   /** Starts dialling; resolves with the outcome of the first attempt. */
@@ -96,26 +130,47 @@ export class MasterConnection {
   private async run(): Promise<void> {
     const backoff = new Backoff(this.options.backoff);
     const signal = this.abort.signal;
+    let redirected = false;
     while (!signal.aborted) {
       this.stateValue = 'connecting';
       // Dial only a channel that is connected: a stream to a master that is not there
       // fails, and its registration would have been built for nothing. The wait stands in
-      // for the backoff delay; the channel redials on its own schedule meanwhile.
-      const wait = this.gate.ready ? 0 : backoff.next();
+      // for the backoff delay; the channel redials on its own schedule meanwhile. After a
+      // redirect it is only the time the leader's new channel gets to connect.
+      const wait = this.gate.ready ? 0 : redirected ? REDIRECT_CONNECT_MS : backoff.next();
+      redirected = false;
       if (!(await this.gate.wait(wait, signal))) {
         if (signal.aborted) break;
-        this.resolveFirst('unreachable');
+        const unreachable = this.address;
+        const step = this.follow(undefined);
+        if (this.follower.triedAll) this.resolveFirst('unreachable');
         this.stateValue = 'backing-off';
-        this.log.info({ master: this.options.address, waitedMs: wait }, 'the master is not reachable yet');
+        this.log.info({ master: unreachable, waitedMs: wait, next: step.address }, 'the master is not reachable yet');
         continue;
       }
-      const registered = await this.session();
+      const { registered, err } = await this.session();
       if (signal.aborted) break;
-      if (registered) backoff.reset();
-      else this.resolveFirst('unreachable');
+      if (registered) {
+        backoff.reset();
+        this.follower.succeeded();
+      }
+      const from = this.address;
+      if (err?.leader !== undefined) {
+        const step = this.follow(err);
+        if (step.immediate) {
+          this.log.info({ master: from, leader: step.address }, 'following the leading master');
+          redirected = true;
+          continue;
+        }
+      } else if (!registered) {
+        // Refused, or no answer, without a leader named: the next master of the list.
+        this.follow(undefined);
+      }
+      // A registered stream that ended without naming a leader: the same master first.
+      if (!registered && (this.follower.triedAll || err?.leader !== undefined)) this.resolveFirst('unreachable');
       this.stateValue = 'backing-off';
       const delay = backoff.next();
-      this.log.info({ master: this.options.address, delayMs: delay }, 'redialling the master');
+      this.log.info({ master: from, next: this.address, delayMs: delay }, 'redialling the master');
       try {
         await sleep(delay, signal);
       } catch {
@@ -123,6 +178,25 @@ export class MasterConnection {
       }
     }
     this.stateValue = 'stopped';
+  }
+
+  /**
+   * Moves to the next master (the leader `err` names, or the next of the list), on a new
+   * channel. A shared client stays where it is (its follower holds its one address).
+   */
+  private follow(err: TandemError | undefined): FollowStep {
+    const shared = this.options.sharedClient !== undefined;
+    if (shared && err?.leader !== undefined)
+      this.log.warn({ master: this.address, leader: err.leader }, 'an agent on a shared channel cannot follow the leader');
+    const from = this.address;
+    const step = this.follower.next(shared ? undefined : err);
+    if (step.address !== from) {
+      const old = this.client;
+      this.client = agentClient(step.address);
+      this.gate = channelGate(this.client);
+      old.close();
+    }
+    return step;
   }
 
   private dispatch(message: MasterMessage): void {
@@ -133,8 +207,8 @@ export class MasterConnection {
     }
   }
 
-  /** One stream, from dial to end. Resolves true if it got registered. */
-  private session(): Promise<boolean> {
+  /** One stream, from dial to end. Resolves with whether it got registered and the error it ended with. */
+  private session(): Promise<SessionEnd> {
     return new Promise((resolve) => {
       const call = openAgentStream(this.client);
       this.call = call;
@@ -155,14 +229,17 @@ export class MasterConnection {
         this.call = undefined;
         this.endSession = undefined;
         call.cancel();
+        const error = err === undefined ? undefined : TandemError.from(err);
         if (registered) {
           this.stateValue = 'connecting';
-          this.log.warn({ why, err }, 'lost the master');
+          this.log.warn({ why, err, master: this.address }, 'lost the master');
           this.options.onDisconnected();
+        } else if (error?.leader !== undefined) {
+          this.log.info({ master: this.address, leader: error.leader }, 'not the leading master');
         } else {
-          this.log.info({ why, err, master: this.options.address }, 'could not register with the master');
+          this.log.info({ why, err, master: this.address }, 'could not register with the master');
         }
-        resolve(registered);
+        resolve({ registered, err: error });
       };
       const armPingWatchdog = (): void => {
         clearTimeout(pingTimer);
@@ -198,6 +275,12 @@ export class MasterConnection {
             return;
           }
           if (!registered) {
+            // A shutdown instead of `registered`: the master refuses this agent for good (marked
+            // gone). Act on it now; the refusal that follows ends the stream.
+            if (message.shutdown) {
+              this.dispatch(message);
+              return;
+            }
             if (early.length < 10_000) early.push(message);
             return;
           }

@@ -1,11 +1,15 @@
 import { hostname as osHostname } from 'node:os';
-import { type AgentClient, type BackoffOptions, componentLogger, type Logger } from '@tandem/protocol';
+import { type AgentClient, type BackoffOptions, componentLogger, type Logger, parseMasterList } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 import * as defaults from './defaults.js';
 
 export interface AgentOptions {
-  /** `host:port` of the master's gRPC server. */
-  master: string;
+  /**
+   * The masters' gRPC addresses: `host:port`, or several (`h1:5050,h2:5050`, or a list).
+   * The agent dials the first; a standby names the leader and the agent goes there, and
+   * an unreachable master is skipped to the next.
+   */
+  master: string | readonly string[];
   /** Checkpoints and sandboxes live under this directory. */
   workDir: string;
   /** @default os.hostname(); distinct hostnames let several agents share a machine */
@@ -55,13 +59,15 @@ export interface HollowAgentOptions {
   hollowInMemoryCheckpoints?: boolean;
   /**
    * A gRPC client to the master shared by many agents of one process (its owner
-   * closes it). By default each agent makes its own channel to `master`.
+   * closes it). By default each agent makes its own channel to `master`. An agent on a
+   * shared client stays on its address: it cannot follow a redirect to another master.
    */
   hollowSharedClient?: AgentClient;
 }
 
 export interface ResolvedAgentOptions {
-  master: string;
+  /** The masters, parsed: at least one `host:port`. */
+  masters: readonly string[];
   workDir: string;
   hostname: string;
   resources: string | undefined;
@@ -79,10 +85,10 @@ export interface ResolvedAgentOptions {
 
 export const AGENT_VERSION = '0.1.0';
 
-/** Fills every option's default. */
+/** Fills every option's default; a bad `master` throws a ValidationError naming it. */
 export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions): ResolvedAgentOptions {
   return {
-    master: options.master,
+    masters: parseMasterList(options.master, 'master'),
     workDir: options.workDir,
     hostname: options.hostname ?? osHostname(),
     resources: options.resources,

@@ -30,6 +30,10 @@ export class FakeMaster {
   autoAck = false;
   /** When false, `register` gets no answer. */
   answerRegister = true;
+  /** When set, every new stream is refused with this status (a standby naming the leader, say). */
+  refuseWith: Partial<grpc.StatusObject> | undefined;
+  /** Streams opened, refused ones included. */
+  connects = 0;
 
   async start(): Promise<void> {
     await this.startOn(0);
@@ -38,6 +42,12 @@ export class FakeMaster {
   async startOn(wantedPort: number): Promise<void> {
     const handlers: AgentHandlers = {
       Connect: (call: Stream) => {
+        this.connects += 1;
+        if (this.refuseWith) {
+          call.on('error', () => undefined);
+          call.emit('error', this.refuseWith);
+          return;
+        }
         this.streams.push(call);
         call.on('data', (msg: AgentMessage) => this.onMessage(call, msg));
         call.on('end', () => call.end());
@@ -113,6 +123,11 @@ export class FakeMaster {
   hangUp(): void {
     const s = this.current;
     if (s) s.end();
+  }
+
+  /** Ends the current stream with an error status (a master stepping down, say). */
+  fail(status: Partial<grpc.StatusObject>): void {
+    this.current?.emit('error', status);
   }
 
   async stop(): Promise<void> {
