@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import type { BackoffOptions, ClientOptions, Logger } from '@tandem/protocol';
+import { type BackoffOptions, type ClientOptions, type Logger, parseMasterList } from '@tandem/protocol';
 
 /** Who the framework is. Only `name` is required. */
 export interface FrameworkOptions {
@@ -23,8 +23,12 @@ export interface FrameworkOptions {
 }
 
 export interface DriverOptions {
-  /** The master's gRPC address, `host:port`. */
-  master: string;
+  /**
+   * The masters' gRPC addresses: `host:port`, or several (`h1:5050,h2:5050`, or a list).
+   * The driver subscribes to the first; a standby names the leader and the driver goes
+   * there, and a master that cannot be reached is skipped to the next.
+   */
+  master: string | readonly string[];
   framework: FrameworkOptions;
   /** Roles that start out suppressed. @default [] */
   suppressedRoles?: string[];
@@ -68,7 +72,8 @@ export const DEFAULT_AUTO_ACKNOWLEDGE = true;
 export const DEFAULT_DROP_STALE_UPDATES = true;
 
 export interface ResolvedDriverOptions {
-  master: string;
+  /** The masters, parsed: at least one `host:port`. */
+  masters: readonly string[];
   framework: Required<Omit<FrameworkOptions, 'id' | 'labels'>> & Pick<FrameworkOptions, 'id' | 'labels'>;
   suppressedRoles: string[];
   autoAcknowledge: boolean;
@@ -89,11 +94,11 @@ function currentUser(): string {
   }
 }
 
-/** Fills every option's default. */
+/** Fills every option's default; a bad `master` throws a ValidationError naming it. */
 export function resolveDriverOptions(options: DriverOptions): ResolvedDriverOptions {
   const f = options.framework;
   return {
-    master: options.master,
+    masters: parseMasterList(options.master, 'master'),
     framework: {
       name: f.name,
       roles: f.roles && f.roles.length > 0 ? [...f.roles] : [...DEFAULT_ROLES],

@@ -22,17 +22,25 @@ export interface ReconcileTarget {
 }
 
 export interface SchedulerCallsOptions {
-  client: SchedulerClient;
+  /** The client of the master the subscription is on now. */
+  client(): SchedulerClient;
   callTimeoutMs: number;
+  /**
+   * A call was refused by a master that no longer leads (UNAVAILABLE naming the leader),
+   * on `client`. The call is not retried there: the leader does not know this stream id
+   * until the driver re-subscribes with it, so the call fails UNAVAILABLE (callers retry
+   * such failures) and the subscription is moved to the leader.
+   */
+  onNotLeader(err: TandemError, client: SchedulerClient): void;
   log: Logger;
   /** Who is calling now: a call needs a subscription (or a stop that is flushing). */
   caller(): { state: DriverState; frameworkId: string | undefined; streamId: string | undefined; everSubscribed: boolean };
 }
 
 /**
- * The unary Scheduler calls, each carrying the framework id and current stream id. The
- * accepts of one event-loop turn travel as one ACCEPT_MANY, and acknowledgements are
- * batched the same way.
+ * The unary Scheduler calls, each carrying the framework id and current stream id, to the
+ * master the subscription is on. The accepts of one event-loop turn travel as one
+ * ACCEPT_MANY, and acknowledgements are batched the same way.
  */
 export class SchedulerCalls {
   readonly acks: AckBatcher;
@@ -86,10 +94,16 @@ export class SchedulerCalls {
       throw new TandemError(Code.Unavailable, `scheduler driver is ${state}, not subscribed`);
     }
     const request: SchedulerCallInit = { frameworkId, streamId, ...body };
+    const client = this.options.client();
     return new Promise<CallResponse>((resolve, reject) => {
-      this.options.client.Call(request, { deadline: Date.now() + this.options.callTimeoutMs }, (err, response) => {
-        if (err) reject(TandemError.from(err));
-        else resolve(response ?? { launched: 0, accepts: [] });
+      client.Call(request, { deadline: Date.now() + this.options.callTimeoutMs }, (err, response) => {
+        if (!err) {
+          resolve(response ?? { launched: 0, accepts: [] });
+          return;
+        }
+        const e = TandemError.from(err);
+        if (e.leader !== undefined) this.options.onNotLeader(e, client);
+        reject(e);
       });
     });
   }

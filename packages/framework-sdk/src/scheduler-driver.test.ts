@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import {
+  Code,
   type EventInit,
   type Offer,
   Resources,
@@ -7,7 +8,7 @@ import {
   type SchedulerHandlers,
   SERVER_OPTIONS,
   type SubscribeRequest,
-  type TandemError,
+  TandemError,
   type TaskStatus,
   tandemV1,
 } from '@tandem/protocol';
@@ -22,7 +23,9 @@ class FakeMaster {
   readonly streams: grpc.ServerWritableStream<SubscribeRequest, EventInit>[] = [];
   heartbeatIntervalSeconds = 15;
   /** When set, Subscribe answers with this error instead of SUBSCRIBED. */
-  refuseWith: grpc.ServiceError | undefined;
+  refuseWith: grpc.ServiceError | Partial<grpc.StatusObject> | undefined;
+  /** When set, Call answers with this error. */
+  refuseCallsWith: Partial<grpc.StatusObject> | undefined;
   port = 0;
   private nextStream = 1;
 
@@ -49,6 +52,10 @@ class FakeMaster {
       },
       Call: (call, callback) => {
         this.calls.push(call.request);
+        if (this.refuseCallsWith) {
+          callback(this.refuseCallsWith);
+          return;
+        }
         if (call.request.teardown) {
           // As the real master does: an ERROR on the stream, then it ends.
           for (const s of this.streams) s.write({ error: { message: 'framework removed: torn down by the framework', code: 'REMOVED' } });
@@ -381,6 +388,49 @@ describe('SchedulerDriver', () => {
     expect(driver.state).toBe('stopped');
     await new Promise((r) => setTimeout(r, 50));
     expect(master.subscriptions).toHaveLength(1);
+  });
+
+  it('driver - a call refused by a master that no longer leads fails UNAVAILABLE and moves the subscription to the leader, same framework id', async () => {
+    const { master: old, driver } = await setup();
+    const leader = new FakeMaster();
+    await leader.start();
+    cleanup.push(() => leader.stop());
+    await driver.start();
+    expect(driver.master).toBe(old.address);
+    const standby = new TandemError(Code.Unavailable, `not the leading master; the leader is at ${leader.address}`, { leader: leader.address }).toGrpcStatus();
+    old.refuseCallsWith = standby;
+    old.refuseWith = standby;
+    const refused = await driver.decline(['o1']).catch((err: unknown) => err as TandemError);
+    expect(refused).toMatchObject({ code: 'UNAVAILABLE', leader: leader.address });
+    await waitFor(() => driver.state === 'subscribed' && driver.master === leader.address);
+    expect(leader.subscriptions[0]?.frameworkInfo?.id).toBe('fw-1');
+    expect(old.subscriptions).toHaveLength(1); // straight to the leader, not back to the old master
+    await driver.decline(['o2']);
+    expect(leader.calls.map((c) => [c.frameworkId, c.streamId, c.call])).toEqual([['fw-1', 'stream-1', 'decline']]);
+  });
+
+  it('driver - subscribes through a standby to the leader it names, skipping an unreachable master; a bad list names the option', async () => {
+    const leader = new FakeMaster();
+    await leader.start();
+    cleanup.push(() => leader.stop());
+    const gone = new FakeMaster();
+    await gone.start();
+    const unreachable = gone.address;
+    await gone.stop();
+    const standby = new FakeMaster();
+    standby.refuseWith = new TandemError(Code.Unavailable, 'not the leading master', { leader: leader.address }).toGrpcStatus();
+    await standby.start();
+    cleanup.push(() => standby.stop());
+    const viaList = new SchedulerDriver({
+      master: [unreachable, standby.address],
+      framework: { name: 't', id: 'fw-9' },
+      reconnect: { initialMs: 20, maxMs: 50 },
+    });
+    cleanup.push(() => viaList.stop());
+    await expect(viaList.start()).resolves.toMatchObject({ frameworkId: 'fw-9' });
+    expect(viaList.master).toBe(leader.address);
+    expect(standby.subscriptions.map((s) => s.frameworkInfo?.id)).toEqual(['fw-9']);
+    expect(() => new SchedulerDriver({ master: 'h1:5050,', framework: { name: 't' } })).toThrow('master: an empty entry (entry 2 of 2)');
   });
 
   it('driver - an aborted signal stops it', async () => {

@@ -8,9 +8,7 @@ import {
   type Logger,
   type Offer,
   type OperationInit,
-  type SchedulerClient,
   type Subscribed,
-  schedulerClient,
   TandemError,
   type TaskInfoInit,
   type TaskStatus,
@@ -18,6 +16,7 @@ import {
 import type { DriverEvent } from './driver-event.js';
 import { checkDriverTransition, type DriverState } from './driver-state.js';
 import { EventDispatcher, type Handler } from './event-dispatcher.js';
+import { MasterChannel } from './master-channel.js';
 import { type DriverOptions, type ResolvedDriverOptions, resolveDriverOptions } from './options.js';
 import { operationsOf, type ReconcileTarget, SchedulerCalls, toList } from './scheduler-calls.js';
 import { StaleUpdateFilter } from './stale-updates.js';
@@ -37,7 +36,7 @@ export type { ReconcileTarget } from './scheduler-calls.js';
 export class SchedulerDriver {
   private readonly options: ResolvedDriverOptions;
   private readonly log: Logger;
-  private readonly client: SchedulerClient;
+  private readonly channel: MasterChannel;
   private readonly calls: SchedulerCalls;
   private readonly stale: StaleUpdateFilter | undefined;
   private readonly subscription: SubscriptionLoop;
@@ -55,16 +54,20 @@ export class SchedulerDriver {
 
   constructor(options: DriverOptions) {
     this.options = resolveDriverOptions(options);
-    if (!this.options.master) throw new TandemError(Code.InvalidArgument, 'master: required (host:port)', { field: 'master' });
     if (!this.options.framework.name) {
       throw new TandemError(Code.InvalidArgument, 'framework.name: required', { field: 'framework.name' });
     }
     this.log = componentLogger('scheduler-driver', this.options.logger);
-    this.client = schedulerClient(this.options.master, this.options.client);
+    this.channel = new MasterChannel(this.options.masters, this.options.client);
     this.calls = new SchedulerCalls({
-      client: this.client,
+      client: () => this.channel.client,
       callTimeoutMs: this.options.callTimeoutMs,
       log: this.log,
+      onNotLeader: (err, client) => {
+        if (client !== this.channel.client) return; // the subscription has moved on already
+        this.log.info({ master: this.channel.address, leader: err.leader }, 'a call was refused by a master that does not lead; following the leader');
+        this.subscription.redirect(err);
+      },
       caller: () => ({ state: this.stateValue, frameworkId: this.frameworkId, streamId: this.streamId, everSubscribed: this.subscription.everSubscribed }),
     });
     this.stale = this.options.dropStaleUpdates ? new StaleUpdateFilter() : undefined;
@@ -80,8 +83,7 @@ export class SchedulerDriver {
     });
     const self = this;
     this.subscription = new SubscriptionLoop({
-      client: this.client,
-      master: this.options.master,
+      channel: this.channel,
       reconnect: this.options.reconnect,
       maxMissedHeartbeats: this.options.maxMissedHeartbeats,
       suppressedRoles: this.options.suppressedRoles,
@@ -122,6 +124,11 @@ export class SchedulerDriver {
 
   get masterId(): string | undefined {
     return this.subscription.masterId;
+  }
+
+  /** The master the driver follows now (`host:port`): the one it is subscribed to, or trying. */
+  get master(): string {
+    return this.channel.address;
   }
 
   /** Resolves when the driver has ended: with the error when it failed, undefined when stopped. */
@@ -293,7 +300,7 @@ export class SchedulerDriver {
     this.startWaiter?.reject(new TandemError(Code.Cancelled, 'scheduler driver stopped before it subscribed'));
     this.startWaiter = undefined;
     this.dispatcher.close();
-    this.client.close();
+    this.channel.close();
     this.calls.accepts.discard(new TandemError(Code.Cancelled, 'scheduler driver stopped'));
     this.transition('stopped');
     this.log.info({ frameworkId: this.frameworkId }, 'scheduler driver stopped');
@@ -309,7 +316,7 @@ export class SchedulerDriver {
     this.calls.acks.discard();
     this.calls.accepts.discard(err);
     this.subscription.closeStream();
-    this.client.close();
+    this.channel.close();
     this.startWaiter?.reject(err);
     this.startWaiter = undefined;
     this.dispatcher.dispatch({ type: 'error', error: err });

@@ -1,10 +1,10 @@
-import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type Logger, TandemError } from '@tandem/protocol';
+import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type Logger, parseMasterList, TandemError } from '@tandem/protocol';
 import { DEFAULT_DECLINE_MS, DEFAULT_RECONCILE_INTERVAL_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST } from './defaults.js';
 
 /** The options every service framework on the SDK (apps, jobs) takes: the master, its REST API, its framework info. */
 export interface ServiceFrameworkOptions {
-  /** The master's gRPC address, host:port. */
-  master: string;
+  /** The masters' gRPC addresses: `host:port`, or several (`h1:5050,h2:5050`, or a list); the driver follows the leader. */
+  master: string | readonly string[];
   /** HTTP port of the REST API; 0 = any free port, -1 = no HTTP server. @default the framework's own (apps 8080, jobs 8090) */
   port?: number;
   /** @default DEFAULT_SERVICE_HOST ('0.0.0.0') */
@@ -27,6 +27,7 @@ export interface ServiceFrameworkOptions {
 }
 
 export interface ResolvedServiceFrameworkOptions {
+  /** The masters, checked, as one `h1:5050,h2:5050` string (what the driver takes, and `/v2/info` shows). */
   master: string;
   port: number;
   host: string;
@@ -40,14 +41,14 @@ export interface ResolvedServiceFrameworkOptions {
   signal: AbortSignal | undefined;
 }
 
-/** Fills the shared options' defaults (`own`: the framework's port and name); a bad body limit throws naming the option. */
+/** Fills the shared options' defaults (`own`: the framework's port and name); a bad master list or body limit throws naming the option. */
 export function resolveServiceFrameworkOptions(o: ServiceFrameworkOptions, own: { port: number; frameworkName: string }): ResolvedServiceFrameworkOptions {
   const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new TandemError(Code.InvalidArgument, `maxBodyBytes: must be a whole number of bytes >= 1, got ${maxBodyBytes}`, { field: 'maxBodyBytes' });
   }
   return {
-    master: o.master,
+    master: parseMasterList(o.master, 'master').join(','),
     port: o.port ?? own.port,
     host: o.host ?? DEFAULT_SERVICE_HOST,
     logger: o.logger,

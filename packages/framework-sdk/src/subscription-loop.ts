@@ -1,17 +1,7 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import {
-  Backoff,
-  type BackoffOptions,
-  Code,
-  type Event,
-  type FrameworkInfoInit,
-  type Logger,
-  type SchedulerClient,
-  type Subscribed,
-  sleep,
-  TandemError,
-} from '@tandem/protocol';
+import { Backoff, type BackoffOptions, Code, type Event, type FrameworkInfoInit, type Logger, type Subscribed, sleep, TandemError } from '@tandem/protocol';
 import type { DriverState } from './driver-state.js';
+import type { MasterChannel } from './master-channel.js';
 import type { ResolvedDriverOptions } from './options.js';
 
 /** Error codes on Subscribe after which retrying cannot help. */
@@ -25,8 +15,8 @@ export const FATAL_SUBSCRIBE_CODES: ReadonlySet<Code> = new Set<Code>([
 ]);
 
 export interface SubscriptionLoopOptions {
-  client: SchedulerClient;
-  master: string;
+  /** The client of the master followed now; the loop moves it to the leader, or on through the list. */
+  channel: MasterChannel;
   reconnect: BackoffOptions;
   maxMissedHeartbeats: number;
   suppressedRoles: string[];
@@ -55,6 +45,12 @@ export interface SubscriptionLoopOptions {
  * heartbeat intervals, a re-subscription under the same framework id after a backoff,
  * until the driver stops, fails, or tears the framework down. Holds the framework id,
  * stream id and master id of the subscription.
+ *
+ * It follows the leading master: a standby refuses Subscribe with UNAVAILABLE naming the
+ * leader, and the loop re-subscribes there at once (within LeaderFollower's budget of
+ * immediate redirects; then after the backoff). A subscription that fails without a
+ * leader named moves on to the next master of the list after the backoff; a subscribed
+ * stream that ends is tried on the same master first.
  */
 export class SubscriptionLoop {
   private readonly abort = new AbortController();
@@ -114,9 +110,19 @@ export class SubscriptionLoop {
     this.endSession?.(undefined);
   }
 
+  /**
+   * The master followed now says another leads (a call was refused with its address):
+   * drops the stream so the loop re-subscribes there at once.
+   */
+  redirect(err: TandemError): void {
+    const state = this.options.lifecycle.state;
+    if (err.leader === undefined || (state !== 'subscribed' && state !== 'connecting')) return;
+    this.dropStream(err);
+  }
+
   private async run(): Promise<void> {
     const signal = this.abort.signal;
-    const { lifecycle, log } = this.options;
+    const { lifecycle, log, channel } = this.options;
     const state = (): DriverState => lifecycle.state; // read afresh: every await may move it
     while (!signal.aborted) {
       const err = await this.session();
@@ -129,8 +135,21 @@ export class SubscriptionLoop {
       const wasSubscribed = state() === 'subscribed';
       lifecycle.transition('reconnecting');
       if (this.options.tearingDown()) return;
+      const from = channel.address;
+      // To the leader a standby named; after a failed subscription without one, to the
+      // next master of the list; after a subscribed stream ended, the same master first.
+      const step = err?.leader !== undefined || !wasSubscribed ? channel.follow(err) : undefined;
+      if (step?.immediate) {
+        log.info({ master: from, leader: step.address, frameworkId: this.frameworkIdValue }, 'following the leading master');
+        if (wasSubscribed) this.options.onDisconnected(err);
+        if (state() !== 'reconnecting') return;
+        continue;
+      }
       const delay = this.backoff.next();
-      log.warn({ err: err?.message, delayMs: delay, frameworkId: this.frameworkIdValue }, 'scheduler stream lost; re-subscribing');
+      log.warn(
+        { err: err?.message, master: from, next: channel.address, delayMs: delay, frameworkId: this.frameworkIdValue },
+        'scheduler stream lost; re-subscribing',
+      );
       if (wasSubscribed) this.options.onDisconnected(err);
       try {
         await sleep(delay, signal);
@@ -147,8 +166,8 @@ export class SubscriptionLoop {
       const { options } = this;
       options.lifecycle.transition('connecting');
       const frameworkInfo = frameworkInfoOf(options.framework, this.frameworkIdValue);
-      options.log.debug({ master: options.master, frameworkId: frameworkInfo.id }, 'subscribing');
-      const stream = options.client.Subscribe({ frameworkInfo, suppressedRoles: options.suppressedRoles });
+      options.log.debug({ master: options.channel.address, frameworkId: frameworkInfo.id }, 'subscribing');
+      const stream = options.channel.client.Subscribe({ frameworkInfo, suppressedRoles: options.suppressedRoles });
       this.stream = stream;
       let done = false;
       const finish = (err: TandemError | undefined): void => {
@@ -197,6 +216,7 @@ export class SubscriptionLoop {
     this.armWatchdog();
     lifecycle.transition('subscribed');
     this.backoff.reset();
+    this.options.channel.succeeded();
     log.info({ frameworkId: subscribed.frameworkId, masterId: subscribed.masterId, resubscribed: resubscribed && this.everSubscribedValue }, 'subscribed');
     this.everSubscribedValue = true;
     this.options.onSubscribed(subscribed, resubscribed);
@@ -211,17 +231,22 @@ export class SubscriptionLoop {
     }
     this.watchdog = setTimeout(() => {
       this.watchdog = undefined;
-      const end = this.endSession;
-      const s = this.stream;
-      this.stream = undefined;
-      if (s) {
-        s.removeAllListeners('data');
-        s.on('error', () => {});
-        s.cancel();
-      }
-      end?.(new TandemError(Code.DeadlineExceeded, `no event from the master in ${this.watchdogMs} ms`));
+      this.dropStream(new TandemError(Code.DeadlineExceeded, `no event from the master in ${this.watchdogMs} ms`));
     }, this.watchdogMs);
     this.watchdog.unref();
+  }
+
+  /** Cancels the current stream and ends its session with `err` (the loop decides where to go next). */
+  private dropStream(err: TandemError): void {
+    const end = this.endSession;
+    const s = this.stream;
+    this.stream = undefined;
+    if (s) {
+      s.removeAllListeners('data');
+      s.on('error', () => {});
+      s.cancel();
+    }
+    end?.(err);
   }
 
   private clearWatchdog(): void {
