@@ -17,7 +17,15 @@ export function flag(flags: string, description: string, defaultValue?: string |
   return option;
 }
 
-/** `--master <host:port>` (TANDEM_MASTER), which every command that talks to the master takes. */
-export function masterFlag(): Option {
-  return flag('--master <host:port>', "the master's gRPC address (required)");
+/**
+ * `--master` (TANDEM_MASTER), which every command that talks to the master takes: one
+ * master or the list of them (any will do: a standby names the leader and the command
+ * goes there). `single`: one address only (hollow agents share one channel).
+ */
+export function masterFlag(options: { single?: boolean } = {}): Option {
+  if (options.single) return flag('--master <host:port>', "the master's gRPC address (required)");
+  return flag(
+    '--master <host:port,...>',
+    "the masters' gRPC addresses, host:port[,host:port...]: any of them (a standby names the leader, and an unreachable one is skipped) (required)",
+  );
 }

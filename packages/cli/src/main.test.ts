@@ -102,6 +102,18 @@ describe('tandem CLI', () => {
     expect(r.err).toMatch(/--containerizers \(TANDEM_CONTAINERIZERS\): .*docker, process/);
   });
 
+  it('cli - --master takes a list, checks each entry naming the flag, and says so in --help', async () => {
+    const r = await run('state', '--master', '127.0.0.1:5050,nohost:');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--master (TANDEM_MASTER): "nohost:" (entry 2 of 2) is not host:port (port 1-65535), got "127.0.0.1:5050,nohost:"');
+    expect((await run('weights', 'get', '--master', 'h1:5050,,h2:5050')).err).toContain('an empty entry (entry 2 of 3)');
+    const help =
+      buildProgram({ io: capture(), setExitCode: () => {}, shutdownSignal: neverSignal })
+        .commands.find((c) => c.name() === 'state')
+        ?.helpInformation() ?? '';
+    expect(help.replace(/\s+/g, ' ')).toContain("--master <host:port,...> the masters' gRPC addresses, host:port[,host:port...]");
+  });
+
   it('cli - execute validates its flags and needs a command', async () => {
     expect((await run('execute', '--master', '127.0.0.1:1', '--cpus', '0', '--', 'true')).err).toMatch(/--cpus .*positive/);
     expect((await run('execute', '--master', '127.0.0.1:1', '--env', 'no-equals', '--', 'true')).err).toMatch(/--env .*NAME=VALUE/);

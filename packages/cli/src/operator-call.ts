@@ -1,16 +1,36 @@
-import { type OperatorClient, operatorClient, TandemError } from '@tandem/protocol';
+import { Code, LeaderFollower, type OperatorClient, operatorClient, parseMasterList, TandemError } from '@tandem/protocol';
 
 export const DEFAULT_OPERATOR_DEADLINE_MS = 15_000;
 
-/** Runs one unary Operator call with a deadline and closes the channel afterwards. */
-export async function withOperator<T>(master: string, fn: (client: OperatorClient, deadline: Date) => Promise<T>): Promise<T> {
-  const client = operatorClient(master);
-  try {
-    return await fn(client, new Date(Date.now() + DEFAULT_OPERATOR_DEADLINE_MS));
-  } catch (err) {
-    throw TandemError.from(err);
-  } finally {
-    client.close();
+/**
+ * Runs one Operator call with a deadline on a fresh channel, closed afterwards, against
+ * `masters` (`host:port`, or a list as `h1:5050,h2:5050` or an array). A refusal naming
+ * the leader (a standby) is run again on the leader, within LeaderFollower's budget of
+ * redirects; a master that is UNAVAILABLE without naming one (unreachable, no leader
+ * elected yet) is skipped to the next of the list, until each has failed. `fn` may run
+ * more than once, so it must be safe to repeat (every Operator call is a read or a
+ * set-to-this-value).
+ */
+export async function withOperator<T>(masters: string | readonly string[], fn: (client: OperatorClient, deadline: Date) => Promise<T>): Promise<T> {
+  const follower = new LeaderFollower(parseMasterList(masters, 'master'));
+  const failures: string[] = [];
+  for (;;) {
+    const address = follower.current;
+    const client = operatorClient(address);
+    try {
+      return await fn(client, new Date(Date.now() + DEFAULT_OPERATOR_DEADLINE_MS));
+    } catch (err) {
+      const e = TandemError.from(err);
+      if (e.code !== Code.Unavailable) throw e;
+      failures.push(`${address}: ${e.message}`);
+      const step = follower.next(e);
+      const giveUp = step.reason === 'redirect' ? !step.immediate : follower.triedAll;
+      if (giveUp) {
+        throw failures.length === 1 ? e : new TandemError(Code.Unavailable, `no leading master answered (${failures.join('; ')})`, { cause: e });
+      }
+    } finally {
+      client.close();
+    }
   }
 }
 

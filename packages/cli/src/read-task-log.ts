@@ -12,12 +12,15 @@ export interface ReadTaskLogOptions {
   write: (data: Uint8Array) => void;
   /** Tries while the master or agent does not know the task yet. @default 5 */
   attempts?: number;
+  /** The byte to start at (what an earlier, interrupted read already wrote). @default 0 */
+  offset?: number;
   deadline: Date;
 }
 
 /** Reads a whole task log through Operator.ReadTaskLog, chunk by chunk, until EOF. */
 export async function readTaskLog(client: OperatorClient, options: ReadTaskLogOptions): Promise<number> {
-  let offset = 0;
+  const start = options.offset ?? 0;
+  let offset = start;
   let attempt = 0;
   for (;;) {
     let res: ReadTaskLogResponse;
@@ -26,8 +29,9 @@ export async function readTaskLog(client: OperatorClient, options: ReadTaskLogOp
     } catch (err) {
       const e = TandemError.from(err);
       attempt += 1;
-      const retryable = e.code === Code.NotFound || e.code === Code.Unavailable || e.code === Code.DeadlineExceeded;
-      if (!retryable || attempt >= (options.attempts ?? DEFAULT_LOG_READ_ATTEMPTS) || offset > 0) throw e;
+      // A standby's refusal (it names the leader) is for the caller to follow, not to retry here.
+      const retryable = e.leader === undefined && (e.code === Code.NotFound || e.code === Code.Unavailable || e.code === Code.DeadlineExceeded);
+      if (!retryable || attempt >= (options.attempts ?? DEFAULT_LOG_READ_ATTEMPTS) || offset > start) throw e;
       await sleep(LOG_RETRY_DELAY_MS);
       continue;
     }

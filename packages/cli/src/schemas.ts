@@ -1,3 +1,4 @@
+import { parseMasterList, ValidationError } from '@tandem/protocol';
 import { z } from 'zod';
 
 /** Shared pieces of the commands' option schemas. Values arrive as strings (flags or env). */
@@ -24,7 +25,27 @@ export const count = () => number('must be a whole number >= 1').pipe(z.number()
 export const bytes = () =>
   number('must be a whole number of bytes >= 1').pipe(z.number().int('must be a whole number of bytes >= 1').min(1, 'must be a whole number of bytes >= 1'));
 
-export const address = () => z.string({ error: 'is required (host:port)' }).regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'must be host:port');
+/** One `host:port` (hollow agents: they share one channel, so they stay on one master). */
+export const hostPort = () => z.string({ error: 'is required (host:port)' }).regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'must be host:port');
+
+/**
+ * `--master`: one master or several, `host:port[,host:port...]`, each entry checked
+ * (parseMasterList). The value stays one comma list: the agent, the SDK and
+ * `withOperator` take it as it is and follow the leader.
+ */
+export const masters = () =>
+  z.string({ error: 'is required (host:port[,host:port...])' }).transform((value, ctx) => {
+    try {
+      return parseMasterList(value).join(',');
+    } catch (err) {
+      const message = err instanceof ValidationError ? (err.details[0]?.errors[0] ?? err.message) : String(err);
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+  });
+
+/** The master flag's schema under its first name; every `--master` takes a list now. Prefer `masters()`. */
+export const address = masters;
 
 export const nonEmpty = () => z.string().min(1, 'must not be empty');
 

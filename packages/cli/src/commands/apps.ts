@@ -19,12 +19,12 @@ import {
 } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
-import { address, bytes, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
+import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
 export const appsServeSchema = z
   .object({
-    master: address(),
+    master: masters(),
     host: nonEmpty(),
     port: port(),
     workDir: nonEmpty(),

@@ -6,12 +6,12 @@ import { DEFAULT_DECLINE_SECONDS, DEFAULT_EXECUTE_CPUS, DEFAULT_EXECUTE_DISK, DE
 import { runExecute } from '../execute/run-execute.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
-import { address, nonEmpty, nonNegative, positive, seconds } from '../schemas.js';
+import { masters, nonEmpty, nonNegative, positive, seconds } from '../schemas.js';
 
 const ENV_PAIR = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 export const executeSchema = z.object({
-  master: address(),
+  master: masters(),
   image: nonEmpty().optional(),
   cpus: positive('number of CPUs'),
   mem: positive('number of MiB'),

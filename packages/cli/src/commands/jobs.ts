@@ -15,11 +15,11 @@ import {
 import { flag, masterFlag } from '../flag-option.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
-import { address, bytes, nonEmpty, port, positive, seconds } from '../schemas.js';
+import { bytes, masters, nonEmpty, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
 export const jobsServeSchema = z.object({
-  master: address(),
+  master: masters(),
   host: nonEmpty(),
   port: port(),
   workDir: nonEmpty(),

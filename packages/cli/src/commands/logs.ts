@@ -6,9 +6,9 @@ import { flag, masterFlag } from '../flag-option.js';
 import { withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { readTaskLog } from '../read-task-log.js';
-import { address } from '../schemas.js';
+import { masters } from '../schemas.js';
 
-export const logsSchema = z.object({ master: address(), stderr: z.boolean().optional() });
+export const logsSchema = z.object({ master: masters(), stderr: z.boolean().optional() });
 
 export function logsCommand(ctx: CommandContext): Command {
   const cmd = new Command('logs')
@@ -19,8 +19,14 @@ export function logsCommand(ctx: CommandContext): Command {
     .action(async (taskId: string) => {
       const o = parseOptions(cmd, logsSchema);
       checkId('TASK_ID', taskId);
+      // A failover mid-read goes on, on the leader, from the last byte written.
+      let written = 0;
+      const write = (d: Uint8Array): void => {
+        written += d.length;
+        ctx.io.stdout(d);
+      };
       await withOperator(o.master, (client, deadline) =>
-        readTaskLog(client, { taskId, name: o.stderr ? 'stderr' : 'stdout', write: (d) => ctx.io.stdout(d), deadline, attempts: 1 }),
+        readTaskLog(client, { taskId, name: o.stderr ? 'stderr' : 'stdout', write, deadline, attempts: 1, offset: written }),
       );
     });
   return cmd;

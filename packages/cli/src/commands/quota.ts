@@ -8,9 +8,9 @@ import { flag, masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseQuantities } from '../role-flags.js';
-import { address } from '../schemas.js';
+import { masters } from '../schemas.js';
 
-export const quotaSchema = z.object({ master: address() });
+export const quotaSchema = z.object({ master: masters() });
 export const quotaSetSchema = quotaSchema.extend({
   guarantee: z.string().optional(),
   limit: z.string().optional(),

@@ -5,9 +5,9 @@ import type { CommandContext } from '../command-context.js';
 import { masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
-import { address } from '../schemas.js';
+import { masters } from '../schemas.js';
 
-export const stateSchema = z.object({ master: address() });
+export const stateSchema = z.object({ master: masters() });
 
 export function stateCommand(ctx: CommandContext): Command {
   const cmd = new Command('state')

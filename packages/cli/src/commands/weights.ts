@@ -7,9 +7,9 @@ import { masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseWeight } from '../role-flags.js';
-import { address } from '../schemas.js';
+import { masters } from '../schemas.js';
 
-export const weightsSchema = z.object({ master: address() });
+export const weightsSchema = z.object({ master: masters() });
 
 /** `tandem weights` (Operator.GetWeights) and `tandem weights set ROLE=W...` (Operator.UpdateWeights). */
 export function weightsCommand(ctx: CommandContext): Command {

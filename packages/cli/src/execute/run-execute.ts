@@ -1,15 +1,16 @@
 import { basename } from 'node:path';
 import { DEFAULT_KILL_GRACE_PERIOD_MS } from '@tandem/agent';
 import { isTerminal, matchTasks, SchedulerDriver, specResources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
-import { type Logger, newUuid, operatorClient, sleep, TandemError, type TaskStatus } from '@tandem/protocol';
+import { type Logger, newUuid, sleep, TandemError, type TaskStatus } from '@tandem/protocol';
 import type { CliIo } from '../cli-io.js';
 import { deferred } from '../deferred.js';
-import { DEFAULT_OPERATOR_DEADLINE_MS } from '../operator-call.js';
+import { withOperator } from '../operator-call.js';
 import { readTaskLog } from '../read-task-log.js';
 import { exitCodeOf } from './exit-code.js';
 import { formatStatus } from './format-status.js';
 
 export interface ExecuteOptions {
+  /** The masters, `host:port[,host:port...]`: the driver follows the leader. */
   master: string;
   /** The argv, passed as is (no shell). Empty with an image: the image's CMD. */
   argv: string[];
@@ -152,14 +153,19 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
 }
 
 async function printLogs(master: string, taskId: string, io: CliIo): Promise<void> {
-  const client = operatorClient(master);
   try {
-    const deadline = new Date(Date.now() + DEFAULT_OPERATOR_DEADLINE_MS);
-    await readTaskLog(client, { taskId, name: 'stdout', write: (d) => io.stdout(d), deadline });
-    await readTaskLog(client, { taskId, name: 'stderr', write: (d) => io.stderr(d), deadline });
+    for (const [name, out] of [
+      ['stdout', io.stdout],
+      ['stderr', io.stderr],
+    ] as const) {
+      let written = 0; // a failover mid-read goes on from here, on the leader
+      const write = (d: Uint8Array): void => {
+        written += d.length;
+        out(d);
+      };
+      await withOperator(master, (client, deadline) => readTaskLog(client, { taskId, name, write, deadline, offset: written }));
+    }
   } catch (err) {
     io.stderr(`tandem: cannot read the task's logs: ${TandemError.from(err).message}\n`);
-  } finally {
-    client.close();
   }
 }
