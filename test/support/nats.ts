@@ -3,80 +3,26 @@
  * `nst/` launcher: `nats-server -js -sd <dir> -p <free port> -a 127.0.0.1`, ready once it
  * answers a connection with its INFO line, stopped with SIGTERM (then SIGKILL) so that
  * nothing is left behind. The store directory survives `stop()`, so `start()` again
- * restarts the same server on the same data and port.
- *
- * nats-server comes from Debian's `nats-server` package, installed by
- * `scripts/test-env.sh up`; `TANDEM_NATS_SERVER` names another binary. A test that cannot
- * find it fails: CI installs it.
+ * restarts the same server on the same data and port. The process handling is
+ * `nats-process.ts`'s (shared with the 3-node cluster, `nats-cluster.ts`).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findNatsServer, freePort, NatsProcess } from './nats-process.js';
 
-/** Servers still running: killed if the test process exits without stopping them (a crash, a timeout). */
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-export function findNatsServer(): string {
-  const explicit = process.env.TANDEM_NATS_SERVER;
-  const candidates = explicit
-    ? [explicit]
-    : [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin'].map((d) =>
-        join(d, 'nats-server'),
-      );
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(
-    `nats-server not found (${explicit ? `TANDEM_NATS_SERVER=${explicit} is not executable` : 'looked in PATH, /usr/sbin, /usr/local/sbin'}): run scripts/test-env.sh up (it installs Debian's nats-server) or set TANDEM_NATS_SERVER`,
-  );
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether something on the port answers with a NATS INFO line. */
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = createConnection({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1_000, () => done(false));
-    sock.once('error', () => done(false));
-    sock.once('data', (d) => done(d.toString('latin1').startsWith('INFO ')));
-  });
-}
+export { findNatsServer, freePort } from './nats-process.js';
 
 export class NatsServer {
-  private child: ChildProcess | undefined;
-  private output = '';
+  private readonly process: NatsProcess;
 
   private constructor(
     readonly bin: string,
     readonly port: number,
     readonly storeDir: string,
-  ) {}
+  ) {
+    this.process = new NatsProcess(bin, ['-js', '-sd', storeDir, '-p', String(port), '-a', '127.0.0.1'], port);
+  }
 
   /** Starts a server on a free port and a new store directory. */
   static async start(): Promise<NatsServer> {
@@ -90,75 +36,26 @@ export class NatsServer {
   }
 
   get running(): boolean {
-    return this.child !== undefined;
+    return this.process.running;
   }
 
   /** (Re)starts the server on this port and store directory; resolves once it answers. */
-  async start(timeoutMs = 15_000): Promise<void> {
-    if (this.child) return;
-    this.output = '';
-    const child = spawn(this.bin, ['-js', '-sd', this.storeDir, '-p', String(this.port), '-a', '127.0.0.1'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    live.add(child);
-    const keep = (d: Buffer): void => {
-      this.output = (this.output + d.toString('utf8')).slice(-8_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let exited: string | undefined;
-    child.once('exit', (code, signal) => {
-      live.delete(child);
-      exited = `exited (${signal ?? code})`;
-      if (this.child === child) this.child = undefined;
-    });
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (exited) throw new Error(`nats-server ${exited} before it answered on ${this.port}:\n${this.output}`);
-      if (await answers(this.port)) return;
-      if (Date.now() > deadline) {
-        await this.stop();
-        throw new Error(`nats-server did not answer on ${this.port} within ${timeoutMs} ms:\n${this.output}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  start(timeoutMs = 15_000): Promise<void> {
+    return this.process.start(timeoutMs);
   }
 
   /** Stops the server: SIGTERM, then SIGKILL after `graceMs`. Resolves once it has exited. */
-  async stop(graceMs = 5_000): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const gone = new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
-    });
-    child.kill('SIGCONT'); // a paused server handles SIGTERM only once resumed
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await gone;
-    clearTimeout(timer);
-    if (this.child === child) this.child = undefined;
+  stop(graceMs = 5_000): Promise<void> {
+    return this.process.stop(graceMs);
   }
 
   /** Freezes the server (SIGSTOP): its sockets stay open and nothing answers. Resolves once it is stopped. */
-  async pause(): Promise<void> {
-    const child = this.child;
-    if (!child?.pid) return;
-    child.kill('SIGSTOP');
-    // The signal is delivered asynchronously: wait until the kernel shows it stopped (Linux).
-    const stat = `/proc/${child.pid}/stat`;
-    if (!existsSync(stat)) return;
-    for (let i = 0; i < 200; i++) {
-      const state = readFileSync(stat, 'utf8').replace(/^.*\) /s, '')[0];
-      if (state === 'T' || state === 't') return;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    throw new Error(`nats-server ${child.pid} did not stop after SIGSTOP`);
+  pause(): Promise<void> {
+    return this.process.pause();
   }
 
   resume(): void {
-    this.child?.kill('SIGCONT');
+    this.process.resume();
   }
 
   /** Stops the server and removes its store directory. */
@@ -169,6 +66,6 @@ export class NatsServer {
 
   /** The server's last output, for a failing test's message. */
   get log(): string {
-    return this.output;
+    return this.process.log;
   }
 }
