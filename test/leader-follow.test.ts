@@ -118,7 +118,10 @@ describe('leader follow', () => {
     await Promise.all(agents.map((a) => a.start()));
     await waitFor(() => registeredHosts(master).length === 3, 'three agents registered with the leader');
     expect(registeredHosts(master)).toEqual(['past-unreachable', 'via-list', 'via-trailer']);
-    expect(standby.count(CONNECT)).toBe(3); // each was refused once, then went straight to the leader
+    // via-trailer and past-unreachable can learn the leader only from the standby's refusal;
+    // via-list reaches the leader directly when the standby's channel is not up within its
+    // first backoff step (a loaded machine), so it may or may not have been refused.
+    expect(standby.count(CONNECT)).toBeGreaterThanOrEqual(2);
     for (const a of agents) expect(a.agentId).toBeTruthy();
   });
 
@@ -145,7 +148,7 @@ describe('leader follow', () => {
     });
     const subscribed = await driver.start();
     expect(driver.master).toBe(master.address);
-    expect(standby.count(SUBSCRIBE)).toBe(1);
+    expect(standby.count(SUBSCRIBE)).toBeGreaterThanOrEqual(1); // the leader is known only from the standby
     await waitFor(() => updates.find((u) => u.taskId === 'follow-1' && u.state === 'TASK_RUNNING'), 'follow-1 RUNNING');
     const fw = master.state().frameworks?.find((f) => f.info?.id === subscribed.frameworkId);
     expect(fw?.connected).toBe(true);
