@@ -14,8 +14,8 @@
  * `sync_interval: always` (fsync before every acknowledgement, what production needs) is
  * written only for servers that know it: it arrived in nats-server 2.10, and Debian's
  * 2.9.10, which the tests run, refuses it as an unknown field. On 2.9 the nodes use the
- * default lazy fsync; a SIGKILL loses nothing the kernel already has, so these tests are
- * not weakened by it (power loss is what `always` guards against). `syncAlways` says which.
+ * default lazy fsync. The tests crash processes, not machines (what `always` guards
+ * against is power loss), so they hold either way. `syncAlways` says which.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
