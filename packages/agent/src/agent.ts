@@ -142,7 +142,7 @@ export class Agent {
       masters: options.masters,
       backoff: options.reconnectBackoff,
       registerTimeoutMs: options.registerTimeoutMs,
-      ...(options.hollowSharedClient ? { sharedClient: options.hollowSharedClient } : {}),
+      ...(options.hollowSharedChannel ? { shared: options.hollowSharedChannel } : {}),
       logger: this.log,
       registration: () => this.registration(),
       onRegistered: (r) => this.onRegistered(r),
@@ -313,7 +313,7 @@ export class Agent {
    * stop, and forget the agent id so that a restart registers as a new agent, as Mesos does.
    */
   private async shutdown(reason: string): Promise<void> {
-    this.log.warn({ reason }, 'the master asked this agent to shut down');
+    this.log.error({ reason }, 'the master asked this agent to shut down: killing every task, forgetting the agent id and stopping');
     try {
       this.stopping ??= this.doStop(true, true);
       await this.stopping;

@@ -42,6 +42,7 @@ export { detectResources, resolveResources } from './host-resources.js';
 export { type AgentHttpApi, startAgentHttp } from './http-api.js';
 export type { AgentOptions, HollowAgentOptions } from './options.js';
 export { AGENT_VERSION, resolveAgentOptions } from './options.js';
+export { SharedAgentChannel } from './shared-agent-channel.js';
 export { type StatusInput, StatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager.js';
 export { buildTaskEnv, type TaskEnvContext, taskPorts } from './task-env.js';
 export type { TaskPhase } from './task-phase.js';

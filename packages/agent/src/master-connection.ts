@@ -15,17 +15,15 @@ import {
 } from '@tandem/protocol';
 import { type AgentStream, openAgentStream } from './agent-stream.js';
 import { type ChannelGate, channelGate } from './channel-gate.js';
+import type { SharedAgentChannel } from './shared-agent-channel.js';
 
 export interface MasterConnectionOptions {
   /** The masters (at least one): the first is dialled first; see LeaderFollower. */
   masters: readonly string[];
   backoff: BackoffOptions;
   registerTimeoutMs: number;
-  /**
-   * A client shared with other connections (hollow agents); not closed by `stop()`. The
-   * connection then stays on it: a redirect to another master is not followed.
-   */
-  sharedClient?: AgentClient;
+  /** A channel shared with other connections (hollow agents), following the leader for all of them; not closed by `stop()`. */
+  shared?: SharedAgentChannel;
   logger: Logger;
   /** Builds the `register` message for each (re)connection, with the tasks of the moment. */
   registration: () => RegisterAgentInit;
@@ -81,8 +79,8 @@ export class MasterConnection {
   private readonly log: Logger;
 
   constructor(private readonly options: MasterConnectionOptions) {
-    this.follower = new LeaderFollower(options.sharedClient ? options.masters.slice(0, 1) : options.masters);
-    this.client = options.sharedClient ?? agentClient(this.follower.current);
+    this.follower = new LeaderFollower(options.masters);
+    this.client = options.shared?.client ?? agentClient(this.follower.current);
     this.gate = channelGate(this.client);
     this.log = options.logger;
     this.firstOutcome = new Promise((resolve) => {
@@ -96,7 +94,7 @@ export class MasterConnection {
 
   /** The master dialled now (`host:port`). */
   get address(): string {
-    return this.follower.current;
+    return this.options.shared?.address ?? this.follower.current;
   }
 
   /** Starts dialling; resolves with the outcome of the first attempt. */
@@ -124,7 +122,7 @@ export class MasterConnection {
     await this.loop;
     this.stateValue = 'stopped';
     this.resolveFirst('unreachable');
-    if (!this.options.sharedClient) this.client.close();
+    if (!this.options.shared) this.client.close();
   }
 
   private async run(): Promise<void> {
@@ -142,7 +140,7 @@ export class MasterConnection {
       if (!(await this.gate.wait(wait, signal))) {
         if (signal.aborted) break;
         const unreachable = this.address;
-        const step = this.follow(undefined);
+        const step = this.follow(undefined, true);
         if (this.follower.triedAll) this.resolveFirst('unreachable');
         this.stateValue = 'backing-off';
         this.log.info({ master: unreachable, waitedMs: wait, next: step.address }, 'the master is not reachable yet');
@@ -153,10 +151,11 @@ export class MasterConnection {
       if (registered) {
         backoff.reset();
         this.follower.succeeded();
+        this.options.shared?.succeeded();
       }
       const from = this.address;
       if (err?.leader !== undefined) {
-        const step = this.follow(err);
+        const step = this.follow(err, false);
         if (step.immediate) {
           this.log.info({ master: from, leader: step.address }, 'following the leading master');
           redirected = true;
@@ -164,7 +163,7 @@ export class MasterConnection {
         }
       } else if (!registered) {
         // Refused, or no answer, without a leader named: the next master of the list.
-        this.follow(undefined);
+        this.follow(undefined, true);
       }
       // A registered stream that ended without naming a leader: the same master first.
       if (!registered && (this.follower.triedAll || err?.leader !== undefined)) this.resolveFirst('unreachable');
@@ -182,14 +181,20 @@ export class MasterConnection {
 
   /**
    * Moves to the next master (the leader `err` names, or the next of the list), on a new
-   * channel. A shared client stays where it is (its follower holds its one address).
+   * channel. On a shared channel the channel moves, once for all its agents.
    */
-  private follow(err: TandemError | undefined): FollowStep {
-    const shared = this.options.sharedClient !== undefined;
-    if (shared && err?.leader !== undefined)
-      this.log.warn({ master: this.address, leader: err.leader }, 'an agent on a shared channel cannot follow the leader');
+  private follow(err: TandemError | undefined, unreachable: boolean): FollowStep {
+    const shared = this.options.shared;
+    if (shared) {
+      const step = shared.follow(this.client, err, unreachable);
+      if (shared.client !== this.client) {
+        this.client = shared.client;
+        this.gate = channelGate(this.client);
+      }
+      return step;
+    }
     const from = this.address;
-    const step = this.follower.next(shared ? undefined : err);
+    const step = this.follower.next(err);
     if (step.address !== from) {
       const old = this.client;
       this.client = agentClient(step.address);

@@ -1,7 +1,8 @@
 import { hostname as osHostname } from 'node:os';
-import { type AgentClient, type BackoffOptions, componentLogger, type Logger, parseMasterList } from '@tandem/protocol';
+import { type BackoffOptions, componentLogger, type Logger, parseMasterList } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 import * as defaults from './defaults.js';
+import type { SharedAgentChannel } from './shared-agent-channel.js';
 
 export interface AgentOptions {
   /**
@@ -58,11 +59,10 @@ export interface HollowAgentOptions {
    */
   hollowInMemoryCheckpoints?: boolean;
   /**
-   * A gRPC client to the master shared by many agents of one process (its owner
-   * closes it). By default each agent makes its own channel to `master`. An agent on a
-   * shared client stays on its address: it cannot follow a redirect to another master.
+   * A channel to the masters shared by many agents of one process (its owner closes it),
+   * which follows the leader for all of them. By default each agent makes its own channel.
    */
-  hollowSharedClient?: AgentClient;
+  hollowSharedChannel?: SharedAgentChannel;
 }
 
 export interface ResolvedAgentOptions {
@@ -79,7 +79,7 @@ export interface ResolvedAgentOptions {
   registerTimeoutMs: number;
   maxConcurrentLaunches: number;
   hollowInMemoryCheckpoints: boolean;
-  hollowSharedClient: AgentClient | undefined;
+  hollowSharedChannel: SharedAgentChannel | undefined;
   logger: Logger;
 }
 
@@ -100,7 +100,7 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
     registerTimeoutMs: options.registerTimeoutMs ?? defaults.DEFAULT_REGISTER_TIMEOUT_MS,
     maxConcurrentLaunches: options.maxConcurrentLaunches ?? defaults.DEFAULT_MAX_CONCURRENT_LAUNCHES,
     hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
-    hollowSharedClient: options.hollowSharedClient,
+    hollowSharedChannel: options.hollowSharedChannel,
     logger: options.logger ?? componentLogger('agent'),
   };
 }

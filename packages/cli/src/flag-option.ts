@@ -20,10 +20,9 @@ export function flag(flags: string, description: string, defaultValue?: string |
 /**
  * `--master` (TANDEM_MASTER), which every command that talks to the master takes: one
  * master or the list of them (any will do: a standby names the leader and the command
- * goes there). `single`: one address only (hollow agents share one channel).
+ * goes there).
  */
-export function masterFlag(options: { single?: boolean } = {}): Option {
-  if (options.single) return flag('--master <host:port>', "the master's gRPC address (required)");
+export function masterFlag(): Option {
   return flag(
     '--master <host:port,...>',
     "the masters' gRPC addresses, host:port[,host:port...]: any of them (a standby names the leader, and an unreachable one is skipped) (required)",

@@ -26,7 +26,6 @@ export const bytes = () =>
   number('must be a whole number of bytes >= 1').pipe(z.number().int('must be a whole number of bytes >= 1').min(1, 'must be a whole number of bytes >= 1'));
 
 /** One `host:port` (hollow agents: they share one channel, so they stay on one master). */
-export const hostPort = () => z.string({ error: 'is required (host:port)' }).regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'must be host:port');
 
 /**
  * `--master`: one master or several, `host:port[,host:port...]`, each entry checked

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { Agent, HollowContainerizer, HollowRegistry } from '@tandem/agent';
-import { agentClient, type Logger } from '@tandem/protocol';
+import { Agent, HollowContainerizer, HollowRegistry, SharedAgentChannel } from '@tandem/agent';
+import { type Logger, parseMasterList } from '@tandem/protocol';
 
 /**
  * HOLLOW AGENTS ONLY (benchmarks and scale tests): N real Agent objects in this process,
@@ -43,8 +43,10 @@ export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
   // its own resolver, load balancer and subchannel lookup) would measure this process,
   // not the master; one connection for all held every agent's registration behind one
   // HTTP/2 flow-control window (64 KiB in flight) after a master failover.
-  const clients = Array.from({ length: Math.max(1, Math.min(HOLLOW_CHANNELS, Math.ceil(o.count / AGENTS_PER_CHANNEL))) }, () =>
-    agentClient(o.master, { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } }),
+  const masters = parseMasterList(o.master, '--master');
+  const clients = Array.from(
+    { length: Math.max(1, Math.min(HOLLOW_CHANNELS, Math.ceil(o.count / AGENTS_PER_CHANNEL))) },
+    () => new SharedAgentChannel(masters, { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } }),
   );
   const agents: Agent[] = [];
   for (let i = 0; i < o.count; i++) {
@@ -56,7 +58,7 @@ export async function startHollowAgents(o: HollowLaunch): Promise<HollowFleet> {
         resources: o.resources,
         containerizers: [new HollowContainerizer({ registry, ...(o.taskDurationMs === undefined ? {} : { defaultDurationMs: o.taskDurationMs }) })],
         hollowInMemoryCheckpoints: o.checkpoints === 'memory',
-        hollowSharedClient: clients[i % clients.length],
+        hollowSharedChannel: clients[i % clients.length],
         // Full jitter: agents on separate machines redial at independent moments; in one
         // process, 10,000 agents on the same schedule would hit the master in one burst.
         reconnectBackoff: { initialMs: o.reconnectMs, maxMs: o.reconnectMs * 10, jitter: 1 },

@@ -6,11 +6,11 @@ import type { CommandContext } from '../command-context.js';
 import { DEFAULT_HOLLOW_RESOURCES, DEFAULT_HOLLOW_WORK_DIR } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
-import { count, hostPort, nonEmpty, nonNegative } from '../schemas.js';
+import { count, masters, nonEmpty, nonNegative } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
 export const hollowSchema = z.object({
-  master: hostPort(),
+  master: masters(),
   count: count(),
   resources: nonEmpty(),
   workDir: nonEmpty(),
@@ -27,7 +27,7 @@ export function hollowCommand(ctx: CommandContext): Command {
     .description(
       'HOLLOW AGENTS, for benchmarks and scale tests only: run N real agents in this process whose tasks start no process (they "run" for HOLLOW_DURATION_MS or until killed).',
     )
-    .addOption(masterFlag({ single: true }))
+    .addOption(masterFlag())
     .addOption(flag('--count <n>', 'how many hollow agents', 1))
     .addOption(flag('--resources <spec>', "each agent's resources, Mesos syntax", DEFAULT_HOLLOW_RESOURCES))
     .addOption(flag('--work-dir <dir>', "parent of the agents' work dirs (agent-<i>)", DEFAULT_HOLLOW_WORK_DIR))
