@@ -10,6 +10,12 @@
 //
 // Flags: --agents N (10000) --tasks T (100000) --resources SPEC --quick --profile DIR (CPU
 // profiles of the restarted master and the hollow agents there). Needs `npx tsc -b`.
+// `--ha`: three masters in HA on NATS instead, the leader killed (bench/failover-ha.mjs).
+if (process.argv.includes('--ha')) {
+  await import('./failover-ha.mjs');
+  process.exit(0);
+}
+
 import { performance } from 'node:perf_hooks';
 import { note, out, parseFlags, removeDir, round, startMasterProcess, tempDir, waitUntil } from './lib/harness.mjs';
 import { startRunningCluster, stopRunningCluster } from './lib/running-cluster.mjs';

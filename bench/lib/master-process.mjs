@@ -8,6 +8,7 @@ import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
 import { HierarchicalAllocator, Master } from '@tandem/master';
 import { SERVER_OPTIONS, tandemV1 } from '@tandem/protocol';
+import { NatsKvStore } from '@tandem/store';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const reply = (msg) => process.send?.(msg);
@@ -64,7 +65,16 @@ async function startEcho() {
 }
 
 async function startMaster() {
+  // { ha: { servers, leaseTtlMs } }: one of several masters on a NATS store (bench:failover --ha).
+  const ha = config.ha
+    ? {
+        store: await NatsKvStore.open({ servers: config.ha.servers, bucket: 'tandem-master', replicas: config.ha.replicas ?? 3 }),
+        advertiseHost: '127.0.0.1',
+        leaseTtlMs: config.ha.leaseTtlMs,
+      }
+    : undefined;
   const master = new Master({
+    ...(ha ? { ha } : {}),
     host: '127.0.0.1',
     port: config.port ?? 0,
     httpPort: -1,
@@ -92,7 +102,7 @@ async function startMaster() {
       for (const a of master.agents.values()) if (a.phase === 'ACTIVE') active++;
       let connected = 0;
       for (const f of master.frameworks.values()) if (f.stream) connected++;
-      return { active, tasks: master.tasks.size, connected };
+      return { active, tasks: master.tasks.size, connected, leading: master.mayAct() };
     },
     stop: () => master.stop(),
   };
