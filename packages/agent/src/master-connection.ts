@@ -135,7 +135,7 @@ export class MasterConnection {
       // fails, and its registration would have been built for nothing. The wait stands in
       // for the backoff delay; the channel redials on its own schedule meanwhile. After a
       // redirect it is only the time the leader's new channel gets to connect.
-      const wait = this.gate.ready ? 0 : redirected ? REDIRECT_CONNECT_MS : backoff.next();
+      const wait = this.gate.ready ? 0 : redirected ? REDIRECT_CONNECT_MS : this.retryDelay(backoff.next());
       redirected = false;
       if (!(await this.gate.wait(wait, signal))) {
         if (signal.aborted) break;
@@ -168,7 +168,7 @@ export class MasterConnection {
       // A registered stream that ended without naming a leader: the same master first.
       if (!registered && (this.follower.triedAll || err?.leader !== undefined)) this.resolveFirst('unreachable');
       this.stateValue = 'backing-off';
-      const delay = backoff.next();
+      const delay = this.retryDelay(backoff.next());
       this.log.info({ master: from, next: this.address, delayMs: delay }, 'redialling the master');
       try {
         await sleep(delay, signal);
@@ -202,6 +202,11 @@ export class MasterConnection {
       old.close();
     }
     return step;
+  }
+
+  /** The backoff's delay, capped while the masters may be electing (LeaderFollower.retryDelayMs). */
+  private retryDelay(backoffMs: number): number {
+    return (this.options.shared ?? this.follower).retryDelayMs(backoffMs);
   }
 
   private dispatch(message: MasterMessage): void {

@@ -51,6 +51,11 @@ export class SharedAgentChannel {
     return step;
   }
 
+  /** The backoff's delay, capped while the masters may be electing (LeaderFollower.retryDelayMs). */
+  retryDelayMs(backoffMs: number): number {
+    return this.follower.retryDelayMs(backoffMs);
+  }
+
   /** An agent registered through the channel: the follower's redirect budget starts over. */
   succeeded(): void {
     this.follower.succeeded();

@@ -46,6 +46,11 @@ export class MasterChannel {
     return step;
   }
 
+  /** The backoff's delay, capped while the masters may be electing (LeaderFollower.retryDelayMs). */
+  retryDelayMs(backoffMs: number): number {
+    return this.follower.retryDelayMs(backoffMs);
+  }
+
   /** The master followed now answered (SUBSCRIBED). */
   succeeded(): void {
     this.follower.succeeded();

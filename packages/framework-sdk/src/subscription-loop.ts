@@ -145,7 +145,7 @@ export class SubscriptionLoop {
         if (state() !== 'reconnecting') return;
         continue;
       }
-      const delay = this.backoff.next();
+      const delay = channel.retryDelayMs(this.backoff.next());
       log.warn(
         { err: err?.message, master: from, next: channel.address, delayMs: delay, frameworkId: this.frameworkIdValue },
         'scheduler stream lost; re-subscribing',

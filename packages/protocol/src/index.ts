@@ -26,6 +26,7 @@ export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
 export { componentLogger, createLogger, type Logger } from './logger.js';
 export { type LongTimeout, setLongTimeout } from './long-timeout.js';
 export {
+  DEFAULT_HA_RETRY_CAP_MS,
   DEFAULT_MAX_IMMEDIATE_REDIRECTS,
   type FollowStep,
   isHostPort,

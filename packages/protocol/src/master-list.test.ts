@@ -85,4 +85,13 @@ describe('leader follower', () => {
     expect(f.next(standby('not an address'))).toEqual({ address: 'b:1', reason: 'rotate', immediate: false });
     expect(() => new LeaderFollower([])).toThrow(ValidationError);
   });
+
+  it('leader follower - retries are capped for a client of several masters, or one a standby answered, so an election does not leave it asleep', () => {
+    expect(new LeaderFollower(['a:1', 'b:1'], { haRetryCapMs: 1_000 }).retryDelayMs(8_000)).toBe(1_000);
+    expect(new LeaderFollower(['a:1', 'b:1']).retryDelayMs(300)).toBe(300);
+    const single = new LeaderFollower(['a:1'], { haRetryCapMs: 1_000 });
+    expect(single.retryDelayMs(8_000)).toBe(8_000);
+    single.next(standby('b:1'));
+    expect(single.retryDelayMs(8_000)).toBe(1_000);
+  });
 });

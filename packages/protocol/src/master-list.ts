@@ -10,6 +10,12 @@ import { ValidationError } from './errors.js';
 /** `host:port`: a name or IPv4 address, or an IPv6 address in brackets; a port from 1 to 65535. */
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 
+/**
+ * The longest a client of several masters waits between attempts: while the masters
+ * elect a leader (a lease to run out), standbys name no leader or a dead one, and an
+ * exponential backoff would leave clients asleep long after the new leader is up.
+ */
+export const DEFAULT_HA_RETRY_CAP_MS = 1_000;
 /** Redirects a client follows at once, without a backoff, between two successes (a guard against redirect loops). */
 export const DEFAULT_MAX_IMMEDIATE_REDIRECTS = 3;
 
@@ -60,6 +66,8 @@ export interface FollowStep {
 export interface LeaderFollowerOptions {
   /** @default DEFAULT_MAX_IMMEDIATE_REDIRECTS (3) */
   maxImmediateRedirects?: number;
+  /** @default DEFAULT_HA_RETRY_CAP_MS (1 s) */
+  haRetryCapMs?: number;
 }
 
 /**
@@ -73,6 +81,9 @@ export interface LeaderFollowerOptions {
 export class LeaderFollower {
   private readonly list: readonly string[];
   private readonly maxImmediateRedirects: number;
+  private readonly haRetryCapMs: number;
+  /** A master answered as a standby (it named a leader) since the last success. */
+  private heardStandby = false;
   /** The list position of the last list address followed. */
   private index = 0;
   private currentValue: string;
@@ -84,6 +95,16 @@ export class LeaderFollower {
     this.list = [...addresses];
     this.currentValue = this.list[0] as string;
     this.maxImmediateRedirects = options.maxImmediateRedirects ?? DEFAULT_MAX_IMMEDIATE_REDIRECTS;
+    this.haRetryCapMs = options.haRetryCapMs ?? DEFAULT_HA_RETRY_CAP_MS;
+  }
+
+  /**
+   * The wait before the next attempt, given the caller's backoff delay: capped at
+   * `haRetryCapMs` for a client of several masters, or one a standby has answered, so that
+   * it finds the new leader soon after an election; the backoff as it is otherwise.
+   */
+  retryDelayMs(backoffMs: number): number {
+    return this.list.length > 1 || this.heardStandby ? Math.min(backoffMs, this.haRetryCapMs) : backoffMs;
   }
 
   /** The address followed now. */
@@ -104,6 +125,7 @@ export class LeaderFollower {
   /** After a failure on `current`: to the leader `err` names, or else the next address of the list. */
   next(err?: { readonly leader?: string | undefined }): FollowStep {
     const leader = err?.leader;
+    if (leader !== undefined) this.heardStandby = true;
     if (leader !== undefined && isHostPort(leader)) {
       this.redirects += 1;
       if (leader === this.currentValue) return { address: leader, reason: 'redirect', immediate: false }; // it names itself: not leading yet
