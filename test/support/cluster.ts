@@ -62,6 +62,8 @@ export interface AgentSetup {
   hostname?: string;
   resources?: string;
   containerizers?: ('docker' | 'process')[];
+  /** The address the agent dials instead of the master's own (a TcpProxy in front of it). */
+  via?: string;
   /** Resend of unacknowledged updates. @default { initial: 200, max: 1000 } */
   statusRetryMs?: { initial: number; max: number };
 }
@@ -78,7 +80,7 @@ export async function startAgent(master: Master, setup: AgentSetup = {}): Promis
     n === 'docker' ? new DockerContainerizer() : new ProcessContainerizer(),
   );
   const agent = new Agent({
-    master: master.address,
+    master: setup.via ?? master.address,
     workDir: setup.workDir ?? join(tempDir(), 'agent'),
     hostname: setup.hostname ?? 'it-host',
     resources: setup.resources ?? 'cpus:4;mem:4096;disk:4096;ports:[31000-31100]',

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { writeTo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
 import { agentCommand } from './commands/agent.js';
+import { agentsCommand } from './commands/agents.js';
 import { appsCommand } from './commands/apps.js';
 import { executeCommand } from './commands/execute.js';
 import { hollowCommand } from './commands/hollow.js';
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CommandContext): Command {
   for (const make of [
     masterCommand,
     agentCommand,
+    agentsCommand,
     upCommand,
     executeCommand,
     stateCommand,

@@ -17,16 +17,51 @@ export function agentStreamClosed(core: MasterCore, agentId: string, link: Agent
   core.log.warn({ agentId }, 'agent disconnected; waiting for it to come back before marking it unreachable');
 }
 
-/** One ping round: pings every reachable agent, and marks unreachable those that missed too many. */
+/**
+ * One ping round: pings every agent not marked unreachable; an agent that missed too many
+ * asks the removal rate limit (agent-removal-limit.ts) for its turn to be marked
+ * unreachable, and waits DISCONNECTED until then (still pinged: an answer takes it out of
+ * the queue).
+ */
 export function pingAgents(core: MasterCore): void {
   for (const agent of core.agents.values()) {
     if (agent.phase === 'UNREACHABLE' || agent.markingUnreachable) continue;
     if (agent.missedPings >= core.options.maxMissedPings) {
-      void markUnreachable(core, agent);
-      continue;
+      if (!core.removals.has(agent.id)) awaitRemoval(core, agent);
+    } else {
+      agent.missedPings++;
     }
-    agent.missedPings++;
     agent.link?.send({ ping: { seq: ++agent.pingSeq } });
+  }
+}
+
+/** The agent missed too many pings: no more offers of it until it answers; it is marked unreachable when the rate limit allows. */
+function awaitRemoval(core: MasterCore, agent: AgentEntry): void {
+  if (agent.phase === 'ACTIVE') {
+    // Its stream is open but silent (a partition): treat it as disconnected meanwhile.
+    agent.phase = 'DISCONNECTED';
+    for (const offerId of [...agent.offerIds]) core.rescindOffer(offerId, true);
+    core.allocator.setAgentActive(agent.id, false);
+  }
+  core.removals.request(agent.id, () => {
+    if (core.agents.get(agent.id) !== agent || agent.phase === 'UNREACHABLE' || agent.missedPings < core.options.maxMissedPings) return;
+    void markUnreachable(core, agent);
+  });
+}
+
+/**
+ * A pong: the agent answers again. One that waited to be marked unreachable leaves the
+ * queue; one made DISCONNECTED for its silence is offered again (its stream answered).
+ */
+export function agentAnswered(core: MasterCore, agent: AgentEntry): void {
+  agent.missedPings = 0;
+  if (core.removals.cancel(agent.id)) {
+    core.log.info({ agentId: agent.id, hostname: agent.info.hostname }, 'agent answered again; it no longer waits to be marked unreachable');
+  }
+  if (agent.phase === 'DISCONNECTED' && agent.link && !agent.link.closed) {
+    agent.phase = 'ACTIVE';
+    core.allocator.setAgentActive(agent.id, true);
+    core.scheduleAllocation();
   }
 }
 
@@ -104,6 +139,7 @@ export async function expireRecoveredAgents(core: MasterCore): Promise<number> {
 /** Writes the unreachable mark; false (and the admission written again) when the agent was admitted meanwhile. */
 async function recordUnreachable(core: MasterCore, agentId: string, record: AgentRecord, at: number): Promise<boolean> {
   if (await core.agentRegistry.markUnreachable(agentId, record, at)) return true;
+  if (core.agentRegistry.goneAt(agentId) !== undefined) return false;
   const back = core.agents.get(agentId);
   if (back) await core.agentRegistry.admit(agentId, back.info, back.registeredAt);
   return false;

@@ -139,9 +139,10 @@ describe('a restarted master waiting for the agents of its registry', () => {
       { answerPings: false },
     );
     store.failing = true;
-    // Many ping rounds go by; without the mark written nothing is announced.
+    // Many ping rounds go by; without the mark written nothing is announced (the agent is
+    // only DISCONNECTED, offered no more, while it waits to be marked).
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(master.agents.get(silent.agentId)?.phase).toBe('ACTIVE');
+    expect(master.agents.get(silent.agentId)?.phase).toBe('DISCONNECTED');
     expect(master.tasks.get(`${fw.frameworkId}/t`)?.state).toBe('TASK_RUNNING');
     store.failing = false;
     const st = await fw.updates((s) => s.taskId === 't' && s.state === 'TASK_UNREACHABLE');

@@ -23,7 +23,8 @@ import { completeTask, forwardUpdates, masterUpdate, syntheticStatus } from './s
  * Handles REGISTER on an agent stream; returns the agent id. The input is checked first
  * (registration-check.ts) and the agent is recorded in the registry before the master
  * changes anything: an agent is listed and offered only once the registry admits it, and
- * a refusal or a failed write leaves the master as it was.
+ * a refusal or a failed write leaves the master as it was. An agent marked gone is told to
+ * shut down and refused with PERMISSION_DENIED.
  */
 export async function registerAgent(core: MasterCore, link: AgentLink, reg: RegisterAgent): Promise<string> {
   const { info, total, known } = checkRegistration(reg, () => newId('agent'));
@@ -33,10 +34,18 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
     await core.agentRegistry.admit(id, info, registeredAt);
   } catch (err) {
     const e = TandemError.from(err);
+    if (e.code === Code.PermissionDenied) {
+      // Marked gone (agent-gone.ts): told to shut down (the agent kills its tasks, stops and forgets its id), then refused.
+      core.log.warn({ agentId: id, hostname: info.hostname }, 'refused an agent marked gone; told it to shut down');
+      link.send({ shutdown: { reason: e.message } });
+      throw e;
+    }
     core.log.error({ agentId: id, err: e.message }, 'could not record the agent in the registry; not admitting it');
     throw new TandemError(Code.Unavailable, `the master could not record agent ${id} in its registry (${e.message}); register again later`, { cause: err });
   }
 
+  // Back while it waited to be marked unreachable (agent-removal-limit.ts): it leaves the queue.
+  core.removals.cancel(id);
   let agent = core.agents.get(id);
   if (agent) {
     if (agent.link && agent.link !== link) agent.link.end();

@@ -1,4 +1,4 @@
-import type { AgentInfo } from '@tandem/protocol';
+import { type AgentInfo, Code, TandemError } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import { sameJson } from './same-json.js';
 
@@ -8,6 +8,8 @@ export interface AgentRecord {
   registeredAt: number;
   /** When (seconds since the epoch) the master recorded the agent unreachable; absent while it is reachable. */
   unreachableAt?: number;
+  /** When (seconds since the epoch) an operator marked the agent gone (Operator.MarkAgentGone): it may never register again. */
+  goneAt?: number;
 }
 
 const PREFIX = 'agents/';
@@ -19,13 +21,17 @@ const keyOf = (id: string): string => `${PREFIX}${id}`;
  * - recovered: admitted, not re-registered with this master yet. The master gives no
  *   verdict on tasks it does not know that may be on them;
  * - unreachable: recorded unreachable. A task the master does not know on one is
- *   TASK_UNREACHABLE.
+ *   TASK_UNREACHABLE;
+ * - gone: marked gone by an operator, for good: its registration is refused, and a task
+ *   the master does not know on it is TASK_GONE_BY_OPERATOR. A gone record is never
+ *   overwritten.
  * An agent's writes go one at a time in the order they were asked for, so an admission
  * asked for after an unreachable mark lands after it.
  */
 export class AgentRegistry {
   private readonly recovered = new Map<string, AgentRecord>();
   private readonly unreachable = new Map<string, number>();
+  private readonly gone = new Map<string, number>();
   /** Admissions so far, by agent: tells a mark that an admission came while it was written. */
   private readonly admissions = new Map<string, number>();
   /** The tail of each agent's chain of writes. */
@@ -37,7 +43,8 @@ export class AgentRegistry {
   async load(): Promise<void> {
     for (const { key, value } of await this.store().list<AgentRecord>(PREFIX)) {
       const id = key.slice(PREFIX.length);
-      if (typeof value.unreachableAt === 'number') this.unreachable.set(id, value.unreachableAt);
+      if (typeof value.goneAt === 'number') this.gone.set(id, value.goneAt);
+      else if (typeof value.unreachableAt === 'number') this.unreachable.set(id, value.unreachableAt);
       else this.recovered.set(id, value);
     }
   }
@@ -62,14 +69,22 @@ export class AgentRegistry {
     return this.unreachable.get(agentId);
   }
 
+  /** When an operator marked the agent gone, if one did. */
+  goneAt(agentId: string): number | undefined {
+    return this.gone.get(agentId);
+  }
+
   /**
    * Records the agent as admitted and reachable, unless the registry holds exactly that
    * already (after a failover every agent re-registers unchanged: no write, no fsync).
-   * Call `admitted` right after it resolves.
+   * Call `admitted` right after it resolves. An agent marked gone is refused
+   * (PERMISSION_DENIED, `goneRefusal`) and nothing is written.
    */
   admit(agentId: string, info: AgentInfo, registeredAt: number): Promise<void> {
     return this.serialize(agentId, async () => {
       const stored = await this.store().get<AgentRecord>(keyOf(agentId));
+      const goneAt = this.gone.get(agentId) ?? stored?.value.goneAt;
+      if (goneAt !== undefined) throw goneRefusal(agentId, goneAt);
       if (stored && stored.value.unreachableAt === undefined && sameJson(stored.value.info, info)) return;
       await this.store().put<AgentRecord>(keyOf(agentId), { info, registeredAt });
     });
@@ -84,26 +99,73 @@ export class AgentRegistry {
 
   /**
    * Records the agent unreachable. True once written; false when the agent was admitted
-   * while the mark was being written (the caller then writes its admission again).
+   * while the mark was being written (the caller then writes its admission again), or was
+   * marked gone (nothing is written then).
    */
   async markUnreachable(agentId: string, record: AgentRecord, at: number): Promise<boolean> {
     const before = this.admissions.get(agentId) ?? 0;
+    let written = false;
     await this.serialize(agentId, async () => {
+      if (this.gone.has(agentId)) return;
       await this.store().put<AgentRecord>(keyOf(agentId), { info: record.info, registeredAt: record.registeredAt, unreachableAt: at });
+      written = true;
     });
-    if ((this.admissions.get(agentId) ?? 0) !== before) return false;
+    if (!written || (this.admissions.get(agentId) ?? 0) !== before) return false;
     this.recovered.delete(agentId);
     this.unreachable.set(agentId, at);
     return true;
   }
 
-  private serialize(agentId: string, write: () => Promise<void>): Promise<void> {
+  /**
+   * Records the agent gone, for good, after any write of it already asked for. `known` is
+   * its record when the master holds it in memory; otherwise the registry's is used.
+   * Resolves with when it was marked gone (the first mark's time when it was gone already,
+   * `fresh` false), or undefined when the registry holds no such agent (nothing written).
+   */
+  markGone(agentId: string, known: AgentRecord | undefined, at: number): Promise<{ goneAt: number; fresh: boolean } | undefined> {
+    return this.serialize(agentId, async () => {
+      const already = this.gone.get(agentId);
+      if (already !== undefined) return { goneAt: already, fresh: false };
+      const stored = await this.store().get<AgentRecord>(keyOf(agentId));
+      if (stored?.value.goneAt !== undefined) {
+        this.gone.set(agentId, stored.value.goneAt);
+        return { goneAt: stored.value.goneAt, fresh: false };
+      }
+      const record = known ?? stored?.value;
+      if (!record) return undefined;
+      const unreachableAt = stored?.value.unreachableAt;
+      await this.store().put<AgentRecord>(keyOf(agentId), {
+        info: record.info,
+        registeredAt: record.registeredAt,
+        ...(unreachableAt !== undefined ? { unreachableAt } : {}),
+        goneAt: at,
+      });
+      // Set before any later write of this agent runs (they wait on this one): an admission asked for meanwhile is refused.
+      this.gone.set(agentId, at);
+      this.recovered.delete(agentId);
+      this.unreachable.delete(agentId);
+      return { goneAt: at, fresh: true };
+    });
+  }
+
+  private serialize<T>(agentId: string, write: () => Promise<T>): Promise<T> {
     const run = (this.writes.get(agentId) ?? Promise.resolve()).then(write);
-    const tail = run.catch(() => undefined);
+    const tail: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.writes.set(agentId, tail);
     void tail.then(() => {
       if (this.writes.get(agentId) === tail) this.writes.delete(agentId);
     });
     return run;
   }
+}
+
+/** The refusal of an agent marked gone that tries to register again. */
+export function goneRefusal(agentId: string, goneAt: number): TandemError {
+  return new TandemError(
+    Code.PermissionDenied,
+    `agent ${agentId} was marked gone by an operator at ${new Date(goneAt * 1000).toISOString()} and may never register again under this id; the master told it to shut down (restarted, it joins as a new agent)`,
+  );
 }

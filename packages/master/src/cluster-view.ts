@@ -23,4 +23,6 @@ export interface ClusterView {
   readonly completed: { readonly size: number; values(): IterableIterator<TaskEntry> };
   readonly offers: ReadonlyMap<string, OfferEntry>;
   readonly roleConfig: RoleConfigView;
+  /** Agents that missed their pings and wait for the removal rate limit to mark them unreachable. */
+  readonly agentsAwaitingRemoval: number;
 }

@@ -45,6 +45,14 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
       return sendError(reply, err);
     }
   });
+  // Operator.MarkAgentGone over HTTP: the agent is gone for good (404 for an id never admitted).
+  app.post<{ Params: { agentId: string } }>('/api/v1/agents/:agentId/gone', async (req, reply) => {
+    try {
+      return await master.markAgentGone(req.params.agentId);
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', master.metrics.registry.contentType).send(await master.metrics.registry.metrics()));
   app.get<{ Params: { taskId: string }; Querystring: { name?: string; offset?: string; length?: string } }>(
     '/api/v1/tasks/:taskId/logs',

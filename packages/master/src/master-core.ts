@@ -2,6 +2,7 @@ import type { Logger, OperatorEventInit, Resources } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import type { LRUCache } from 'lru-cache';
 import type { AgentRegistry } from './agent-registry.js';
+import type { AgentRemovalLimit } from './agent-removal-limit.js';
 import type { Allocator } from './allocator/allocator.js';
 import type { ResolvedMasterOptions } from './options.js';
 import type { ReregistrationTally } from './reregistration-tally.js';
@@ -22,6 +23,8 @@ export interface MasterCore {
   registry(): Store;
   /** Admitted agents (`agents/<id>` in the registry), and those not back since a restart. */
   readonly agentRegistry: AgentRegistry;
+  /** Agents that missed their pings, waiting to be marked unreachable at the removal rate limit. */
+  readonly removals: AgentRemovalLimit;
   readonly agents: Map<string, AgentEntry>;
   readonly frameworks: Map<string, FrameworkEntry>;
   readonly removedFrameworks: Set<string>;

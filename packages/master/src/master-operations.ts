@@ -9,6 +9,7 @@ import type {
   SubscribeRequest,
   TandemError,
 } from '@tandem/protocol';
+import type { AgentGone } from './agent-gone.js';
 import type { AgentLink } from './agent-link.js';
 import type { ClusterView } from './cluster-view.js';
 import type { FrameworkStream } from './framework-stream.js';
@@ -41,4 +42,6 @@ export interface MasterOperations extends ClusterView {
   /** Calls `listener` with every cluster event until the returned function is called; `onEnd` when the master stops. */
   watch(listener: (e: OperatorEventInit) => void, onEnd: () => void): () => void;
   readTaskLog(req: ReadTaskLogRequest): Promise<ReadTaskLogResponseInit>;
+  /** Operator.MarkAgentGone: the agent is gone for good and may never register again. */
+  markAgentGone(agentId: string): Promise<AgentGone>;
 }

@@ -26,10 +26,12 @@ import {
 } from '@tandem/protocol';
 import { FileStore, type Store } from '@tandem/store';
 import { LRUCache } from 'lru-cache';
+import { type AgentGone, markAgentGone } from './agent-gone.js';
 import { AgentLink } from './agent-link.js';
-import { agentStreamClosed, expireRecoveredAgents, pingAgents } from './agent-liveness.js';
+import { agentAnswered, agentStreamClosed, expireRecoveredAgents, pingAgents } from './agent-liveness.js';
 import { registerAgent } from './agent-registration.js';
 import { AgentRegistry } from './agent-registry.js';
+import { AgentRemovalLimit } from './agent-removal-limit.js';
 import { agentHandlers } from './agent-service.js';
 import { agentServiceDefinition } from './agent-wire.js';
 import type { Allocator } from './allocator/allocator.js';
@@ -86,6 +88,8 @@ export class Master implements MasterOperations {
   private readonly reregistrations: ReregistrationTally;
   /** Admitted agents in the registry, and those not back since this master started. */
   private readonly agentRegistry = new AgentRegistry(() => this.store);
+  /** Agents that missed their pings, marked unreachable at `agentRemovalRateLimit`. */
+  private readonly removals: AgentRemovalLimit;
   /** Runs out `agentReregisterTimeoutMs` after start while admitted agents have not re-registered. */
   private reregisterTimer: LongTimeout | undefined;
   /** What the master's parts (agent-registration.ts, scheduler-calls.ts, ...) use of it. */
@@ -112,6 +116,7 @@ export class Master implements MasterOperations {
     this.metrics = new MasterMetrics(this);
     this.logReads = new TaskLogReads(this);
     this.reregistrations = new ReregistrationTally(this.log);
+    this.removals = new AgentRemovalLimit(this.options.agentRemovalRateLimit, this.log);
     this.core = {
       masterId: this.masterId,
       options: this.options,
@@ -119,6 +124,7 @@ export class Master implements MasterOperations {
       allocator: this.allocator,
       registry: () => this.store,
       agentRegistry: this.agentRegistry,
+      removals: this.removals,
       agents: this.agents,
       frameworks: this.frameworks,
       removedFrameworks: this.removedFrameworks,
@@ -202,6 +208,7 @@ export class Master implements MasterOperations {
     this.phase = 'stopping';
     clearInterval(this.allocationTimer);
     clearInterval(this.pingTimer);
+    this.removals.stop();
     this.reregisterTimer?.clear();
     for (const offer of this.offers.values()) clearTimeout(offer.timer);
     for (const fw of this.frameworks.values()) {
@@ -283,7 +290,7 @@ export class Master implements MasterOperations {
     if (!agent) return;
     switch (msg.message) {
       case 'pong':
-        agent.missedPings = 0;
+        agentAnswered(this.core, agent);
         return;
       case 'statusUpdates':
         onStatusUpdates(this.core, agent, msg.statusUpdates?.updates ?? []);
@@ -300,6 +307,16 @@ export class Master implements MasterOperations {
 
   agentStreamClosed(agentId: string, link: AgentLink): void {
     agentStreamClosed(this.core, agentId, link);
+  }
+
+  /** Agents that missed their pings and wait for `agentRemovalRateLimit` to mark them unreachable. */
+  get agentsAwaitingRemoval(): number {
+    return this.removals.waiting;
+  }
+
+  /** Marks an agent gone for good (Operator.MarkAgentGone; agent-gone.ts). */
+  markAgentGone(agentId: string): Promise<AgentGone> {
+    return markAgentGone(this.core, agentId);
   }
 
   // ---------------------------------------------------------------- frameworks

@@ -21,6 +21,14 @@ export class MasterMetrics {
       },
     });
     new Gauge({
+      name: 'tandem_master_agents_awaiting_removal',
+      help: 'Agents that missed their pings and wait for the agent removal rate limit to mark them unreachable.',
+      registers: [r],
+      collect() {
+        this.set(master.agentsAwaitingRemoval);
+      },
+    });
+    new Gauge({
       name: 'tandem_master_frameworks',
       help: 'Frameworks known to the master, by whether they are connected.',
       labelNames: ['connected'],

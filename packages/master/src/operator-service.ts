@@ -49,5 +49,11 @@ export function operatorHandlers(master: MasterOperations): OperatorHandlers {
         (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
       );
     },
+    MarkAgentGone(call, callback) {
+      master.markAgentGone(call.request.agentId).then(
+        (gone) => callback(null, gone),
+        (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+      );
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
+import type { AgentRemovalRateLimit } from './agent-removal-limit.js';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
 import { DEFAULT_MASTER_OPTIONS } from './defaults.js';
 
@@ -23,6 +24,13 @@ export interface MasterOptions {
    * are recorded unreachable and such tasks are TASK_UNREACHABLE. @default 600000
    */
   agentReregisterTimeoutMs?: number;
+  /**
+   * At most `count` agents per `perMs` are marked unreachable for missing their pings
+   * (Mesos' `agent_removal_rate_limit`; permits spaced `perMs / count` apart); the others
+   * wait DISCONNECTED, their tasks not yet TASK_UNREACHABLE, and leave the queue if they
+   * answer or re-register. So a network blip cannot empty a cluster. @default undefined (unlimited)
+   */
+  agentRemovalRateLimit?: AgentRemovalRateLimit;
   /** Rescind offers not answered in this time; 0 = never (Mesos' default). @default 0 */
   offerTimeoutMs?: number;
   /** Batch allocation period; freed resources are also allocated at once. @default 1000 */
@@ -49,7 +57,7 @@ export interface MasterOptions {
 }
 
 export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS &
-  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas'> & {
+  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'agentRemovalRateLimit'> & {
     -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
   };
 

@@ -10,6 +10,7 @@ import { syntheticStatus } from './status-updates.js';
  * - no agent named while some admitted agents have not re-registered: nothing yet either
  *   (it may be on one of them; Mesos answers TASK_UNKNOWN here, which would make a
  *   framework replace a task that is running);
+ * - its agent was marked gone by an operator: TASK_GONE_BY_OPERATOR;
  * - its agent is unreachable: TASK_UNREACHABLE;
  * - otherwise: TASK_UNKNOWN.
  * Undefined means no answer; the framework asks again later (after the agent is back, or
@@ -17,6 +18,16 @@ import { syntheticStatus } from './status-updates.js';
  */
 export function unknownTaskVerdict(core: MasterCore, taskId: string, frameworkId: string, agentId: string, reason: StatusReason): TaskStatus | undefined {
   const registry = core.agentRegistry;
+  if (agentId && registry.goneAt(agentId) !== undefined) {
+    return syntheticStatus(
+      taskId,
+      frameworkId,
+      agentId,
+      'TASK_GONE_BY_OPERATOR',
+      reason,
+      `task ${taskId} is not known to the master and agent ${agentId} was marked gone`,
+    );
+  }
   if (agentId ? registry.isRecovered(agentId) : registry.recoveredCount > 0) return undefined;
   if (agentId && (registry.unreachableAt(agentId) !== undefined || core.agents.get(agentId)?.phase === 'UNREACHABLE')) {
     return syntheticStatus(

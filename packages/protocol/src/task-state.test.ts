@@ -22,4 +22,12 @@ describe('task states', () => {
     expect(canTransition('TASK_FINISHED', 'TASK_RUNNING')).toBe(false);
     expect(canTransition('TASK_UNREACHABLE', 'TASK_RUNNING')).toBe(true);
   });
+
+  it('task-state - GONE_BY_OPERATOR ends a task from any live state and never moves again (a gone agent cannot return)', () => {
+    expect(isTerminal('TASK_GONE_BY_OPERATOR')).toBe(true);
+    for (const from of ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE'] as const) {
+      expect(canTransition(from, 'TASK_GONE_BY_OPERATOR')).toBe(true);
+    }
+    expect(TASK_TRANSITIONS.TASK_GONE_BY_OPERATOR).toEqual([]);
+  });
 });

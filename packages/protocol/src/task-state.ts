@@ -27,6 +27,7 @@ const TERMINAL: ReadonlySet<TaskState> = new Set<TaskState>([
   'TASK_ERROR',
   'TASK_DROPPED',
   'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
   'TASK_LOST',
 ]);
 
@@ -40,7 +41,8 @@ const ACTIVE: TaskState[] = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'T
 
 /**
  * The lifecycle of a task as data: for each state, the states it may move to.
- * UNREACHABLE and GONE_BY_OPERATOR may come back when an agent re-registers, as in Mesos.
+ * UNREACHABLE may come back when its agent re-registers, as in Mesos. GONE_BY_OPERATOR is
+ * terminal: an agent marked gone may never register again (Operator.MarkAgentGone).
  * A transition to the same state is allowed everywhere (a resent or reconciled update).
  */
 export const TASK_TRANSITIONS: Readonly<Record<TaskState, readonly TaskState[]>> = {
@@ -48,8 +50,8 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskState, readonly TaskState[]>>
   TASK_STARTING: ['TASK_RUNNING', 'TASK_KILLING', 'TASK_UNREACHABLE', ...ALL_TERMINAL],
   TASK_RUNNING: ['TASK_KILLING', 'TASK_UNREACHABLE', ...ALL_TERMINAL],
   TASK_KILLING: ['TASK_UNREACHABLE', ...ALL_TERMINAL],
-  TASK_UNREACHABLE: [...ACTIVE, 'TASK_GONE_BY_OPERATOR', ...ALL_TERMINAL],
-  TASK_GONE_BY_OPERATOR: [...ACTIVE, ...ALL_TERMINAL],
+  TASK_UNREACHABLE: [...ACTIVE, ...ALL_TERMINAL],
+  TASK_GONE_BY_OPERATOR: [],
   TASK_UNKNOWN: [...ACTIVE, 'TASK_UNREACHABLE', ...ALL_TERMINAL],
   TASK_FINISHED: [],
   TASK_FAILED: [],

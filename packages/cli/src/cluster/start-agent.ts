@@ -32,6 +32,8 @@ export interface RunningAgent {
   /** The HTTP port actually bound, when `httpPort` was given. */
   readonly httpPort: number | undefined;
   stop(): Promise<void>;
+  /** Resolves once the agent has stopped, by `stop()` or because the master shut it down (it was marked gone). */
+  closed(): Promise<void>;
 }
 
 function create(name: ContainerizerName): Containerizer {
@@ -87,5 +89,6 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
       await http?.close();
       await agent.stop();
     },
+    closed: () => agent.closed(),
   };
 }

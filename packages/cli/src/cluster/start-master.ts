@@ -12,6 +12,8 @@ export interface MasterLaunch {
   agentReregisterTimeoutMs?: number;
   offerTimeoutMs?: number;
   allocationIntervalMs?: number;
+  /** At most `count` agents per `perMs` marked unreachable (MasterOptions.agentRemovalRateLimit); unset = unlimited. */
+  agentRemovalRateLimit?: { count: number; perMs: number };
   /** Start-up role weights; the registry wins once it holds any (MasterOptions.weights). */
   weights?: Record<string, number>;
   logger?: Logger;

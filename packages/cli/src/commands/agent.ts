@@ -67,7 +67,14 @@ export function agentCommand(ctx: CommandContext): Command {
         });
         log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');
         ctx.io.stdout(`tandem agent: ${agent.agentId ?? '(registering)'} on master ${o.master}, containerizers ${agent.containerizers.join(',')}\n`);
-        await stopOnSignal(ctx, signal, log, 'agent', () => agent.stop());
+        // The master may shut the agent down (it was marked gone): then exit 1, saying so, rather than wait for a signal.
+        const shutDown = agent.closed().then(() => true);
+        if (await Promise.race([stopOnSignal(ctx, signal, log, 'agent', () => agent.stop()).then(() => false), shutDown])) {
+          await agent.stop();
+          log.error({ agentId: agent.agentId }, 'the master shut this agent down; exiting');
+          ctx.io.stderr('tandem agent: the master shut this agent down (marked gone?); its tasks were killed and its id forgotten\n');
+          ctx.setExitCode(1);
+        }
       } finally {
         signal.dispose();
       }

@@ -16,6 +16,7 @@ import {
 } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
+import { parseRateLimit } from '../rate-limit-flag.js';
 import { parseWeightList } from '../role-flags.js';
 import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -31,9 +32,11 @@ export const masterSchema = z.object({
   offerTimeout: seconds(),
   allocationInterval: positive('number of seconds'),
   weights: z.string().optional(),
+  agentRemovalRateLimit: z.string().optional(),
 });
 
 const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
+const REMOVAL_RATE_FLAG = '--agent-removal-rate-limit (TANDEM_AGENT_REMOVAL_RATE_LIMIT)';
 
 export function masterCommand(ctx: CommandContext): Command {
   const cmd = new Command('master')
@@ -51,6 +54,12 @@ export function masterCommand(ctx: CommandContext): Command {
         DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS,
       ),
     )
+    .addOption(
+      flag(
+        '--agent-removal-rate-limit <N/DURATION>',
+        'mark at most N agents per DURATION unreachable for missing their pings (e.g. 1/20s, 5/1m; Mesos: 1/20mins); the others wait, so a network blip cannot empty the cluster (default: unlimited)',
+      ),
+    )
     .addOption(flag('--offer-timeout <seconds>', 'rescind offers left unanswered this long; 0 = never', DEFAULT_OFFER_TIMEOUT_SECONDS))
     .addOption(
       flag('--allocation-interval <seconds>', 'period of batch allocation (freed resources are also offered at once)', DEFAULT_ALLOCATION_INTERVAL_SECONDS),
@@ -64,6 +73,7 @@ export function masterCommand(ctx: CommandContext): Command {
     .action(async () => {
       const o = parseOptions(cmd, masterSchema);
       const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
+      const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
       const { startMaster } = await import('../cluster/start-master.js');
       const log = cliLogger('master');
       const signal = ctx.shutdownSignal();
@@ -79,6 +89,7 @@ export function masterCommand(ctx: CommandContext): Command {
           offerTimeoutMs: secondsToMs(o.offerTimeout),
           allocationIntervalMs: secondsToMs(o.allocationInterval),
           weights,
+          ...(agentRemovalRateLimit ? { agentRemovalRateLimit } : {}),
         }).catch((err: unknown) => {
           // A bad start-up weight is the flag's fault: say so.
           const e = TandemError.from(err);

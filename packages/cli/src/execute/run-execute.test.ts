@@ -58,6 +58,7 @@ class FakeMaster {
       UpdateWeights: (_call, callback) => callback(null, {}),
       GetQuota: (_call, callback) => callback(null, {}),
       UpdateQuota: (_call, callback) => callback(null, {}),
+      MarkAgentGone: (_call, callback) => callback(null, {}),
     };
     this.server.addService(tandemV1().Scheduler.service, scheduler);
     this.server.addService(tandemV1().Operator.service, operator);

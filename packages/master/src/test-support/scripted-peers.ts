@@ -82,12 +82,12 @@ export class ScriptedPeers {
     return master;
   }
 
-  /** An agent stream that registers, answers pings (unless told not to), and keeps every other master message in `inbox`. */
+  /** An agent stream that registers, answers pings (unless told not to; `answer(on)` changes it), and keeps every other master message in `inbox`. */
   async agent(master: Master, register: NonNullable<AgentMessageInit['register']>, options: { answerPings?: boolean } = {}) {
     const client = agentClient(master.address);
     const stream = client.connect() as grpc.ClientDuplexStream<AgentMessageInit, MasterMessage>;
     const inbox = new AsyncQueue<MasterMessage>();
-    const answerPings = options.answerPings ?? true;
+    let answerPings = options.answerPings ?? true;
     stream.on('data', (m: MasterMessage) => {
       if (m.message === 'ping') {
         if (answerPings) stream.write({ pong: { seq: m.ping!.seq } });
@@ -101,7 +101,10 @@ export class ScriptedPeers {
     });
     stream.write({ register });
     const reg = await next(inbox, (m) => m.message === 'registered');
-    return { agentId: reg.registered!.agentId, stream, inbox };
+    const answer = (on: boolean): void => {
+      answerPings = on;
+    };
+    return { agentId: reg.registered!.agentId, stream, inbox, answer };
   }
 
   /** A subscribed framework: its events, `call` for Scheduler.Call, and waits for offers and updates. */

@@ -1,0 +1,47 @@
+import type { ClusterState, MarkAgentGoneResponse } from '@tandem/protocol';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { writeTo } from '../cli-io.js';
+import type { CommandContext } from '../command-context.js';
+import { masterFlag } from '../flag-option.js';
+import { unary, withOperator } from '../operator-call.js';
+import { parseOptions } from '../parse-options.js';
+import { address } from '../schemas.js';
+
+export const agentsSchema = z.object({ master: address() });
+
+/** `tandem agents` (the agents of Operator.GetState) and `tandem agents gone ID` (Operator.MarkAgentGone). */
+export function agentsCommand(ctx: CommandContext): Command {
+  const agents = new Command('agents').description("The master's agents: list them, or mark one gone for good.");
+
+  const list = new Command('list')
+    .description('Print every agent the master holds (id, hostname, status, resources) as JSON.')
+    .addOption(masterFlag())
+    .action(async () => {
+      const o = parseOptions(list, agentsSchema);
+      const state = await withOperator(o.master, (client, deadline) => unary<object, ClusterState>(client.GetState.bind(client), {}, deadline));
+      const rows = state.agents.map((a) => ({ id: a.info?.id, hostname: a.info?.hostname, status: a.status, registeredAt: a.registeredAt }));
+      ctx.io.stdout(`${JSON.stringify({ agents: rows }, null, 2)}\n`);
+    });
+
+  const gone = new Command('gone')
+    .description(
+      'Mark an agent gone for good (Operator.MarkAgentGone), e.g. after its machine was decommissioned: its tasks become ' +
+        'TASK_GONE_BY_OPERATOR, it is never offered again, and it may never register again under this id (a live one is told to ' +
+        'shut down). It cannot be undone.',
+    )
+    .argument('<agent-id>', 'the agent id (as `tandem agents` lists it)')
+    .addOption(masterFlag())
+    .action(async (agentId: string) => {
+      const o = parseOptions(gone, agentsSchema);
+      const res = await withOperator(o.master, (client, deadline) =>
+        unary<object, MarkAgentGoneResponse>(client.MarkAgentGone.bind(client), { agentId }, deadline),
+      );
+      ctx.io.stdout(`${JSON.stringify({ agentId, goneAt: new Date(res.goneAt * 1000).toISOString(), tasksGone: res.tasksGone }, null, 2)}\n`);
+    });
+
+  agents.addCommand(list, { isDefault: true });
+  agents.addCommand(gone);
+  for (const sub of [list, gone]) writeTo(sub, ctx.io);
+  return agents;
+}
