@@ -1,4 +1,4 @@
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
@@ -68,6 +68,7 @@ export class NatsKvStore implements Store {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
     private readonly kv: KV,
     readonly bucket: string,
     readonly maxValueBytes: number,
@@ -134,7 +135,7 @@ export class NatsKvStore implements Store {
       if (status.replicas !== replicas)
         log.warn({ bucket: options.bucket, replicas: status.replicas, wanted: replicas }, 'store bucket exists with other replicas; keeping them');
       const limit = status.maxValueSize > 0 ? Math.min(maxValueBytes, status.maxValueSize - HEADER_ROOM) : maxValueBytes;
-      return new NatsKvStore(nc, js, kv, options.bucket, limit, timeout, log);
+      return new NatsKvStore(nc, js, await jetstreamManager(nc, { timeout }), kv, options.bucket, limit, timeout, log);
     } catch (err) {
       await nc.close().catch(() => undefined);
       if (err instanceof TandemError) throw err;
@@ -216,14 +217,19 @@ export class NatsKvStore implements Store {
 
   /**
    * Every entry whose key starts with `prefix`, in key order. The keys are listed first
-   * (filtered by the server on the prefix's whole segments), then read; a key deleted in
-   * between is left out, so the result is not one point in time.
+   * (the subjects of the bucket's stream, filtered by the server on the prefix's whole
+   * segments), then read; a key deleted in between is left out, so the result is not one
+   * point in time. Both come from the stream leader: the KV client's own key listing
+   * reads through a consumer that the server may place on a replica still catching up
+   * after a restart, and it missed acknowledged keys (found by test/nats-cluster.test.ts).
    */
   async list<T = unknown>(prefix: string): Promise<StoreEntry<T>[]> {
+    const subjectPrefix = `$KV.${this.bucket}.`;
     const keys = await this.track(prefix, 'list', async () => {
+      const info = await this.jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${subjectPrefix}${prefixFilter(prefix)}` });
       const out: string[] = [];
-      for await (const ek of await this.kv.keys(prefixFilter(prefix))) {
-        const key = decodeKey(ek);
+      for (const subject of Object.keys(info.state.subjects ?? {})) {
+        const key = decodeKey(subject.slice(subjectPrefix.length));
         if (key.startsWith(prefix) && (!key.startsWith(RESERVED_PREFIX) || prefix.startsWith(RESERVED_PREFIX))) out.push(key);
       }
       return out;
