@@ -1,10 +1,12 @@
 // @tandem/apps: the Marathon-compatible framework for long-running services. Its public
-// face: the framework and the service that runs it on a file store, its options and
-// defaults, the app definition (Marathon's JSON, as validated), and the events it emits.
+// face: the framework and the services that run it (on a file store, or in high
+// availability on a NATS store), its options and defaults, the app definition (Marathon's
+// JSON, as validated), and the events it emits.
 export type { AppDefinition, VersionInfo } from './app/app-definition.js';
 export { appSchema, CONSTRAINT_OPERATORS, type Constraint, type HealthCheckDefinition, type PortDefinition } from './app/app-schema.js';
 export { type AppLimits, validateApp } from './app/validate-app.js';
 export { AppsFramework } from './apps-framework.js';
+export { APPS_BUCKET, type AppsHaServiceOptions, type RunningAppsHa, startAppsHaService } from './apps-ha-service.js';
 export { type RunningApps, startAppsService } from './apps-service.js';
 export type { Deployment, DeploymentState } from './core/deployment.js';
 export type { Condition, Goal, Instance } from './core/instance.js';
@@ -26,4 +28,5 @@ export {
   DEFAULT_WAITING_DECLINE_MS,
   type ResolvedAppsOptions,
   resolveAppsOptions,
+  resolveAppsSettings,
 } from './options.js';

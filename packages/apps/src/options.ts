@@ -34,9 +34,17 @@ export interface AppsFrameworkOptions extends ServiceFrameworkOptions {
   localPortMin?: number;
   /** Service ports are assigned below this one (Marathon's --local_port_max). @default DEFAULT_LOCAL_PORT_MAX (20000) */
   localPortMax?: number;
+  /** `host:port` clients reach this process at, named by `/v2/info` and `/v2/leader`. @default the API's host and port (127.0.0.1 for 0.0.0.0) */
+  advertisedAddress?: string;
+  /**
+   * Build the REST API without listening: another server hands it requests through
+   * `requestHandler()` (the HA front, which listens on `port`). @default false
+   */
+  embedHttp?: boolean;
 }
 
-export type ResolvedAppsOptions = ResolvedServiceFrameworkOptions & Required<Omit<AppsFrameworkOptions, keyof ServiceFrameworkOptions>>;
+export type ResolvedAppsOptions = ResolvedServiceFrameworkOptions &
+  Required<Omit<AppsFrameworkOptions, keyof ServiceFrameworkOptions | 'advertisedAddress'>> & { advertisedAddress: string | undefined };
 
 function checkPortRange(min: number, max: number): void {
   if (!Number.isInteger(min) || min < 1 || min > 65535)
@@ -51,12 +59,16 @@ function checkPortRange(min: number, max: number): void {
 
 /** Fills every option's default; a bad service port range or body limit throws naming the option. */
 export function resolveAppsOptions(o: AppsFrameworkOptions): ResolvedAppsOptions {
+  return { ...resolveAppsSettings(o), store: o.store };
+}
+
+/** Every option but the store, filled and checked as `resolveAppsOptions` does (the HA service checks them before it has a store). */
+export function resolveAppsSettings(o: Omit<AppsFrameworkOptions, 'store'>): Omit<ResolvedAppsOptions, 'store'> {
   const localPortMin = o.localPortMin ?? defaults.DEFAULT_LOCAL_PORT_MIN;
   const localPortMax = o.localPortMax ?? defaults.DEFAULT_LOCAL_PORT_MAX;
   checkPortRange(localPortMin, localPortMax);
   return {
     ...resolveServiceFrameworkOptions(o, { port: defaults.DEFAULT_APPS_PORT, frameworkName: defaults.DEFAULT_FRAMEWORK_NAME }),
-    store: o.store,
     roles: o.roles ?? [...defaults.DEFAULT_APPS_ROLES],
     waitingDeclineSeconds: o.waitingDeclineSeconds ?? defaults.DEFAULT_WAITING_DECLINE_MS / 1000,
     tickMs: o.tickMs ?? defaults.DEFAULT_TICK_MS,
@@ -68,6 +80,8 @@ export function resolveAppsOptions(o: AppsFrameworkOptions): ResolvedAppsOptions
     deploymentTimeoutSeconds: o.deploymentTimeoutSeconds ?? defaults.DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000,
     localPortMin,
     localPortMax,
+    advertisedAddress: o.advertisedAddress,
+    embedHttp: o.embedHttp ?? false,
   };
 }
 

@@ -1,7 +1,7 @@
 // @tandem/jobs: the Metronome-compatible batch framework. Its public face: the framework
-// and the service that runs it on a file store, the REST client, its options, defaults
-// and clock, the job and schedule specs (Metronome's JSON, as validated), and the runs,
-// history and events the API returns.
+// and the services that run it (on a file store, or in high availability on a NATS
+// store), the REST client, its options, defaults and clock, the job and schedule specs
+// (Metronome's JSON, as validated), and the runs, history and events the API returns.
 export { JobsClient, type JobsClientOptions } from './client/jobs-client.js';
 export { type Clock, ManualClock, systemClock } from './core/clock.js';
 export type { JobsFrameworkState } from './core/framework-state.js';
@@ -12,6 +12,7 @@ export type { RunStatus } from './core/run-status.js';
 export type { ScheduleState } from './core/schedule-planner.js';
 export { JOBS_API_VERSION } from './http/jobs-server.js';
 export { JobsFramework } from './jobs-framework.js';
+export { JOBS_BUCKET, type JobsHaServiceOptions, type RunningJobsHa, startJobsHaService } from './jobs-ha-service.js';
 export { type JobsServiceOptions, type JobsServiceTestOptions, type RunningJobs, startJobsService } from './jobs-service.js';
 export {
   DEFAULT_FRAMEWORK_NAME,

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { Code, SchedulerDriver, TandemError } from '@tandem/framework-sdk';
 import { componentLogger, type Logger, SerialChain } from '@tandem/protocol';
 import type { JobsFrameworkState } from './core/framework-state.js';
@@ -114,9 +115,15 @@ export class JobsFramework implements JobsApi {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The REST API as a request handler, with `embedHttp`, from the moment it serves until the framework stops (the HA front hands it the leader's requests). */
+  requestHandler(): RequestListener | undefined {
+    return this.stateValue === 'starting' || this.stateValue === 'running' ? this.server?.handler : undefined;
+  }
+
   /**
    * Loads the store, serves the REST API, subscribes (as the stored framework id when
-   * there is one) and resolves once subscribed. Scheduling starts after the load.
+   * there is one) and resolves once subscribed. Scheduling starts after the load. A
+   * `stop()` while it starts ends it at its next step (it rejects with CANCELLED).
    */
   async start(): Promise<void> {
     if (this.stateValue !== 'idle') throw new TandemError(Code.FailedPrecondition, `start: jobs framework is ${this.stateValue}`);
@@ -126,9 +133,21 @@ export class JobsFramework implements JobsApi {
       await this.repo.load();
       await this.book.recover();
     });
-    if (this.o.port >= 0)
-      this.server = await startJobsServer(this, { port: this.o.port, host: this.o.host, logger: this.log, maxBodyBytes: this.o.maxBodyBytes });
+    this.checkStarting();
+    if (this.o.port >= 0 || this.o.embedHttp) {
+      this.server = await startJobsServer(this, {
+        port: this.o.port,
+        host: this.o.host,
+        logger: this.log,
+        maxBodyBytes: this.o.maxBodyBytes,
+        embed: this.o.embedHttp,
+        ...(this.o.advertisedAddress ? { advertisedAddress: this.o.advertisedAddress } : {}),
+      });
+      if (this.stateValue !== 'starting') await this.server.close();
+      this.checkStarting();
+    }
     const storedId = await this.repo.storedFrameworkId();
+    this.checkStarting();
     const driver = new SchedulerDriver({
       master: this.o.master,
       framework: {
@@ -154,6 +173,11 @@ export class JobsFramework implements JobsApi {
     void this.serial(() => this.timers.tick());
     await driver.start();
     this.log.info({ frameworkId: driver.frameworkId, port: this.port }, 'jobs framework subscribed');
+  }
+
+  /** Throws CANCELLED when `stop()` came while starting. */
+  private checkStarting(): void {
+    if (this.stateValue !== 'starting') throw new TandemError(Code.Cancelled, 'the jobs framework was stopped while it started');
   }
 
   /** Ordered stop: HTTP server, timers, driver (tasks keep running: the framework fails over). Leaves the store open. */

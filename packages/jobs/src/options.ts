@@ -16,6 +16,13 @@ export interface JobsFrameworkOptions extends ServiceFrameworkOptions {
   retryDelayMs?: number;
   /** @default DEFAULT_HISTORY_LIMIT (50) */
   historyLimit?: number;
+  /** `host:port` clients reach this process at, named by `/info` and `/v1/leader`. @default the API's host and port (127.0.0.1 for 0.0.0.0) */
+  advertisedAddress?: string;
+  /**
+   * Build the REST API without listening: another server hands it requests through
+   * `requestHandler()` (the HA front, which listens on `port`). @default false
+   */
+  embedHttp?: boolean;
 }
 
 export interface ResolvedJobsOptions extends ResolvedServiceFrameworkOptions {
@@ -23,6 +30,8 @@ export interface ResolvedJobsOptions extends ResolvedServiceFrameworkOptions {
   clock: Clock;
   retryDelayMs: number;
   historyLimit: number;
+  advertisedAddress: string | undefined;
+  embedHttp: boolean;
 }
 
 /** Fills every option's default; a bad body limit throws naming the option. */
@@ -33,6 +42,8 @@ export function resolveJobsOptions(o: JobsFrameworkOptions): ResolvedJobsOptions
     clock: o.clock ?? systemClock(),
     retryDelayMs: o.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
     historyLimit: o.historyLimit ?? DEFAULT_HISTORY_LIMIT,
+    advertisedAddress: o.advertisedAddress,
+    embedHttp: o.embedHttp ?? false,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { acceptJsonBodies, SseStreams } from '@tandem/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sendError } from './http-error.js';
@@ -34,6 +35,12 @@ export class AppsServer {
     await this.http.listen({ host, port });
     const address = this.http.server.address();
     return typeof address === 'object' && address ? address.port : port;
+  }
+
+  /** Readies the routes without listening; requests handed to the returned handler are served as if they had come to the port (the HA front). */
+  async embed(): Promise<RequestListener> {
+    await this.http.ready();
+    return this.http.routing;
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { acceptJsonBodies, Code, DEFAULT_MAX_BODY_BYTES, errorReply, type Logger, METRONOME_STATUS, SseStreams, TandemError } from '@tandem/protocol';
 import Fastify from 'fastify';
 import { runView, scheduleView } from '../core/run-view.js';
@@ -12,15 +13,33 @@ export const JOBS_API_VERSION = '0.1.0';
 
 export interface JobsServer {
   port: number;
+  /** `host:port` clients reach the API at (named by `/info` and `/v1/leader`). */
+  address: string;
+  /** The API as a request handler: what an embedding server (the HA front) hands its requests to. */
+  handler: RequestListener;
   close(): Promise<void>;
+}
+
+export interface JobsServerOptions {
+  port: number;
+  host: string;
+  logger: Logger;
+  maxBodyBytes?: number;
+  /** @default host:port (127.0.0.1 for 0.0.0.0) */
+  advertisedAddress?: string;
+  /** Ready the routes without listening (another server, on `port`, hands requests to `handler`). @default false */
+  embed?: boolean;
 }
 
 type JobParams = { Params: { id: string }; Querystring: Record<string, unknown> };
 type RunParams = { Params: { id: string; runId: string } };
 type ScheduleParams = { Params: { id: string; scheduleId: string } };
 
-/** The REST API, following Metronome's v1 API; plus `/v1/events` (Server-Sent Events of run changes). */
-export async function startJobsServer(fw: JobsApi, options: { port: number; host: string; logger: Logger; maxBodyBytes?: number }): Promise<JobsServer> {
+/**
+ * The REST API, following Metronome's v1 API; plus `/v1/events` (Server-Sent Events of run
+ * changes) and `/v1/leader` (Marathon's shape, which Metronome lacks: `{"leader": "host:port"}`).
+ */
+export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): Promise<JobsServer> {
   const bodyLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit });
   const streams = new SseStreams();
@@ -32,7 +51,10 @@ export async function startJobsServer(fw: JobsApi, options: { port: number; host
   });
 
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('pong'));
-  app.get('/info', async () => ({ version: JOBS_API_VERSION, libVersion: 'tandem', frameworkId: fw.frameworkId ?? null }));
+  // Known once listening (a port 0 is chosen then).
+  let address = options.advertisedAddress ?? '';
+  app.get('/info', async () => ({ version: JOBS_API_VERSION, libVersion: 'tandem', frameworkId: fw.frameworkId ?? null, elected: true, leader: address }));
+  app.get('/v1/leader', async () => ({ leader: address }));
   app.get('/v1/metrics', async (_req, reply) => reply.type(fw.metrics.registry.contentType).send(await fw.metrics.registry.metrics()));
   app.get('/v1/queue', async () => fw.queue());
 
@@ -89,12 +111,20 @@ export async function startJobsServer(fw: JobsApi, options: { port: number; host
     sse.onClose(fw.events.subscribe((event) => sse.send(event.type, event)));
   });
 
-  await app.listen({ host: options.host, port: options.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  options.logger.info({ port }, 'jobs API listening');
+  let port = options.port;
+  if (options.embed) {
+    await app.ready();
+  } else {
+    await app.listen({ host: options.host, port: options.port });
+    const bound = app.server.address();
+    port = typeof bound === 'object' && bound ? bound.port : options.port;
+    options.logger.info({ port }, 'jobs API listening');
+  }
+  address ||= `${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`;
   return {
     port,
+    address,
+    handler: app.routing,
     close: async () => {
       streams.closeAll();
       await app.close();
