@@ -105,8 +105,10 @@ export class ElectedService<S extends LeadingService> implements LeaderSource {
     this.move('stopped');
   }
 
+  /** The leader as the current lease names it; none between a lost lease and the next one's first read (the lost one's view is stale). */
   leader(): LeaderIdentity | undefined {
-    return this.lease?.leader();
+    const lease = this.lease;
+    return lease?.phase === 'standby' || lease?.phase === 'leading' ? lease.leader() : undefined;
   }
 
   leading(): boolean {
