@@ -5,14 +5,18 @@ import type { AgentMessage, MasterMessageInit } from '@tandem/protocol';
 export class AgentLink {
   private ended = false;
 
-  constructor(private readonly call: ServerDuplexStream<AgentMessage, MasterMessageInit>) {}
+  /** `mayAct`: whether the master may send now (an HA master that may have lost its lease sends nothing). */
+  constructor(
+    private readonly call: ServerDuplexStream<AgentMessage, MasterMessageInit>,
+    private readonly mayAct: () => boolean = () => true,
+  ) {}
 
   get closed(): boolean {
     return this.ended || this.call.cancelled;
   }
 
   send(message: MasterMessageInit): void {
-    if (this.closed) return;
+    if (this.closed || !this.mayAct()) return;
     this.call.write(message);
   }
 

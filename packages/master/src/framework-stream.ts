@@ -8,7 +8,11 @@ export class FrameworkStream {
   private updates: TaskStatusInit[] = [];
   private flushHandle: NodeJS.Immediate | undefined;
 
-  constructor(private readonly call: ServerWritableStream<SubscribeRequest, EventInit>) {}
+  /** `mayAct`: whether the master may send now (an HA master that may have lost its lease sends nothing). */
+  constructor(
+    private readonly call: ServerWritableStream<SubscribeRequest, EventInit>,
+    private readonly mayAct: () => boolean = () => true,
+  ) {}
 
   get closed(): boolean {
     return this.ended || this.call.cancelled;
@@ -17,7 +21,7 @@ export class FrameworkStream {
   /** Sends an event; status updates queued before it go first, so the order holds. */
   send(event: EventInit): void {
     this.flushUpdates();
-    if (this.closed) return;
+    if (this.closed || !this.mayAct()) return;
     this.call.write(event);
   }
 
@@ -47,6 +51,6 @@ export class FrameworkStream {
     if (this.updates.length === 0) return;
     const statuses = this.updates;
     this.updates = [];
-    if (!this.closed) this.call.write({ update: { statuses } });
+    if (!this.closed && this.mayAct()) this.call.write({ update: { statuses } });
   }
 }

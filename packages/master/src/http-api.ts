@@ -19,10 +19,28 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 export async function startHttpApi(master: MasterOperations, host: string, port: number): Promise<HttpApi> {
   // PUT bodies (weights, quotas) over the frameworks' limit get fastify's 413 (its default is the same 1 MiB; named so it stays so).
   const app = Fastify({ logger: false, bodyLimit: DEFAULT_MAX_BODY_BYTES });
+  // A master that does not lead (an HA standby) sends every request but these to the leader: 307, same method and body.
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    if (path === '/health' || path === '/api/v1/leader' || path === '/metrics') return;
+    const refusal = master.refusal();
+    if (!refusal) return;
+    const leader = master.leaderInfo().leader;
+    if (leader?.http && leader.id !== master.masterId)
+      return reply.code(307).header('location', `${leader.http}${req.url}`).send({ message: refusal.message, leader });
+    return reply.code(503).send({ message: refusal.message });
+  });
   app.get('/health', async (_req, reply) => {
     const failure = master.registryFailure();
     if (failure) return reply.code(503).send({ status: 'registry-failed', masterId: master.masterId, message: failure.message });
+    const { leading, leader } = master.leaderInfo();
+    if (!leading) return { status: 'standby', masterId: master.masterId, leader };
     return { status: 'ok', masterId: master.masterId };
+  });
+  // Every master answers who leads (Marathon's /v2/leader, Mesos' /master/redirect).
+  app.get('/api/v1/leader', async (_req, reply) => {
+    const info = master.leaderInfo();
+    return reply.code(info.leader ? 200 : 503).send(info);
   });
   app.get('/api/v1/state', async () => clusterStateJson(master));
   // Role weights and quotas: GET lists them, PUT updates many roles at once, all or nothing

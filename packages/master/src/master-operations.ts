@@ -9,6 +9,7 @@ import type {
   SubscribeRequest,
   TandemError,
 } from '@tandem/protocol';
+import type { LeaderIdentity } from '@tandem/store';
 import type { AgentGone } from './agent-gone.js';
 import type { AgentLink } from './agent-link.js';
 import type { ClusterView } from './cluster-view.js';
@@ -26,6 +27,12 @@ export interface MasterOperations extends ClusterView {
   readonly metrics: MasterMetrics;
   /** Why the master cannot record changes, if it cannot (its registry refused a write). */
   registryFailure(): TandemError | undefined;
+  /** Whether the master may act now: always for a single master; an HA one while it holds its lease. */
+  mayAct(): boolean;
+  /** Why a call may not be served here (an HA standby: UNAVAILABLE naming the leader), if it may not. */
+  refusal(): TandemError | undefined;
+  /** Who leads (null when unknown) and whether it is this master. */
+  leaderInfo(): { leader: LeaderIdentity | null; leading: boolean; self: string };
 
   // Scheduler service
   subscribe(stream: FrameworkStream, onClose: (cb: () => void) => void, req: SubscribeRequest): Promise<void>;

@@ -24,7 +24,7 @@ import {
   tandemV1,
   ValidationError,
 } from '@tandem/protocol';
-import { FileStore, type Store } from '@tandem/store';
+import { FileStore, type LeaderIdentity, LeaderLease, type Store } from '@tandem/store';
 import { LRUCache } from 'lru-cache';
 import { type AgentGone, markAgentGone } from './agent-gone.js';
 import { AgentLink } from './agent-link.js';
@@ -38,6 +38,7 @@ import type { Allocator } from './allocator/allocator.js';
 import { HierarchicalAllocator } from './allocator/hierarchical-allocator.js';
 import { startFailoverTimer, subscribe } from './framework-registration.js';
 import type { FrameworkStream } from './framework-stream.js';
+import { gated } from './grpc-gate.js';
 import { type HttpApi, startHttpApi } from './http-api.js';
 import type { MasterCore } from './master-core.js';
 import type { MasterOperations } from './master-operations.js';
@@ -57,7 +58,8 @@ import { TaskLogReads } from './task-log-reads.js';
 /** How soon recording an agent unreachable is tried again after the registry failed. */
 const RECORD_RETRY_MS = 5_000;
 
-type MasterPhase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+/** A master's lifecycle; an HA master is a `standby` until it leads (`running`), and stops for good when it loses the lease. */
+type MasterPhase = 'new' | 'starting' | 'standby' | 'running' | 'stopping' | 'stopped';
 
 /**
  * The Tandem master: owns agents, frameworks, tasks and offers in memory, persists
@@ -102,6 +104,15 @@ export class Master implements MasterOperations {
   private pingTimer: NodeJS.Timeout | undefined;
   private allocationQueued = false;
   private phase: MasterPhase = 'new';
+  /** HA only: the lease this master contends for, then holds. */
+  private lease: LeaderLease | undefined;
+  private readonly contending = new AbortController();
+  private resolveLeading!: () => void;
+  private resolveSteppedDown!: (why: TandemError) => void;
+  /** HA only: resolves once this master leads (never for a master that stops first). */
+  readonly leading: Promise<void>;
+  /** HA only: resolves, after the master has stopped, with why it stopped leading (a lost lease, a registry that could not be read). */
+  readonly steppedDown: Promise<TandemError>;
   readonly metrics: MasterMetrics;
   startedAt = 0;
   grpcPort = 0;
@@ -117,6 +128,12 @@ export class Master implements MasterOperations {
     this.logReads = new TaskLogReads(this);
     this.reregistrations = new ReregistrationTally(this.log);
     this.removals = new AgentRemovalLimit(this.options.agentRemovalRateLimit, this.log);
+    this.leading = new Promise((resolve) => {
+      this.resolveLeading = resolve;
+    });
+    this.steppedDown = new Promise((resolve) => {
+      this.resolveSteppedDown = resolve;
+    });
     this.core = {
       masterId: this.masterId,
       options: this.options,
@@ -139,7 +156,7 @@ export class Master implements MasterOperations {
       useOffer: (offer) => this.offerCycle.use(offer),
       rescindOffer: (offerId, recover) => this.offerCycle.rescind(offerId, recover),
       sharedShape: (resources) => this.sharedShape(resources),
-      running: () => this.phase === 'running',
+      running: () => this.mayAct(),
     };
     this.offerCycle = new OfferCycle(this.core, (seconds) => this.metrics.observeAllocation(seconds));
   }
@@ -168,20 +185,24 @@ export class Master implements MasterOperations {
   }
 
   private async startServing(): Promise<void> {
-    mkdirSync(this.options.workDir, { recursive: true });
-    this.store = this.options.store ?? new FileStore({ dir: join(this.options.workDir, 'registry') });
-    await this.roleConfig.recover(this.store);
-    await this.recoverRegistry();
-    await this.agentRegistry.load();
+    const ha = this.options.ha;
+    if (ha) this.store = ha.store;
+    else {
+      mkdirSync(this.options.workDir, { recursive: true });
+      this.store = this.options.store ?? new FileStore({ dir: join(this.options.workDir, 'registry') });
+      await this.recoverState();
+    }
 
     // Before the first stream: an embedded master gets the patches `tandem` installs at start (idempotent).
     installGrpcPatches();
     const v1 = tandemV1();
     const server = new grpc.Server(SERVER_OPTIONS);
-    server.addService(v1.Scheduler.service, schedulerHandlers(this));
+    // An HA master answers nothing itself until it leads, and nothing once it may have lost the lease.
+    const gate = <H extends object>(handlers: H): H => (ha ? gated(handlers, () => this.refusal()) : handlers);
+    server.addService(v1.Scheduler.service, gate(schedulerHandlers(this)));
     // Agent.Connect with the master's own deserializer: re-registered TaskInfos stay packed (agent-wire.ts).
-    server.addService(agentServiceDefinition(), agentHandlers(this));
-    server.addService(v1.Operator.service, operatorHandlers(this));
+    server.addService(agentServiceDefinition(), gate(agentHandlers(this)));
+    server.addService(v1.Operator.service, gate(operatorHandlers(this)));
     this.grpcPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${this.options.host}:${this.options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
         err ? reject(new TandemError(Code.Unavailable, `cannot bind gRPC port ${this.options.port}: ${err.message}`, { cause: err })) : resolve(port),
@@ -192,6 +213,35 @@ export class Master implements MasterOperations {
       this.http = await startHttpApi(this, this.options.host, this.options.httpPort);
       this.httpPort = this.http.port;
     }
+    if (!ha) {
+      this.beginLeading();
+      this.log.info({ masterId: this.masterId, grpcPort: this.grpcPort, httpPort: this.httpPort || undefined }, 'master started');
+      return;
+    }
+    const host = ha.advertiseHost ?? (this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host);
+    this.lease = new LeaderLease<LeaderIdentity>({
+      store: ha.store,
+      self: { id: this.masterId, grpc: `${host}:${this.grpcPort}`, ...(this.httpPort > 0 ? { http: `http://${host}:${this.httpPort}` } : {}) },
+      ...(ha.leaseTtlMs === undefined ? {} : { ttlMs: ha.leaseTtlMs }),
+      ...(this.options.logger ? { logger: this.options.logger } : {}),
+    });
+    this.phase = 'standby';
+    this.log.info(
+      { masterId: this.masterId, grpcPort: this.grpcPort, httpPort: this.httpPort || undefined },
+      'master started as a standby; contending for the lease',
+    );
+    void this.contend(this.lease);
+  }
+
+  /** Reads what the registry holds: role config, frameworks, admitted agents. */
+  private async recoverState(): Promise<void> {
+    await this.roleConfig.recover(this.store);
+    await this.recoverRegistry();
+    await this.agentRegistry.load();
+  }
+
+  /** Starts acting: allocation, pings, and the wait for the registry's agents. */
+  private beginLeading(): void {
     this.startedAt = nowSeconds();
     this.allocationTimer = setInterval(() => this.allocate(), this.options.allocationIntervalMs);
     this.allocationTimer.unref();
@@ -199,13 +249,70 @@ export class Master implements MasterOperations {
     this.pingTimer.unref();
     this.phase = 'running';
     this.awaitRecoveredAgents(this.options.agentReregisterTimeoutMs, true);
-    this.log.info({ masterId: this.masterId, grpcPort: this.grpcPort, httpPort: this.httpPort || undefined }, 'master started');
+  }
+
+  /** HA: waits for the lease, reads the registry (fenced from here on), then leads until the lease is lost. */
+  private async contend(lease: LeaderLease): Promise<void> {
+    try {
+      await lease.acquire(this.contending.signal);
+    } catch (err) {
+      if (this.phase === 'standby') void this.stepDown(TandemError.from(err));
+      return;
+    }
+    void lease.lost.then((why) => this.stepDown(why));
+    try {
+      await this.recoverState();
+    } catch (err) {
+      await this.stepDown(
+        new TandemError(Code.Unavailable, `could not read the registry after taking the lease: ${TandemError.from(err).message}`, { cause: err }),
+      );
+      return;
+    }
+    if (this.phase !== 'standby' || !lease.leading()) return;
+    this.beginLeading();
+    this.log.info({ masterId: this.masterId, frameworks: this.frameworks.size, agents: this.agentRegistry.recoveredCount }, 'master leads');
+    this.resolveLeading();
+  }
+
+  /** HA: the lease is lost (or could not be used): stop acting at once, then stop; a new Master stands by. */
+  private async stepDown(why: TandemError): Promise<void> {
+    if (this.phase !== 'standby' && this.phase !== 'running') return;
+    this.log.error({ masterId: this.masterId, err: why.message }, 'master steps down: it can no longer prove it leads');
+    await this.stop();
+    this.resolveSteppedDown(why);
+  }
+
+  /** May this master act (write, offer, launch, answer) now? Always while a single master runs; an HA one only while it holds its lease. */
+  mayAct(): boolean {
+    return this.phase === 'running' && (this.lease?.leading() ?? true);
+  }
+
+  /**
+   * Why a call may not be served here, if it may not: an HA master that does not lead
+   * answers UNAVAILABLE naming the leader (the `tandem-leader` trailer) when it knows it.
+   */
+  refusal(): TandemError | undefined {
+    if (this.mayAct()) return undefined;
+    const leader = this.leaderInfo().leader;
+    if (this.phase === 'running' || !leader || leader.id === this.masterId) {
+      return new TandemError(Code.Unavailable, `no leading master is known to ${this.masterId} (${this.phase}); try another master`);
+    }
+    return new TandemError(Code.Unavailable, `not the leading master; the leader is at ${leader.grpc}`, leader.grpc ? { leader: leader.grpc } : {});
+  }
+
+  /** Who leads, as `/api/v1/leader` shows it: the leader (null when unknown) and whether it is this master. */
+  leaderInfo(): { leader: LeaderIdentity | null; leading: boolean; self: string } {
+    if (!this.lease) return { leader: { id: this.masterId, grpc: this.address }, leading: this.mayAct(), self: this.masterId };
+    const leader = this.lease.leader();
+    return { leader: leader && !(leader.id === this.masterId && !this.mayAct()) ? leader : null, leading: this.mayAct(), self: this.masterId };
   }
 
   /** Ordered shutdown: stop timers, close every stream, drain the servers, close the registry. */
   async stop(): Promise<void> {
     if (this.phase === 'stopped' || this.phase === 'stopping') return;
+    const wasLeading = this.mayAct();
     this.phase = 'stopping';
+    this.contending.abort();
     clearInterval(this.allocationTimer);
     clearInterval(this.pingTimer);
     this.removals.stop();
@@ -221,6 +328,8 @@ export class Master implements MasterOperations {
     this.reregistrations.flush();
     for (const end of this.watchers.values()) end();
     this.watchers.clear();
+    // A leader that stops in order gives the lease up, so that a standby leads at once.
+    if (this.lease) await (wasLeading ? this.lease.release() : Promise.resolve(this.lease.close()));
     await this.http?.close();
     const server = this.server;
     if (server) {
@@ -378,6 +487,6 @@ export class Master implements MasterOperations {
 
   /** Wraps a stream for an agent (used by the Agent service). */
   newAgentLink(call: ConstructorParameters<typeof AgentLink>[0]): AgentLink {
-    return new AgentLink(call);
+    return new AgentLink(call, () => this.mayAct());
   }
 }

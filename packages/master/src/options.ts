@@ -1,5 +1,5 @@
 import type { Logger } from '@tandem/protocol';
-import type { Store } from '@tandem/store';
+import type { NatsKvStore, Store } from '@tandem/store';
 import type { AgentRemovalRateLimit } from './agent-removal-limit.js';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
 import { DEFAULT_MASTER_OPTIONS } from './defaults.js';
@@ -52,12 +52,30 @@ export interface MasterOptions {
   quotas?: Readonly<Record<string, RoleQuota>>;
   /** Where the registry lives; defaults to a FileStore under workDir/registry. */
   store?: Store;
+  /**
+   * High availability: several masters on one NATS KV bucket, one of them leading. The
+   * master serves at once as a standby (every call answered UNAVAILABLE naming the leader,
+   * HTTP 307 to it), contends for the lease in the bucket, and reads the registry and acts
+   * only once it leads. It stops acting the moment it cannot prove it still holds the lease,
+   * and then stops (`Master.steppedDown` resolves): run a new Master to stand by again.
+   * `store` is ignored; `workDir` is not used.
+   */
+  ha?: MasterHaOptions;
   allocator?: Allocator;
   logger?: Logger;
 }
 
+export interface MasterHaOptions {
+  /** The registry's bucket (`tandem-master`); the master owns it from here on and closes it when it stops. */
+  store: NatsKvStore;
+  /** The host other masters send clients to (this master's gRPC and HTTP ports are added). @default the `host` option, or 127.0.0.1 when it is 0.0.0.0 or :: */
+  advertiseHost?: string;
+  /** @default DEFAULT_LEASE_TTL_MS (10 s) */
+  leaseTtlMs?: number;
+}
+
 export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS &
-  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'agentRemovalRateLimit'> & {
+  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'ha' | 'agentRemovalRateLimit'> & {
     -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
   };
 

@@ -8,7 +8,7 @@ const log = componentLogger('scheduler-service');
 export function schedulerHandlers(master: MasterOperations): SchedulerHandlers {
   return {
     Subscribe(call) {
-      const stream = new FrameworkStream(call);
+      const stream = new FrameworkStream(call, () => master.mayAct());
       let onClose: (() => void) | undefined;
       let closed = false;
       const close = (): void => {

@@ -1,5 +1,9 @@
 import { Master } from '@tandem/master';
-import type { Logger } from '@tandem/protocol';
+import type { Logger, TandemError } from '@tandem/protocol';
+import { NatsKvStore } from '@tandem/store';
+
+/** The registry's bucket when masters share a NATS store. */
+export const MASTER_BUCKET = 'tandem-master';
 
 /** What the CLI tells the master; the one place the CLI touches @tandem/master. */
 export interface MasterLaunch {
@@ -16,6 +20,8 @@ export interface MasterLaunch {
   agentRemovalRateLimit?: { count: number; perMs: number };
   /** Start-up role weights; the registry wins once it holds any (MasterOptions.weights). */
   weights?: Record<string, number>;
+  /** Several masters on one NATS store: this one stands by until it leads. */
+  ha?: { servers: readonly string[]; replicas: number; advertiseHost: string; leaseTtlMs: number };
   logger?: Logger;
 }
 
@@ -24,16 +30,23 @@ export interface RunningMaster {
   readonly address: string;
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** HA: resolves, once the master has stopped, with why it stopped leading. */
+  readonly steppedDown: Promise<TandemError> | undefined;
   stop(): Promise<void>;
 }
 
 export async function startMaster(options: MasterLaunch): Promise<RunningMaster> {
-  const master = new Master(options);
+  const { ha, ...rest } = options;
+  const store = ha
+    ? await NatsKvStore.open({ servers: [...ha.servers], bucket: MASTER_BUCKET, replicas: ha.replicas, ...(options.logger ? { logger: options.logger } : {}) })
+    : undefined;
+  const master = new Master({ ...rest, ...(ha && store ? { ha: { store, advertiseHost: ha.advertiseHost, leaseTtlMs: ha.leaseTtlMs } } : {}) });
   await master.start();
   return {
     address: master.address,
     grpcPort: master.grpcPort,
     httpPort: master.httpPort,
+    steppedDown: ha ? master.steppedDown : undefined,
     stop: () => master.stop(),
   };
 }

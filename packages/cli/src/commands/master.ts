@@ -15,28 +15,38 @@ import {
   DEFAULT_OFFER_TIMEOUT_SECONDS,
 } from '../defaults.js';
 import { flag } from '../flag-option.js';
+import { addHaFlags, advertisedHost, bucketReplicas, haSchema } from '../ha-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { parseRateLimit } from '../rate-limit-flag.js';
 import { parseWeightList } from '../role-flags.js';
 import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
+
 import { stopOnSignal } from '../stop-on-signal.js';
 
-export const masterSchema = z.object({
-  host: nonEmpty(),
-  port: port(),
-  httpPort: port(-1),
-  workDir: nonEmpty(),
-  agentPingInterval: positive('number of seconds'),
-  maxMissedPings: count(),
-  agentReregisterTimeout: positive('number of seconds'),
-  offerTimeout: seconds(),
-  allocationInterval: positive('number of seconds'),
-  weights: z.string().optional(),
-  agentRemovalRateLimit: z.string().optional(),
-});
+export const masterSchema = z
+  .object({
+    host: nonEmpty(),
+    port: port(),
+    httpPort: port(-1),
+    workDir: nonEmpty(),
+    agentPingInterval: positive('number of seconds'),
+    maxMissedPings: count(),
+    agentReregisterTimeout: positive('number of seconds'),
+    offerTimeout: seconds(),
+    allocationInterval: positive('number of seconds'),
+    weights: z.string().optional(),
+    agentRemovalRateLimit: z.string().optional(),
+  })
+  .extend(haSchema.shape);
 
 const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
 const REMOVAL_RATE_FLAG = '--agent-removal-rate-limit (TANDEM_AGENT_REMOVAL_RATE_LIMIT)';
+
+/** The next thing that happens to a running master: a signal to stop, or (HA) its stepping down. */
+async function nextOutcome(signal: { received: Promise<NodeJS.Signals> }, steppedDown: Promise<TandemError> | undefined): Promise<'signal' | TandemError> {
+  const received = signal.received.then(() => 'signal' as const);
+  return steppedDown ? Promise.race([received, steppedDown]) : received;
+}
 
 export function masterCommand(ctx: CommandContext): Command {
   const cmd = new Command('master')
@@ -69,40 +79,63 @@ export function masterCommand(ctx: CommandContext): Command {
         '--weights <role=w,...>',
         "start-up role weights, e.g. 'eng=3,eng/ci=0.5'; ignored once the registry holds weights (set them with `tandem weights set`)",
       ),
-    )
-    .action(async () => {
-      const o = parseOptions(cmd, masterSchema);
-      const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
-      const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
-      const { startMaster } = await import('../cluster/start-master.js');
-      const log = cliLogger('master');
-      const signal = ctx.shutdownSignal();
-      try {
-        const master = await startMaster({
-          host: o.host,
-          port: o.port,
-          httpPort: o.httpPort,
-          workDir: o.workDir,
-          agentPingIntervalMs: secondsToMs(o.agentPingInterval),
-          maxMissedPings: o.maxMissedPings,
-          agentReregisterTimeoutMs: secondsToMs(o.agentReregisterTimeout),
-          offerTimeoutMs: secondsToMs(o.offerTimeout),
-          allocationIntervalMs: secondsToMs(o.allocationInterval),
-          weights,
-          ...(agentRemovalRateLimit ? { agentRemovalRateLimit } : {}),
-        }).catch((err: unknown) => {
-          // A bad start-up weight is the flag's fault: say so.
-          const e = TandemError.from(err);
-          throw e.field?.startsWith('weights') ? new ValidationError(WEIGHTS_FLAG, e.message) : e;
-        });
-        log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
-        ctx.io.stdout(
-          `tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (work dir ${o.workDir})\n`,
-        );
-        await stopOnSignal(ctx, signal, log, 'master', () => master.stop());
-      } finally {
-        signal.dispose();
+    );
+  addHaFlags(cmd, 'the master');
+  cmd.action(async () => {
+    const o = parseOptions(cmd, masterSchema);
+    const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
+    const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
+    const { parseStoreUrl } = await import('@tandem/store');
+    const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
+    const workDir = location?.kind === 'file' ? location.dir : o.workDir;
+    const ha =
+      location?.kind === 'nats'
+        ? {
+            servers: location.servers,
+            replicas: bucketReplicas(location.servers, o.storeReplicas),
+            advertiseHost: advertisedHost(o.host, o.advertiseHost),
+            leaseTtlMs: secondsToMs(o.leaseTtl),
+          }
+        : undefined;
+    const { startMaster } = await import('../cluster/start-master.js');
+    const log = cliLogger('master');
+    const signal = ctx.shutdownSignal();
+    const launch = {
+      host: o.host,
+      workDir,
+      agentPingIntervalMs: secondsToMs(o.agentPingInterval),
+      maxMissedPings: o.maxMissedPings,
+      agentReregisterTimeoutMs: secondsToMs(o.agentReregisterTimeout),
+      offerTimeoutMs: secondsToMs(o.offerTimeout),
+      allocationIntervalMs: secondsToMs(o.allocationInterval),
+      weights,
+      ...(agentRemovalRateLimit ? { agentRemovalRateLimit } : {}),
+      ...(ha ? { ha } : {}),
+    };
+    const start = (ports: { port: number; httpPort: number }) =>
+      startMaster({ ...launch, ...ports }).catch((err: unknown) => {
+        // A bad start-up weight is the flag's fault: say so.
+        const e = TandemError.from(err);
+        throw e.field?.startsWith('weights') ? new ValidationError(WEIGHTS_FLAG, e.message) : e;
+      });
+    try {
+      let master = await start({ port: o.port, httpPort: o.httpPort });
+      log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
+      const where = ha ? `store nats://${ha.servers.map((s) => s.replace('nats://', '')).join(',')}; standing by until it leads` : `work dir ${workDir}`;
+      ctx.io.stdout(`tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (${where})\n`);
+      // An HA master that loses its lease has stopped; a new one stands by on the same ports (Mesos' masters exit to be restarted instead).
+      const ports = { port: master.grpcPort, httpPort: master.httpPort > 0 ? master.httpPort : o.httpPort };
+      for (;;) {
+        const outcome = await nextOutcome(signal, master.steppedDown);
+        if (outcome === 'signal') break;
+        log.warn({ why: outcome.message }, 'the master stepped down; standing by again');
+        master = await start(ports);
       }
-    });
+      const running = master;
+      await stopOnSignal(ctx, signal, log, 'master', () => running.stop());
+    } finally {
+      signal.dispose();
+    }
+  });
   return cmd;
 }
