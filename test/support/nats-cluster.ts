@@ -29,6 +29,12 @@ export interface NatsClusterOptions {
   name?: string;
   /** How long starting the cluster, or one node's restart, may take. @default 20000 */
   timeoutMs?: number;
+  /**
+   * Do not tell clients of the other nodes' client URLs (`cluster { no_advertise: true }`):
+   * a client then only ever dials the URLs it was given, as when it reaches the nodes
+   * through TCP proxies that a test cuts. @default false
+   */
+  noAdvertise?: boolean;
 }
 
 export interface NatsNode {
@@ -299,7 +305,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       mkdirSync(storeDir);
       const routes = ports.filter((_, j) => j !== i).map((o) => `nats-route://127.0.0.1:${o.cluster}`);
       const conf = join(dir, `${server}.conf`);
-      writeFileSync(conf, nodeConfig({ server, cluster: name, ports: p, storeDir, routes, syncAlways }));
+      writeFileSync(conf, nodeConfig({ server, cluster: name, ports: p, storeDir, routes, syncAlways, noAdvertise: options.noAdvertise ?? false }));
       cluster.nodes.push(new Node(server, p, new NatsProcess(bin, ['-c', conf], p.client), cluster));
     }
     await Promise.all(cluster.nodes.map((n) => n.start(cluster.timeoutMs)));
@@ -312,7 +318,15 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
 }
 
 /** One node's nats-server config (strings JSON-quoted, which the config format accepts). */
-function nodeConfig(c: { server: string; cluster: string; ports: Ports; storeDir: string; routes: string[]; syncAlways: boolean }): string {
+function nodeConfig(c: {
+  server: string;
+  cluster: string;
+  ports: Ports;
+  storeDir: string;
+  routes: string[];
+  syncAlways: boolean;
+  noAdvertise: boolean;
+}): string {
   const q = (s: string): string => JSON.stringify(s);
   return [
     `server_name: ${q(c.server)}`,
@@ -326,6 +340,7 @@ function nodeConfig(c: { server: string; cluster: string; ports: Ports; storeDir
     `  name: ${q(c.cluster)}`,
     `  listen: ${q(`127.0.0.1:${c.ports.cluster}`)}`,
     `  routes: [${c.routes.map(q).join(', ')}]`,
+    ...(c.noAdvertise ? ['  no_advertise: true'] : []),
     '}',
     '',
   ].join('\n');

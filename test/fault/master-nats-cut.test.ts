@@ -1,0 +1,98 @@
+import { SchedulerDriver } from '@tandem/framework-sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, track, waitFor } from '../support/cluster.js';
+import { checkLaunches } from './support/checker.js';
+import { HaCluster } from './support/ha-cluster.js';
+import { LaunchWorkload } from './support/launch-workload.js';
+import { LeaseWriters } from './support/lease-writers.js';
+
+// Fault: the leading master is cut from NATS (each master reaches each NATS node through
+// TcpProxies of its own; the leader's are blackholed) while agents and the framework still
+// reach it. It cannot renew its lease: it must stop acting within the lease, a standby
+// leads, and agents and the framework follow it. Then the cut heals.
+
+afterEach(cleanup);
+
+const LEASE_S = 2;
+const TASKS = 60;
+
+describe('fault suite: the leading master loses NATS', () => {
+  it('fault - the leader cut from NATS (not from agents) stops acting within its lease; a standby leads, agents and the framework follow; healed, it stands by; every task RUNNING exactly once', async () => {
+    const cluster = await HaCluster.start({ masters: 3, agents: 2, leaseTtlS: LEASE_S, natsProxies: true });
+    track(() => cluster.stop());
+    const writers = await LeaseWriters.start(cluster.nats.urls);
+    track(() => writers.stop());
+    const driver = new SchedulerDriver({
+      master: cluster.masterList,
+      framework: { name: 'fault-nats-cut', failoverTimeoutSeconds: 600 },
+      reconnect: { initialMs: 100, maxMs: 1_000 },
+    });
+    await driver.start();
+    track(() => driver.stop());
+    const frameworkId = driver.frameworkId as string;
+    const workload = new LaunchWorkload(driver, { count: TASKS });
+    track(() => workload.stop());
+    await workload.untilWhole(60_000);
+
+    // A second burst, and the cut in the middle of it.
+    workload.extend(TASKS);
+    await waitFor(() => workload.attempts.size > TASKS, 'the second burst to start', 30_000, 10);
+    const old = await cluster.leader();
+    const cutAt = Date.now();
+    for (const link of cluster.natsLinksOf(old.master)) link.blackhole();
+    // It cannot renew: it stops claiming to lead within its lease (HTTP still reaches it).
+    await waitFor(async () => (await cluster.view(old.master))?.leading !== true, 'the cut leader to stop acting', 20_000, 50);
+    const stoppedS = (Date.now() - cutAt) / 1000;
+    const next = await cluster.leader(20_000, old.id);
+    const electedS = (Date.now() - cutAt) / 1000;
+    await waitFor(async () => (await cluster.whole())?.masterId === next.id, 'both agents active on the new leader', 30_000, 100);
+    const agentsBackS = (Date.now() - cutAt) / 1000;
+    await waitFor(() => driver.master === next.master.grpc && driver.state === 'subscribed', 'the framework re-subscribed to the new leader', 30_000, 20);
+    const resubscribedS = (Date.now() - cutAt) / 1000;
+    await workload.untilWhole(60_000);
+    const wholeS = (Date.now() - cutAt) / 1000;
+
+    // Healed: the old one stands by again (a new incarnation: its lease is lost for good),
+    // naming the new leader. A master that steps down opens its store anew; when that
+    // cannot reach NATS (the cut still on), `tandem master` exits, for its supervisor to
+    // start it again (docker-compose's restart policy): done here as the supervisor would.
+    for (const link of cluster.natsLinksOf(old.master)) link.heal();
+    const standsBy = async () => {
+      const v = await cluster.view(old.master);
+      return v && !v.leading && v.leader?.id === next.id ? v : undefined;
+    };
+    let outcome = await waitFor(
+      async () => (old.master.running ? await standsBy() : 'exited'),
+      `${old.master.name} to stand by or exit after the heal`,
+      30_000,
+      100,
+    );
+    const restarted = outcome === 'exited';
+    if (outcome === 'exited') {
+      expect(old.master.currentOutput()).toMatch(/cannot (connect|open)/);
+      await old.master.restart();
+      outcome = await waitFor(standsBy, `${old.master.name}, restarted, to stand by naming the new leader`, 30_000, 100);
+    }
+    const back = outcome as Exclude<typeof outcome, string>;
+    expect(back.self).not.toBe(old.id);
+    expect(writers.staleAfterTake(next.id)).toEqual([]);
+    const views = await Promise.all(cluster.masters.map((m) => cluster.view(m)));
+    expect(views.filter((v) => v?.leading).map((v) => v?.self)).toEqual([next.id]);
+
+    const state = await waitFor(() => cluster.state(), 'the state of the leader');
+    expect(driver.frameworkId).toBe(frameworkId);
+    const verdict = checkLaunches(workload, state, frameworkId, {
+      scenario: 'leading-master-cut-from-nats',
+      faults: 1,
+      recoveryS: Math.max(agentsBackS, resubscribedS),
+      wholeS,
+    });
+    process.stdout.write(
+      `nats-cut: stopped acting ${stoppedS.toFixed(1)} s, elected ${electedS.toFixed(1)} s, agents back ${agentsBackS.toFixed(1)} s, framework back ${resubscribedS.toFixed(1)} s after the cut; healed, the old leader ${restarted ? 'had exited and was restarted' : 'stood by'}\n`,
+    );
+    // The lease's window closes at most a ttl after the cut (the margin of observing it over HTTP aside).
+    expect(stoppedS).toBeLessThan(LEASE_S + 2);
+    expect(verdict.problems).toEqual([]);
+    expect(verdict).toMatchObject({ lost: 0, duplicated: 0, undelivered: 0 });
+  }, 150_000);
+});
