@@ -56,7 +56,8 @@ describe('fault suite: the leading master dies', () => {
     const state = await waitFor(() => cluster.state(), 'the state of the leader');
     expect(driver.frameworkId).toBe(frameworkId);
     expect(state.frameworks.find((f) => f.id === frameworkId)).toMatchObject({ connected: true, failoverTimeoutSeconds: 600 });
-    expect(electedS).toBeLessThan(LEASE_S * 2 + 2);
+    // Nominally ttl + ttl/3 (the last renewal) + ttl/5 (a poll) ≈ 3 s; a loose bound that still catches an election waiting for something else.
+    expect(electedS).toBeLessThan(LEASE_S * 5);
 
     const verdict = checkLaunches(workload, state, frameworkId, {
       scenario: 'sigkill-leading-master',

@@ -44,6 +44,8 @@ type Call = AgentStream;
 interface SessionEnd {
   registered: boolean;
   err: TandemError | undefined;
+  /** The master went silent (no ping, no answer to register): it may be frozen or cut off, not merely restarting its stream. */
+  silent: boolean;
 }
 
 /**
@@ -146,7 +148,7 @@ export class MasterConnection {
         this.log.info({ master: unreachable, waitedMs: wait, next: step.address }, 'the master is not reachable yet');
         continue;
       }
-      const { registered, err } = await this.session();
+      const { registered, err, silent } = await this.session();
       if (signal.aborted) break;
       if (registered) {
         backoff.reset();
@@ -161,11 +163,12 @@ export class MasterConnection {
           redirected = true;
           continue;
         }
-      } else if (!registered) {
-        // Refused, or no answer, without a leader named: the next master of the list.
+      } else if (!registered || silent) {
+        // Refused, or no answer, without a leader named, or a master gone silent (frozen,
+        // cut off: its connection may look open for a long while): the next master of the list.
         this.follow(undefined, true);
       }
-      // A registered stream that ended without naming a leader: the same master first.
+      // A registered stream that ended otherwise: the same master first.
       if (!registered && (this.follower.triedAll || err?.leader !== undefined)) this.resolveFirst('unreachable');
       this.stateValue = 'backing-off';
       const delay = this.retryDelay(backoff.next());
@@ -227,6 +230,7 @@ export class MasterConnection {
       let pingTimer: NodeJS.Timeout | undefined;
       let registerTimer: NodeJS.Timeout | undefined;
       let pingTimeoutMs = 0;
+      let silent = false;
       // The master may send messages (e.g. kills for tasks of removed frameworks) before
       // `registered`; they are handled right after it.
       const early: MasterMessage[] = [];
@@ -249,17 +253,23 @@ export class MasterConnection {
         } else {
           this.log.info({ why, err, master: this.address }, 'could not register with the master');
         }
-        resolve({ registered, err: error });
+        resolve({ registered, err: error, silent });
       };
       const armPingWatchdog = (): void => {
         clearTimeout(pingTimer);
         if (pingTimeoutMs <= 0) return;
-        pingTimer = setTimeout(() => finish(`no ping for ${pingTimeoutMs} ms`), pingTimeoutMs);
+        pingTimer = setTimeout(() => {
+          silent = true;
+          finish(`no ping for ${pingTimeoutMs} ms`);
+        }, pingTimeoutMs);
         pingTimer.unref();
       };
 
       this.endSession = (why) => finish(why);
-      registerTimer = setTimeout(() => finish('no answer to register'), this.options.registerTimeoutMs);
+      registerTimer = setTimeout(() => {
+        silent = true;
+        finish('no answer to register');
+      }, this.options.registerTimeoutMs);
       registerTimer.unref();
 
       call.on('data', (message: MasterMessage) => {

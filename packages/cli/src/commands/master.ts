@@ -1,4 +1,4 @@
-import { TandemError, ValidationError } from '@tandem/protocol';
+import { Backoff, type Logger, sleep, TandemError, ValidationError } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
@@ -41,6 +41,25 @@ export const masterSchema = z
 
 const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
 const REMOVAL_RATE_FLAG = '--agent-removal-rate-limit (TANDEM_AGENT_REMOVAL_RATE_LIMIT)';
+
+/** Starts a master again, every few seconds until it starts or a signal comes (then undefined). */
+async function untilStarted<M>(start: () => Promise<M>, signal: { received: Promise<NodeJS.Signals> }, log: Logger): Promise<M | undefined> {
+  const backoff = new Backoff({ initialMs: 500, maxMs: 5_000 });
+  let stopped = false;
+  void signal.received.then(() => {
+    stopped = true;
+  });
+  while (!stopped) {
+    try {
+      return await start();
+    } catch (err) {
+      const delay = backoff.next();
+      log.warn({ err: TandemError.from(err).message, retryMs: delay }, 'could not stand by again; trying again');
+      await Promise.race([sleep(delay), signal.received]);
+    }
+  }
+  return undefined;
+}
 
 /** The next thing that happens to a running master: a signal to stop, or (HA) its stepping down. */
 async function nextOutcome(signal: { received: Promise<NodeJS.Signals> }, steppedDown: Promise<TandemError> | undefined): Promise<'signal' | TandemError> {
@@ -129,7 +148,10 @@ export function masterCommand(ctx: CommandContext): Command {
         const outcome = await nextOutcome(signal, master.steppedDown);
         if (outcome === 'signal') break;
         log.warn({ why: outcome.message }, 'the master stepped down; standing by again');
-        master = await start(ports);
+        // NATS may be what made it step down (no quorum, cut off): try until it answers.
+        const again = await untilStarted(() => start(ports), signal, log);
+        if (!again) break;
+        master = again;
       }
       const running = master;
       await stopOnSignal(ctx, signal, log, 'master', () => running.stop());
