@@ -1,9 +1,7 @@
-import { SchedulerDriver } from '@tandem/framework-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, track, waitFor } from '../support/cluster.js';
+import { cleanup, waitFor } from '../support/cluster.js';
 import { checkLaunches } from './support/checker.js';
-import { HaCluster } from './support/ha-cluster.js';
-import { LaunchWorkload } from './support/launch-workload.js';
+import { startFaultRun } from './support/fault-run.js';
 
 // Fault: an agent is cut from every master (it reaches each through a TcpProxy of its own;
 // all of them blackholed) past the ping timeout, then healed. Its tasks go UNREACHABLE
@@ -18,18 +16,11 @@ const TASKS = 60;
 describe('fault suite: an agent is cut off', () => {
   it('fault - an agent cut from the masters past the ping timeout: its tasks go UNREACHABLE and are not launched again; healed, RUNNING again; every task RUNNING exactly once', async () => {
     // 1.6 cpus per agent: 32 tasks of 0.05 fit on each, so both agents hold some of the 60.
-    const cluster = await HaCluster.start({ masters: 3, agents: 2, leaseTtlS: LEASE_S, agentProxies: true, agentResources: 'cpus:1.6;mem:8192;disk:1024' });
-    track(() => cluster.stop());
-    const driver = new SchedulerDriver({
-      master: cluster.masterList,
-      framework: { name: 'fault-partition', failoverTimeoutSeconds: 600 },
-      reconnect: { initialMs: 100, maxMs: 1_000 },
+    const { cluster, frameworkId, workload } = await startFaultRun({
+      name: 'fault-partition',
+      tasks: TASKS,
+      cluster: { leaseTtlS: LEASE_S, agentProxies: true, agentResources: 'cpus:1.6;mem:8192;disk:1024' },
     });
-    await driver.start();
-    track(() => driver.stop());
-    const frameworkId = driver.frameworkId as string;
-    const workload = new LaunchWorkload(driver, { count: TASKS });
-    track(() => workload.stop());
     await workload.untilWhole(60_000);
 
     const before = await waitFor(() => cluster.whole(), 'the state of the leader');

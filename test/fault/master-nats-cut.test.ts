@@ -1,9 +1,7 @@
-import { SchedulerDriver } from '@tandem/framework-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, track, waitFor } from '../support/cluster.js';
 import { checkLaunches } from './support/checker.js';
-import { HaCluster } from './support/ha-cluster.js';
-import { LaunchWorkload } from './support/launch-workload.js';
+import { startFaultRun } from './support/fault-run.js';
 import { LeaseWriters } from './support/lease-writers.js';
 
 // Fault: the leading master is cut from NATS (each master reaches each NATS node through
@@ -18,20 +16,13 @@ const TASKS = 60;
 
 describe('fault suite: the leading master loses NATS', () => {
   it('fault - the leader cut from NATS (not from agents) stops acting within its lease; a standby leads, agents and the framework follow; healed, it stands by; every task RUNNING exactly once', async () => {
-    const cluster = await HaCluster.start({ masters: 3, agents: 2, leaseTtlS: LEASE_S, natsProxies: true });
-    track(() => cluster.stop());
+    const { cluster, driver, frameworkId, workload } = await startFaultRun({
+      name: 'fault-nats-cut',
+      tasks: TASKS,
+      cluster: { leaseTtlS: LEASE_S, natsProxies: true },
+    });
     const writers = await LeaseWriters.start(cluster.nats.urls);
     track(() => writers.stop());
-    const driver = new SchedulerDriver({
-      master: cluster.masterList,
-      framework: { name: 'fault-nats-cut', failoverTimeoutSeconds: 600 },
-      reconnect: { initialMs: 100, maxMs: 1_000 },
-    });
-    await driver.start();
-    track(() => driver.stop());
-    const frameworkId = driver.frameworkId as string;
-    const workload = new LaunchWorkload(driver, { count: TASKS });
-    track(() => workload.stop());
     await workload.untilWhole(60_000);
 
     // A second burst, and the cut in the middle of it.

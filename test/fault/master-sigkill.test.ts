@@ -1,9 +1,7 @@
-import { SchedulerDriver } from '@tandem/framework-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, track, waitFor } from '../support/cluster.js';
+import { cleanup, waitFor } from '../support/cluster.js';
 import { checkLaunches } from './support/checker.js';
-import { HaCluster } from './support/ha-cluster.js';
-import { LaunchWorkload } from './support/launch-workload.js';
+import { startFaultRun } from './support/fault-run.js';
 
 // Fault: SIGKILL the leading master while a framework launches 200 tasks. Three masters
 // on a 3-node NATS cluster, two agents, all real processes; the framework (the SDK, given
@@ -15,18 +13,7 @@ const LEASE_S = 2;
 
 describe('fault suite: the leading master dies', () => {
   it('fault - SIGKILL the leader during a burst of 200 launches: a standby leads within the lease, agents re-register, the framework re-subscribes with its id, 200 tasks RUNNING exactly once, no update lost', async () => {
-    const cluster = await HaCluster.start({ masters: 3, agents: 2, leaseTtlS: LEASE_S });
-    track(() => cluster.stop());
-    const driver = new SchedulerDriver({
-      master: cluster.masterList,
-      framework: { name: 'fault-launcher', failoverTimeoutSeconds: 600 },
-      reconnect: { initialMs: 100, maxMs: 1_000 },
-    });
-    await driver.start();
-    track(() => driver.stop());
-    const frameworkId = driver.frameworkId as string;
-    const workload = new LaunchWorkload(driver, { count: 200 });
-    track(() => workload.stop());
+    const { cluster, driver, frameworkId, workload } = await startFaultRun({ name: 'fault-launcher', tasks: 200, cluster: { leaseTtlS: LEASE_S } });
 
     // Mid-burst: some tasks launched, most not yet.
     await waitFor(() => workload.attempts.size >= 40, 'the burst to start', 30_000, 10);

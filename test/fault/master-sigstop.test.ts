@@ -1,9 +1,7 @@
-import { SchedulerDriver } from '@tandem/framework-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, track, waitFor } from '../support/cluster.js';
 import { checkLaunches } from './support/checker.js';
-import { HaCluster } from './support/ha-cluster.js';
-import { LaunchWorkload } from './support/launch-workload.js';
+import { startFaultRun } from './support/fault-run.js';
 import { LeaseWriters } from './support/lease-writers.js';
 
 // Fault: the leading master is frozen (SIGSTOP) past its lease during a burst of launches,
@@ -19,20 +17,9 @@ const TASKS = 100;
 
 describe('fault suite: the leading master is frozen past its lease', () => {
   it('fault - SIGSTOP the leader past its lease mid-burst, then SIGCONT: a standby leads, the resumed one sends no write and no launch and stands by naming the new leader; every task RUNNING exactly once', async () => {
-    const cluster = await HaCluster.start({ masters: 3, agents: 2, leaseTtlS: LEASE_S });
-    track(() => cluster.stop());
+    const { cluster, driver, frameworkId, workload } = await startFaultRun({ name: 'fault-sigstop', tasks: TASKS, cluster: { leaseTtlS: LEASE_S } });
     const writers = await LeaseWriters.start(cluster.nats.urls);
     track(() => writers.stop());
-    const driver = new SchedulerDriver({
-      master: cluster.masterList,
-      framework: { name: 'fault-sigstop', failoverTimeoutSeconds: 600 },
-      reconnect: { initialMs: 100, maxMs: 1_000 },
-    });
-    await driver.start();
-    track(() => driver.stop());
-    const frameworkId = driver.frameworkId as string;
-    const workload = new LaunchWorkload(driver, { count: TASKS });
-    track(() => workload.stop());
 
     await waitFor(() => workload.attempts.size >= 20, 'the burst to start', 30_000, 10);
     const old = await cluster.leader();

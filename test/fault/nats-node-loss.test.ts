@@ -1,10 +1,8 @@
-import { SchedulerDriver } from '@tandem/framework-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, track, waitFor } from '../support/cluster.js';
 import type { NatsNode } from '../support/nats-cluster.js';
 import { checkLaunches } from './support/checker.js';
-import { HaCluster } from './support/ha-cluster.js';
-import { LaunchWorkload } from './support/launch-workload.js';
+import { startFaultRun } from './support/fault-run.js';
 import { OutageMonitor } from './support/outage-monitor.js';
 
 // Fault: NATS nodes die under the masters. One node lost (the leader of the masters'
@@ -21,18 +19,7 @@ const STREAM = 'KV_tandem-master';
 
 describe('fault suite: NATS nodes die', () => {
   it('fault - one NATS node killed (the stream leader): a launch burst completes; a second killed: no master leads and nothing goes wrong; both restarted: a master leads and every task RUNNING exactly once', async () => {
-    const cluster = await HaCluster.start({ masters: 3, agents: 2, leaseTtlS: LEASE_S });
-    track(() => cluster.stop());
-    const driver = new SchedulerDriver({
-      master: cluster.masterList,
-      framework: { name: 'fault-nats-loss', failoverTimeoutSeconds: 600 },
-      reconnect: { initialMs: 100, maxMs: 1_000 },
-    });
-    await driver.start();
-    track(() => driver.stop());
-    const frameworkId = driver.frameworkId as string;
-    const workload = new LaunchWorkload(driver, { count: TASKS });
-    track(() => workload.stop());
+    const { cluster, driver, frameworkId, workload } = await startFaultRun({ name: 'fault-nats-loss', tasks: TASKS, cluster: { leaseTtlS: LEASE_S } });
     await workload.untilWhole(60_000);
     const monitor = new OutageMonitor(async () => (await cluster.whole()) !== undefined && driver.state === 'subscribed');
     track(() => monitor.stop());

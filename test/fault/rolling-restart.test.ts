@@ -1,9 +1,7 @@
-import { SchedulerDriver } from '@tandem/framework-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, track, waitFor } from '../support/cluster.js';
 import { checkLaunches } from './support/checker.js';
-import { HaCluster } from './support/ha-cluster.js';
-import { LaunchWorkload } from './support/launch-workload.js';
+import { startFaultRun } from './support/fault-run.js';
 import { OutageMonitor } from './support/outage-monitor.js';
 
 // Fault: a rolling upgrade. Every process is stopped in order (SIGTERM) and started again,
@@ -20,18 +18,7 @@ const PER_STEP = 5;
 
 describe('fault suite: a rolling restart', () => {
   it('fault - restart every NATS node, every master (the leader last) and every agent in turn: the cluster heals after each step and every task RUNNING exactly once', async () => {
-    const cluster = await HaCluster.start({ masters: 3, agents: 2, leaseTtlS: LEASE_S });
-    track(() => cluster.stop());
-    const driver = new SchedulerDriver({
-      master: cluster.masterList,
-      framework: { name: 'fault-rolling', failoverTimeoutSeconds: 600 },
-      reconnect: { initialMs: 100, maxMs: 1_000 },
-    });
-    await driver.start();
-    track(() => driver.stop());
-    const frameworkId = driver.frameworkId as string;
-    const workload = new LaunchWorkload(driver, { count: TASKS });
-    track(() => workload.stop());
+    const { cluster, driver, frameworkId, workload } = await startFaultRun({ name: 'fault-rolling', tasks: TASKS, cluster: { leaseTtlS: LEASE_S } });
     await workload.untilWhole(60_000);
 
     // A leader, every agent active with it, and the framework subscribed to it.
