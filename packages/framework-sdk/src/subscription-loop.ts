@@ -136,9 +136,11 @@ export class SubscriptionLoop {
       lifecycle.transition('reconnecting');
       if (this.options.tearingDown()) return;
       const from = channel.address;
-      // To the leader a standby named; after a failed subscription without one, to the
-      // next master of the list; after a subscribed stream ended, the same master first.
-      const step = err?.leader !== undefined || !wasSubscribed ? channel.follow(err) : undefined;
+      // To the leader a standby named; after a failed subscription without one, or a
+      // subscription gone silent (a frozen or cut-off master), to the next master of the
+      // list; after a subscribed stream ended, the same master first.
+      const silent = err?.code === Code.DeadlineExceeded;
+      const step = err?.leader !== undefined || !wasSubscribed || silent ? channel.follow(err) : undefined;
       if (step?.immediate) {
         log.info({ master: from, leader: step.address, frameworkId: this.frameworkIdValue }, 'following the leading master');
         if (wasSubscribed) this.options.onDisconnected(err);
