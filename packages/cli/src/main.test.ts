@@ -139,6 +139,20 @@ describe('tandem CLI', () => {
     expect(zero.err).toMatch(/--local-port-min \(TANDEM_LOCAL_PORT_MIN\): must be an integer from 1 to 65535/);
   });
 
+  it('cli - apps serve and jobs serve take the HA flags; a bad --store names the flag, and a NATS store that does not answer fails the start', async () => {
+    for (const command of ['apps', 'jobs']) {
+      const help = (await run(command, 'serve', '--help')).out.replace(/\s+/g, ' ');
+      for (const f of ['--store <url>', '--store-replicas <n>', '--advertise-host <host>']) expect(help).toContain(f);
+      expect(help).toMatch(/--lease-ttl <seconds>.*default: 10, env: TANDEM_LEASE_TTL/);
+      const bad = await run(command, 'serve', '--master', '127.0.0.1:1', '--store', 'redis://x');
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain("--store (TANDEM_STORE): 'redis://x' is neither file:DIR nor nats://host:port");
+      const away = await run(command, 'serve', '--master', '127.0.0.1:1', '--port', '0', '--host', '127.0.0.1', '--store', 'nats://127.0.0.1:1');
+      expect(away.code).toBe(1);
+      expect(away.err).toMatch(new RegExp(`store nats:tandem-${command}: cannot connect to nats://127\\.0\\.0\\.1:1`));
+    }
+  });
+
   it('cli - apps serve and jobs serve take --max-body-bytes (1 MiB by default) and refuse a limit below 1 byte', async () => {
     for (const command of ['apps', 'jobs']) {
       const help = await run(command, 'serve', '--help');

@@ -18,8 +18,9 @@ import {
   DEFAULT_SERVICE_HOST,
 } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
+import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
 import { parseOptions } from '../parse-options.js';
-import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
+import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
 export const appsServeSchema = z
@@ -35,6 +36,7 @@ export const appsServeSchema = z
     localPortMax: port(2),
     maxBodyBytes: bytes(),
   })
+  .extend(haSchema.shape)
   .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
 export const appsDeploySchema = urlSchema.extend({
@@ -54,53 +56,76 @@ export function appsCommand(ctx: CommandContext): Command {
   const out = (v: unknown): void => ctx.io.stdout(`${JSON.stringify(v, null, 2)}\n`);
   const url = (cmd: Command): string => parseOptions(cmd, urlSchema).url;
 
-  const serve = new Command('serve')
-    .description('Run the apps framework: Marathon v2 REST API, deployments, health, state in --work-dir.')
-    .addOption(masterFlag())
-    .addOption(flag('--host <host>', 'interface of the REST API', DEFAULT_SERVICE_HOST))
-    .addOption(flag('--port <port>', "REST API port (Marathon's --http_port); 0 = any free port", DEFAULT_APPS_PORT))
-    .addOption(flag('--work-dir <dir>', 'directory of the apps store', DEFAULT_APPS_WORK_DIR))
-    .addOption(flag('--failover-timeout <seconds>', "how long the master keeps the framework's tasks while it is away", DEFAULT_FAILOVER_TIMEOUT_SECONDS))
-    .addOption(flag('--decline-seconds <seconds>', "refuse_seconds for offers it does not need (Marathon's --decline_offer_duration)", DEFAULT_DECLINE_SECONDS))
-    .addOption(
-      flag(
-        '--deployment-timeout <seconds>',
-        'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never',
-        DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
-      ),
-    )
-    .addOption(
-      flag('--local-port-min <port>', "lowest service port given to a portDefinition with port 0 (Marathon's --local_port_min)", DEFAULT_LOCAL_PORT_MIN),
-    )
-    .addOption(flag('--local-port-max <port>', "service ports are given below this port (Marathon's --local_port_max)", DEFAULT_LOCAL_PORT_MAX))
-    .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
-    .action(async () => {
-      const o = parseOptions(serve, appsServeSchema);
-      const { startAppsService } = await import('@tandem/apps');
-      const log = cliLogger('apps');
-      const signal = ctx.shutdownSignal();
-      try {
-        const running = await startAppsService({
-          master: o.master,
-          host: o.host,
-          port: o.port,
-          workDir: o.workDir,
-          failoverTimeoutSeconds: o.failoverTimeout,
-          declineSeconds: o.declineSeconds,
-          deploymentTimeoutSeconds: o.deploymentTimeout,
-          localPortMin: o.localPortMin,
-          localPortMax: o.localPortMax,
-          maxBodyBytes: o.maxBodyBytes,
-          logger: log,
+  const serve = addHaFlags(
+    new Command('serve')
+      .description(
+        'Run the apps framework: Marathon v2 REST API, deployments, health; state in --work-dir, or with --store nats://... in a bucket several apps processes share: one leads, the others forward the API to it.',
+      )
+      .addOption(masterFlag())
+      .addOption(flag('--host <host>', 'interface of the REST API', DEFAULT_SERVICE_HOST))
+      .addOption(flag('--port <port>', "REST API port (Marathon's --http_port); 0 = any free port", DEFAULT_APPS_PORT))
+      .addOption(flag('--work-dir <dir>', 'directory of the apps store', DEFAULT_APPS_WORK_DIR))
+      .addOption(flag('--failover-timeout <seconds>', "how long the master keeps the framework's tasks while it is away", DEFAULT_FAILOVER_TIMEOUT_SECONDS))
+      .addOption(
+        flag('--decline-seconds <seconds>', "refuse_seconds for offers it does not need (Marathon's --decline_offer_duration)", DEFAULT_DECLINE_SECONDS),
+      )
+      .addOption(
+        flag(
+          '--deployment-timeout <seconds>',
+          'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never',
+          DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
+        ),
+      )
+      .addOption(
+        flag('--local-port-min <port>', "lowest service port given to a portDefinition with port 0 (Marathon's --local_port_min)", DEFAULT_LOCAL_PORT_MIN),
+      )
+      .addOption(flag('--local-port-max <port>', "service ports are given below this port (Marathon's --local_port_max)", DEFAULT_LOCAL_PORT_MAX))
+      .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES)),
+    'the apps framework',
+  ).action(async () => {
+    const o = parseOptions(serve, appsServeSchema);
+    const { parseStoreUrl } = await import('@tandem/store');
+    const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
+    const apps = await import('@tandem/apps');
+    const log = cliLogger('apps');
+    const signal = ctx.shutdownSignal();
+    const options = {
+      master: o.master,
+      host: o.host,
+      port: o.port,
+      failoverTimeoutSeconds: o.failoverTimeout,
+      declineSeconds: o.declineSeconds,
+      deploymentTimeoutSeconds: o.deploymentTimeout,
+      localPortMin: o.localPortMin,
+      localPortMax: o.localPortMax,
+      maxBodyBytes: o.maxBodyBytes,
+      logger: log,
+    };
+    try {
+      if (location?.kind === 'nats') {
+        const running = await apps.startAppsHaService({
+          ...options,
+          store: { servers: location.servers, replicas: bucketReplicas(location.servers, o.storeReplicas) },
+          leaseTtlMs: secondsToMs(o.leaseTtl),
+          ...(o.advertiseHost !== undefined ? { advertiseHost: o.advertiseHost } : {}),
         });
-        const fw = running.framework;
-        log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');
-        ctx.io.stdout(`tandem apps: API http://${o.host}:${fw.port} on master ${o.master} (work dir ${o.workDir})\n`);
+        log.info({ appsPort: running.port, advertised: running.url }, 'apps framework serving; standby until elected');
+        ctx.io.stdout(
+          `tandem apps: API http://${o.host}:${running.port} on master ${o.master} (store ${o.store}, bucket ${apps.APPS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
+        );
         await stopOnSignal(ctx, signal, log, 'apps framework', () => running.stop());
-      } finally {
-        signal.dispose();
+        return;
       }
-    });
+      const workDir = location?.dir ?? o.workDir;
+      const running = await apps.startAppsService({ ...options, workDir });
+      const fw = running.framework;
+      log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');
+      ctx.io.stdout(`tandem apps: API http://${o.host}:${fw.port} on master ${o.master} (work dir ${workDir})\n`);
+      await stopOnSignal(ctx, signal, log, 'apps framework', () => running.stop());
+    } finally {
+      signal.dispose();
+    }
+  });
 
   const deploy = new Command('deploy')
     .description('Create or replace the app in FILE (Marathon JSON) and follow its deployment live; exit 0 when it succeeds, 1 when it fails.')

@@ -13,21 +13,24 @@ import {
   DEFAULT_SERVICE_HOST,
 } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
+import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
-import { bytes, masters, nonEmpty, port, positive, seconds } from '../schemas.js';
+import { bytes, masters, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 
-export const jobsServeSchema = z.object({
-  master: masters(),
-  host: nonEmpty(),
-  port: port(),
-  workDir: nonEmpty(),
-  failoverTimeout: seconds(),
-  declineSeconds: seconds(),
-  maxBodyBytes: bytes(),
-  clockOffsetMs: z.coerce.number({ error: 'must be a number of ms' }).refine(Number.isFinite, 'must be a number of ms'),
-});
+export const jobsServeSchema = z
+  .object({
+    master: masters(),
+    host: nonEmpty(),
+    port: port(),
+    workDir: nonEmpty(),
+    failoverTimeout: seconds(),
+    declineSeconds: seconds(),
+    maxBodyBytes: bytes(),
+    clockOffsetMs: z.coerce.number({ error: 'must be a number of ms' }).refine(Number.isFinite, 'must be a number of ms'),
+  })
+  .extend(haSchema.shape);
 
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8090') });
 export const jobsRunSchema = urlSchema.extend({ wait: z.boolean().default(false), poll: positive('number of seconds') });
@@ -44,41 +47,62 @@ export function jobsCommand(ctx: CommandContext): Command {
     return new JobsClient({ url: parseOptions(cmd, urlSchema).url });
   };
 
-  const serve = new Command('serve')
-    .description('Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir.')
-    .addOption(masterFlag())
-    .addOption(flag('--host <host>', 'interface of the REST API', DEFAULT_SERVICE_HOST))
-    .addOption(flag('--port <port>', 'REST API port; 0 = any free port', DEFAULT_JOBS_PORT))
-    .addOption(flag('--work-dir <dir>', 'directory of the jobs store', DEFAULT_JOBS_WORK_DIR))
-    .addOption(flag('--failover-timeout <seconds>', "how long the master keeps the framework's tasks while it is away", DEFAULT_FAILOVER_TIMEOUT_SECONDS))
-    .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', DEFAULT_DECLINE_SECONDS))
-    .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
-    .addOption(flag('--clock-offset-ms <ms>', 'shift the scheduler clock (tests only)', 0).hideHelp())
-    .action(async () => {
-      const o = parseOptions(serve, jobsServeSchema);
-      const { startJobsService } = await import('@tandem/jobs');
-      const log = cliLogger('jobs');
-      const signal = ctx.shutdownSignal();
-      try {
-        const running = await startJobsService({
-          master: o.master,
-          host: o.host,
-          port: o.port,
-          workDir: o.workDir,
-          failoverTimeoutSeconds: o.failoverTimeout,
-          declineSeconds: o.declineSeconds,
-          maxBodyBytes: o.maxBodyBytes,
-          clockOffsetMs: o.clockOffsetMs,
-          logger: log,
+  const serve = addHaFlags(
+    new Command('serve')
+      .description(
+        'Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir, or with --store nats://... in a bucket several jobs processes share: one leads, the others forward the API to it.',
+      )
+      .addOption(masterFlag())
+      .addOption(flag('--host <host>', 'interface of the REST API', DEFAULT_SERVICE_HOST))
+      .addOption(flag('--port <port>', 'REST API port; 0 = any free port', DEFAULT_JOBS_PORT))
+      .addOption(flag('--work-dir <dir>', 'directory of the jobs store', DEFAULT_JOBS_WORK_DIR))
+      .addOption(flag('--failover-timeout <seconds>', "how long the master keeps the framework's tasks while it is away", DEFAULT_FAILOVER_TIMEOUT_SECONDS))
+      .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', DEFAULT_DECLINE_SECONDS))
+      .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
+      .addOption(flag('--clock-offset-ms <ms>', 'shift the scheduler clock (tests only)', 0).hideHelp()),
+    'the jobs framework',
+  ).action(async () => {
+    const o = parseOptions(serve, jobsServeSchema);
+    const { parseStoreUrl } = await import('@tandem/store');
+    const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
+    const jobs = await import('@tandem/jobs');
+    const log = cliLogger('jobs');
+    const signal = ctx.shutdownSignal();
+    const options = {
+      master: o.master,
+      host: o.host,
+      port: o.port,
+      failoverTimeoutSeconds: o.failoverTimeout,
+      declineSeconds: o.declineSeconds,
+      maxBodyBytes: o.maxBodyBytes,
+      clockOffsetMs: o.clockOffsetMs,
+      logger: log,
+    };
+    try {
+      if (location?.kind === 'nats') {
+        const running = await jobs.startJobsHaService({
+          ...options,
+          store: { servers: location.servers, replicas: bucketReplicas(location.servers, o.storeReplicas) },
+          leaseTtlMs: secondsToMs(o.leaseTtl),
+          ...(o.advertiseHost !== undefined ? { advertiseHost: o.advertiseHost } : {}),
         });
-        const fw = running.framework;
-        log.info({ jobsPort: fw.port, frameworkId: fw.frameworkId }, 'jobs framework serving');
-        ctx.io.stdout(`tandem jobs: API http://${o.host}:${fw.port}, framework ${fw.frameworkId ?? '?'} on master ${o.master} (work dir ${o.workDir})\n`);
+        log.info({ jobsPort: running.port, advertised: running.url }, 'jobs framework serving; standby until elected');
+        ctx.io.stdout(
+          `tandem jobs: API http://${o.host}:${running.port} on master ${o.master} (store ${o.store}, bucket ${jobs.JOBS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
+        );
         await stopOnSignal(ctx, signal, log, 'jobs framework', () => running.stop());
-      } finally {
-        signal.dispose();
+        return;
       }
-    });
+      const workDir = location?.dir ?? o.workDir;
+      const running = await jobs.startJobsService({ ...options, workDir });
+      const fw = running.framework;
+      log.info({ jobsPort: fw.port, frameworkId: fw.frameworkId }, 'jobs framework serving');
+      ctx.io.stdout(`tandem jobs: API http://${o.host}:${fw.port}, framework ${fw.frameworkId ?? '?'} on master ${o.master} (work dir ${workDir})\n`);
+      await stopOnSignal(ctx, signal, log, 'jobs framework', () => running.stop());
+    } finally {
+      signal.dispose();
+    }
+  });
 
   const run = new Command('run')
     .description('Create or update the job in FILE, start a run; with --wait show it live and exit 0 on SUCCESS, 1 on FAILED.')
