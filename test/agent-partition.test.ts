@@ -210,6 +210,7 @@ describe('agent removal rate limit', () => {
     const unreachable = rec.updates.filter((u) => u.state === 'TASK_UNREACHABLE').map((u) => u.agentId);
     expect(unreachable).toEqual([marks[0]!.id]);
     expect(marks).toHaveLength(1);
-    for (const i of [1, 2, 3]) expect(last(rec.updates, `t-${i}`)?.state).toBe('TASK_RUNNING');
+    // The marked agent's task is RUNNING again once its re-registration's update arrives.
+    await waitFor(() => [1, 2, 3].every((i) => last(rec.updates, `t-${i}`)?.state === 'TASK_RUNNING'), 'the three tasks RUNNING');
   });
 });

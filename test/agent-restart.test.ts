@@ -64,7 +64,9 @@ describe('agent restart', () => {
 
   it('agent - every checkpointed status update reaches the framework at least once across a SIGKILL', async () => {
     if (!docker) return;
-    const master = await startMaster({ agentPingIntervalMs: 1_000 });
+    // The agent is away ~4 s plus its restart, which a loaded machine stretches: a ping timeout
+    // (30 s) it cannot reach, since this test is about updates, not unreachable agents.
+    const master = await startMaster({ agentPingIntervalMs: 1_000, maxMissedPings: 30 });
     const workDir = join(tempDir(), 'agent');
     const first = spawnAgent(master, workDir);
     await waitFor(() => master.agents.size > 0, 'the agent registered', 30_000);

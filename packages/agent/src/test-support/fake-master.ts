@@ -101,7 +101,7 @@ export class FakeMaster {
   }
 
   /** Waits for the first status matching; returns it. */
-  async status(taskId: string, state: string, timeoutMs = 3000): Promise<TaskStatus> {
+  async status(taskId: string, state: string, timeoutMs = 15_000): Promise<TaskStatus> {
     return this.waitFor(() => this.statuses.find((s) => s.taskId === taskId && s.state === state), timeoutMs, `${taskId} ${state}`);
   }
 
@@ -109,7 +109,7 @@ export class FakeMaster {
     return this.statuses.filter((s) => s.taskId === taskId).map((s) => s.state);
   }
 
-  async waitFor<T>(probe: () => T | undefined, timeoutMs = 3000, what = 'condition'): Promise<T> {
+  async waitFor<T>(probe: () => T | undefined, timeoutMs = 15_000, what = 'condition'): Promise<T> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const v = probe();
