@@ -36,6 +36,13 @@ export class AgentRegistry {
   private readonly admissions = new Map<string, number>();
   /** The tail of each agent's chain of writes. */
   private readonly writes = new Map<string, Promise<void>>();
+  /**
+   * Every record as the registry holds it: read once by `load`, then kept with each write.
+   * This master is the registry's only writer (the file store's lock, the NATS store's
+   * fence), so it is exact, and a re-registration compares with it instead of reading the
+   * store (10,000 reads of a NATS store after a failover).
+   */
+  private readonly records = new Map<string, AgentRecord>();
 
   constructor(private readonly store: () => Store) {}
 
@@ -43,6 +50,7 @@ export class AgentRegistry {
   async load(): Promise<void> {
     for (const { key, value } of await this.store().list<AgentRecord>(PREFIX)) {
       const id = key.slice(PREFIX.length);
+      this.records.set(id, value);
       if (typeof value.goneAt === 'number') this.gone.set(id, value.goneAt);
       else if (typeof value.unreachableAt === 'number') this.unreachable.set(id, value.unreachableAt);
       else this.recovered.set(id, value);
@@ -82,11 +90,11 @@ export class AgentRegistry {
    */
   admit(agentId: string, info: AgentInfo, registeredAt: number): Promise<void> {
     return this.serialize(agentId, async () => {
-      const stored = await this.store().get<AgentRecord>(keyOf(agentId));
-      const goneAt = this.gone.get(agentId) ?? stored?.value.goneAt;
+      const stored = this.records.get(agentId);
+      const goneAt = this.gone.get(agentId) ?? stored?.goneAt;
       if (goneAt !== undefined) throw goneRefusal(agentId, goneAt);
-      if (stored && stored.value.unreachableAt === undefined && sameJson(stored.value.info, info)) return;
-      await this.store().put<AgentRecord>(keyOf(agentId), { info, registeredAt });
+      if (stored && stored.unreachableAt === undefined && sameJson(stored.info, info)) return;
+      await this.write(agentId, { info, registeredAt });
     });
   }
 
@@ -107,7 +115,7 @@ export class AgentRegistry {
     let written = false;
     await this.serialize(agentId, async () => {
       if (this.gone.has(agentId)) return;
-      await this.store().put<AgentRecord>(keyOf(agentId), { info: record.info, registeredAt: record.registeredAt, unreachableAt: at });
+      await this.write(agentId, { info: record.info, registeredAt: record.registeredAt, unreachableAt: at });
       written = true;
     });
     if (!written || (this.admissions.get(agentId) ?? 0) !== before) return false;
@@ -126,15 +134,15 @@ export class AgentRegistry {
     return this.serialize(agentId, async () => {
       const already = this.gone.get(agentId);
       if (already !== undefined) return { goneAt: already, fresh: false };
-      const stored = await this.store().get<AgentRecord>(keyOf(agentId));
-      if (stored?.value.goneAt !== undefined) {
-        this.gone.set(agentId, stored.value.goneAt);
-        return { goneAt: stored.value.goneAt, fresh: false };
+      const stored = this.records.get(agentId);
+      if (stored?.goneAt !== undefined) {
+        this.gone.set(agentId, stored.goneAt);
+        return { goneAt: stored.goneAt, fresh: false };
       }
-      const record = known ?? stored?.value;
+      const record = known ?? stored;
       if (!record) return undefined;
-      const unreachableAt = stored?.value.unreachableAt;
-      await this.store().put<AgentRecord>(keyOf(agentId), {
+      const unreachableAt = stored?.unreachableAt;
+      await this.write(agentId, {
         info: record.info,
         registeredAt: record.registeredAt,
         ...(unreachableAt !== undefined ? { unreachableAt } : {}),
@@ -146,6 +154,12 @@ export class AgentRegistry {
       this.unreachable.delete(agentId);
       return { goneAt: at, fresh: true };
     });
+  }
+
+  /** Writes the agent's record, and keeps it once written. */
+  private async write(agentId: string, record: AgentRecord): Promise<void> {
+    await this.store().put<AgentRecord>(keyOf(agentId), record);
+    this.records.set(agentId, record);
   }
 
   private serialize<T>(agentId: string, write: () => Promise<T>): Promise<T> {
