@@ -2,7 +2,7 @@ import type { Master } from '@tandem/master';
 import { Code, operatorClient, TandemError } from '@tandem/protocol';
 import { NatsKvStore } from '@tandem/store';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, startDriver, startMaster, track, waitFor } from './support/cluster.js';
+import { cleanup, runCli, startDriver, startMaster, track, waitFor } from './support/cluster.js';
 import { NatsServer } from './support/nats.js';
 
 // Masters in high availability on one real nats-server: one leads (the lease), the others
@@ -78,6 +78,12 @@ describe('masters in HA on NATS', () => {
     expect(followed.status).toBe(200);
     const health = (await (await fetch(`http://127.0.0.1:${standbys[0]!.httpPort}/health`)).json()) as { status: string };
     expect(health.status).toBe('standby');
+
+    // `tandem state` given every master, standbys first, reaches the leader.
+    const list = [standbys[0]!.address, standbys[1]!.address, leader.address].join(',');
+    const state = await runCli(['state', '--master', list]);
+    expect(state.code, state.stderr).toBe(0);
+    expect((JSON.parse(state.stdout) as { masterId: string }).masterId).toBe(leader.masterId);
   });
 
   it('master-ha - the leader stopped in order gives the lease up; a standby leads at once and reads the registry before it acts (frameworks with their failover_timeout)', async () => {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { flag } from './flag-option.js';
@@ -23,7 +24,7 @@ export function addHaFlags(cmd: Command, what: string): Command {
       flag('--store-replicas <n>', 'copies of a NATS bucket when it is created (default: 3 when 3 or more servers are named, else 1; production: >= 3)'),
     )
     .addOption(
-      flag('--advertise-host <host>', 'the host name other processes and clients reach this one by (default: --host, or 127.0.0.1 when it is 0.0.0.0)'),
+      flag('--advertise-host <host>', 'the host name other processes and clients reach this one by (default: --host, or the machine\'s hostname when it is 0.0.0.0)'),
     )
     .addOption(flag('--lease-ttl <seconds>', 'with a NATS store: how long the leader holds its lease without renewing it', DEFAULT_LEASE_TTL_SECONDS));
 }
@@ -43,5 +44,5 @@ export function bucketReplicas(servers: readonly string[], asked: number | undef
 /** The host others reach this process by. */
 export function advertisedHost(host: string, advertise: string | undefined): string {
   if (advertise) return advertise;
-  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return host === '0.0.0.0' || host === '::' ? hostname() : host;
 }

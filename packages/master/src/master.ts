@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -218,7 +219,7 @@ export class Master implements MasterOperations {
       this.log.info({ masterId: this.masterId, grpcPort: this.grpcPort, httpPort: this.httpPort || undefined }, 'master started');
       return;
     }
-    const host = ha.advertiseHost ?? (this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host);
+    const host = ha.advertiseHost ?? (this.options.host === '0.0.0.0' || this.options.host === '::' ? hostname() : this.options.host);
     this.lease = new LeaderLease<LeaderIdentity>({
       store: ha.store,
       self: { id: this.masterId, grpc: `${host}:${this.grpcPort}`, ...(this.httpPort > 0 ? { http: `http://${host}:${this.httpPort}` } : {}) },

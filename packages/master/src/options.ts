@@ -68,7 +68,7 @@ export interface MasterOptions {
 export interface MasterHaOptions {
   /** The registry's bucket (`tandem-master`); the master owns it from here on and closes it when it stops. */
   store: NatsKvStore;
-  /** The host other masters send clients to (this master's gRPC and HTTP ports are added). @default the `host` option, or 127.0.0.1 when it is 0.0.0.0 or :: */
+  /** The host other masters send clients to (this master's gRPC and HTTP ports are added). @default the `host` option, or the machine's hostname when it is 0.0.0.0 or :: */
   advertiseHost?: string;
   /** @default DEFAULT_LEASE_TTL_MS (10 s) */
   leaseTtlMs?: number;
