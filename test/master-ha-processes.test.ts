@@ -1,7 +1,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { findMembers } from '@tandem/store';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, spawnTandem, type TandemProcess, waitFor } from './support/cluster.js';
+import { cleanup, runCli, spawnTandem, type TandemProcess, waitFor } from './support/cluster.js';
 import { type NatsCluster, startNatsCluster } from './support/nats-cluster.js';
 
 // Three `tandem master` processes on a real 3-node NATS JetStream cluster (loopback). The
@@ -89,6 +90,17 @@ describe('master processes in HA on a 3-node NATS cluster', () => {
     const oldId = first.view.self;
     const others = masters.filter((m) => m !== first.master);
     await waitFor(async () => (await Promise.all(others.map(leaderView))).every((v) => v?.leader?.id === oldId), 'standbys name the leader');
+
+    // A client given only the NATS servers finds every master, the leader first (the roster and the lease).
+    const members = await waitFor(async () => {
+      const found = await findMembers(nats.urls, 'tandem-master').catch(() => []);
+      return found.length === 3 ? found : undefined;
+    }, 'the three masters in the roster');
+    expect(members[0]).toBe(first.master.grpc);
+    expect(new Set(members)).toEqual(new Set(masters.map((m) => m.grpc)));
+    const state = await runCli(['state', '--master', `nats://${nats.urls.map((u) => u.replace('nats://', '')).join(',')}`]);
+    expect(state.code, state.stderr).toBe(0);
+    expect((JSON.parse(state.stdout) as { masterId: string }).masterId).toBe(oldId);
 
     const frozenAt = Date.now();
     first.master.child.kill('SIGSTOP');

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { flag } from './flag-option.js';
 import { count, nonEmpty, positive } from './schemas.js';
 
+/** The masters' bucket on a NATS store (and `<bucket>-members`, their roster). */
+export const MASTER_BUCKET = 'tandem-master';
+
 /** The lease ttl in seconds (DEFAULT_LEASE_TTL_MS of @tandem/store, kept here so `--help` loads nothing). */
 export const DEFAULT_LEASE_TTL_SECONDS = 10;
 
@@ -24,7 +27,10 @@ export function addHaFlags(cmd: Command, what: string): Command {
       flag('--store-replicas <n>', 'copies of a NATS bucket when it is created (default: 3 when 3 or more servers are named, else 1; production: >= 3)'),
     )
     .addOption(
-      flag('--advertise-host <host>', 'the host name other processes and clients reach this one by (default: --host, or the machine\'s hostname when it is 0.0.0.0)'),
+      flag(
+        '--advertise-host <host>',
+        "the host name other processes and clients reach this one by (default: --host, or the machine's hostname when it is 0.0.0.0)",
+      ),
     )
     .addOption(flag('--lease-ttl <seconds>', 'with a NATS store: how long the leader holds its lease without renewing it', DEFAULT_LEASE_TTL_SECONDS));
 }

@@ -14,6 +14,7 @@ import { stateCommand } from './commands/state.js';
 import { storeCommand } from './commands/store.js';
 import { upCommand } from './commands/up.js';
 import { weightsCommand } from './commands/weights.js';
+import { resolveNatsMasters } from './master-discovery.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -27,7 +28,9 @@ export function buildProgram(ctx: CommandContext): Command {
       writeOut: (s) => ctx.io.stdout(s),
       writeErr: (s) => ctx.io.stderr(s),
     })
-    .exitOverride();
+    .exitOverride()
+    // `--master nats://...` on any command: the masters are looked up in NATS first.
+    .hook('preAction', (_program, action) => resolveNatsMasters(action));
   for (const make of [
     masterCommand,
     agentCommand,

@@ -29,7 +29,7 @@ describe('master list', () => {
     expect(fails('h1:0').message).toContain('"h1:0" is not host:port');
     expect(fails('h1:70000').message).toContain('is not host:port');
     expect(fails('http://h1:5050').message).toContain('is not host:port');
-    expect(fails('nats://n1:4222').message).toContain('nats:// store is not supported yet');
+    expect(fails('nats://n1:4222').message).toContain('a nats:// store is looked up by the tandem CLI only');
   });
 
   it('master list - isHostPort takes names, IPv4 and bracketed IPv6 with a port from 1 to 65535', () => {

@@ -44,7 +44,7 @@ export function parseMasterList(value: string | readonly string[] | undefined, f
     if (/^nats:\/\//i.test(entry)) {
       throw new ValidationError(
         field,
-        `${JSON.stringify(entry)}: finding the leader through a nats:// store is not supported yet; give the masters as host:port[,host:port...]`,
+        `${JSON.stringify(entry)}: a nats:// store is looked up by the tandem CLI only; in code, find the masters with findMembers() of @tandem/store and give them as host:port[,host:port...]`,
       );
     }
     if (!isHostPort(entry)) throw new ValidationError(field, `${JSON.stringify(entry)}${where} is not host:port (port 1-65535)`);

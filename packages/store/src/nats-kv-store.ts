@@ -21,6 +21,8 @@ export interface NatsKvStoreOptions {
   reconnectWaitMs?: number;
   /** Reconnection attempts (per server) before the store fails for good; -1 is without end. @default -1 */
   maxReconnectAttempts?: number;
+  /** Entries expire this long after their last write (the bucket's max age; set when it is created). @default none */
+  entryTtlMs?: number;
   logger?: Logger;
 }
 
@@ -128,6 +130,7 @@ export class NatsKvStore implements Store {
         maxValueSize: maxValueBytes + HEADER_ROOM,
         allow_direct: false,
         timeout,
+        ...(options.entryTtlMs === undefined ? {} : { ttl: options.entryTtlMs }),
       });
       // An existing bucket keeps its own settings: its value limit may be the smaller one.
       const status = await kv.status();

@@ -1,9 +1,8 @@
 import { Master } from '@tandem/master';
 import type { Logger, TandemError } from '@tandem/protocol';
-import { NatsKvStore } from '@tandem/store';
+import { MemberRoster, NatsKvStore } from '@tandem/store';
 
-/** The registry's bucket when masters share a NATS store. */
-export const MASTER_BUCKET = 'tandem-master';
+import { MASTER_BUCKET } from '../ha-flags.js';
 
 /** What the CLI tells the master; the one place the CLI touches @tandem/master. */
 export interface MasterLaunch {
@@ -42,11 +41,33 @@ export async function startMaster(options: MasterLaunch): Promise<RunningMaster>
     : undefined;
   const master = new Master({ ...rest, ...(ha && store ? { ha: { store, advertiseHost: ha.advertiseHost, leaseTtlMs: ha.leaseTtlMs } } : {}) });
   await master.start();
+  // HA: this master announces itself in the roster, so that `--master nats://...` finds every master.
+  const roster = ha
+    ? await MemberRoster.join({
+        servers: [...ha.servers],
+        bucket: MASTER_BUCKET,
+        self: { id: master.masterId, grpc: `${ha.advertiseHost}:${master.grpcPort}` },
+        replicas: ha.replicas,
+        ...(options.logger ? { logger: options.logger } : {}),
+      }).catch(async (err: unknown) => {
+        await master.stop();
+        throw err;
+      })
+    : undefined;
+  const steppedDown = ha
+    ? master.steppedDown.then(async (why) => {
+        await roster?.leave();
+        return why;
+      })
+    : undefined;
   return {
     address: master.address,
     grpcPort: master.grpcPort,
     httpPort: master.httpPort,
-    steppedDown: ha ? master.steppedDown : undefined,
-    stop: () => master.stop(),
+    steppedDown,
+    stop: async () => {
+      await master.stop();
+      await roster?.leave();
+    },
   };
 }

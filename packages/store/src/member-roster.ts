@@ -1,0 +1,100 @@
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
+import { LEASE_KEY, type LeaderIdentity } from './leader-lease.js';
+import { encodeKey } from './nats-key.js';
+import { NatsKvStore } from './nats-kv-store.js';
+
+/** How long a member's entry outlives its last announcement. */
+export const ROSTER_TTL_MS = 30_000;
+const MEMBERS = 'members/';
+
+/** The roster bucket of a component's bucket: unfenced (anyone in the group writes its own entry), entries expiring. */
+export const rosterBucket = (bucket: string): string => `${bucket}-members`;
+
+/**
+ * The processes of a component's HA group, each announcing itself (id and addresses) in
+ * the roster bucket (`<bucket>-members`, entries expiring after ROSTER_TTL_MS), renewed
+ * every third of that. Not in the component's own bucket: a standby's write there would
+ * move the bucket's sequence and fence the leader. It lets a client that knows only the
+ * NATS servers find every master (`findMembers`).
+ */
+export class MemberRoster {
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly store: NatsKvStore,
+    private readonly self: LeaderIdentity,
+    private readonly log: Logger,
+  ) {}
+
+  static async join(options: { servers: string | string[]; bucket: string; self: LeaderIdentity; replicas?: number; logger?: Logger }): Promise<MemberRoster> {
+    const store = await NatsKvStore.open({
+      servers: options.servers,
+      bucket: rosterBucket(options.bucket),
+      replicas: options.replicas ?? 1,
+      entryTtlMs: ROSTER_TTL_MS,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    const roster = new MemberRoster(store, options.self, componentLogger('member-roster', options.logger));
+    await roster.announce();
+    return roster;
+  }
+
+  /** Stops announcing and removes this member's entry. */
+  async leave(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.store.delete(`${MEMBERS}${this.self.id}`).catch(() => undefined);
+    await this.store.close();
+  }
+
+  private async announce(): Promise<void> {
+    try {
+      await this.store.put(`${MEMBERS}${this.self.id}`, this.self);
+    } catch (err) {
+      this.log.warn({ err: TandemError.from(err).message }, 'could not announce this member; trying again');
+    }
+    this.timer = setTimeout(() => void this.announce(), ROSTER_TTL_MS / 3);
+    this.timer.unref();
+  }
+}
+
+/**
+ * Every member of a component's HA group as the NATS servers know it: the gRPC address of
+ * the lease holder first (the leader), then those of the roster. Reads only (no bucket is
+ * created). UNAVAILABLE when NATS does not answer or names no member.
+ */
+export async function findMembers(servers: string | string[], bucket: string, timeoutMs = 5_000): Promise<string[]> {
+  const where = [servers].flat().join(',');
+  const nc = await connect({ servers, timeout: timeoutMs, name: 'tandem-find-members' }).catch((err: unknown) => {
+    throw new TandemError(Code.Unavailable, `cannot reach NATS at ${where}: ${TandemError.from(err).message}`, { cause: err });
+  });
+  try {
+    const kvm = new Kvm(jetstream(nc, { timeout: timeoutMs }));
+    const found: string[] = [];
+    const add = (grpc: unknown): void => {
+      if (typeof grpc === 'string' && grpc !== '' && !found.includes(grpc)) found.push(grpc);
+    };
+    try {
+      const lease = await (await kvm.open(bucket)).get(encodeKey(LEASE_KEY));
+      if (lease?.operation === 'PUT') add((lease.json() as { holder?: LeaderIdentity }).holder?.grpc);
+    } catch {
+      // no lease bucket yet: the roster may still name members
+    }
+    try {
+      const roster = await kvm.open(rosterBucket(bucket));
+      for await (const key of await roster.keys(`${encodeKey(MEMBERS.slice(0, -1))}.>`)) {
+        const entry = await roster.get(key);
+        if (entry?.operation === 'PUT') add((entry.json() as LeaderIdentity).grpc);
+      }
+    } catch {
+      // no roster bucket yet
+    }
+    if (found.length === 0) throw new TandemError(Code.Unavailable, `NATS at ${where} names no member of ${bucket}: is a master running on it?`);
+    return found;
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
