@@ -138,4 +138,28 @@ describe('LeaderLease on a real nats-server', () => {
     expect((await sb.get('apps/1'))?.value).toBe(12);
     expect(await sb.get('apps/2')).toBeUndefined();
   });
+
+  it('fenced writes - turns queued behind a write in flight are grouped; a group whose batch record would be too big goes turn by turn', async () => {
+    const bucket = `lease${++buckets}`;
+    const store = await NatsKvStore.open({ servers: server.url, bucket, timeoutMs: 2_000, maxValueBytes: 2_000 });
+    opened.push(store);
+    const l = lease(store, 'a');
+    await l.acquire();
+    // Values that escape to twice their size inside a batch record: each turn's record fits, two do not.
+    const quotes = '"'.repeat(200);
+    const nextTurn = () => new Promise((r) => setImmediate(r));
+    const writes: Promise<number>[] = [store.put('apps/x', 0)];
+    await nextTurn();
+    writes.push(store.put('apps/a1', quotes), store.put('apps/a2', quotes));
+    await nextTurn();
+    writes.push(store.put('apps/b1', quotes), store.put('apps/b2', quotes));
+    const revisions = await Promise.all(writes);
+    expect(new Set(revisions).size).toBe(5);
+    for (const key of ['apps/a1', 'apps/a2', 'apps/b1', 'apps/b2']) expect((await store.get(key))?.value).toBe(quotes);
+    // One turn whose record cannot fit at all is refused whole, and nothing of it is written.
+    const big = await Promise.allSettled([store.put('apps/c1', quotes.repeat(2)), store.put('apps/c2', quotes.repeat(2))]);
+    expect(big.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await store.get('apps/c1')).toBeUndefined();
+    expect(l.leading()).toBe(true);
+  });
 });

@@ -145,7 +145,7 @@ export class KvFence {
     let bytes = 0;
     while (this.queue.length > 0) {
       const turn = this.queue[0] as FencedOp[];
-      const size = turn.reduce((n, op) => n + op.key.length + (op.json?.length ?? 0) + 16, 0);
+      const size = turn.reduce((n, op) => n + Buffer.byteLength(op.key) + (op.json === undefined ? 0 : Buffer.byteLength(op.json)) + 16, 0);
       if (group.length > 0 && bytes + size > this.maxValueBytes) break;
       group.push(turn);
       bytes += size;
@@ -173,6 +173,11 @@ export class KvFence {
       ? { ops: ops.map((op) => (op.json === undefined ? { k: op.key } : { k: op.key, v: op.json })) }
       : undefined;
     const recordJson = record && JSON.stringify(record);
+    if (recordJson && Buffer.byteLength(recordJson) > this.maxValueBytes && turns.length > 1) {
+      // The group's estimate fell short (escaping, multi-byte text): its first turn alone now, the rest back in front.
+      this.queue.unshift(...turns.slice(1));
+      return this.commit(turns.slice(0, 1));
+    }
     if (recordJson && Buffer.byteLength(recordJson) > this.maxValueBytes) {
       // One turn too big to list: refused as a whole, nothing written (the others go on).
       const err = new TandemError(
