@@ -4,6 +4,7 @@ import type { CommandContext } from './command-context.js';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { appsCommand } from './commands/apps.js';
+import { certsCommand } from './commands/certs.js';
 import { executeCommand } from './commands/execute.js';
 import { hollowCommand } from './commands/hollow.js';
 import { jobsCommand } from './commands/jobs.js';
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CommandContext): Command {
     appsCommand,
     hollowCommand,
     storeCommand,
+    certsCommand,
   ]) {
     program.addCommand(writeTo(make(ctx), ctx.io));
   }
