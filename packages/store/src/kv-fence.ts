@@ -27,6 +27,17 @@ export interface FenceHooks {
   broken(err: TandemError): void;
 }
 
+/** A batch record too big for one value is written in parts, `_tandem/batch/<i>`, each `<id>\n<bytes>`, before its header. */
+const PART_PREFIX = `${BATCH_KEY}/`;
+/** At most this many parts (64 values: 64 MiB on a default server) for one turn's batch record. */
+const MAX_PARTS = 64;
+
+/** The batch record's header when it is written in parts. */
+interface PartsHeader {
+  id: number;
+  parts: number;
+}
+
 interface BatchRecord {
   /** Each write of the batch: key, and the value as JSON (absent for a delete). */
   ops: { k: string; v?: string }[];
@@ -43,7 +54,10 @@ interface BatchRecord {
  *   Store promise): when a group holds a turn of several writes, a batch record listing
  *   them (`_tandem/batch`) is written first, and `recover()` re-applies those of the last
  *   batch that did not land (their key's revision is below the record's) before a new
- *   writer writes anything.
+ *   writer writes anything. A record bigger than one value (a turn of thousands of
+ *   writes) is written in parts (`_tandem/batch/<i>`, each tagged with the batch's id)
+ *   before a header naming them; parts tagged otherwise belong to a later batch, whose
+ *   header was never written, so there is nothing to finish.
  * - **Group commit.** Turns queued while a group is in flight go out together in the next.
  * - **Fail-stop.** Any failure (a stale sequence, a timeout, a lost connection) breaks the
  *   fence: the group's writes and every queued one are rejected with UNAVAILABLE (their
@@ -99,7 +113,9 @@ export class KvFence {
   async recover(): Promise<number> {
     const record = await this.kv.get(encodeKey(BATCH_KEY));
     if (record?.operation !== 'PUT') return 0;
-    const batch = JSON.parse(record.string()) as BatchRecord;
+    const head = JSON.parse(record.string()) as BatchRecord | PartsHeader;
+    const batch = 'parts' in head ? await this.readParts(head) : head;
+    if (!batch) return 0;
     const missing: BatchRecord['ops'] = [];
     for (const op of batch.ops) {
       const current = await this.kv.get(encodeKey(op.k));
@@ -113,6 +129,23 @@ export class KvFence {
   /** Resolves once every write queued so far has been committed or rejected. */
   async settled(): Promise<void> {
     while (this.turn || this.queue.length > 0 || this.committing) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /**
+   * The batch record a parts header names, or undefined when its parts are no longer all
+   * of that batch: a later batch's parts are written only after this batch's writes all
+   * landed, so there is then nothing to finish.
+   */
+  private async readParts(head: PartsHeader): Promise<BatchRecord | undefined> {
+    const tag = Buffer.from(`${head.id}\n`);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < head.parts; i++) {
+      const part = await this.kv.get(encodeKey(`${PART_PREFIX}${i}`));
+      const bytes = part?.operation === 'PUT' ? Buffer.from(part.value) : undefined;
+      if (!bytes?.subarray(0, tag.length).equals(tag)) return undefined;
+      chunks.push(bytes.subarray(tag.length));
+    }
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as BatchRecord;
   }
 
   /** Rejects every write still queued (the store is closing or the fence broke). */
@@ -178,19 +211,29 @@ export class KvFence {
       this.queue.unshift(...turns.slice(1));
       return this.commit(turns.slice(0, 1));
     }
-    if (recordJson && Buffer.byteLength(recordJson) > this.maxValueBytes) {
-      // One turn too big to list: refused as a whole, nothing written (the others go on).
+    const base = this.lastSequence;
+    // One turn's record too big for a value goes in parts, then a header naming them.
+    const recordBytes = recordJson === undefined ? undefined : Buffer.from(recordJson);
+    const tag = Buffer.from(`${base}\n`);
+    const partSize = this.maxValueBytes - tag.length;
+    const parts = recordBytes && recordBytes.length > this.maxValueBytes ? Math.ceil(recordBytes.length / partSize) : 0;
+    if (parts > MAX_PARTS) {
+      // Refused as a whole, nothing written (the turns after it go on).
       const err = new TandemError(
         Code.InvalidArgument,
-        `store nats:${this.bucket}: a batch of ${ops.length} writes (${Buffer.byteLength(recordJson)} bytes) is over the store's limit of ${this.maxValueBytes}`,
+        `store nats:${this.bucket}: a batch of ${ops.length} writes (${recordBytes?.length} bytes) is over the store's limit of ${MAX_PARTS} values of ${this.maxValueBytes} bytes`,
         { field: 'value' },
       );
       for (const op of ops) op.reject(err);
       return;
     }
-    const base = this.lastSequence;
     const sends: Promise<PubAck>[] = [];
-    if (recordJson) sends.push(this.publish(BATCH_KEY, recordJson, base + sends.length));
+    for (let i = 0; i < parts; i++) {
+      const chunk = (recordBytes as Buffer).subarray(i * partSize, (i + 1) * partSize);
+      sends.push(this.publish(`${PART_PREFIX}${i}`, Buffer.concat([tag, chunk]), base + sends.length));
+    }
+    if (recordJson) sends.push(this.publish(BATCH_KEY, parts > 0 ? JSON.stringify({ id: base, parts } satisfies PartsHeader) : recordJson, base + sends.length));
+    const before = sends.length;
     for (const op of ops) sends.push(this.publish(op.key, op.json, base + sends.length));
     const results = await Promise.allSettled(sends);
     const bad = results.findIndex((r, i) => r.status === 'rejected' || r.value.seq !== base + i + 1);
@@ -199,8 +242,7 @@ export class KvFence {
       return this.break(ops, r.status === 'rejected' ? r.reason : new Error(`the server stored it at ${r.value.seq}, not ${base + bad + 1}`), 'a write');
     }
     this.lastSequence = base + sends.length;
-    const first = recordJson ? 2 : 1;
-    for (const [i, op] of ops.entries()) op.resolve(op.json === undefined ? (existed.get(op) ?? 0) : base + first + i);
+    for (const [i, op] of ops.entries()) op.resolve(op.json === undefined ? (existed.get(op) ?? 0) : base + before + i + 1);
   }
 
   /** Drops the turns whose compare-and-set fails (ABORTED); notes whether each delete's key existed. */
@@ -223,7 +265,7 @@ export class KvFence {
     return { turns, existed };
   }
 
-  private publish(key: string, json: string | undefined, lastSequence: number): Promise<PubAck> {
+  private publish(key: string, json: string | Uint8Array | undefined, lastSequence: number): Promise<PubAck> {
     const h = headers();
     if (json === undefined) h.set('KV-Operation', 'DEL');
     return this.js.publish(`${this.subjectPrefix}${encodeKey(key)}`, json ?? '', {
