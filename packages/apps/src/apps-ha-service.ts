@@ -61,6 +61,7 @@ export async function startAppsHaService(options: AppsHaServiceOptions): Promise
     ...(advertiseHost !== undefined ? { advertiseHost } : {}),
     ...(leaseTtlMs !== undefined ? { ttlMs: leaseTtlMs } : {}),
     ...(rest.logger ? { logger: rest.logger } : {}),
+    ...(settings.httpAuth ? { auth: settings.httpAuth } : {}),
     routes: (elected) => [pingRoute(), leaderRoute('/v2/leader'), standbyInfoRoute(settings, elected)],
     make: (kv, self) => {
       const address = hostPortOf(self);

@@ -1,4 +1,4 @@
-import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type Logger, parseMasterList, TandemError } from '@tandem/protocol';
+import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type HttpAuth, type Logger, parseMasterList, TandemError } from '@tandem/protocol';
 import { DEFAULT_DECLINE_MS, DEFAULT_RECONCILE_INTERVAL_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST } from './defaults.js';
 
 /** The options every service framework on the SDK (apps, jobs) takes: the master, its REST API, its framework info. */
@@ -22,6 +22,8 @@ export interface ServiceFrameworkOptions {
   maxBodyBytes?: number;
   /** Re-subscription backoff of the driver. @default the driver's (DEFAULT_RECONNECT) */
   reconnect?: BackoffOptions;
+  /** Basic credentials and bearer tokens the REST API requires (every path but `/ping`). @default none: the API is open */
+  httpAuth?: HttpAuth;
   /** Aborting it stops the framework, as `stop()` does. */
   signal?: AbortSignal;
 }
@@ -38,6 +40,7 @@ export interface ResolvedServiceFrameworkOptions {
   reconcileIntervalMs: number;
   maxBodyBytes: number;
   reconnect: BackoffOptions | undefined;
+  httpAuth: HttpAuth | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -58,6 +61,7 @@ export function resolveServiceFrameworkOptions(o: ServiceFrameworkOptions, own: 
     reconcileIntervalMs: o.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
     maxBodyBytes,
     reconnect: o.reconnect,
+    httpAuth: o.httpAuth,
     signal: o.signal,
   };
 }

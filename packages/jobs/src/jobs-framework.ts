@@ -140,6 +140,7 @@ export class JobsFramework implements JobsApi {
         host: this.o.host,
         logger: this.log,
         maxBodyBytes: this.o.maxBodyBytes,
+        ...(this.o.httpAuth ? { httpAuth: this.o.httpAuth } : {}),
         embed: this.o.embedHttp,
         ...(this.o.advertisedAddress ? { advertisedAddress: this.o.advertisedAddress } : {}),
       });

@@ -64,6 +64,7 @@ export async function startJobsHaService(options: JobsHaServiceOptions & JobsSer
     ...(advertiseHost !== undefined ? { advertiseHost } : {}),
     ...(leaseTtlMs !== undefined ? { ttlMs: leaseTtlMs } : {}),
     ...(rest.logger ? { logger: rest.logger } : {}),
+    ...(settings.httpAuth ? { auth: settings.httpAuth } : {}),
     routes: (elected) => [pingRoute(), leaderRoute('/v1/leader'), standbyInfoRoute(elected)],
     make: (kv, self) =>
       new JobsFramework({

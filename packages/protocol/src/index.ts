@@ -16,7 +16,28 @@ export {
 } from './grpc.js';
 export { HEALTH_CHECK_TYPES, validateHealthChecks } from './health-checks.js';
 export { type ErrorReply, type ErrorReplyOptions, errorReply } from './http/error-reply.js';
+export { requireHttpAuth } from './http/fastify-auth.js';
 export { DEFAULT_FETCH_TIMEOUT_MS, type FetchJsonOptions, fetchJson } from './http/fetch-json.js';
+export {
+  allowAll,
+  basicAuthorization,
+  HTTP_AUTH_REALM,
+  HttpAuth,
+  type HttpAuthConfig,
+  type HttpAuthDecision,
+  type HttpAuthorizer,
+  type HttpRequestInfo,
+  isMutating,
+  OPEN_PATHS,
+} from './http/http-auth.js';
+export {
+  type BasicCredential,
+  type BearerToken,
+  parseBasicCredential,
+  parseBasicCredentialList,
+  parseBasicCredentialsFile,
+  parseBearerTokensFile,
+} from './http/http-credentials.js';
 export { HTTP_STATUS, type HttpStatusOverrides, httpStatusOf, METRONOME_STATUS } from './http/http-status.js';
 export { acceptJsonBodies, isJsonMediaType, RequestBodyError } from './http/json-body.js';
 export { DEFAULT_SSE_KEEPALIVE_MS, type SseStream, SseStreams } from './http/sse.js';

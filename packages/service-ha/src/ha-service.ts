@@ -1,4 +1,4 @@
-import { componentLogger, type Logger } from '@tandem/protocol';
+import { componentLogger, type HttpAuth, type Logger } from '@tandem/protocol';
 import type { LeaderIdentity, Store } from '@tandem/store';
 import { advertiseHostFor } from './advertise-host.js';
 import { ElectedService, type LeadingService } from './elected-service.js';
@@ -26,6 +26,8 @@ export interface HaServiceOptions<S extends LeadingService> {
   routes(elected: ElectedService<S>): LocalRoute[];
   /** A new service for a new term, on the fenced store; `self` is this process as clients reach it. */
   make(store: Store, self: LeaderIdentity): S;
+  /** Credentials the REST API requires (`LeaderFrontOptions.auth`). @default none */
+  auth?: HttpAuth;
   logger?: Logger;
 }
 
@@ -69,6 +71,7 @@ export async function startHaService<S extends LeadingService>(o: HaServiceOptio
     name: o.name,
     advertiseHost: advertiseHostFor(o.host, o.advertiseHost),
     routes: o.routes(elected),
+    ...(o.auth ? { auth: o.auth } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });
   const port = await front.listen(o.host, o.port);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { componentLogger, type Logger, TandemError } from '@tandem/protocol';
+import { componentLogger, type HttpAuth, isMutating, type Logger, TandemError } from '@tandem/protocol';
 import type { LeaderIdentity } from '@tandem/store';
 import { DEFAULT_PROXY_TIMEOUT_MS, PROXIED_BY_HEADER, proxyRequest, sendJson } from './leader-proxy.js';
 
@@ -49,6 +49,12 @@ export interface LeaderFrontOptions {
   name: string;
   /** @default DEFAULT_PROXY_TIMEOUT_MS */
   proxyTimeoutMs?: number;
+  /**
+   * Credentials every request but `/ping` needs, checked by every process before it
+   * answers or forwards (the leader's service checks them again). The Authorization
+   * header is forwarded to the leader as sent. @default none: open
+   */
+  auth?: HttpAuth;
   logger?: Logger;
 }
 
@@ -130,6 +136,15 @@ export class LeaderFront {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const auth = this.options.auth;
+    if (auth?.enabled) {
+      const decision = auth.check(req.method ?? 'GET', req.url ?? '/', req.headers);
+      if (!decision.ok) {
+        this.log.warn({ method: req.method, url: req.url, status: decision.status }, 'HTTP request refused');
+        return sendJson(res, decision.status, decision.body, decision.headers);
+      }
+      if (isMutating(req.method ?? 'GET')) this.log.info({ principal: decision.principal, method: req.method, url: req.url }, 'HTTP request');
+    }
     const view = this.view();
     const path = (req.url ?? '/').split('?')[0];
     const route = this.options.routes.find((r) => r.method === req.method && r.path === path);

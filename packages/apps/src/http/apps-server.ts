@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { acceptJsonBodies, SseStreams } from '@tandem/protocol';
+import { acceptJsonBodies, componentLogger, requireHttpAuth, SseStreams } from '@tandem/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sendError } from './http-error.js';
 import type { RouteContext } from './route-context.js';
@@ -18,6 +18,7 @@ export class AppsServer {
     const bodyLimit = ctx.options.maxBodyBytes;
     const http = Fastify({ logger: false, bodyLimit });
     this.http = http;
+    requireHttpAuth(http, ctx.options.httpAuth, componentLogger('apps-http', ctx.options.logger));
     acceptJsonBodies(http);
     http.setErrorHandler((err, req, reply) => sendError(err, req, reply, bodyLimit));
     http.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `no such resource: ${req.method} ${req.url}` }));

@@ -1,5 +1,16 @@
 import type { RequestListener } from 'node:http';
-import { acceptJsonBodies, Code, DEFAULT_MAX_BODY_BYTES, errorReply, type Logger, METRONOME_STATUS, SseStreams, TandemError } from '@tandem/protocol';
+import {
+  acceptJsonBodies,
+  Code,
+  DEFAULT_MAX_BODY_BYTES,
+  errorReply,
+  type HttpAuth,
+  type Logger,
+  METRONOME_STATUS,
+  requireHttpAuth,
+  SseStreams,
+  TandemError,
+} from '@tandem/protocol';
 import Fastify from 'fastify';
 import { runView, scheduleView } from '../core/run-view.js';
 import { jobSpecSchema } from '../spec/job-spec.js';
@@ -25,6 +36,8 @@ export interface JobsServerOptions {
   host: string;
   logger: Logger;
   maxBodyBytes?: number;
+  /** Credentials every path but `/ping` requires. @default none: the API is open */
+  httpAuth?: HttpAuth;
   /** @default host:port (127.0.0.1 for 0.0.0.0) */
   advertisedAddress?: string;
   /** Ready the routes without listening (another server, on `port`, hands requests to `handler`). @default false */
@@ -43,6 +56,7 @@ export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): 
   const bodyLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit });
   const streams = new SseStreams();
+  requireHttpAuth(app, options.httpAuth, options.logger);
   acceptJsonBodies(app);
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = errorReply(err, { overrides: METRONOME_STATUS, bodyLimit });
