@@ -38,7 +38,7 @@ describe('LeaderFront auth', () => {
     const none = await fetch(`${base}/v2/apps`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Basic realm="tandem"');
-    expect((await none.json()).message).toMatch(/authentication required/);
+    expect(((await none.json()) as { message: string }).message).toMatch(/authentication required/);
     expect((await fetch(`${base}/v2/leader`, { headers: { authorization: basicAuthorization('alice:nope') } })).status).toBe(401);
     expect(seen).toHaveLength(0);
     expect((await fetch(`${base}/ping`)).status).toBe(200);
