@@ -3,10 +3,11 @@ import type { LaunchFailure } from './types.js';
 
 /**
  * The error a containerizer's `launch` rejects with: a TandemError whose `cause` is the
- * {reason, message} the task's status update should carry.
+ * {reason, message} the task's status update should carry, and its state: TASK_FAILED,
+ * or TASK_ERROR for a task that could never run as given (refused by the agent's policy).
  */
-export function launchError(reason: StatusReason, message: string, code: Code = Code.FailedPrecondition): TandemError {
-  const failure: LaunchFailure = { reason, message };
+export function launchError(reason: StatusReason, message: string, code: Code = Code.FailedPrecondition, state?: 'TASK_ERROR'): TandemError {
+  const failure: LaunchFailure = { reason, message, ...(state ? { state } : {}) };
   return new TandemError(code, message, { cause: failure });
 }
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { constants } from 'node:fs';
+import { access, chown, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Code, componentLogger, type Logger } from '@tandem/protocol';
 import { type MemoryCgroup, MemoryCgroups } from './cgroups.js';
@@ -9,9 +9,10 @@ import { taskArgv } from './command.js';
 import { killedDuringLaunch, launchError, throwIfAborted } from './launch-failure.js';
 import { listPids, readCmdline, readProcStat } from './proc.js';
 import { ProcessContainer } from './process-container.js';
-import { EXIT_FILE, type ProcessCheckpoint, parseWrapperCmdline, readCheckpoint, WRAPPER, wrapperTag, writeCheckpoint } from './process-wrapper.js';
+import { EXIT_FILE, type ProcessCheckpoint, parseWrapperCmdline, readCheckpoint, SETPRIV, WRAPPER, wrapperTag, writeCheckpoint } from './process-wrapper.js';
 import { RssMonitor } from './rss-monitor.js';
 import { openSandboxFile } from './sandbox-logs.js';
+import { resolveTaskUser, type TaskUser } from './task-user.js';
 import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';
 
 const MIB = 1024 * 1024;
@@ -32,6 +33,13 @@ export interface ProcessContainerizerOptions {
   cgroupParent?: string;
   /** How often the RSS monitor looks. @default 250 */
   rssIntervalMs?: number;
+  /**
+   * The user of a task whose command and framework name none (`--task-user`).
+   * @default 'nobody' when the agent runs as root, else the agent's own user
+   */
+  taskUser?: string;
+  /** Whether a task may run as root (`--allow-root-tasks`). @default false */
+  allowRootTasks?: boolean;
   logger?: Logger;
 }
 
@@ -39,6 +47,8 @@ export interface ProcessContainerizerOptions {
  * Runs each task as a plain process group on the host, for hosts without Docker: in its
  * sandbox directory, with its output in the sandbox's `stdout` and `stderr`, detached
  * so that it survives an agent restart, memory limited by a cgroup or the RSS monitor.
+ * It runs as the user its command or framework names, else `taskUser` (Mesos'
+ * `--switch_user`), never as root unless `allowRootTasks`; see docs/security.md.
  * No filesystem or network isolation.
  */
 export class ProcessContainerizer implements Containerizer {
@@ -48,6 +58,8 @@ export class ProcessContainerizer implements Containerizer {
   private readonly cgroupParent: string;
   private readonly rss: RssMonitor;
   private readonly log: Logger;
+  private readonly taskUser: string | undefined;
+  private readonly allowRootTasks: boolean;
   private cgroups: Promise<MemoryCgroups | undefined> | undefined;
 
   constructor(options: ProcessContainerizerOptions = {}) {
@@ -55,6 +67,8 @@ export class ProcessContainerizer implements Containerizer {
     this.cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
     this.cgroupParent = options.cgroupParent ?? 'tandem';
     this.log = componentLogger('process-containerizer', options.logger);
+    this.taskUser = options.taskUser;
+    this.allowRootTasks = options.allowRootTasks ?? false;
     this.rss = new RssMonitor({ intervalMs: options.rssIntervalMs, logger: this.log });
   }
 
@@ -88,13 +102,13 @@ export class ProcessContainerizer implements Containerizer {
   async launch(spec: LaunchSpec, signal?: AbortSignal): Promise<Container> {
     const argv = taskArgv(spec.task);
     if (!argv) throw launchError('REASON_TASK_INVALID', 'command: a process task needs command.value (shell) or command.arguments', Code.InvalidArgument);
-    const user = spec.task.command?.user ?? '';
-    if (user && user !== userInfo().username) {
-      throw launchError(
-        'REASON_TASK_INVALID',
-        `command.user: the process containerizer runs tasks as the agent's user and cannot switch to "${user}"`,
-        Code.InvalidArgument,
-      );
+    const user = await resolveTaskUser(spec.task.command?.user ?? '', spec.frameworkUser ?? '', {
+      ...(this.taskUser ? { defaultUser: this.taskUser } : {}),
+      allowRoot: this.allowRootTasks,
+    });
+    const switchUser = user.uid !== process.getuid?.();
+    if (switchUser && !(await isExecutable(SETPRIV))) {
+      throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `the process containerizer needs ${SETPRIV} (util-linux) to run a task as "${user.name}"`);
     }
     throwIfAborted(signal);
     const sandboxDir = resolve(spec.sandboxDir);
@@ -121,12 +135,14 @@ export class ProcessContainerizer implements Containerizer {
     let container: ProcessContainer | undefined;
     try {
       await rm(exitFile, { force: true });
-      const env: Record<string, string> = { ...spec.env };
-      env.PATH ??= process.env.PATH ?? DEFAULT_PATH;
+      const env = taskEnv(spec, user, sandboxDir);
       const [out, err] = await Promise.all([openSandboxFile(sandboxDir, 'stdout'), openSandboxFile(sandboxDir, 'stderr')]);
+      // Last, once the agent's own files are open: the sandbox is the task user's from here on.
+      if (switchUser) await chown(sandboxDir, user.uid, user.gid);
       let child: ChildProcess;
       try {
-        child = spawn('/bin/sh', ['-c', WRAPPER, wrapperTag(spec.agentId, spec.taskId), cgroup?.procsPath ?? '', exitFile, ...argv], {
+        const runAs = switchUser ? `${user.uid}:${user.gid}` : '';
+        child = spawn('/bin/sh', ['-c', WRAPPER, wrapperTag(spec.agentId, spec.taskId), cgroup?.procsPath ?? '', exitFile, runAs, ...argv], {
           cwd: sandboxDir,
           env,
           detached: true,
@@ -158,7 +174,10 @@ export class ProcessContainerizer implements Containerizer {
       };
       await writeCheckpoint(sandboxDir, checkpoint);
       throwIfAborted(signal);
-      this.log.info({ taskId: spec.taskId, pid, memoryIsolation: cgroup ? `cgroup-${cgroup.version}` : rssLimit ? 'rss' : 'none' }, 'process started');
+      this.log.info(
+        { taskId: spec.taskId, pid, user: user.name, uid: user.uid, memoryIsolation: cgroup ? `cgroup-${cgroup.version}` : rssLimit ? 'rss' : 'none' },
+        'process started',
+      );
       return container;
     } catch (err) {
       if (container) {
@@ -239,4 +258,21 @@ export class ProcessContainerizer implements Containerizer {
     }
     return found;
   }
+}
+
+/** The task's environment: HOME is its sandbox, USER and LOGNAME its user, unless it sets them. */
+function taskEnv(spec: LaunchSpec, user: TaskUser, sandboxDir: string): Record<string, string> {
+  const env: Record<string, string> = { ...spec.env };
+  env.PATH ??= process.env.PATH ?? DEFAULT_PATH;
+  env.HOME ??= sandboxDir;
+  env.USER ??= user.name;
+  env.LOGNAME ??= user.name;
+  return env;
+}
+
+function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }

@@ -15,6 +15,8 @@ export interface LaunchSpec {
   env: Record<string, string>;
   /** A per-task directory the agent created; the task's `stdout` and `stderr` files live here. */
   sandboxDir: string;
+  /** The user the task's framework names (FrameworkInfo.user); the command's user comes first. */
+  frameworkUser?: string;
 }
 
 /** How a container ended. */
@@ -53,6 +55,8 @@ export interface Container {
 export interface LaunchFailure {
   reason: StatusReason;
   message: string;
+  /** TASK_ERROR for a task refused as given (the agent's policy); TASK_FAILED when unset. */
+  state?: 'TASK_ERROR';
 }
 
 export interface RecoverSpec {

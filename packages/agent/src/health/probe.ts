@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthCheck } from '@tandem/protocol';
@@ -73,20 +74,28 @@ export async function probe(check: HealthCheck, target: ProbeTarget, timeoutMs: 
   }
 }
 
-/** COMMAND checks of process tasks: run beside the task, in its sandbox, with its env. */
+/**
+ * COMMAND checks of process tasks: run beside the task, in its sandbox, with its env, and
+ * as its user: an agent running as root runs the check as the sandbox's owner, whom the
+ * process containerizer made the task's user (the task cannot give its sandbox away).
+ */
 export function hostExec(cwd: string, env: Record<string, string>): ExecFn {
-  return (argv, timeoutMs) =>
-    new Promise((resolve, reject) => {
-      const [file, ...args] = argv;
-      if (!file) return reject(new Error('empty command'));
+  return async (argv, timeoutMs) => {
+    const [file, ...args] = argv;
+    if (!file) throw new Error('empty command');
+    const owner = process.getuid?.() === 0 ? await stat(cwd) : undefined;
+    const runAs = owner && owner.uid !== 0 ? { uid: owner.uid, gid: owner.gid } : {};
+    return new Promise((resolve, reject) => {
       const child = spawn(file, args, {
         cwd,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
         stdio: 'ignore',
         timeout: timeoutMs,
         killSignal: 'SIGKILL',
+        ...runAs,
       });
       child.once('error', reject);
       child.once('exit', (code, signal) => (signal ? reject(new Error(`killed by ${signal}${signal === 'SIGKILL' ? ' (timeout)' : ''}`)) : resolve(code ?? 1)));
     });
+  };
 }

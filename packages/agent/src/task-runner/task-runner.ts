@@ -99,6 +99,7 @@ export class TaskRunner implements TaskHandle {
       ports,
       env: buildTaskEnv(task.info, { taskId: task.taskId, frameworkId: task.frameworkId, agentId, sandboxDir: task.sandboxDir, hostname: ctx.hostname, ports }),
       sandboxDir: task.sandboxDir,
+      ...(task.framework.user ? { frameworkUser: task.framework.user } : {}),
     };
     let container: Container;
     try {
@@ -110,7 +111,7 @@ export class TaskRunner implements TaskHandle {
       if (this.killRequest()) return this.killedDuringLaunch();
       const failure = launchFailureOf(err);
       ctx.log.warn({ taskId: task.taskId, err: failure.message }, 'task launch failed');
-      await this.terminate({ state: 'TASK_FAILED', reason: failure.reason, message: failure.message });
+      await this.terminate({ state: failure.state ?? 'TASK_FAILED', reason: failure.reason, message: failure.message });
       return;
     }
     task.container = container;

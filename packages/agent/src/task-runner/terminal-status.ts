@@ -38,7 +38,9 @@ export function launchFailureOf(err: unknown): LaunchFailure {
   const cause = err instanceof Error ? err.cause : undefined;
   if (typeof cause === 'object' && cause !== null) {
     const c = cause as Partial<LaunchFailure>;
-    if (typeof c.reason === 'string' && typeof c.message === 'string') return { reason: c.reason, message: c.message };
+    if (typeof c.reason === 'string' && typeof c.message === 'string') {
+      return { reason: c.reason, message: c.message, ...(c.state === 'TASK_ERROR' ? { state: c.state } : {}) };
+    }
   }
   return { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: TandemError.from(err).message };
 }
