@@ -6,73 +6,113 @@ import { cliLogger } from '../cli-logger.js';
 import type { RunningAgent } from '../cluster/start-agent.js';
 import type { RunningMaster } from '../cluster/start-master.js';
 import type { CommandContext } from '../command-context.js';
-import { DEFAULT_APPS_PORT, DEFAULT_HOST, DEFAULT_HTTP_PORT, DEFAULT_JOBS_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
+import { DEFAULT_APPS_PORT, DEFAULT_HTTP_PORT, DEFAULT_JOBS_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
 import { flag } from '../flag-option.js';
+import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { nonEmpty, port } from '../schemas.js';
 
-export const upSchema = z.object({
-  workDir: nonEmpty(),
-  port: port(),
-  httpPort: port(-1),
-  jobsPort: port(-1),
-  appsPort: port(-1),
-});
+/** `tandem up` listens on this interface unless `--bind` says otherwise. */
+export const DEFAULT_UP_BIND = '127.0.0.1';
+
+export const upSchema = z
+  .object({
+    bind: nonEmpty(),
+    workDir: nonEmpty(),
+    port: port(),
+    httpPort: port(-1),
+    jobsPort: port(-1),
+    appsPort: port(-1),
+  })
+  .extend(httpAuthSchema.shape);
+
+/** Whether `host` is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export function upCommand(ctx: CommandContext): Command {
-  const cmd = new Command('up')
-    .description(
-      'Run a whole cluster in this process: a master, one agent (Docker when a Docker Engine answers, the process containerizer as well), the apps framework and the jobs framework. Ctrl-C stops them.',
-    )
-    .addOption(flag('--work-dir <dir>', 'parent of the master/, agent/, apps/ and jobs/ work dirs', DEFAULT_WORK_DIR))
-    .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
-    .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
-    .addOption(flag('--jobs-port <port>', 'jobs framework REST API port; 0 = any free port, -1 = no jobs framework', DEFAULT_JOBS_PORT))
-    .addOption(flag('--apps-port <port>', 'apps framework REST API port; 0 = any free port, -1 = no apps framework', DEFAULT_APPS_PORT))
-    .action(async () => {
-      const o = parseOptions(cmd, upSchema);
-      const { startMaster } = await import('../cluster/start-master.js');
-      const { startAgent } = await import('../cluster/start-agent.js');
-      const log = cliLogger('up');
-      const signal = ctx.shutdownSignal();
-      let master: RunningMaster | undefined;
-      let agent: RunningAgent | undefined;
-      let jobs: RunningJobs | undefined;
-      let apps: Awaited<ReturnType<typeof import('@tandem/apps').startAppsService>> | undefined;
-      try {
-        master = await startMaster({ host: DEFAULT_HOST, port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master') });
-        agent = await startAgent({
+  const cmd: Command = addHttpAuthFlags(
+    new Command('up')
+      .description(
+        'Run a whole cluster in this process: a master, one agent (Docker when a Docker Engine answers, the process containerizer as well), the apps framework and the jobs framework. Ctrl-C stops them.',
+      )
+      .addOption(
+        flag(
+          '--bind <host>',
+          'the interface every listener binds (master gRPC and HTTP, apps, jobs); 0.0.0.0 exposes them to the network, unauthenticated unless credentials are set',
+          DEFAULT_UP_BIND,
+        ),
+      )
+      .addOption(flag('--work-dir <dir>', 'parent of the master/, agent/, apps/ and jobs/ work dirs', DEFAULT_WORK_DIR))
+      .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
+      .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
+      .addOption(flag('--jobs-port <port>', 'jobs framework REST API port; 0 = any free port, -1 = no jobs framework', DEFAULT_JOBS_PORT))
+      .addOption(flag('--apps-port <port>', 'apps framework REST API port; 0 = any free port, -1 = no apps framework', DEFAULT_APPS_PORT)),
+  ).action(async () => {
+    const o = parseOptions(cmd, upSchema);
+    const httpAuth = await httpAuthFrom(o);
+    const { startMaster } = await import('../cluster/start-master.js');
+    const { startAgent } = await import('../cluster/start-agent.js');
+    const log = cliLogger('up');
+    if (!isLoopback(o.bind)) {
+      ctx.io.stderr(
+        `tandem up: WARNING: --bind ${o.bind} exposes the cluster to the network: the master's gRPC and HTTP APIs are unauthenticated, and so are the apps and jobs APIs ${httpAuth ? '(these require the credentials given)' : 'unless --http-credentials, --http-credentials-file or --http-tokens-file is set'}\n`,
+      );
+    }
+    const signal = ctx.shutdownSignal();
+    let master: RunningMaster | undefined;
+    let agent: RunningAgent | undefined;
+    let jobs: RunningJobs | undefined;
+    let apps: Awaited<ReturnType<typeof import('@tandem/apps').startAppsService>> | undefined;
+    try {
+      master = await startMaster({ host: o.bind, port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master') });
+      agent = await startAgent({
+        master: master.address,
+        workDir: join(o.workDir, 'agent'),
+        containerizers: ['docker', 'process'],
+        strict: false,
+        logger: log,
+      });
+      if (o.jobsPort >= 0) {
+        const { startJobsService } = await import('@tandem/jobs');
+        jobs = await startJobsService({
           master: master.address,
-          workDir: join(o.workDir, 'agent'),
-          containerizers: ['docker', 'process'],
-          strict: false,
+          host: o.bind,
+          port: o.jobsPort,
+          ...(httpAuth ? { httpAuth } : {}),
+          workDir: join(o.workDir, 'jobs'),
           logger: log,
         });
-        if (o.jobsPort >= 0) {
-          const { startJobsService } = await import('@tandem/jobs');
-          jobs = await startJobsService({ master: master.address, port: o.jobsPort, workDir: join(o.workDir, 'jobs'), logger: log });
-        }
-        if (o.appsPort >= 0) {
-          const { startAppsService } = await import('@tandem/apps');
-          apps = await startAppsService({ master: master.address, port: o.appsPort, workDir: join(o.workDir, 'apps'), logger: log });
-          log.info({ appsPort: apps.framework.port }, 'apps framework up');
-        }
-        const jobsPort = jobs?.framework.port ?? -1;
-        log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, jobsPort, agentId: agent.agentId, containerizers: agent.containerizers }, 'tandem up');
-        ctx.io.stdout(
-          `tandem up: master ${master.address}${master.httpPort > 0 ? ` (HTTP :${master.httpPort})` : ''}, agent ${agent.agentId ?? '(registering)'} with ${agent.containerizers.join(',')}${jobs ? `, jobs API :${jobsPort}` : ''}; Ctrl-C stops\n`,
-        );
-        const received = await signal.received;
-        log.info({ signal: received }, 'stopping');
-        ctx.setExitCode(0);
-      } finally {
-        await apps?.stop();
-        await jobs?.stop();
-        // Ordered: the jobs framework, the agent (its tasks keep running), then the master.
-        await agent?.stop();
-        await master?.stop();
-        signal.dispose();
       }
-    });
+      if (o.appsPort >= 0) {
+        const { startAppsService } = await import('@tandem/apps');
+        apps = await startAppsService({
+          master: master.address,
+          host: o.bind,
+          port: o.appsPort,
+          ...(httpAuth ? { httpAuth } : {}),
+          workDir: join(o.workDir, 'apps'),
+          logger: log,
+        });
+        log.info({ appsPort: apps.framework.port }, 'apps framework up');
+      }
+      const jobsPort = jobs?.framework.port ?? -1;
+      log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, jobsPort, agentId: agent.agentId, containerizers: agent.containerizers }, 'tandem up');
+      ctx.io.stdout(
+        `tandem up: master ${master.address}${master.httpPort > 0 ? ` (HTTP :${master.httpPort})` : ''}, agent ${agent.agentId ?? '(registering)'} with ${agent.containerizers.join(',')}${jobs ? `, jobs API :${jobsPort}` : ''}; Ctrl-C stops\n`,
+      );
+      const received = await signal.received;
+      log.info({ signal: received }, 'stopping');
+      ctx.setExitCode(0);
+    } finally {
+      await apps?.stop();
+      await jobs?.stop();
+      // Ordered: the jobs framework, the agent (its tasks keep running), then the master.
+      await agent?.stop();
+      await master?.stop();
+      signal.dispose();
+    }
+  });
   return cmd;
 }

@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import {
+  type BasicCredential,
+  type BearerToken,
+  basicAuthorization,
+  Code,
+  HttpAuth,
+  parseBasicCredential,
+  parseBasicCredentialList,
+  parseBasicCredentialsFile,
+  parseBearerTokensFile,
+  TandemError,
+} from '@tandem/protocol';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { flag } from './flag-option.js';
+
+/** The flags of a server's HTTP authentication (apps and jobs serve, up). */
+export const httpAuthSchema = z.object({
+  httpCredentials: z.string().optional(),
+  httpCredentialsFile: z.string().min(1).optional(),
+  httpTokensFile: z.string().min(1).optional(),
+});
+
+export type HttpAuthFlags = z.output<typeof httpAuthSchema>;
+
+/** `--http-credentials` (TANDEM_HTTP_CREDENTIALS), `--http-credentials-file`, `--http-tokens-file`. */
+export function addHttpAuthFlags(cmd: Command): Command {
+  return cmd
+    .addOption(
+      flag(
+        '--http-credentials <user:pass,...>',
+        "Basic credentials the REST API requires (Marathon's --http_credentials); any of these flags makes every path but /ping need credentials",
+      ),
+    )
+    .addOption(flag('--http-credentials-file <file>', 'a file of Basic credentials, one user:pass a line (better for secrets than the flag)'))
+    .addOption(flag('--http-tokens-file <file>', 'a file of bearer tokens, one "principal token" a line'));
+}
+
+async function read(file: string, source: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new TandemError(Code.InvalidArgument, `${source}: cannot read ${file}: ${(err as Error).message}`, { field: source, cause: err });
+  }
+}
+
+/** The HttpAuth the flags configure, or undefined when none is set (the API is open). Bad entries name the flag and line. */
+export async function httpAuthFrom(o: HttpAuthFlags): Promise<HttpAuth | undefined> {
+  const basic: BasicCredential[] = [];
+  const tokens: BearerToken[] = [];
+  if (o.httpCredentials !== undefined) basic.push(...parseBasicCredentialList(o.httpCredentials, '--http-credentials (TANDEM_HTTP_CREDENTIALS)'));
+  if (o.httpCredentialsFile !== undefined) {
+    basic.push(...parseBasicCredentialsFile(await read(o.httpCredentialsFile, '--http-credentials-file'), `--http-credentials-file ${o.httpCredentialsFile}`));
+  }
+  if (o.httpTokensFile !== undefined) {
+    tokens.push(...parseBearerTokensFile(await read(o.httpTokensFile, '--http-tokens-file'), `--http-tokens-file ${o.httpTokensFile}`));
+  }
+  if (o.httpCredentialsFile !== undefined || o.httpTokensFile !== undefined) {
+    if (basic.length === 0 && tokens.length === 0) {
+      throw new TandemError(
+        Code.InvalidArgument,
+        '--http-credentials-file / --http-tokens-file: the files hold no credentials (an open API would not be what was asked)',
+      );
+    }
+  }
+  return basic.length > 0 || tokens.length > 0 ? new HttpAuth({ basic, tokens }) : undefined;
+}
+
+/** A client's `--http-credentials user:pass` (TANDEM_HTTP_CREDENTIALS): what the apps and jobs commands send. */
+export function clientCredentialsFlag(cmd: Command): Command {
+  return cmd.addOption(flag('--http-credentials <user:pass>', 'Basic credentials to send to the REST API'));
+}
+
+/** The Authorization header for a client's `--http-credentials`, or undefined. */
+export function clientAuthorization(cmd: Command): string | undefined {
+  const value = cmd.opts().httpCredentials as string | undefined;
+  if (value === undefined || value === '') return undefined;
+  const { user, password } = parseBasicCredential(value.trim(), '--http-credentials (TANDEM_HTTP_CREDENTIALS)');
+  return basicAuthorization(`${user}:${password}`);
+}

@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, spawnTandem, tempDir, waitFor } from './support/cluster.js';
+
+// `tandem up` listens on 127.0.0.1 unless told otherwise (issue #11, item 4): every
+// listening TCP socket the process holds, read from /proc, is on the loopback address.
+
+afterEach(cleanup);
+
+/** The local `address:port` of every listening TCP socket process `pid` holds (IPv4 and IPv6), from /proc. */
+function listeningSockets(pid: number): string[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const found: string[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address, rem_address, st (0A = LISTEN), ..., inode (10th field)
+      if (f.length < 10 || f[3] !== '0A' || !inodes.has(f[9]!)) continue;
+      const [hex, portHex] = f[1]!.split(':') as [string, string];
+      found.push(`${decodeAddress(hex)}:${Number.parseInt(portHex, 16)}`);
+    }
+  }
+  return found;
+}
+
+function decodeAddress(hex: string): string {
+  if (hex.length === 8) {
+    return [3, 2, 1, 0].map((i) => Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.');
+  }
+  if (hex === '00000000000000000000000000000000') return '::';
+  if (hex === '00000000000000000000000001000000') return '::1';
+  return `[${hex}]`;
+}
+
+async function up(extra: string[]): Promise<{ pid: number; output: () => string }> {
+  const p = spawnTandem(['up', '--work-dir', tempDir('tandem-up-bind-'), '--port', '0', '--http-port', '0', '--jobs-port', '0', '--apps-port', '0', ...extra]);
+  await waitFor(() => p.output().includes('tandem up: master'), 'tandem up to start', 60_000);
+  return { pid: p.child.pid!, output: p.output };
+}
+
+describe('tandem up', () => {
+  it('up - every listener is on 127.0.0.1 by default; --bind 0.0.0.0 exposes them and warns', async () => {
+    const local = await up([]);
+    const sockets = listeningSockets(local.pid);
+    // master gRPC and HTTP, apps, jobs
+    expect(sockets.length).toBeGreaterThanOrEqual(4);
+    for (const s of sockets) expect(s).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(local.output()).not.toContain('WARNING');
+
+    const exposed = await up(['--bind', '0.0.0.0']);
+    const open = listeningSockets(exposed.pid);
+    expect(open.length).toBeGreaterThanOrEqual(4);
+    for (const s of open) expect(s).toMatch(/^0\.0\.0\.0:\d+$/);
+    expect(exposed.output()).toMatch(/WARNING: --bind 0\.0\.0\.0 exposes the cluster.*unless --http-credentials/);
+  });
+});
