@@ -143,6 +143,7 @@ export class Agent {
       backoff: options.reconnectBackoff,
       registerTimeoutMs: options.registerTimeoutMs,
       ...(options.hollowSharedChannel ? { shared: options.hollowSharedChannel } : {}),
+      ...(options.tls ? { tls: options.tls } : {}),
       logger: this.log,
       registration: () => this.registration(),
       onRegistered: (r) => this.onRegistered(r),

@@ -5,6 +5,7 @@ import {
   agentClient,
   Backoff,
   type BackoffOptions,
+  type ClientOptions,
   type FollowStep,
   LeaderFollower,
   type Logger,
@@ -12,6 +13,7 @@ import {
   type RegisterAgentInit,
   sleep,
   TandemError,
+  type TlsFiles,
 } from '@tandem/protocol';
 import { type AgentStream, openAgentStream } from './agent-stream.js';
 import { type ChannelGate, channelGate } from './channel-gate.js';
@@ -24,6 +26,8 @@ export interface MasterConnectionOptions {
   registerTimeoutMs: number;
   /** A channel shared with other connections (hollow agents), following the leader for all of them; not closed by `stop()`. */
   shared?: SharedAgentChannel;
+  /** Mutual TLS to the masters; never plaintext then. @default undefined (plaintext) */
+  tls?: TlsFiles;
   logger: Logger;
   /** Builds the `register` message for each (re)connection, with the tasks of the moment. */
   registration: () => RegisterAgentInit;
@@ -82,7 +86,7 @@ export class MasterConnection {
 
   constructor(private readonly options: MasterConnectionOptions) {
     this.follower = new LeaderFollower(options.masters);
-    this.client = options.shared?.client ?? agentClient(this.follower.current);
+    this.client = options.shared?.client ?? agentClient(this.follower.current, this.clientOptions());
     this.gate = channelGate(this.client);
     this.log = options.logger;
     this.firstOutcome = new Promise((resolve) => {
@@ -97,6 +101,10 @@ export class MasterConnection {
   /** The master dialled now (`host:port`). */
   get address(): string {
     return this.options.shared?.address ?? this.follower.current;
+  }
+
+  private clientOptions(): ClientOptions {
+    return this.options.tls ? { tls: this.options.tls } : {};
   }
 
   /** Starts dialling; resolves with the outcome of the first attempt. */
@@ -145,7 +153,16 @@ export class MasterConnection {
         const step = this.follow(undefined, true);
         if (this.follower.triedAll) this.resolveFirst('unreachable');
         this.stateValue = 'backing-off';
-        this.log.info({ master: unreachable, waitedMs: wait, next: step.address }, 'the master is not reachable yet');
+        if (this.options.tls) {
+          // A TLS handshake that fails (a plaintext master, another CA, a host name not in
+          // its certificate) looks like an unreachable master: say that it may be TLS.
+          this.log.warn(
+            { master: unreachable, waitedMs: wait, next: step.address },
+            `could not connect to ${unreachable} over TLS (not reachable, or the handshake failed: a plaintext master, a certificate from another CA, or a host name not in its certificate)`,
+          );
+        } else {
+          this.log.info({ master: unreachable, waitedMs: wait, next: step.address }, 'the master is not reachable yet');
+        }
         continue;
       }
       const { registered, err, silent } = await this.session();
@@ -200,7 +217,7 @@ export class MasterConnection {
     const step = this.follower.next(err);
     if (step.address !== from) {
       const old = this.client;
-      this.client = agentClient(step.address);
+      this.client = agentClient(step.address, this.clientOptions());
       this.gate = channelGate(this.client);
       old.close();
     }

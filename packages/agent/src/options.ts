@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import { type BackoffOptions, componentLogger, type Logger, parseMasterList } from '@tandem/protocol';
+import { type BackoffOptions, componentLogger, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 import * as defaults from './defaults.js';
 import type { SharedAgentChannel } from './shared-agent-channel.js';
@@ -42,6 +42,12 @@ export interface AgentOptions {
    * task's checkpoint and STARTING happen before it takes a slot. @default DEFAULT_MAX_CONCURRENT_LAUNCHES (8)
    */
   maxConcurrentLaunches?: number;
+  /**
+   * Mutual TLS to the masters (`readTlsFiles`): this agent's certificate and key, and the
+   * cluster CA the masters' certificates must be signed by. Never falls back to plaintext.
+   * @default undefined (plaintext)
+   */
+  tls?: TlsFiles;
   logger?: Logger;
 }
 
@@ -78,6 +84,7 @@ export interface ResolvedAgentOptions {
   defaultKillGracePeriodMs: number;
   registerTimeoutMs: number;
   maxConcurrentLaunches: number;
+  tls: TlsFiles | undefined;
   hollowInMemoryCheckpoints: boolean;
   hollowSharedChannel: SharedAgentChannel | undefined;
   logger: Logger;
@@ -99,6 +106,7 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
     defaultKillGracePeriodMs: options.defaultKillGracePeriodMs ?? defaults.DEFAULT_KILL_GRACE_PERIOD_MS,
     registerTimeoutMs: options.registerTimeoutMs ?? defaults.DEFAULT_REGISTER_TIMEOUT_MS,
     maxConcurrentLaunches: options.maxConcurrentLaunches ?? defaults.DEFAULT_MAX_CONCURRENT_LAUNCHES,
+    tls: options.tls,
     hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
     hollowSharedChannel: options.hollowSharedChannel,
     logger: options.logger ?? componentLogger('agent'),

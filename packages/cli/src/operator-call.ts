@@ -1,4 +1,4 @@
-import { Code, LeaderFollower, type OperatorClient, operatorClient, parseMasterList, TandemError } from '@tandem/protocol';
+import { Code, explainTlsFailure, LeaderFollower, type OperatorClient, operatorClient, parseMasterList, TandemError, type TlsFiles } from '@tandem/protocol';
 
 export const DEFAULT_OPERATOR_DEADLINE_MS = 15_000;
 
@@ -9,18 +9,23 @@ export const DEFAULT_OPERATOR_DEADLINE_MS = 15_000;
  * redirects; a master that is UNAVAILABLE without naming one (unreachable, no leader
  * elected yet) is skipped to the next of the list, until each has failed. `fn` may run
  * more than once, so it must be safe to repeat (every Operator call is a read or a
- * set-to-this-value).
+ * set-to-this-value). With `tls`, every channel is mutual TLS (never plaintext); a
+ * failure that TLS may explain (either side plaintext, another CA) says so.
  */
-export async function withOperator<T>(masters: string | readonly string[], fn: (client: OperatorClient, deadline: Date) => Promise<T>): Promise<T> {
+export async function withOperator<T>(
+  masters: string | readonly string[],
+  fn: (client: OperatorClient, deadline: Date) => Promise<T>,
+  tls?: TlsFiles,
+): Promise<T> {
   const follower = new LeaderFollower(parseMasterList(masters, 'master'));
   const failures: string[] = [];
   for (;;) {
     const address = follower.current;
-    const client = operatorClient(address);
+    const client = operatorClient(address, tls ? { tls } : {});
     try {
       return await fn(client, new Date(Date.now() + DEFAULT_OPERATOR_DEADLINE_MS));
     } catch (err) {
-      const e = TandemError.from(err);
+      const e = explainTlsFailure(err, address, tls !== undefined);
       if (e.code !== Code.Unavailable) throw e;
       failures.push(`${address}: ${e.message}`);
       const step = follower.next(e);

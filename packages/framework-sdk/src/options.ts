@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import { type BackoffOptions, type ClientOptions, type Logger, parseMasterList } from '@tandem/protocol';
+import { type BackoffOptions, type ClientOptions, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
 
 /** Who the framework is. Only `name` is required. */
 export interface FrameworkOptions {
@@ -52,6 +52,11 @@ export interface DriverOptions {
   callTimeoutMs?: number;
   /** Credentials and such for the gRPC channel. */
   client?: ClientOptions;
+  /**
+   * Mutual TLS to the masters (`readTlsFiles`): the framework's certificate and key and the
+   * cluster CA; never plaintext then. Short for `client: { tls }`. @default undefined (plaintext)
+   */
+  tls?: TlsFiles;
   logger?: Logger;
   /** Aborting it stops the driver, as `stop()` does. */
   signal?: AbortSignal;
@@ -116,7 +121,7 @@ export function resolveDriverOptions(options: DriverOptions): ResolvedDriverOpti
     reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
     maxMissedHeartbeats: options.maxMissedHeartbeats ?? DEFAULT_MAX_MISSED_HEARTBEATS,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-    client: options.client ?? {},
+    client: options.tls ? { ...options.client, tls: options.tls } : (options.client ?? {}),
     logger: options.logger,
     signal: options.signal,
   };

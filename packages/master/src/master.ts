@@ -20,6 +20,7 @@ import {
   type SchedulerCall,
   SERVER_OPTIONS,
   type SubscribeRequest,
+  serverCredentials,
   setLongTimeout,
   TandemError,
   tandemV1,
@@ -205,7 +206,7 @@ export class Master implements MasterOperations {
     server.addService(agentServiceDefinition(), gate(agentHandlers(this)));
     server.addService(v1.Operator.service, gate(operatorHandlers(this)));
     this.grpcPort = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${this.options.host}:${this.options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      server.bindAsync(`${this.options.host}:${this.options.port}`, serverCredentials(this.options.tls), (err, port) =>
         err ? reject(new TandemError(Code.Unavailable, `cannot bind gRPC port ${this.options.port}: ${err.message}`, { cause: err })) : resolve(port),
       );
     });

@@ -1,4 +1,4 @@
-import type { Logger } from '@tandem/protocol';
+import type { Logger, TlsFiles } from '@tandem/protocol';
 import type { NatsKvStore, Store } from '@tandem/store';
 import type { AgentRemovalRateLimit } from './agent-removal-limit.js';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
@@ -61,6 +61,12 @@ export interface MasterOptions {
    * `store` is ignored; `workDir` is not used.
    */
   ha?: MasterHaOptions;
+  /**
+   * Mutual TLS on the gRPC port (`readTlsFiles`): the master serves only TLS, and every
+   * agent, framework and operator must present a certificate signed by `tls.ca`.
+   * @default undefined (plaintext)
+   */
+  tls?: TlsFiles;
   allocator?: Allocator;
   logger?: Logger;
 }
@@ -75,7 +81,7 @@ export interface MasterHaOptions {
 }
 
 export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS &
-  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'ha' | 'agentRemovalRateLimit'> & {
+  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'ha' | 'agentRemovalRateLimit' | 'tls'> & {
     -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
   };
 

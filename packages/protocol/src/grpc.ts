@@ -1,6 +1,7 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { AgentClient, OperatorClient, SchedulerClient } from './generated/friendly.js';
 import { tandemV1 } from './loader.js';
+import { clientCredentials, type TlsFiles } from './tls.js';
 
 /** Channel options shared by every Tandem client and server. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -29,13 +30,15 @@ export const SERVER_OPTIONS: grpc.ServerOptions = {
 };
 
 export interface ClientOptions {
-  /** @default insecure */
+  /** @default clientCredentials(tls): mutual TLS with `tls`, plaintext without */
   credentials?: grpc.ChannelCredentials;
+  /** This client's certificate and key and the cluster CA: TLS, never plaintext. */
+  tls?: TlsFiles;
   /** Added to (or overriding) CHANNEL_OPTIONS. */
   channelOptions?: grpc.ChannelOptions;
 }
 
-const creds = (o: ClientOptions): grpc.ChannelCredentials => o.credentials ?? grpc.credentials.createInsecure();
+const creds = (o: ClientOptions): grpc.ChannelCredentials => o.credentials ?? clientCredentials(o.tls);
 
 export function schedulerClient(address: string, options: ClientOptions = {}): SchedulerClient {
   return new (tandemV1().Scheduler)(address, creds(options), CHANNEL_OPTIONS);

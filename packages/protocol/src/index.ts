@@ -60,4 +60,5 @@ export { type GrpcPatches, installGrpcPatches } from './patches/install-grpc-pat
 export { isRangeResource, type Range, type ResourceSpec, Resources, rangeCount } from './resources.js';
 export { DEFAULT_SERIAL_YIELD_AFTER_MS, SerialChain, type SerialChainOptions } from './serial-chain.js';
 export { canTransition, isTerminal, TASK_TRANSITIONS, type TaskState, TaskStates } from './task-state.js';
+export { clientCredentials, explainTlsFailure, readTlsFiles, serverCredentials, type TlsFiles, type TlsPaths } from './tls.js';
 export { type WireCodecs, wireCodecs } from './wire-codecs.js';

@@ -6,17 +6,16 @@ import { masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { masters } from '../schemas.js';
+import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const stateSchema = z.object({ master: masters() });
+export const stateSchema = z.object({ master: masters() }).extend(tlsSchema.shape);
 
 export function stateCommand(ctx: CommandContext): Command {
-  const cmd = new Command('state')
-    .description('Print the cluster state (Operator.GetState) as JSON.')
-    .addOption(masterFlag())
-    .action(async () => {
-      const o = parseOptions(cmd, stateSchema);
-      const state = await withOperator(o.master, (client, deadline) => unary<object, ClusterState>(client.GetState.bind(client), {}, deadline));
-      ctx.io.stdout(`${JSON.stringify(state, null, 2)}\n`);
-    });
+  const cmd = new Command('state').description('Print the cluster state (Operator.GetState) as JSON.').addOption(masterFlag());
+  addTlsFlags(cmd, 'the operator').action(async () => {
+    const o = parseOptions(cmd, stateSchema);
+    const state = await withOperator(o.master, (client, deadline) => unary<object, ClusterState>(client.GetState.bind(client), {}, deadline), tlsFromFlags(o));
+    ctx.io.stdout(`${JSON.stringify(state, null, 2)}\n`);
+  });
   return cmd;
 }
