@@ -10,15 +10,25 @@ export {
   HollowRegistry,
 } from './containerizer/hollow.js';
 export {
+  checkDockerRequest,
+  DEFAULT_DOCKER_POLICY,
+  DOCKER_ALLOW_ITEMS,
   DockerContainerizer,
   type DockerContainerizerOptions,
+  type DockerCredentials,
+  type DockerPolicy,
+  type DockerRequest,
   describeExit,
+  dockerPolicyOf,
   killedDuringLaunch,
   launchError,
+  loadDockerCredentials,
   MemoryCgroups,
   type MemoryIsolation,
   ProcessContainerizer,
   type ProcessContainerizerOptions,
+  parseDockerAllow,
+  parseDockerImages,
   RssMonitor,
 } from './containerizer/index.js';
 export type {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { launchSpec, type SpecOptions } from '../test-support/launch-spec.js';
 import { loadTestEnv, mustHaveDocker, testImage } from '../test-support/test-env.js';
 import { DockerContainerizer, LABEL_AGENT_ID } from './docker.js';
+import { dockerPolicyOf } from './docker-allow.js';
 import type { Container, LaunchSpec } from './types.js';
 
 loadTestEnv();
@@ -179,9 +180,23 @@ describe.skipIf(!engineUp)(`docker containerizer${engineUp ? '' : ' (SKIPPED: no
     }
   });
 
-  it('docker - privileged tasks are refused unless allowed', async () => {
+  it('docker - privileged tasks are refused (TASK_ERROR naming the field and the flag) unless allowed', async () => {
     const s = await spec({ taskId: 'priv', argv: ['true'], privileged: true });
-    await expect(containerizer.launch(s)).rejects.toMatchObject({ cause: { reason: 'REASON_TASK_UNAUTHORIZED' } });
+    await expect(containerizer.launch(s)).rejects.toMatchObject({
+      cause: {
+        reason: 'REASON_TASK_UNAUTHORIZED',
+        state: 'TASK_ERROR',
+        message: expect.stringMatching(/^container\.docker\.privileged: .*--docker-allow privileged\)$/),
+      },
+    });
+    const other = await spec({ taskId: 'not-listed', argv: ['true'] });
+    const listed = new DockerContainerizer({ docker, policy: dockerPolicyOf(undefined, 'registry.example/*') });
+    await expect(listed.launch(other)).rejects.toMatchObject({
+      cause: {
+        state: 'TASK_ERROR',
+        message: expect.stringContaining(`image ${IMAGE} is not in this agent's image allow-list (--docker-images registry.example/*)`),
+      },
+    });
   });
 
   it('docker - an aborted launch reports REASON_TASK_KILLED_DURING_LAUNCH and leaves no container', async () => {

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
 import Docker from 'dockerode';
 import { taskArgv } from './command.js';
+import { authFor, type DockerCredentials } from './docker-auth.js';
 import { DockerContainer } from './docker-container.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
+import { checkDockerRequest, DEFAULT_DOCKER_POLICY, type DockerPolicy, dockerRequestOf } from './docker-policy.js';
 import { killedDuringLaunch, launchError, throwIfAborted } from './launch-failure.js';
 import { SandboxLogs } from './sandbox-logs.js';
 import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';
@@ -23,8 +25,14 @@ export interface DockerContainerizerOptions {
   docker?: Docker;
   /** How long an image pull may take before the launch fails. @default 120000 */
   pullTimeoutMs?: number;
-  /** Whether tasks may ask for privileged containers (--allow-privileged). @default false */
-  allowPrivileged?: boolean;
+  /**
+   * What tasks may ask for beyond a plain container (`tandem agent --docker-allow`,
+   * `--docker-images`); a task asking for more is TASK_ERROR naming the field and the flag.
+   * @default DEFAULT_DOCKER_POLICY (deny all, any image)
+   */
+  policy?: DockerPolicy;
+  /** Registry credentials for pulls (`tandem agent --docker-config`, see loadDockerCredentials). */
+  credentials?: DockerCredentials;
   logger?: Logger;
 }
 
@@ -37,7 +45,7 @@ export function containerName(taskId: string): string {
 /**
  * Runs each task in a Docker container through the local engine: host networking, the
  * task's cpus and mem as limits (no swap), docker-init as PID 1 so SIGTERM reaches the
- * command, no new privileges, never a bind mount. Output goes to the sandbox's
+ * command, no new privileges, nothing more unless the agent's DockerPolicy allows it. Output goes to the sandbox's
  * `stdout` and `stderr` files as it is written.
  */
 export class DockerContainerizer implements Containerizer {
@@ -46,7 +54,8 @@ export class DockerContainerizer implements Containerizer {
   readonly recoversByLabels = true;
   private readonly docker: Docker;
   private readonly pullTimeoutMs: number;
-  private readonly allowPrivileged: boolean;
+  private readonly policy: DockerPolicy;
+  private readonly credentials: DockerCredentials | undefined;
   private readonly log: Logger;
   /**
    * Images known to be present. Each is inspected once per agent lifetime rather than
@@ -58,7 +67,8 @@ export class DockerContainerizer implements Containerizer {
   constructor(options: DockerContainerizerOptions = {}) {
     this.docker = options.docker ?? new Docker();
     this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
-    this.allowPrivileged = options.allowPrivileged ?? false;
+    this.policy = options.policy ?? DEFAULT_DOCKER_POLICY;
+    this.credentials = options.credentials;
     this.log = componentLogger('docker-containerizer', options.logger);
   }
 
@@ -77,14 +87,10 @@ export class DockerContainerizer implements Containerizer {
     const docker = spec.task.container?.docker;
     const image = docker?.image ?? '';
     if (!image) throw launchError('REASON_TASK_INVALID', 'container.docker.image: a Docker task needs an image', Code.InvalidArgument);
-    const privileged = docker?.privileged ?? false;
-    if (privileged && !this.allowPrivileged) {
-      throw launchError(
-        'REASON_TASK_UNAUTHORIZED',
-        'container.docker.privileged: this agent does not allow privileged containers (--allow-privileged)',
-        Code.PermissionDenied,
-      );
-    }
+    const request = dockerRequestOf(docker);
+    const refused = checkDockerRequest(request, this.policy);
+    if (refused) throw launchError('REASON_TASK_UNAUTHORIZED', refused.message, Code.PermissionDenied, 'TASK_ERROR');
+    const privileged = request.privileged;
     throwIfAborted(signal);
     await this.ensureImage(image, docker?.forcePullImage ?? false, signal);
     throwIfAborted(signal);
@@ -198,7 +204,8 @@ export class DockerContainerizer implements Containerizer {
     const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const started = Date.now();
     try {
-      const stream = await this.docker.pull(image, { abortSignal: abort });
+      const authconfig = authFor(this.credentials, image);
+      const stream = await this.docker.pull(image, { abortSignal: abort, ...(authconfig ? { authconfig } : {}) });
       const output = await new Promise<unknown[]>((resolve, reject) => {
         const onAbort = (): void => {
           (stream as unknown as { destroy?: (e?: Error) => void }).destroy?.();

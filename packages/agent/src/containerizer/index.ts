@@ -8,6 +8,19 @@ export {
   LABEL_FRAMEWORK_ID,
   LABEL_TASK_ID,
 } from './docker.js';
+export { DOCKER_ALLOW_ITEMS, dockerPolicyOf, parseDockerAllow, parseDockerImages } from './docker-allow.js';
+export { authFor, type DockerCredentials, loadDockerCredentials, type RegistryAuth, registryOf } from './docker-auth.js';
+export {
+  checkDockerRequest,
+  DEFAULT_DOCKER_POLICY,
+  DOCKER_SOCKET_PATHS,
+  type DockerMountRequest,
+  type DockerPolicy,
+  type DockerRefusal,
+  type DockerRequest,
+  dockerRequestOf,
+  imageGlobMatches,
+} from './docker-policy.js';
 export { describeExit } from './exit-status.js';
 export { killedDuringLaunch, launchError } from './launch-failure.js';
 export { type MemoryIsolation, ProcessContainerizer, type ProcessContainerizerOptions } from './process.js';

@@ -1,5 +1,15 @@
-import { Agent, type AgentHttpApi, type Containerizer, DockerContainerizer, ProcessContainerizer, startAgentHttp } from '@tandem/agent';
-import { Code, type Logger, TandemError } from '@tandem/protocol';
+import {
+  Agent,
+  type AgentHttpApi,
+  type Containerizer,
+  DockerContainerizer,
+  type DockerCredentials,
+  type DockerPolicy,
+  loadDockerCredentials,
+  ProcessContainerizer,
+  startAgentHttp,
+} from '@tandem/agent';
+import { Code, type Logger, TandemError, type TlsFiles } from '@tandem/protocol';
 
 export type ContainerizerName = 'docker' | 'process';
 
@@ -23,6 +33,10 @@ export interface AgentLaunch {
   httpPort?: number;
   /** @default '0.0.0.0' */
   httpHost?: string;
+  /** Mutual TLS to the masters (AgentOptions.tls). */
+  tls?: TlsFiles;
+  /** The Docker containerizer's policy (`--docker-allow`, `--docker-images`) and registry credentials file (`--docker-config`). */
+  docker?: { policy?: DockerPolicy; configFile?: string };
 }
 
 export interface RunningAgent {
@@ -36,11 +50,13 @@ export interface RunningAgent {
   closed(): Promise<void>;
 }
 
-function create(name: ContainerizerName): Containerizer {
-  return name === 'docker' ? new DockerContainerizer() : new ProcessContainerizer();
-}
-
 export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
+  // A credentials file that cannot be read fails the start, before anything else.
+  const credentials: DockerCredentials | undefined = options.docker?.configFile ? await loadDockerCredentials(options.docker.configFile) : undefined;
+  const create = (name: ContainerizerName): Containerizer =>
+    name === 'docker'
+      ? new DockerContainerizer({ ...(options.docker?.policy ? { policy: options.docker.policy } : {}), ...(credentials ? { credentials } : {}) })
+      : new ProcessContainerizer();
   const usable: { name: ContainerizerName; containerizer: Containerizer }[] = [];
   for (const name of options.containerizers) {
     const containerizer = create(name);
@@ -70,6 +86,7 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     ...(options.hostname ? { hostname: options.hostname } : {}),
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.attributes ? { attributes: options.attributes } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   let http: AgentHttpApi | undefined;
   if (options.httpPort !== undefined) http = await startAgentHttp(agent, options.httpHost ?? '0.0.0.0', options.httpPort);

@@ -1,3 +1,6 @@
+// The light module only: the agent itself (dockerode, gRPC) loads when the command runs.
+import { DOCKER_ALLOW_ITEMS, parseDockerAllow, parseDockerImages } from '@tandem/agent/docker-allow';
+import { ValidationError } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
@@ -8,6 +11,7 @@ import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, port } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
+import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 const CONTAINERIZERS = ['docker', 'process'] as const;
 
@@ -22,6 +26,21 @@ export const containerizerList = () =>
     )
     .pipe(z.array(z.enum(CONTAINERIZERS, { error: 'must be a comma-separated list of docker, process' })).min(1, 'must name at least one of docker, process'));
 
+/** A flag's value through an @tandem/agent parser whose ValidationError becomes the flag's issue. */
+function parsedBy<T>(parse: (s: string | undefined) => T) {
+  return z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      try {
+        return parse(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof ValidationError ? (err.details[0]?.errors[0] ?? err.message) : String(err) });
+        return z.NEVER;
+      }
+    });
+}
+
 export const agentSchema = z.object({
   master: address(),
   port: port(),
@@ -30,7 +49,10 @@ export const agentSchema = z.object({
   containerizers: containerizerList(),
   resources: z.string().optional(),
   attributes: z.string().optional(),
-});
+  dockerAllow: parsedBy((s) => parseDockerAllow(s)),
+  dockerImages: parsedBy((s) => parseDockerImages(s)),
+  dockerConfig: nonEmpty().optional(),
+}).extend(tlsSchema.shape);
 
 export function agentCommand(ctx: CommandContext): Command {
   const cmd = new Command('agent')
@@ -48,6 +70,9 @@ export function agentCommand(ctx: CommandContext): Command {
     .addOption(flag('--containerizers <list>', 'containerizers to use, in preference order: docker,process; each must be available', DEFAULT_CONTAINERIZERS))
     .addOption(flag('--resources <spec>', 'override detected resources, Mesos syntax: "cpus:2;mem:2048;disk:10000;ports:[31000-32000]"'))
     .addOption(flag('--attributes <spec>', 'agent attributes, e.g. "rack:r1;zone:a"'))
+    .addOption(flag('--docker-allow <list>', `what Docker tasks may ask for, all denied by default; comma-separated: ${DOCKER_ALLOW_ITEMS}`))
+    .addOption(flag('--docker-images <globs>', "the images Docker tasks may use, e.g. 'registry.example/*,busybox:*' (* matches anything); default: any"))
+    .addOption(flag('--docker-config <file>', "a Docker config.json whose registry credentials ('auths') are used for pulls"))
     .action(async () => {
       const o = parseOptions(cmd, agentSchema);
       const { startAgent } = await import('../cluster/start-agent.js');
@@ -59,11 +84,13 @@ export function agentCommand(ctx: CommandContext): Command {
           workDir: o.workDir,
           containerizers: o.containerizers as ContainerizerName[],
           strict: true,
+          ...tlsOption(o),
           logger: log,
           httpPort: o.port,
           ...(o.hostname ? { hostname: o.hostname } : {}),
           ...(o.resources ? { resources: o.resources } : {}),
           ...(o.attributes ? { attributes: o.attributes } : {}),
+          docker: { policy: { ...o.dockerAllow, images: o.dockerImages }, ...(o.dockerConfig ? { configFile: o.dockerConfig } : {}) },
         });
         log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');
         ctx.io.stdout(`tandem agent: ${agent.agentId ?? '(registering)'} on master ${o.master}, containerizers ${agent.containerizers.join(',')}\n`);
@@ -79,5 +106,6 @@ export function agentCommand(ctx: CommandContext): Command {
         signal.dispose();
       }
     });
+  addTlsFlags(cmd, 'the agent');
   return cmd;
 }

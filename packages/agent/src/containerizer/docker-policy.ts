@@ -1,0 +1,165 @@
+import { posix } from 'node:path';
+import type { TaskInfo } from '@tandem/protocol';
+
+/** A task's `container.docker`. */
+type DockerInfo = NonNullable<NonNullable<TaskInfo['container']>['docker']>;
+
+/**
+ * What an agent lets Docker tasks ask for beyond a plain container (host networking, no
+ * privileges, no bind mount). Everything that grants power over the host is denied unless
+ * the agent's operator allows it (`tandem agent --docker-allow ...`, `--docker-images`).
+ */
+export interface DockerPolicy {
+  /** `container.docker.privileged`. */
+  readonly privileged: boolean;
+  /** Host paths (absolute, normalised) under which bind mounts are allowed; none by default. */
+  readonly hostMounts: readonly string[];
+  /** A mount of the Docker socket (or of a directory holding it); never implied by `hostMounts`. */
+  readonly dockerSocket: boolean;
+  /** Capabilities a task may add (upper case, no `CAP_` prefix); none by default. */
+  readonly capabilities: readonly string[];
+  /** The host's PID namespace (`--pid host`). */
+  readonly hostPid: boolean;
+  /** The host's IPC namespace (`--ipc host`). */
+  readonly hostIpc: boolean;
+  /** Host devices (`--device`). */
+  readonly devices: boolean;
+  /** Runtimes other than the engine's default (`--runtime`). */
+  readonly runtimes: readonly string[];
+  /** Image globs (`*` matches any run of characters); undefined: any image. */
+  readonly images: readonly string[] | undefined;
+}
+
+/** Deny by default: what an agent allows when its operator says nothing. */
+export const DEFAULT_DOCKER_POLICY: DockerPolicy = Object.freeze({
+  privileged: false,
+  hostMounts: [],
+  dockerSocket: false,
+  capabilities: [],
+  hostPid: false,
+  hostIpc: false,
+  devices: false,
+  runtimes: [],
+  images: undefined,
+});
+
+/** Where the engine's socket usually is; `/var/run` is a link to `/run` on most hosts. */
+export const DOCKER_SOCKET_PATHS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock'];
+
+/** A mount a task asks for; `field` names where it came from in the TaskInfo. */
+export interface DockerMountRequest {
+  readonly field: string;
+  /** `bind`: `source` is a host path; `volume`: a named Docker volume. */
+  readonly type: 'bind' | 'volume';
+  readonly source: string;
+}
+
+/**
+ * What a Docker task asks of the host, gathered from its TaskInfo: the one shape the
+ * policy checks. Fields the protocol cannot carry yet stay empty here; a new field of
+ * `DockerInfo` must be copied in by `dockerRequestOf`, so that the policy sees it.
+ */
+export interface DockerRequest {
+  readonly image: string;
+  readonly privileged: boolean;
+  readonly mounts: readonly DockerMountRequest[];
+  readonly capAdd: readonly string[];
+  readonly pidMode: string;
+  readonly ipcMode: string;
+  readonly devices: readonly string[];
+  readonly runtime: string;
+}
+
+/**
+ * The request of a task's `container.docker`. Today DockerInfo carries `image`,
+ * `force_pull_image` and `privileged`; mounts, capabilities, PID/IPC modes, devices and
+ * runtimes have no field yet, so a task cannot ask for them.
+ */
+export function dockerRequestOf(info: DockerInfo | null | undefined): DockerRequest {
+  return {
+    image: info?.image ?? '',
+    privileged: info?.privileged ?? false,
+    mounts: [],
+    capAdd: [],
+    pidMode: '',
+    ipcMode: '',
+    devices: [],
+    runtime: '',
+  };
+}
+
+/** Why the policy refuses a request: the field at fault and the flag that would allow it. */
+export interface DockerRefusal {
+  readonly field: string;
+  /** The exact flag, e.g. `--docker-allow privileged`. */
+  readonly allowWith: string;
+  /** `<field>: <why>; ... allow it with <flag>`. */
+  readonly message: string;
+}
+
+function refusal(field: string, what: string, allowWith: string): DockerRefusal {
+  return { field, allowWith, message: `${field}: ${what} is not allowed on this agent (its operator can allow it with ${allowWith})` };
+}
+
+/** `/a/b/` and `/a/./b` -> `/a/b`; `..` resolved, so `/data/../etc` is `/etc`. */
+export function normaliseHostPath(path: string): string {
+  return posix.resolve('/', path);
+}
+
+/** Whether `path` is `prefix` or lies under it (on a path boundary: `/data` does not hold `/database`). */
+function isUnder(path: string, prefix: string): boolean {
+  return prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A glob (`*` for any run of characters, nothing else special) matching a whole image reference. */
+export function imageGlobMatches(glob: string, image: string): boolean {
+  const re = new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`);
+  if (re.test(image)) return true;
+  // `busybox` is `busybox:latest` to the engine: a glob of tags matches it too.
+  const lastPart = image.slice(image.lastIndexOf('/') + 1);
+  return !lastPart.includes(':') && !lastPart.includes('@') && re.test(`${image}:latest`);
+}
+
+function capabilityName(cap: string): string {
+  return cap.toUpperCase().replace(/^CAP_/, '');
+}
+
+/** The first thing `request` asks for that `policy` does not allow, or undefined. */
+export function checkDockerRequest(request: DockerRequest, policy: DockerPolicy): DockerRefusal | undefined {
+  if (policy.images !== undefined && !policy.images.some((g) => imageGlobMatches(g, request.image))) {
+    return {
+      field: 'container.docker.image',
+      allowWith: '--docker-images',
+      message: `container.docker.image: image ${request.image} is not in this agent's image allow-list (--docker-images ${policy.images.join(',')})`,
+    };
+  }
+  if (request.privileged && !policy.privileged) return refusal('container.docker.privileged', 'a privileged container', '--docker-allow privileged');
+  for (const m of request.mounts) {
+    if (m.type !== 'bind') continue;
+    const source = normaliseHostPath(m.source);
+    if (DOCKER_SOCKET_PATHS.some((sock) => isUnder(sock, source)) && !policy.dockerSocket) {
+      return refusal(m.field, `a mount of the Docker socket (host path ${source})`, '--docker-allow docker-socket');
+    }
+    if (!policy.hostMounts.some((prefix) => isUnder(source, prefix))) {
+      return refusal(m.field, `a bind mount of host path ${source}`, `--docker-allow host-mounts:${source}`);
+    }
+  }
+  const allCaps = policy.capabilities.includes('ALL');
+  for (const [i, cap] of request.capAdd.entries()) {
+    const name = capabilityName(cap);
+    if (!allCaps && !policy.capabilities.includes(name))
+      return refusal(`container.docker.cap_add[${i}]`, `adding capability ${name}`, `--docker-allow cap:${name}`);
+  }
+  if (request.pidMode === 'host' && !policy.hostPid) return refusal('container.docker.pid_mode', "the host's PID namespace", '--docker-allow host-pid');
+  if (request.ipcMode === 'host' && !policy.hostIpc) return refusal('container.docker.ipc_mode', "the host's IPC namespace", '--docker-allow host-ipc');
+  if (request.devices.length > 0 && !policy.devices)
+    return refusal('container.docker.devices[0]', `host device ${request.devices[0] ?? ''}`, '--docker-allow devices');
+  if (request.runtime && request.runtime !== 'runc' && !policy.runtimes.includes(request.runtime)) {
+    return refusal('container.docker.runtime', `runtime ${request.runtime}`, `--docker-allow runtime:${request.runtime}`);
+  }
+  return undefined;
+}

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CliIo } from './cli-io.js';
+import { main } from './main.js';
+
+// tandem agent's Docker policy flags: bad values fail before the agent starts, naming the flag.
+
+const neverSignal = () => ({ received: new Promise<NodeJS.Signals>(() => {}), dispose: () => {} });
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
+  const io: CliIo = {
+    stdout: (t) => {
+      out += text(t);
+    },
+    stderr: (t) => {
+      err += text(t);
+    },
+  };
+  const code = await main(['node', 'tandem', ...args], { io, shutdownSignal: neverSignal });
+  return { code, out, err };
+}
+
+afterEach(() => {
+  delete process.env.TANDEM_DOCKER_ALLOW;
+});
+
+describe('tandem agent docker flags', () => {
+  it('docker flags - --help documents --docker-allow, --docker-images and --docker-config with their env vars', async () => {
+    const { out } = await run('agent', '--help');
+    const flat = out.replace(/\s+/g, ' ');
+    for (const f of ['--docker-allow', 'TANDEM_DOCKER_ALLOW', '--docker-images', 'TANDEM_DOCKER_IMAGES', '--docker-config', 'TANDEM_DOCKER_CONFIG'])
+      expect(flat).toContain(f);
+    expect(flat).toContain('privileged, host-mounts:/PATH, docker-socket, cap:NAME, host-pid, host-ipc, devices, runtime:NAME');
+  });
+
+  it('docker flags - an unknown --docker-allow item (flag or env) is an error naming the flag and the item', async () => {
+    const r = await run('agent', '--master', '127.0.0.1:1', '--docker-allow', 'privileged,allow-everything');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--docker-allow (TANDEM_DOCKER_ALLOW): unknown item allow-everything in "allow-everything"');
+    process.env.TANDEM_DOCKER_ALLOW = 'host-mounts:relative';
+    expect((await run('agent', '--master', '127.0.0.1:1')).err).toContain(
+      '--docker-allow (TANDEM_DOCKER_ALLOW): host-mounts needs an absolute host path prefix',
+    );
+  });
+
+  it('docker flags - a --docker-config that cannot be read fails the start, naming the flag and the file', async () => {
+    const r = await run('agent', '--master', '127.0.0.1:1', '--containerizers', 'process', '--docker-config', '/nonexistent/config.json');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--docker-config: /nonexistent/config.json: cannot read it (ENOENT)');
+  });
+});
