@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { CliIo } from '../cli-io.js';
-import { appsRequest } from './apps-client.js';
+import { type AppsApi, appsRequest } from './apps-client.js';
 
 interface AppView {
   app: {
@@ -25,7 +25,7 @@ function bar(done: number, total: number, width = 20): string {
  * succeeds (exit 0) or fails or is replaced (exit 1).
  */
 export async function deployApp(
-  o: { file: string; url: string; force: boolean; pollMs: number; timeoutMs: number },
+  o: { file: string; api: AppsApi; force: boolean; pollMs: number; timeoutMs: number },
   io: CliIo,
   stopped: Promise<unknown>,
 ): Promise<number> {
@@ -42,7 +42,7 @@ export async function deployApp(
     return 2;
   }
   const id = def.id.startsWith('/') ? def.id : `/${def.id}`;
-  const started = await appsRequest<{ deploymentId: string }>(o.url, 'PUT', `/v2/apps${id}?partialUpdate=false${o.force ? '&force=true' : ''}`, text);
+  const started = await appsRequest<{ deploymentId: string }>(o.api, 'PUT', `/v2/apps${id}?partialUpdate=false${o.force ? '&force=true' : ''}`, text);
   io.stdout(`deployment ${started.deploymentId} for ${id}\n`);
   let halt = false;
   void stopped.then(() => {
@@ -51,8 +51,8 @@ export async function deployApp(
   const deadline = o.timeoutMs > 0 ? Date.now() + o.timeoutMs : Number.POSITIVE_INFINITY;
   let last = '';
   while (!halt && Date.now() < deadline) {
-    const deployments = await appsRequest<{ id: string; rollbackOf?: string }[]>(o.url, 'GET', '/v2/deployments');
-    const view = await appsRequest<AppView>(o.url, 'GET', `/v2/apps${id}`).catch(() => undefined);
+    const deployments = await appsRequest<{ id: string; rollbackOf?: string }[]>(o.api, 'GET', '/v2/deployments');
+    const view = await appsRequest<AppView>(o.api, 'GET', `/v2/apps${id}`).catch(() => undefined);
     const a = view?.app;
     if (a) {
       const healthy = a.healthChecks.length > 0 ? a.tasksHealthy : a.tasksRunning;
@@ -67,8 +67,8 @@ export async function deployApp(
         io.stderr(`deployment ${started.deploymentId} failed and is being rolled back\n`);
         return 1;
       }
-      const current = await appsRequest<{ app: { version: string } }>(o.url, 'GET', `/v2/apps${id}`).catch(() => undefined);
-      const versions = await appsRequest<{ versions: string[] }>(o.url, 'GET', `/v2/apps${id}/versions`).catch(() => ({ versions: [] }));
+      const current = await appsRequest<{ app: { version: string } }>(o.api, 'GET', `/v2/apps${id}`).catch(() => undefined);
+      const versions = await appsRequest<{ versions: string[] }>(o.api, 'GET', `/v2/apps${id}/versions`).catch(() => ({ versions: [] }));
       if (current && versions.versions[0] === current.app.version) {
         io.stdout(`deployment ${started.deploymentId} succeeded\n`);
         return 0;

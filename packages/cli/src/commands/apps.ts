@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
 import { Command, type Option } from 'commander';
 import { z } from 'zod';
-import { appsRequest } from '../apps/apps-client.js';
+import { type AppsApi, appsRequest } from '../apps/apps-client.js';
 import { deployApp } from '../apps/deploy-app.js';
 import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
@@ -19,6 +19,7 @@ import {
 } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
+import { addHttpAuthFlags, clientAuthorization, clientCredentialsFlag, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -37,6 +38,7 @@ export const appsServeSchema = z
     maxBodyBytes: bytes(),
   })
   .extend(haSchema.shape)
+  .extend(httpAuthSchema.shape)
   .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
 export const appsDeploySchema = urlSchema.extend({
@@ -54,10 +56,13 @@ const appPath = (id: string): string => `/v2/apps${id.startsWith('/') ? id : `/$
 export function appsCommand(ctx: CommandContext): Command {
   const apps = new Command('apps').description('Long-running services (a Marathon-compatible framework): serve it, deploy apps, look at them.');
   const out = (v: unknown): void => ctx.io.stdout(`${JSON.stringify(v, null, 2)}\n`);
-  const url = (cmd: Command): string => parseOptions(cmd, urlSchema).url;
+  const url = (cmd: Command): AppsApi => {
+    const authorization = clientAuthorization(cmd);
+    return { url: parseOptions(cmd, urlSchema).url, ...(authorization ? { authorization } : {}) };
+  };
 
   const serve = addHaFlags(
-    new Command('serve')
+    addHttpAuthFlags(new Command('serve'))
       .description(
         'Run the apps framework: Marathon v2 REST API, deployments, health; state in --work-dir, or with --store nats://... in a bucket several apps processes share: one leads, the others forward the API to it.',
       )
@@ -84,6 +89,7 @@ export function appsCommand(ctx: CommandContext): Command {
     'the apps framework',
   ).action(async () => {
     const o = parseOptions(serve, appsServeSchema);
+    const httpAuth = await httpAuthFrom(o);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
     const apps = await import('@tandem/apps');
@@ -99,6 +105,7 @@ export function appsCommand(ctx: CommandContext): Command {
       localPortMin: o.localPortMin,
       localPortMax: o.localPortMax,
       maxBodyBytes: o.maxBodyBytes,
+      ...(httpAuth ? { httpAuth } : {}),
       logger: log,
     };
     try {
@@ -140,7 +147,7 @@ export function appsCommand(ctx: CommandContext): Command {
       try {
         ctx.setExitCode(
           await deployApp(
-            { file, url: o.url, force: o.force, pollMs: Math.round(o.poll * 1000), timeoutMs: Math.round(o.timeout * 1000) },
+            { file, api: url(deploy), force: o.force, pollMs: Math.round(o.poll * 1000), timeoutMs: Math.round(o.timeout * 1000) },
             ctx.io,
             signal.received,
           ),
@@ -208,6 +215,7 @@ export function appsCommand(ctx: CommandContext): Command {
     .action(async (id: string) => out(await appsRequest(url(del), 'DELETE', `${appPath(id)}${del.opts().force ? '?force=true' : ''}`)));
 
   for (const sub of [serve, deploy, list, show, scale, restart, del, tasks]) {
+    if (sub !== serve) clientCredentialsFlag(sub);
     writeTo(sub, ctx.io);
     apps.addCommand(sub);
   }

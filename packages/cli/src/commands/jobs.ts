@@ -14,6 +14,7 @@ import {
 } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
+import { addHttpAuthFlags, clientAuthorization, clientCredentialsFlag, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
@@ -30,7 +31,8 @@ export const jobsServeSchema = z
     maxBodyBytes: bytes(),
     clockOffsetMs: z.coerce.number({ error: 'must be a number of ms' }).refine(Number.isFinite, 'must be a number of ms'),
   })
-  .extend(haSchema.shape);
+  .extend(haSchema.shape)
+  .extend(httpAuthSchema.shape);
 
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8090') });
 export const jobsRunSchema = urlSchema.extend({ wait: z.boolean().default(false), poll: positive('number of seconds') });
@@ -44,11 +46,12 @@ export function jobsCommand(ctx: CommandContext): Command {
   const out = (v: unknown): void => ctx.io.stdout(`${JSON.stringify(v, null, 2)}\n`);
   const client = async (cmd: Command) => {
     const { JobsClient } = await import('@tandem/jobs');
-    return new JobsClient({ url: parseOptions(cmd, urlSchema).url });
+    const authorization = clientAuthorization(cmd);
+    return new JobsClient({ url: parseOptions(cmd, urlSchema).url, ...(authorization ? { authorization } : {}) });
   };
 
   const serve = addHaFlags(
-    new Command('serve')
+    addHttpAuthFlags(new Command('serve'))
       .description(
         'Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir, or with --store nats://... in a bucket several jobs processes share: one leads, the others forward the API to it.',
       )
@@ -63,6 +66,7 @@ export function jobsCommand(ctx: CommandContext): Command {
     'the jobs framework',
   ).action(async () => {
     const o = parseOptions(serve, jobsServeSchema);
+    const httpAuth = await httpAuthFrom(o);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
     const jobs = await import('@tandem/jobs');
@@ -75,6 +79,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       failoverTimeoutSeconds: o.failoverTimeout,
       declineSeconds: o.declineSeconds,
       maxBodyBytes: o.maxBodyBytes,
+      ...(httpAuth ? { httpAuth } : {}),
       clockOffsetMs: o.clockOffsetMs,
       logger: log,
     };
@@ -115,7 +120,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       const signal = ctx.shutdownSignal();
       try {
         const code = await runJob(
-          { file, url: o.url, wait: o.wait, pollMs: Math.round(o.poll * 1000), tty: process.stdout.isTTY === true },
+          { file, url: o.url, ...withAuthorization(run), wait: o.wait, pollMs: Math.round(o.poll * 1000), tty: process.stdout.isTTY === true },
           ctx.io,
           signal.received,
         );
@@ -177,8 +182,14 @@ export function jobsCommand(ctx: CommandContext): Command {
     });
 
   for (const sub of [serve, run, list, show, history, stop]) {
+    if (sub !== serve) clientCredentialsFlag(sub);
     writeTo(sub, ctx.io);
     jobs.addCommand(sub);
   }
   return jobs;
+}
+
+function withAuthorization(cmd: Command): { authorization?: string } {
+  const authorization = clientAuthorization(cmd);
+  return authorization ? { authorization } : {};
 }

@@ -7,6 +7,8 @@ import { formatProgress, type RunProgress } from './format-run.js';
 export interface RunJobOptions {
   file: string;
   url: string;
+  /** The Authorization header (`--http-credentials`). */
+  authorization?: string;
   wait: boolean;
   pollMs: number;
   /** Draw progress in place (a terminal) rather than a line per change. */
@@ -26,7 +28,7 @@ export async function runJob(o: RunJobOptions, io: CliIo, interrupted: Promise<u
     throw new ValidationError(o.file, `cannot read a job spec: ${(err as Error).message}`);
   }
   if (typeof job?.id !== 'string') throw new ValidationError(`${o.file}: /id`, 'the job spec needs an id');
-  const client = new JobsClient({ url: o.url });
+  const client = new JobsClient({ url: o.url, ...(o.authorization ? { authorization: o.authorization } : {}) });
   await client.upsertJob(job);
   const run = await client.request<RunProgress>('POST', `/v1/jobs/${encodeURIComponent(job.id)}/runs`);
   if (!o.wait) {

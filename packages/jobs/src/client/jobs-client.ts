@@ -5,6 +5,8 @@ export interface JobsClientOptions {
   url: string;
   /** Per-request deadline. @default DEFAULT_FETCH_TIMEOUT_MS (10000) */
   timeoutMs?: number;
+  /** The Authorization header sent with every request (the API's `--http-credentials`). */
+  authorization?: string;
   signal?: AbortSignal;
 }
 
@@ -20,7 +22,13 @@ export class JobsClient {
 
   /** One request (`fetchJson` of @tandem/protocol): a 409 is ALREADY_EXISTS, 400/422 INVALID_ARGUMENT, 404 NOT_FOUND. */
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    return fetchJson<T>(this.base, path, { method, body, timeoutMs: this.timeoutMs, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    return fetchJson<T>(this.base, path, {
+      method,
+      body,
+      timeoutMs: this.timeoutMs,
+      ...(this.options.authorization ? { authorization: this.options.authorization } : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    });
   }
 
   /** Creates the job, or replaces it when it exists. */

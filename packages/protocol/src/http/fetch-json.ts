@@ -21,6 +21,8 @@ export interface FetchJsonOptions {
   method?: string;
   /** Sent as JSON (a string is sent as it is). */
   body?: unknown;
+  /** The Authorization header (`basicAuthorization('user:pass')`, `Bearer TOKEN`). */
+  authorization?: string;
   /** @default DEFAULT_FETCH_TIMEOUT_MS */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -37,12 +39,16 @@ export async function fetchJson<T = unknown>(baseUrl: string, path: string, opti
   const method = options.method ?? 'GET';
   const signals = [AbortSignal.timeout(options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS), ...(options.signal ? [options.signal] : [])];
   const { body } = options;
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (options.authorization) headers.authorization = options.authorization;
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
       method,
       signal: AbortSignal.any(signals),
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      headers,
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
   } catch (err) {
     throw new TandemError(Code.Unavailable, `${base} does not answer: ${(err as Error).message}`, { cause: err });
