@@ -6,7 +6,7 @@ import type { Master } from '@tandem/master';
 import { readTlsFiles, type TlsFiles } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initCa, issueCert } from '../packages/cli/src/certs/cluster-ca.js';
-import { cleanup, startMaster, tempDir, track, waitFor } from './support/cluster.js';
+import { cleanup, spawnTandem, startMaster, tempDir, track, waitFor } from './support/cluster.js';
 
 let dir: string;
 const files = (role: string, name: string): { cert: string; key: string; ca: string } => ({
@@ -102,6 +102,31 @@ describe('tls', () => {
     const res = await tandem(['state', '--master', '127.0.0.1:1', '--tls-cert', f.cert, '--tls-ca', f.ca]);
     expect(res.code).toBe(1);
     expect(res.err).toContain('--tls-key (TANDEM_TLS_KEY)');
+  });
+
+  it('tls - tandem master --tls-* serves only TLS: tandem agents and weights with operator certificates answer, without them they fail', async () => {
+    const p = spawnTandem([
+      'master',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--http-port',
+      '-1',
+      '--work-dir',
+      join(tempDir(), 'm'),
+      ...tlsArgs('master', 'm1'),
+    ]);
+    const m = await waitFor(() => /gRPC (127\.0\.0\.1:\d+) .*mutual TLS only/.exec(p.output()), 'the TLS master to listen');
+    const address = m[1] as string;
+    const agents = await tandem(['agents', '--master', address, ...tlsArgs('operator', 'alice')]);
+    expect(agents.err).toBe('');
+    expect(JSON.parse(agents.out)).toEqual({ agents: [] });
+    const weights = await tandem(['weights', 'set', '--master', address, ...tlsArgs('operator', 'alice'), 'eng=2']);
+    expect(weights.code).toBe(0);
+    const plain = await tandem(['weights', '--master', address]);
+    expect(plain.code).toBe(1);
+    expect(plain.err).toContain('without TLS');
   });
 
   it('tls - a master that is not there is not blamed on TLS', async () => {

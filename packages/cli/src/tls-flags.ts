@@ -32,3 +32,9 @@ export function tlsFromFlags(o: z.output<typeof tlsSchema>): TlsFiles | undefine
   }
   return readTlsFiles(paths as { cert: string; key: string; ca: string }, { cert: named(FLAGS.cert), key: named(FLAGS.key), ca: named(FLAGS.ca) });
 }
+
+/** `{ tls }` for an options object when the flags give TLS files, else `{}`. */
+export function tlsOption(o: z.output<typeof tlsSchema>): { tls?: TlsFiles } {
+  const tls = tlsFromFlags(o);
+  return tls ? { tls } : {};
+}

@@ -1,5 +1,5 @@
 import { Master } from '@tandem/master';
-import type { Logger, TandemError } from '@tandem/protocol';
+import type { Logger, TandemError, TlsFiles } from '@tandem/protocol';
 import { MemberRoster, NatsKvStore } from '@tandem/store';
 
 import { MASTER_BUCKET } from '../ha-flags.js';
@@ -21,6 +21,8 @@ export interface MasterLaunch {
   weights?: Record<string, number>;
   /** Several masters on one NATS store: this one stands by until it leads. */
   ha?: { servers: readonly string[]; replicas: number; advertiseHost: string; leaseTtlMs: number };
+  /** Mutual TLS on the gRPC port (MasterOptions.tls). */
+  tls?: TlsFiles;
   logger?: Logger;
 }
 

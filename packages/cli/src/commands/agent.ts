@@ -41,18 +41,20 @@ function parsedBy<T>(parse: (s: string | undefined) => T) {
     });
 }
 
-export const agentSchema = z.object({
-  master: address(),
-  port: port(),
-  workDir: nonEmpty(),
-  hostname: nonEmpty().optional(),
-  containerizers: containerizerList(),
-  resources: z.string().optional(),
-  attributes: z.string().optional(),
-  dockerAllow: parsedBy((s) => parseDockerAllow(s)),
-  dockerImages: parsedBy((s) => parseDockerImages(s)),
-  dockerConfig: nonEmpty().optional(),
-}).extend(tlsSchema.shape);
+export const agentSchema = z
+  .object({
+    master: address(),
+    port: port(),
+    workDir: nonEmpty(),
+    hostname: nonEmpty().optional(),
+    containerizers: containerizerList(),
+    resources: z.string().optional(),
+    attributes: z.string().optional(),
+    dockerAllow: parsedBy((s) => parseDockerAllow(s)),
+    dockerImages: parsedBy((s) => parseDockerImages(s)),
+    dockerConfig: nonEmpty().optional(),
+  })
+  .extend(tlsSchema.shape);
 
 export function agentCommand(ctx: CommandContext): Command {
   const cmd = new Command('agent')

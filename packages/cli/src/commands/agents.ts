@@ -7,8 +7,9 @@ import { masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { address } from '../schemas.js';
+import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const agentsSchema = z.object({ master: address() });
+export const agentsSchema = z.object({ master: address() }).extend(tlsSchema.shape);
 
 /** `tandem agents` (the agents of Operator.GetState) and `tandem agents gone ID` (Operator.MarkAgentGone). */
 export function agentsCommand(ctx: CommandContext): Command {
@@ -19,7 +20,11 @@ export function agentsCommand(ctx: CommandContext): Command {
     .addOption(masterFlag())
     .action(async () => {
       const o = parseOptions(list, agentsSchema);
-      const state = await withOperator(o.master, (client, deadline) => unary<object, ClusterState>(client.GetState.bind(client), {}, deadline));
+      const state = await withOperator(
+        o.master,
+        (client, deadline) => unary<object, ClusterState>(client.GetState.bind(client), {}, deadline),
+        tlsFromFlags(o),
+      );
       const rows = state.agents.map((a) => ({ id: a.info?.id, hostname: a.info?.hostname, status: a.status, registeredAt: a.registeredAt }));
       ctx.io.stdout(`${JSON.stringify({ agents: rows }, null, 2)}\n`);
     });
@@ -34,14 +39,16 @@ export function agentsCommand(ctx: CommandContext): Command {
     .addOption(masterFlag())
     .action(async (agentId: string) => {
       const o = parseOptions(gone, agentsSchema);
-      const res = await withOperator(o.master, (client, deadline) =>
-        unary<object, MarkAgentGoneResponse>(client.MarkAgentGone.bind(client), { agentId }, deadline),
+      const res = await withOperator(
+        o.master,
+        (client, deadline) => unary<object, MarkAgentGoneResponse>(client.MarkAgentGone.bind(client), { agentId }, deadline),
+        tlsFromFlags(o),
       );
       ctx.io.stdout(`${JSON.stringify({ agentId, goneAt: new Date(res.goneAt * 1000).toISOString(), tasksGone: res.tasksGone }, null, 2)}\n`);
     });
 
   agents.addCommand(list, { isDefault: true });
   agents.addCommand(gone);
-  for (const sub of [list, gone]) writeTo(sub, ctx.io);
+  for (const sub of [list, gone]) writeTo(addTlsFlags(sub, 'the operator'), ctx.io);
   return agents;
 }

@@ -7,23 +7,26 @@ import { runExecute } from '../execute/run-execute.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { masters, nonEmpty, nonNegative, positive, seconds } from '../schemas.js';
+import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 const ENV_PAIR = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
-export const executeSchema = z.object({
-  master: masters(),
-  image: nonEmpty().optional(),
-  cpus: positive('number of CPUs'),
-  mem: positive('number of MiB'),
-  disk: nonNegative('number of MiB'),
-  env: z
-    .array(z.string().regex(ENV_PAIR, 'must be NAME=VALUE'))
-    .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))),
-  name: nonEmpty().optional(),
-  gracePeriod: seconds().optional(),
-  timeout: seconds(),
-  declineSeconds: seconds(),
-});
+export const executeSchema = z
+  .object({
+    master: masters(),
+    image: nonEmpty().optional(),
+    cpus: positive('number of CPUs'),
+    mem: positive('number of MiB'),
+    disk: nonNegative('number of MiB'),
+    env: z
+      .array(z.string().regex(ENV_PAIR, 'must be NAME=VALUE'))
+      .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))),
+    name: nonEmpty().optional(),
+    gracePeriod: seconds().optional(),
+    timeout: seconds(),
+    declineSeconds: seconds(),
+  })
+  .extend(tlsSchema.shape);
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -63,6 +66,7 @@ export function executeCommand(ctx: CommandContext): Command {
             env: o.env,
             timeoutSeconds: o.timeout,
             declineSeconds: o.declineSeconds,
+            ...tlsOption(o),
             ...(o.image ? { image: o.image } : {}),
             ...(o.name ? { name: o.name } : {}),
             ...(o.gracePeriod === undefined ? {} : { gracePeriodSeconds: o.gracePeriod }),
@@ -76,5 +80,6 @@ export function executeCommand(ctx: CommandContext): Command {
         signal.dispose();
       }
     });
+  addTlsFlags(cmd, 'the operator');
   return cmd;
 }

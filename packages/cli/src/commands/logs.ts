@@ -7,8 +7,9 @@ import { withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { readTaskLog } from '../read-task-log.js';
 import { masters } from '../schemas.js';
+import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const logsSchema = z.object({ master: masters(), stderr: z.boolean().optional() });
+export const logsSchema = z.object({ master: masters(), stderr: z.boolean().optional() }).extend(tlsSchema.shape);
 
 export function logsCommand(ctx: CommandContext): Command {
   const cmd = new Command('logs')
@@ -25,9 +26,12 @@ export function logsCommand(ctx: CommandContext): Command {
         written += d.length;
         ctx.io.stdout(d);
       };
-      await withOperator(o.master, (client, deadline) =>
-        readTaskLog(client, { taskId, name: o.stderr ? 'stderr' : 'stdout', write, deadline, attempts: 1, offset: written }),
+      await withOperator(
+        o.master,
+        (client, deadline) => readTaskLog(client, { taskId, name: o.stderr ? 'stderr' : 'stdout', write, deadline, attempts: 1, offset: written }),
+        tlsFromFlags(o),
       );
     });
+  addTlsFlags(cmd, 'the operator');
   return cmd;
 }

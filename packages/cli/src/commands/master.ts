@@ -22,6 +22,7 @@ import { parseWeightList } from '../role-flags.js';
 import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 
 import { stopOnSignal } from '../stop-on-signal.js';
+import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
 export const masterSchema = z
   .object({
@@ -37,7 +38,8 @@ export const masterSchema = z
     weights: z.string().optional(),
     agentRemovalRateLimit: z.string().optional(),
   })
-  .extend(haSchema.shape);
+  .extend(haSchema.shape)
+  .extend(tlsSchema.shape);
 
 const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
 const REMOVAL_RATE_FLAG = '--agent-removal-rate-limit (TANDEM_AGENT_REMOVAL_RATE_LIMIT)';
@@ -100,9 +102,11 @@ export function masterCommand(ctx: CommandContext): Command {
       ),
     );
   addHaFlags(cmd, 'the master');
+  addTlsFlags(cmd, 'the master');
   cmd.action(async () => {
     const o = parseOptions(cmd, masterSchema);
     const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
+    const tls = tlsFromFlags(o);
     const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
@@ -130,6 +134,7 @@ export function masterCommand(ctx: CommandContext): Command {
       weights,
       ...(agentRemovalRateLimit ? { agentRemovalRateLimit } : {}),
       ...(ha ? { ha } : {}),
+      ...(tls ? { tls } : {}),
     };
     const start = (ports: { port: number; httpPort: number }) =>
       startMaster({ ...launch, ...ports }).catch((err: unknown) => {
@@ -141,7 +146,9 @@ export function masterCommand(ctx: CommandContext): Command {
       let master = await start({ port: o.port, httpPort: o.httpPort });
       log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
       const where = ha ? `store nats://${ha.servers.map((s) => s.replace('nats://', '')).join(',')}; standing by until it leads` : `work dir ${workDir}`;
-      ctx.io.stdout(`tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (${where})\n`);
+      ctx.io.stdout(
+        `tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (${where}${tls ? '; mutual TLS only' : ''})\n`,
+      );
       // An HA master that loses its lease has stopped; a new one stands by on the same ports (Mesos' masters exit to be restarted instead).
       const ports = { port: master.grpcPort, httpPort: master.httpPort > 0 ? master.httpPort : o.httpPort };
       for (;;) {

@@ -1,4 +1,4 @@
-import type { QuotaConfigInit, QuotaResponse } from '@tandem/protocol';
+import type { QuotaConfigInit, QuotaResponse, TlsFiles } from '@tandem/protocol';
 import { ValidationError } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -9,8 +9,9 @@ import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseQuantities } from '../role-flags.js';
 import { masters } from '../schemas.js';
+import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const quotaSchema = z.object({ master: masters() });
+export const quotaSchema = z.object({ master: masters() }).extend(tlsSchema.shape);
 export const quotaSetSchema = quotaSchema.extend({
   guarantee: z.string().optional(),
   limit: z.string().optional(),
@@ -21,15 +22,15 @@ export const quotaSetSchema = quotaSchema.extend({
 export function quotaCommand(ctx: CommandContext): Command {
   const quota = new Command('quota').description('Role quotas (guarantees and limits): print them, set or remove one.');
   const out = (res: QuotaResponse): void => ctx.io.stdout(`${JSON.stringify({ quotas: res.quotas }, null, 2)}\n`);
-  const update = (master: string, quotas: QuotaConfigInit[], force: boolean) =>
-    withOperator(master, (client, deadline) => unary<object, QuotaResponse>(client.UpdateQuota.bind(client), { quotas, force }, deadline));
+  const update = (master: string, quotas: QuotaConfigInit[], force: boolean, tls: TlsFiles | undefined) =>
+    withOperator(master, (client, deadline) => unary<object, QuotaResponse>(client.UpdateQuota.bind(client), { quotas, force }, deadline), tls);
 
   const get = new Command('get')
     .description("Print every role's quota (Operator.GetQuota) as JSON.")
     .addOption(masterFlag())
     .action(async () => {
       const o = parseOptions(get, quotaSchema);
-      out(await withOperator(o.master, (client, deadline) => unary<object, QuotaResponse>(client.GetQuota.bind(client), {}, deadline)));
+      out(await withOperator(o.master, (client, deadline) => unary<object, QuotaResponse>(client.GetQuota.bind(client), {}, deadline), tlsFromFlags(o)));
     });
 
   const set = new Command('set')
@@ -48,7 +49,7 @@ export function quotaCommand(ctx: CommandContext): Command {
         guarantee: o.guarantee === undefined ? {} : parseQuantities(o.guarantee, '--guarantee (TANDEM_GUARANTEE)'),
         limit: o.limit === undefined ? {} : parseQuantities(o.limit, '--limit (TANDEM_LIMIT)'),
       };
-      out(await update(o.master, [config], o.force === true));
+      out(await update(o.master, [config], o.force === true, tlsFromFlags(o)));
     });
 
   const remove = new Command('remove')
@@ -62,6 +63,7 @@ export function quotaCommand(ctx: CommandContext): Command {
           o.master,
           roles.map((role) => ({ role, guarantee: {}, limit: {} })),
           false,
+          tlsFromFlags(o),
         ),
       );
     });
@@ -69,6 +71,6 @@ export function quotaCommand(ctx: CommandContext): Command {
   quota.addCommand(get, { isDefault: true });
   quota.addCommand(set);
   quota.addCommand(remove);
-  for (const sub of [get, set, remove]) writeTo(sub, ctx.io);
+  for (const sub of [get, set, remove]) writeTo(addTlsFlags(sub, 'the operator'), ctx.io);
   return quota;
 }

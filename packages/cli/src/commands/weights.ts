@@ -8,8 +8,9 @@ import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseWeight } from '../role-flags.js';
 import { masters } from '../schemas.js';
+import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const weightsSchema = z.object({ master: masters() });
+export const weightsSchema = z.object({ master: masters() }).extend(tlsSchema.shape);
 
 /** `tandem weights` (Operator.GetWeights) and `tandem weights set ROLE=W...` (Operator.UpdateWeights). */
 export function weightsCommand(ctx: CommandContext): Command {
@@ -21,7 +22,7 @@ export function weightsCommand(ctx: CommandContext): Command {
     .addOption(masterFlag())
     .action(async () => {
       const o = parseOptions(get, weightsSchema);
-      out(await withOperator(o.master, (client, deadline) => unary<object, WeightsResponse>(client.GetWeights.bind(client), {}, deadline)));
+      out(await withOperator(o.master, (client, deadline) => unary<object, WeightsResponse>(client.GetWeights.bind(client), {}, deadline), tlsFromFlags(o)));
     });
 
   const set = new Command('set')
@@ -31,11 +32,17 @@ export function weightsCommand(ctx: CommandContext): Command {
     .action(async (pairs: string[]) => {
       const o = parseOptions(set, weightsSchema);
       const list = pairs.map((p, i) => parseWeight(p, `ROLE=WEIGHT #${i + 1}`));
-      out(await withOperator(o.master, (client, deadline) => unary<object, WeightsResponse>(client.UpdateWeights.bind(client), { weights: list }, deadline)));
+      out(
+        await withOperator(
+          o.master,
+          (client, deadline) => unary<object, WeightsResponse>(client.UpdateWeights.bind(client), { weights: list }, deadline),
+          tlsFromFlags(o),
+        ),
+      );
     });
 
   weights.addCommand(get, { isDefault: true });
   weights.addCommand(set);
-  for (const sub of [get, set]) writeTo(sub, ctx.io);
+  for (const sub of [get, set]) writeTo(addTlsFlags(sub, 'the operator'), ctx.io);
   return weights;
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { DEFAULT_KILL_GRACE_PERIOD_MS } from '@tandem/agent';
 import { isTerminal, matchTasks, SchedulerDriver, specResources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
-import { type Logger, newUuid, sleep, TandemError, type TaskStatus } from '@tandem/protocol';
+import { type Logger, newUuid, sleep, TandemError, type TaskStatus, type TlsFiles } from '@tandem/protocol';
 import type { CliIo } from '../cli-io.js';
 import { deferred } from '../deferred.js';
 import { withOperator } from '../operator-call.js';
@@ -25,6 +25,8 @@ export interface ExecuteOptions {
   timeoutSeconds: number;
   /** refuse_seconds for offers it does not need once the task is launched. */
   declineSeconds: number;
+  /** Mutual TLS to the masters, for the subscription and the log reads. */
+  tls?: TlsFiles;
 }
 
 /** refuse_seconds for offers that do not fit while it still waits for one. */
@@ -65,7 +67,11 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
   taskInfo(spec, { agentId: 'check' }); // validates the spec before anything is sent
   const wanted = specResources(spec).resources.toString();
 
-  const driver = new SchedulerDriver({ master: o.master, framework: { name: 'tandem-execute', failoverTimeoutSeconds: 0 } });
+  const driver = new SchedulerDriver({
+    master: o.master,
+    framework: { name: 'tandem-execute', failoverTimeoutSeconds: 0 },
+    ...(o.tls ? { tls: o.tls } : {}),
+  });
   const outcome = deferred<Outcome>();
   const terminal = deferred<TaskStatus>();
   let placed: { agentId: string } | undefined;
@@ -142,7 +148,7 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
       io.stderr(`tandem: ${why === 'timeout' ? `timed out after ${o.timeoutSeconds} s` : 'interrupted'} before the task was launched\n`);
     }
     const final = terminal.settled() ? await terminal.promise : undefined;
-    if (final) await printLogs(o.master, taskId, io);
+    if (final) await printLogs(o.master, taskId, io, o.tls);
     if (failure) io.stderr(`tandem: ${failure.message}\n`);
     return failure && !final ? 1 : exitCodeOf(final);
   } finally {
@@ -152,7 +158,7 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
   }
 }
 
-async function printLogs(master: string, taskId: string, io: CliIo): Promise<void> {
+async function printLogs(master: string, taskId: string, io: CliIo, tls: TlsFiles | undefined): Promise<void> {
   try {
     for (const [name, out] of [
       ['stdout', io.stdout],
@@ -163,7 +169,7 @@ async function printLogs(master: string, taskId: string, io: CliIo): Promise<voi
         written += d.length;
         out(d);
       };
-      await withOperator(master, (client, deadline) => readTaskLog(client, { taskId, name, write, deadline, offset: written }));
+      await withOperator(master, (client, deadline) => readTaskLog(client, { taskId, name, write, deadline, offset: written }), tls);
     }
   } catch (err) {
     io.stderr(`tandem: cannot read the task's logs: ${TandemError.from(err).message}\n`);
