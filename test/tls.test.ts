@@ -129,6 +129,24 @@ describe('tls', () => {
     expect(plain.err).toContain('without TLS');
   });
 
+  it('tls - tandem jobs serve --tls-* subscribes its framework to a TLS master', async () => {
+    const master = await startMaster({ tls: tls('master', 'm1') });
+    spawnTandem([
+      'jobs',
+      'serve',
+      '--master',
+      master.address,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--work-dir',
+      join(tempDir(), 'jobs'),
+      ...tlsArgs('framework', 'f1'),
+    ]);
+    await waitFor(() => master.state().frameworks?.some((f) => f.info?.name === 'tandem-jobs'), 'the jobs framework subscribed over TLS');
+  });
+
   it('tls - a master that is not there is not blamed on TLS', async () => {
     const master = await startMaster();
     const address = master.address;

@@ -1,4 +1,4 @@
-import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type HttpAuth, type Logger, parseMasterList, TandemError } from '@tandem/protocol';
+import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type HttpAuth, type Logger, parseMasterList, TandemError, type TlsFiles } from '@tandem/protocol';
 import { DEFAULT_DECLINE_MS, DEFAULT_RECONCILE_INTERVAL_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST } from './defaults.js';
 
 /** The options every service framework on the SDK (apps, jobs) takes: the master, its REST API, its framework info. */
@@ -24,6 +24,8 @@ export interface ServiceFrameworkOptions {
   reconnect?: BackoffOptions;
   /** Basic credentials and bearer tokens the REST API requires (every path but `/ping`). @default none: the API is open */
   httpAuth?: HttpAuth;
+  /** Mutual TLS to the masters (the driver's `tls`): the framework's certificate and key and the cluster CA. @default undefined (plaintext) */
+  tls?: TlsFiles;
   /** Aborting it stops the framework, as `stop()` does. */
   signal?: AbortSignal;
 }
@@ -41,6 +43,7 @@ export interface ResolvedServiceFrameworkOptions {
   maxBodyBytes: number;
   reconnect: BackoffOptions | undefined;
   httpAuth: HttpAuth | undefined;
+  tls: TlsFiles | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -62,6 +65,7 @@ export function resolveServiceFrameworkOptions(o: ServiceFrameworkOptions, own: 
     maxBodyBytes,
     reconnect: o.reconnect,
     httpAuth: o.httpAuth,
+    tls: o.tls,
     signal: o.signal,
   };
 }

@@ -157,6 +157,7 @@ export class JobsFramework implements JobsApi {
         ...(storedId ? { id: storedId } : {}),
       },
       ...(this.o.reconnect ? { reconnect: this.o.reconnect } : {}),
+      ...(this.o.tls ? { tls: this.o.tls } : {}),
       logger: this.log,
     });
     this.driver = driver;

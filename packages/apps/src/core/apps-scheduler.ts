@@ -134,6 +134,7 @@ export class AppsScheduler {
       },
       autoAcknowledge: false,
       ...(this.o.reconnect ? { reconnect: this.o.reconnect } : {}),
+      ...(this.o.tls ? { tls: this.o.tls } : {}),
       ...(this.o.logger ? { logger: this.o.logger } : {}),
     });
     this.driver = driver;

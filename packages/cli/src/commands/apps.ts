@@ -23,6 +23,7 @@ import { addHttpAuthFlags, clientAuthorization, clientCredentialsFlag, httpAuthF
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
+import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 export const appsServeSchema = z
   .object({
@@ -39,6 +40,7 @@ export const appsServeSchema = z
   })
   .extend(haSchema.shape)
   .extend(httpAuthSchema.shape)
+  .extend(tlsSchema.shape)
   .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
 export const appsDeploySchema = urlSchema.extend({
@@ -62,7 +64,7 @@ export function appsCommand(ctx: CommandContext): Command {
   };
 
   const serve = addHaFlags(
-    addHttpAuthFlags(new Command('serve'))
+    addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the apps framework')
       .description(
         'Run the apps framework: Marathon v2 REST API, deployments, health; state in --work-dir, or with --store nats://... in a bucket several apps processes share: one leads, the others forward the API to it.',
       )
@@ -106,6 +108,7 @@ export function appsCommand(ctx: CommandContext): Command {
       localPortMax: o.localPortMax,
       maxBodyBytes: o.maxBodyBytes,
       ...(httpAuth ? { httpAuth } : {}),
+      ...tlsOption(o),
       logger: log,
     };
     try {

@@ -19,6 +19,7 @@ import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
+import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 export const jobsServeSchema = z
   .object({
@@ -32,7 +33,8 @@ export const jobsServeSchema = z
     clockOffsetMs: z.coerce.number({ error: 'must be a number of ms' }).refine(Number.isFinite, 'must be a number of ms'),
   })
   .extend(haSchema.shape)
-  .extend(httpAuthSchema.shape);
+  .extend(httpAuthSchema.shape)
+  .extend(tlsSchema.shape);
 
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8090') });
 export const jobsRunSchema = urlSchema.extend({ wait: z.boolean().default(false), poll: positive('number of seconds') });
@@ -51,7 +53,7 @@ export function jobsCommand(ctx: CommandContext): Command {
   };
 
   const serve = addHaFlags(
-    addHttpAuthFlags(new Command('serve'))
+    addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the jobs framework')
       .description(
         'Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir, or with --store nats://... in a bucket several jobs processes share: one leads, the others forward the API to it.',
       )
@@ -80,6 +82,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       declineSeconds: o.declineSeconds,
       maxBodyBytes: o.maxBodyBytes,
       ...(httpAuth ? { httpAuth } : {}),
+      ...tlsOption(o),
       clockOffsetMs: o.clockOffsetMs,
       logger: log,
     };
