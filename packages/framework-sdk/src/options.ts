@@ -1,4 +1,4 @@
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { type BackoffOptions, type ClientOptions, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
 
 /** Who the framework is. Only `name` is required. */
@@ -15,7 +15,10 @@ export interface FrameworkOptions {
   /** Set to fail over an existing framework (e.g. after a scheduler restart). */
   id?: string;
   capabilities?: string[];
-  /** @default the current OS user */
+  /**
+   * The user the framework's process tasks run as on agents (Mesos' FrameworkInfo.user).
+   * @default '' (none: each agent's `--task-user`, `nobody` on an agent run as root)
+   */
   user?: string;
   /** @default os.hostname() */
   hostname?: string;
@@ -91,14 +94,6 @@ export interface ResolvedDriverOptions {
   signal: AbortSignal | undefined;
 }
 
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? '';
-  }
-}
-
 /** Fills every option's default; a bad `master` throws a ValidationError naming it. */
 export function resolveDriverOptions(options: DriverOptions): ResolvedDriverOptions {
   const f = options.framework;
@@ -111,7 +106,7 @@ export function resolveDriverOptions(options: DriverOptions): ResolvedDriverOpti
       failoverTimeoutSeconds: f.failoverTimeoutSeconds ?? DEFAULT_FAILOVER_TIMEOUT_MS / 1000,
       id: f.id,
       capabilities: f.capabilities ?? [],
-      user: f.user ?? currentUser(),
+      user: f.user ?? '',
       hostname: f.hostname ?? hostname(),
       labels: f.labels,
     },

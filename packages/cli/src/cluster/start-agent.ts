@@ -37,6 +37,8 @@ export interface AgentLaunch {
   tls?: TlsFiles;
   /** The Docker containerizer's policy (`--docker-allow`, `--docker-images`) and registry credentials file (`--docker-config`). */
   docker?: { policy?: DockerPolicy; configFile?: string };
+  /** Who process tasks run as: `--task-user` (default nobody as root) and `--allow-root-tasks`. */
+  process?: { taskUser?: string; allowRootTasks?: boolean };
 }
 
 export interface RunningAgent {
@@ -56,7 +58,10 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
   const create = (name: ContainerizerName): Containerizer =>
     name === 'docker'
       ? new DockerContainerizer({ ...(options.docker?.policy ? { policy: options.docker.policy } : {}), ...(credentials ? { credentials } : {}) })
-      : new ProcessContainerizer();
+      : new ProcessContainerizer({
+          ...(options.process?.taskUser ? { taskUser: options.process.taskUser } : {}),
+          allowRootTasks: options.process?.allowRootTasks ?? false,
+        });
   const usable: { name: ContainerizerName; containerizer: Containerizer }[] = [];
   for (const name of options.containerizers) {
     const containerizer = create(name);

@@ -53,6 +53,11 @@ export const agentSchema = z
     dockerAllow: parsedBy((s) => parseDockerAllow(s)),
     dockerImages: parsedBy((s) => parseDockerImages(s)),
     dockerConfig: nonEmpty().optional(),
+    taskUser: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/, 'must be a user name')
+      .optional(),
+    allowRootTasks: z.boolean().optional(),
   })
   .extend(tlsSchema.shape);
 
@@ -74,6 +79,13 @@ export function agentCommand(ctx: CommandContext): Command {
     .addOption(flag('--attributes <spec>', 'agent attributes, e.g. "rack:r1;zone:a"'))
     .addOption(flag('--docker-allow <list>', `what Docker tasks may ask for, all denied by default; comma-separated: ${DOCKER_ALLOW_ITEMS}`))
     .addOption(flag('--docker-images <globs>', "the images Docker tasks may use, e.g. 'registry.example/*,busybox:*' (* matches anything); default: any"))
+    .addOption(
+      flag(
+        '--task-user <name>',
+        'the user of process tasks that name none, neither in the command nor the framework (default: nobody when the agent runs as root)',
+      ),
+    )
+    .addOption(flag('--allow-root-tasks', 'let process tasks run as root (refused by default)'))
     .addOption(flag('--docker-config <file>', "a Docker config.json whose registry credentials ('auths') are used for pulls"))
     .action(async () => {
       const o = parseOptions(cmd, agentSchema);
@@ -92,6 +104,7 @@ export function agentCommand(ctx: CommandContext): Command {
           ...(o.hostname ? { hostname: o.hostname } : {}),
           ...(o.resources ? { resources: o.resources } : {}),
           ...(o.attributes ? { attributes: o.attributes } : {}),
+          process: { ...(o.taskUser ? { taskUser: o.taskUser } : {}), allowRootTasks: o.allowRootTasks ?? false },
           docker: { policy: { ...o.dockerAllow, images: o.dockerImages }, ...(o.dockerConfig ? { configFile: o.dockerConfig } : {}) },
         });
         log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');
