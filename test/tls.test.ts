@@ -9,6 +9,8 @@ import { initCa, issueCert } from '../packages/cli/src/certs/cluster-ca.js';
 import { cleanup, spawnTandem, startMaster, tempDir, track, waitFor } from './support/cluster.js';
 
 let dir: string;
+/** Another cluster's CA and an agent certificate from it. */
+let otherDir: string;
 const files = (role: string, name: string): { cert: string; key: string; ca: string } => ({
   cert: join(dir, `${role}-${name}.crt`),
   key: join(dir, `${role}-${name}.key`),
@@ -53,15 +55,21 @@ beforeAll(async () => {
   await issueCert({ dir, role: 'agent', name: 'a1' });
   await issueCert({ dir, role: 'framework', name: 'f1' });
   await issueCert({ dir, role: 'operator', name: 'alice' });
+  otherDir = tempDir('tandem-tls-other-');
+  await initCa(otherDir);
+  await issueCert({ dir: otherDir, role: 'agent', name: 'a1' });
 });
 afterEach(cleanup);
 afterAll(cleanup);
 
 describe('tls', () => {
-  it('tls - an agent without a certificate cannot register with a TLS master; one with an agent certificate does', async () => {
+  it('tls - an agent without a certificate, or with one from another CA, cannot register with a TLS master; one with an agent certificate does', async () => {
     const master = await startMaster({ tls: tls('master', 'm1') });
     const plain = startAgent(master, 'no-cert');
     await plain.start();
+    const foreign = readTlsFiles({ cert: join(otherDir, 'agent-a1.crt'), key: join(otherDir, 'agent-a1.key'), ca: join(dir, 'ca.crt') });
+    const otherCa = startAgent(master, 'other-ca', foreign);
+    await otherCa.start();
     const withCert = startAgent(master, 'with-cert', tls('agent', 'a1'));
     await withCert.start();
     await waitFor(() => registeredHosts(master).includes('with-cert'), 'the agent with a certificate registered');
