@@ -4,6 +4,7 @@ import { main } from '@tandem/cli';
 import { SchedulerDriver } from '@tandem/framework-sdk';
 import type { Master } from '@tandem/master';
 import { readTlsFiles, type TlsFiles } from '@tandem/protocol';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initCa, issueCert } from '../packages/cli/src/certs/cluster-ca.js';
 import { cleanup, spawnTandem, startMaster, tempDir, track, waitFor } from './support/cluster.js';
@@ -103,6 +104,19 @@ describe('tls', () => {
     const agent = startAgent(master, 'tls-agent', tls('agent', 'a1'));
     await agent.start();
     expect(registeredHosts(master)).toEqual([]);
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const driver = new SchedulerDriver({
+      master: master.address,
+      framework: { name: 'tls-fw' },
+      tls: tls('framework', 'f1'),
+      logger,
+      reconnect: { initialMs: 50, maxMs: 100 },
+    });
+    track(() => driver.stop());
+    void driver.start().catch(() => undefined);
+    await waitFor(() => lines.some((l) => l.includes(`could not connect to ${master.address} over TLS`)), 'the driver saying TLS is the likely cause');
+    expect(master.state().frameworks ?? []).toEqual([]);
   });
 
   it('tls - the flags go together: a missing one is named', async () => {

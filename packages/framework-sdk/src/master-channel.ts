@@ -24,6 +24,11 @@ export class MasterChannel {
     return this.clientValue;
   }
 
+  /** Whether the channel is mutual TLS (never plaintext then). */
+  get tls(): boolean {
+    return this.clientOptions.tls !== undefined;
+  }
+
   /** The master followed now (`host:port`). */
   get address(): string {
     return this.follower.current;

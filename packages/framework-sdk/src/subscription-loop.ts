@@ -1,5 +1,16 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { Backoff, type BackoffOptions, Code, type Event, type FrameworkInfoInit, type Logger, type Subscribed, sleep, TandemError } from '@tandem/protocol';
+import {
+  Backoff,
+  type BackoffOptions,
+  Code,
+  type Event,
+  explainTlsFailure,
+  type FrameworkInfoInit,
+  type Logger,
+  type Subscribed,
+  sleep,
+  TandemError,
+} from '@tandem/protocol';
 import type { DriverState } from './driver-state.js';
 import type { MasterChannel } from './master-channel.js';
 import type { ResolvedDriverOptions } from './options.js';
@@ -149,7 +160,14 @@ export class SubscriptionLoop {
       }
       const delay = channel.retryDelayMs(this.backoff.next());
       log.warn(
-        { err: err?.message, master: from, next: channel.address, delayMs: delay, frameworkId: this.frameworkIdValue },
+        // A failed TLS handshake (either side plaintext, another CA) says that TLS is the likely cause.
+        {
+          err: err && explainTlsFailure(err, from, channel.tls).message,
+          master: from,
+          next: channel.address,
+          delayMs: delay,
+          frameworkId: this.frameworkIdValue,
+        },
         'scheduler stream lost; re-subscribing',
       );
       if (wasSubscribed) this.options.onDisconnected(err);
