@@ -232,7 +232,8 @@ export class KvFence {
       const chunk = (recordBytes as Buffer).subarray(i * partSize, (i + 1) * partSize);
       sends.push(this.publish(`${PART_PREFIX}${i}`, Buffer.concat([tag, chunk]), base + sends.length));
     }
-    if (recordJson) sends.push(this.publish(BATCH_KEY, parts > 0 ? JSON.stringify({ id: base, parts } satisfies PartsHeader) : recordJson, base + sends.length));
+    if (recordJson)
+      sends.push(this.publish(BATCH_KEY, parts > 0 ? JSON.stringify({ id: base, parts } satisfies PartsHeader) : recordJson, base + sends.length));
     const before = sends.length;
     for (const op of ops) sends.push(this.publish(op.key, op.json, base + sends.length));
     const results = await Promise.allSettled(sends);
