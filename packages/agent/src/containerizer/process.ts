@@ -12,7 +12,7 @@ import { ProcessContainer } from './process-container.js';
 import { EXIT_FILE, type ProcessCheckpoint, parseWrapperCmdline, readCheckpoint, SETPRIV, WRAPPER, wrapperTag, writeCheckpoint } from './process-wrapper.js';
 import { RssMonitor } from './rss-monitor.js';
 import { openSandboxFile } from './sandbox-logs.js';
-import { resolveTaskUser, type TaskUser } from './task-user.js';
+import { resolveTaskUser, type TaskUser, UserLookup } from './task-user.js';
 import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';
 
 const MIB = 1024 * 1024;
@@ -60,6 +60,7 @@ export class ProcessContainerizer implements Containerizer {
   private readonly log: Logger;
   private readonly taskUser: string | undefined;
   private readonly allowRootTasks: boolean;
+  private readonly users = new UserLookup();
   private cgroups: Promise<MemoryCgroups | undefined> | undefined;
 
   constructor(options: ProcessContainerizerOptions = {}) {
@@ -102,10 +103,15 @@ export class ProcessContainerizer implements Containerizer {
   async launch(spec: LaunchSpec, signal?: AbortSignal): Promise<Container> {
     const argv = taskArgv(spec.task);
     if (!argv) throw launchError('REASON_TASK_INVALID', 'command: a process task needs command.value (shell) or command.arguments', Code.InvalidArgument);
-    const user = await resolveTaskUser(spec.task.command?.user ?? '', spec.frameworkUser ?? '', {
-      ...(this.taskUser ? { defaultUser: this.taskUser } : {}),
-      allowRoot: this.allowRootTasks,
-    });
+    const user = await resolveTaskUser(
+      spec.task.command?.user ?? '',
+      spec.frameworkUser ?? '',
+      {
+        ...(this.taskUser ? { defaultUser: this.taskUser } : {}),
+        allowRoot: this.allowRootTasks,
+      },
+      this.users,
+    );
     const switchUser = user.uid !== process.getuid?.();
     if (switchUser && !(await isExecutable(SETPRIV))) {
       throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `the process containerizer needs ${SETPRIV} (util-linux) to run a task as "${user.name}"`);

@@ -38,6 +38,24 @@ export function lookupUser(name: string): Promise<TaskUser | undefined> {
   });
 }
 
+/** How long a looked-up user is kept: launches come in bursts, each lookup is a process. */
+const USER_CACHE_MS = 10_000;
+
+/** `lookupUser` with its answers (found or not) kept for a few seconds; concurrent asks share one lookup. */
+export class UserLookup {
+  private readonly cache = new Map<string, { at: number; user: Promise<TaskUser | undefined> }>();
+
+  lookup(name: string): Promise<TaskUser | undefined> {
+    const hit = this.cache.get(name);
+    if (hit && Date.now() - hit.at < USER_CACHE_MS) return hit.user;
+    const user = lookupUser(name);
+    this.cache.set(name, { at: Date.now(), user });
+    // A failed lookup (getent missing, a timeout) is not kept.
+    user.catch(() => this.cache.delete(name));
+    return user;
+  }
+}
+
 /**
  * The user a process task runs as, as Mesos' `--switch_user` picks it: the command's
  * user, else the framework's, else the agent's default. Throws a launch error when it
@@ -45,7 +63,12 @@ export function lookupUser(name: string): Promise<TaskUser | undefined> {
  * unknown user or another user than the agent's own when the agent is not root
  * (TASK_FAILED, as Mesos fails the container's launch).
  */
-export async function resolveTaskUser(commandUser: string, frameworkUser: string, policy: TaskUserPolicy): Promise<TaskUser> {
+export async function resolveTaskUser(
+  commandUser: string,
+  frameworkUser: string,
+  policy: TaskUserPolicy,
+  users: UserLookup = new UserLookup(),
+): Promise<TaskUser> {
   const self = userInfo();
   const agentIsRoot = self.uid === 0;
   const field = commandUser ? 'command.user' : frameworkUser ? 'framework.user' : '--task-user';
@@ -58,7 +81,7 @@ export async function resolveTaskUser(commandUser: string, frameworkUser: string
       Code.PermissionDenied,
     );
   }
-  const user = await lookupUser(name).catch((err: unknown) => {
+  const user = await users.lookup(name).catch((err: unknown) => {
     throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `${field}: could not look up the user "${name}": ${(err as Error).message}`);
   });
   if (!user) throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `${field}: no such user "${name}" on this agent`, Code.NotFound);
