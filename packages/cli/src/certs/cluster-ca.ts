@@ -4,12 +4,11 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { Code, TandemError, ValidationError } from '@tandem/protocol';
+import { CERT_ROLES, type CertRole } from './cert-roles.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-/** What a certificate is for; its OU. A principal will be read as `OU/CN` (see docs/security.md). */
-export const CERT_ROLES = ['master', 'agent', 'framework', 'operator'] as const;
-export type CertRole = (typeof CERT_ROLES)[number];
+export { CERT_ROLES, type CertRole } from './cert-roles.js';
 
 export const CA_CERT_FILE = 'ca.crt';
 export const CA_KEY_FILE = 'ca.key';

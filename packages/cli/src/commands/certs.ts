@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { CERT_ROLES, type CertRole, initCa, issueCert, type WrittenFile } from '../certs/cluster-ca.js';
+import { CERT_ROLES, type CertRole } from '../certs/cert-roles.js';
+import type { WrittenFile } from '../certs/cluster-ca.js';
 import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
 import { flag } from '../flag-option.js';
@@ -27,6 +28,8 @@ export function certsCommand(ctx: CommandContext): Command {
     .addOption(flag('--dir <dir>', 'where the CA goes (required)'))
     .action(async () => {
       const o = parseOptions(init, initSchema);
+      // The X.509 library loads only here, not with every command.
+      const { initCa } = await import('../certs/cluster-ca.js');
       print(await initCa(o.dir));
     });
 
@@ -50,6 +53,7 @@ export function certsCommand(ctx: CommandContext): Command {
               .split(',')
               .map((h) => h.trim())
               .filter((h) => h !== '');
+      const { issueCert } = await import('../certs/cluster-ca.js');
       print(await issueCert({ dir: o.dir, role: o.role as CertRole, name: o.name, ...(hosts ? { hosts } : {}) }));
     });
 
