@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, deploymentsDone, httpdApp, startApps, startAppsAgent } from './support/apps.js';
@@ -24,6 +24,8 @@ describe('apps group dependencies', () => {
     await startAppsAgent(master, { hostname: '127.0.0.1' });
     const fw = await startApps(master);
     const www = tempDir('tandem-apps-ready-');
+    // Tasks run as the agent's task user (nobody), not root: the directory it serves must be readable by it.
+    chmodSync(www, 0o755);
     const db = httpdApp('db', {
       cmd: `exec busybox httpd -f -p 127.0.0.1:$PORT0 -h ${www}`,
       portDefinitions: [{ port: 0, protocol: 'tcp', name: 'http' }],
