@@ -109,7 +109,7 @@ describe('apps health', () => {
         return app.tasksHealthy === 1 ? app : undefined;
       },
       'both checks passing',
-      20_000,
+      45_000,
       100,
     );
     expect(both.tasks[0].healthCheckResults[0]).toMatchObject({ alive: true });
@@ -119,7 +119,7 @@ describe('apps health', () => {
         return app.tasksUnhealthy === 1 ? app : undefined;
       },
       'the instance unhealthy',
-      20_000,
+      45_000,
       100,
     );
     expect(oneFails).toMatchObject({ tasksRunning: 1, tasksHealthy: 0 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,8 +37,15 @@ export async function cleanup(): Promise<void> {
   }
 }
 
+/**
+ * A fresh directory under the system's temp dir, readable and searchable by everyone
+ * (0755): process tasks run as the agent's task user (nobody), not root, and the tests'
+ * control files and served directories live in such directories.
+ */
 export function tempDir(prefix = 'tandem-it-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  return dir;
 }
 
 export async function startMaster(options: MasterOptions = {}): Promise<Master> {
