@@ -32,9 +32,11 @@ async function run(options: ProcessContainerizerOptions, s: LaunchSpec): Promise
 }
 
 describe.skipIf(!asRoot)('process containerizer - task user (agent as root)', () => {
-  it('process user - a task naming no user runs as nobody by default, HOME its sandbox, which it can write', async () => {
+  it('process user - a task naming no user runs as the agent itself when no --task-user is set; with --task-user nobody as nobody, HOME its sandbox, which it can write', async () => {
+    const plain = await spec('plain', '');
+    expect((await run({}, plain)).stdout[0]).toBe('0');
     const s = await spec('default', '');
-    expect(await run({}, s)).toEqual({ exitCode: 0, stdout: [String(NOBODY_UID), s.sandboxDir, 'written'] });
+    expect(await run({ taskUser: 'nobody' }, s)).toEqual({ exitCode: 0, stdout: [String(NOBODY_UID), s.sandboxDir, 'written'] });
     expect((await stat(s.sandboxDir)).uid).toBe(NOBODY_UID);
     // The agent's own files stay its own; the exit status is recorded.
     expect((await stat(`${s.sandboxDir}/container.json`)).uid).toBe(0);

