@@ -285,8 +285,23 @@ class Cluster implements NatsCluster {
   }
 }
 
-/** Writes each node's config, starts them all, and resolves once they agree on a JetStream meta leader. */
+/**
+ * Writes each node's config, starts them all, and resolves once they agree on a JetStream
+ * meta leader. Ports are picked free and then bound by the servers: another process may
+ * take one in between (seen once in a full run), so a start that fails on a port in use is
+ * tried again, twice, on new ports.
+ */
 export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsClusterOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startNatsClusterOnce(options: NatsClusterOptions): Promise<NatsCluster> {
   const count = options.nodes ?? DEFAULT_NATS_CLUSTER_NODES;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`nodes: must be a whole number >= 1, got ${count}`);
   const bin = findNatsServer();
