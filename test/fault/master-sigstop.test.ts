@@ -35,15 +35,19 @@ describe('fault suite: the leading master is frozen past its lease', () => {
 
     // Resumed well past its lease: it steps down at once and a new incarnation stands by.
     old.master.signal('SIGCONT');
+    // Generous: under a loaded full run the new incarnation may need a few tries to open the store.
     const back = await waitFor(
       async () => {
         const v = await cluster.view(old.master);
         return v && v.self !== old.id && !v.leading && v.leader?.id === next.id ? v : undefined;
       },
       'the resumed master to stand by again, naming the new leader',
-      20_000,
+      45_000,
       50,
-    );
+    ).catch((err: Error) => {
+      err.message += `\n--- ${old.master.name} (resumed at ${new Date().toISOString()} minus 45 s):\n${old.master.output().slice(-4_000)}`;
+      throw err;
+    });
     expect(back.leader?.grpc).toBe(next.master.grpc);
     expect(old.master.output()).toMatch(/steps down/);
     // The framework's stream on the frozen master ends when it steps down; it re-subscribes, with its id, on the new leader.
@@ -72,5 +76,5 @@ describe('fault suite: the leading master is frozen past its lease', () => {
     );
     expect(verdict.problems).toEqual([]);
     expect(verdict).toMatchObject({ lost: 0, duplicated: 0, undelivered: 0 });
-  }, 120_000);
+  }, 180_000);
 });
