@@ -1,4 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
+import { credentialInterceptor } from './auth/credential-interceptor.js';
+import type { GrpcCredential } from './auth/credentials-file.js';
 import type { AgentClient, OperatorClient, SchedulerClient } from './generated/friendly.js';
 import { tandemV1 } from './loader.js';
 import { clientCredentials, type TlsFiles } from './tls.js';
@@ -36,20 +38,29 @@ export interface ClientOptions {
   tls?: TlsFiles;
   /** Added to (or overriding) CHANNEL_OPTIONS. */
   channelOptions?: grpc.ChannelOptions;
+  /** A principal and secret (`--credential FILE`) sent with every call as `authorization` metadata. */
+  credential?: GrpcCredential;
 }
 
 const creds = (o: ClientOptions): grpc.ChannelCredentials => o.credentials ?? clientCredentials(o.tls);
 
+/** The client's options: CHANNEL_OPTIONS, then `channelOptions`, and the credential's interceptor. */
+const clientOptions = (o: ClientOptions, extra?: grpc.ChannelOptions): grpc.ClientOptions => ({
+  ...CHANNEL_OPTIONS,
+  ...extra,
+  ...(o.credential ? { interceptors: [credentialInterceptor(o.credential)] } : {}),
+});
+
 export function schedulerClient(address: string, options: ClientOptions = {}): SchedulerClient {
-  return new (tandemV1().Scheduler)(address, creds(options), CHANNEL_OPTIONS);
+  return new (tandemV1().Scheduler)(address, creds(options), clientOptions(options));
 }
 
 export function agentClient(address: string, options: ClientOptions = {}): AgentClient {
-  return new (tandemV1().Agent)(address, creds(options), { ...CHANNEL_OPTIONS, ...options.channelOptions });
+  return new (tandemV1().Agent)(address, creds(options), clientOptions(options, options.channelOptions));
 }
 
 export function operatorClient(address: string, options: ClientOptions = {}): OperatorClient {
-  return new (tandemV1().Operator)(address, creds(options), CHANNEL_OPTIONS);
+  return new (tandemV1().Operator)(address, creds(options), clientOptions(options));
 }
 
 /** Seconds since the epoch, the time unit on the wire. */

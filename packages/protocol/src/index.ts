@@ -1,6 +1,7 @@
 export { DEFAULT_MAX_BODY_BYTES, ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames } from './api-limits.js';
 export { AsyncQueue } from './async-queue.js';
 export { formatAttributes, parseAttributes } from './attributes.js';
+export * from './auth/index.js';
 export { Backoff, type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from './backoff.js';
 export { Code, type FieldErrors, grpcCodeOf, isServiceError, LEADER_TRAILER, TandemError, ValidationError } from './errors.js';
 export { EventBus } from './event-bus.js';
