@@ -1,6 +1,7 @@
 import type { TaskInfo } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import { validateTask } from './task-validation.js';
+import { NO_HOST_ACCESS } from './test-support/launch-spec.js';
 
 const base = (over: Partial<TaskInfo> = {}): TaskInfo =>
   ({
@@ -19,7 +20,7 @@ const base = (over: Partial<TaskInfo> = {}): TaskInfo =>
 describe('task validation', () => {
   it('task validation - accepts a process task and a docker task', () => {
     expect(validateTask(base()).containerizer).toBe('process');
-    const docker = validateTask(base({ command: null, container: { type: 'DOCKER', docker: { image: 'nginx', forcePullImage: false, privileged: false } } }));
+    const docker = validateTask(base({ command: null, container: { type: 'DOCKER', docker: { ...NO_HOST_ACCESS, image: 'nginx' } } }));
     expect(docker.containerizer).toBe('docker');
   });
 
@@ -31,6 +32,18 @@ describe('task validation', () => {
     expect(() => validateTask(base({ container: { type: 'DOCKER', docker: null } }))).toThrow(/container\.docker\.image/);
     expect(() => validateTask(base({ resources: [{ name: 'ports', role: '', ranges: { range: [{ begin: 1, end: 70000 }] } }] }))).toThrow(/ports/);
     expect(() => validateTask(base({ killPolicy: { gracePeriodSeconds: -1 } }))).toThrow(/kill_policy/);
+  });
+
+  it('task validation - a malformed container.docker field is named; a process task carrying Docker host access is refused, not run without it', () => {
+    const volumes = [{ containerPath: 'data', hostPath: '/srv', mode: 'RO' as const }];
+    expect(() => validateTask(base({ container: { type: 'DOCKER', docker: { ...NO_HOST_ACCESS, image: 'nginx', volumes } } }))).toThrow(
+      /^container\.docker\.volumes\[0\]\.container_path: must be an absolute path, got "data"$/,
+    );
+    const processWithVolume = base({ container: { type: 'PROCESS', docker: { ...NO_HOST_ACCESS, volumes: [{ ...volumes[0]!, containerPath: '/data' }] } } });
+    expect(() => validateTask(processWithVolume)).toThrow(/^container\.docker\.volumes: needs a DOCKER container with an image/);
+    expect(() => validateTask(base({ container: { type: 'PROCESS', docker: { ...NO_HOST_ACCESS, capAdd: ['NET_ADMIN'] } } }))).toThrow(
+      /container\.docker\.cap_add/,
+    );
   });
 
   it('task validation - health checks: type, numbers, command and port_index, named by index', () => {

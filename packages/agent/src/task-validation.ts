@@ -1,4 +1,5 @@
 import { checkId, Resources, rangeCount, type TaskInfo, ValidationError, validateHealthChecks } from '@tandem/protocol';
+import { dockerFieldProblem, dockerHostFieldsOf } from './containerizer/docker-request.js';
 
 export interface ValidTask {
   taskId: string;
@@ -20,6 +21,14 @@ export function validateTask(task: TaskInfo): ValidTask {
   const wantsDocker = container?.type === 'DOCKER' || Boolean(container?.docker?.image);
   if (wantsDocker && !container?.docker?.image) {
     throw new ValidationError('container.docker.image', 'a DOCKER container needs an image');
+  }
+  if (wantsDocker) {
+    const malformed = dockerFieldProblem(container?.docker);
+    if (malformed) throw new ValidationError(malformed.field, malformed.problem);
+  } else {
+    // Never dropped: a process task cannot have what only a container gives.
+    const [docker] = dockerHostFieldsOf(container?.docker);
+    if (docker) throw new ValidationError(docker, 'needs a DOCKER container with an image (container.docker.image)');
   }
   const command = task.command;
   const hasCommand = Boolean(command && (command.value || (command.arguments ?? []).length > 0));

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dockerPolicyOf } from './docker-allow.js';
-import { checkDockerRequest, DEFAULT_DOCKER_POLICY, type DockerRequest, dockerRequestOf, imageGlobMatches } from './docker-policy.js';
+import { checkDockerRequest, DEFAULT_DOCKER_POLICY, imageGlobMatches } from './docker-policy.js';
+import { type DockerRequest, dockerRequestOf } from './docker-request.js';
 
-const plain: DockerRequest = { ...dockerRequestOf({ image: 'busybox', forcePullImage: false, privileged: false }) };
+const plain: DockerRequest = dockerRequestOf({ image: 'busybox' } as Parameters<typeof dockerRequestOf>[0]);
 const ask = (o: Partial<DockerRequest>): DockerRequest => ({ ...plain, ...o });
-const bind = (source: string, field = 'container.docker.volumes[0]') => ({ field, type: 'bind' as const, source });
+const bind = (source: string, field = 'container.docker.volumes[0]') => ({ field, type: 'bind' as const, source, target: '/mnt', readOnly: false });
+const device = (hostPath: string) => ({ field: 'container.docker.devices[0]', hostPath, containerPath: hostPath, permissions: 'rwm' });
 
 describe('docker policy', () => {
   it('docker policy - a plain container passes the default policy; every power over the host is refused by default', () => {
@@ -19,16 +21,26 @@ describe('docker policy', () => {
     expect(refused({ capAdd: ['cap_net_admin'] })).toMatchObject({ field: 'container.docker.cap_add[0]', allowWith: '--docker-allow cap:NET_ADMIN' });
     expect(refused({ pidMode: 'host' })).toMatchObject({ field: 'container.docker.pid_mode', allowWith: '--docker-allow host-pid' });
     expect(refused({ ipcMode: 'host' })).toMatchObject({ field: 'container.docker.ipc_mode', allowWith: '--docker-allow host-ipc' });
-    expect(refused({ devices: ['/dev/fuse'] })).toMatchObject({ field: 'container.docker.devices[0]', allowWith: '--docker-allow devices' });
+    expect(refused({ devices: [device('/dev/fuse')] })).toMatchObject({ field: 'container.docker.devices[0]', allowWith: '--docker-allow devices' });
     expect(refused({ runtime: 'runsc' })).toMatchObject({ field: 'container.docker.runtime', allowWith: '--docker-allow runtime:runsc' });
     // Named volumes, the default runtime and private namespaces are no power over the host.
-    expect(refused({ mounts: [{ field: 'v', type: 'volume', source: 'cache' }], runtime: 'runc', pidMode: '', ipcMode: 'private' })).toBeUndefined();
+    expect(
+      refused({
+        mounts: [{ field: 'v', type: 'volume', source: 'cache', target: '/cache', readOnly: false }],
+        runtime: 'runc',
+        pidMode: '',
+        ipcMode: 'private',
+      }),
+    ).toBeUndefined();
   });
 
   it('docker policy - each allowance lets through what it names and nothing else', () => {
     const p = dockerPolicyOf('privileged,host-mounts:/data,cap:NET_ADMIN,host-pid,host-ipc,devices,runtime:runsc', undefined);
     expect(
-      checkDockerRequest(ask({ privileged: true, capAdd: ['NET_ADMIN'], pidMode: 'host', ipcMode: 'host', devices: ['/dev/fuse'], runtime: 'runsc' }), p),
+      checkDockerRequest(
+        ask({ privileged: true, capAdd: ['NET_ADMIN'], pidMode: 'host', ipcMode: 'host', devices: [device('/dev/fuse')], runtime: 'runsc' }),
+        p,
+      ),
     ).toBeUndefined();
     expect(checkDockerRequest(ask({ mounts: [bind('/data'), bind('/data/a/b')] }), p)).toBeUndefined();
     expect(checkDockerRequest(ask({ capAdd: ['NET_ADMIN', 'SYS_ADMIN'] }), p)).toMatchObject({ field: 'container.docker.cap_add[1]' });

@@ -1,8 +1,5 @@
 import { posix } from 'node:path';
-import type { TaskInfo } from '@tandem/protocol';
-
-/** A task's `container.docker`. */
-type DockerInfo = NonNullable<NonNullable<TaskInfo['container']>['docker']>;
+import { capabilityName, type DockerRequest } from './docker-request.js';
 
 /**
  * What an agent lets Docker tasks ask for beyond a plain container (host networking, no
@@ -46,48 +43,6 @@ export const DEFAULT_DOCKER_POLICY: DockerPolicy = Object.freeze({
 /** Where the engine's socket usually is; `/var/run` is a link to `/run` on most hosts. */
 export const DOCKER_SOCKET_PATHS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock'];
 
-/** A mount a task asks for; `field` names where it came from in the TaskInfo. */
-export interface DockerMountRequest {
-  readonly field: string;
-  /** `bind`: `source` is a host path; `volume`: a named Docker volume. */
-  readonly type: 'bind' | 'volume';
-  readonly source: string;
-}
-
-/**
- * What a Docker task asks of the host, gathered from its TaskInfo: the one shape the
- * policy checks. Fields the protocol cannot carry yet stay empty here; a new field of
- * `DockerInfo` must be copied in by `dockerRequestOf`, so that the policy sees it.
- */
-export interface DockerRequest {
-  readonly image: string;
-  readonly privileged: boolean;
-  readonly mounts: readonly DockerMountRequest[];
-  readonly capAdd: readonly string[];
-  readonly pidMode: string;
-  readonly ipcMode: string;
-  readonly devices: readonly string[];
-  readonly runtime: string;
-}
-
-/**
- * The request of a task's `container.docker`. Today DockerInfo carries `image`,
- * `force_pull_image` and `privileged`; mounts, capabilities, PID/IPC modes, devices and
- * runtimes have no field yet, so a task cannot ask for them.
- */
-export function dockerRequestOf(info: DockerInfo | null | undefined): DockerRequest {
-  return {
-    image: info?.image ?? '',
-    privileged: info?.privileged ?? false,
-    mounts: [],
-    capAdd: [],
-    pidMode: '',
-    ipcMode: '',
-    devices: [],
-    runtime: '',
-  };
-}
-
 /** Why the policy refuses a request: the field at fault and the flag that would allow it. */
 export interface DockerRefusal {
   readonly field: string;
@@ -124,10 +79,6 @@ export function imageGlobMatches(glob: string, image: string): boolean {
   return !lastPart.includes(':') && !lastPart.includes('@') && re.test(`${image}:latest`);
 }
 
-function capabilityName(cap: string): string {
-  return cap.toUpperCase().replace(/^CAP_/, '');
-}
-
 /** The first thing `request` asks for that `policy` does not allow, or undefined. */
 export function checkDockerRequest(request: DockerRequest, policy: DockerPolicy): DockerRefusal | undefined {
   if (policy.images !== undefined && !policy.images.some((g) => imageGlobMatches(g, request.image))) {
@@ -156,8 +107,8 @@ export function checkDockerRequest(request: DockerRequest, policy: DockerPolicy)
   }
   if (request.pidMode === 'host' && !policy.hostPid) return refusal('container.docker.pid_mode', "the host's PID namespace", '--docker-allow host-pid');
   if (request.ipcMode === 'host' && !policy.hostIpc) return refusal('container.docker.ipc_mode', "the host's IPC namespace", '--docker-allow host-ipc');
-  if (request.devices.length > 0 && !policy.devices)
-    return refusal('container.docker.devices[0]', `host device ${request.devices[0] ?? ''}`, '--docker-allow devices');
+  const device = request.devices[0];
+  if (device && !policy.devices) return refusal(device.field, `host device ${device.hostPath}`, '--docker-allow devices');
   if (request.runtime && request.runtime !== 'runc' && !policy.runtimes.includes(request.runtime)) {
     return refusal('container.docker.runtime', `runtime ${request.runtime}`, `--docker-allow runtime:${request.runtime}`);
   }

@@ -7,7 +7,8 @@ import { taskArgv } from './command.js';
 import { authFor, type DockerCredentials } from './docker-auth.js';
 import { DockerContainer } from './docker-container.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
-import { checkDockerRequest, DEFAULT_DOCKER_POLICY, type DockerPolicy, dockerRequestOf } from './docker-policy.js';
+import { checkDockerRequest, DEFAULT_DOCKER_POLICY, type DockerPolicy } from './docker-policy.js';
+import { type DockerRequest, dockerFieldProblem, dockerRequestOf } from './docker-request.js';
 import { killedDuringLaunch, launchError, throwIfAborted } from './launch-failure.js';
 import { SandboxLogs } from './sandbox-logs.js';
 import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';
@@ -87,10 +88,11 @@ export class DockerContainerizer implements Containerizer {
     const docker = spec.task.container?.docker;
     const image = docker?.image ?? '';
     if (!image) throw launchError('REASON_TASK_INVALID', 'container.docker.image: a Docker task needs an image', Code.InvalidArgument);
+    const malformed = dockerFieldProblem(docker);
+    if (malformed) throw launchError('REASON_TASK_INVALID', malformed.message, Code.InvalidArgument, 'TASK_ERROR');
     const request = dockerRequestOf(docker);
     const refused = checkDockerRequest(request, this.policy);
     if (refused) throw launchError('REASON_TASK_UNAUTHORIZED', refused.message, Code.PermissionDenied, 'TASK_ERROR');
-    const privileged = request.privileged;
     throwIfAborted(signal);
     await this.ensureImage(image, docker?.forcePullImage ?? false, signal);
     throwIfAborted(signal);
@@ -122,11 +124,9 @@ export class DockerContainerizer implements Containerizer {
         ...(memory > 0 ? { Memory: memory, MemorySwap: memory } : {}),
         ...(cpus > 0 ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
         Init: true,
-        Privileged: privileged,
         SecurityOpt: ['no-new-privileges'],
-        Binds: [],
-        Mounts: [],
         RestartPolicy: { Name: '' },
+        ...hostAccess(request),
       },
     };
     // The sandbox files open while the engine creates the container: neither waits for the other.
@@ -302,6 +302,26 @@ export class DockerContainerizer implements Containerizer {
     const own = await this.listOwn(agentId);
     return own.filter((c) => !known.has(c.Id)).map((c) => c.Id);
   }
+}
+
+/**
+ * The HostConfig fields of what `request` asks of the host (checked by the policy
+ * before): each volume as a bind mount (the Mounts API: a missing host path fails the
+ * create instead of being created as root), and the rest as asked.
+ */
+export function hostAccess(request: DockerRequest): Docker.HostConfig {
+  return {
+    Privileged: request.privileged,
+    Binds: [],
+    Mounts: request.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+    ...(request.capAdd.length > 0 ? { CapAdd: [...request.capAdd] } : {}),
+    ...(request.pidMode ? { PidMode: request.pidMode } : {}),
+    ...(request.ipcMode ? { IpcMode: request.ipcMode } : {}),
+    ...(request.devices.length > 0
+      ? { Devices: request.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })) }
+      : {}),
+    ...(request.runtime ? { Runtime: request.runtime } : {}),
+  };
 }
 
 /** The engine's 404 for a create whose image is not there ("No such image: ..."). */

@@ -14,13 +14,18 @@ export {
   checkDockerRequest,
   DEFAULT_DOCKER_POLICY,
   DOCKER_SOCKET_PATHS,
-  type DockerMountRequest,
   type DockerPolicy,
   type DockerRefusal,
-  type DockerRequest,
-  dockerRequestOf,
   imageGlobMatches,
 } from './docker-policy.js';
+export {
+  type DockerDeviceRequest,
+  type DockerFieldProblem,
+  type DockerMountRequest,
+  type DockerRequest,
+  dockerFieldProblem,
+  dockerRequestOf,
+} from './docker-request.js';
 export { describeExit } from './exit-status.js';
 export { killedDuringLaunch, launchError } from './launch-failure.js';
 export { type MemoryIsolation, ProcessContainerizer, type ProcessContainerizerOptions } from './process.js';

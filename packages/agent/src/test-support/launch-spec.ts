@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Resources, type TaskInfo } from '@tandem/protocol';
+import { type DockerInfo, Resources, type TaskInfo } from '@tandem/protocol';
 import type { LaunchSpec } from '../containerizer/types.js';
 
 export interface SpecOptions {
@@ -14,12 +14,27 @@ export interface SpecOptions {
   argv?: string[];
   image?: string;
   privileged?: boolean;
+  /** More of `container.docker` (volumes, cap_add, ...). */
+  docker?: Partial<DockerInfo>;
   mem?: number;
   cpus?: number;
   env?: Record<string, string>;
   ports?: number[];
   sandboxDir?: string;
 }
+
+/** A DockerInfo (as received) asking nothing of the host. */
+export const NO_HOST_ACCESS: DockerInfo = {
+  image: '',
+  forcePullImage: false,
+  privileged: false,
+  volumes: [],
+  capAdd: [],
+  pidMode: 'NAMESPACE_DEFAULT',
+  ipcMode: 'NAMESPACE_DEFAULT',
+  devices: [],
+  runtime: '',
+};
 
 /** A LaunchSpec for containerizer tests, with a fresh sandbox directory. */
 export async function launchSpec(o: SpecOptions): Promise<LaunchSpec> {
@@ -30,7 +45,7 @@ export async function launchSpec(o: SpecOptions): Promise<LaunchSpec> {
     resources: [],
     command: { shell: o.shell !== undefined, value: o.shell ?? '', arguments: o.argv ?? [], environment: [], user: '' },
     container: o.image
-      ? { type: 'DOCKER', docker: { image: o.image, forcePullImage: false, privileged: o.privileged ?? false } }
+      ? { type: 'DOCKER', docker: { ...NO_HOST_ACCESS, image: o.image, privileged: o.privileged ?? false, ...o.docker } }
       : { type: 'PROCESS', docker: null },
     labels: [],
     killPolicy: null,
