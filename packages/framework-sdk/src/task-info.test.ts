@@ -39,6 +39,13 @@ describe('taskInfo', () => {
     expect(taskInfo({ id: 't5', cpus: 0.1, mem: 32, argv: ['x'] }, { agentId: 'a' }).healthChecks).toBeUndefined();
   });
 
+  it('taskInfo - docker host access goes into container.docker with the image; without an image it is an error naming the field', () => {
+    const docker = { volumes: [{ containerPath: '/in', hostPath: '/data', mode: 'RO' as const }], capAdd: ['NET_ADMIN'], pidMode: 'HOST' as const };
+    const info = taskInfo({ id: 't6', cpus: 0.1, mem: 32, argv: ['x'], image: 'busybox', docker }, { agentId: 'a' });
+    expect(info.container).toEqual({ type: 'DOCKER', docker: { ...docker, image: 'busybox', forcePullImage: false } });
+    expect(() => taskInfo({ id: 't7', cpus: 0.1, mem: 32, argv: ['x'], docker }, { agentId: 'a' })).toThrow(/^task t7\.docker: .*need an image/);
+  });
+
   it('taskInfo - picks ports from the offer ranges', () => {
     const info = taskInfo({ id: 't3', cpus: 0.1, mem: 32, ports: 3, argv: ['x'] }, offer('o1', 'cpus:1;mem:128;ports:[31000-31001,31005-31010]'));
     expect(Resources.fromWire(info.resources).ports).toEqual([

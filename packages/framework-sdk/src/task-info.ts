@@ -1,4 +1,20 @@
-import { checkId, type HealthCheckInit, type Offer, type ResourceSpec, Resources, type TaskInfoInit, ValidationError } from '@tandem/protocol';
+import {
+  checkId,
+  type DockerInfoInit,
+  type HealthCheckInit,
+  type Offer,
+  type ResourceSpec,
+  Resources,
+  type TaskInfoInit,
+  ValidationError,
+} from '@tandem/protocol';
+
+/**
+ * What a Docker task asks of the agent's host beyond a plain container. Each item is
+ * refused with TASK_ERROR naming the field and the flag that would allow it unless the
+ * agent's operator allows it (`tandem agent --docker-allow ...`; docs/security.md).
+ */
+export type DockerHostAccess = Pick<DockerInfoInit, 'privileged' | 'volumes' | 'capAdd' | 'pidMode' | 'ipcMode' | 'devices' | 'runtime'>;
 
 /** The friendly description of one task, turned into a TaskInfo by `taskInfo()`. */
 export interface TaskSpec {
@@ -20,6 +36,8 @@ export interface TaskSpec {
   /** Run in this Docker image (container type DOCKER); else the process containerizer. */
   image?: string;
   forcePullImage?: boolean;
+  /** With `image`: volumes, added capabilities, host namespaces, devices, a runtime, privileged. */
+  docker?: DockerHostAccess;
   env?: Readonly<Record<string, string>>;
   labels?: Readonly<Record<string, string>>;
   /** SIGTERM, then SIGKILL after this many seconds. @default the agent's (3 s) */
@@ -93,6 +111,9 @@ export function taskInfo(spec: TaskSpec, placement: Placement): TaskInfoInit {
   if (spec.command !== undefined && spec.argv !== undefined) {
     throw new ValidationError(`task ${id}.command`, 'give a command or argv, not both');
   }
+  if (spec.docker && !spec.image && Object.values(spec.docker).some((v) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))) {
+    throw new ValidationError(`task ${id}.docker`, 'volumes, capabilities, namespaces, devices, runtime and privileged need an image');
+  }
   const environment = Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value }));
   const command =
     spec.command !== undefined
@@ -104,7 +125,9 @@ export function taskInfo(spec: TaskSpec, placement: Placement): TaskInfoInit {
     agentId: placement.agentId,
     resources: all.toWire(),
     command,
-    container: spec.image ? { type: 'DOCKER', docker: { image: spec.image, forcePullImage: spec.forcePullImage ?? false } } : { type: 'PROCESS' },
+    container: spec.image
+      ? { type: 'DOCKER', docker: { ...spec.docker, image: spec.image, forcePullImage: spec.forcePullImage ?? false } }
+      : { type: 'PROCESS' },
     labels: Object.entries(spec.labels ?? {}).map(([key, value]) => ({ key, value })),
     ...(spec.killGracePeriodSeconds === undefined ? {} : { killPolicy: { gracePeriodSeconds: spec.killGracePeriodSeconds } }),
     ...(spec.healthChecks && spec.healthChecks.length > 0 ? { healthChecks: [...spec.healthChecks] } : {}),
