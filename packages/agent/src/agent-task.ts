@@ -24,6 +24,11 @@ export interface AgentTask {
   health?: TaskHealth | undefined;
   /** The last health reported (undefined until the first result). */
   healthy?: boolean | undefined;
+  /**
+   * The values of the secrets the task's environment references, by source, read at
+   * launch (again at recovery). In memory only: never checkpointed, logged or shown.
+   */
+  secretValues?: ReadonlyMap<string, string> | undefined;
 }
 
 /** A read-only view of a task, for tests and the state endpoint. */

@@ -129,6 +129,7 @@ export class Agent {
       updates: this.updates,
       defaultKillGracePeriodMs: options.defaultKillGracePeriodMs,
       maxConcurrentLaunches: options.maxConcurrentLaunches,
+      secrets: options.secrets,
       inMemory,
       logger: this.log,
     });

@@ -2,6 +2,7 @@ import { hostname as osHostname } from 'node:os';
 import { type BackoffOptions, componentLogger, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 import * as defaults from './defaults.js';
+import { DirectorySecretSource, NO_SECRETS, type SecretSource } from './secret-source.js';
 import type { SharedAgentChannel } from './shared-agent-channel.js';
 
 export interface AgentOptions {
@@ -48,6 +49,13 @@ export interface AgentOptions {
    * @default undefined (plaintext)
    */
   tls?: TlsFiles;
+  /**
+   * Where the secrets that tasks' environment variables reference are read at launch
+   * (`tandem agent --secrets-dir`): the secret `db-password` is the file
+   * `<secretsDir>/db-password`. Without it, a task that references a secret fails with
+   * REASON_SECRET_GENERATION_FAILED. @default undefined (no secret source)
+   */
+  secretsDir?: string;
   logger?: Logger;
 }
 
@@ -85,6 +93,8 @@ export interface ResolvedAgentOptions {
   registerTimeoutMs: number;
   maxConcurrentLaunches: number;
   tls: TlsFiles | undefined;
+  /** Where tasks' secret references are resolved (NO_SECRETS without `secretsDir`). */
+  secrets: SecretSource;
   hollowInMemoryCheckpoints: boolean;
   hollowSharedChannel: SharedAgentChannel | undefined;
   logger: Logger;
@@ -107,6 +117,7 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
     registerTimeoutMs: options.registerTimeoutMs ?? defaults.DEFAULT_REGISTER_TIMEOUT_MS,
     maxConcurrentLaunches: options.maxConcurrentLaunches ?? defaults.DEFAULT_MAX_CONCURRENT_LAUNCHES,
     tls: options.tls,
+    secrets: options.secretsDir ? new DirectorySecretSource(options.secretsDir) : NO_SECRETS,
     hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
     hollowSharedChannel: options.hollowSharedChannel,
     logger: options.logger ?? componentLogger('agent'),

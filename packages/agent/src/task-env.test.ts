@@ -2,13 +2,13 @@ import type { TaskInfo } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import { buildTaskEnv, taskPorts } from './task-env.js';
 
-const task = (resources: TaskInfo['resources'], env: { name: string; value: string }[] = []): TaskInfo =>
+const task = (resources: TaskInfo['resources'], env: { name: string; value: string; secret?: string }[] = []): TaskInfo =>
   ({
     taskId: 't1',
     name: 'web',
     agentId: '',
     resources,
-    command: { shell: true, value: 'true', arguments: [], environment: env, user: '' },
+    command: { shell: true, value: 'true', arguments: [], environment: env.map((v) => ({ secret: '', ...v })), user: '' },
     container: null,
     labels: [],
     killPolicy: null,
@@ -58,5 +58,19 @@ describe('task env', () => {
     expect(env.PORT0).toBeUndefined();
     expect(env.PORT).toBe('1');
     expect(env.TANDEM_TASK_ID).toBe('t1');
+  });
+
+  it('task env - a variable referencing a secret gets its value by source, and is left out without one', () => {
+    const t = task(
+      [],
+      [
+        { name: 'DB_PASS', value: '', secret: 'db-password' },
+        { name: 'OTHER', value: '', secret: 'unread' },
+      ],
+    );
+    const env = buildTaskEnv(t, { ...ctx, ports: [] }, new Map([['db-password', 's3cret']]));
+    expect(env.DB_PASS).toBe('s3cret');
+    expect(env).not.toHaveProperty('OTHER');
+    expect(buildTaskEnv(t, { ...ctx, ports: [] })).not.toHaveProperty('DB_PASS');
   });
 });

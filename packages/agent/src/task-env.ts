@@ -1,5 +1,7 @@
 import type { TaskInfo } from '@tandem/protocol';
 
+const NO_VALUES: ReadonlyMap<string, string> = new Map();
+
 /**
  * The host ports a task holds, from its `ports` resources, in the order the task
  * lists them (PORT0 is the first port of the first range), without duplicates.
@@ -31,14 +33,19 @@ export interface TaskEnvContext {
 }
 
 /**
- * The environment a task runs with: its own `command.environment`, then what the
- * agent sets (which wins): PORT0..n and PORT (= PORT0) for its ports, HOST,
- * TANDEM_TASK_ID, TANDEM_FRAMEWORK_ID, TANDEM_AGENT_ID and TANDEM_SANDBOX.
+ * The environment a task runs with: its own `command.environment` (a variable that
+ * references a secret gets the value from `secrets`, by source, and is left out when it
+ * is not there), then what the agent sets (which wins): PORT0..n and PORT (= PORT0) for
+ * its ports, HOST, TANDEM_TASK_ID, TANDEM_FRAMEWORK_ID, TANDEM_AGENT_ID and TANDEM_SANDBOX.
  */
-export function buildTaskEnv(task: TaskInfo, ctx: TaskEnvContext): Record<string, string> {
+export function buildTaskEnv(task: TaskInfo, ctx: TaskEnvContext, secrets: ReadonlyMap<string, string> = NO_VALUES): Record<string, string> {
   const env: Record<string, string> = {};
   for (const v of task.command?.environment ?? []) {
-    if (v.name) env[v.name] = v.value ?? '';
+    if (!v.name) continue;
+    if (v.secret) {
+      const value = secrets.get(v.secret);
+      if (value !== undefined) env[v.name] = value;
+    } else env[v.name] = v.value ?? '';
   }
   ctx.ports.forEach((port, i) => {
     env[`PORT${i}`] = String(port);

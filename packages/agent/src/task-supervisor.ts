@@ -3,6 +3,7 @@ import { type AgentTask, snapshotOf, type TaskSnapshot } from './agent-task.js';
 import type { Containerizer } from './containerizer/types.js';
 import { Limiter } from './limiter.js';
 import type { AgentPaths } from './paths.js';
+import type { SecretSource } from './secret-source.js';
 import type { StatusUpdateManager } from './status-update-manager.js';
 import { checkpointHook } from './task-runner/checkpoint-hook.js';
 import { healthHook } from './task-runner/health-hook.js';
@@ -23,6 +24,8 @@ export interface TaskSupervisorOptions {
   updates: StatusUpdateManager;
   defaultKillGracePeriodMs: number;
   maxConcurrentLaunches: number;
+  /** Where tasks' secret references are resolved at launch. */
+  secrets: SecretSource;
   /** Hollow agents only: no sandbox directories and no task.json (see AgentOptions.hollowInMemoryCheckpoints). */
   inMemory: boolean;
   logger: Logger;
@@ -58,6 +61,7 @@ export class TaskSupervisor {
       updates: options.updates,
       defaultKillGracePeriodMs: options.defaultKillGracePeriodMs,
       inMemory: options.inMemory,
+      secrets: options.secrets,
       launchSlots: new Limiter(options.maxConcurrentLaunches),
       preparing: new Limiter(options.maxConcurrentLaunches),
       hooks,

@@ -1,4 +1,4 @@
-import { checkId, Resources, rangeCount, type TaskInfo, ValidationError, validateHealthChecks } from '@tandem/protocol';
+import { checkEnvSecrets, checkId, Resources, rangeCount, type TaskInfo, ValidationError, validateHealthChecks } from '@tandem/protocol';
 import { dockerFieldProblem, dockerHostFieldsOf } from './containerizer/docker-request.js';
 
 export interface ValidTask {
@@ -37,6 +37,7 @@ export function validateTask(task: TaskInfo): ValidTask {
     throw new ValidationError('command', 'a task needs a command (value or arguments)');
   }
   if (command?.shell && !command.value) throw new ValidationError('command.value', 'a shell command needs a value');
+  checkEnvSecrets('command.environment', command?.environment ?? []);
   const grace = task.killPolicy?.gracePeriodSeconds;
   if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) {
     throw new ValidationError('kill_policy.grace_period_seconds', `must be a non-negative number, got ${String(grace)}`);

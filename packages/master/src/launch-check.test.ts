@@ -1,4 +1,4 @@
-import { type HealthCheck, Resources, type TaskInfo } from '@tandem/protocol';
+import { type EnvVar, type HealthCheck, Resources, type TaskInfo } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import { checkLaunch } from './launch-check.js';
 
@@ -49,5 +49,23 @@ describe('launch check', () => {
     expect(message(task([check({ type: 'TYPE_UNSPECIFIED' })]))).toMatch(/health_checks\[0\]\.type: must be one of COMMAND, HTTP, TCP/);
     expect(message(task([check({ timeoutSeconds: Number.NaN })]))).toMatch(/health_checks\[0\]\.timeout_seconds/);
     expect(message(task([check({ type: 'COMMAND' })]))).toMatch(/health_checks\[0\]\.command/);
+  });
+
+  it('launch check - an env var may reference a secret by a good source name, with no value beside it', () => {
+    const withEnv = (environment: EnvVar[]): TaskInfo => {
+      const t = task([]);
+      return { ...t, command: t.command ? { ...t.command, environment } : null };
+    };
+    expect(checkLaunch(withEnv([{ name: 'DB_PASS', value: '', secret: 'db-password' }]), field, ctx()).ok).toBe(true);
+    const bad = (env: { name: string; value: string; secret: string }): string => {
+      const r = checkLaunch(withEnv([{ name: 'OK', value: 'x', secret: '' }, env]), field, ctx());
+      if (r.ok) throw new Error('accepted');
+      expect(r.reason).toBe('REASON_TASK_INVALID');
+      return r.message;
+    };
+    expect(bad({ name: 'A', value: '', secret: '../etc/passwd' }).startsWith(`${field}.command.environment[1].secret: `)).toBe(true);
+    expect(bad({ name: 'A', value: '', secret: 'a/b' })).toMatch(/environment\[1\]\.secret: "a\/b" must be 1-200 of/);
+    expect(bad({ name: 'A', value: '', secret: '..' })).toMatch(/environment\[1\]\.secret/);
+    expect(bad({ name: 'A', value: 'plain', secret: 'db' })).toMatch(/environment\[1\]\.value: must be empty when the variable references a secret/);
   });
 });

@@ -1,4 +1,4 @@
-import { checkId, Resources, rangeCount, type StatusReason, TandemError, type TaskInfo, validateHealthChecks } from '@tandem/protocol';
+import { checkEnvSecrets, checkId, Resources, rangeCount, type StatusReason, TandemError, type TaskInfo, validateHealthChecks } from '@tandem/protocol';
 
 export interface LaunchCheckContext {
   /** Resources of the accepted offers not yet used by earlier tasks of the call. */
@@ -51,6 +51,12 @@ export function checkLaunch(task: TaskInfo, field: string, ctx: LaunchCheckConte
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env.name)) {
       return invalid(`${field}.command.environment[${i}].name: "${env.name}" is not a valid variable name`);
     }
+  }
+  try {
+    // Only a reference to a secret travels here; its value stays on the agent.
+    checkEnvSecrets(`${field}.command.environment`, cmd?.environment ?? []);
+  } catch (err) {
+    return invalid(TandemError.from(err).message);
   }
   const grace = task.killPolicy?.gracePeriodSeconds ?? 0;
   if (!Number.isFinite(grace) || grace < 0) {

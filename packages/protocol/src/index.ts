@@ -59,6 +59,7 @@ export {
 export { type MessageCodec, messageCodec, protoRoot } from './message-codec.js';
 export { type GrpcPatches, installGrpcPatches } from './patches/install-grpc-patches.js';
 export { isRangeResource, type Range, type ResourceSpec, Resources, rangeCount } from './resources.js';
+export { checkEnvSecrets, checkSecretSource, REDACTED, SECRET_SOURCE_PATTERN, secretSourceProblem, secretSourcesOf } from './secrets.js';
 export { DEFAULT_SERIAL_YIELD_AFTER_MS, SerialChain, type SerialChainOptions } from './serial-chain.js';
 export { canTransition, isTerminal, TASK_TRANSITIONS, type TaskState, TaskStates } from './task-state.js';
 export { clientCredentials, explainTlsFailure, readTlsFiles, serverCredentials, type TlsFiles, type TlsPaths } from './tls.js';

@@ -28,14 +28,18 @@ export function healthHook(options: HealthHookOptions): TaskHook {
       const container = task.container;
       if (checks.length === 0 || !container || task.phase !== 'running' || options.detached()) return;
       const ports = taskPorts(task.info);
-      const env = buildTaskEnv(task.info, {
-        taskId: task.taskId,
-        frameworkId: task.frameworkId,
-        agentId: options.agentId(),
-        sandboxDir: task.sandboxDir,
-        hostname: options.hostname,
-        ports,
-      });
+      const env = buildTaskEnv(
+        task.info,
+        {
+          taskId: task.taskId,
+          frameworkId: task.frameworkId,
+          agentId: options.agentId(),
+          sandboxDir: task.sandboxDir,
+          hostname: options.hostname,
+          ports,
+        },
+        task.secretValues,
+      );
       const exec = container.exec ? container.exec.bind(container) : hostExec(task.sandboxDir, env);
       task.health = new TaskHealth({
         checks,

@@ -1,7 +1,8 @@
-import { isTerminal, type Logger, type StatusReason, TandemError, type TaskStatus } from '@tandem/protocol';
+import { isTerminal, type Logger, type StatusReason, secretSourcesOf, TandemError, type TaskStatus } from '@tandem/protocol';
 import { type AgentTask, enterPhase } from '../agent-task.js';
 import type { Container, ContainerExit, LaunchSpec } from '../containerizer/types.js';
 import type { Limiter } from '../limiter.js';
+import { readSecrets, type SecretSource } from '../secret-source.js';
 import type { StatusUpdateManager } from '../status-update-manager.js';
 import type { TaskCheckpoint } from '../task-checkpoint.js';
 import { buildTaskEnv, taskPorts } from '../task-env.js';
@@ -19,6 +20,8 @@ export interface RunnerContext {
   /** Hollow agents only: no sandbox directories and no task.json (prestart hooks are skipped). */
   readonly inMemory: boolean;
   /** Launch slots: held only while a containerizer launches (maxConcurrentLaunches). */
+  /** Where the task's secret references are read, at launch and at recovery. */
+  readonly secrets: SecretSource;
   readonly launchSlots: Limiter;
   /** Prestart work (checkpoint writes) of tasks about to launch, as many at once as there are launch slots. */
   readonly preparing: Limiter;
@@ -79,6 +82,19 @@ export class TaskRunner implements TaskHandle {
       return;
     }
     if (this.killRequest()) return this.killedDuringLaunch();
+    const sources = secretSourcesOf(task.info.command?.environment ?? []);
+    if (sources.length > 0) {
+      try {
+        task.secretValues = await readSecrets(ctx.secrets, sources);
+      } catch (err) {
+        // The message names the secret and the flag, never a value.
+        const message = TandemError.from(err).message;
+        ctx.log.warn({ taskId: task.taskId, err: message }, 'could not read a secret of the task');
+        await this.terminate({ state: 'TASK_FAILED', reason: 'REASON_SECRET_GENERATION_FAILED', message });
+        return;
+      }
+      if (this.killRequest()) return this.killedDuringLaunch();
+    }
     const containerizer = task.containerizer;
     if (!containerizer) {
       await this.terminate({ state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `no ${wanted} containerizer on this agent` });
@@ -97,7 +113,11 @@ export class TaskRunner implements TaskHandle {
       task: task.info,
       resources: validateTask(task.info).resources,
       ports,
-      env: buildTaskEnv(task.info, { taskId: task.taskId, frameworkId: task.frameworkId, agentId, sandboxDir: task.sandboxDir, hostname: ctx.hostname, ports }),
+      env: buildTaskEnv(
+        task.info,
+        { taskId: task.taskId, frameworkId: task.frameworkId, agentId, sandboxDir: task.sandboxDir, hostname: ctx.hostname, ports },
+        task.secretValues,
+      ),
       sandboxDir: task.sandboxDir,
       ...(task.framework.user ? { frameworkUser: task.framework.user } : {}),
     };
@@ -151,6 +171,7 @@ export class TaskRunner implements TaskHandle {
       return;
     }
     ctx.log.info({ taskId: task.taskId, containerId: r.container.id, state }, 'recovered a running task');
+    await this.rereadSecrets();
     this.supervise();
     if (state === 'TASK_KILLING') {
       task.kill = { reason: r.latest?.reason && r.latest.reason !== 'REASON_NONE' ? r.latest.reason : 'REASON_KILLED_BY_FRAMEWORK', graceMs: this.graceMs() };
@@ -162,6 +183,22 @@ export class TaskRunner implements TaskHandle {
     const reported = state !== 'TASK_RUNNING' ? this.report({ state: 'TASK_RUNNING', containerId: r.container.id }) : undefined;
     this.running();
     await reported;
+  }
+
+  /**
+   * After a restart, the secrets of a recovered task are read again (task.json holds only
+   * the references) for what runs beside it with its environment (COMMAND health checks of
+   * process tasks). A secret that cannot be read now is left out of that environment.
+   */
+  private async rereadSecrets(): Promise<void> {
+    const { task, ctx } = this;
+    const sources = secretSourcesOf(task.info.command?.environment ?? []);
+    if (sources.length === 0) return;
+    try {
+      task.secretValues = await readSecrets(ctx.secrets, sources);
+    } catch (err) {
+      ctx.log.warn({ taskId: task.taskId, err: TandemError.from(err).message }, 'could not read a secret of a recovered task again');
+    }
   }
 
   /** Kills the task in whatever phase it is. */
@@ -257,6 +294,7 @@ export class TaskRunner implements TaskHandle {
     if (this.task.phase === 'terminated') return;
     this.stopHooks('terminated');
     enterPhase(this.task, 'terminated');
+    this.task.secretValues = undefined;
     await this.report(input);
     this.resolveEnded();
   }
