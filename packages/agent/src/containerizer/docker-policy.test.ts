@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dockerPolicyOf } from './docker-allow.js';
-import { checkDockerRequest, DEFAULT_DOCKER_POLICY, imageGlobMatches } from './docker-policy.js';
+import { checkDockerRequest, DEFAULT_DOCKER_POLICY, DOCKER_SOCKET_PATHS, imageGlobMatches } from './docker-policy.js';
 import { type DockerRequest, dockerRequestOf } from './docker-request.js';
 
 const plain: DockerRequest = dockerRequestOf({ image: 'busybox' } as Parameters<typeof dockerRequestOf>[0]);
@@ -64,6 +64,11 @@ describe('docker policy', () => {
     const socketOnly = dockerPolicyOf('docker-socket', undefined);
     // The socket alone does not allow other host mounts.
     expect(checkDockerRequest(ask({ mounts: [bind('/run/docker.sock')] }), socketOnly)?.allowWith).toBe('--docker-allow host-mounts:/run/docker.sock');
+    // The engine the agent talks to, wherever its socket is, counts as the Docker socket too.
+    const engine = [...DOCKER_SOCKET_PATHS, '/tmp/dockerd/docker.sock'];
+    const tmp = dockerPolicyOf('host-mounts:/tmp', undefined);
+    expect(checkDockerRequest(ask({ mounts: [bind('/tmp/dockerd')] }), tmp, engine)?.allowWith).toBe('--docker-allow docker-socket');
+    expect(checkDockerRequest(ask({ mounts: [bind('/tmp/other')] }), tmp, engine)).toBeUndefined();
     const both = dockerPolicyOf('docker-socket,host-mounts:/run/docker.sock', undefined);
     expect(checkDockerRequest(ask({ mounts: [bind('/run/docker.sock')] }), both)).toBeUndefined();
   });

@@ -79,8 +79,12 @@ export function imageGlobMatches(glob: string, image: string): boolean {
   return !lastPart.includes(':') && !lastPart.includes('@') && re.test(`${image}:latest`);
 }
 
-/** The first thing `request` asks for that `policy` does not allow, or undefined. */
-export function checkDockerRequest(request: DockerRequest, policy: DockerPolicy): DockerRefusal | undefined {
+/**
+ * The first thing `request` asks for that `policy` does not allow, or undefined.
+ * `sockets`: the engine sockets a mount must not reach without `docker-socket` (the
+ * containerizer adds the one it talks to, wherever it is).
+ */
+export function checkDockerRequest(request: DockerRequest, policy: DockerPolicy, sockets: readonly string[] = DOCKER_SOCKET_PATHS): DockerRefusal | undefined {
   if (policy.images !== undefined && !policy.images.some((g) => imageGlobMatches(g, request.image))) {
     return {
       field: 'container.docker.image',
@@ -92,7 +96,7 @@ export function checkDockerRequest(request: DockerRequest, policy: DockerPolicy)
   for (const m of request.mounts) {
     if (m.type !== 'bind') continue;
     const source = normaliseHostPath(m.source);
-    if (DOCKER_SOCKET_PATHS.some((sock) => isUnder(sock, source)) && !policy.dockerSocket) {
+    if (sockets.some((sock) => isUnder(sock, source)) && !policy.dockerSocket) {
       return refusal(m.field, `a mount of the Docker socket (host path ${source})`, '--docker-allow docker-socket');
     }
     if (!policy.hostMounts.some((prefix) => isUnder(source, prefix))) {

@@ -7,7 +7,7 @@ import { taskArgv } from './command.js';
 import { authFor, type DockerCredentials } from './docker-auth.js';
 import { DockerContainer } from './docker-container.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
-import { checkDockerRequest, DEFAULT_DOCKER_POLICY, type DockerPolicy } from './docker-policy.js';
+import { checkDockerRequest, DEFAULT_DOCKER_POLICY, DOCKER_SOCKET_PATHS, type DockerPolicy, normaliseHostPath } from './docker-policy.js';
 import { type DockerRequest, dockerFieldProblem, dockerRequestOf } from './docker-request.js';
 import { killedDuringLaunch, launchError, throwIfAborted } from './launch-failure.js';
 import { SandboxLogs } from './sandbox-logs.js';
@@ -64,6 +64,8 @@ export class DockerContainerizer implements Containerizer {
    * agent's back) forgets it, checks again (pulling when missing) and retries once.
    */
   private readonly presentImages = new Set<string>();
+  /** The well-known engine sockets and the one this containerizer talks to (DOCKER_HOST). */
+  private readonly enginePaths: readonly string[];
 
   constructor(options: DockerContainerizerOptions = {}) {
     this.docker = options.docker ?? new Docker();
@@ -71,6 +73,8 @@ export class DockerContainerizer implements Containerizer {
     this.policy = options.policy ?? DEFAULT_DOCKER_POLICY;
     this.credentials = options.credentials;
     this.log = componentLogger('docker-containerizer', options.logger);
+    const own = (this.docker.modem as { socketPath?: unknown }).socketPath;
+    this.enginePaths = typeof own === 'string' && own.startsWith('/') ? [...DOCKER_SOCKET_PATHS, normaliseHostPath(own)] : DOCKER_SOCKET_PATHS;
   }
 
   async available(): Promise<boolean> {
@@ -91,7 +95,7 @@ export class DockerContainerizer implements Containerizer {
     const malformed = dockerFieldProblem(docker);
     if (malformed) throw launchError('REASON_TASK_INVALID', malformed.message, Code.InvalidArgument, 'TASK_ERROR');
     const request = dockerRequestOf(docker);
-    const refused = checkDockerRequest(request, this.policy);
+    const refused = checkDockerRequest(request, this.policy, this.enginePaths);
     if (refused) throw launchError('REASON_TASK_UNAUTHORIZED', refused.message, Code.PermissionDenied, 'TASK_ERROR');
     throwIfAborted(signal);
     await this.ensureImage(image, docker?.forcePullImage ?? false, signal);
