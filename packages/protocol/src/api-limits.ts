@@ -7,6 +7,14 @@
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
+ * The largest gRPC message any Tandem server or client receives or sends (64 MiB); a larger
+ * one is refused with RESOURCE_EXHAUSTED and the server goes on serving. Large on purpose:
+ * an agent re-registering thousands of tasks, or an accept of 500 offers with their
+ * launches, is one message of several MiB. The master's is configurable (`--max-message-bytes`).
+ */
+export const MAX_GRPC_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
  * A task's resources beyond any agent's possible size are refused (422): no machine has
  * more. 4,096 CPUs; 64 TiB of memory; 1 PiB of disk (memory and disk in MiB, as Mesos).
  */

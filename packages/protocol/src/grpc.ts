@@ -1,4 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
+import { MAX_GRPC_MESSAGE_BYTES } from './api-limits.js';
 import { credentialInterceptor } from './auth/credential-interceptor.js';
 import type { GrpcCredential } from './auth/credentials-file.js';
 import type { AgentClient, OperatorClient, SchedulerClient } from './generated/friendly.js';
@@ -11,8 +12,8 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-  'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  'grpc.max_send_message_length': 64 * 1024 * 1024,
+  'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
   // grpc-js redials a lost server after 1 s, then x1.6 up to 120 s: a master back after a
   // 1 s restart would wait out a 2.6 s or 5 s step. Short steps, capped at 2 s, bring the
   // agents and frameworks back within about a second of the master.
@@ -27,8 +28,8 @@ export const SERVER_OPTIONS: grpc.ServerOptions = {
   // Channelz is on by default and nothing reads it; it cost ≈0.02 ms per new agent stream.
   'grpc.enable_channelz': 0,
   'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-  'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  'grpc.max_send_message_length': 64 * 1024 * 1024,
+  'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
 };
 
 export interface ClientOptions {

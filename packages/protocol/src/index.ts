@@ -1,4 +1,12 @@
-export { DEFAULT_MAX_BODY_BYTES, ENV_NAME_PATTERN, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames } from './api-limits.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  ENV_NAME_PATTERN,
+  MAX_GRPC_MESSAGE_BYTES,
+  MAX_TASK_CPUS,
+  MAX_TASK_DISK_MB,
+  MAX_TASK_MEM_MB,
+  reportBadEnvNames,
+} from './api-limits.js';
 export { AsyncQueue } from './async-queue.js';
 export { formatAttributes, parseAttributes } from './attributes.js';
 export * from './auth/index.js';
@@ -39,6 +47,7 @@ export {
   parseBasicCredentialsFile,
   parseBearerTokensFile,
 } from './http/http-credentials.js';
+export { DEFAULT_HTTP_RATE_LIMIT, type HttpRateLimitOptions, limitHttpRate, RATE_EXEMPT_PATHS } from './http/http-rate-limit.js';
 export { HTTP_STATUS, type HttpStatusOverrides, httpStatusOf, METRONOME_STATUS } from './http/http-status.js';
 export { acceptJsonBodies, isJsonMediaType, RequestBodyError } from './http/json-body.js';
 export { DEFAULT_SSE_KEEPALIVE_MS, type SseStream, SseStreams } from './http/sse.js';
@@ -63,4 +72,5 @@ export { checkEnvSecrets, checkSecretSource, REDACTED, SECRET_SOURCE_PATTERN, se
 export { DEFAULT_SERIAL_YIELD_AFTER_MS, SerialChain, type SerialChainOptions } from './serial-chain.js';
 export { canTransition, isTerminal, TASK_TRANSITIONS, type TaskState, TaskStates } from './task-state.js';
 export { clientCredentials, explainTlsFailure, readTlsFiles, serverCredentials, type TlsFiles, type TlsPaths } from './tls.js';
+export { describeRate, type RateLimit, TokenBuckets } from './token-buckets.js';
 export { type WireCodecs, wireCodecs } from './wire-codecs.js';
