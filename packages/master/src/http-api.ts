@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_BODY_BYTES, httpStatusOf, TandemError, ValidationError } from '@tandem/protocol';
+import { DEFAULT_MAX_BODY_BYTES, httpStatusOf, limitHttpRate, TandemError, ValidationError } from '@tandem/protocol';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { MasterOperations } from './master-operations.js';
 import { parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
@@ -19,6 +19,8 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 export async function startHttpApi(master: MasterOperations, host: string, port: number): Promise<HttpApi> {
   // PUT bodies (weights, quotas) over the frameworks' limit get fastify's 413 (its default is the same 1 MiB; named so it stays so).
   const app = Fastify({ logger: false, bodyLimit: DEFAULT_MAX_BODY_BYTES });
+  // Each client's requests beyond its rate are shed with 429 (`/health` is exempt, answered under a flood).
+  limitHttpRate(app, { ...(master.callLimits.httpRate === undefined ? {} : { rate: master.callLimits.httpRate }), logger: master.callLimits.log });
   // A master that does not lead (an HA standby) sends every request but these to the leader: 307, same method and body.
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];

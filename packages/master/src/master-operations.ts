@@ -12,6 +12,7 @@ import type {
 import type { LeaderIdentity } from '@tandem/store';
 import type { AgentGone } from './agent-gone.js';
 import type { AgentLink } from './agent-link.js';
+import type { CallLimits } from './call-limits.js';
 import type { ClusterView } from './cluster-view.js';
 import type { FrameworkStream } from './framework-stream.js';
 import type { MasterMetrics } from './metrics.js';
@@ -25,6 +26,8 @@ import type { RoleConfig } from './role-config.js';
 export interface MasterOperations extends ClusterView {
   readonly roleConfig: RoleConfig;
   readonly metrics: MasterMetrics;
+  /** Per-principal limits (gRPC calls and streams, the HTTP API's rate). */
+  readonly callLimits: CallLimits;
   /** Why the master cannot record changes, if it cannot (its registry refused a write). */
   registryFailure(): TandemError | undefined;
   /** Whether the master may act now: always for a single master; an HA one while it holds its lease. */

@@ -34,6 +34,7 @@ import { agentAnswered, agentStreamClosed, expireRecoveredAgents, pingAgents } f
 import { registerAgent } from './agent-registration.js';
 import { AgentRegistry } from './agent-registry.js';
 import { AgentRemovalLimit } from './agent-removal-limit.js';
+import { CallLimits } from './call-limits.js';
 import { agentHandlers } from './agent-service.js';
 import { agentServiceDefinition } from './agent-wire.js';
 import type { Allocator } from './allocator/allocator.js';
@@ -116,6 +117,8 @@ export class Master implements MasterOperations {
   /** HA only: resolves, after the master has stopped, with why it stopped leading (a lost lease, a registry that could not be read). */
   readonly steppedDown: Promise<TandemError>;
   readonly metrics: MasterMetrics;
+  /** Per-principal limits on the gRPC services (`MasterOptions.limits`); `shed` counts refusals. */
+  readonly callLimits: CallLimits;
   startedAt = 0;
   grpcPort = 0;
   httpPort = 0;
@@ -130,6 +133,7 @@ export class Master implements MasterOperations {
     this.logReads = new TaskLogReads(this);
     this.reregistrations = new ReregistrationTally(this.log);
     this.removals = new AgentRemovalLimit(this.options.agentRemovalRateLimit, this.log);
+    this.callLimits = new CallLimits(options.limits, this.log);
     this.leading = new Promise((resolve) => {
       this.resolveLeading = resolve;
     });
@@ -198,9 +202,16 @@ export class Master implements MasterOperations {
     // Before the first stream: an embedded master gets the patches `tandem` installs at start (idempotent).
     installGrpcPatches();
     const v1 = tandemV1();
-    const server = new grpc.Server(SERVER_OPTIONS);
-    // An HA master answers nothing itself until it leads, and nothing once it may have lost the lease.
-    const gate = <H extends object>(handlers: H): H => (ha ? gated(handlers, () => this.refusal()) : handlers);
+    const maxBytes = this.callLimits.maxMessageBytes;
+    const server = new grpc.Server(
+      maxBytes === undefined ? SERVER_OPTIONS : { ...SERVER_OPTIONS, 'grpc.max_receive_message_length': maxBytes, 'grpc.max_send_message_length': maxBytes },
+    );
+    // An HA master answers nothing itself until it leads, and nothing once it may have lost the lease;
+    // then each principal's calls over its limits are shed (a standby's refusals spend no tokens).
+    const gate = <H extends object>(handlers: H): H => {
+      const limited = this.callLimits.wrap(handlers);
+      return ha ? gated(limited, () => this.refusal()) : limited;
+    };
     server.addService(v1.Scheduler.service, gate(schedulerHandlers(this)));
     // Agent.Connect with the master's own deserializer: re-registered TaskInfos stay packed (agent-wire.ts).
     server.addService(agentServiceDefinition(), gate(agentHandlers(this)));

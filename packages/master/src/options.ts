@@ -2,6 +2,7 @@ import type { Logger, TlsFiles } from '@tandem/protocol';
 import type { NatsKvStore, Store } from '@tandem/store';
 import type { AgentRemovalRateLimit } from './agent-removal-limit.js';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
+import type { MasterLimitOptions } from './call-limits.js';
 import { DEFAULT_MASTER_OPTIONS } from './defaults.js';
 
 export interface MasterOptions {
@@ -31,6 +32,12 @@ export interface MasterOptions {
    * answer or re-register. So a network blip cannot empty a cluster. @default undefined (unlimited)
    */
   agentRemovalRateLimit?: AgentRemovalRateLimit;
+  /**
+   * Limits against denial of service (call-limits.ts): per-principal rates of calls and new
+   * streams, caps on open streams, agents and frameworks per principal, the HTTP API's
+   * rate, the largest gRPC message. @default DEFAULT_CALL_LIMITS, DEFAULT_HTTP_RATE_LIMIT, 64 MiB
+   */
+  limits?: MasterLimitOptions;
   /** Rescind offers not answered in this time; 0 = never (Mesos' default). @default 0 */
   offerTimeoutMs?: number;
   /** Batch allocation period; freed resources are also allocated at once. @default 1000 */
