@@ -7,7 +7,7 @@ import { EventBus } from '../event-bus.js';
 import { errorReply } from './error-reply.js';
 import { fetchJson } from './fetch-json.js';
 import { httpStatusOf, METRONOME_STATUS } from './http-status.js';
-import { RequestBodyError } from './json-body.js';
+import { prototypeKeyPath, RequestBodyError } from './json-body.js';
 import { SseStreams } from './sse.js';
 import { fieldPath, zodDetails } from './zod-details.js';
 
@@ -67,6 +67,15 @@ describe('http helpers', () => {
     expect(zodDetails([{ path: ['id'], message: 'm' }], '/apps/2')).toEqual([{ path: '/apps/2/id', errors: ['m'] }]);
     expect(fieldPath([1, 'guarantee', 'cpus'], 'quotas')).toBe('quotas[1].guarantee.cpus');
     expect(fieldPath(['force'])).toBe('force');
+  });
+
+  it('json-body - a __proto__ key, or constructor.prototype, at any depth is found with its path (the REST fuzzer found labels.__proto__ accepted and dropped)', () => {
+    expect(prototypeKeyPath(JSON.parse('{"id":"/a","labels":{"l":"v","__proto__":{"polluted":"yes"}}}'))).toEqual(['labels', '__proto__']);
+    expect(prototypeKeyPath(JSON.parse('[{"a":1},{"constructor":{"prototype":{"x":1}}}]'))).toEqual([1, 'constructor']);
+    expect(prototypeKeyPath(JSON.parse('{"__proto__":1}'))).toEqual(['__proto__']);
+    // A key named constructor holding no prototype is an ordinary key.
+    expect(prototypeKeyPath(JSON.parse('{"labels":{"constructor":"c"},"env":{"proto":"x"}}'))).toBeUndefined();
+    expect(prototypeKeyPath('text')).toBeUndefined();
   });
 
   it('event-bus - filters by type and drops a listener that throws', () => {
