@@ -7,6 +7,7 @@ import { appJson } from './app-json.js';
 import { parseGroupDocument } from './group-document.js';
 import { childGroups, type GroupPlan, planGroupUpdate, planRemoval } from './group-update.js';
 import { flagOf, type Query, type RouteContext } from './route-context.js';
+import { scaleGroupPlan } from './scale-group.js';
 
 /**
  * `/v2/groups`: the tree of groups (stored ones, empty or not, and those holding apps)
@@ -134,9 +135,8 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
 
   const change = async (id: string, body: unknown, q: Query) => {
     const scaleBy = (body as { scaleBy?: unknown } | undefined)?.scaleBy;
-    if (typeof scaleBy === 'number') {
-      const plan: GroupPlan = { targets: new Map(), put: [], remove: [] };
-      for (const a of repo.apps.values()) if (isUnder(a.id, id)) plan.targets.set(a.id, { ...a, instances: Math.max(0, Math.round(a.instances * scaleBy)) });
+    if (scaleBy !== undefined) {
+      const plan = scaleGroupPlan(repo.apps.values(), id, scaleBy, ctx.limits.maxInstances);
       return deploy(id, plan, q);
     }
     const doc = parseGroupDocument(body ?? {}, id, ctx.limits);
