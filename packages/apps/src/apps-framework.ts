@@ -90,7 +90,7 @@ export class AppsFramework {
         events: this.events,
         metrics: this.metrics,
         options: this.options,
-        limits: { maxInstances: this.options.maxInstancesPerApp, allowPrivileged: this.options.allowPrivileged },
+        limits: { maxInstances: this.options.maxInstancesPerApp },
         address: () => this.address,
       });
       this.server = server;

@@ -26,8 +26,6 @@ export interface AppsFrameworkOptions extends ServiceFrameworkOptions {
   maxVersions?: number;
   /** @default DEFAULT_MAX_INSTANCES_PER_APP (50000) */
   maxInstancesPerApp?: number;
-  /** Allow privileged containers (agents must allow them too). @default false */
-  allowPrivileged?: boolean;
   /** @default DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000 (0: none) */
   deploymentTimeoutSeconds?: number;
   /** Lowest service port assigned to a `port: 0` (Marathon's --local_port_min). @default DEFAULT_LOCAL_PORT_MIN (10000) */
@@ -76,7 +74,6 @@ export function resolveAppsSettings(o: Omit<AppsFrameworkOptions, 'store'>): Omi
     killRetryMs: o.killRetryMs ?? defaults.DEFAULT_KILL_RETRY_MS,
     maxVersions: o.maxVersions ?? defaults.DEFAULT_MAX_VERSIONS,
     maxInstancesPerApp: o.maxInstancesPerApp ?? DEFAULT_MAX_INSTANCES_PER_APP,
-    allowPrivileged: o.allowPrivileged ?? false,
     deploymentTimeoutSeconds: o.deploymentTimeoutSeconds ?? defaults.DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000,
     localPortMin,
     localPortMax,

@@ -2,7 +2,7 @@ import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_INSTANCES_PER_APP, validateApp } from './validate-app.js';
 
-const limits = { maxInstances: DEFAULT_MAX_INSTANCES_PER_APP, allowPrivileged: false };
+const limits = { maxInstances: DEFAULT_MAX_INSTANCES_PER_APP };
 const stamp = { version: '2024-01-01T00:00:00.000Z', versionInfo: { lastScalingAt: 'x', lastConfigChangeAt: 'x' } };
 const base = {
   id: 'web',

@@ -1,13 +1,12 @@
 import { type FieldErrors, ValidationError, zodDetails } from '@tandem/protocol';
 import type { AppDefinition, VersionInfo } from './app-definition.js';
 import { appSchema, type ParsedApp } from './app-schema.js';
+import { dockerHostAccess } from './docker-host-access.js';
 import { canonicalPathId, parentGroup, pathIdProblem, resolvePathId } from './path-id.js';
 
 export interface AppLimits {
   /** @default DEFAULT_MAX_INSTANCES_PER_APP */
   maxInstances: number;
-  /** Allow `container.docker.privileged` (the agent must allow it too). */
-  allowPrivileged: boolean;
 }
 
 export const DEFAULT_MAX_INSTANCES_PER_APP = 50_000;
@@ -27,13 +26,10 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
   if (app.instances > limits.maxInstances) add('/instances', `must be at most ${limits.maxInstances}`);
   if (app.container) {
     if (!app.container.docker && app.container.type === 'DOCKER') add('/container/docker', 'a DOCKER container needs docker.image');
-    if (app.container.docker?.privileged && !limits.allowPrivileged) add('/container/docker/privileged', 'privileged containers are not allowed');
-    if ((app.container.docker?.parameters.length ?? 0) > 0) add('/container/docker/parameters', 'docker parameters are not supported');
     const net = app.container.docker?.network;
     if (net && net !== 'HOST') add('/container/docker/network', 'only HOST networking is supported');
-    app.container.volumes.forEach((v, i) => {
-      add(`/container/volumes/${i}`, 'hostPath' in v ? 'host volumes are not allowed' : 'volumes are not supported');
-    });
+    // Privileged, host volumes and the parameters Tandem carries pass through: each agent's Docker policy decides.
+    out.push(...dockerHostAccess(app.container).problems);
   }
   app.networks.forEach((n, i) => {
     if (n.mode !== 'host') add(`/networks/${i}/mode`, 'only host networking is supported');

@@ -10,7 +10,7 @@ import { keys } from './store-keys.js';
 const appAt = (id: string, version: string, extra: Record<string, unknown> = {}): AppDefinition =>
   validateApp(
     { id, cmd: 'x', instances: 0, ...extra },
-    { maxInstances: 10, allowPrivileged: false },
+    { maxInstances: 10 },
     { version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } },
   );
 

@@ -18,7 +18,7 @@ const app = (instances: number, config: string): AppDefinition =>
       ],
       readinessChecks: [{ portName: 'http', path: '/ready' }],
     },
-    { maxInstances: 100, allowPrivileged: false },
+    { maxInstances: 100 },
     { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } },
   );
 let seq = 0;

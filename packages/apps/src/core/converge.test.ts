@@ -7,7 +7,7 @@ import type { Condition, Instance } from './instance.js';
 const app = (json: object, config = 'c2'): AppDefinition =>
   validateApp(
     { id: '/a', cmd: 'x', ...json },
-    { maxInstances: 100, allowPrivileged: false },
+    { maxInstances: 100 },
     { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } },
   );
 let seq = 0;

@@ -7,7 +7,7 @@ import { dependenciesOf, dependencyLevels, levelsOfChange, unknownDependencies }
 const app = (id: string, dependencies: string[] = []): AppDefinition =>
   validateApp(
     { id, cmd: 'x', dependencies },
-    { maxInstances: 10, allowPrivileged: false },
+    { maxInstances: 10 },
     { version: 'v', versionInfo: { lastScalingAt: 'v', lastConfigChangeAt: 'v' } },
   );
 const apps = (...list: AppDefinition[]) => new Map(list.map((a) => [a.id, a]));

@@ -7,7 +7,7 @@ import { type AppChange, planSteps } from './deployment-plan.js';
 const app = (json: object, config = 'c1'): AppDefinition =>
   validateApp(
     { cmd: 'x', ...json },
-    { maxInstances: 100, allowPrivileged: false },
+    { maxInstances: 100 },
     { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } },
   );
 

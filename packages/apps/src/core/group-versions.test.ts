@@ -8,7 +8,7 @@ import { ancestorGroups, hasGroup, nextRoot } from './group-versions.js';
 const appAt = (id: string, version: string): AppDefinition =>
   validateApp(
     { id, cmd: 'x', instances: 0 },
-    { maxInstances: 10, allowPrivileged: false },
+    { maxInstances: 10 },
     { version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } },
   );
 

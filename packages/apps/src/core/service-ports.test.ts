@@ -6,7 +6,7 @@ import { resolveAppsOptions } from '../options.js';
 import { portEnv } from './port-env.js';
 import { assignServicePorts } from './service-ports.js';
 
-const limits = { maxInstances: 100, allowPrivileged: false };
+const limits = { maxInstances: 100 };
 const stamp = { version: 'v', versionInfo: { lastScalingAt: 'v', lastConfigChangeAt: 'v' } };
 const app = (id: string, ports: (number | { port: number; name?: string })[]): AppDefinition =>
   validateApp({ id, cmd: 'x', portDefinitions: ports.map((p) => (typeof p === 'number' ? { port: p } : p)) }, limits, stamp);

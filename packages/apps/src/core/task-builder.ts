@@ -1,6 +1,7 @@
 import { taskInfo } from '@tandem/framework-sdk';
 import type { TaskInfoInit } from '@tandem/protocol';
 import { type AppDefinition, imageOf } from '../app/app-definition.js';
+import { dockerHostAccess } from '../app/docker-host-access.js';
 import { agentHealthChecks } from '../app/health-check-mapping.js';
 import { portResources } from '../placement/offer-fit.js';
 import type { Instance } from './instance.js';
@@ -19,7 +20,7 @@ export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit 
       mem: app.mem,
       ...(app.disk > 0 ? { disk: app.disk } : {}),
       ...(app.cmd !== undefined ? { command: app.cmd } : app.args !== undefined ? { argv: app.args } : {}),
-      ...(image ? { image, forcePullImage: app.container?.docker?.forcePullImage ?? false } : {}),
+      ...(image ? { image, forcePullImage: app.container?.docker?.forcePullImage ?? false, docker: dockerHostAccess(app.container).access } : {}),
       env: {
         ...portEnv(app, instance.ports),
         ...app.env,

@@ -9,7 +9,7 @@ import { countable, noteHealthReport, planReplacements, unhealthyKillTimeoutMs }
 const app = (json: object = {}): AppDefinition =>
   validateApp(
     { id: '/a', cmd: 'x', instances: 2, healthChecks: [{ protocol: 'HTTP', gracePeriodSeconds: 10, intervalSeconds: 2, maxConsecutiveFailures: 3 }], ...json },
-    { maxInstances: 100, allowPrivileged: false },
+    { maxInstances: 100 },
     { version: 'c', versionInfo: { lastScalingAt: 'c', lastConfigChangeAt: 'c' } },
   );
 let seq = 0;

@@ -5,7 +5,7 @@ import { validateApp } from '../app/validate-app.js';
 import { fitInstance, usableResources } from './offer-fit.js';
 
 const stamp = { version: 'v', versionInfo: { lastScalingAt: 'v', lastConfigChangeAt: 'v' } };
-const app = (json: object) => validateApp({ id: 'a', cmd: 'x', ...json }, { maxInstances: 100, allowPrivileged: false }, stamp);
+const app = (json: object) => validateApp({ id: 'a', cmd: 'x', ...json }, { maxInstances: 100 }, stamp);
 const offer = (res: string, hostname = 'h1', role = ''): Offer => ({
   id: 'o1',
   frameworkId: 'f',
