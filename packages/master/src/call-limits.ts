@@ -1,6 +1,7 @@
 import type { PeerCertificate } from 'node:tls';
 import type * as grpc from '@grpc/grpc-js';
 import { Code, describeRate, type Logger, type RateLimit, TandemError, TokenBuckets } from '@tandem/protocol';
+import { DEFAULT_CALL_LIMITS as LIMIT_DEFAULTS } from './defaults.js';
 
 /** The trailer a shed call carries: how many ms to wait before trying again. */
 export const RETRY_AFTER_TRAILER = 'retry-after-ms';
@@ -19,18 +20,8 @@ export interface CallLimitOptions {
   maxFrameworks: number;
 }
 
-/**
- * Sized so that no legitimate client of the tests or benchmarks meets them: without TLS or
- * credentials every client of one host is one key, and the benchmarks run 10,000 hollow
- * agents from one process, which all reconnect at once after a failover.
- */
-export const DEFAULT_CALL_LIMITS: Readonly<CallLimitOptions> = {
-  callRate: { count: 1000, perMs: 1000, burst: 2000 },
-  streamRate: { count: 2000, perMs: 1000, burst: 20_000 },
-  maxStreams: 25_000,
-  maxAgents: 20_000,
-  maxFrameworks: 1_000,
-};
+/** The defaults (defaults.ts, which the CLI's --help reads). */
+export const DEFAULT_CALL_LIMITS: Readonly<CallLimitOptions> = LIMIT_DEFAULTS;
 
 /** What the limits read of a call. */
 export interface LimitedCall {

@@ -17,3 +17,17 @@ export const DEFAULT_MASTER_OPTIONS = {
   maxCompletedTasks: 1_000,
   defaultRefuseSeconds: 5,
 } as const;
+
+/**
+ * The per-principal limits of the master's gRPC services (call-limits.ts; `--rate-limit` and
+ * the other limit flags). Sized so that no legitimate client of the tests or benchmarks meets
+ * them: without TLS or credentials every client of one host is one key, and the benchmarks
+ * run 10,000 hollow agents from one process, which all reconnect at once after a failover.
+ */
+export const DEFAULT_CALL_LIMITS = {
+  callRate: { count: 1000, perMs: 1000, burst: 2000 },
+  streamRate: { count: 2000, perMs: 1000, burst: 20_000 },
+  maxStreams: 25_000,
+  maxAgents: 20_000,
+  maxFrameworks: 1_000,
+} as const;

@@ -1,4 +1,4 @@
-import { Master } from '@tandem/master';
+import { Master, type MasterLimitOptions } from '@tandem/master';
 import type { Logger, TandemError, TlsFiles } from '@tandem/protocol';
 import { MemberRoster, NatsKvStore } from '@tandem/store';
 
@@ -23,6 +23,8 @@ export interface MasterLaunch {
   ha?: { servers: readonly string[]; replicas: number; advertiseHost: string; leaseTtlMs: number };
   /** Mutual TLS on the gRPC port (MasterOptions.tls). */
   tls?: TlsFiles;
+  /** Limits against denial of service (MasterOptions.limits; the limit flags). */
+  limits?: MasterLimitOptions;
   logger?: Logger;
 }
 

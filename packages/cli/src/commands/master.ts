@@ -16,6 +16,7 @@ import {
 } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { addHaFlags, advertisedHost, bucketReplicas, haSchema } from '../ha-flags.js';
+import { addLimitFlags, limitsFrom, limitsSchema } from '../limit-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { parseRateLimit } from '../rate-limit-flag.js';
 import { parseWeightList } from '../role-flags.js';
@@ -39,6 +40,7 @@ export const masterSchema = z
     agentRemovalRateLimit: z.string().optional(),
   })
   .extend(haSchema.shape)
+  .extend(limitsSchema.shape)
   .extend(tlsSchema.shape);
 
 const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
@@ -103,10 +105,12 @@ export function masterCommand(ctx: CommandContext): Command {
     );
   addHaFlags(cmd, 'the master');
   addTlsFlags(cmd, 'the master');
+  addLimitFlags(cmd);
   cmd.action(async () => {
     const o = parseOptions(cmd, masterSchema);
     const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
     const tls = tlsFromFlags(o);
+    const limits = limitsFrom(o);
     const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
@@ -135,6 +139,7 @@ export function masterCommand(ctx: CommandContext): Command {
       ...(agentRemovalRateLimit ? { agentRemovalRateLimit } : {}),
       ...(ha ? { ha } : {}),
       ...(tls ? { tls } : {}),
+      limits,
     };
     const start = (ports: { port: number; httpPort: number }) =>
       startMaster({ ...launch, ...ports }).catch((err: unknown) => {
