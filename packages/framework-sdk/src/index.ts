@@ -17,6 +17,7 @@ export { AckBatcher, type AckBatcherOptions, DEFAULT_MAX_ACK_BATCH } from './ack
 export type { DriverEvent, DriverEventType } from './driver-event.js';
 export { canTransitionDriver, DRIVER_TRANSITIONS, type DriverState } from './driver-state.js';
 export { HeldFeed, type HoldHooks } from './held-feed.js';
+export { DOCKER_PARAMETER_KEYS, type MarathonContainer, marathonDockerHostAccess } from './marathon-docker.js';
 export { type MatchResult, matchTasks, type OfferMatch } from './match-tasks.js';
 export {
   DEFAULT_AUTO_ACKNOWLEDGE,

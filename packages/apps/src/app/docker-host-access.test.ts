@@ -92,8 +92,8 @@ describe('docker host access (apps)', () => {
       [docker({ parameters: [param('runtime', 'run sc')] }), '/container/docker/parameters/0/value', /not a runtime name/],
       [
         { id: 'a', cmd: 'x', container: { type: 'MESOS', volumes: [{ containerPath: '/d', hostPath: '/x', mode: 'RO' }] } },
-        '/container',
-        /need container\.docker\.image/,
+        '/container/docker/image',
+        /need a Docker image/,
       ],
     ];
     for (const [json, path, why] of cases) {

@@ -1,4 +1,4 @@
-import type { TaskSpec } from '@tandem/framework-sdk';
+import { marathonDockerHostAccess, type TaskSpec } from '@tandem/framework-sdk';
 import { taskIdOf } from './ids.js';
 import type { JobRun } from './job-run.js';
 
@@ -13,7 +13,7 @@ export function runTaskSpec(run: JobRun, index: number, attempt: number): TaskSp
     mem: s.mem,
     ...(s.disk > 0 ? { disk: s.disk } : {}),
     ...(s.cmd !== undefined ? { command: s.cmd } : { argv: s.args ?? [] }),
-    ...(s.docker ? { image: s.docker.image, forcePullImage: s.docker.forcePullImage ?? false } : {}),
+    ...(s.docker ? { image: s.docker.image, forcePullImage: s.docker.forcePullImage ?? false, docker: marathonDockerHostAccess(s, '').access } : {}),
     env: {
       ...s.env,
       TANDEM_JOB_ID: run.jobId,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { JobRun } from '../core/job-run.js';
+import { runTaskSpec } from '../core/run-task-spec.js';
 import { jobSpecSchema } from './job-spec.js';
 import { SpecError } from './spec-error.js';
 import { validate } from './validate.js';
@@ -45,6 +47,30 @@ describe('job spec', () => {
     expect(details({ id: 'a', run: { cmd: 'x', restart: { policy: 'ALWAYS' } } })[0]?.path).toBe('/run/restart/policy');
     expect(details({ id: 'a', run: { cmd: 'x' }, bogus: 1 })[0]?.path).toBe('/');
     expect(details({ id: 'a', run: { cmd: 'x', parallelism: 0 } })[0]?.path).toBe('/run/parallelism');
+  });
+
+  it('job spec - run.volumes and run.docker privileged/parameters are kept for the agent to decide; what Tandem cannot carry is named', () => {
+    const run = {
+      cmd: 'cat /in/x',
+      docker: { image: 'busybox', privileged: true, parameters: [{ key: 'cap-add', value: 'NET_ADMIN' }] },
+      volumes: [{ containerPath: '/in', hostPath: '/srv/in', mode: 'RO' }],
+    };
+    const job = validate(jobSpecSchema, { id: 'a', run });
+    expect(runTaskSpec({ jobId: 'a', id: 'r1', spec: job.run } as JobRun, 0, 0).docker).toEqual({
+      privileged: true,
+      capAdd: ['NET_ADMIN'],
+      volumes: [{ hostPath: '/srv/in', containerPath: '/in', mode: 'RO' }],
+    });
+    expect(details({ id: 'a', run: { ...run, docker: { image: 'busybox', parameters: [{ key: 'net', value: 'host' }] } } })).toEqual([
+      { path: '/run/docker/parameters/0/key', errors: ['docker parameter "net" is not supported (supported: cap-add, pid, ipc, device, runtime, volume, v)'] },
+    ]);
+    expect(details({ id: 'a', run: { ...run, volumes: [{ containerPath: 'in', hostPath: '/srv', mode: 'RW' }] } })[0]?.path).toBe(
+      '/run/volumes/0/containerPath',
+    );
+    expect(details({ id: 'a', run: { cmd: 'x', volumes: run.volumes } })[0]).toEqual({
+      path: '/run/docker/image',
+      errors: ['host volumes and docker parameters need a Docker image'],
+    });
   });
 
   it('job spec - schedules and dependencies are exclusive; no self-dependency', () => {

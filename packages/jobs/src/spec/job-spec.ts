@@ -1,4 +1,5 @@
 import { MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames } from '@tandem/protocol';
+import { marathonDockerHostAccess } from '@tandem/framework-sdk';
 import { z } from 'zod';
 import { idSchema } from './job-id.js';
 import { scheduleSpecSchema } from './schedule-spec.js';
@@ -44,6 +45,10 @@ export const runSpecSchema = z
       .strictObject({
         image: z.string({ error: 'is required' }).min(1, 'must not be empty'),
         forcePullImage: z.boolean({ error: 'must be true or false' }).optional(),
+        /** Refused by agents without --docker-allow privileged (TASK_ERROR naming the flag). */
+        privileged: z.boolean({ error: 'must be true or false' }).optional(),
+        /** Only the keys Tandem carries (DOCKER_PARAMETER_KEYS); any other is a 422 naming it. */
+        parameters: z.array(z.unknown(), { error: 'must be an array of {"key": "...", "value": "..."}' }).optional(),
       })
       .optional(),
     env: z
@@ -69,7 +74,8 @@ export const runSpecSchema = z
     /** Tandem: tasks that must exit 0 for the run to succeed. */
     completions: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(1),
     artifacts: unsupported('artifacts'),
-    volumes: unsupported('volumes'),
+    /** Host volumes `{containerPath, hostPath, mode}` (with docker.image); each agent's --docker-allow decides. */
+    volumes: z.array(z.record(z.string(), z.unknown(), { error: 'must be an object' }), { error: 'must be an array' }).optional(),
   })
   .superRefine((run, ctx) => {
     if (run.cmd === undefined && run.args === undefined && run.docker === undefined) {
@@ -80,6 +86,13 @@ export const runSpecSchema = z
     }
     if (run.args !== undefined && run.args.length === 0 && run.docker === undefined) {
       ctx.addIssue({ code: 'custom', path: ['args'], message: 'must not be empty without docker.image' });
+    }
+    for (const p of marathonDockerHostAccess(run, '').problems) {
+      const path = p.path
+        .split('/')
+        .slice(1)
+        .map((part) => (/^[0-9]+$/.test(part) ? Number(part) : part));
+      for (const message of p.errors) ctx.addIssue({ code: 'custom', path, message });
     }
   });
 
