@@ -1,3 +1,4 @@
+import { allowCors, fastifyServerOptions, type HttpAuth, type Logger, requireHttpAuth, type TlsFiles } from '@tandem/protocol';
 import Fastify from 'fastify';
 import type { Agent } from './agent.js';
 
@@ -8,14 +9,30 @@ export interface AgentHttpApi {
 
 const ROUTES = new Set(['/health', '/api/v1/state']);
 
+/** Paths of the agent's HTTP API answered without credentials (health probes). */
+export const AGENT_OPEN_PATHS: readonly string[] = ['/health'];
+
+export interface AgentHttpOptions {
+  /** Serve HTTPS only, with the agent's TLS files (client certificates asked for, optional). @default plaintext */
+  tls?: TlsFiles;
+  /** Credentials every path but `/health` needs. @default none: open */
+  auth?: HttpAuth;
+  /** Origins allowed cross-origin requests. @default none: CORS off */
+  corsOrigins?: readonly string[];
+  logger?: Logger;
+}
+
 /**
  * The agent's own small HTTP side (fastify, as every Tandem HTTP server), for operators
  * and health probes: `GET /health` (200 while the agent runs, 503 otherwise) and
  * `GET /api/v1/state` (its id, resources and tasks). Read-only (another method on these
- * paths is a 405); the master never calls it.
+ * paths is a 405); the master never calls it. With `options.tls` it serves HTTPS only;
+ * with `options.auth` every path but `/health` needs credentials.
  */
-export async function startAgentHttp(agent: Agent, host: string, port: number): Promise<AgentHttpApi> {
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+export async function startAgentHttp(agent: Agent, host: string, port: number, options: AgentHttpOptions = {}): Promise<AgentHttpApi> {
+  const app = Fastify(fastifyServerOptions({ logger: false, forceCloseConnections: true }, options.tls));
+  allowCors(app, options.corsOrigins);
+  requireHttpAuth(app, options.auth?.with({ openPaths: AGENT_OPEN_PATHS }), options.logger);
   app.get('/health', async (_req, reply) => {
     const ok = agent.state === 'running';
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : agent.state, agentId: agent.agentId ?? null });

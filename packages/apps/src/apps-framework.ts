@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
+import { Code, componentLogger, httpScheme, type Logger, TandemError } from '@tandem/protocol';
 import { AppsMetrics } from './core/apps-metrics.js';
 import { AppsRepository } from './core/apps-repository.js';
 import { AppsScheduler } from './core/apps-scheduler.js';
@@ -48,7 +48,7 @@ export class AppsFramework {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.portValue}`;
+    return `${httpScheme(this.options.tls)}://127.0.0.1:${this.portValue}`;
   }
 
   /** `host:port` clients reach this process at (what `/v2/info` and `/v2/leader` name). */

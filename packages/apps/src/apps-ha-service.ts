@@ -62,6 +62,7 @@ export async function startAppsHaService(options: AppsHaServiceOptions): Promise
     ...(leaseTtlMs !== undefined ? { ttlMs: leaseTtlMs } : {}),
     ...(rest.logger ? { logger: rest.logger } : {}),
     ...(settings.httpAuth ? { auth: settings.httpAuth } : {}),
+    ...(settings.tls ? { tls: settings.tls } : {}),
     routes: (elected) => [pingRoute(), leaderRoute('/v2/leader'), standbyInfoRoute(settings, elected)],
     make: (kv, self) => {
       const address = hostPortOf(self);

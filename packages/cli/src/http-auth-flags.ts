@@ -25,12 +25,12 @@ export const httpAuthSchema = z.object({
 export type HttpAuthFlags = z.output<typeof httpAuthSchema>;
 
 /** `--http-credentials` (TANDEM_HTTP_CREDENTIALS), `--http-credentials-file`, `--http-tokens-file`. */
-export function addHttpAuthFlags(cmd: Command): Command {
+export function addHttpAuthFlags(cmd: Command, api = 'the REST API', openPath = '/ping'): Command {
   return cmd
     .addOption(
       flag(
         '--http-credentials <user:pass,...>',
-        "Basic credentials the REST API requires (Marathon's --http_credentials); any of these flags makes every path but /ping need credentials",
+        `Basic credentials ${api} requires (Marathon's --http_credentials); any of these flags makes every path but ${openPath} need credentials`,
       ),
     )
     .addOption(flag('--http-credentials-file <file>', 'a file of Basic credentials, one user:pass a line (better for secrets than the flag)'))

@@ -1,4 +1,15 @@
-import { type BackoffOptions, Code, DEFAULT_MAX_BODY_BYTES, type HttpAuth, type Logger, parseMasterList, TandemError, type TlsFiles } from '@tandem/protocol';
+import {
+  type Acls,
+  type BackoffOptions,
+  Code,
+  DEFAULT_MAX_BODY_BYTES,
+  type HttpAuth,
+  type Logger,
+  parseMasterList,
+  type RateLimit,
+  TandemError,
+  type TlsFiles,
+} from '@tandem/protocol';
 import { DEFAULT_DECLINE_MS, DEFAULT_RECONCILE_INTERVAL_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST } from './defaults.js';
 
 /** The options every service framework on the SDK (apps, jobs) takes: the master, its REST API, its framework info. */
@@ -20,12 +31,26 @@ export interface ServiceFrameworkOptions {
   reconcileIntervalMs?: number;
   /** Request bodies over this many bytes are refused with 413. @default DEFAULT_MAX_BODY_BYTES (1 MiB) */
   maxBodyBytes?: number;
+  /** Requests per principal (per IP address when anonymous) the REST API answers; more are 429 with Retry-After (`/ping` exempt). `false`: no limit. @default DEFAULT_HTTP_RATE_LIMIT (1000/s, burst 2000) */
+  httpRateLimit?: RateLimit | false;
   /** Re-subscription backoff of the driver. @default the driver's (DEFAULT_RECONNECT) */
   reconnect?: BackoffOptions;
   /** Basic credentials and bearer tokens the REST API requires (every path but `/ping`). @default none: the API is open */
   httpAuth?: HttpAuth;
-  /** Mutual TLS to the masters (the driver's `tls`): the framework's certificate and key and the cluster CA. @default undefined (plaintext) */
+  /**
+   * Mutual TLS to the masters (the driver's `tls`): the framework's certificate and key and
+   * the cluster CA; the REST API then serves HTTPS only, with the same files (the
+   * certificate needs the API's host names: `tandem certs issue --host`). @default undefined (plaintext)
+   */
   tls?: TlsFiles;
+  /** Origins allowed cross-origin requests on the REST API (`--cors-origin`). @default none: CORS off */
+  corsOrigins?: readonly string[];
+  /**
+   * ACLs on the REST API (`--acls`): apps check `deploy_apps` on app and group ids, jobs
+   * `run_jobs` on job ids, both `view` on reads; a denial is 403 naming the rule.
+   * @default none: every authenticated request is allowed
+   */
+  acls?: Acls;
   /** Aborting it stops the framework, as `stop()` does. */
   signal?: AbortSignal;
 }
@@ -41,9 +66,12 @@ export interface ResolvedServiceFrameworkOptions {
   declineSeconds: number;
   reconcileIntervalMs: number;
   maxBodyBytes: number;
+  httpRateLimit: RateLimit | false | undefined;
   reconnect: BackoffOptions | undefined;
   httpAuth: HttpAuth | undefined;
   tls: TlsFiles | undefined;
+  corsOrigins: readonly string[] | undefined;
+  acls: Acls | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -63,9 +91,12 @@ export function resolveServiceFrameworkOptions(o: ServiceFrameworkOptions, own: 
     declineSeconds: o.declineSeconds ?? DEFAULT_DECLINE_MS / 1000,
     reconcileIntervalMs: o.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
     maxBodyBytes,
+    httpRateLimit: o.httpRateLimit,
     reconnect: o.reconnect,
     httpAuth: o.httpAuth,
     tls: o.tls,
+    corsOrigins: o.corsOrigins,
+    acls: o.acls,
     signal: o.signal,
   };
 }

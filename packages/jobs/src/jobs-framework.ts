@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { Code, SchedulerDriver, TandemError } from '@tandem/framework-sdk';
-import { componentLogger, type Logger, SerialChain } from '@tandem/protocol';
+import { componentLogger, httpScheme, type Logger, pemPrincipal, SerialChain } from '@tandem/protocol';
 import type { JobsFrameworkState } from './core/framework-state.js';
 import { emptyHistory, type JobHistory } from './core/history.js';
 import { manualRunId } from './core/ids.js';
@@ -112,7 +112,7 @@ export class JobsFramework implements JobsApi {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${httpScheme(this.o.tls)}://127.0.0.1:${this.port}`;
   }
 
   /** The REST API as a request handler, with `embedHttp`, from the moment it serves until the framework stops (the HA front hands it the leader's requests). */
@@ -141,6 +141,9 @@ export class JobsFramework implements JobsApi {
         logger: this.log,
         maxBodyBytes: this.o.maxBodyBytes,
         ...(this.o.httpAuth ? { httpAuth: this.o.httpAuth } : {}),
+        ...(this.o.tls ? { tls: this.o.tls } : {}),
+        ...(this.o.corsOrigins ? { corsOrigins: this.o.corsOrigins } : {}),
+        ...(this.o.acls ? { acls: this.o.acls, viewObject: (this.o.tls ? pemPrincipal(this.o.tls.cert) : undefined) ?? this.o.frameworkName } : {}),
         embed: this.o.embedHttp,
         ...(this.o.advertisedAddress ? { advertisedAddress: this.o.advertisedAddress } : {}),
       });

@@ -65,6 +65,7 @@ export async function startJobsHaService(options: JobsHaServiceOptions & JobsSer
     ...(leaseTtlMs !== undefined ? { ttlMs: leaseTtlMs } : {}),
     ...(rest.logger ? { logger: rest.logger } : {}),
     ...(settings.httpAuth ? { auth: settings.httpAuth } : {}),
+    ...(settings.tls ? { tls: settings.tls } : {}),
     routes: (elected) => [pingRoute(), leaderRoute('/v1/leader'), standbyInfoRoute(elected)],
     make: (kv, self) =>
       new JobsFramework({

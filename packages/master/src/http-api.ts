@@ -1,4 +1,16 @@
-import { DEFAULT_MAX_BODY_BYTES, httpStatusOf, limitHttpRate, TandemError, ValidationError } from '@tandem/protocol';
+import {
+  allowCors,
+  DEFAULT_MAX_BODY_BYTES,
+  fastifyServerOptions,
+  type HttpAuth,
+  httpStatusOf,
+  type Logger,
+  limitHttpRate,
+  requireHttpAuth,
+  TandemError,
+  type TlsFiles,
+  ValidationError,
+} from '@tandem/protocol';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { MasterOperations } from './master-operations.js';
 import { parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
@@ -15,10 +27,25 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   return reply.code(httpStatusOf(e.code)).send({ message: e.message, field: e.field });
 }
 
+/** Paths of the master's HTTP API answered without credentials (load balancers' health checks). */
+export const MASTER_OPEN_PATHS: readonly string[] = ['/health'];
+
+export interface HttpApiOptions {
+  /** Serve HTTPS only, with the gRPC port's files (client certificates asked for, optional). @default plaintext */
+  tls?: TlsFiles;
+  /** Credentials every path but `MASTER_OPEN_PATHS` needs (`--http-credentials`...). @default none: open */
+  auth?: HttpAuth;
+  /** Origins allowed cross-origin requests (`--cors-origin`). @default none: CORS off */
+  corsOrigins?: readonly string[];
+  logger?: Logger;
+}
+
 /** The master's HTTP side: JSON state, task logs and a health check. */
-export async function startHttpApi(master: MasterOperations, host: string, port: number): Promise<HttpApi> {
+export async function startHttpApi(master: MasterOperations, host: string, port: number, options: HttpApiOptions = {}): Promise<HttpApi> {
   // PUT bodies (weights, quotas) over the frameworks' limit get fastify's 413 (its default is the same 1 MiB; named so it stays so).
-  const app = Fastify({ logger: false, bodyLimit: DEFAULT_MAX_BODY_BYTES });
+  const app = Fastify(fastifyServerOptions({ logger: false, bodyLimit: DEFAULT_MAX_BODY_BYTES }, options.tls));
+  allowCors(app, options.corsOrigins);
+  requireHttpAuth(app, options.auth?.with({ openPaths: MASTER_OPEN_PATHS }), options.logger);
   // Each client's requests beyond its rate are shed with 429 (`/health` is exempt, answered under a flood).
   limitHttpRate(app, { ...(master.callLimits.httpRate === undefined ? {} : { rate: master.callLimits.httpRate }), logger: master.callLimits.log });
   // A master that does not lead (an HA standby) sends every request but these to the leader: 307, same method and body.

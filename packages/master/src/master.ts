@@ -7,6 +7,7 @@ import {
   Code,
   componentLogger,
   type FrameworkInfo,
+  httpScheme,
   installGrpcPatches,
   type Logger,
   type LongTimeout,
@@ -34,11 +35,11 @@ import { agentAnswered, agentStreamClosed, expireRecoveredAgents, pingAgents } f
 import { registerAgent } from './agent-registration.js';
 import { AgentRegistry } from './agent-registry.js';
 import { AgentRemovalLimit } from './agent-removal-limit.js';
-import { CallLimits } from './call-limits.js';
 import { agentHandlers } from './agent-service.js';
 import { agentServiceDefinition } from './agent-wire.js';
 import type { Allocator } from './allocator/allocator.js';
 import { HierarchicalAllocator } from './allocator/hierarchical-allocator.js';
+import { CallLimits } from './call-limits.js';
 import { startFailoverTimer, subscribe } from './framework-registration.js';
 import type { FrameworkStream } from './framework-stream.js';
 import { gated } from './grpc-gate.js';
@@ -223,7 +224,12 @@ export class Master implements MasterOperations {
     });
     this.server = server;
     if (this.options.httpPort >= 0) {
-      this.http = await startHttpApi(this, this.options.host, this.options.httpPort);
+      this.http = await startHttpApi(this, this.options.host, this.options.httpPort, {
+        ...(this.options.tls ? { tls: this.options.tls } : {}),
+        ...(this.options.httpAuth ? { auth: this.options.httpAuth } : {}),
+        ...(this.options.corsOrigins ? { corsOrigins: this.options.corsOrigins } : {}),
+        logger: this.log,
+      });
       this.httpPort = this.http.port;
     }
     if (!ha) {
@@ -234,7 +240,11 @@ export class Master implements MasterOperations {
     const host = ha.advertiseHost ?? (this.options.host === '0.0.0.0' || this.options.host === '::' ? hostname() : this.options.host);
     this.lease = new LeaderLease<LeaderIdentity>({
       store: ha.store,
-      self: { id: this.masterId, grpc: `${host}:${this.grpcPort}`, ...(this.httpPort > 0 ? { http: `http://${host}:${this.httpPort}` } : {}) },
+      self: {
+        id: this.masterId,
+        grpc: `${host}:${this.grpcPort}`,
+        ...(this.httpPort > 0 ? { http: `${httpScheme(this.options.tls)}://${host}:${this.httpPort}` } : {}),
+      },
       ...(ha.leaseTtlMs === undefined ? {} : { ttlMs: ha.leaseTtlMs }),
       ...(this.options.logger ? { logger: this.options.logger } : {}),
     });

@@ -1,4 +1,4 @@
-import type { Logger, TlsFiles } from '@tandem/protocol';
+import type { HttpAuth, Logger, TlsFiles } from '@tandem/protocol';
 import type { NatsKvStore, Store } from '@tandem/store';
 import type { AgentRemovalRateLimit } from './agent-removal-limit.js';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
@@ -74,6 +74,15 @@ export interface MasterOptions {
    * @default undefined (plaintext)
    */
   tls?: TlsFiles;
+  /**
+   * Credentials the HTTP API requires on every path but `/health` (`--http-credentials`,
+   * `--http-credentials-file`, `--http-tokens-file`). With `tls` the HTTP API serves
+   * HTTPS only, and a client certificate signed by the CA also proves a principal.
+   * @default undefined (open)
+   */
+  httpAuth?: HttpAuth;
+  /** Origins allowed cross-origin requests on the HTTP API (`--cors-origin`). @default none: CORS off */
+  corsOrigins?: readonly string[];
   allocator?: Allocator;
   logger?: Logger;
 }
@@ -88,7 +97,7 @@ export interface MasterHaOptions {
 }
 
 export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS &
-  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'ha' | 'agentRemovalRateLimit' | 'tls'> & {
+  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'ha' | 'agentRemovalRateLimit' | 'tls' | 'httpAuth' | 'corsOrigins'> & {
     -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
   };
 

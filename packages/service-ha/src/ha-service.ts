@@ -1,4 +1,4 @@
-import { componentLogger, type HttpAuth, type Logger } from '@tandem/protocol';
+import { componentLogger, HttpAuth, type Logger, pemPrincipal, type TlsFiles } from '@tandem/protocol';
 import type { LeaderIdentity, Store } from '@tandem/store';
 import { advertiseHostFor } from './advertise-host.js';
 import { ElectedService, type LeadingService } from './elected-service.js';
@@ -28,6 +28,13 @@ export interface HaServiceOptions<S extends LeadingService> {
   make(store: Store, self: LeaderIdentity): S;
   /** Credentials the REST API requires (`LeaderFrontOptions.auth`). @default none */
   auth?: HttpAuth;
+  /**
+   * HTTPS on the REST API and between the processes (`LeaderFrontOptions.tls`). Every
+   * process of the service must have a certificate with the same `OU/CN`: a request a
+   * standby forwards is taken as the principal it names only from that principal.
+   * @default plaintext
+   */
+  tls?: TlsFiles;
   logger?: Logger;
 }
 
@@ -67,11 +74,14 @@ export async function startHaService<S extends LeadingService>(o: HaServiceOptio
     ...(o.storeTimeoutMs !== undefined ? { storeTimeoutMs: o.storeTimeoutMs } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });
+  const own = o.tls ? pemPrincipal(o.tls.cert) : undefined;
+  const auth = own !== undefined ? (o.auth ?? new HttpAuth()).with({ trustedProxies: [own] }) : o.auth;
   const front = new LeaderFront({
     name: o.name,
     advertiseHost: advertiseHostFor(o.host, o.advertiseHost),
     routes: o.routes(elected),
-    ...(o.auth ? { auth: o.auth } : {}),
+    ...(auth ? { auth } : {}),
+    ...(o.tls ? { tls: o.tls } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });
   const port = await front.listen(o.host, o.port);

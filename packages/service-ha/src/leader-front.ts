@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { componentLogger, type HttpAuth, isMutating, type Logger, TandemError } from '@tandem/protocol';
+import { createServer as createHttpsServer, Agent as HttpsAgent } from 'node:https';
+import {
+  componentLogger,
+  HttpAuth,
+  httpScheme,
+  httpsServerOptions,
+  isMutating,
+  type Logger,
+  requestCertificatePrincipal,
+  setRequestPrincipal,
+  TandemError,
+  type TlsFiles,
+} from '@tandem/protocol';
 import type { LeaderIdentity } from '@tandem/store';
 import { DEFAULT_PROXY_TIMEOUT_MS, PROXIED_BY_HEADER, proxyRequest, sendJson } from './leader-proxy.js';
 
@@ -55,6 +67,15 @@ export interface LeaderFrontOptions {
    * header is forwarded to the leader as sent. @default none: open
    */
   auth?: HttpAuth;
+  /**
+   * HTTPS only, with the process's TLS files: the API is served over TLS (client
+   * certificates asked for, optional; one signed by the CA proves its `OU/CN`), and a
+   * standby forwards to the leader's `https://` URL checking its certificate against the CA
+   * and presenting its own, naming the principal it authenticated in
+   * FORWARDED_PRINCIPAL_HEADER (the leader trusts it from its own service's certificate).
+   * @default plaintext
+   */
+  tls?: TlsFiles;
   logger?: Logger;
 }
 
@@ -73,20 +94,24 @@ export function hostPortOf(identity: LeaderIdentity): string {
  */
 export class LeaderFront {
   private readonly server: Server;
-  private readonly agent = new Agent({ keepAlive: true });
+  private readonly agent: Agent;
   private readonly log: Logger;
   private source: LeaderSource | undefined;
   private selfValue: LeaderIdentity | undefined;
 
   constructor(private readonly options: LeaderFrontOptions) {
     this.log = componentLogger(`${options.name}-front`, options.logger);
-    this.server = createServer((req, res) => {
+    const listener: RequestListener = (req, res) => {
       this.dispatch(req, res).catch((err: unknown) => {
         this.log.error({ err: TandemError.from(err).message, url: req.url }, 'request failed in the front');
         if (!res.headersSent) sendJson(res, 500, { message: TandemError.from(err).message });
         else res.destroy();
       });
-    });
+    };
+    const tls = options.tls;
+    // An https.Server is an http.Server to everything the front does with it.
+    this.server = tls ? (createHttpsServer(httpsServerOptions(tls), listener) as unknown as Server) : createServer(listener);
+    this.agent = tls ? new HttpsAgent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key }) : new Agent({ keepAlive: true });
   }
 
   /** This process as clients reach it (after `listen`). */
@@ -111,7 +136,7 @@ export class LeaderFront {
     });
     const bound = this.port;
     const address = `${this.options.advertiseHost.includes(':') ? `[${this.options.advertiseHost}]` : this.options.advertiseHost}:${bound}`;
-    this.selfValue = { id: `${address}/${randomUUID().slice(0, 8)}`, http: `http://${address}` };
+    this.selfValue = { id: `${address}/${randomUUID().slice(0, 8)}`, http: `${httpScheme(this.options.tls)}://${address}` };
     this.log.info({ port: bound, advertised: this.selfValue.http }, `${this.options.name} API listening`);
     return bound;
   }
@@ -137,13 +162,16 @@ export class LeaderFront {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const auth = this.options.auth;
-    if (auth?.enabled) {
-      const decision = auth.check(req.method ?? 'GET', req.url ?? '/', req.headers);
+    let principal: string | undefined;
+    if (auth?.enabled || this.options.tls) {
+      const decision = (auth ?? OPEN).check(req.method ?? 'GET', req.url ?? '/', req.headers, requestCertificatePrincipal(req));
       if (!decision.ok) {
         this.log.warn({ method: req.method, url: req.url, status: decision.status }, 'HTTP request refused');
         return sendJson(res, decision.status, decision.body, decision.headers);
       }
-      if (isMutating(req.method ?? 'GET')) this.log.info({ principal: decision.principal, method: req.method, url: req.url }, 'HTTP request');
+      principal = decision.principal;
+      setRequestPrincipal(req, principal);
+      if (auth?.enabled && isMutating(req.method ?? 'GET')) this.log.info({ principal, method: req.method, url: req.url }, 'HTTP request');
     }
     const view = this.view();
     const path = (req.url ?? '/').split('?')[0];
@@ -169,11 +197,14 @@ export class LeaderFront {
     await proxyRequest(req, res, {
       target: leader.http,
       via: view.self.id,
+      principal,
       agent: this.agent,
       timeoutMs: this.options.proxyTimeoutMs ?? DEFAULT_PROXY_TIMEOUT_MS,
     });
   }
 }
+
+const OPEN = new HttpAuth();
 
 function leaderNote(view: LeaderView): string {
   return view.leader && view.leader.id !== view.self.id ? ` (it knows ${hostPortOf(view.leader)} as the leader)` : ' (it knows no leader)';

@@ -1,5 +1,9 @@
 import { type Agent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, request, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { pipeline } from 'node:stream';
+import { TLSSocket } from 'node:tls';
+import { FORWARDED_PRINCIPAL_HEADER } from '@tandem/protocol';
 
 /**
  * The header a standby puts on every request it forwards to the leader (its own id). A
@@ -46,10 +50,13 @@ export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeade
  * What a standby sends the leader: the client's headers, end to end, with the request's
  * path; `host` becomes the leader's (the client's is kept in `x-forwarded-host`), the
  * client's address is appended to `x-forwarded-for`, and `PROXIED_BY_HEADER` names this
- * process.
+ * process. FORWARDED_PRINCIPAL_HEADER is never taken from the client: it names `principal`,
+ * the one this process authenticated, or is left out.
  */
-export function forwardedRequestHeaders(req: IncomingMessage, via: string): OutgoingHttpHeaders {
+export function forwardedRequestHeaders(req: IncomingMessage, via: string, principal?: string): OutgoingHttpHeaders {
   const headers = endToEndHeaders(req.headers);
+  delete headers[FORWARDED_PRINCIPAL_HEADER];
+  if (principal !== undefined) headers[FORWARDED_PRINCIPAL_HEADER] = principal;
   const host = headers.host;
   delete headers.host;
   if (host !== undefined && headers['x-forwarded-host'] === undefined) headers['x-forwarded-host'] = host;
@@ -58,16 +65,18 @@ export function forwardedRequestHeaders(req: IncomingMessage, via: string): Outg
     const prior = headers['x-forwarded-for'];
     headers['x-forwarded-for'] = prior ? `${String(prior)}, ${client}` : client;
   }
-  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-forwarded-proto'] ??= req.socket instanceof TLSSocket ? 'https' : 'http';
   headers[PROXIED_BY_HEADER] = via;
   return headers;
 }
 
 export interface ProxyOptions {
-  /** The leader's base URL (`http://host:port`); the request's path and query are kept. */
+  /** The leader's base URL (`http://host:port`, or `https://` with an `https.Agent` holding the CA); the request's path and query are kept. */
   target: string;
   /** This process' id, sent in `PROXIED_BY_HEADER`. */
   via: string;
+  /** The principal this process authenticated the request as (FORWARDED_PRINCIPAL_HEADER). */
+  principal?: string | undefined;
   /** Connections to the leader, kept alive between requests. */
   agent?: Agent;
   /** @default DEFAULT_PROXY_TIMEOUT_MS */
@@ -90,14 +99,18 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, options:
       resolve();
       return;
     }
-    const upstream = request({
+    const secure = target.protocol === 'https:';
+    const send = secure ? httpsRequest : request;
+    const upstream = send({
+      // No SNI for an address (RFC 6066); the certificate is still checked against it.
+      ...(secure && isIP(target.hostname.replace(/^\[|\]$/g, '')) ? { servername: '' } : {}),
       protocol: target.protocol,
       hostname: target.hostname,
       port: target.port,
       method: req.method,
       // The path as the client sent it: never resolved against the target, so it cannot name another host.
       path,
-      headers: forwardedRequestHeaders(req, options.via),
+      headers: forwardedRequestHeaders(req, options.via, options.principal),
       ...(options.agent ? { agent: options.agent } : {}),
     });
     let settled = false;

@@ -1,5 +1,16 @@
 import type { RequestListener } from 'node:http';
-import { acceptJsonBodies, componentLogger, requireHttpAuth, SseStreams } from '@tandem/protocol';
+import {
+  acceptJsonBodies,
+  allowCors,
+  componentLogger,
+  fastifyServerOptions,
+  HttpAclGuard,
+  limitHttpRate,
+  OPEN_PATHS,
+  pemPrincipal,
+  requireHttpAuth,
+  SseStreams,
+} from '@tandem/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sendError } from './http-error.js';
 import type { RouteContext } from './route-context.js';
@@ -14,11 +25,17 @@ export class AppsServer {
   readonly http: FastifyInstance;
   private readonly streams = new SseStreams();
 
-  constructor(ctx: RouteContext) {
-    const bodyLimit = ctx.options.maxBodyBytes;
-    const http = Fastify({ logger: false, bodyLimit });
+  constructor(context: RouteContext) {
+    const bodyLimit = context.options.maxBodyBytes;
+    const http = Fastify(fastifyServerOptions({ logger: false, bodyLimit }, context.options.tls));
     this.http = http;
-    requireHttpAuth(http, ctx.options.httpAuth, componentLogger('apps-http', ctx.options.logger));
+    const log = componentLogger('apps-http', context.options.logger);
+    const ctx: RouteContext = { ...context, acl: new HttpAclGuard(context.options.acls, log) };
+    allowCors(http, ctx.options.corsOrigins);
+    requireHttpAuth(http, ctx.options.httpAuth, log);
+    // After authentication (the principal keys the bucket): requests over the rate are 429; /ping is exempt.
+    limitHttpRate(http, { ...(ctx.options.httpRateLimit === undefined ? {} : { rate: ctx.options.httpRateLimit }), logger: log });
+    viewAcl(http, ctx);
     acceptJsonBodies(http);
     http.setErrorHandler((err, req, reply) => sendError(err, req, reply, bodyLimit));
     http.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `no such resource: ${req.method} ${req.url}` }));
@@ -48,4 +65,18 @@ export class AppsServer {
     this.streams.closeAll();
     await this.http.close();
   }
+}
+
+/**
+ * With ACLs, a read (GET, HEAD; not `/ping`) needs `view` on the apps framework: its
+ * principal (its certificate's `OU/CN`) or, without TLS, its framework name.
+ */
+function viewAcl(http: FastifyInstance, ctx: RouteContext): void {
+  const acl = ctx.acl;
+  if (!acl?.enabled) return;
+  const tls = ctx.options.tls;
+  const object = (tls ? pemPrincipal(tls.cert) : undefined) ?? ctx.options.frameworkName;
+  http.addHook('preHandler', async (req) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && !OPEN_PATHS.has(req.url.split('?')[0] ?? '/')) acl.check(req.raw, 'view', [object]);
+  });
 }

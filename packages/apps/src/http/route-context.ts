@@ -1,3 +1,4 @@
+import type { HttpAclGuard } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
 import type { AppLimits } from '../app/validate-app.js';
 import type { AppsMetrics } from '../core/apps-metrics.js';
@@ -14,6 +15,8 @@ export interface RouteContext {
   limits: AppLimits;
   /** host:port the API listens on. */
   address(): string;
+  /** The ACLs on requests (`deploy_apps` on the app and group ids a change touches). @default none: allowed */
+  acl?: HttpAclGuard;
 }
 
 export type Query = Record<string, string | string[] | undefined>;

@@ -49,6 +49,8 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
     return app;
   };
   const validate = (json: unknown, prefix = ''): AppDefinition => validateApp(json, ctx.limits, UNSTAMPED, prefix);
+  /** `deploy_apps` on each app id a request changes (403 naming the rule, before anything changes). */
+  const mayDeploy = (req: FastifyRequest, ids: Iterable<string>): void => ctx.acl?.check(req.raw, 'deploy_apps', ids);
   const apiPost = (req: FastifyRequest, app: unknown): void => {
     ctx.events.emit('api_post_event', { clientIp: req.ip, uri: req.url, appDefinition: app });
   };
@@ -66,6 +68,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
   http.post('/v2/apps', async (req, reply) => {
     const q = req.query as Query;
     const app = validate(req.body);
+    mayDeploy(req, [app.id]);
     if (scheduler.repo.apps.has(app.id)) throw new TandemError(Code.AlreadyExists, `An app with id [${app.id}] already exists.`);
     const d = await scheduler.deploy(new Map([[app.id, app]]), { force: flagOf(q, 'force') });
     apiPost(req, app);
@@ -88,6 +91,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
       const app = validate(merged, `/${i}`);
       targets.set(app.id, app);
     });
+    mayDeploy(req, targets.keys());
     const d = await scheduler.deploy(targets, { force: flagOf(q, 'force') });
     return deploymentReply(d);
   });
@@ -119,6 +123,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
     const { id: raw, sub } = parseAppPath((req.params as { '*': string })['*']);
     if (sub !== 'app') throw new TandemError(Code.NotFound, `no such resource: ${req.url}`);
     const id = appIdOf(raw);
+    mayDeploy(req, [id]);
     const prev = scheduler.repo.apps.get(id);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body !== 'object' || Array.isArray(body)) throw ValidationError.of('/', 'must be a JSON object');
@@ -150,6 +155,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
     const { id: raw, sub } = parseAppPath((req.params as { '*': string })['*']);
     if (sub !== 'restart') throw new TandemError(Code.NotFound, `no such resource: ${req.url}`);
     const id = appIdOf(raw);
+    mayDeploy(req, [id]);
     const app = existing(id);
     const d = await scheduler.deploy(new Map([[id, app]]), { force: flagOf(q, 'force'), restart: true });
     return reply.header('Marathon-Deployment-Id', d.id).send(deploymentReply(d));
@@ -159,6 +165,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
     const q = req.query as Query;
     const { id: raw, sub, arg } = parseAppPath((req.params as { '*': string })['*']);
     const id = appIdOf(raw);
+    mayDeploy(req, [id]);
     const app = existing(id);
     const scale = flagOf(q, 'scale');
     if (sub === 'app') {

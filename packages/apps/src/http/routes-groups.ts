@@ -1,5 +1,5 @@
 import { Code, TandemError, ValidationError } from '@tandem/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDefinition } from '../app/app-definition.js';
 import { canonicalPathId, isUnder, parentGroup, pathIdProblem } from '../app/path-id.js';
 import { hasGroup } from '../core/group-versions.js';
@@ -126,6 +126,10 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     return show(groupIdOf(rest));
   });
 
+  /** `deploy_apps` on the group, every app the plan changes and every group it puts or removes. */
+  const mayDeploy = (req: FastifyRequest, id: string, plan: GroupPlan): void =>
+    ctx.acl?.check(req.raw, 'deploy_apps', [id, ...plan.targets.keys(), ...plan.put.map((g) => g.id), ...plan.remove]);
+
   const deploy = async (id: string, plan: GroupPlan, q: Query) => {
     // Apps the change leaves as they are keep their version (a group holding large apps is not rewritten for a change to one of them).
     const d = await scheduler.deploy(plan.targets, { force: flagOf(q, 'force'), groups: { put: plan.put, remove: plan.remove }, onlyChanged: true });
@@ -133,14 +137,17 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     return { version: d.version, deploymentId: d.id };
   };
 
-  const change = async (id: string, body: unknown, q: Query) => {
+  const change = async (req: FastifyRequest, id: string, body: unknown, q: Query) => {
     const scaleBy = (body as { scaleBy?: unknown } | undefined)?.scaleBy;
     if (scaleBy !== undefined) {
       const plan = scaleGroupPlan(repo.apps.values(), id, scaleBy, ctx.limits.maxInstances);
+      mayDeploy(req, id, plan);
       return deploy(id, plan, q);
     }
     const doc = parseGroupDocument(body ?? {}, id, ctx.limits);
-    return deploy(id, planGroupUpdate(doc, repo.apps, repo.groups), q);
+    const plan = planGroupUpdate(doc, repo.apps, repo.groups);
+    mayDeploy(req, id, plan);
+    return deploy(id, plan, q);
   };
 
   http.post('/v2/groups', async (req, reply) => {
@@ -151,19 +158,20 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     }
     const id = groupIdOf(rawId);
     if (id !== '/' && exists(id)) throw new TandemError(Code.AlreadyExists, `Group ${id} is already created. Use PUT to change this group.`);
-    return reply.code(201).send(await change(id, body, req.query as Query));
+    return reply.code(201).send(await change(req, id, body, req.query as Query));
   });
-  http.put('/v2/groups', async (req) => change('/', req.body, req.query as Query));
+  http.put('/v2/groups', async (req) => change(req, '/', req.body, req.query as Query));
   http.put('/v2/groups/*', async (req) => {
     const raw = (req.params as { '*': string })['*'];
     if (raw && raw !== '/' && pathIdProblem(raw)) throw new TandemError(Code.NotFound, `Group '${raw}' is not a valid group id`);
-    return change(groupIdOf(raw), req.body, req.query as Query);
+    return change(req, groupIdOf(raw), req.body, req.query as Query);
   });
   http.delete('/v2/groups/*', async (req) => {
     const id = groupIdOf((req.params as { '*': string })['*']);
     if (!exists(id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
     const plan: GroupPlan = { targets: new Map(), put: [], remove: [] };
     planRemoval(id, repo.apps, repo.groups, plan);
+    mayDeploy(req, id, plan);
     return deploy(id, plan, req.query as Query);
   });
 }

@@ -27,6 +27,8 @@ export function runtimeRoutes(http: FastifyInstance, ctx: RouteContext): void {
   });
   http.delete('/v2/deployments/:id', async (req, reply) => {
     const force = flagOf(req.query as Query, 'force');
+    const cancelled = scheduler.repo.deployments.get((req.params as { id: string }).id);
+    if (cancelled) ctx.acl?.check(req.raw, 'deploy_apps', cancelled.affectedApps);
     const rollback = await scheduler.cancelDeployment((req.params as { id: string }).id, force);
     if (!rollback) return reply.code(202).send();
     return reply.header('Marathon-Deployment-Id', rollback.id).send({ deploymentId: rollback.id, version: rollback.version });
@@ -49,6 +51,7 @@ export function runtimeRoutes(http: FastifyInstance, ctx: RouteContext): void {
       if (!parsed) continue;
       byApp.set(parsed.appId, [...(byApp.get(parsed.appId) ?? []), id]);
     }
+    ctx.acl?.check(req.raw, 'deploy_apps', byApp.keys());
     const results = [];
     for (const [appId, taskIds] of byApp) results.push(await scheduler.killTasks(appId, taskIds, scale));
     const d = results.find((r) => r.deployment)?.deployment;
@@ -70,6 +73,7 @@ export function runtimeRoutes(http: FastifyInstance, ctx: RouteContext): void {
     const m = /^(.+)\/delay$/.exec((req.params as { '*': string })['*']);
     if (!m || pathIdProblem(m[1]!)) throw new TandemError(Code.NotFound, `no such resource: ${req.url}`);
     const id = canonicalPathId(m[1]!);
+    ctx.acl?.check(req.raw, 'deploy_apps', [id]);
     if (!scheduler.repo.apps.has(id)) throw new TandemError(Code.NotFound, `App '${id}' does not exist`);
     scheduler.resetDelay(id);
     return reply.code(204).send();

@@ -23,7 +23,10 @@ export interface IssueOptions {
   dir: string;
   role: CertRole;
   name: string;
-  /** DNS names and IPs the certificate is valid for (SANs). @default localhost,127.0.0.1 for a master, none otherwise */
+  /**
+   * DNS names and IPs the certificate is valid for (SANs); a certificate with any also
+   * serves (serverAuth): an agent's, apps' or jobs' HTTPS API. @default localhost,127.0.0.1 for a master, none otherwise
+   */
   hosts?: readonly string[];
 }
 
@@ -119,8 +122,10 @@ export async function issueCert(o: IssueOptions): Promise<WrittenFile[]> {
   const caKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(caKeyPem), EC_KEY, false, ['sign']);
   const keys = await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify']);
   const now = new Date();
-  // A master serves (agents, frameworks, operators dial it) and will dial other masters.
-  const usages = o.role === 'master' ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
+  // A master serves (agents, frameworks, operators dial it) and will dial other masters; any
+  // other certificate with host names serves too (the HTTPS API of an agent, apps or jobs).
+  const usages =
+    o.role === 'master' || hosts.length > 0 ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),

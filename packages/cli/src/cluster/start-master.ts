@@ -1,5 +1,5 @@
-import { Master, type MasterLimitOptions } from '@tandem/master';
-import type { Logger, TandemError, TlsFiles } from '@tandem/protocol';
+import { Master } from '@tandem/master';
+import type { HttpAuth, Logger, TandemError, TlsFiles } from '@tandem/protocol';
 import { MemberRoster, NatsKvStore } from '@tandem/store';
 
 import { MASTER_BUCKET } from '../ha-flags.js';
@@ -21,10 +21,12 @@ export interface MasterLaunch {
   weights?: Record<string, number>;
   /** Several masters on one NATS store: this one stands by until it leads. */
   ha?: { servers: readonly string[]; replicas: number; advertiseHost: string; leaseTtlMs: number };
-  /** Mutual TLS on the gRPC port (MasterOptions.tls). */
+  /** Mutual TLS on the gRPC port, HTTPS on the HTTP port (MasterOptions.tls). */
   tls?: TlsFiles;
-  /** Limits against denial of service (MasterOptions.limits; the limit flags). */
-  limits?: MasterLimitOptions;
+  /** Credentials the HTTP API requires on every path but /health (MasterOptions.httpAuth). */
+  httpAuth?: HttpAuth;
+  /** Origins allowed cross-origin requests on the HTTP API (MasterOptions.corsOrigins). */
+  corsOrigins?: readonly string[];
   logger?: Logger;
 }
 

@@ -1,11 +1,13 @@
-import { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
+import { DEFAULT_MAX_BODY_BYTES, httpScheme } from '@tandem/protocol';
 import { Command, type Option } from 'commander';
 import { z } from 'zod';
+import { aclsFrom, aclsSchema, addAclsFlag } from '../acls-flag.js';
 import { type AppsApi, appsRequest } from '../apps/apps-client.js';
 import { deployApp } from '../apps/deploy-app.js';
 import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
+import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
 import {
   DEFAULT_APPS_PORT,
   DEFAULT_APPS_URL,
@@ -20,6 +22,7 @@ import {
 import { flag, masterFlag } from '../flag-option.js';
 import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
 import { addHttpAuthFlags, clientAuthorization, clientCredentialsFlag, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
+import { addHttpClientTlsFlags, apiUrl, httpClientTls } from '../http-client-tls.js';
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -41,6 +44,8 @@ export const appsServeSchema = z
   .extend(haSchema.shape)
   .extend(httpAuthSchema.shape)
   .extend(tlsSchema.shape)
+  .extend(aclsSchema.shape)
+  .extend(corsSchema.shape)
   .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
 export const appsDeploySchema = urlSchema.extend({
@@ -60,11 +65,14 @@ export function appsCommand(ctx: CommandContext): Command {
   const out = (v: unknown): void => ctx.io.stdout(`${JSON.stringify(v, null, 2)}\n`);
   const url = (cmd: Command): AppsApi => {
     const authorization = clientAuthorization(cmd);
-    return { url: parseOptions(cmd, urlSchema).url, ...(authorization ? { authorization } : {}) };
+    const tls = httpClientTls(cmd);
+    return { url: apiUrl(cmd, parseOptions(cmd, urlSchema).url, tls), ...(authorization ? { authorization } : {}), ...(tls ? { tls } : {}) };
   };
 
   const serve = addHaFlags(
-    addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the apps framework')
+    addCorsFlag(
+      addAclsFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the apps framework'), 'the REST API (deploy_apps on app and group ids, view on reads)'),
+    )
       .description(
         'Run the apps framework: Marathon v2 REST API, deployments, health; state in --work-dir, or with --store nats://... in a bucket several apps processes share: one leads, the others forward the API to it.',
       )
@@ -92,6 +100,9 @@ export function appsCommand(ctx: CommandContext): Command {
   ).action(async () => {
     const o = parseOptions(serve, appsServeSchema);
     const httpAuth = await httpAuthFrom(o);
+    const acls = await aclsFrom(o);
+    const tls = tlsOption(o);
+    const scheme = httpScheme(tls.tls);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
     const apps = await import('@tandem/apps');
@@ -108,7 +119,9 @@ export function appsCommand(ctx: CommandContext): Command {
       localPortMax: o.localPortMax,
       maxBodyBytes: o.maxBodyBytes,
       ...(httpAuth ? { httpAuth } : {}),
-      ...tlsOption(o),
+      ...(acls ? { acls } : {}),
+      ...corsOption(o),
+      ...tls,
       logger: log,
     };
     try {
@@ -121,7 +134,7 @@ export function appsCommand(ctx: CommandContext): Command {
         });
         log.info({ appsPort: running.port, advertised: running.url }, 'apps framework serving; standby until elected');
         ctx.io.stdout(
-          `tandem apps: API http://${o.host}:${running.port} on master ${o.master} (store ${o.store}, bucket ${apps.APPS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
+          `tandem apps: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${o.store}, bucket ${apps.APPS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
         );
         await stopOnSignal(ctx, signal, log, 'apps framework', () => running.stop());
         return;
@@ -130,7 +143,7 @@ export function appsCommand(ctx: CommandContext): Command {
       const running = await apps.startAppsService({ ...options, workDir });
       const fw = running.framework;
       log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');
-      ctx.io.stdout(`tandem apps: API http://${o.host}:${fw.port} on master ${o.master} (work dir ${workDir})\n`);
+      ctx.io.stdout(`tandem apps: API ${scheme}://${o.host}:${fw.port} on master ${o.master} (work dir ${workDir})\n`);
       await stopOnSignal(ctx, signal, log, 'apps framework', () => running.stop());
     } finally {
       signal.dispose();
@@ -218,7 +231,7 @@ export function appsCommand(ctx: CommandContext): Command {
     .action(async (id: string) => out(await appsRequest(url(del), 'DELETE', `${appPath(id)}${del.opts().force ? '?force=true' : ''}`)));
 
   for (const sub of [serve, deploy, list, show, scale, restart, del, tasks]) {
-    if (sub !== serve) clientCredentialsFlag(sub);
+    if (sub !== serve) addHttpClientTlsFlags(clientCredentialsFlag(sub));
     writeTo(sub, ctx.io);
     apps.addCommand(sub);
   }

@@ -41,7 +41,7 @@ export function certsCommand(ctx: CommandContext): Command {
     .addOption(
       flag(
         '--host <h1,h2,...>',
-        "host names and IPs the certificate is valid for (SANs); a master's must include every name clients dial it by (default for a master: localhost,127.0.0.1)",
+        "host names and IPs the certificate is valid for (SANs); a master's must include every name clients dial it by (default for a master: localhost,127.0.0.1); an agent's or framework's makes it able to serve its HTTPS API under these names",
       ),
     )
     .action(async () => {

@@ -1,9 +1,11 @@
-import { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol';
+import { DEFAULT_MAX_BODY_BYTES, type HttpClientTls, httpScheme } from '@tandem/protocol';
 import { Command, type Option } from 'commander';
 import { z } from 'zod';
+import { aclsFrom, aclsSchema, addAclsFlag } from '../acls-flag.js';
 import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
+import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
 import {
   DEFAULT_DECLINE_SECONDS,
   DEFAULT_FAILOVER_TIMEOUT_SECONDS,
@@ -15,6 +17,7 @@ import {
 import { flag, masterFlag } from '../flag-option.js';
 import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
 import { addHttpAuthFlags, clientAuthorization, clientCredentialsFlag, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
+import { addHttpClientTlsFlags, apiUrl, httpClientTls } from '../http-client-tls.js';
 import { runJob } from '../jobs/run-job.js';
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
@@ -34,7 +37,9 @@ export const jobsServeSchema = z
   })
   .extend(haSchema.shape)
   .extend(httpAuthSchema.shape)
-  .extend(tlsSchema.shape);
+  .extend(tlsSchema.shape)
+  .extend(aclsSchema.shape)
+  .extend(corsSchema.shape);
 
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8090') });
 export const jobsRunSchema = urlSchema.extend({ wait: z.boolean().default(false), poll: positive('number of seconds') });
@@ -49,11 +54,12 @@ export function jobsCommand(ctx: CommandContext): Command {
   const client = async (cmd: Command) => {
     const { JobsClient } = await import('@tandem/jobs');
     const authorization = clientAuthorization(cmd);
-    return new JobsClient({ url: parseOptions(cmd, urlSchema).url, ...(authorization ? { authorization } : {}) });
+    const tls = httpClientTls(cmd);
+    return new JobsClient({ url: apiUrl(cmd, parseOptions(cmd, urlSchema).url, tls), ...(authorization ? { authorization } : {}), ...(tls ? { tls } : {}) });
   };
 
   const serve = addHaFlags(
-    addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the jobs framework')
+    addCorsFlag(addAclsFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the jobs framework'), 'the REST API (run_jobs on job ids, view on reads)'))
       .description(
         'Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir, or with --store nats://... in a bucket several jobs processes share: one leads, the others forward the API to it.',
       )
@@ -69,6 +75,9 @@ export function jobsCommand(ctx: CommandContext): Command {
   ).action(async () => {
     const o = parseOptions(serve, jobsServeSchema);
     const httpAuth = await httpAuthFrom(o);
+    const acls = await aclsFrom(o);
+    const tls = tlsOption(o);
+    const scheme = httpScheme(tls.tls);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
     const jobs = await import('@tandem/jobs');
@@ -82,7 +91,9 @@ export function jobsCommand(ctx: CommandContext): Command {
       declineSeconds: o.declineSeconds,
       maxBodyBytes: o.maxBodyBytes,
       ...(httpAuth ? { httpAuth } : {}),
-      ...tlsOption(o),
+      ...(acls ? { acls } : {}),
+      ...corsOption(o),
+      ...tls,
       clockOffsetMs: o.clockOffsetMs,
       logger: log,
     };
@@ -96,7 +107,7 @@ export function jobsCommand(ctx: CommandContext): Command {
         });
         log.info({ jobsPort: running.port, advertised: running.url }, 'jobs framework serving; standby until elected');
         ctx.io.stdout(
-          `tandem jobs: API http://${o.host}:${running.port} on master ${o.master} (store ${o.store}, bucket ${jobs.JOBS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
+          `tandem jobs: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${o.store}, bucket ${jobs.JOBS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
         );
         await stopOnSignal(ctx, signal, log, 'jobs framework', () => running.stop());
         return;
@@ -105,7 +116,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       const running = await jobs.startJobsService({ ...options, workDir });
       const fw = running.framework;
       log.info({ jobsPort: fw.port, frameworkId: fw.frameworkId }, 'jobs framework serving');
-      ctx.io.stdout(`tandem jobs: API http://${o.host}:${fw.port}, framework ${fw.frameworkId ?? '?'} on master ${o.master} (work dir ${workDir})\n`);
+      ctx.io.stdout(`tandem jobs: API ${scheme}://${o.host}:${fw.port}, framework ${fw.frameworkId ?? '?'} on master ${o.master} (work dir ${workDir})\n`);
       await stopOnSignal(ctx, signal, log, 'jobs framework', () => running.stop());
     } finally {
       signal.dispose();
@@ -123,7 +134,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       const signal = ctx.shutdownSignal();
       try {
         const code = await runJob(
-          { file, url: o.url, ...withAuthorization(run), wait: o.wait, pollMs: Math.round(o.poll * 1000), tty: process.stdout.isTTY === true },
+          { file, ...withTls(run, o.url), ...withAuthorization(run), wait: o.wait, pollMs: Math.round(o.poll * 1000), tty: process.stdout.isTTY === true },
           ctx.io,
           signal.received,
         );
@@ -185,11 +196,16 @@ export function jobsCommand(ctx: CommandContext): Command {
     });
 
   for (const sub of [serve, run, list, show, history, stop]) {
-    if (sub !== serve) clientCredentialsFlag(sub);
+    if (sub !== serve) addHttpClientTlsFlags(clientCredentialsFlag(sub));
     writeTo(sub, ctx.io);
     jobs.addCommand(sub);
   }
   return jobs;
+}
+
+function withTls(cmd: Command, url: string): { url: string; tls?: HttpClientTls } {
+  const tls = httpClientTls(cmd);
+  return { url: apiUrl(cmd, url, tls), ...(tls ? { tls } : {}) };
 }
 
 function withAuthorization(cmd: Command): { authorization?: string } {

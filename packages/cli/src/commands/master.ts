@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
+import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
 import {
   DEFAULT_AGENT_PING_INTERVAL_SECONDS,
   DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS,
@@ -16,7 +17,7 @@ import {
 } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { addHaFlags, advertisedHost, bucketReplicas, haSchema } from '../ha-flags.js';
-import { addLimitFlags, limitsFrom, limitsSchema } from '../limit-flags.js';
+import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { parseRateLimit } from '../rate-limit-flag.js';
 import { parseWeightList } from '../role-flags.js';
@@ -40,8 +41,9 @@ export const masterSchema = z
     agentRemovalRateLimit: z.string().optional(),
   })
   .extend(haSchema.shape)
-  .extend(limitsSchema.shape)
-  .extend(tlsSchema.shape);
+  .extend(tlsSchema.shape)
+  .extend(httpAuthSchema.shape)
+  .extend(corsSchema.shape);
 
 const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
 const REMOVAL_RATE_FLAG = '--agent-removal-rate-limit (TANDEM_AGENT_REMOVAL_RATE_LIMIT)';
@@ -105,12 +107,14 @@ export function masterCommand(ctx: CommandContext): Command {
     );
   addHaFlags(cmd, 'the master');
   addTlsFlags(cmd, 'the master');
-  addLimitFlags(cmd);
+  addHttpAuthFlags(cmd, 'the HTTP API', '/health');
+  addCorsFlag(cmd);
   cmd.action(async () => {
     const o = parseOptions(cmd, masterSchema);
     const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
     const tls = tlsFromFlags(o);
-    const limits = limitsFrom(o);
+    const httpAuth = await httpAuthFrom(o);
+    const cors = corsOption(o);
     const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
@@ -139,7 +143,8 @@ export function masterCommand(ctx: CommandContext): Command {
       ...(agentRemovalRateLimit ? { agentRemovalRateLimit } : {}),
       ...(ha ? { ha } : {}),
       ...(tls ? { tls } : {}),
-      limits,
+      ...(httpAuth ? { httpAuth } : {}),
+      ...cors,
     };
     const start = (ports: { port: number; httpPort: number }) =>
       startMaster({ ...launch, ...ports }).catch((err: unknown) => {
@@ -152,7 +157,7 @@ export function masterCommand(ctx: CommandContext): Command {
       log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
       const where = ha ? `store nats://${ha.servers.map((s) => s.replace('nats://', '')).join(',')}; standing by until it leads` : `work dir ${workDir}`;
       ctx.io.stdout(
-        `tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, HTTP ${o.host}:${master.httpPort}` : ''} (${where}${tls ? '; mutual TLS only' : ''})\n`,
+        `tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, ${tls ? 'HTTPS' : 'HTTP'} ${o.host}:${master.httpPort}` : ''} (${where}${tls ? '; mutual TLS only' : ''})\n`,
       );
       // An HA master that loses its lease has stopped; a new one stands by on the same ports (Mesos' masters exit to be restarted instead).
       const ports = { port: master.grpcPort, httpPort: master.httpPort > 0 ? master.httpPort : o.httpPort };

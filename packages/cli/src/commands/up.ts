@@ -57,7 +57,7 @@ export function upCommand(ctx: CommandContext): Command {
     const log = cliLogger('up');
     if (!isLoopback(o.bind)) {
       ctx.io.stderr(
-        `tandem up: WARNING: --bind ${o.bind} exposes the cluster to the network: the master's gRPC and HTTP APIs are unauthenticated, and so are the apps and jobs APIs ${httpAuth ? '(these require the credentials given)' : 'unless --http-credentials, --http-credentials-file or --http-tokens-file is set'}\n`,
+        `tandem up: WARNING: --bind ${o.bind} exposes the cluster to the network: the master's gRPC API is unauthenticated, and so are its HTTP API and the apps and jobs APIs ${httpAuth ? '(these require the credentials given)' : 'unless --http-credentials, --http-credentials-file or --http-tokens-file is set'}\n`,
       );
     }
     const signal = ctx.shutdownSignal();
@@ -66,7 +66,7 @@ export function upCommand(ctx: CommandContext): Command {
     let jobs: RunningJobs | undefined;
     let apps: Awaited<ReturnType<typeof import('@tandem/apps').startAppsService>> | undefined;
     try {
-      master = await startMaster({ host: o.bind, port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master') });
+      master = await startMaster({ host: o.bind, port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master'), ...(httpAuth ? { httpAuth } : {}) });
       agent = await startAgent({
         master: master.address,
         workDir: join(o.workDir, 'agent'),

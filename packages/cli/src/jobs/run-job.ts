@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { JobsClient } from '@tandem/jobs';
-import { ValidationError } from '@tandem/protocol';
+import { type HttpClientTls, ValidationError } from '@tandem/protocol';
 import type { CliIo } from '../cli-io.js';
 import { formatProgress, type RunProgress } from './format-run.js';
 
@@ -9,6 +9,8 @@ export interface RunJobOptions {
   url: string;
   /** The Authorization header (`--http-credentials`). */
   authorization?: string;
+  /** HTTPS to the API (`--tls-ca`). */
+  tls?: HttpClientTls;
   wait: boolean;
   pollMs: number;
   /** Draw progress in place (a terminal) rather than a line per change. */
@@ -28,7 +30,7 @@ export async function runJob(o: RunJobOptions, io: CliIo, interrupted: Promise<u
     throw new ValidationError(o.file, `cannot read a job spec: ${(err as Error).message}`);
   }
   if (typeof job?.id !== 'string') throw new ValidationError(`${o.file}: /id`, 'the job spec needs an id');
-  const client = new JobsClient({ url: o.url, ...(o.authorization ? { authorization: o.authorization } : {}) });
+  const client = new JobsClient({ url: o.url, ...(o.authorization ? { authorization: o.authorization } : {}), ...(o.tls ? { tls: o.tls } : {}) });
   await client.upsertJob(job);
   const run = await client.request<RunProgress>('POST', `/v1/jobs/${encodeURIComponent(job.id)}/runs`);
   if (!o.wait) {

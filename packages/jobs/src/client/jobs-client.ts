@@ -1,4 +1,4 @@
-import { Code, DEFAULT_FETCH_TIMEOUT_MS, fetchJson, TandemError } from '@tandem/protocol';
+import { Code, DEFAULT_FETCH_TIMEOUT_MS, fetchJson, type HttpClientTls, TandemError } from '@tandem/protocol';
 
 export interface JobsClientOptions {
   /** The jobs API, e.g. http://localhost:8090 */
@@ -7,6 +7,8 @@ export interface JobsClientOptions {
   timeoutMs?: number;
   /** The Authorization header sent with every request (the API's `--http-credentials`). */
   authorization?: string;
+  /** HTTPS to the API: the cluster CA (and a client certificate). The URL must then be https://. */
+  tls?: HttpClientTls;
   signal?: AbortSignal;
 }
 
@@ -27,6 +29,7 @@ export class JobsClient {
       body,
       timeoutMs: this.timeoutMs,
       ...(this.options.authorization ? { authorization: this.options.authorization } : {}),
+      ...(this.options.tls ? { tls: this.options.tls } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
   }

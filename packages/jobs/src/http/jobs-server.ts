@@ -1,15 +1,21 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import {
+  type Acls,
   acceptJsonBodies,
+  allowCors,
   Code,
   DEFAULT_MAX_BODY_BYTES,
   errorReply,
+  fastifyServerOptions,
+  HttpAclGuard,
   type HttpAuth,
   type Logger,
   METRONOME_STATUS,
+  OPEN_PATHS,
   requireHttpAuth,
   SseStreams,
   TandemError,
+  type TlsFiles,
 } from '@tandem/protocol';
 import Fastify from 'fastify';
 import { runView, scheduleView } from '../core/run-view.js';
@@ -38,6 +44,14 @@ export interface JobsServerOptions {
   maxBodyBytes?: number;
   /** Credentials every path but `/ping` requires. @default none: the API is open */
   httpAuth?: HttpAuth;
+  /** Serve HTTPS only, with these files. @default plaintext */
+  tls?: TlsFiles;
+  /** Origins allowed cross-origin requests. @default none: CORS off */
+  corsOrigins?: readonly string[];
+  /** ACLs: `run_jobs` on the job id of every change, `view` on `viewObject` for reads. @default none */
+  acls?: Acls;
+  /** The object of `view` (the framework's principal, or its name). @default 'tandem-jobs' */
+  viewObject?: string;
   /** @default host:port (127.0.0.1 for 0.0.0.0) */
   advertisedAddress?: string;
   /** Ready the routes without listening (another server, on `port`, hands requests to `handler`). @default false */
@@ -54,9 +68,19 @@ type ScheduleParams = { Params: { id: string; scheduleId: string } };
  */
 export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): Promise<JobsServer> {
   const bodyLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit });
+  const app = Fastify(fastifyServerOptions({ logger: false, forceCloseConnections: true, bodyLimit }, options.tls));
   const streams = new SseStreams();
+  allowCors(app, options.corsOrigins);
   requireHttpAuth(app, options.httpAuth, options.logger);
+  const acl = new HttpAclGuard(options.acls, options.logger);
+  if (acl.enabled) {
+    const object = options.viewObject ?? 'tandem-jobs';
+    app.addHook('preHandler', async (req) => {
+      if ((req.method === 'GET' || req.method === 'HEAD') && !OPEN_PATHS.has(req.url.split('?')[0] ?? '/')) acl.check(req.raw, 'view', [object]);
+    });
+  }
+  /** `run_jobs` on a job id (403 naming the rule, before anything changes). */
+  const mayRun = (req: { raw: IncomingMessage }, id: string): void => acl.check(req.raw, 'run_jobs', [id]);
   acceptJsonBodies(app);
   app.setErrorHandler((err, _req, reply) => {
     const { status, body } = errorReply(err, { overrides: METRONOME_STATUS, bodyLimit });
@@ -78,6 +102,7 @@ export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): 
   });
   app.post('/v1/jobs', async (req, reply) => {
     const input = validate(jobSpecSchema, req.body);
+    mayRun(req, input.id);
     const job = await fw.createJob(input);
     return reply.code(201).send(jobView(fw, job, new Set(input.schedules ? ['schedules'] : [])));
   });
@@ -87,33 +112,44 @@ export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): 
     return jobView(fw, job, parseEmbeds(req.query.embed));
   });
   app.put<JobParams>('/v1/jobs/:id', async (req) => {
+    mayRun(req, req.params.id);
     const input = validate(jobSpecSchema, req.body);
     const job = await fw.updateJob(req.params.id, input);
     return jobView(fw, job, new Set(input.schedules ? ['schedules'] : []));
   });
   app.delete<JobParams>('/v1/jobs/:id', async (req) => {
+    mayRun(req, req.params.id);
     const job = await fw.deleteJob(req.params.id, String(req.query.stopCurrentJobRuns) === 'true');
     return job;
   });
 
   app.get<JobParams>('/v1/jobs/:id/runs', async (req) => fw.listRuns(req.params.id, String(req.query.all) === 'true').map(runView));
-  app.post<JobParams>('/v1/jobs/:id/runs', async (req, reply) => reply.code(201).send(runView(await fw.startRun(req.params.id))));
+  app.post<JobParams>('/v1/jobs/:id/runs', async (req, reply) => {
+    mayRun(req, req.params.id);
+    return reply.code(201).send(runView(await fw.startRun(req.params.id)));
+  });
   app.get<RunParams>('/v1/jobs/:id/runs/:runId', async (req) => runView(fw.getRun(req.params.id, req.params.runId)));
-  app.post<RunParams>('/v1/jobs/:id/runs/:runId/actions/stop', async (req) => runView(await fw.stopRun(req.params.id, req.params.runId)));
+  app.post<RunParams>('/v1/jobs/:id/runs/:runId/actions/stop', async (req) => {
+    mayRun(req, req.params.id);
+    return runView(await fw.stopRun(req.params.id, req.params.runId));
+  });
   app.get<JobParams>('/v1/jobs/:id/history', async (req) => historyView(fw.history(req.params.id)));
 
   app.get<JobParams>('/v1/jobs/:id/schedules', async (req) => fw.listSchedules(req.params.id).map((s) => scheduleView(s, fw.now())));
   app.post<JobParams>('/v1/jobs/:id/schedules', async (req, reply) => {
+    mayRun(req, req.params.id);
     const spec = validate(scheduleSpecSchema, req.body);
     return reply.code(201).send(scheduleView(await fw.putSchedule(req.params.id, spec, 'create'), fw.now()));
   });
   app.get<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req) => scheduleView(fw.getSchedule(req.params.id, req.params.scheduleId), fw.now()));
   app.put<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req) => {
+    mayRun(req, req.params.id);
     const spec = validate(scheduleSpecSchema, req.body);
     if (spec.id !== req.params.scheduleId) throw SpecError.of('/id', `must match the id in the path (${req.params.scheduleId})`);
     return scheduleView(await fw.putSchedule(req.params.id, spec, 'update'), fw.now());
   });
   app.delete<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req, reply) => {
+    mayRun(req, req.params.id);
     await fw.deleteSchedule(req.params.id, req.params.scheduleId);
     return reply.code(200).send({});
   });

@@ -23,6 +23,13 @@ export const HTTP_AUTH_REALM = 'tandem';
 /** Paths answered without credentials (a load balancer's health check). */
 export const OPEN_PATHS: ReadonlySet<string> = new Set(['/ping']);
 
+/**
+ * The header an HA standby puts on a request it forwards to its leader: the principal it
+ * authenticated. Taken only from a peer whose certificate principal is one of the
+ * `trustedProxies` (the service's own processes); a standby strips it from what clients send.
+ */
+export const FORWARDED_PRINCIPAL_HEADER = 'x-tandem-principal';
+
 export type HttpAuthDecision =
   | { ok: true; principal: string | undefined }
   | { ok: false; status: 401 | 403; headers: Record<string, string>; body: { message: string } };
@@ -31,6 +38,14 @@ export interface HttpAuthConfig {
   basic?: readonly BasicCredential[];
   tokens?: readonly BearerToken[];
   authorize?: HttpAuthorizer;
+  /** Paths answered without credentials. @default OPEN_PATHS (`/ping`); the master and agent: `/health` too */
+  openPaths?: Iterable<string>;
+  /**
+   * Certificate principals of the processes that forward requests here (the HA standbys of
+   * the same service): a request from one is the principal its FORWARDED_PRINCIPAL_HEADER
+   * names, or none, never the forwarder's own. @default none
+   */
+  trustedProxies?: readonly string[];
 }
 
 function digest(s: string): Buffer {
@@ -51,11 +66,20 @@ export class HttpAuth {
   private readonly basic: { user: string; password: Buffer }[];
   private readonly tokens: { principal: string; token: Buffer }[];
   private readonly authorize: HttpAuthorizer;
+  private readonly openPaths: ReadonlySet<string>;
+  private readonly trustedProxies: ReadonlySet<string>;
 
-  constructor(config: HttpAuthConfig = {}) {
+  constructor(private readonly config: HttpAuthConfig = {}) {
     this.basic = (config.basic ?? []).map((c) => ({ user: c.user, password: digest(c.password) }));
     this.tokens = (config.tokens ?? []).map((t) => ({ principal: t.principal, token: digest(t.token) }));
     this.authorize = config.authorize ?? allowAll;
+    this.openPaths = new Set(config.openPaths ?? OPEN_PATHS);
+    this.trustedProxies = new Set(config.trustedProxies ?? []);
+  }
+
+  /** The same credentials with other open paths or trusted proxies (the master's and agent's `/health`; an HA service's own processes). */
+  with(config: Pick<HttpAuthConfig, 'openPaths' | 'trustedProxies'>): HttpAuth {
+    return new HttpAuth({ ...this.config, ...config });
   }
 
   /** Whether any credential is configured (else every request passes). */
@@ -90,12 +114,25 @@ export class HttpAuth {
     return undefined;
   }
 
-  /** Whether the request may proceed; if not, the reply to send (401 with `WWW-Authenticate`, or 403). */
-  check(method: string, url: string, headers: IncomingHttpHeaders): HttpAuthDecision {
-    if (!this.enabled) return { ok: true, principal: undefined };
+  /**
+   * Whether the request may proceed, and as whom; if not, the reply to send (401 with
+   * `WWW-Authenticate`, or 403). `certificate` is the principal of the client certificate
+   * the request came with (`requestCertificatePrincipal`), if any: without an Authorization header
+   * it is the request's principal; with one, the header decides (a wrong one is 401).
+   */
+  check(method: string, url: string, headers: IncomingHttpHeaders, certificate?: string): HttpAuthDecision {
     const path = url.split('?')[0] ?? '/';
-    if (OPEN_PATHS.has(path)) return { ok: true, principal: this.principalOf(headers) };
-    const principal = this.principalOf(headers);
+    let principal: string | undefined;
+    if (certificate !== undefined && this.trustedProxies.has(certificate)) {
+      // A sibling process forwarded this request: it checked the credentials and names the principal.
+      const forwarded = headers[FORWARDED_PRINCIPAL_HEADER];
+      principal = typeof forwarded === 'string' && forwarded !== '' ? forwarded : headers.authorization ? this.principalOf(headers) : undefined;
+      if (!this.enabled || this.openPaths.has(path) || principal !== undefined) return this.authorized(principal, method, path);
+    } else {
+      principal = headers.authorization ? this.principalOf(headers) : certificate;
+      if (!this.enabled) return { ok: true, principal: certificate };
+      if (this.openPaths.has(path)) return { ok: true, principal };
+    }
     if (principal === undefined) {
       return {
         ok: false,
@@ -108,7 +145,11 @@ export class HttpAuth {
         },
       };
     }
-    if (this.authorize(principal, { method, path }) === 'deny') {
+    return this.authorized(principal, method, path);
+  }
+
+  private authorized(principal: string | undefined, method: string, path: string): HttpAuthDecision {
+    if (principal !== undefined && this.authorize(principal, { method, path }) === 'deny') {
       return { ok: false, status: 403, headers: {}, body: { message: `${principal} is not allowed to ${method} ${path}` } };
     }
     return { ok: true, principal };

@@ -1,0 +1,97 @@
+import type { Master } from '@tandem/master';
+import { basicAuthorization, FORWARDED_PRINCIPAL_HEADER, HttpAuth, pemPrincipal, requestPrincipal } from '@tandem/protocol';
+import { LeaderFront, pingRoute } from '@tandem/service-ha';
+import { NatsKvStore } from '@tandem/store';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, startMaster, track, waitFor } from './support/cluster.js';
+import { NatsServer } from './support/nats.js';
+import { makePki, type Pki, request } from './support/pki.js';
+
+// HTTPS in high availability: a TLS master standing by sends HTTP clients to the leader's
+// https:// URL; the HA front of apps and jobs serves HTTPS and forwards to its leader over
+// HTTPS, naming the principal it authenticated (never one a client sent). Real nats-server,
+// real masters, real HTTPS servers.
+
+let nats: NatsServer;
+let pki: Pki;
+beforeAll(async () => {
+  nats = await NatsServer.start();
+  pki = await makePki();
+});
+afterAll(async () => {
+  await nats?.dispose();
+  await cleanup();
+});
+afterEach(cleanup);
+
+describe('https in HA', () => {
+  it('https-ha - a TLS standby master answers 307 to the leader at https://, where a client with the CA is answered', async () => {
+    const tls = await pki.tls('master', 'm1');
+    const masters: Master[] = [];
+    for (let i = 0; i < 2; i++) {
+      const store = await NatsKvStore.open({ servers: nats.url, bucket: 'https-ha-masters', timeoutMs: 2_000, reconnectWaitMs: 100 });
+      masters.push(await startMaster({ tls, ha: { store, advertiseHost: '127.0.0.1', leaseTtlMs: 1_500 } }));
+    }
+    const leader = await waitFor(() => masters.find((m) => m.mayAct()), 'a leading master', 10_000);
+    const standby = masters.find((m) => m !== leader)!;
+    await waitFor(() => standby.leaderInfo().leader?.id === leader.masterId, 'the standby knows the leader', 10_000);
+    expect(leader.leaderInfo().leader?.http).toBe(`https://127.0.0.1:${leader.httpPort}`);
+
+    const redirect = await request(`https://127.0.0.1:${standby.httpPort}`, 'GET', '/api/v1/state?x=1', { tls: { ca: pki.ca } });
+    expect(redirect.status).toBe(307);
+    const location = String(redirect.headers.location);
+    expect(location).toBe(`https://127.0.0.1:${leader.httpPort}/api/v1/state?x=1`);
+    const followed = await request(new URL(location).origin, 'GET', '/api/v1/state?x=1', { tls: { ca: pki.ca } });
+    expect(followed.status).toBe(200);
+  });
+
+  it('https-ha - a standby front serves HTTPS and forwards to the leader over HTTPS with the principal it authenticated, never one a client sent', async () => {
+    const fwTls = await pki.tls('framework', 'apps');
+    const self = pemPrincipal(fwTls.cert)!;
+    expect(self).toBe('framework/apps');
+    // As startHaService wires it: the service's own principal is trusted to name the caller.
+    const auth = new HttpAuth({ basic: [{ user: 'alice', password: 'pw' }] }).with({ trustedProxies: [self] });
+    const seen: { principal: string | undefined; header: unknown }[] = [];
+    const leaderFront = new LeaderFront({ name: 'apps', advertiseHost: '127.0.0.1', routes: [pingRoute()], auth, tls: fwTls });
+    await leaderFront.listen('127.0.0.1', 0);
+    track(() => leaderFront.close());
+    leaderFront.attach({
+      leader: () => leaderFront.self,
+      leading: () => true,
+      handler: () => (req, res) => {
+        seen.push({ principal: requestPrincipal(req), header: req.headers[FORWARDED_PRINCIPAL_HEADER] });
+        res.end('from leader');
+      },
+    });
+    expect(leaderFront.self.http).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+
+    const standby = new LeaderFront({ name: 'apps', advertiseHost: '127.0.0.1', routes: [pingRoute()], auth, tls: fwTls });
+    await standby.listen('127.0.0.1', 0);
+    track(() => standby.close());
+    standby.attach({ leader: () => leaderFront.self, leading: () => false, handler: () => undefined });
+    const base = standby.self.http!;
+    const ca = { ca: pki.ca };
+
+    // Basic credentials through the standby: the leader sees alice.
+    expect((await request(base, 'GET', '/v2/apps', { tls: ca, authorization: basicAuthorization('alice:pw') })).body).toBe('from leader');
+    // A client certificate through the standby: the leader sees the client's principal, not the standby's.
+    const operator = await pki.tls('operator', 'bob');
+    expect((await request(base, 'GET', '/v2/apps', { tls: operator })).status).toBe(200);
+    // A client naming a principal itself gets nothing from it: 401 at the standby, and a header it
+    // sends with good credentials is replaced by the principal they prove.
+    expect((await request(base, 'GET', '/v2/apps', { tls: ca, headers: { [FORWARDED_PRINCIPAL_HEADER]: 'operator/root' } })).status).toBe(401);
+    await request(base, 'GET', '/v2/apps', {
+      tls: ca,
+      authorization: basicAuthorization('alice:pw'),
+      headers: { [FORWARDED_PRINCIPAL_HEADER]: 'operator/root' },
+    });
+    // Sent straight to the leader by a client, the header is not trusted either (the client is not the service).
+    const direct = await request(leaderFront.self.http!, 'GET', '/v2/apps', { tls: operator, headers: { [FORWARDED_PRINCIPAL_HEADER]: 'operator/root' } });
+    expect(direct.status).toBe(200);
+    expect(seen.map((s) => s.principal)).toEqual(['alice', 'operator/bob', 'alice', 'operator/bob']);
+    expect(seen.map((s) => s.header)).toEqual(['alice', 'operator/bob', 'alice', 'operator/root']);
+
+    // A plaintext client of the standby is dropped.
+    await expect(request(base.replace('https:', 'http:'), 'GET', '/ping')).rejects.toThrow(/closed the connection/);
+  });
+});
