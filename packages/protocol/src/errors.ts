@@ -40,6 +40,18 @@ const TO_GRPC: Record<Code, GrpcStatus> = {
 
 const FROM_GRPC = new Map<number, Code>(Object.entries(TO_GRPC).map(([code, grpc]) => [grpc, code as Code]));
 
+/** The longest gRPC status message sent, in characters (the rest is cut, its length named). */
+export const MAX_STATUS_DETAILS = 1024;
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
+/** A metadata value grpc-js accepts (printable ASCII), at most `max` characters. */
+function trailerSafe(text: string, max: number): string {
+  return cut(text, max).replace(/[^\x20-\x7e]/g, '?');
+}
+
 /** The gRPC trailer in which a standby master names the leader's gRPC address (`host:port`). */
 export const LEADER_TRAILER = 'tandem-leader';
 
@@ -77,12 +89,17 @@ export class TandemError extends Error {
     return new TandemError(Code.Unknown, String(err), { cause: err });
   }
 
-  /** The status object a grpc-js handler passes to its callback or `emit('error')`. */
+  /**
+   * The status object a grpc-js handler passes to its callback or `emit('error')`. The
+   * message is cut to MAX_STATUS_DETAILS characters and the field to printable ASCII: both
+   * travel in HTTP/2 trailers, and a message quoting a 100 KB id (the gRPC fuzzer's) made
+   * trailers no client accepts, so the call was never answered and hung to its deadline.
+   */
   toGrpcStatus(): Partial<StatusObject> {
     const metadata = new Metadata();
-    if (this.field) metadata.set('tandem-field', this.field);
+    if (this.field) metadata.set('tandem-field', trailerSafe(this.field, 256));
     if (this.leader) metadata.set(LEADER_TRAILER, this.leader);
-    return { code: TO_GRPC[this.code], details: this.message, metadata };
+    return { code: TO_GRPC[this.code], details: cut(this.message, MAX_STATUS_DETAILS), metadata };
   }
 }
 
