@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,8 +98,9 @@ describe('agent - secrets', () => {
     master.send({ launchTasks: { framework: FW, tasks: [taskInfo('t-secret', env, 'echo "got:$DB_PASS:$MODE"; sleep 60')] } });
     await master.status('t-secret', 'TASK_RUNNING');
     const stdout = join(new AgentPaths(workDir).sandboxDir(FW.id, 't-secret'), 'stdout');
+    // The probe of FakeMaster.waitFor is synchronous: read the file the same way.
     await master.waitFor(
-      async () => (await readFile(stdout, 'utf8').catch(() => '')).includes(`got:${SECRET}:prod`) || undefined,
+      () => (existsSync(stdout) && readFileSync(stdout, 'utf8').includes(`got:${SECRET}:prod`)) || undefined,
       15_000,
       'the secret in stdout',
     );

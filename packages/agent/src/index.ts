@@ -49,10 +49,10 @@ export {
   DEFAULT_STATUS_RETRY_MS,
 } from './defaults.js';
 export { detectResources, resolveResources } from './host-resources.js';
-export { AGENT_OPEN_PATHS, type AgentHttpApi, type AgentHttpOptions, startAgentHttp } from './http-api.js';
+export { type AgentHttpApi, startAgentHttp } from './http-api.js';
 export type { AgentOptions, HollowAgentOptions } from './options.js';
 export { AGENT_VERSION, resolveAgentOptions } from './options.js';
-export { DirectorySecretSource, MAX_SECRET_BYTES, NO_SECRETS, SecretError, type SecretSource } from './secret-source.js';
+export { checkSecretsDir, DirectorySecretSource, MAX_SECRET_BYTES, NO_SECRETS, SecretError, type SecretSource } from './secret-source.js';
 export { SharedAgentChannel } from './shared-agent-channel.js';
 export { type StatusInput, StatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager.js';
 export { buildTaskEnv, type TaskEnvContext, taskPorts } from './task-env.js';

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { access, open, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { Code, secretSourceProblem, TandemError } from '@tandem/protocol';
 
@@ -90,6 +90,25 @@ export class DirectorySecretSource implements SecretSource {
     if (text.includes('\0')) throw new SecretError(source, `secret "${source}": contains a NUL byte, which no environment variable can hold`);
     return text.replace(/\r?\n$/, '');
   }
+}
+
+/** Fails (naming --secrets-dir) unless `dir` is a directory the agent can read: checked at start. */
+export async function checkSecretsDir(dir: string): Promise<void> {
+  let isDir = false;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+    if (isDir) await access(dir, constants.R_OK | constants.X_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TandemError(
+      Code.FailedPrecondition,
+      `${SECRETS_DIR_FLAG}: ${dir} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`}`,
+      {
+        field: SECRETS_DIR_FLAG,
+      },
+    );
+  }
+  if (!isDir) throw new TandemError(Code.FailedPrecondition, `${SECRETS_DIR_FLAG}: ${dir} is not a directory`, { field: SECRETS_DIR_FLAG });
 }
 
 /** The values of the secrets a task references, by source; rejects with the first SecretError. */

@@ -62,4 +62,16 @@ describe('taskInfo', () => {
     expect(() => taskInfo({ id: 'a/b', cpus: 1, mem: 32, argv: ['x'] }, o)).toThrow(ValidationError);
     expect(() => taskInfo({ id: 't', cpus: 1, mem: 32 }, o)).toThrow(/task t.command/);
   });
+
+  it('taskInfo - an env value { secret } becomes a reference (EnvVar.secret), checked as a file name', () => {
+    const o = offer('o1', 'cpus:1;mem:128');
+    const info = taskInfo({ id: 't1', cpus: 0.5, mem: 64, command: 'env', env: { A: '1', DB_PASS: { secret: 'db-password' } } }, o);
+    expect(info.command?.environment).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'DB_PASS', secret: 'db-password' },
+    ]);
+    expect(() => taskInfo({ id: 't1', cpus: 0.5, mem: 64, command: 'env', env: { DB_PASS: { secret: '../x' } } }, o)).toThrow(
+      /^task t1\.env\.DB_PASS\.secret: /,
+    );
+  });
 });

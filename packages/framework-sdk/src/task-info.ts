@@ -1,5 +1,6 @@
 import {
   checkId,
+  checkSecretSource,
   type DockerInfoInit,
   type HealthCheckInit,
   type Offer,
@@ -38,7 +39,12 @@ export interface TaskSpec {
   forcePullImage?: boolean;
   /** With `image`: volumes, added capabilities, host namespaces, devices, a runtime, privileged. */
   docker?: DockerHostAccess;
-  env?: Readonly<Record<string, string>>;
+  /**
+   * The task's environment: a value, or `{ secret: source }` for a secret the agent reads
+   * from its secret source at launch (`tandem agent --secrets-dir`): only the reference
+   * travels, never the value.
+   */
+  env?: Readonly<Record<string, string | SecretEnv>>;
   labels?: Readonly<Record<string, string>>;
   /** SIGTERM, then SIGKILL after this many seconds. @default the agent's (3 s) */
   killGracePeriodSeconds?: number;
@@ -50,6 +56,11 @@ export interface TaskSpec {
    * (unless that check is `reportOnly`).
    */
   healthChecks?: readonly HealthCheckInit[];
+}
+
+/** An environment variable that references a secret by its source name (a file name in the agent's --secrets-dir). */
+export interface SecretEnv {
+  secret: string;
 }
 
 /** Where a task goes: an offer, or an agent id with the resources still free on it. */
@@ -114,7 +125,9 @@ export function taskInfo(spec: TaskSpec, placement: Placement): TaskInfoInit {
   if (spec.docker && !spec.image && Object.values(spec.docker).some((v) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))) {
     throw new ValidationError(`task ${id}.docker`, 'volumes, capabilities, namespaces, devices, runtime and privileged need an image');
   }
-  const environment = Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value }));
+  const environment = Object.entries(spec.env ?? {}).map(([name, value]) =>
+    typeof value === 'string' ? { name, value } : { name, secret: checkSecretSource(`task ${id}.env.${name}.secret`, value.secret) },
+  );
   const command =
     spec.command !== undefined
       ? { shell: true, value: spec.command, arguments: [], environment, user: spec.user ?? '' }

@@ -24,22 +24,12 @@ export {
   schedulerClient,
 } from './grpc.js';
 export { HEALTH_CHECK_TYPES, validateHealthChecks } from './health-checks.js';
-export { allowCors, parseCorsOrigins } from './http/cors.js';
 export { type ErrorReply, type ErrorReplyOptions, errorReply } from './http/error-reply.js';
-export { requestPrincipal, requireHttpAuth, setRequestPrincipal } from './http/fastify-auth.js';
-export {
-  DEFAULT_FETCH_TIMEOUT_MS,
-  type FetchJsonOptions,
-  fetchJson,
-  type HttpClientTls,
-  httpRequestText,
-  type TextResponse,
-} from './http/fetch-json.js';
-export { HttpAclGuard } from './http/http-acl.js';
+export { requireHttpAuth } from './http/fastify-auth.js';
+export { DEFAULT_FETCH_TIMEOUT_MS, type FetchJsonOptions, fetchJson } from './http/fetch-json.js';
 export {
   allowAll,
   basicAuthorization,
-  FORWARDED_PRINCIPAL_HEADER,
   HTTP_AUTH_REALM,
   HttpAuth,
   type HttpAuthConfig,
@@ -59,14 +49,6 @@ export {
 } from './http/http-credentials.js';
 export { DEFAULT_HTTP_RATE_LIMIT, type HttpRateLimitOptions, limitHttpRate, RATE_EXEMPT_PATHS } from './http/http-rate-limit.js';
 export { HTTP_STATUS, type HttpStatusOverrides, httpStatusOf, METRONOME_STATUS } from './http/http-status.js';
-export {
-  fastifyServerOptions,
-  httpScheme,
-  httpsServerOptions,
-  isTlsRequest,
-  pemPrincipal,
-  requestCertificatePrincipal,
-} from './http/https-server.js';
 export { acceptJsonBodies, isJsonMediaType, RequestBodyError } from './http/json-body.js';
 export { DEFAULT_SSE_KEEPALIVE_MS, type SseStream, SseStreams } from './http/sse.js';
 export { fieldPath, jsonPointer, type PathIssue, zodDetails } from './http/zod-details.js';
@@ -86,7 +68,19 @@ export {
 export { type MessageCodec, messageCodec, protoRoot } from './message-codec.js';
 export { type GrpcPatches, installGrpcPatches } from './patches/install-grpc-patches.js';
 export { isRangeResource, type Range, type ResourceSpec, Resources, rangeCount } from './resources.js';
-export { checkEnvSecrets, checkSecretSource, REDACTED, SECRET_SOURCE_PATTERN, secretSourceProblem, secretSourcesOf } from './secrets.js';
+export {
+  checkEnvSecrets,
+  checkSecretSource,
+  envSecretRefSchema,
+  envValueSchema,
+  envWithSecretSources,
+  REDACTED,
+  SECRET_SOURCE_PATTERN,
+  secretSourceProblem,
+  secretSourcesOf,
+  secretsSchema,
+  undefinedSecretRefs,
+} from './secrets.js';
 export { DEFAULT_SERIAL_YIELD_AFTER_MS, SerialChain, type SerialChainOptions } from './serial-chain.js';
 export { canTransition, isTerminal, TASK_TRANSITIONS, type TaskState, TaskStates } from './task-state.js';
 export { clientCredentials, explainTlsFailure, readTlsFiles, serverCredentials, type TlsFiles, type TlsPaths } from './tls.js';

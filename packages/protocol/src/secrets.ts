@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
 /**
@@ -49,4 +50,58 @@ export function checkEnvSecrets(field: string, env: readonly EnvVarLike[]): void
 /** The secret sources a task's environment references, each once, in order. */
 export function secretSourcesOf(env: readonly EnvVarLike[]): string[] {
   return [...new Set(env.flatMap((v) => (v.secret ? [v.secret] : [])))];
+}
+
+/** Marathon's and Metronome's env value that names one of the `secrets` instead of giving a value: `{"secret": "<name>"}`. */
+export const envSecretRefSchema = z.strictObject({ secret: z.string({ error: 'must be a string' }).min(1, 'must not be empty') });
+
+/** An env value of Marathon and Metronome: a string, or a reference to one of the `secrets`. */
+export const envValueSchema = z.union([z.string(), envSecretRefSchema], { error: 'must be a string or {"secret": "<a name in secrets>"}' });
+
+/**
+ * Marathon's `secrets` (Metronome's `run.secrets`): `{"<name>": {"source": "<source>"}}`.
+ * The source is what the agent reads (a file name in its --secrets-dir); a bad one is an
+ * issue at `<name>/source`. Only this reference is ever stored or shown.
+ */
+export const secretsSchema = z
+  .record(
+    z.string().min(1, 'a secret name must not be empty'),
+    z.strictObject({ source: z.string({ error: 'must be a string' }) }, { error: 'must be {"source": "<file name>"}' }),
+    {
+      error: 'must be an object of {"source": ...}',
+    },
+  )
+  .superRefine((secrets, ctx) => {
+    for (const [name, s] of Object.entries(secrets)) {
+      const problem = secretSourceProblem(s.source);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [name, 'source'], message: problem });
+    }
+  });
+
+/** The env names whose `{secret}` names no entry of `secrets`, with the message to give (a 422 naming `env/<name>`). */
+export function undefinedSecretRefs(
+  env: Readonly<Record<string, string | { secret: string }>>,
+  secrets: Readonly<Record<string, { source: string }>>,
+): { name: string; message: string }[] {
+  return Object.entries(env).flatMap(([name, v]) =>
+    typeof v === 'string' || Object.hasOwn(secrets, v.secret)
+      ? []
+      : [{ name, message: `references an undefined secret "${v.secret}" (define it in secrets: {"${v.secret}": {"source": "..."}})` }],
+  );
+}
+
+/** An env of Marathon or Metronome with its secrets resolved to references to their sources, as the SDK's TaskSpec.env takes it. */
+export function envWithSecretSources(
+  env: Readonly<Record<string, string | { secret: string }>>,
+  secrets: Readonly<Record<string, { source: string }>>,
+): Record<string, string | { secret: string }> {
+  const out: Record<string, string | { secret: string }> = {};
+  for (const [name, v] of Object.entries(env)) {
+    if (typeof v === 'string') out[name] = v;
+    else {
+      const source = secrets[v.secret]?.source;
+      if (source !== undefined) out[name] = { secret: source };
+    }
+  }
+  return out;
 }

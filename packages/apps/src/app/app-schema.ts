@@ -1,4 +1,4 @@
-import { MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames } from '@tandem/protocol';
+import { envValueSchema, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames, secretsSchema } from '@tandem/protocol';
 import { z } from 'zod';
 
 /**
@@ -13,11 +13,16 @@ const nonNegative = () => num().min(0, 'must be >= 0');
 const fraction = (def: number) => num().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(def);
 const str = () => z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') });
 const bool = () => z.boolean({ error: 'must be true or false' });
-const stringMap = (what: string) =>
-  z.record(z.string(), z.string({ error: `${what} values must be strings (secrets are not supported)` }), { error: 'must be an object of strings' });
-/** `env`: string values under POSIX names (a name that is not one is a 422 naming `/env/<name>`). */
+const stringMap = (what: string) => z.record(z.string(), z.string({ error: `${what} values must be strings` }), { error: 'must be an object of strings' });
+/**
+ * `env`: values under POSIX names (a name that is not one is a 422 naming `/env/<name>`),
+ * each a string or `{"secret": "<name in secrets>"}` (validate-app checks the name is defined).
+ */
 const envMap = () =>
-  stringMap('env').superRefine((env, ctx) => reportBadEnvNames(env, (name, message) => ctx.addIssue({ code: 'custom', path: [name], message })));
+  z
+    .record(z.string(), envValueSchema, { error: 'must be an object of strings or {"secret": ...}' })
+    .superRefine((env, ctx) => reportBadEnvNames(env, (name, message) => ctx.addIssue({ code: 'custom', path: [name], message })));
+
 const nullish = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
 
 export const CONSTRAINT_OPERATORS = ['UNIQUE', 'CLUSTER', 'GROUP_BY', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS'] as const;
@@ -168,6 +173,8 @@ export const appSchema = z.object(
     executor: str().default(''),
     container: nullish(containerSchema),
     env: envMap().default({}),
+    /** Marathon's secrets: `{"<name>": {"source": "<file name in the agent's --secrets-dir>"}}`; only references are kept. */
+    secrets: secretsSchema.default({}),
     labels: stringMap('label').default({}),
     portDefinitions: nullish(z.array(portDefinitionSchema)),
     ports: nullish(z.array(portDefinitionSchema.shape.port)),

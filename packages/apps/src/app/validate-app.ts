@@ -1,4 +1,4 @@
-import { type FieldErrors, ValidationError, zodDetails } from '@tandem/protocol';
+import { type FieldErrors, undefinedSecretRefs, ValidationError, zodDetails } from '@tandem/protocol';
 import type { AppDefinition, VersionInfo } from './app-definition.js';
 import { appSchema, type ParsedApp } from './app-schema.js';
 import { dockerHostAccess } from './docker-host-access.js';
@@ -69,6 +69,7 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
       if (!resolved || pathIdProblem(resolved)) add(`/dependencies/${i}`, `"${d}" is not a valid path id`);
     });
   }
+  for (const { name, message } of undefinedSecretRefs(app.env, app.secrets)) add(`/env/${name}`, message);
   (app.acceptedResourceRoles ?? []).forEach((r, i) => {
     if (r === '') add(`/acceptedResourceRoles/${i}`, 'must not be empty');
   });

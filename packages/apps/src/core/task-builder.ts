@@ -1,5 +1,5 @@
 import { taskInfo } from '@tandem/framework-sdk';
-import type { TaskInfoInit } from '@tandem/protocol';
+import { envWithSecretSources, type TaskInfoInit } from '@tandem/protocol';
 import { type AppDefinition, imageOf } from '../app/app-definition.js';
 import { dockerHostAccess } from '../app/docker-host-access.js';
 import { agentHealthChecks } from '../app/health-check-mapping.js';
@@ -23,7 +23,8 @@ export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit 
       ...(image ? { image, forcePullImage: app.container?.docker?.forcePullImage ?? false, docker: dockerHostAccess(app.container).access } : {}),
       env: {
         ...portEnv(app, instance.ports),
-        ...app.env,
+        // A {secret} value becomes a reference to its secret's source: the agent reads the value.
+        ...envWithSecretSources(app.env, app.secrets),
         MARATHON_APP_ID: app.id,
         MARATHON_APP_VERSION: instance.appVersion,
         MARATHON_APP_RESOURCE_CPUS: String(app.cpus),

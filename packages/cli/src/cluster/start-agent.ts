@@ -2,6 +2,7 @@ import {
   Agent,
   type AgentHttpApi,
   type Containerizer,
+  checkSecretsDir,
   DockerContainerizer,
   type DockerCredentials,
   type DockerPolicy,
@@ -9,7 +10,7 @@ import {
   ProcessContainerizer,
   startAgentHttp,
 } from '@tandem/agent';
-import { Code, type HttpAuth, type Logger, TandemError, type TlsFiles } from '@tandem/protocol';
+import { Code, type Logger, TandemError, type TlsFiles } from '@tandem/protocol';
 
 export type ContainerizerName = 'docker' | 'process';
 
@@ -33,16 +34,14 @@ export interface AgentLaunch {
   httpPort?: number;
   /** @default '0.0.0.0' */
   httpHost?: string;
-  /** Mutual TLS to the masters (AgentOptions.tls); the HTTP API then serves HTTPS only. */
+  /** Mutual TLS to the masters (AgentOptions.tls). */
   tls?: TlsFiles;
-  /** Credentials the HTTP API requires on every path but /health (`--http-credentials`...). */
-  httpAuth?: HttpAuth;
-  /** Origins allowed cross-origin requests on the HTTP API (`--cors-origin`). */
-  corsOrigins?: readonly string[];
   /** The Docker containerizer's policy (`--docker-allow`, `--docker-images`) and registry credentials file (`--docker-config`). */
   docker?: { policy?: DockerPolicy; configFile?: string };
   /** Who process tasks run as: `--task-user` (default nobody as root) and `--allow-root-tasks`. */
   process?: { taskUser?: string; allowRootTasks?: boolean };
+  /** Where tasks' secret references are read (`--secrets-dir`): checked to be a readable directory at start. */
+  secretsDir?: string;
 }
 
 export interface RunningAgent {
@@ -57,7 +56,8 @@ export interface RunningAgent {
 }
 
 export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
-  // A credentials file that cannot be read fails the start, before anything else.
+  // A secrets dir or a credentials file that cannot be read fails the start, before anything else.
+  if (options.secretsDir) await checkSecretsDir(options.secretsDir);
   const credentials: DockerCredentials | undefined = options.docker?.configFile ? await loadDockerCredentials(options.docker.configFile) : undefined;
   const create = (name: ContainerizerName): Containerizer =>
     name === 'docker'
@@ -96,16 +96,10 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.attributes ? { attributes: options.attributes } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
   });
   let http: AgentHttpApi | undefined;
-  if (options.httpPort !== undefined) {
-    http = await startAgentHttp(agent, options.httpHost ?? '0.0.0.0', options.httpPort, {
-      ...(options.tls ? { tls: options.tls } : {}),
-      ...(options.httpAuth ? { auth: options.httpAuth } : {}),
-      ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
-  }
+  if (options.httpPort !== undefined) http = await startAgentHttp(agent, options.httpHost ?? '0.0.0.0', options.httpPort);
   try {
     await agent.start();
   } catch (err) {

@@ -6,10 +6,8 @@ import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
 import type { ContainerizerName } from '../cluster/start-agent.js';
 import type { CommandContext } from '../command-context.js';
-import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
-import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, port } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -60,10 +58,9 @@ export const agentSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/, 'must be a user name')
       .optional(),
     allowRootTasks: z.boolean().optional(),
+    secretsDir: nonEmpty().optional(),
   })
-  .extend(tlsSchema.shape)
-  .extend(httpAuthSchema.shape)
-  .extend(corsSchema.shape);
+  .extend(tlsSchema.shape);
 
 export function agentCommand(ctx: CommandContext): Command {
   const cmd = new Command('agent')
@@ -91,10 +88,14 @@ export function agentCommand(ctx: CommandContext): Command {
     )
     .addOption(flag('--allow-root-tasks', 'let process tasks run as root (refused by default)'))
     .addOption(flag('--docker-config <file>', "a Docker config.json whose registry credentials ('auths') are used for pulls"))
+    .addOption(
+      flag(
+        '--secrets-dir <dir>',
+        'where the secrets that tasks reference are read: the secret "db" is the file <dir>/db (default: none; a task referencing a secret fails)',
+      ),
+    )
     .action(async () => {
       const o = parseOptions(cmd, agentSchema);
-      const httpAuth = await httpAuthFrom(o);
-      const cors = corsOption(o);
       const { startAgent } = await import('../cluster/start-agent.js');
       const log = cliLogger('agent');
       const signal = ctx.shutdownSignal();
@@ -105,8 +106,6 @@ export function agentCommand(ctx: CommandContext): Command {
           containerizers: o.containerizers as ContainerizerName[],
           strict: true,
           ...tlsOption(o),
-          ...(httpAuth ? { httpAuth } : {}),
-          ...cors,
           logger: log,
           httpPort: o.port,
           ...(o.hostname ? { hostname: o.hostname } : {}),
@@ -114,6 +113,7 @@ export function agentCommand(ctx: CommandContext): Command {
           ...(o.attributes ? { attributes: o.attributes } : {}),
           process: { ...(o.taskUser ? { taskUser: o.taskUser } : {}), allowRootTasks: o.allowRootTasks ?? false },
           docker: { policy: { ...o.dockerAllow, images: o.dockerImages }, ...(o.dockerConfig ? { configFile: o.dockerConfig } : {}) },
+          ...(o.secretsDir ? { secretsDir: o.secretsDir } : {}),
         });
         log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');
         ctx.io.stdout(`tandem agent: ${agent.agentId ?? '(registering)'} on master ${o.master}, containerizers ${agent.containerizers.join(',')}\n`);
@@ -130,7 +130,5 @@ export function agentCommand(ctx: CommandContext): Command {
       }
     });
   addTlsFlags(cmd, 'the agent');
-  addHttpAuthFlags(cmd, "the agent's HTTP API", '/health');
-  addCorsFlag(cmd);
   return cmd;
 }

@@ -1,4 +1,5 @@
 import { marathonDockerHostAccess, type TaskSpec } from '@tandem/framework-sdk';
+import { envWithSecretSources } from '@tandem/protocol';
 import { taskIdOf } from './ids.js';
 import type { JobRun } from './job-run.js';
 
@@ -15,7 +16,8 @@ export function runTaskSpec(run: JobRun, index: number, attempt: number): TaskSp
     ...(s.cmd !== undefined ? { command: s.cmd } : { argv: s.args ?? [] }),
     ...(s.docker ? { image: s.docker.image, forcePullImage: s.docker.forcePullImage ?? false, docker: marathonDockerHostAccess(s, '').access } : {}),
     env: {
-      ...s.env,
+      // A {secret} value becomes a reference to its secret's source: the agent reads the value.
+      ...envWithSecretSources(s.env, s.secrets),
       TANDEM_JOB_ID: run.jobId,
       TANDEM_RUN_ID: run.id,
       TANDEM_TASK_INDEX: String(index),

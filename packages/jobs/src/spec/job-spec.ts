@@ -1,5 +1,5 @@
-import { MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames } from '@tandem/protocol';
 import { marathonDockerHostAccess } from '@tandem/framework-sdk';
+import { envValueSchema, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames, secretsSchema, undefinedSecretRefs } from '@tandem/protocol';
 import { z } from 'zod';
 import { idSchema } from './job-id.js';
 import { scheduleSpecSchema } from './schedule-spec.js';
@@ -52,9 +52,11 @@ export const runSpecSchema = z
       })
       .optional(),
     env: z
-      .record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of strings' })
+      .record(z.string(), envValueSchema, { error: 'must be an object of strings or {"secret": ...}' })
       .superRefine((env, ctx) => reportBadEnvNames(env, (name, message) => ctx.addIssue({ code: 'custom', path: [name], message })))
       .default({}),
+    /** Metronome's secrets: `{"<name>": {"source": "<file name in the agent's --secrets-dir>"}}`; only references are kept. */
+    secrets: secretsSchema.default({}),
     placement: z.strictObject({ constraints: z.array(constraintSchema).default([]) }).optional(),
     maxLaunchDelay: z
       .number({ error: 'must be a number' })
@@ -94,6 +96,7 @@ export const runSpecSchema = z
         .map((part) => (/^[0-9]+$/.test(part) ? Number(part) : part));
       for (const message of p.errors) ctx.addIssue({ code: 'custom', path, message });
     }
+    for (const { name, message } of undefinedSecretRefs(run.env, run.secrets)) ctx.addIssue({ code: 'custom', path: ['env', name], message });
   });
 
 export const dependencySchema = z.strictObject({ id: idSchema });

@@ -1,0 +1,46 @@
+import { ValidationError } from '@tandem/protocol';
+import { describe, expect, it } from 'vitest';
+import type { Instance } from '../core/instance.js';
+import { buildTask } from '../core/task-builder.js';
+import { DEFAULT_MAX_INSTANCES_PER_APP, validateApp } from './validate-app.js';
+
+const limits = { maxInstances: DEFAULT_MAX_INSTANCES_PER_APP, allowPrivileged: false };
+const stamp = { version: '2024-01-01T00:00:00.000Z', versionInfo: { lastScalingAt: 'x', lastConfigChangeAt: 'x' } };
+
+function details(json: unknown): Record<string, string[]> {
+  try {
+    validateApp(json, limits, stamp);
+  } catch (err) {
+    if (err instanceof ValidationError) return Object.fromEntries(err.details.map((d) => [d.path, d.errors]));
+    throw err;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('app secrets', () => {
+  it('app secrets - Marathon secrets and env references are kept as given and become EnvVar secret references', () => {
+    const app = validateApp(
+      { id: 'db-client', cmd: 'env', env: { DB_PASS: { secret: 'db' }, MODE: 'prod' }, secrets: { db: { source: 'db-password' }, unused: { source: 'x' } } },
+      limits,
+      stamp,
+    );
+    expect(app.env).toEqual({ DB_PASS: { secret: 'db' }, MODE: 'prod' });
+    expect(app.secrets).toEqual({ db: { source: 'db-password' }, unused: { source: 'x' } });
+    const instance = { instanceId: 'i1', appId: app.id, taskId: 'db-client.t1', agentId: 'a1', ports: [], appVersion: app.version } as unknown as Instance;
+    const env = buildTask(app, instance).command?.environment ?? [];
+    expect(env).toContainEqual({ name: 'DB_PASS', secret: 'db-password' });
+    expect(env).toContainEqual({ name: 'MODE', value: 'prod' });
+    expect(env.filter((v) => 'secret' in v)).toHaveLength(1);
+  });
+
+  it('app secrets - an env referencing an undefined secret, a bad source and a bad env value are 422s naming the field', () => {
+    expect(details({ id: 'a', cmd: 'env', env: { DB_PASS: { secret: 'nope' } } })['/env/DB_PASS']?.[0]).toMatch(/references an undefined secret "nope"/);
+    for (const source of ['../etc/passwd', 'a/b', '..', '', 'sp ace']) {
+      expect(details({ id: 'a', cmd: 'env', secrets: { db: { source } } })).toHaveProperty(['/secrets/db/source']);
+    }
+    expect(details({ id: 'a', cmd: 'env', secrets: { db: {} } })).toHaveProperty(['/secrets/db/source']);
+    expect(details({ id: 'a', cmd: 'env', secrets: { db: { source: 'x', extra: 1 } } })).toHaveProperty(['/secrets/db']);
+    expect(Object.keys(details({ id: 'a', cmd: 'env', env: { X: 3 } }))).toEqual(['/env/X']);
+    expect(Object.keys(details({ id: 'a', cmd: 'env', env: { X: { secret: 'db', other: 1 } }, secrets: { db: { source: 'x' } } }))[0]).toMatch(/^\/env\/X/);
+  });
+});

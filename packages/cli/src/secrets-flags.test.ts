@@ -1,0 +1,47 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from './cli-io.js';
+import { main } from './main.js';
+
+// tandem agent --secrets-dir: documented, and a directory that is not there fails the start naming the flag.
+
+const neverSignal = () => ({ received: new Promise<NodeJS.Signals>(() => {}), dispose: () => {} });
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
+  const io: CliIo = {
+    stdout: (t) => {
+      out += text(t);
+    },
+    stderr: (t) => {
+      err += text(t);
+    },
+  };
+  const code = await main(['node', 'tandem', ...args], { io, shutdownSignal: neverSignal });
+  return { code, out, err };
+}
+
+describe('tandem agent --secrets-dir', () => {
+  it('secrets flags - --help documents --secrets-dir and TANDEM_SECRETS_DIR', async () => {
+    const flat = (await run('agent', '--help')).out.replace(/\s+/g, ' ');
+    for (const f of ['--secrets-dir', 'TANDEM_SECRETS_DIR']) expect(flat).toContain(f);
+  });
+
+  it('secrets flags - a --secrets-dir that does not exist, or is a file, fails the start naming the flag', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'tandem-secrets-flag-'));
+    try {
+      const missing = await run('agent', '--master', '127.0.0.1:1', '--port', '0', '--work-dir', join(base, 'w1'), '--secrets-dir', join(base, 'nope'));
+      expect(missing.code).toBe(1);
+      expect(missing.err).toContain(`--secrets-dir: ${join(base, 'nope')} does not exist`);
+      await writeFile(join(base, 'file'), 'x');
+      const file = await run('agent', '--master', '127.0.0.1:1', '--port', '0', '--work-dir', join(base, 'w2'), '--secrets-dir', join(base, 'file'));
+      expect(file.code).toBe(1);
+      expect(file.err).toContain('is not a directory');
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
