@@ -7,12 +7,11 @@ import { cleanup, dockerAvailable, recorder, startDriver, startMaster, TEST_IMAG
 // The agent's Docker policy on the real Docker Engine of the test env, through a real
 // master and agent: a task asking for what the agent does not allow is TASK_ERROR naming
 // the field and the flag that would allow it; with the flag the agent lets it through.
-// DockerInfo carries only `privileged` of what the policy covers (mounts, capabilities,
-// PID/IPC, devices and runtimes have no field yet; the policy's unit tests cover them),
-// and the test env's dockerd runs without the capabilities a privileged container needs
-// ("unable to apply caps"): so the "with the flag it runs" half is shown by the image
-// allow-list, and a privileged task with --docker-allow privileged is shown to pass the
-// policy and reach the engine (which may run it or refuse it, but never with TASK_ERROR).
+// Privileged and the image list are here; host mounts, the Docker socket, capabilities
+// and host PID are in docker-host-access.test.ts. The test env's dockerd runs without a
+// capability a privileged container needs (CAP_SYS_RESOURCE; "unable to apply caps"):
+// so for privileged the "with the flag it runs" half is shown as passing the policy and
+// reaching the engine (which may run it or refuse it, but never with TASK_ERROR).
 
 afterEach(cleanup);
 let docker = false;
