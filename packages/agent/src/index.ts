@@ -49,7 +49,7 @@ export {
   DEFAULT_STATUS_RETRY_MS,
 } from './defaults.js';
 export { detectResources, resolveResources } from './host-resources.js';
-export { type AgentHttpApi, startAgentHttp } from './http-api.js';
+export { AGENT_OPEN_PATHS, type AgentHttpApi, type AgentHttpOptions, startAgentHttp } from './http-api.js';
 export type { AgentOptions, HollowAgentOptions } from './options.js';
 export { AGENT_VERSION, resolveAgentOptions } from './options.js';
 export { checkSecretsDir, DirectorySecretSource, MAX_SECRET_BYTES, NO_SECRETS, SecretError, type SecretSource } from './secret-source.js';

@@ -24,12 +24,22 @@ export {
   schedulerClient,
 } from './grpc.js';
 export { HEALTH_CHECK_TYPES, validateHealthChecks } from './health-checks.js';
+export { allowCors, parseCorsOrigins } from './http/cors.js';
 export { type ErrorReply, type ErrorReplyOptions, errorReply } from './http/error-reply.js';
-export { requireHttpAuth } from './http/fastify-auth.js';
-export { DEFAULT_FETCH_TIMEOUT_MS, type FetchJsonOptions, fetchJson } from './http/fetch-json.js';
+export { requestPrincipal, requireHttpAuth, setRequestPrincipal } from './http/fastify-auth.js';
+export {
+  DEFAULT_FETCH_TIMEOUT_MS,
+  type FetchJsonOptions,
+  fetchJson,
+  type HttpClientTls,
+  httpRequestText,
+  type TextResponse,
+} from './http/fetch-json.js';
+export { HttpAclGuard } from './http/http-acl.js';
 export {
   allowAll,
   basicAuthorization,
+  FORWARDED_PRINCIPAL_HEADER,
   HTTP_AUTH_REALM,
   HttpAuth,
   type HttpAuthConfig,
@@ -49,6 +59,14 @@ export {
 } from './http/http-credentials.js';
 export { DEFAULT_HTTP_RATE_LIMIT, type HttpRateLimitOptions, limitHttpRate, RATE_EXEMPT_PATHS } from './http/http-rate-limit.js';
 export { HTTP_STATUS, type HttpStatusOverrides, httpStatusOf, METRONOME_STATUS } from './http/http-status.js';
+export {
+  fastifyServerOptions,
+  httpScheme,
+  httpsServerOptions,
+  isTlsRequest,
+  pemPrincipal,
+  requestCertificatePrincipal,
+} from './http/https-server.js';
 export { acceptJsonBodies, isJsonMediaType, RequestBodyError } from './http/json-body.js';
 export { DEFAULT_SSE_KEEPALIVE_MS, type SseStream, SseStreams } from './http/sse.js';
 export { fieldPath, jsonPointer, type PathIssue, zodDetails } from './http/zod-details.js';

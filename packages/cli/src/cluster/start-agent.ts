@@ -10,7 +10,7 @@ import {
   ProcessContainerizer,
   startAgentHttp,
 } from '@tandem/agent';
-import { Code, type Logger, TandemError, type TlsFiles } from '@tandem/protocol';
+import { Code, type HttpAuth, type Logger, TandemError, type TlsFiles } from '@tandem/protocol';
 
 export type ContainerizerName = 'docker' | 'process';
 
@@ -34,8 +34,12 @@ export interface AgentLaunch {
   httpPort?: number;
   /** @default '0.0.0.0' */
   httpHost?: string;
-  /** Mutual TLS to the masters (AgentOptions.tls). */
+  /** Mutual TLS to the masters (AgentOptions.tls); the HTTP API then serves HTTPS only. */
   tls?: TlsFiles;
+  /** Credentials the HTTP API requires on every path but /health (`--http-credentials`...). */
+  httpAuth?: HttpAuth;
+  /** Origins allowed cross-origin requests on the HTTP API (`--cors-origin`). */
+  corsOrigins?: readonly string[];
   /** The Docker containerizer's policy (`--docker-allow`, `--docker-images`) and registry credentials file (`--docker-config`). */
   docker?: { policy?: DockerPolicy; configFile?: string };
   /** Who process tasks run as: `--task-user` (default nobody as root) and `--allow-root-tasks`. */
@@ -99,7 +103,14 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
   });
   let http: AgentHttpApi | undefined;
-  if (options.httpPort !== undefined) http = await startAgentHttp(agent, options.httpHost ?? '0.0.0.0', options.httpPort);
+  if (options.httpPort !== undefined) {
+    http = await startAgentHttp(agent, options.httpHost ?? '0.0.0.0', options.httpPort, {
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.httpAuth ? { auth: options.httpAuth } : {}),
+      ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
   try {
     await agent.start();
   } catch (err) {

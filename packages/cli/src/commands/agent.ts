@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
 import type { ContainerizerName } from '../cluster/start-agent.js';
 import type { CommandContext } from '../command-context.js';
+import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
+import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, port } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -60,7 +62,9 @@ export const agentSchema = z
     allowRootTasks: z.boolean().optional(),
     secretsDir: nonEmpty().optional(),
   })
-  .extend(tlsSchema.shape);
+  .extend(tlsSchema.shape)
+  .extend(httpAuthSchema.shape)
+  .extend(corsSchema.shape);
 
 export function agentCommand(ctx: CommandContext): Command {
   const cmd = new Command('agent')
@@ -96,6 +100,8 @@ export function agentCommand(ctx: CommandContext): Command {
     )
     .action(async () => {
       const o = parseOptions(cmd, agentSchema);
+      const httpAuth = await httpAuthFrom(o);
+      const cors = corsOption(o);
       const { startAgent } = await import('../cluster/start-agent.js');
       const log = cliLogger('agent');
       const signal = ctx.shutdownSignal();
@@ -106,6 +112,8 @@ export function agentCommand(ctx: CommandContext): Command {
           containerizers: o.containerizers as ContainerizerName[],
           strict: true,
           ...tlsOption(o),
+          ...(httpAuth ? { httpAuth } : {}),
+          ...cors,
           logger: log,
           httpPort: o.port,
           ...(o.hostname ? { hostname: o.hostname } : {}),
@@ -130,5 +138,7 @@ export function agentCommand(ctx: CommandContext): Command {
       }
     });
   addTlsFlags(cmd, 'the agent');
+  addHttpAuthFlags(cmd, "the agent's HTTP API", '/health');
+  addCorsFlag(cmd);
   return cmd;
 }
