@@ -44,4 +44,4 @@ export {
   type ServiceFrameworkOptions,
 } from './service-options.js';
 export { DEFAULT_STALE_UPDATE_MEMORY, StaleUpdateFilter } from './stale-updates.js';
-export { type DockerHostAccess, type Placement, specResources, type TaskSpec, taskInfo } from './task-info.js';
+export { type DockerHostAccess, type Placement, type SecretEnv, specResources, type TaskSpec, taskInfo } from './task-info.js';
