@@ -140,7 +140,7 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
   const change = async (req: FastifyRequest, id: string, body: unknown, q: Query) => {
     const scaleBy = (body as { scaleBy?: unknown } | undefined)?.scaleBy;
     if (scaleBy !== undefined) {
-      const plan = scaleGroupPlan(repo.apps.values(), id, scaleBy, ctx.limits.maxInstances);
+      const plan = scaleGroupPlan(repo.apps.values(), id, body as Record<string, unknown>, ctx.limits.maxInstances);
       mayDeploy(req, id, plan);
       return deploy(id, plan, q);
     }
