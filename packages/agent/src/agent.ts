@@ -145,6 +145,7 @@ export class Agent {
       registerTimeoutMs: options.registerTimeoutMs,
       ...(options.hollowSharedChannel ? { shared: options.hollowSharedChannel } : {}),
       ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.credential ? { credential: options.credential } : {}),
       logger: this.log,
       registration: () => this.registration(),
       onRegistered: (r) => this.onRegistered(r),

@@ -7,6 +7,7 @@ import {
   type BackoffOptions,
   type ClientOptions,
   type FollowStep,
+  type GrpcCredential,
   LeaderFollower,
   type Logger,
   type MasterMessage,
@@ -28,6 +29,8 @@ export interface MasterConnectionOptions {
   shared?: SharedAgentChannel;
   /** Mutual TLS to the masters; never plaintext then. @default undefined (plaintext) */
   tls?: TlsFiles;
+  /** A principal and secret (`--credential`) sent with every call to the masters. @default none */
+  credential?: GrpcCredential;
   logger: Logger;
   /** Builds the `register` message for each (re)connection, with the tasks of the moment. */
   registration: () => RegisterAgentInit;
@@ -104,7 +107,7 @@ export class MasterConnection {
   }
 
   private clientOptions(): ClientOptions {
-    return this.options.tls ? { tls: this.options.tls } : {};
+    return { ...(this.options.tls ? { tls: this.options.tls } : {}), ...(this.options.credential ? { credential: this.options.credential } : {}) };
   }
 
   /** Starts dialling; resolves with the outcome of the first attempt. */

@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import { type BackoffOptions, componentLogger, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
+import { type BackoffOptions, componentLogger, type GrpcCredential, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 import * as defaults from './defaults.js';
 import { DirectorySecretSource, NO_SECRETS, type SecretSource } from './secret-source.js';
@@ -50,6 +50,11 @@ export interface AgentOptions {
    */
   tls?: TlsFiles;
   /**
+   * A principal and secret (`--credential FILE`) sent with every call to the masters, for a
+   * master with `--credentials` (without TLS, or beside it). @default undefined (none)
+   */
+  credential?: GrpcCredential;
+  /**
    * Where the secrets that tasks' environment variables reference are read at launch
    * (`tandem agent --secrets-dir`): the secret `db-password` is the file
    * `<secretsDir>/db-password`. Without it, a task that references a secret fails with
@@ -93,6 +98,7 @@ export interface ResolvedAgentOptions {
   registerTimeoutMs: number;
   maxConcurrentLaunches: number;
   tls: TlsFiles | undefined;
+  credential: GrpcCredential | undefined;
   /** Where tasks' secret references are resolved (NO_SECRETS without `secretsDir`). */
   secrets: SecretSource;
   hollowInMemoryCheckpoints: boolean;
@@ -117,6 +123,7 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
     registerTimeoutMs: options.registerTimeoutMs ?? defaults.DEFAULT_REGISTER_TIMEOUT_MS,
     maxConcurrentLaunches: options.maxConcurrentLaunches ?? defaults.DEFAULT_MAX_CONCURRENT_LAUNCHES,
     tls: options.tls,
+    credential: options.credential,
     secrets: options.secretsDir ? new DirectorySecretSource(options.secretsDir) : NO_SECRETS,
     hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
     hollowSharedChannel: options.hollowSharedChannel,

@@ -1,4 +1,5 @@
-import { Code, explainTlsFailure, LeaderFollower, type OperatorClient, operatorClient, parseMasterList, TandemError, type TlsFiles } from '@tandem/protocol';
+import { Code, explainTlsFailure, LeaderFollower, type OperatorClient, operatorClient, parseMasterList, TandemError } from '@tandem/protocol';
+import type { ClientAuth } from './credential-flags.js';
 
 export const DEFAULT_OPERATOR_DEADLINE_MS = 15_000;
 
@@ -9,23 +10,24 @@ export const DEFAULT_OPERATOR_DEADLINE_MS = 15_000;
  * redirects; a master that is UNAVAILABLE without naming one (unreachable, no leader
  * elected yet) is skipped to the next of the list, until each has failed. `fn` may run
  * more than once, so it must be safe to repeat (every Operator call is a read or a
- * set-to-this-value). With `tls`, every channel is mutual TLS (never plaintext); a
- * failure that TLS may explain (either side plaintext, another CA) says so.
+ * set-to-this-value). With `auth.tls`, every channel is mutual TLS (never plaintext); a
+ * failure that TLS may explain (either side plaintext, another CA) says so. With
+ * `auth.credential`, every call carries it (`--credential`).
  */
 export async function withOperator<T>(
   masters: string | readonly string[],
   fn: (client: OperatorClient, deadline: Date) => Promise<T>,
-  tls?: TlsFiles,
+  auth: ClientAuth = {},
 ): Promise<T> {
   const follower = new LeaderFollower(parseMasterList(masters, 'master'));
   const failures: string[] = [];
   for (;;) {
     const address = follower.current;
-    const client = operatorClient(address, tls ? { tls } : {});
+    const client = operatorClient(address, auth);
     try {
       return await fn(client, new Date(Date.now() + DEFAULT_OPERATOR_DEADLINE_MS));
     } catch (err) {
-      const e = explainTlsFailure(err, address, tls !== undefined);
+      const e = explainTlsFailure(err, address, auth.tls !== undefined);
       if (e.code !== Code.Unavailable) throw e;
       failures.push(`${address}: ${e.message}`);
       const step = follower.next(e);

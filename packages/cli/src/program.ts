@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { writeTo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
+import { aclCommand } from './commands/acl.js';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { appsCommand } from './commands/apps.js';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CommandContext): Command {
     hollowCommand,
     storeCommand,
     certsCommand,
+    aclCommand,
   ]) {
     program.addCommand(writeTo(make(ctx), ctx.io));
   }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type BackoffOptions, type ClientOptions, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
+import { type BackoffOptions, type ClientOptions, type GrpcCredential, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
 
 /** Who the framework is. Only `name` is required. */
 export interface FrameworkOptions {
@@ -60,6 +60,13 @@ export interface DriverOptions {
    * cluster CA; never plaintext then. Short for `client: { tls }`. @default undefined (plaintext)
    */
   tls?: TlsFiles;
+  /**
+   * A principal and secret (`--credential FILE`, `parseCredential`) sent with every call to
+   * the masters, for a master with `--credentials`. Short for `client: { credential }`.
+   * The framework is bound to this principal (or its certificate's) at its first SUBSCRIBE.
+   * @default undefined (none)
+   */
+  credential?: GrpcCredential;
   logger?: Logger;
   /** Aborting it stops the driver, as `stop()` does. */
   signal?: AbortSignal;
@@ -116,7 +123,11 @@ export function resolveDriverOptions(options: DriverOptions): ResolvedDriverOpti
     reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
     maxMissedHeartbeats: options.maxMissedHeartbeats ?? DEFAULT_MAX_MISSED_HEARTBEATS,
     callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-    client: options.tls ? { ...options.client, tls: options.tls } : (options.client ?? {}),
+    client: {
+      ...options.client,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.credential ? { credential: options.credential } : {}),
+    },
     logger: options.logger,
     signal: options.signal,
   };

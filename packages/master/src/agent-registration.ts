@@ -26,14 +26,20 @@ import { completeTask, forwardUpdates, masterUpdate, syntheticStatus } from './s
  * a refusal or a failed write leaves the master as it was. An agent marked gone is told to
  * shut down and refused with PERMISSION_DENIED.
  */
-export async function registerAgent(core: MasterCore, link: AgentLink, reg: RegisterAgent): Promise<string> {
+export async function registerAgent(core: MasterCore, link: AgentLink, reg: RegisterAgent, principal: string | undefined): Promise<string> {
   const { info, total, known } = checkRegistration(reg, () => newId('agent'));
   const id = info.id;
+  core.auth.authorize('register_agents', principal, info.hostname, 'register.agent_info.hostname');
   const registeredAt = core.agents.get(id)?.registeredAt ?? nowSeconds();
   try {
-    await core.agentRegistry.admit(id, info, registeredAt);
+    await core.agentRegistry.admit(id, info, registeredAt, principal);
   } catch (err) {
     const e = TandemError.from(err);
+    if (e.code === Code.PermissionDenied && e.field === 'register.agent_info.id') {
+      // Bound to another principal (agent-registry.ts): refused; the agent that holds the id is not disturbed.
+      core.log.warn({ agentId: id, hostname: info.hostname, principal }, 'refused an agent id registered by another principal');
+      throw e;
+    }
     if (e.code === Code.PermissionDenied) {
       // Marked gone (agent-gone.ts): told to shut down (the agent kills its tasks, stops and forgets its id), then refused.
       core.log.warn({ agentId: id, hostname: info.hostname }, 'refused an agent marked gone; told it to shut down');

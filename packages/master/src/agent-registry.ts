@@ -10,6 +10,8 @@ export interface AgentRecord {
   unreachableAt?: number;
   /** When (seconds since the epoch) an operator marked the agent gone (Operator.MarkAgentGone): it may never register again. */
   goneAt?: number;
+  /** The principal that first registered the agent with one: only it may register the id again. Absent: none (an open cluster). */
+  principal?: string;
 }
 
 const PREFIX = 'agents/';
@@ -86,16 +88,26 @@ export class AgentRegistry {
    * Records the agent as admitted and reachable, unless the registry holds exactly that
    * already (after a failover every agent re-registers unchanged: no write, no fsync).
    * Call `admitted` right after it resolves. An agent marked gone is refused
-   * (PERMISSION_DENIED, `goneRefusal`) and nothing is written.
+   * (PERMISSION_DENIED, `goneRefusal`) and nothing is written. The id is bound to the
+   * first principal that registers it (kept in the record): another principal is refused
+   * (PERMISSION_DENIED, field `register.agent_info.id`); a record bound to none is bound now.
    */
-  admit(agentId: string, info: AgentInfo, registeredAt: number): Promise<void> {
+  admit(agentId: string, info: AgentInfo, registeredAt: number, principal?: string): Promise<void> {
     return this.serialize(agentId, async () => {
       const stored = this.records.get(agentId);
       const goneAt = this.gone.get(agentId) ?? stored?.goneAt;
       if (goneAt !== undefined) throw goneRefusal(agentId, goneAt);
-      if (stored && stored.unreachableAt === undefined && sameJson(stored.info, info)) return;
-      await this.write(agentId, { info, registeredAt });
+      const owner = stored?.principal;
+      if (owner !== undefined && owner !== principal) throw boundRefusal(agentId, owner, principal);
+      const bound = owner ?? principal;
+      if (stored && stored.unreachableAt === undefined && sameJson(stored.info, info) && stored.principal === bound) return;
+      await this.write(agentId, { info, registeredAt, ...(bound !== undefined ? { principal: bound } : {}) });
     });
+  }
+
+  /** The principal the agent id is bound to, if any. */
+  principalOf(agentId: string): string | undefined {
+    return this.records.get(agentId)?.principal;
   }
 
   /** The agent is admitted (its `admit` resolved): neither recovered nor unreachable now. True when it was recorded unreachable. */
@@ -115,7 +127,8 @@ export class AgentRegistry {
     let written = false;
     await this.serialize(agentId, async () => {
       if (this.gone.has(agentId)) return;
-      await this.write(agentId, { info: record.info, registeredAt: record.registeredAt, unreachableAt: at });
+      const principal = this.records.get(agentId)?.principal;
+      await this.write(agentId, { info: record.info, registeredAt: record.registeredAt, unreachableAt: at, ...(principal !== undefined ? { principal } : {}) });
       written = true;
     });
     if (!written || (this.admissions.get(agentId) ?? 0) !== before) return false;
@@ -142,10 +155,12 @@ export class AgentRegistry {
       const record = known ?? stored;
       if (!record) return undefined;
       const unreachableAt = stored?.unreachableAt;
+      const principal = stored?.principal;
       await this.write(agentId, {
         info: record.info,
         registeredAt: record.registeredAt,
         ...(unreachableAt !== undefined ? { unreachableAt } : {}),
+        ...(principal !== undefined ? { principal } : {}),
         goneAt: at,
       });
       // Set before any later write of this agent runs (they wait on this one): an admission asked for meanwhile is refused.
@@ -181,5 +196,15 @@ export function goneRefusal(agentId: string, goneAt: number): TandemError {
   return new TandemError(
     Code.PermissionDenied,
     `agent ${agentId} was marked gone by an operator at ${new Date(goneAt * 1000).toISOString()} and may never register again under this id; the master told it to shut down (restarted, it joins as a new agent)`,
+  );
+}
+
+/** The refusal of an agent id registered by another principal (no one can re-register as another agent). */
+export function boundRefusal(agentId: string, owner: string, principal: string | undefined): TandemError {
+  const who = principal === undefined ? 'an unauthenticated agent' : `principal ${JSON.stringify(principal)}`;
+  return new TandemError(
+    Code.PermissionDenied,
+    `agent ${agentId} belongs to principal ${JSON.stringify(owner)}; ${who} may not register as it (register without an id to join as a new agent)`,
+    { field: 'register.agent_info.id' },
   );
 }

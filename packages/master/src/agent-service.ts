@@ -42,7 +42,7 @@ export function agentHandlers(master: MasterOperations): AgentHandlers {
           return;
         }
         registering = true;
-        master.registerAgent(link, msg.register).then((id) => {
+        master.registerAgent(link, msg.register, master.auth.principalOf(call)).then((id) => {
           agentId = id;
           if (closed) {
             master.agentStreamClosed(id, link);

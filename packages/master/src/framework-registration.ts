@@ -11,14 +11,21 @@ import {
   TandemError,
   ValidationError,
 } from '@tandem/protocol';
+import { subscribePrincipal } from './framework-principal.js';
 import type { FrameworkStream } from './framework-stream.js';
 import type { MasterCore } from './master-core.js';
 import { checkRoleName } from './role-config-check.js';
-import { type FrameworkEntry, newFrameworkEntry } from './state-records.js';
+import { type FrameworkEntry, type FrameworkRecord, newFrameworkEntry } from './state-records.js';
 import { completeTask } from './status-updates.js';
 
 /** Handles SUBSCRIBE: registers a new framework or fails over an existing one. */
-export async function subscribe(core: MasterCore, stream: FrameworkStream, onClose: (cb: () => void) => void, req: SubscribeRequest): Promise<void> {
+export async function subscribe(
+  core: MasterCore,
+  stream: FrameworkStream,
+  onClose: (cb: () => void) => void,
+  req: SubscribeRequest,
+  caller: string | undefined,
+): Promise<void> {
   const info = req.frameworkInfo;
   if (!info) throw new ValidationError('framework_info', 'is required');
   if (!info.name.trim()) throw new ValidationError('framework_info.name', 'must not be empty');
@@ -45,9 +52,13 @@ export async function subscribe(core: MasterCore, stream: FrameworkStream, onClo
       });
     }
   }
+  const principal = subscribePrincipal(fw, info.principal, caller);
+  for (const [i, role] of roles.entries()) core.auth.authorize('register_frameworks', principal, role, `framework_info.roles[${i}]`);
+  if (fw && fw.principal === undefined && principal !== undefined)
+    core.log.info({ frameworkId: fw.id, principal }, 'framework bound to the principal it subscribed with');
   const id = fw?.id ?? newId('fw');
-  const fullInfo: FrameworkInfo = { ...info, id, roles };
-  await core.registry().put(`frameworks/${id}`, { info: fullInfo });
+  const fullInfo: FrameworkInfo = { ...info, id, roles, ...(principal !== undefined ? { principal } : {}) };
+  await core.registry().put<FrameworkRecord>(`frameworks/${id}`, { info: fullInfo, ...(principal !== undefined ? { principal } : {}) });
   if (fw) {
     fw.failoverTimer?.clear();
     fw.failoverTimer = undefined;
@@ -57,8 +68,9 @@ export async function subscribe(core: MasterCore, stream: FrameworkStream, onClo
       fw.stream.end();
     }
     fw.info = fullInfo;
+    fw.principal = principal;
   } else {
-    fw = newFrameworkEntry(fullInfo);
+    fw = newFrameworkEntry(fullInfo, principal);
     core.frameworks.set(id, fw);
   }
   const entry = fw;
@@ -78,7 +90,7 @@ export async function subscribe(core: MasterCore, stream: FrameworkStream, onClo
   entry.heartbeatTimer = setInterval(() => stream.send({ heartbeat: { timestamp: nowSeconds() } }), core.options.frameworkHeartbeatMs);
   entry.heartbeatTimer.unref();
   onClose(() => frameworkStreamClosed(core, entry, stream));
-  core.log.info({ frameworkId: id, name: info.name, failover: !!info.id }, 'framework subscribed');
+  core.log.info({ frameworkId: id, name: info.name, principal, failover: !!info.id }, 'framework subscribed');
   if (info.id) askAgentsToResend(core, entry);
   core.emit({ frameworkAdded: fullInfo });
   core.scheduleAllocation();
@@ -141,7 +153,9 @@ export async function removeFramework(core: MasterCore, fw: FrameworkEntry, why:
   }
   core.emit({ frameworkRemoved: fw.id });
   try {
-    await core.registry().put(`frameworks/${fw.id}`, { info: fw.info, removed: true });
+    await core
+      .registry()
+      .put<FrameworkRecord>(`frameworks/${fw.id}`, { info: fw.info, ...(fw.principal !== undefined ? { principal: fw.principal } : {}), removed: true });
   } catch (err) {
     core.log.error({ frameworkId: fw.id, err }, 'could not record the framework removal in the registry');
   }

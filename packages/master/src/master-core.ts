@@ -4,6 +4,7 @@ import type { LRUCache } from 'lru-cache';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRemovalLimit } from './agent-removal-limit.js';
 import type { Allocator } from './allocator/allocator.js';
+import type { MasterAuth } from './master-auth.js';
 import type { ResolvedMasterOptions } from './options.js';
 import type { ReregistrationTally } from './reregistration-tally.js';
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './state-records.js';
@@ -19,6 +20,8 @@ export interface MasterCore {
   readonly options: ResolvedMasterOptions;
   readonly log: Logger;
   readonly allocator: Allocator;
+  /** Callers' principals and the ACLs' decisions. */
+  readonly auth: MasterAuth;
   /** The registry, open from `Master.start()` on. */
   registry(): Store;
   /** Admitted agents (`agents/<id>` in the registry), and those not back since a restart. */

@@ -15,6 +15,7 @@ import type { AgentLink } from './agent-link.js';
 import type { CallLimits } from './call-limits.js';
 import type { ClusterView } from './cluster-view.js';
 import type { FrameworkStream } from './framework-stream.js';
+import type { MasterAuth } from './master-auth.js';
 import type { MasterMetrics } from './metrics.js';
 import type { RoleConfig } from './role-config.js';
 
@@ -26,6 +27,8 @@ import type { RoleConfig } from './role-config.js';
 export interface MasterOperations extends ClusterView {
   readonly roleConfig: RoleConfig;
   readonly metrics: MasterMetrics;
+  /** Callers' principals (every gRPC call) and the ACLs' decisions. */
+  readonly auth: MasterAuth;
   /** Per-principal limits (gRPC calls and streams, the HTTP API's rate). */
   readonly callLimits: CallLimits;
   /** Why the master cannot record changes, if it cannot (its registry refused a write). */
@@ -38,12 +41,12 @@ export interface MasterOperations extends ClusterView {
   leaderInfo(): { leader: LeaderIdentity | null; leading: boolean; self: string };
 
   // Scheduler service
-  subscribe(stream: FrameworkStream, onClose: (cb: () => void) => void, req: SubscribeRequest): Promise<void>;
-  call(req: SchedulerCall): Promise<{ launched: number }>;
+  subscribe(stream: FrameworkStream, onClose: (cb: () => void) => void, req: SubscribeRequest, principal: string | undefined): Promise<void>;
+  call(req: SchedulerCall, principal: string | undefined): Promise<{ launched: number }>;
 
   // Agent service
   newAgentLink(call: ConstructorParameters<typeof AgentLink>[0]): AgentLink;
-  registerAgent(link: AgentLink, reg: RegisterAgent): Promise<string>;
+  registerAgent(link: AgentLink, reg: RegisterAgent, principal: string | undefined): Promise<string>;
   onAgentMessage(agentId: string, msg: AgentMessage): void;
   agentStreamClosed(agentId: string, link: AgentLink): void;
 
@@ -51,7 +54,8 @@ export interface MasterOperations extends ClusterView {
   state(): ClusterStateInit;
   /** Calls `listener` with every cluster event until the returned function is called; `onEnd` when the master stops. */
   watch(listener: (e: OperatorEventInit) => void, onEnd: () => void): () => void;
-  readTaskLog(req: ReadTaskLogRequest): Promise<ReadTaskLogResponseInit>;
+  /** `principal` (the caller's; undefined: unauthenticated) must be allowed to `view` the task's framework. */
+  readTaskLog(req: ReadTaskLogRequest, principal?: string): Promise<ReadTaskLogResponseInit>;
   /** Operator.MarkAgentGone: the agent is gone for good and may never register again. */
-  markAgentGone(agentId: string): Promise<AgentGone>;
+  markAgentGone(agentId: string, principal?: string): Promise<AgentGone>;
 }

@@ -6,7 +6,6 @@ import {
   type AgentMessage,
   Code,
   componentLogger,
-  type FrameworkInfo,
   httpScheme,
   installGrpcPatches,
   type Logger,
@@ -40,10 +39,12 @@ import { agentServiceDefinition } from './agent-wire.js';
 import type { Allocator } from './allocator/allocator.js';
 import { HierarchicalAllocator } from './allocator/hierarchical-allocator.js';
 import { CallLimits } from './call-limits.js';
+import { frameworkPrincipalOf } from './framework-principal.js';
 import { startFailoverTimer, subscribe } from './framework-registration.js';
 import type { FrameworkStream } from './framework-stream.js';
 import { gated } from './grpc-gate.js';
 import { type HttpApi, startHttpApi } from './http-api.js';
+import { MasterAuth } from './master-auth.js';
 import type { MasterCore } from './master-core.js';
 import type { MasterOperations } from './master-operations.js';
 import { MasterMetrics } from './metrics.js';
@@ -54,7 +55,7 @@ import { ReregistrationTally } from './reregistration-tally.js';
 import { RoleConfig } from './role-config.js';
 import { schedulerCall } from './scheduler-calls.js';
 import { schedulerHandlers } from './scheduler-service.js';
-import { type AgentEntry, type FrameworkEntry, newFrameworkEntry, type OfferEntry, type TaskEntry } from './state-records.js';
+import { type AgentEntry, type FrameworkEntry, type FrameworkRecord, newFrameworkEntry, type OfferEntry, type TaskEntry } from './state-records.js';
 import { buildClusterState } from './state-view.js';
 import { onStatusUpdates } from './status-updates.js';
 import { TaskLogReads } from './task-log-reads.js';
@@ -118,6 +119,8 @@ export class Master implements MasterOperations {
   /** HA only: resolves, after the master has stopped, with why it stopped leading (a lost lease, a registry that could not be read). */
   readonly steppedDown: Promise<TandemError>;
   readonly metrics: MasterMetrics;
+  /** Callers' principals (every gRPC call) and the ACLs' decisions (`MasterOptions.acls`, `credentials`). */
+  readonly auth: MasterAuth;
   /** Per-principal limits on the gRPC services (`MasterOptions.limits`); `shed` counts refusals. */
   readonly callLimits: CallLimits;
   startedAt = 0;
@@ -131,6 +134,7 @@ export class Master implements MasterOperations {
     this.roleConfig = new RoleConfig(this, this.allocator);
     this.completed = new LRUCache({ max: Math.max(1, this.options.maxCompletedTasks) });
     this.metrics = new MasterMetrics(this);
+    this.auth = new MasterAuth({ acls: options.acls, credentials: options.credentials, tls: !!options.tls }, this.log);
     this.logReads = new TaskLogReads(this);
     this.reregistrations = new ReregistrationTally(this.log);
     this.removals = new AgentRemovalLimit(this.options.agentRemovalRateLimit, this.log);
@@ -146,6 +150,7 @@ export class Master implements MasterOperations {
       options: this.options,
       log: this.log,
       allocator: this.allocator,
+      auth: this.auth,
       registry: () => this.store,
       agentRegistry: this.agentRegistry,
       removals: this.removals,
@@ -213,10 +218,11 @@ export class Master implements MasterOperations {
       const limited = this.callLimits.wrap(handlers);
       return ha ? gated(limited, () => this.refusal()) : limited;
     };
-    server.addService(v1.Scheduler.service, gate(schedulerHandlers(this)));
+    // Every call is authenticated (its principal known) before any handler runs.
+    server.addService(v1.Scheduler.service, gate(this.auth.wrap(schedulerHandlers(this))));
     // Agent.Connect with the master's own deserializer: re-registered TaskInfos stay packed (agent-wire.ts).
-    server.addService(agentServiceDefinition(), gate(agentHandlers(this)));
-    server.addService(v1.Operator.service, gate(operatorHandlers(this)));
+    server.addService(agentServiceDefinition(), gate(this.auth.wrap(agentHandlers(this))));
+    server.addService(v1.Operator.service, gate(this.auth.wrap(operatorHandlers(this))));
     this.grpcPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${this.options.host}:${this.options.port}`, serverCredentials(this.options.tls), (err, port) =>
         err ? reject(new TandemError(Code.Unavailable, `cannot bind gRPC port ${this.options.port}: ${err.message}`, { cause: err })) : resolve(port),
@@ -375,13 +381,13 @@ export class Master implements MasterOperations {
   // ---------------------------------------------------------------- registry
 
   private async recoverRegistry(): Promise<void> {
-    for (const entry of await this.store.list<{ info: FrameworkInfo; removed?: boolean }>('frameworks/')) {
-      const { info, removed } = entry.value;
+    for (const entry of await this.store.list<FrameworkRecord>('frameworks/')) {
+      const { info, removed, principal } = entry.value;
       if (removed) {
         this.removedFrameworks.add(info.id);
         continue;
       }
-      const fw = newFrameworkEntry(info);
+      const fw = newFrameworkEntry(info, principal);
       this.frameworks.set(info.id, fw);
       this.allocator.addFramework(info.id, { roles: info.roles });
       this.allocator.setFrameworkActive(info.id, false);
@@ -413,8 +419,8 @@ export class Master implements MasterOperations {
   // ---------------------------------------------------------------- agents
 
   /** Handles REGISTER on an agent stream; returns the agent id. */
-  registerAgent(link: AgentLink, reg: RegisterAgent): Promise<string> {
-    return registerAgent(this.core, link, reg);
+  registerAgent(link: AgentLink, reg: RegisterAgent, principal: string | undefined): Promise<string> {
+    return registerAgent(this.core, link, reg, principal);
   }
 
   onAgentMessage(agentId: string, msg: AgentMessage): void {
@@ -447,15 +453,16 @@ export class Master implements MasterOperations {
   }
 
   /** Marks an agent gone for good (Operator.MarkAgentGone; agent-gone.ts). */
-  markAgentGone(agentId: string): Promise<AgentGone> {
+  async markAgentGone(agentId: string, principal?: string): Promise<AgentGone> {
+    this.auth.authorize('mark_agent_gone', principal, agentId, 'agent_id');
     return markAgentGone(this.core, agentId);
   }
 
   // ---------------------------------------------------------------- frameworks
 
   /** Handles SUBSCRIBE: registers a new framework or fails over an existing one. */
-  subscribe(stream: FrameworkStream, onClose: (cb: () => void) => void, req: SubscribeRequest): Promise<void> {
-    return subscribe(this.core, stream, onClose, req);
+  subscribe(stream: FrameworkStream, onClose: (cb: () => void) => void, req: SubscribeRequest, principal: string | undefined): Promise<void> {
+    return subscribe(this.core, stream, onClose, req, principal);
   }
 
   private sharedShape(resources: Resources): Resources {
@@ -467,8 +474,8 @@ export class Master implements MasterOperations {
   }
 
   /** Checks the caller of a Scheduler call and runs it. */
-  call(req: SchedulerCall): Promise<{ launched: number }> {
-    return schedulerCall(this.core, req);
+  call(req: SchedulerCall, principal: string | undefined): Promise<{ launched: number }> {
+    return schedulerCall(this.core, req, principal);
   }
 
   // ---------------------------------------------------------------- offers
@@ -504,8 +511,8 @@ export class Master implements MasterOperations {
   }
 
   /** Reads a task's stdout or stderr through its agent. */
-  readTaskLog(req: ReadTaskLogRequest): Promise<ReadTaskLogResponseInit> {
-    return this.logReads.read(req);
+  readTaskLog(req: ReadTaskLogRequest, principal?: string): Promise<ReadTaskLogResponseInit> {
+    return this.logReads.read(req, (task) => this.auth.authorize('view', principal, frameworkPrincipalOf(this.core, task.frameworkId), 'task_id'));
   }
 
   /** Wraps a stream for an agent (used by the Agent service). */

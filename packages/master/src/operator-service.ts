@@ -1,18 +1,23 @@
 import { nowSeconds, type OperatorHandlers, TandemError } from '@tandem/protocol';
 import type { MasterOperations } from './master-operations.js';
+import { type MayViewFramework, visibleEvent, visibleState } from './state-filter.js';
 
 const HEARTBEAT_MS = 15_000;
 
 /** gRPC handlers of the Operator service. */
 export function operatorHandlers(master: MasterOperations): OperatorHandlers {
   return {
-    GetState(_call, callback) {
-      callback(null, master.state());
+    GetState(call, callback) {
+      callback(null, visibleState(master.state(), viewer(master, master.auth.principalOf(call))));
     },
     Watch(call) {
-      call.write({ subscribed: master.state() });
+      const mayView = viewer(master, master.auth.principalOf(call));
+      call.write({ subscribed: visibleState(master.state(), mayView) });
       const unsubscribe = master.watch(
-        (event) => call.write(event),
+        (event) => {
+          const visible = visibleEvent(event, mayView);
+          if (visible) call.write(visible);
+        },
         () => call.end(),
       );
       const heartbeat = setInterval(() => call.write({ heartbeat: nowSeconds() }), HEARTBEAT_MS);
@@ -26,7 +31,7 @@ export function operatorHandlers(master: MasterOperations): OperatorHandlers {
       call.on('error', stop);
     },
     ReadTaskLog(call, callback) {
-      master.readTaskLog(call.request).then(
+      master.readTaskLog(call.request, master.auth.principalOf(call)).then(
         (res) => callback(null, res),
         (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
       );
@@ -35,25 +40,60 @@ export function operatorHandlers(master: MasterOperations): OperatorHandlers {
       callback(null, { weights: master.roleConfig.listWeights() });
     },
     UpdateWeights(call, callback) {
-      master.roleConfig.updateWeights(call.request.weights).then(
-        (weights) => callback(null, { weights }),
-        (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
-      );
+      const principal = master.auth.principalOf(call);
+      authorized(() => {
+        for (const [i, w] of call.request.weights.entries()) master.auth.authorize('update_weights', principal, w.role, `weights[${i}].role`);
+      })
+        .then(() => master.roleConfig.updateWeights(call.request.weights))
+        .then(
+          (weights) => callback(null, { weights }),
+          (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+        );
     },
     GetQuota(_call, callback) {
       callback(null, { quotas: master.roleConfig.listQuotas() });
     },
     UpdateQuota(call, callback) {
-      master.roleConfig.updateQuotas(call.request.quotas, call.request.force).then(
-        (quotas) => callback(null, { quotas }),
-        (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
-      );
+      const principal = master.auth.principalOf(call);
+      authorized(() => {
+        for (const [i, q] of call.request.quotas.entries()) master.auth.authorize('update_quotas', principal, q.role, `quotas[${i}].role`);
+      })
+        .then(() => master.roleConfig.updateQuotas(call.request.quotas, call.request.force))
+        .then(
+          (quotas) => callback(null, { quotas }),
+          (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+        );
     },
     MarkAgentGone(call, callback) {
-      master.markAgentGone(call.request.agentId).then(
+      master.markAgentGone(call.request.agentId, master.auth.principalOf(call)).then(
         (gone) => callback(null, gone),
         (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
       );
     },
   };
+}
+
+/** What a caller may see (the `view` ACL on each framework's principal), each framework decided once per call. */
+function viewer(master: MasterOperations, principal: string | undefined): MayViewFramework {
+  if (!master.auth.acls.configured) return () => true;
+  const decided = new Map<string, boolean>();
+  return (frameworkId) => {
+    let may = decided.get(frameworkId);
+    if (may === undefined) {
+      const owner = master.frameworks.get(frameworkId)?.principal ?? '';
+      may = master.auth.mayView(principal, owner);
+      decided.set(frameworkId, may);
+    }
+    return may;
+  };
+}
+
+/** Runs the ACL checks of a call; a denial becomes a rejected promise. */
+function authorized(check: () => void): Promise<void> {
+  try {
+    check();
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }

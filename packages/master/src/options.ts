@@ -1,4 +1,4 @@
-import type { HttpAuth, Logger, TlsFiles } from '@tandem/protocol';
+import type { Acls, BasicCredential, HttpAuth, Logger, TlsFiles } from '@tandem/protocol';
 import type { NatsKvStore, Store } from '@tandem/store';
 import type { AgentRemovalRateLimit } from './agent-removal-limit.js';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
@@ -75,6 +75,18 @@ export interface MasterOptions {
    */
   tls?: TlsFiles;
   /**
+   * ACLs (`--acls FILE`, `parseAcls`): who may register frameworks for which roles, run
+   * tasks as which users and images, register agents, kill, tear down, view, change
+   * weights and quotas, mark agents gone. @default Acls.permissive() (everything allowed)
+   */
+  acls?: Acls;
+  /**
+   * Principals and secrets a gRPC call may present as `authorization: Basic` metadata
+   * (`--credentials FILE`). With credentials or `tls`, a call that proves no principal is
+   * UNAUTHENTICATED. @default none (without `tls` too: an open cluster, no principals)
+   */
+  credentials?: readonly BasicCredential[];
+  /**
    * Credentials the HTTP API requires on every path but `/health` (`--http-credentials`,
    * `--http-credentials-file`, `--http-tokens-file`). With `tls` the HTTP API serves
    * HTTPS only, and a client certificate signed by the CA also proves a principal.
@@ -97,7 +109,10 @@ export interface MasterHaOptions {
 }
 
 export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS &
-  Pick<MasterOptions, 'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'ha' | 'agentRemovalRateLimit' | 'tls' | 'httpAuth' | 'corsOrigins'> & {
+  Pick<
+    MasterOptions,
+    'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'ha' | 'agentRemovalRateLimit' | 'tls' | 'acls' | 'credentials' | 'httpAuth' | 'corsOrigins'
+  > & {
     -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
   };
 

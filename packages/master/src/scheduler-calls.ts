@@ -14,15 +14,17 @@ import {
   type TaskStatusInit,
   ValidationError,
 } from '@tandem/protocol';
+import { checkFrameworkCaller } from './framework-principal.js';
 import { removeFramework } from './framework-registration.js';
+import { launchUnauthorized } from './launch-authorization.js';
 import { checkLaunch } from './launch-check.js';
 import type { MasterCore } from './master-core.js';
 import { type FrameworkEntry, newTaskEntry, type OfferEntry, type TaskEntry, taskKey } from './state-records.js';
 import { completeTask, forwardUpdates, syntheticStatus } from './status-updates.js';
 import { unknownTaskVerdict } from './unknown-task-verdict.js';
 
-/** Checks the caller of a Scheduler call and runs it. */
-export async function schedulerCall(core: MasterCore, req: SchedulerCall): Promise<{ launched: number }> {
+/** Checks the caller of a Scheduler call (its principal must be the framework's) and runs it. */
+export async function schedulerCall(core: MasterCore, req: SchedulerCall, caller: string | undefined): Promise<{ launched: number }> {
   if (!req.frameworkId) throw new ValidationError('framework_id', 'is required');
   const fw = core.frameworks.get(req.frameworkId);
   if (!fw) {
@@ -31,6 +33,7 @@ export async function schedulerCall(core: MasterCore, req: SchedulerCall): Promi
     }
     throw new TandemError(Code.NotFound, `framework ${req.frameworkId} is not subscribed`, { field: 'framework_id' });
   }
+  checkFrameworkCaller(fw, caller);
   if (!fw.stream) throw new TandemError(Code.PermissionDenied, `framework ${fw.id} is not connected; subscribe first`, { field: 'framework_id' });
   if (req.streamId !== fw.streamId) {
     throw new TandemError(Code.PermissionDenied, "stream_id does not match the framework's current subscription", { field: 'stream_id' });
@@ -57,6 +60,7 @@ export async function schedulerCall(core: MasterCore, req: SchedulerCall): Promi
       core.allocator.suppress(fw.id, req.suppress?.roles);
       return { launched: 0 };
     case 'kill':
+      core.auth.authorize('kill_tasks', caller, fw.principal ?? '', 'kill');
       kill(core, fw, req.kill!);
       return { launched: 0 };
     case 'acknowledge':
@@ -66,6 +70,7 @@ export async function schedulerCall(core: MasterCore, req: SchedulerCall): Promi
       reconcile(core, fw, req.reconcile!);
       return { launched: 0 };
     case 'teardown':
+      core.auth.authorize('teardown_frameworks', caller, fw.principal ?? '', 'teardown');
       await removeFramework(core, fw, 'torn down by the framework');
       return { launched: 0 };
     default:
@@ -156,6 +161,11 @@ function accept(core: MasterCore, fw: FrameworkEntry, call: AcceptCall, prefix =
         containerizers: agent?.containerizers ?? new Set(),
         taken: (id) => inCall.has(id) || core.tasks.has(taskKey(fw.id, id)),
       });
+      const unauthorized = check.ok ? launchUnauthorized(core, fw, task, field) : undefined;
+      if (unauthorized) {
+        errors.push({ ...syntheticStatus(task.taskId, fw.id, agentId, 'TASK_ERROR', 'REASON_TASK_UNAUTHORIZED', unauthorized) });
+        continue;
+      }
       if (!check.ok) {
         errors.push({ ...syntheticStatus(task.taskId, fw.id, agentId, 'TASK_ERROR', check.reason, check.message) });
         continue;

@@ -27,6 +27,7 @@ export function schedulerHandlers(master: MasterOperations): SchedulerHandlers {
             if (closed) cb();
           },
           call.request,
+          master.auth.principalOf(call),
         )
         .catch((err: unknown) => {
           const e = TandemError.from(err);
@@ -35,7 +36,7 @@ export function schedulerHandlers(master: MasterOperations): SchedulerHandlers {
         });
     },
     Call(call, callback) {
-      master.call(call.request).then(
+      master.call(call.request, master.auth.principalOf(call)).then(
         (res) => callback(null, res),
         (err: unknown) => {
           const e = TandemError.from(err);

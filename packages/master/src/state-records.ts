@@ -35,6 +35,12 @@ export interface AgentEntry {
 export interface FrameworkEntry {
   id: string;
   info: FrameworkInfo;
+  /**
+   * The principal the framework is bound to at its first authenticated SUBSCRIBE, kept in
+   * the registry; its calls and re-subscriptions must come from it. Undefined: it
+   * subscribed on an open cluster (no principal).
+   */
+  principal: string | undefined;
   stream: FrameworkStream | undefined;
   streamId: string;
   registeredAt: number;
@@ -45,11 +51,20 @@ export interface FrameworkEntry {
   offerIds: Set<string>;
 }
 
+/** A framework as the registry keeps it, under `frameworks/<id>`. */
+export interface FrameworkRecord {
+  info: FrameworkInfo;
+  /** The principal the framework is bound to (absent: none). */
+  principal?: string;
+  removed?: boolean;
+}
+
 /** A framework the master has just learned of (subscribed, or recovered from the registry), not connected. */
-export function newFrameworkEntry(info: FrameworkInfo): FrameworkEntry {
+export function newFrameworkEntry(info: FrameworkInfo, principal?: string): FrameworkEntry {
   return {
     id: info.id,
     info,
+    principal,
     stream: undefined,
     streamId: '',
     registeredAt: nowSeconds(),

@@ -1,5 +1,6 @@
 import { Code, type FileData, newUuid, type ReadTaskLogRequest, type ReadTaskLogResponseInit, TandemError, ValidationError } from '@tandem/protocol';
 import type { ClusterView } from './cluster-view.js';
+import type { TaskEntry } from './state-records.js';
 
 const MAX_LOG_READ = 4 * 1024 * 1024;
 const LOG_READ_TIMEOUT_MS = 10_000;
@@ -17,8 +18,8 @@ export class TaskLogReads {
 
   constructor(private readonly books: Pick<ClusterView, 'agents' | 'tasks' | 'completed'>) {}
 
-  /** Reads a task's stdout or stderr through its agent. */
-  read(req: ReadTaskLogRequest): Promise<ReadTaskLogResponseInit> {
+  /** Reads a task's stdout or stderr through its agent, once `authorize` (which throws to refuse) lets the caller see the task. */
+  read(req: ReadTaskLogRequest, authorize: (task: TaskEntry) => void = () => {}): Promise<ReadTaskLogResponseInit> {
     if (!req.taskId) return Promise.reject(new ValidationError('task_id', 'is required'));
     const name = req.name || 'stdout';
     if (name !== 'stdout' && name !== 'stderr') return Promise.reject(new ValidationError('name', 'must be "stdout" or "stderr"'));
@@ -26,6 +27,11 @@ export class TaskLogReads {
     if (length > MAX_LOG_READ) return Promise.reject(new ValidationError('length', `must be at most ${MAX_LOG_READ}`));
     const task = [...this.books.tasks.values(), ...this.books.completed.values()].find((t) => t.id === req.taskId);
     if (!task) return Promise.reject(new TandemError(Code.NotFound, `task ${req.taskId.slice(0, 80)} is not known to the master`, { field: 'task_id' }));
+    try {
+      authorize(task);
+    } catch (err) {
+      return Promise.reject(TandemError.from(err));
+    }
     const agent = this.books.agents.get(task.agentId);
     if (!agent?.link) return Promise.reject(new TandemError(Code.Unavailable, `agent ${task.agentId} of task ${task.id} is not connected`));
     const requestId = newUuid();

@@ -10,7 +10,7 @@ import {
   ProcessContainerizer,
   startAgentHttp,
 } from '@tandem/agent';
-import { Code, type HttpAuth, type Logger, TandemError, type TlsFiles } from '@tandem/protocol';
+import { Code, type GrpcCredential, type HttpAuth, type Logger, TandemError, type TlsFiles } from '@tandem/protocol';
 
 export type ContainerizerName = 'docker' | 'process';
 
@@ -36,6 +36,8 @@ export interface AgentLaunch {
   httpHost?: string;
   /** Mutual TLS to the masters (AgentOptions.tls); the HTTP API then serves HTTPS only. */
   tls?: TlsFiles;
+  /** A principal and secret sent to the masters (`--credential`; AgentOptions.credential). */
+  credential?: GrpcCredential;
   /** Credentials the HTTP API requires on every path but /health (`--http-credentials`...). */
   httpAuth?: HttpAuth;
   /** Origins allowed cross-origin requests on the HTTP API (`--cors-origin`). */
@@ -100,6 +102,7 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     ...(options.resources ? { resources: options.resources } : {}),
     ...(options.attributes ? { attributes: options.attributes } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.credential ? { credential: options.credential } : {}),
     ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
   });
   let http: AgentHttpApi | undefined;

@@ -1,5 +1,5 @@
-import { Master } from '@tandem/master';
-import type { HttpAuth, Logger, TandemError, TlsFiles } from '@tandem/protocol';
+import { Master, type MasterLimitOptions } from '@tandem/master';
+import type { Acls, BasicCredential, HttpAuth, Logger, TandemError, TlsFiles } from '@tandem/protocol';
 import { MemberRoster, NatsKvStore } from '@tandem/store';
 
 import { MASTER_BUCKET } from '../ha-flags.js';
@@ -27,6 +27,12 @@ export interface MasterLaunch {
   httpAuth?: HttpAuth;
   /** Origins allowed cross-origin requests on the HTTP API (MasterOptions.corsOrigins). */
   corsOrigins?: readonly string[];
+  /** ACLs on the gRPC APIs (`--acls`; MasterOptions.acls). */
+  acls?: Acls;
+  /** Principals and secrets gRPC calls may present (`--credentials`; MasterOptions.credentials). */
+  credentials?: readonly BasicCredential[];
+  /** Limits against denial of service (MasterOptions.limits; the limit flags). */
+  limits?: MasterLimitOptions;
   logger?: Logger;
 }
 

@@ -7,6 +7,7 @@ import { cliLogger } from '../cli-logger.js';
 import type { ContainerizerName } from '../cluster/start-agent.js';
 import type { CommandContext } from '../command-context.js';
 import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
+import { addCredentialFlag, credentialOption, credentialSchema } from '../credential-flags.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
@@ -64,7 +65,8 @@ export const agentSchema = z
   })
   .extend(tlsSchema.shape)
   .extend(httpAuthSchema.shape)
-  .extend(corsSchema.shape);
+  .extend(corsSchema.shape)
+  .extend(credentialSchema.shape);
 
 export function agentCommand(ctx: CommandContext): Command {
   const cmd = new Command('agent')
@@ -112,6 +114,7 @@ export function agentCommand(ctx: CommandContext): Command {
           containerizers: o.containerizers as ContainerizerName[],
           strict: true,
           ...tlsOption(o),
+          ...credentialOption(o),
           ...(httpAuth ? { httpAuth } : {}),
           ...cors,
           logger: log,
@@ -138,6 +141,7 @@ export function agentCommand(ctx: CommandContext): Command {
       }
     });
   addTlsFlags(cmd, 'the agent');
+  addCredentialFlag(cmd, 'the agent');
   addHttpAuthFlags(cmd, "the agent's HTTP API", '/health');
   addCorsFlag(cmd);
   return cmd;

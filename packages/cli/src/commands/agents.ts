@@ -3,13 +3,13 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
+import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
 import { masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { address } from '../schemas.js';
-import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const agentsSchema = z.object({ master: address() }).extend(tlsSchema.shape);
+export const agentsSchema = z.object({ master: address() }).extend(clientAuthSchema.shape);
 
 /** `tandem agents` (the agents of Operator.GetState) and `tandem agents gone ID` (Operator.MarkAgentGone). */
 export function agentsCommand(ctx: CommandContext): Command {
@@ -23,7 +23,7 @@ export function agentsCommand(ctx: CommandContext): Command {
       const state = await withOperator(
         o.master,
         (client, deadline) => unary<object, ClusterState>(client.GetState.bind(client), {}, deadline),
-        tlsFromFlags(o),
+        clientAuthFrom(o),
       );
       const rows = state.agents.map((a) => ({ id: a.info?.id, hostname: a.info?.hostname, status: a.status, registeredAt: a.registeredAt }));
       ctx.io.stdout(`${JSON.stringify({ agents: rows }, null, 2)}\n`);
@@ -42,13 +42,13 @@ export function agentsCommand(ctx: CommandContext): Command {
       const res = await withOperator(
         o.master,
         (client, deadline) => unary<object, MarkAgentGoneResponse>(client.MarkAgentGone.bind(client), { agentId }, deadline),
-        tlsFromFlags(o),
+        clientAuthFrom(o),
       );
       ctx.io.stdout(`${JSON.stringify({ agentId, goneAt: new Date(res.goneAt * 1000).toISOString(), tasksGone: res.tasksGone }, null, 2)}\n`);
     });
 
   agents.addCommand(list, { isDefault: true });
   agents.addCommand(gone);
-  for (const sub of [list, gone]) writeTo(addTlsFlags(sub, 'the operator'), ctx.io);
+  for (const sub of [list, gone]) writeTo(addClientAuthFlags(sub, 'the operator'), ctx.io);
   return agents;
 }

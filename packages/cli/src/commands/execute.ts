@@ -1,13 +1,14 @@
+import { secretSourceProblem } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
+import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
 import { DEFAULT_DECLINE_SECONDS, DEFAULT_EXECUTE_CPUS, DEFAULT_EXECUTE_DISK, DEFAULT_EXECUTE_MEM } from '../defaults.js';
 import { runExecute } from '../execute/run-execute.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { masters, nonEmpty, nonNegative, positive, seconds } from '../schemas.js';
-import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 const ENV_PAIR = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
@@ -21,12 +22,23 @@ export const executeSchema = z
     env: z
       .array(z.string().regex(ENV_PAIR, 'must be NAME=VALUE'))
       .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]))),
+    secretEnv: z
+      .array(
+        z
+          .string()
+          .regex(ENV_PAIR, 'must be NAME=SOURCE')
+          .superRefine((p, ctx) => {
+            const problem = secretSourceProblem(p.slice(p.indexOf('=') + 1));
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `the source ${problem}` });
+          }),
+      )
+      .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), { secret: p.slice(p.indexOf('=') + 1) }]))),
     name: nonEmpty().optional(),
     gracePeriod: seconds().optional(),
     timeout: seconds(),
     declineSeconds: seconds(),
   })
-  .extend(tlsSchema.shape);
+  .extend(clientAuthSchema.shape);
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -45,6 +57,11 @@ export function executeCommand(ctx: CommandContext): Command {
     .addOption(flag('--mem <mib>', 'memory for the task, MiB', DEFAULT_EXECUTE_MEM))
     .addOption(flag('--disk <mib>', 'disk for the task, MiB', DEFAULT_EXECUTE_DISK))
     .addOption(flag('--env <NAME=VALUE>', 'an environment variable for the task; repeat for more').argParser(collect).default([], 'none'))
+    .addOption(
+      flag('--secret-env <NAME=SOURCE>', 'an environment variable whose value the agent reads from its --secrets-dir (the file SOURCE there); repeat for more')
+        .argParser(collect)
+        .default([], 'none'),
+    )
     .addOption(flag('--name <name>', "the task's name (and its id's prefix) (default: the command's basename)"))
     .addOption(flag('--grace-period <seconds>', "SIGTERM-to-SIGKILL grace when the task is killed (default: the agent's, 3 s)"))
     .addOption(flag('--timeout <seconds>', 'kill the task and exit 1 after this long; 0 = no limit', 0))
@@ -63,10 +80,10 @@ export function executeCommand(ctx: CommandContext): Command {
             cpus: o.cpus,
             mem: o.mem,
             disk: o.disk,
-            env: o.env,
+            env: { ...o.env, ...o.secretEnv },
             timeoutSeconds: o.timeout,
             declineSeconds: o.declineSeconds,
-            ...tlsOption(o),
+            ...clientAuthFrom(o),
             ...(o.image ? { image: o.image } : {}),
             ...(o.name ? { name: o.name } : {}),
             ...(o.gracePeriod === undefined ? {} : { gracePeriodSeconds: o.gracePeriod }),
@@ -80,6 +97,6 @@ export function executeCommand(ctx: CommandContext): Command {
         signal.dispose();
       }
     });
-  addTlsFlags(cmd, 'the operator');
+  addClientAuthFlags(cmd, 'the operator');
   return cmd;
 }

@@ -2,14 +2,14 @@ import { checkId } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { CommandContext } from '../command-context.js';
+import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { readTaskLog } from '../read-task-log.js';
 import { masters } from '../schemas.js';
-import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const logsSchema = z.object({ master: masters(), stderr: z.boolean().optional() }).extend(tlsSchema.shape);
+export const logsSchema = z.object({ master: masters(), stderr: z.boolean().optional() }).extend(clientAuthSchema.shape);
 
 export function logsCommand(ctx: CommandContext): Command {
   const cmd = new Command('logs')
@@ -29,9 +29,9 @@ export function logsCommand(ctx: CommandContext): Command {
       await withOperator(
         o.master,
         (client, deadline) => readTaskLog(client, { taskId, name: o.stderr ? 'stderr' : 'stdout', write, deadline, attempts: 1, offset: written }),
-        tlsFromFlags(o),
+        clientAuthFrom(o),
       );
     });
-  addTlsFlags(cmd, 'the operator');
+  addClientAuthFlags(cmd, 'the operator');
   return cmd;
 }

@@ -1,9 +1,11 @@
 import { Backoff, type Logger, sleep, TandemError, ValidationError } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { aclsFrom, aclsSchema, addAclsFlag } from '../acls-flag.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
+import { addCredentialsFlag, credentialsFrom, credentialsSchema } from '../credential-flags.js';
 import {
   DEFAULT_AGENT_PING_INTERVAL_SECONDS,
   DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS,
@@ -18,6 +20,7 @@ import {
 import { flag } from '../flag-option.js';
 import { addHaFlags, advertisedHost, bucketReplicas, haSchema } from '../ha-flags.js';
 import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
+import { addLimitFlags, limitsFrom, limitsSchema } from '../limit-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { parseRateLimit } from '../rate-limit-flag.js';
 import { parseWeightList } from '../role-flags.js';
@@ -41,9 +44,12 @@ export const masterSchema = z
     agentRemovalRateLimit: z.string().optional(),
   })
   .extend(haSchema.shape)
+  .extend(limitsSchema.shape)
   .extend(tlsSchema.shape)
   .extend(httpAuthSchema.shape)
-  .extend(corsSchema.shape);
+  .extend(corsSchema.shape)
+  .extend(aclsSchema.shape)
+  .extend(credentialsSchema.shape);
 
 const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
 const REMOVAL_RATE_FLAG = '--agent-removal-rate-limit (TANDEM_AGENT_REMOVAL_RATE_LIMIT)';
@@ -107,14 +113,23 @@ export function masterCommand(ctx: CommandContext): Command {
     );
   addHaFlags(cmd, 'the master');
   addTlsFlags(cmd, 'the master');
+  addLimitFlags(cmd);
   addHttpAuthFlags(cmd, 'the HTTP API', '/health');
   addCorsFlag(cmd);
+  addAclsFlag(
+    cmd,
+    'the gRPC APIs (register_frameworks, run_tasks, run_images, register_agents, kill_tasks, teardown_frameworks, view, update_weights, update_quotas, mark_agent_gone)',
+  );
+  addCredentialsFlag(cmd);
   cmd.action(async () => {
     const o = parseOptions(cmd, masterSchema);
     const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
     const tls = tlsFromFlags(o);
+    const limits = limitsFrom(o);
     const httpAuth = await httpAuthFrom(o);
     const cors = corsOption(o);
+    const acls = await aclsFrom(o);
+    const credentials = credentialsFrom(o);
     const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
@@ -143,8 +158,11 @@ export function masterCommand(ctx: CommandContext): Command {
       ...(agentRemovalRateLimit ? { agentRemovalRateLimit } : {}),
       ...(ha ? { ha } : {}),
       ...(tls ? { tls } : {}),
+      limits,
       ...(httpAuth ? { httpAuth } : {}),
       ...cors,
+      ...(acls ? { acls } : {}),
+      ...(credentials ? { credentials } : {}),
     };
     const start = (ports: { port: number; httpPort: number }) =>
       startMaster({ ...launch, ...ports }).catch((err: unknown) => {

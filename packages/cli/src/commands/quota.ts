@@ -1,17 +1,17 @@
-import type { QuotaConfigInit, QuotaResponse, TlsFiles } from '@tandem/protocol';
+import type { QuotaConfigInit, QuotaResponse } from '@tandem/protocol';
 import { ValidationError } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
+import { addClientAuthFlags, type ClientAuth, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseQuantities } from '../role-flags.js';
 import { masters } from '../schemas.js';
-import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const quotaSchema = z.object({ master: masters() }).extend(tlsSchema.shape);
+export const quotaSchema = z.object({ master: masters() }).extend(clientAuthSchema.shape);
 export const quotaSetSchema = quotaSchema.extend({
   guarantee: z.string().optional(),
   limit: z.string().optional(),
@@ -22,15 +22,15 @@ export const quotaSetSchema = quotaSchema.extend({
 export function quotaCommand(ctx: CommandContext): Command {
   const quota = new Command('quota').description('Role quotas (guarantees and limits): print them, set or remove one.');
   const out = (res: QuotaResponse): void => ctx.io.stdout(`${JSON.stringify({ quotas: res.quotas }, null, 2)}\n`);
-  const update = (master: string, quotas: QuotaConfigInit[], force: boolean, tls: TlsFiles | undefined) =>
-    withOperator(master, (client, deadline) => unary<object, QuotaResponse>(client.UpdateQuota.bind(client), { quotas, force }, deadline), tls);
+  const update = (master: string, quotas: QuotaConfigInit[], force: boolean, auth: ClientAuth) =>
+    withOperator(master, (client, deadline) => unary<object, QuotaResponse>(client.UpdateQuota.bind(client), { quotas, force }, deadline), auth);
 
   const get = new Command('get')
     .description("Print every role's quota (Operator.GetQuota) as JSON.")
     .addOption(masterFlag())
     .action(async () => {
       const o = parseOptions(get, quotaSchema);
-      out(await withOperator(o.master, (client, deadline) => unary<object, QuotaResponse>(client.GetQuota.bind(client), {}, deadline), tlsFromFlags(o)));
+      out(await withOperator(o.master, (client, deadline) => unary<object, QuotaResponse>(client.GetQuota.bind(client), {}, deadline), clientAuthFrom(o)));
     });
 
   const set = new Command('set')
@@ -49,7 +49,7 @@ export function quotaCommand(ctx: CommandContext): Command {
         guarantee: o.guarantee === undefined ? {} : parseQuantities(o.guarantee, '--guarantee (TANDEM_GUARANTEE)'),
         limit: o.limit === undefined ? {} : parseQuantities(o.limit, '--limit (TANDEM_LIMIT)'),
       };
-      out(await update(o.master, [config], o.force === true, tlsFromFlags(o)));
+      out(await update(o.master, [config], o.force === true, clientAuthFrom(o)));
     });
 
   const remove = new Command('remove')
@@ -63,7 +63,7 @@ export function quotaCommand(ctx: CommandContext): Command {
           o.master,
           roles.map((role) => ({ role, guarantee: {}, limit: {} })),
           false,
-          tlsFromFlags(o),
+          clientAuthFrom(o),
         ),
       );
     });
@@ -71,6 +71,6 @@ export function quotaCommand(ctx: CommandContext): Command {
   quota.addCommand(get, { isDefault: true });
   quota.addCommand(set);
   quota.addCommand(remove);
-  for (const sub of [get, set, remove]) writeTo(addTlsFlags(sub, 'the operator'), ctx.io);
+  for (const sub of [get, set, remove]) writeTo(addClientAuthFlags(sub, 'the operator'), ctx.io);
   return quota;
 }

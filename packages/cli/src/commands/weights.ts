@@ -3,14 +3,14 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
+import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
 import { masterFlag } from '../flag-option.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseWeight } from '../role-flags.js';
 import { masters } from '../schemas.js';
-import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
-export const weightsSchema = z.object({ master: masters() }).extend(tlsSchema.shape);
+export const weightsSchema = z.object({ master: masters() }).extend(clientAuthSchema.shape);
 
 /** `tandem weights` (Operator.GetWeights) and `tandem weights set ROLE=W...` (Operator.UpdateWeights). */
 export function weightsCommand(ctx: CommandContext): Command {
@@ -22,7 +22,7 @@ export function weightsCommand(ctx: CommandContext): Command {
     .addOption(masterFlag())
     .action(async () => {
       const o = parseOptions(get, weightsSchema);
-      out(await withOperator(o.master, (client, deadline) => unary<object, WeightsResponse>(client.GetWeights.bind(client), {}, deadline), tlsFromFlags(o)));
+      out(await withOperator(o.master, (client, deadline) => unary<object, WeightsResponse>(client.GetWeights.bind(client), {}, deadline), clientAuthFrom(o)));
     });
 
   const set = new Command('set')
@@ -36,13 +36,13 @@ export function weightsCommand(ctx: CommandContext): Command {
         await withOperator(
           o.master,
           (client, deadline) => unary<object, WeightsResponse>(client.UpdateWeights.bind(client), { weights: list }, deadline),
-          tlsFromFlags(o),
+          clientAuthFrom(o),
         ),
       );
     });
 
   weights.addCommand(get, { isDefault: true });
   weights.addCommand(set);
-  for (const sub of [get, set]) writeTo(addTlsFlags(sub, 'the operator'), ctx.io);
+  for (const sub of [get, set]) writeTo(addClientAuthFlags(sub, 'the operator'), ctx.io);
   return weights;
 }

@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import { DEFAULT_KILL_GRACE_PERIOD_MS } from '@tandem/agent';
-import { isTerminal, matchTasks, SchedulerDriver, specResources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
-import { type Logger, newUuid, sleep, TandemError, type TaskStatus, type TlsFiles } from '@tandem/protocol';
+import { isTerminal, matchTasks, SchedulerDriver, type SecretEnv, specResources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
+import { type GrpcCredential, type Logger, newUuid, sleep, TandemError, type TaskStatus, type TlsFiles } from '@tandem/protocol';
 import type { CliIo } from '../cli-io.js';
+import type { ClientAuth } from '../credential-flags.js';
 import { deferred } from '../deferred.js';
 import { withOperator } from '../operator-call.js';
 import { readTaskLog } from '../read-task-log.js';
@@ -18,7 +19,8 @@ export interface ExecuteOptions {
   cpus: number;
   mem: number;
   disk: number;
-  env: Record<string, string>;
+  /** Values, or `{ secret: source }` for secrets the agent reads (`--secret-env`). */
+  env: Record<string, string | SecretEnv>;
   name?: string;
   gracePeriodSeconds?: number;
   /** Kill the task and give up after this long; 0 = no limit. */
@@ -27,6 +29,8 @@ export interface ExecuteOptions {
   declineSeconds: number;
   /** Mutual TLS to the masters, for the subscription and the log reads. */
   tls?: TlsFiles;
+  /** A principal and secret for the masters (`--credential`), for the subscription and the log reads. */
+  credential?: GrpcCredential;
 }
 
 /** refuse_seconds for offers that do not fit while it still waits for one. */
@@ -71,6 +75,7 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
     master: o.master,
     framework: { name: 'tandem-execute', failoverTimeoutSeconds: 0 },
     ...(o.tls ? { tls: o.tls } : {}),
+    ...(o.credential ? { credential: o.credential } : {}),
   });
   const outcome = deferred<Outcome>();
   const terminal = deferred<TaskStatus>();
@@ -148,7 +153,7 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
       io.stderr(`tandem: ${why === 'timeout' ? `timed out after ${o.timeoutSeconds} s` : 'interrupted'} before the task was launched\n`);
     }
     const final = terminal.settled() ? await terminal.promise : undefined;
-    if (final) await printLogs(o.master, taskId, io, o.tls);
+    if (final) await printLogs(o.master, taskId, io, { ...(o.tls ? { tls: o.tls } : {}), ...(o.credential ? { credential: o.credential } : {}) });
     if (failure) io.stderr(`tandem: ${failure.message}\n`);
     return failure && !final ? 1 : exitCodeOf(final);
   } finally {
@@ -158,7 +163,7 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
   }
 }
 
-async function printLogs(master: string, taskId: string, io: CliIo, tls: TlsFiles | undefined): Promise<void> {
+async function printLogs(master: string, taskId: string, io: CliIo, auth: ClientAuth): Promise<void> {
   try {
     for (const [name, out] of [
       ['stdout', io.stdout],
@@ -169,7 +174,7 @@ async function printLogs(master: string, taskId: string, io: CliIo, tls: TlsFile
         written += d.length;
         out(d);
       };
-      await withOperator(master, (client, deadline) => readTaskLog(client, { taskId, name, write, deadline, offset: written }), tls);
+      await withOperator(master, (client, deadline) => readTaskLog(client, { taskId, name, write, deadline, offset: written }), auth);
     }
   } catch (err) {
     io.stderr(`tandem: cannot read the task's logs: ${TandemError.from(err).message}\n`);
