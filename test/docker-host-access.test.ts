@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Agent, DockerContainerizer, dockerPolicyOf } from '@tandem/agent';
 import { type DockerHostAccess, type Offer, taskInfo } from '@tandem/framework-sdk';
@@ -58,22 +58,25 @@ const denied = (field: string, flag: string) => ({
 });
 
 describe('docker host access', () => {
-  it('docker host access - by default a host mount, an added capability and the host PID namespace are each TASK_ERROR naming the field and the flag', async () => {
+  it('docker host access - by default a host mount, an added capability, the host PID and IPC namespaces and a device are each TASK_ERROR naming the field and the flag', async () => {
     if (!docker) return;
     const none = await cluster(undefined);
     const volumes = [{ containerPath: '/in', hostPath: '/srv/data', mode: 'RO' as const }];
     expect(await none.run('mount', 'true', { volumes })).toMatchObject(denied('container.docker.volumes[0]', '--docker-allow host-mounts:/srv/data'));
     expect(await none.run('cap', 'true', { capAdd: ['NET_ADMIN'] })).toMatchObject(denied('container.docker.cap_add[0]', '--docker-allow cap:NET_ADMIN'));
     expect(await none.run('pid', 'true', { pidMode: 'HOST' })).toMatchObject(denied('container.docker.pid_mode', '--docker-allow host-pid'));
+    expect(await none.run('ipc', 'true', { ipcMode: 'HOST' })).toMatchObject(denied('container.docker.ipc_mode', '--docker-allow host-ipc'));
+    const device = [{ hostPath: '/dev/null', containerPath: '', permissions: '' }];
+    expect(await none.run('device', 'true', { devices: device })).toMatchObject(denied('container.docker.devices[0]', '--docker-allow devices'));
   });
 
-  it('docker host access - with the flags they run: the task reads a file from the mounted host dir (RO stays read-only, RW writes land), has NET_ADMIN in CapEff, sees the host PID 1', async () => {
+  it('docker host access - with the flags they run: the task reads a file from the mounted host dir (RO stays read-only, RW writes land), has NET_ADMIN in CapEff, sees the host PID 1 and IPC namespace and the device', async () => {
     if (!docker) return;
     const host = tempDir('tandem-mount-');
     writeFileSync(join(host, 'greeting'), 'hello from the host\n');
     const volumes = [{ containerPath: '/in', hostPath: host, mode: 'RO' as const }];
     const read = 'cat /in/greeting; echo x > /in/written || echo read-only';
-    const allowed = await cluster(`host-mounts:${dirname(host)},cap:NET_ADMIN,host-pid`);
+    const allowed = await cluster(`host-mounts:${dirname(host)},cap:NET_ADMIN,host-pid,host-ipc,devices`);
 
     expect(await allowed.run('mount', read, { volumes })).toMatchObject({ state: 'TASK_FINISHED' });
     expect(allowed.stdout('mount')).toBe('hello from the host\nread-only\n');
@@ -91,23 +94,34 @@ describe('docker host access', () => {
       message: 'container.docker.volumes[0].container_path: must be an absolute path, got "in"',
     });
 
-    // The capability reaches the container (bit 12 of CapEff); another one stays refused.
-    const caps = 'grep CapEff /proc/self/status';
-    expect(await allowed.run('plain', caps, {})).toMatchObject({ state: 'TASK_FINISHED' });
-    expect(await allowed.run('cap', caps, { capAdd: ['CAP_NET_ADMIN'] })).toMatchObject({ state: 'TASK_FINISHED' });
-    const capEff = (id: string): bigint => BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(allowed.stdout(id))?.[1] ?? 'x'}`);
+    // One task without, one with: NET_ADMIN (bit 12 of CapEff), the host's PID namespace
+    // (PID 1 is the host's init, not docker-init), its IPC namespace, a host device.
+    const probe = 'grep CapEff /proc/self/status; cat /proc/1/comm; readlink /proc/self/ns/ipc; test -c /dev/tandem-null && echo device || echo no device';
+    const all = {
+      capAdd: ['CAP_NET_ADMIN'],
+      pidMode: 'HOST' as const,
+      ipcMode: 'HOST' as const,
+      devices: [{ hostPath: '/dev/null', containerPath: '/dev/tandem-null', permissions: 'rw' }],
+    };
+    expect(await allowed.run('plain', probe, { pidMode: 'PRIVATE', ipcMode: 'PRIVATE' })).toMatchObject({ state: 'TASK_FINISHED' });
+    expect(await allowed.run('all', probe, all)).toMatchObject({ state: 'TASK_FINISHED' });
+    const [plainCaps, plainInit, plainIpc, plainDevice] = allowed.stdout('plain').trim().split('\n');
+    const [allCaps, allInit, allIpc, allDevice] = allowed.stdout('all').trim().split('\n');
     const NET_ADMIN = 1n << 12n;
-    expect(capEff('plain') & NET_ADMIN).toBe(0n);
-    expect(capEff('cap') & NET_ADMIN).toBe(NET_ADMIN);
-    expect(await allowed.run('sys-admin', caps, { capAdd: ['SYS_ADMIN'] })).toMatchObject(
+    const capEff = (line: string | undefined): bigint => BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(line ?? '')?.[1] ?? 'x'}`);
+    expect(capEff(plainCaps) & NET_ADMIN).toBe(0n);
+    expect(capEff(allCaps) & NET_ADMIN).toBe(NET_ADMIN);
+    expect(plainInit).toBe('docker-init');
+    expect(allInit).toBe(readFileSync('/proc/1/comm', 'utf8').trim());
+    const hostIpc = readlinkSync('/proc/self/ns/ipc');
+    expect(plainIpc).not.toBe(hostIpc);
+    expect(allIpc).toBe(hostIpc);
+    expect([plainDevice, allDevice]).toEqual(['no device', 'device']);
+    // Another capability stays refused on this agent, and so do what it does not allow.
+    expect(await allowed.run('sys-admin', probe, { capAdd: ['SYS_ADMIN'] })).toMatchObject(
       denied('container.docker.cap_add[0]', '--docker-allow cap:SYS_ADMIN'),
     );
-
-    // PID 1 is docker-init in a namespace of the container's own, the host's init with HOST.
-    expect(await allowed.run('own', 'cat /proc/1/comm', { pidMode: 'PRIVATE' })).toMatchObject({ state: 'TASK_FINISHED' });
-    expect(await allowed.run('pid', 'cat /proc/1/comm', { pidMode: 'HOST' })).toMatchObject({ state: 'TASK_FINISHED' });
-    expect(allowed.stdout('own')).toBe('docker-init\n');
-    expect(allowed.stdout('pid')).toBe(readFileSync('/proc/1/comm', 'utf8'));
+    expect(await allowed.run('runsc', probe, { runtime: 'runsc' })).toMatchObject(denied('container.docker.runtime', '--docker-allow runtime:runsc'));
   });
 
   it('docker host access - the Docker socket (the well-known one, or the engine the agent talks to) is refused under an allowed prefix unless docker-socket', async () => {
