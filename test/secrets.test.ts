@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api } from './support/apps.js';
-import { cleanup, spawnTandem, type TandemProcess, tempDir, track, waitFor } from './support/cluster.js';
+import { cleanup, runCli, spawnTandem, type TandemProcess, tempDir, track, waitFor } from './support/cluster.js';
 import { freePort } from './support/nats-process.js';
 
 // Issue #11, item 7: "A secret reaches the task's environment and appears nowhere in
@@ -62,6 +62,7 @@ interface Cluster {
   master: TandemProcess;
   agent: TandemProcess;
   apps: TandemProcess;
+  address: string;
   masterHttp: string;
   agentHttp: string;
   appsUrl: string;
@@ -104,7 +105,7 @@ async function startCluster(): Promise<Cluster> {
   const appsPort = await waitFor(() => /tandem apps: API http:\/\/127\.0\.0\.1:(\d+)/.exec(apps.output())?.[1], `the apps API\n${apps.output()}`, 30_000);
   const appsUrl = `http://127.0.0.1:${appsPort}`;
   await waitFor(async () => (await api(appsUrl, 'GET', '/v2/info')).body.frameworkId, 'the apps framework to subscribe', 30_000);
-  return { master, agent, apps, masterHttp: `http://127.0.0.1:${http}`, agentHttp: `http://127.0.0.1:${agentPort}`, appsUrl, dirs };
+  return { master, agent, apps, address, masterHttp: `http://127.0.0.1:${http}`, agentHttp: `http://127.0.0.1:${agentPort}`, appsUrl, dirs };
 }
 
 describe('secrets', () => {
@@ -196,5 +197,16 @@ describe('secrets', () => {
     expect(failure.state).toBe('TASK_FAILED');
     expect(failure.message).toContain('secret "not-there": no such file in --secrets-dir');
     expect(taskStdouts(c.dirs.agent).some((p) => readFileSync(p, 'utf8').includes('needs-missing-ran'))).toBe(false);
+  });
+
+  it('secrets - tandem execute --secret-env NAME=SOURCE gives the task the secret; a bad source is refused naming the flag', async () => {
+    const c = await cluster();
+    const run = await runCli(['execute', '--master', c.address, '--secret-env', 'DB_PASS=db-password', '--', 'sh', '-c', 'echo "execute:$DB_PASS"']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`execute:${SECRET}`);
+    const bad = await runCli(['execute', '--master', c.address, '--secret-env', 'DB_PASS=../x', '--', 'true']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--secret-env');
+    expect(bad.stderr).toContain('not contain ".."');
   });
 });

@@ -25,9 +25,11 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('tandem agent --secrets-dir', () => {
-  it('secrets flags - --help documents --secrets-dir and TANDEM_SECRETS_DIR', async () => {
+  it('secrets flags - --help documents tandem agent --secrets-dir and tandem execute --secret-env', async () => {
     const flat = (await run('agent', '--help')).out.replace(/\s+/g, ' ');
     for (const f of ['--secrets-dir', 'TANDEM_SECRETS_DIR']) expect(flat).toContain(f);
+    const execute = (await run('execute', '--help')).out.replace(/\s+/g, ' ');
+    for (const f of ['--secret-env <NAME=SOURCE>', 'TANDEM_SECRET_ENV']) expect(execute).toContain(f);
   });
 
   it('secrets flags - a --secrets-dir that does not exist, or is a file, fails the start naming the flag', async () => {
