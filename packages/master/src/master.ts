@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {
   type AgentMessage,
+  type AuthenticatedCall,
   Code,
   componentLogger,
   httpScheme,
@@ -138,7 +139,8 @@ export class Master implements MasterOperations {
     this.logReads = new TaskLogReads(this);
     this.reregistrations = new ReregistrationTally(this.log);
     this.removals = new AgentRemovalLimit(this.options.agentRemovalRateLimit, this.log);
-    this.callLimits = new CallLimits(options.limits, this.log);
+    // The limits key each call on its principal as authenticated here (certificate or credential).
+    this.callLimits = new CallLimits({ callPrincipal: (call) => this.auth.principalOf(call as unknown as AuthenticatedCall), ...options.limits }, this.log);
     this.leading = new Promise((resolve) => {
       this.resolveLeading = resolve;
     });
