@@ -18,10 +18,18 @@ export interface AppDefinition extends Omit<ParsedApp, 'ports' | 'portDefinition
   versionInfo: VersionInfo;
 }
 
-/** The fields that make a change a config change (a restart); everything but instances and the stamps. */
-export function configOf(app: AppDefinition): Omit<AppDefinition, 'instances' | 'version' | 'versionInfo'> {
+/**
+ * The fields that make a change a config change (a restart); everything but instances and
+ * the stamps. No secrets and `secrets: {}` are the same config: apps stored before the
+ * field existed have none.
+ */
+export function configOf(
+  app: AppDefinition,
+): Omit<AppDefinition, 'instances' | 'version' | 'versionInfo' | 'secrets'> & { secrets?: AppDefinition['secrets'] } {
   const { instances: _i, version: _v, versionInfo: _vi, ...config } = app;
-  return config;
+  if (Object.keys(config.secrets ?? {}).length > 0) return config;
+  const { secrets: _s, ...rest } = config;
+  return rest;
 }
 
 /** True when `next` differs from `prev` in more than the instance count. */

@@ -2,6 +2,7 @@ import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Instance } from '../core/instance.js';
 import { buildTask } from '../core/task-builder.js';
+import { type AppDefinition, isConfigChange } from './app-definition.js';
 import { DEFAULT_MAX_INSTANCES_PER_APP, validateApp } from './validate-app.js';
 
 const limits = { maxInstances: DEFAULT_MAX_INSTANCES_PER_APP, allowPrivileged: false };
@@ -42,5 +43,13 @@ describe('app secrets', () => {
     expect(details({ id: 'a', cmd: 'env', secrets: { db: { source: 'x', extra: 1 } } })).toHaveProperty(['/secrets/db']);
     expect(Object.keys(details({ id: 'a', cmd: 'env', env: { X: 3 } }))).toEqual(['/env/X']);
     expect(Object.keys(details({ id: 'a', cmd: 'env', env: { X: { secret: 'db', other: 1 } }, secrets: { db: { source: 'x' } } }))[0]).toMatch(/^\/env\/X/);
+  });
+
+  it('app secrets - an app stored before secrets existed (no field) is the same config as with secrets: {}', () => {
+    const app = validateApp({ id: 'old', cmd: 'sleep 100', env: { A: '1' } }, limits, stamp);
+    const { secrets: _s, ...stored } = app;
+    expect(isConfigChange(stored as AppDefinition, app)).toBe(false);
+    const withSecret = validateApp({ id: 'old', cmd: 'sleep 100', env: { A: '1' }, secrets: { s: { source: 'x' } } }, limits, stamp);
+    expect(isConfigChange(stored as AppDefinition, withSecret)).toBe(true);
   });
 });
