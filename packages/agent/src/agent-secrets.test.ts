@@ -4,14 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { EnvVarInit, TaskInfoInit } from '@tandem/protocol';
+import Docker from 'dockerode';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './agent.js';
+import { DockerContainerizer } from './containerizer/docker.js';
 import { ProcessContainerizer } from './containerizer/process.js';
 import { type AgentHttpApi, startAgentHttp } from './http-api.js';
 import type { AgentOptions } from './options.js';
 import { AgentPaths } from './paths.js';
 import { FakeMaster } from './test-support/fake-master.js';
+import { loadTestEnv, mustHaveDocker, testImage } from './test-support/test-env.js';
+
+loadTestEnv();
+const docker = new Docker();
+const engineUp = await new DockerContainerizer({ docker }).available();
+if (!engineUp && mustHaveDocker()) throw new Error('no Docker Engine answers; in CI the docker tests must run: scripts/test-env.sh up');
 
 const FW = { id: 'fw-1', name: 'test-fw', user: '', roles: ['*'], principal: '', failoverTimeoutSeconds: 0, capabilities: [], hostname: '', labels: [] };
 const SECRET = 'v4lue-of-the-db-secret-7f3a';
@@ -47,7 +55,7 @@ let agent: Agent | undefined;
 let http: AgentHttpApi | undefined;
 let logged: string;
 
-function startAgent(extra: Partial<AgentOptions> = {}): Promise<void> {
+function startAgent(extra: Partial<AgentOptions> = {}, withDocker = false): Promise<void> {
   logged = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -61,7 +69,7 @@ function startAgent(extra: Partial<AgentOptions> = {}): Promise<void> {
     workDir,
     hostname: 'host-a',
     resources: 'cpus:4;mem:4096;disk:1000',
-    containerizers: [new ProcessContainerizer({ memoryIsolation: 'none', logger })],
+    containerizers: [...(withDocker ? [new DockerContainerizer({ docker, logger })] : []), new ProcessContainerizer({ memoryIsolation: 'none', logger })],
     logger,
     ...extra,
   });
@@ -167,5 +175,23 @@ describe('agent - secrets', () => {
     expect(bad.message).toMatch(/^command\.environment\[0\]\.secret: /);
     master.send({ launchTasks: { framework: FW, tasks: [taskInfo('t-both', [{ name: 'X', value: 'v', secret: 'db-password' }], 'echo ran')] } });
     expect((await master.status('t-both', 'TASK_ERROR')).message).toBe('command.environment[0].value: must be empty when the variable references a secret');
+  });
+
+  it.skipIf(!engineUp)('agent - a Docker task gets its secret in its environment; task.json and the logs do not hold it', async () => {
+    await startAgent({ secretsDir }, true);
+    const info: TaskInfoInit = {
+      ...taskInfo('t-docker', [{ name: 'DB_PASS', secret: 'db-password' }], 'echo "docker:$DB_PASS"'),
+      container: { type: 'DOCKER', docker: { image: testImage() } },
+    };
+    master.send({ launchTasks: { framework: FW, tasks: [info] } });
+    const done = await master.status('t-docker', 'TASK_FINISHED', 60_000).catch(async (err: unknown) => {
+      throw new Error(`${String(err)}: ${JSON.stringify(master.statuses.filter((s) => s.taskId === 't-docker'))}`);
+    });
+    expect(done.state).toBe('TASK_FINISHED');
+    const stdout = await readFile(join(new AgentPaths(workDir).sandboxDir(FW.id, 't-docker'), 'stdout'), 'utf8');
+    expect(stdout).toContain(`docker:${SECRET}`);
+    for (const [path, text] of await filesUnder(workDir)) expect(text.includes(SECRET), path).toBe(false);
+    expect(JSON.stringify(master.messages)).not.toContain(SECRET);
+    expect(logged).not.toContain(SECRET);
   });
 });
