@@ -49,7 +49,14 @@ export function send(base: string, method: string, path: string, body?: string, 
       },
     );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path.slice(0, 100)}: no answer in 30 s`)));
-    req.on('error', reject);
+    // A server may answer (413) and close before a large body is all written: the answer counts, the write error after it does not.
+    let answered = false;
+    req.on('response', () => {
+      answered = true;
+    });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
     req.end(data);
   });
 }
