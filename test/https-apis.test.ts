@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Agent, ProcessContainerizer, startAgentHttp } from '@tandem/agent';
+import { main } from '@tandem/cli';
 import { basicAuthorization, Code, fetchJson, HttpAuth, type TlsFiles } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startApps } from './support/apps.js';
@@ -124,5 +125,55 @@ describe('http auth - master and agent', () => {
     expect((await request(tlsBase, 'GET', '/api/v1/state', { tls: { ...foreign, ca: pki.ca } })).status).toBe(401);
     // A wrong credential is 401 even with a good certificate.
     expect((await request(tlsBase, 'GET', '/api/v1/state', { tls: operator, authorization: basicAuthorization('ops:wrong') })).status).toBe(401);
+  });
+});
+
+describe('cors', () => {
+  it('cors - off unless configured; with --cors-origin a listed origin gets its headers and a preflight without credentials, others none', async () => {
+    const auth = new HttpAuth({ basic: [{ user: 'ops', password: 's3cret' }] });
+    const ui = 'https://ui.example';
+    const preflight = { origin: ui, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization, content-type' };
+
+    // Today's default: no CORS headers at all, and a preflight is just an unauthenticated OPTIONS.
+    const plain = await startMaster({ httpAuth: auth });
+    const plainBase = `http://127.0.0.1:${plain.httpPort}`;
+    const off = await request(plainBase, 'OPTIONS', '/api/v1/weights', { headers: preflight });
+    expect(off.status).toBe(401);
+    expect(off.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await request(plainBase, 'GET', '/health', { headers: { origin: ui } })).headers['access-control-allow-origin']).toBeUndefined();
+
+    const master = await startMaster({ httpAuth: auth, corsOrigins: [ui] });
+    const base = `http://127.0.0.1:${master.httpPort}`;
+    const ok = await request(base, 'OPTIONS', '/api/v1/weights', { headers: preflight });
+    expect(ok.status).toBe(204);
+    expect(ok.headers['access-control-allow-origin']).toBe(ui);
+    expect(ok.headers['access-control-allow-methods']).toMatch(/PUT/);
+    expect(ok.headers['access-control-allow-headers']).toMatch(/authorization/);
+    // The real request is authenticated as any other, and carries the header.
+    const get = await request(base, 'GET', '/api/v1/weights', { headers: { origin: ui }, authorization: basicAuthorization('ops:s3cret') });
+    expect(get.status).toBe(200);
+    expect(get.headers['access-control-allow-origin']).toBe(ui);
+    expect((await request(base, 'GET', '/api/v1/weights', { headers: { origin: ui } })).status).toBe(401);
+    // Another origin gets no CORS header and no preflight answer.
+    const other = await request(base, 'OPTIONS', '/api/v1/weights', { headers: { ...preflight, origin: 'https://evil.example' } });
+    expect(other.status).toBe(401);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+
+    // The apps API the same way.
+    const apps = await startApps(plain, { httpAuth: auth, corsOrigins: [ui] });
+    const appsPreflight = await request(apps.url, 'OPTIONS', '/v2/apps', { headers: preflight });
+    expect(appsPreflight.status).toBe(204);
+    expect(appsPreflight.headers['access-control-allow-origin']).toBe(ui);
+  });
+
+  it('cors - a bad --cors-origin stops the master naming the flag', async () => {
+    const err: string[] = [];
+    const io = { stdout: () => undefined, stderr: (s: string | Uint8Array) => void err.push(String(s)) };
+    const code = await main(
+      ['node', 'tandem', 'master', '--port', '0', '--http-port', '0', '--work-dir', tempDir(), '--cors-origin', 'https://ui.example/path'],
+      { io },
+    );
+    expect(code).not.toBe(0);
+    expect(err.join('')).toMatch(/--cors-origin \(TANDEM_CORS_ORIGIN\).*not an origin/);
   });
 });

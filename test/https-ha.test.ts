@@ -65,7 +65,7 @@ describe('https in HA', () => {
     });
     expect(leaderFront.self.http).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
 
-    const standby = new LeaderFront({ name: 'apps', advertiseHost: '127.0.0.1', routes: [pingRoute()], auth, tls: fwTls });
+    const standby = new LeaderFront({ name: 'apps', advertiseHost: '127.0.0.1', routes: [pingRoute()], auth, tls: fwTls, corsOrigins: ['https://ui.example'] });
     await standby.listen('127.0.0.1', 0);
     track(() => standby.close());
     standby.attach({ leader: () => leaderFront.self, leading: () => false, handler: () => undefined });
@@ -91,6 +91,14 @@ describe('https in HA', () => {
     expect(seen.map((s) => s.principal)).toEqual(['alice', 'operator/bob', 'alice', 'operator/bob']);
     expect(seen.map((s) => s.header)).toEqual(['alice', 'operator/bob', 'alice', 'operator/root']);
 
+    // A browser's preflight is answered by the front itself, without credentials (CORS configured).
+    const preflight = await request(base, 'OPTIONS', '/v2/apps', {
+      tls: ca,
+      headers: { origin: 'https://ui.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://ui.example');
+    expect(seen).toHaveLength(4);
     // A plaintext client of the standby is dropped.
     await expect(request(base.replace('https:', 'http:'), 'GET', '/ping')).rejects.toThrow(/closed the connection/);
   });

@@ -63,6 +63,7 @@ export async function startAppsHaService(options: AppsHaServiceOptions): Promise
     ...(rest.logger ? { logger: rest.logger } : {}),
     ...(settings.httpAuth ? { auth: settings.httpAuth } : {}),
     ...(settings.tls ? { tls: settings.tls } : {}),
+    ...(settings.corsOrigins ? { corsOrigins: settings.corsOrigins } : {}),
     routes: (elected) => [pingRoute(), leaderRoute('/v2/leader'), standbyInfoRoute(settings, elected)],
     make: (kv, self) => {
       const address = hostPortOf(self);

@@ -66,6 +66,7 @@ export async function startJobsHaService(options: JobsHaServiceOptions & JobsSer
     ...(rest.logger ? { logger: rest.logger } : {}),
     ...(settings.httpAuth ? { auth: settings.httpAuth } : {}),
     ...(settings.tls ? { tls: settings.tls } : {}),
+    ...(settings.corsOrigins ? { corsOrigins: settings.corsOrigins } : {}),
     routes: (elected) => [pingRoute(), leaderRoute('/v1/leader'), standbyInfoRoute(elected)],
     make: (kv, self) =>
       new JobsFramework({

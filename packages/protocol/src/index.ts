@@ -24,7 +24,7 @@ export {
   schedulerClient,
 } from './grpc.js';
 export { HEALTH_CHECK_TYPES, validateHealthChecks } from './health-checks.js';
-export { allowCors, parseCorsOrigins } from './http/cors.js';
+export { allowCors, type CorsAnswer, corsAnswer, parseCorsOrigins } from './http/cors.js';
 export { type ErrorReply, type ErrorReplyOptions, errorReply } from './http/error-reply.js';
 export { requestPrincipal, requireHttpAuth, setRequestPrincipal } from './http/fastify-auth.js';
 export {

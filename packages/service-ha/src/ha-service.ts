@@ -35,6 +35,8 @@ export interface HaServiceOptions<S extends LeadingService> {
    * @default plaintext
    */
   tls?: TlsFiles;
+  /** Origins allowed cross-origin requests (`LeaderFrontOptions.corsOrigins`). @default none */
+  corsOrigins?: readonly string[];
   logger?: Logger;
 }
 
@@ -82,6 +84,7 @@ export async function startHaService<S extends LeadingService>(o: HaServiceOptio
     routes: o.routes(elected),
     ...(auth ? { auth } : {}),
     ...(o.tls ? { tls: o.tls } : {}),
+    ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
     ...(o.logger ? { logger: o.logger } : {}),
   });
   const port = await front.listen(o.host, o.port);

@@ -3,6 +3,7 @@ import { Agent, createServer, type IncomingMessage, type RequestListener, type S
 import { createServer as createHttpsServer, Agent as HttpsAgent } from 'node:https';
 import {
   componentLogger,
+  corsAnswer,
   HttpAuth,
   httpScheme,
   httpsServerOptions,
@@ -76,6 +77,8 @@ export interface LeaderFrontOptions {
    * @default plaintext
    */
   tls?: TlsFiles;
+  /** Origins allowed cross-origin requests: their preflights are answered here, before credentials are asked for. @default none: CORS off */
+  corsOrigins?: readonly string[];
   logger?: Logger;
 }
 
@@ -161,6 +164,12 @@ export class LeaderFront {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const cors = corsAnswer(this.options.corsOrigins, req.method ?? 'GET', req.headers);
+    if (cors.preflight) {
+      res.writeHead(204, cors.headers);
+      res.end();
+      return;
+    }
     const auth = this.options.auth;
     let principal: string | undefined;
     if (auth?.enabled || this.options.tls) {
