@@ -18,7 +18,7 @@ import {
 } from '@tandem/protocol';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, recorder, startMaster, tempDir, track, waitFor } from '../support/cluster.js';
+import { cleanup, recorder, spawnTandem, startMaster, tempDir, track, waitFor } from '../support/cluster.js';
 import { makePki, type Pki } from '../support/pki.js';
 
 // Principals and ACLs on the master's gRPC APIs (issue #11, items 2 and 3), over real
@@ -364,6 +364,82 @@ describe('acl - launches', () => {
     expect(image).toMatchObject({ state: 'TASK_ERROR', reason: 'REASON_TASK_UNAUTHORIZED' });
     expect(image?.message).toContain('container.docker.image: principal "framework/c" may not run_images on images "nginx:1"');
     expect(master.state().tasks?.map((t) => t.info?.taskId)).toEqual(['as-nobody']);
+  });
+});
+
+describe('acl - the CLI', () => {
+  it('acl - tandem jobs serve, tandem agent and tandem state authenticate with --credential; without it the master says UNAUTHENTICATED', async () => {
+    const dir = tempDir();
+    const file = (name: string, text: string): string => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const master = await startMaster({
+      credentials: [
+        { user: 'framework/jobs', password: 'j-secret' },
+        { user: 'agent/cli', password: 'a-secret' },
+        { user: 'operator/ops', password: 'o-secret' },
+      ],
+    });
+    spawnTandem([
+      'jobs',
+      'serve',
+      '--master',
+      master.address,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--work-dir',
+      join(dir, 'jobs'),
+      '--credential',
+      file('jobs.cred', 'framework/jobs j-secret\n'),
+    ]);
+    spawnTandem([
+      'agent',
+      '--master',
+      master.address,
+      '--work-dir',
+      join(dir, 'agent'),
+      '--hostname',
+      'cli-host',
+      '--port',
+      '0',
+      '--containerizers',
+      'process',
+      '--resources',
+      'cpus:1;mem:256;disk:256',
+      '--credential',
+      file('agent.json', JSON.stringify({ credentials: [{ principal: 'agent/cli', secret: 'a-secret' }] })),
+    ]);
+    await waitFor(
+      () => master.state().frameworks?.find((f) => f.info?.name === 'tandem-jobs')?.info?.principal === 'framework/jobs',
+      'the jobs framework subscribed as framework/jobs',
+      30_000,
+    );
+    await waitFor(() => registeredHosts(master).includes('cli-host'), 'the agent registered', 30_000);
+    const ok = await tandem(['state', '--master', master.address, '--credential', file('ops.cred', 'operator/ops:o-secret\n')]);
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out).frameworks.map((f: { info: { principal: string } }) => f.info.principal)).toEqual(['framework/jobs']);
+    const none = await tandem(['state', '--master', master.address]);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/authentication required/);
+  });
+
+  it('acl - tandem master stops at start on a bad --acls or --credentials file, naming the flag, the file and the field', async () => {
+    const dir = tempDir();
+    const acls = join(dir, 'acls.yaml');
+    writeFileSync(acls, 'register_agents:\n  - principals: { values: ["agent/*"] }\n    roles: { type: ANY }\n');
+    const bad = await tandem(['master', '--port', '0', '--http-port', '-1', '--work-dir', join(dir, 'm'), '--acls', acls]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain(`--acls ${acls}: register_agents[0].roles: unknown field "roles" (allowed here: principals, agents)`);
+    const creds = join(dir, 'creds');
+    writeFileSync(creds, 'agent/a1 s1\nbroken\n');
+    const badCreds = await tandem(['master', '--port', '0', '--http-port', '-1', '--work-dir', join(dir, 'm'), '--credentials', creds]);
+    expect(badCreds.code).toBe(1);
+    expect(badCreds.err).toContain(`--credentials (TANDEM_CREDENTIALS) ${creds} line 2: expected "principal secret" or "principal:secret"`);
   });
 });
 

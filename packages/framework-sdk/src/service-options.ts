@@ -3,6 +3,7 @@ import {
   type BackoffOptions,
   Code,
   DEFAULT_MAX_BODY_BYTES,
+  type GrpcCredential,
   type HttpAuth,
   type Logger,
   parseMasterList,
@@ -43,6 +44,8 @@ export interface ServiceFrameworkOptions {
    * certificate needs the API's host names: `tandem certs issue --host`). @default undefined (plaintext)
    */
   tls?: TlsFiles;
+  /** A principal and secret for the masters (the driver's `credential`, `--credential FILE`). @default none */
+  credential?: GrpcCredential;
   /** Origins allowed cross-origin requests on the REST API (`--cors-origin`). @default none: CORS off */
   corsOrigins?: readonly string[];
   /**
@@ -70,6 +73,7 @@ export interface ResolvedServiceFrameworkOptions {
   reconnect: BackoffOptions | undefined;
   httpAuth: HttpAuth | undefined;
   tls: TlsFiles | undefined;
+  credential: GrpcCredential | undefined;
   corsOrigins: readonly string[] | undefined;
   acls: Acls | undefined;
   signal: AbortSignal | undefined;
@@ -95,6 +99,7 @@ export function resolveServiceFrameworkOptions(o: ServiceFrameworkOptions, own: 
     reconnect: o.reconnect,
     httpAuth: o.httpAuth,
     tls: o.tls,
+    credential: o.credential,
     corsOrigins: o.corsOrigins,
     acls: o.acls,
     signal: o.signal,

@@ -161,6 +161,7 @@ export class JobsFramework implements JobsApi {
       },
       ...(this.o.reconnect ? { reconnect: this.o.reconnect } : {}),
       ...(this.o.tls ? { tls: this.o.tls } : {}),
+      ...(this.o.credential ? { credential: this.o.credential } : {}),
       logger: this.log,
     });
     this.driver = driver;

@@ -135,6 +135,7 @@ export class AppsScheduler {
       autoAcknowledge: false,
       ...(this.o.reconnect ? { reconnect: this.o.reconnect } : {}),
       ...(this.o.tls ? { tls: this.o.tls } : {}),
+      ...(this.o.credential ? { credential: this.o.credential } : {}),
       ...(this.o.logger ? { logger: this.o.logger } : {}),
     });
     this.driver = driver;

@@ -8,6 +8,7 @@ import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
+import { addCredentialFlag, credentialOption, credentialSchema } from '../credential-flags.js';
 import {
   DEFAULT_APPS_PORT,
   DEFAULT_APPS_URL,
@@ -44,6 +45,7 @@ export const appsServeSchema = z
   .extend(haSchema.shape)
   .extend(httpAuthSchema.shape)
   .extend(tlsSchema.shape)
+  .extend(credentialSchema.shape)
   .extend(aclsSchema.shape)
   .extend(corsSchema.shape)
   .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
@@ -71,7 +73,10 @@ export function appsCommand(ctx: CommandContext): Command {
 
   const serve = addHaFlags(
     addCorsFlag(
-      addAclsFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the apps framework'), 'the REST API (deploy_apps on app and group ids, view on reads)'),
+      addAclsFlag(
+        addCredentialFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the apps framework'), 'the apps framework'),
+        'the REST API (deploy_apps on app and group ids, view on reads)',
+      ),
     )
       .description(
         'Run the apps framework: Marathon v2 REST API, deployments, health; state in --work-dir, or with --store nats://... in a bucket several apps processes share: one leads, the others forward the API to it.',
@@ -102,6 +107,7 @@ export function appsCommand(ctx: CommandContext): Command {
     const httpAuth = await httpAuthFrom(o);
     const acls = await aclsFrom(o);
     const tls = tlsOption(o);
+    const credential = credentialOption(o);
     const scheme = httpScheme(tls.tls);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
@@ -122,6 +128,7 @@ export function appsCommand(ctx: CommandContext): Command {
       ...(acls ? { acls } : {}),
       ...corsOption(o),
       ...tls,
+      ...credential,
       logger: log,
     };
     try {

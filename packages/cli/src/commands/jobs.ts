@@ -6,6 +6,7 @@ import { formatTable, writeTo } from '../cli-io.js';
 import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
+import { addCredentialFlag, credentialOption, credentialSchema } from '../credential-flags.js';
 import {
   DEFAULT_DECLINE_SECONDS,
   DEFAULT_FAILOVER_TIMEOUT_SECONDS,
@@ -38,6 +39,7 @@ export const jobsServeSchema = z
   .extend(haSchema.shape)
   .extend(httpAuthSchema.shape)
   .extend(tlsSchema.shape)
+  .extend(credentialSchema.shape)
   .extend(aclsSchema.shape)
   .extend(corsSchema.shape);
 
@@ -59,7 +61,12 @@ export function jobsCommand(ctx: CommandContext): Command {
   };
 
   const serve = addHaFlags(
-    addCorsFlag(addAclsFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the jobs framework'), 'the REST API (run_jobs on job ids, view on reads)'))
+    addCorsFlag(
+      addAclsFlag(
+        addCredentialFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the jobs framework'), 'the jobs framework'),
+        'the REST API (run_jobs on job ids, view on reads)',
+      ),
+    )
       .description(
         'Run the jobs framework: REST API (Metronome v1), schedules, runs; state in --work-dir, or with --store nats://... in a bucket several jobs processes share: one leads, the others forward the API to it.',
       )
@@ -77,6 +84,7 @@ export function jobsCommand(ctx: CommandContext): Command {
     const httpAuth = await httpAuthFrom(o);
     const acls = await aclsFrom(o);
     const tls = tlsOption(o);
+    const credential = credentialOption(o);
     const scheme = httpScheme(tls.tls);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
@@ -94,6 +102,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       ...(acls ? { acls } : {}),
       ...corsOption(o),
       ...tls,
+      ...credential,
       clockOffsetMs: o.clockOffsetMs,
       logger: log,
     };

@@ -215,7 +215,10 @@ export function parseAcls(text: string, source: string): Acls {
   }
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => describeIssue(i as unknown as ZodIssue));
+    // An unknown field first: a misspelt entity name is also reported missing under its right name.
+    const raw = parsed.error.issues as unknown as ZodIssue[];
+    const ordered = [...raw.filter((i) => i.code === 'unrecognized_keys'), ...raw.filter((i) => i.code !== 'unrecognized_keys')];
+    const issues = ordered.map(describeIssue);
     const first = issues[0]!;
     throw new ValidationError(
       issues.map((i) => ({ path: i.path, errors: [i.message] })),
