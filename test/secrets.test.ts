@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api } from './support/apps.js';
 import { cleanup, runCli, spawnTandem, type TandemProcess, tempDir, track, waitFor } from './support/cluster.js';
+import { api as jobsApi, waitRunDone } from './support/jobs.js';
 import { freePort } from './support/nats-process.js';
 
 // Issue #11, item 7: "A secret reaches the task's environment and appears nowhere in
@@ -208,5 +209,34 @@ describe('secrets', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('--secret-env');
     expect(bad.stderr).toContain('not contain ".."');
+  });
+
+  it('secrets - a job (Metronome run.secrets) gets its secret; the jobs API, log and store show only the reference', async () => {
+    const c = await cluster();
+    const dir = join(c.dirs.master, '..', 'jobs');
+    const jobs = spawnTandem(['jobs', 'serve', '--master', c.address, '--host', '127.0.0.1', '--port', '0', '--work-dir', dir], 'trace');
+    const port = await waitFor(() => /"port":(\d+),"msg":"jobs API listening"/.exec(jobs.output())?.[1], `the jobs API\n${jobs.output()}`, 30_000);
+    await waitFor(() => /jobs framework subscribed/.test(jobs.output()), 'the jobs framework to subscribe', 30_000);
+    const call = jobsApi(`http://127.0.0.1:${port}`);
+    const job = {
+      id: 'backup',
+      run: { cmd: 'echo "job:$DB_PASS"', cpus: 0.1, mem: 32, env: { DB_PASS: { secret: 'db' } }, secrets: { db: { source: 'db-password' } } },
+    };
+    const created = await call('POST', '/v1/jobs', job);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const undefinedRef = await call('POST', '/v1/jobs', { id: 'undef', run: { cmd: 'true', env: { X: { secret: 'nope' } } } });
+    expect(undefinedRef.status).toBe(422);
+    expect(JSON.stringify(undefinedRef.body)).toContain('/run/env/X');
+    const run = await call('POST', '/v1/jobs/backup/runs');
+    const finished = await waitRunDone(call, 'backup', run.body.id, 30_000);
+    expect(finished.status).toBe('SUCCESS');
+    expect(taskStdouts(c.dirs.agent).some((p) => readFileSync(p, 'utf8').includes(`job:${SECRET}`))).toBe(true);
+    const shown = await call('GET', '/v1/jobs/backup?embed=history');
+    expect(shown.body.run.secrets).toEqual(job.run.secrets);
+    expect(shown.body.run.env).toEqual(job.run.env);
+    expect(JSON.stringify(shown.body)).not.toContain(SECRET);
+    expect(jobs.output()).toContain('backup');
+    expect(jobs.output().includes(SECRET), 'the jobs log holds the secret').toBe(false);
+    for (const [path, text] of filesUnder(dir)) expect(text.includes(SECRET), `${path} holds the secret`).toBe(false);
   });
 });
