@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Agent, DockerContainerizer, dockerPolicyOf } from '@tandem/agent';
+import { main } from '@tandem/cli';
 import { type DockerHostAccess, type Offer, taskInfo } from '@tandem/framework-sdk';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, dockerAvailable, recorder, startDriver, startMaster, TEST_IMAGE, tempDir, track, waitFor } from './support/cluster.js';
@@ -19,7 +20,8 @@ beforeAll(async () => {
   docker = await dockerAvailable();
 });
 
-async function cluster(allow: string | undefined) {
+/** A master and an agent whose Docker containerizer has `--docker-allow allow`. */
+async function masterAndAgent(allow: string | undefined) {
   const master = await startMaster();
   const workDir = `${tempDir()}/agent`;
   const agent = new Agent({
@@ -33,6 +35,11 @@ async function cluster(allow: string | undefined) {
   });
   await agent.start();
   track(() => agent.stop({ killTasks: true }));
+  return { master, workDir };
+}
+
+async function cluster(allow: string | undefined) {
+  const { master, workDir } = await masterAndAgent(allow);
   const driver = await startDriver(master);
   const rec = recorder(driver);
   const run = async (id: string, command: string, access: DockerHostAccess) => {
@@ -141,5 +148,29 @@ describe('docker host access', () => {
     const withSocket = await cluster(`docker-socket,host-mounts:/run,host-mounts:${engineDir}`);
     expect(await withSocket.run('engine-dir', 'ls /engine', engine)).toMatchObject({ state: 'TASK_FINISHED' });
     expect(withSocket.stdout('engine-dir')).toMatch(/^docker\.sock$/m);
+  });
+  it('docker host access - tandem execute --volume and --cap-add reach the task', async () => {
+    if (!docker) return;
+    const host = tempDir('tandem-mount-');
+    writeFileSync(join(host, 'greeting'), 'hello via execute\n');
+    const { master } = await masterAndAgent(`host-mounts:${host},cap:NET_ADMIN`);
+    const args = ['node', 'tandem', 'execute', '--master', master.address, '--image', TEST_IMAGE];
+    // In this process (main), as a CLI run does it, without a node start-up.
+    let out = '';
+    const io = {
+      stdout: (t: string | Uint8Array) => {
+        out += String(t);
+      },
+      stderr: (t: string | Uint8Array) => {
+        out += String(t);
+      },
+    };
+    const shutdownSignal = () => ({ received: new Promise<NodeJS.Signals>(() => {}), dispose: () => {} });
+    const probe = ['sh', '-c', 'cat /in/greeting; grep CapEff /proc/self/status'];
+    const code = await main([...args, '--volume', `${host}:/in:ro`, '--cap-add', 'NET_ADMIN', '--', ...probe], { io, shutdownSignal });
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^hello via execute$/m);
+    expect(BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(out)?.[1] ?? 'x'}`) & (1n << 12n)).toBe(1n << 12n);
+    // Malformed flags and --volume without --image: packages/cli/src/docker-flags.test.ts.
   });
 });

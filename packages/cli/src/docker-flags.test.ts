@@ -50,3 +50,21 @@ describe('tandem agent docker flags', () => {
     expect(r.err).toContain('--docker-config: /nonexistent/config.json: cannot read it (ENOENT)');
   });
 });
+
+describe('tandem execute docker flags', () => {
+  it('execute docker flags - --volume and --cap-add are in --help; malformed, or without --image, they fail naming the flag before connecting', async () => {
+    const help = (await run('execute', '--help')).out.replace(/\s+/g, ' ');
+    for (const f of ['--volume <HOST:CONTAINER[:ro|rw]>', 'TANDEM_VOLUME', '--cap-add <NAME>', 'TANDEM_CAP_ADD']) expect(help).toContain(f);
+    const args = ['execute', '--master', '127.0.0.1:1', '--image', 'busybox'];
+    const named = await run(...args, '--volume', 'cache:/in', '--', 'true');
+    expect(named.code).toBe(1);
+    expect(named.err).toContain('--volume (TANDEM_VOLUME): named volumes are not supported; give an absolute host path, got "cache"');
+    expect((await run(...args, '--volume', '/srv:in', '--', 'true')).err).toContain(
+      '--volume (TANDEM_VOLUME): container path must be an absolute path, got "in"',
+    );
+    expect((await run(...args, '--cap-add', 'NET ADMIN', '--', 'true')).err).toContain('--cap-add (TANDEM_CAP_ADD): "NET ADMIN" is not a capability name');
+    const noImage = await run('execute', '--master', '127.0.0.1:1', '--cap-add', 'NET_ADMIN', '--', 'true');
+    expect(noImage.code).toBe(1);
+    expect(noImage.err).toContain('--volume and --cap-add need --image');
+  });
+});

@@ -1,3 +1,4 @@
+import { type DockerHostAccess, marathonDockerHostAccess } from '@tandem/framework-sdk';
 import { secretSourceProblem } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -33,12 +34,28 @@ export const executeSchema = z
           }),
       )
       .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), { secret: p.slice(p.indexOf('=') + 1) }]))),
+    volume: z.array(z.string()).superRefine((values, ctx) => dockerParameterIssues('v', values, ctx)),
+    capAdd: z.array(z.string()).superRefine((values, ctx) => dockerParameterIssues('cap-add', values, ctx)),
     name: nonEmpty().optional(),
     gracePeriod: seconds().optional(),
     timeout: seconds(),
     declineSeconds: seconds(),
   })
   .extend(clientAuthSchema.shape);
+
+/** `--volume` and `--cap-add` read as Docker's `-v` and `--cap-add` (marathonDockerHostAccess's rules). */
+function dockerParameterIssues(key: 'v' | 'cap-add', values: string[], ctx: z.RefinementCtx): void {
+  for (const value of values) {
+    const [problem] = marathonDockerHostAccess({ docker: { image: 'x', parameters: [{ key, value }] } }, '').problems;
+    if (problem) ctx.addIssue({ code: 'custom', message: (problem.errors[0] ?? '').replace(`${key}: `, '') });
+  }
+}
+
+/** What `--volume` and `--cap-add` ask of the agent's host, for `TaskSpec.docker`. */
+function dockerAccessOf(o: { volume: string[]; capAdd: string[] }): DockerHostAccess {
+  const parameters = [...o.volume.map((value) => ({ key: 'v', value })), ...o.capAdd.map((value) => ({ key: 'cap-add', value }))];
+  return marathonDockerHostAccess({ docker: { image: 'x', parameters } }, '').access;
+}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -62,6 +79,19 @@ export function executeCommand(ctx: CommandContext): Command {
         .argParser(collect)
         .default([], 'none'),
     )
+    .addOption(
+      flag(
+        '--volume <HOST:CONTAINER[:ro|rw]>',
+        'with --image: bind-mount a host path (absolute) into the container; the agent must allow it (--docker-allow host-mounts:PREFIX); repeat for more',
+      )
+        .argParser(collect)
+        .default([], 'none'),
+    )
+    .addOption(
+      flag('--cap-add <NAME>', 'with --image: add a capability (e.g. NET_ADMIN); the agent must allow it (--docker-allow cap:NAME); repeat for more')
+        .argParser(collect)
+        .default([], 'none'),
+    )
     .addOption(flag('--name <name>', "the task's name (and its id's prefix) (default: the command's basename)"))
     .addOption(flag('--grace-period <seconds>', "SIGTERM-to-SIGKILL grace when the task is killed (default: the agent's, 3 s)"))
     .addOption(flag('--timeout <seconds>', 'kill the task and exit 1 after this long; 0 = no limit', 0))
@@ -71,6 +101,8 @@ export function executeCommand(ctx: CommandContext): Command {
       if (argv.length === 0 && !o.image) {
         throw new Error('execute: give the command after --, e.g. tandem execute --master 127.0.0.1:5050 -- echo hello');
       }
+      if (!o.image && (o.volume.length > 0 || o.capAdd.length > 0)) throw new Error('execute: --volume and --cap-add need --image (a Docker task)');
+      const docker = dockerAccessOf(o);
       const signal = ctx.shutdownSignal();
       try {
         const code = await runExecute(
@@ -85,6 +117,7 @@ export function executeCommand(ctx: CommandContext): Command {
             declineSeconds: o.declineSeconds,
             ...clientAuthFrom(o),
             ...(o.image ? { image: o.image } : {}),
+            ...(Object.keys(docker).length > 0 ? { docker } : {}),
             ...(o.name ? { name: o.name } : {}),
             ...(o.gracePeriod === undefined ? {} : { gracePeriodSeconds: o.gracePeriod }),
           },

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { DEFAULT_KILL_GRACE_PERIOD_MS } from '@tandem/agent';
-import { isTerminal, matchTasks, SchedulerDriver, type SecretEnv, specResources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
+import { type DockerHostAccess, isTerminal, matchTasks, SchedulerDriver, type SecretEnv, specResources, type TaskSpec, taskInfo } from '@tandem/framework-sdk';
 import { type GrpcCredential, type Logger, newUuid, sleep, TandemError, type TaskStatus, type TlsFiles } from '@tandem/protocol';
 import type { CliIo } from '../cli-io.js';
 import type { ClientAuth } from '../credential-flags.js';
@@ -16,6 +16,8 @@ export interface ExecuteOptions {
   /** The argv, passed as is (no shell). Empty with an image: the image's CMD. */
   argv: string[];
   image?: string;
+  /** With `image`: host volumes and added capabilities (`--volume`, `--cap-add`), each for the agent's policy to allow. */
+  docker?: DockerHostAccess;
   cpus: number;
   mem: number;
   disk: number;
@@ -66,6 +68,7 @@ export async function runExecute(o: ExecuteOptions, io: CliIo, interrupted: Prom
     argv: o.argv,
     env: o.env,
     ...(o.image ? { image: o.image } : {}),
+    ...(o.docker ? { docker: o.docker } : {}),
     ...(o.gracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: o.gracePeriodSeconds }),
   };
   taskInfo(spec, { agentId: 'check' }); // validates the spec before anything is sent
