@@ -92,6 +92,7 @@ export {
   envSecretRefSchema,
   envValueSchema,
   envWithSecretSources,
+  REDACTED,
   SECRET_SOURCE_PATTERN,
   secretSourceProblem,
   secretSourcesOf,
