@@ -92,7 +92,6 @@ export {
   envSecretRefSchema,
   envValueSchema,
   envWithSecretSources,
-  REDACTED,
   SECRET_SOURCE_PATTERN,
   secretSourceProblem,
   secretSourcesOf,

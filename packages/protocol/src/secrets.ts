@@ -9,9 +9,6 @@ import { ValidationError } from './errors.js';
  */
 export const SECRET_SOURCE_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
 
-/** What Tandem shows in place of a secret's value, should it ever have one to show. */
-export const REDACTED = '***';
-
 /** The problem with a secret source name, or undefined when it is a good one. */
 export function secretSourceProblem(source: unknown): string | undefined {
   if (typeof source !== 'string' || source === '') return 'must be a non-empty string';
