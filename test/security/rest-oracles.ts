@@ -47,11 +47,11 @@ export function appInvariant(app: unknown): string | undefined {
     }
   }
   if (app.labels !== undefined && (!isObject(app.labels) || Object.values(app.labels).some((v) => typeof v !== 'string'))) return 'labels are not strings';
-  if (isObject(app.container) && isObject(app.container.docker) && app.container.docker.privileged === true) return 'a privileged container';
+  // A privileged container passes: each agent's Docker policy decides (--docker-allow privileged).
   return undefined;
 }
 
-const LIMITS = { maxInstances: 50_000, allowPrivileged: false };
+const LIMITS = { maxInstances: 50_000 };
 const STAMP = { version: '', versionInfo: { lastScalingAt: '', lastConfigChangeAt: '' } };
 
 /** The invariants, then the schema (zod) and the cross-field rules as the server runs them. */
