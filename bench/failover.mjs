@@ -86,6 +86,8 @@ try {
     resent_old_updates: resentOld,
     lost,
     running_after: stats.running,
+    // Calls and streams the new master's per-principal limits refused (the defaults must refuse none here).
+    master_shed: stats.shed,
   });
 } finally {
   if (cluster) await stopRunningCluster(cluster);

@@ -59,6 +59,8 @@ try {
     grpc_pingpong_msgs_per_s: grpcPingPong,
     agents_start_s: round(hollow.startSeconds),
     master_rss_mib: round(stats.rss / 1048576, 1),
+    // Calls and streams the master's per-principal limits refused (the defaults must refuse none here).
+    master_shed: stats.shed,
   };
   await driver.stop();
   driver = undefined;

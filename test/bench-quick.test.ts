@@ -24,11 +24,13 @@ describe('benchmarks (--quick)', () => {
     const r = await quick('throughput');
     expect(r).toMatchObject({ bench: 'throughput' });
     expectNumbers(r, ['agents', 'tasks', 'tasks_per_s', 'p50_ms', 'p99_ms', 'grpc_stream_msgs_per_s']);
+    // The master's default per-principal limits refuse nothing a benchmark's clients do.
+    expect(r.master_shed).toBe(0);
   });
 
   it('bench - failover --quick prints seconds and relaunched 0', async () => {
     const r = await quick('failover');
-    expect(r).toMatchObject({ bench: 'failover', relaunched: 0 });
+    expect(r).toMatchObject({ bench: 'failover', relaunched: 0, master_shed: 0 });
     expectNumbers(r, ['agents', 'tasks', 'seconds']);
   });
 
@@ -42,6 +44,15 @@ describe('benchmarks (--quick)', () => {
     const r = await quick('apps');
     expect(r).toMatchObject({ bench: 'apps', instances: 20, agents: 5 });
     expectNumbers(r, ['seconds', 'deployment_s']);
+  });
+
+  it('bench - flood --quick: every flood call answered or shed, the other principal and /health always answered', async () => {
+    const r = await quick('flood');
+    expect(r).toMatchObject({ bench: 'flood', calls: 300, other_errors: 0 });
+    expect(Number(r.answered) + Number(r.shed)).toBe(300);
+    expect(r.other_principal_ok).toBe(r.other_principal_calls);
+    expect(r.health_flood).toMatchObject({ failed: 0 });
+    expect(r.health_idle).toMatchObject({ failed: 0 });
   });
 
   it('bench - docker --quick prints ratio and added_p99_ms', async (ctx) => {

@@ -94,7 +94,15 @@ async function startMaster() {
       for (const t of master.tasks.values()) if (t.state === 'TASK_RUNNING') running++;
       let connected = 0;
       for (const f of master.frameworks.values()) if (f.stream) connected++;
-      return { agents: master.agents.size, active, tasks: master.tasks.size, running, frameworks: master.frameworks.size, connected };
+      return {
+        agents: master.agents.size,
+        active,
+        tasks: master.tasks.size,
+        running,
+        frameworks: master.frameworks.size,
+        connected,
+        shed: master.callLimits.shed,
+      };
     },
     // Counting 100k tasks each poll is itself work: the cheap form for tight polling.
     quick: () => {
