@@ -223,6 +223,17 @@ describe('acl', () => {
       );
     expect(await stateOf(asB)).toEqual([]);
     expect(await stateOf(asAlice)).toEqual(['a-task']);
+    const watchFirst = (client: typeof asB) =>
+      new Promise<string[]>((resolve, reject) => {
+        const stream = client.Watch({});
+        track(() => stream.cancel());
+        stream.once('data', (e: { subscribed?: { tasks?: { info?: { taskId?: string } }[] } }) =>
+          resolve((e.subscribed?.tasks ?? []).map((t) => t.info?.taskId ?? '')),
+        );
+        stream.once('error', (err: Error) => reject(TandemError.from(err)));
+      });
+    expect(await watchFirst(asB)).toEqual([]);
+    expect(await watchFirst(asAlice)).toEqual(['a-task']);
 
     // Nothing B tried changed anything: A is subscribed, its task runs.
     expect(master.state().tasks?.map((t) => [t.info?.taskId, t.state])).toEqual([['a-task', 'TASK_RUNNING']]);

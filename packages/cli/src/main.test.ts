@@ -39,12 +39,14 @@ const FLAGS: Record<string, string[]> = {
     '--offer-timeout',
     '--allocation-interval',
     '--weights',
+    '--acls',
+    '--credentials',
   ],
-  agent: ['--master', '--port', '--work-dir', '--hostname', '--containerizers', '--resources', '--attributes'],
-  execute: ['--master', '--image', '--cpus', '--mem', '--disk', '--env', '--name', '--grace-period', '--timeout'],
+  agent: ['--master', '--port', '--work-dir', '--hostname', '--containerizers', '--resources', '--attributes', '--credential'],
+  execute: ['--master', '--image', '--cpus', '--mem', '--disk', '--env', '--name', '--grace-period', '--timeout', '--credential'],
   up: ['--work-dir', '--port', '--http-port'],
-  state: ['--master'],
-  logs: ['--master', '--stderr'],
+  state: ['--master', '--credential'],
+  logs: ['--master', '--stderr', '--credential'],
 };
 
 const saved = { ...process.env };
