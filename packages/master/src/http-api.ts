@@ -6,6 +6,7 @@ import {
   httpStatusOf,
   type Logger,
   limitHttpRate,
+  requestPrincipal,
   requireHttpAuth,
   TandemError,
   type TlsFiles,
@@ -13,7 +14,7 @@ import {
 } from '@tandem/protocol';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { MasterOperations } from './master-operations.js';
-import { parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
+import { checkQuotaConfigs, parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
 import { clusterStateJson } from './state-view.js';
 
 export interface HttpApi {
@@ -47,7 +48,11 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
   allowCors(app, options.corsOrigins);
   requireHttpAuth(app, options.auth?.with({ openPaths: MASTER_OPEN_PATHS }), options.logger);
   // Each client's requests beyond its rate are shed with 429 (`/health` is exempt, answered under a flood).
-  limitHttpRate(app, { ...(master.callLimits.httpRate === undefined ? {} : { rate: master.callLimits.httpRate }), logger: master.callLimits.log });
+  limitHttpRate(app, {
+    ...(master.callLimits.httpRate === undefined ? {} : { rate: master.callLimits.httpRate }),
+    principalOf: (req) => requestPrincipal(req.raw),
+    logger: master.callLimits.log,
+  });
   // A master that does not lead (an HA standby) sends every request but these to the leader: 307, same method and body.
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
@@ -71,13 +76,16 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
     const info = master.leaderInfo();
     return reply.code(info.leader ? 200 : 503).send(info);
   });
-  app.get('/api/v1/state', async () => clusterStateJson(master));
+  // The state as the caller may see it: frameworks, tasks and offers of the frameworks the `view` ACL gives it.
+  app.get('/api/v1/state', async (req) => visibleStateJson(master, requestPrincipal(req.raw)));
   // Role weights and quotas: GET lists them, PUT updates many roles at once, all or nothing
   // (the bodies are UpdateWeightsRequest / UpdateQuotaRequest as JSON).
   app.get('/api/v1/weights', async () => ({ weights: master.roleConfig.listWeights() }));
   app.put('/api/v1/weights', async (req, reply) => {
     try {
       const { weights } = parseRestBody(weightsBodySchema, req.body);
+      const principal = requestPrincipal(req.raw);
+      for (const [i, w] of weights.entries()) master.auth.authorize('update_weights', principal, w.role, `weights[${i}].role`);
       return { weights: await master.roleConfig.updateWeights(weights) };
     } catch (err) {
       return sendError(reply, err);
@@ -87,6 +95,8 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
   app.put('/api/v1/quota', async (req, reply) => {
     try {
       const { quotas, force } = parseRestBody(quotaBodySchema, req.body);
+      const principal = requestPrincipal(req.raw);
+      for (const [i, q] of checkQuotaConfigs(quotas).entries()) master.auth.authorize('update_quotas', principal, q.role, `quotas[${i}].role`);
       return { quotas: await master.roleConfig.updateQuotas(quotas, force) };
     } catch (err) {
       return sendError(reply, err);
@@ -95,7 +105,7 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
   // Operator.MarkAgentGone over HTTP: the agent is gone for good (404 for an id never admitted).
   app.post<{ Params: { agentId: string } }>('/api/v1/agents/:agentId/gone', async (req, reply) => {
     try {
-      return await master.markAgentGone(req.params.agentId);
+      return await master.markAgentGone(req.params.agentId, requestPrincipal(req.raw));
     } catch (err) {
       return sendError(reply, err);
     }
@@ -109,7 +119,7 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
         const length = Number(req.query.length ?? 64 * 1024);
         if (!Number.isSafeInteger(offset)) throw new ValidationError('offset', 'must be an integer');
         if (!Number.isSafeInteger(length) || length <= 0) throw new ValidationError('length', 'must be a positive integer');
-        const res = await master.readTaskLog({ taskId: req.params.taskId, name: req.query.name ?? 'stdout', offset, length });
+        const res = await master.readTaskLog({ taskId: req.params.taskId, name: req.query.name ?? 'stdout', offset, length }, requestPrincipal(req.raw));
         return reply
           .header('content-type', 'text/plain; charset=utf-8')
           .header('x-tandem-log-size', String(res.size ?? 0))
@@ -123,4 +133,28 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   return { port: bound, close: () => app.close() };
+}
+
+/** `/api/v1/state` for `principal`: with ACLs, only the frameworks (and their tasks and offers) whose principal `view` gives it. */
+function visibleStateJson(master: MasterOperations, principal: string | undefined): Record<string, unknown> {
+  const json = clusterStateJson(master);
+  if (!master.auth.acls.configured) return json;
+  const decided = new Map<string, boolean>();
+  const mayView = (frameworkId: unknown): boolean => {
+    const id = String(frameworkId ?? '');
+    let may = decided.get(id);
+    if (may === undefined) {
+      may = master.auth.mayView(principal, master.frameworks.get(id)?.principal ?? '');
+      decided.set(id, may);
+    }
+    return may;
+  };
+  const only = (list: unknown, key: string): unknown[] => (list as Record<string, unknown>[]).filter((x) => mayView(x[key]));
+  return {
+    ...json,
+    frameworks: only(json.frameworks, 'id'),
+    tasks: only(json.tasks, 'frameworkId'),
+    completedTasks: only(json.completedTasks, 'frameworkId'),
+    offers: only(json.offers, 'frameworkId'),
+  };
 }
