@@ -40,6 +40,7 @@ import { agentServiceDefinition } from './agent-wire.js';
 import type { Allocator } from './allocator/allocator.js';
 import { HierarchicalAllocator } from './allocator/hierarchical-allocator.js';
 import { CallLimits } from './call-limits.js';
+import { guardDecoding } from './decode-guard.js';
 import { frameworkPrincipalOf } from './framework-principal.js';
 import { startFailoverTimer, subscribe } from './framework-registration.js';
 import type { FrameworkStream } from './framework-stream.js';
@@ -221,10 +222,14 @@ export class Master implements MasterOperations {
       return ha ? gated(limited, () => this.refusal()) : limited;
     };
     // Every call is authenticated (its principal known) before any handler runs.
-    server.addService(v1.Scheduler.service, gate(this.auth.wrap(schedulerHandlers(this))));
+    // Bytes that are not the method's message are INVALID_ARGUMENT, never grpc-js' INTERNAL (decode-guard.ts).
+    const scheduler = guardDecoding(v1.Scheduler.service, schedulerHandlers(this));
+    server.addService(scheduler.service, gate(this.auth.wrap(scheduler.handlers)));
     // Agent.Connect with the master's own deserializer: re-registered TaskInfos stay packed (agent-wire.ts).
-    server.addService(agentServiceDefinition(), gate(this.auth.wrap(agentHandlers(this))));
-    server.addService(v1.Operator.service, gate(this.auth.wrap(operatorHandlers(this))));
+    const agents = guardDecoding(agentServiceDefinition(), agentHandlers(this));
+    server.addService(agents.service, gate(this.auth.wrap(agents.handlers)));
+    const operator = guardDecoding(v1.Operator.service, operatorHandlers(this));
+    server.addService(operator.service, gate(this.auth.wrap(operator.handlers)));
     this.grpcPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${this.options.host}:${this.options.port}`, serverCredentials(this.options.tls), (err, port) =>
         err ? reject(new TandemError(Code.Unavailable, `cannot bind gRPC port ${this.options.port}: ${err.message}`, { cause: err })) : resolve(port),
