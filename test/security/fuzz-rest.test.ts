@@ -135,7 +135,7 @@ function run<R extends FuzzRequest>(surface: Surface<R>): Promise<void> {
   return fuzzSurface(surface, tally, RUNS, FUZZ_SEED);
 }
 
-describe('fuzz - REST', () => {
+describe('fuzz - REST', { timeout: Math.max(60_000, RUNS * 3_000) }, () => {
   it('fuzz-rest - apps: POST /v2/apps and PUT /v2/apps with mutated and arbitrary bodies', async () => {
     await run({
       name: 'apps POST /v2/apps',
@@ -199,11 +199,12 @@ describe('fuzz - REST', () => {
         const doc = parse(req.body);
         if (marathonIdProblem(pathId)) return marathonIdProblem(pathId);
         if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not an object';
-        return appRefusal({ ...doc, id: `/${pathId}` });
+        // `/v2/apps//a` names `/a`: the id after the route's slash may be absolute.
+        return appRefusal({ ...doc, id: pathId.startsWith('/') ? pathId : `/${pathId}` });
       },
       state: appsState,
       async accepted(req) {
-        await removeApp(`/${req.path.slice('/v2/apps/'.length).replace(/\/$/, '')}`);
+        await removeApp(`/${req.path.slice('/v2/apps/'.length).replace(/^\//, '').replace(/\/$/, '')}`);
       },
     });
     // Scale: PATCH the running app's instances (and other fields) with hostile values.

@@ -86,17 +86,9 @@ function settle(call: grpc.ClientReadableStream<Buffer> | grpc.ClientDuplexStrea
   });
 }
 
-/**
- * grpc-js' own answer to bytes that are not the method's message, given before any Tandem
- * code runs: INTERNAL with exactly this text (server-interceptors.js). Not a crash; it is
- * told apart from one by its text, and only for garbage bytes.
- */
-export const GRPC_JS_UNDECODABLE = 'Error deserializing request';
-
 /** Why an outcome is not a clean answer: INTERNAL/UNKNOWN (a crash), or a refusal without a message. */
-export function uncleanOutcome(o: GrpcOutcome, garbage = false): string | undefined {
+export function uncleanOutcome(o: GrpcOutcome): string | undefined {
   if (o.code === grpc.status.OK || o.code === grpc.status.CANCELLED) return undefined;
-  if (garbage && o.code === grpc.status.INTERNAL && o.details === GRPC_JS_UNDECODABLE) return undefined;
   if (o.code === grpc.status.INTERNAL || o.code === grpc.status.UNKNOWN) return `${grpc.status[o.code]}: ${o.details}`;
   if (!o.details) return `${grpc.status[o.code]} without a message`;
   return undefined;
