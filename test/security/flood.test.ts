@@ -6,7 +6,9 @@ import type { Master } from '@tandem/master';
 import { type OperatorClient, operatorClient, readTlsFiles, type TlsFiles } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initCa, issueCert } from '../../packages/cli/src/certs/cluster-ca.js';
+import { startApps } from '../support/apps.js';
 import { cleanup, startMaster, tempDir, track } from '../support/cluster.js';
+import { startJobs } from '../support/jobs.js';
 
 // The issue's flood line: 10,000 calls at concurrency 200 from one principal are shed with
 // RESOURCE_EXHAUSTED (gRPC) or 429 (HTTP) while another principal's calls and the master's
@@ -161,4 +163,27 @@ describe('flood', () => {
     expect(probes.length).toBeGreaterThan(0);
     expect(probes.filter((s) => s !== 200)).toEqual([]);
   }, 60_000);
+
+  it('flood - apps and jobs: requests beyond the rate from one address are 429 with Retry-After; /ping stays 200', async () => {
+    const master = await startMaster();
+    const rate = { count: 5, perMs: 1000, burst: 5 };
+    const apps = await startApps(master, { httpRateLimit: rate });
+    const { jobs } = await startJobs(master, { httpRateLimit: rate });
+    for (const [base, path] of [
+      [apps.url, '/v2/apps'],
+      [jobs.url, '/v1/jobs'],
+    ] as const) {
+      const replies = await Promise.all(Array.from({ length: 60 }, () => fetch(`${base}${path}`)));
+      const statuses = replies.map((r) => r.status);
+      const shed = replies.filter((r) => r.status === 429);
+      expect(new Set(statuses)).toEqual(new Set([200, 429]));
+      // At most the burst of 5 and 5 a second: most of the 60 were shed.
+      expect(shed.length).toBeGreaterThan(40);
+      const first = shed[0] as Response;
+      expect(Number(first.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(((await first.json()) as { message: string }).message).toMatch(/too many requests from address .*: the limit is 5\/1s, burst 5/);
+      const pings = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/ping`)));
+      expect(pings.map((r) => r.status)).toEqual(Array(20).fill(200));
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { allowCors, fastifyServerOptions, type HttpAuth, type Logger, requireHttpAuth, type TlsFiles } from '@tandem/protocol';
+import { allowCors, fastifyServerOptions, type HttpAuth, type Logger, limitHttpRate, requireHttpAuth, type TlsFiles } from '@tandem/protocol';
 import Fastify from 'fastify';
 import type { Agent } from './agent.js';
 
@@ -33,6 +33,8 @@ export async function startAgentHttp(agent: Agent, host: string, port: number, o
   const app = Fastify(fastifyServerOptions({ logger: false, forceCloseConnections: true }, options.tls));
   allowCors(app, options.corsOrigins);
   requireHttpAuth(app, options.auth?.with({ openPaths: AGENT_OPEN_PATHS }), options.logger);
+  // Requests over 1,000 a second per client address (2,000 at once) are 429; /health is exempt.
+  limitHttpRate(app);
   app.get('/health', async (_req, reply) => {
     const ok = agent.state === 'running';
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : agent.state, agentId: agent.agentId ?? null });

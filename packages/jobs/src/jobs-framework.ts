@@ -140,6 +140,7 @@ export class JobsFramework implements JobsApi {
         host: this.o.host,
         logger: this.log,
         maxBodyBytes: this.o.maxBodyBytes,
+        httpRateLimit: this.o.httpRateLimit,
         ...(this.o.httpAuth ? { httpAuth: this.o.httpAuth } : {}),
         ...(this.o.tls ? { tls: this.o.tls } : {}),
         ...(this.o.corsOrigins ? { corsOrigins: this.o.corsOrigins } : {}),

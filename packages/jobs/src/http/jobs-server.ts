@@ -10,7 +10,9 @@ import {
   HttpAclGuard,
   type HttpAuth,
   type Logger,
+  limitHttpRate,
   METRONOME_STATUS,
+  type RateLimit,
   OPEN_PATHS,
   requireHttpAuth,
   SseStreams,
@@ -42,6 +44,8 @@ export interface JobsServerOptions {
   host: string;
   logger: Logger;
   maxBodyBytes?: number;
+  /** Requests per principal (per IP address when anonymous); more are 429. `false`: no limit. @default DEFAULT_HTTP_RATE_LIMIT */
+  httpRateLimit?: RateLimit | false | undefined;
   /** Credentials every path but `/ping` requires. @default none: the API is open */
   httpAuth?: HttpAuth;
   /** Serve HTTPS only, with these files. @default plaintext */
@@ -72,6 +76,8 @@ export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): 
   const streams = new SseStreams();
   allowCors(app, options.corsOrigins);
   requireHttpAuth(app, options.httpAuth, options.logger);
+  // After authentication (the principal keys the bucket): requests over the rate are 429; /ping is exempt.
+  limitHttpRate(app, { ...(options.httpRateLimit === undefined ? {} : { rate: options.httpRateLimit }), logger: options.logger });
   const acl = new HttpAclGuard(options.acls, options.logger);
   if (acl.enabled) {
     const object = options.viewObject ?? 'tandem-jobs';
