@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { Master } from '@tandem/master';
-import { type OperatorClient, operatorClient, readTlsFiles, type TlsFiles } from '@tandem/protocol';
+import { basicAuthorization, HttpAuth, type OperatorClient, operatorClient, readTlsFiles, type TlsFiles } from '@tandem/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initCa, issueCert } from '../../packages/cli/src/certs/cluster-ca.js';
 import { startApps } from '../support/apps.js';
@@ -164,24 +164,33 @@ describe('flood', () => {
     expect(probes.filter((s) => s !== 200)).toEqual([]);
   }, 60_000);
 
-  it('flood - apps and jobs: requests beyond the rate from one address are 429 with Retry-After; /ping stays 200', async () => {
+  it('flood - apps and jobs: one principal beyond the rate is 429 with Retry-After; another principal, and /ping, are answered', async () => {
     const master = await startMaster();
     const rate = { count: 5, perMs: 1000, burst: 5 };
-    const apps = await startApps(master, { httpRateLimit: rate });
-    const { jobs } = await startJobs(master, { httpRateLimit: rate });
+    const httpAuth = new HttpAuth({
+      basic: [
+        { user: 'alice', password: 'a-secret' },
+        { user: 'bob', password: 'b-secret' },
+      ],
+    });
+    const apps = await startApps(master, { httpRateLimit: rate, httpAuth });
+    const { jobs } = await startJobs(master, { httpRateLimit: rate, httpAuth });
+    const as = (user: string, password: string) => ({ headers: { authorization: basicAuthorization(`${user}:${password}`) } });
     for (const [base, path] of [
       [apps.url, '/v2/apps'],
       [jobs.url, '/v1/jobs'],
     ] as const) {
-      const replies = await Promise.all(Array.from({ length: 60 }, () => fetch(`${base}${path}`)));
-      const statuses = replies.map((r) => r.status);
+      const replies = await Promise.all(Array.from({ length: 60 }, () => fetch(`${base}${path}`, as('alice', 'a-secret'))));
       const shed = replies.filter((r) => r.status === 429);
-      expect(new Set(statuses)).toEqual(new Set([200, 429]));
+      expect(new Set(replies.map((r) => r.status))).toEqual(new Set([200, 429]));
       // At most the burst of 5 and 5 a second: most of the 60 were shed.
       expect(shed.length).toBeGreaterThan(40);
       const first = shed[0] as Response;
       expect(Number(first.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(((await first.json()) as { message: string }).message).toMatch(/too many requests from address .*: the limit is 5\/1s, burst 5/);
+      expect(((await first.json()) as { message: string }).message).toMatch(/too many requests from principal alice: the limit is 5\/1s, burst 5/);
+      // Bob's requests have their own bucket (his 5 are within its burst), whatever alice does.
+      const bob = await Promise.all(Array.from({ length: 5 }, () => fetch(`${base}${path}`, as('bob', 'b-secret'))));
+      expect(bob.map((r) => r.status)).toEqual(Array(5).fill(200));
       const pings = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/ping`)));
       expect(pings.map((r) => r.status)).toEqual(Array(20).fill(200));
     }

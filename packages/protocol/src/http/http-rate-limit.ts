@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger.js';
 import { describeRate, type RateLimit, TokenBuckets } from '../token-buckets.js';
+import { requestPrincipal } from './fastify-auth.js';
 
 /** Requests per principal (or per client IP address when anonymous) the HTTP APIs answer: 1,000 a second, 2,000 at once. */
 export const DEFAULT_HTTP_RATE_LIMIT: Readonly<Required<RateLimit>> = { count: 1000, perMs: 1000, burst: 2000 };
@@ -11,7 +12,7 @@ export const RATE_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/health', '/ping
 export interface HttpRateLimitOptions {
   /** @default DEFAULT_HTTP_RATE_LIMIT; `false` turns the limit off */
   rate?: RateLimit | false;
-  /** The authenticated principal of a request, if any (keys its bucket; else the client's IP address). */
+  /** The authenticated principal of a request, if any (keys its bucket; else the client's IP address). @default `requestPrincipal` (what `requireHttpAuth` recorded) */
   principalOf?: (req: FastifyRequest) => string | undefined;
   /** @default RATE_EXEMPT_PATHS */
   exempt?: Iterable<string>;
@@ -24,21 +25,22 @@ const LOG_EVERY_MS = 5_000;
 /**
  * Sheds requests beyond a rate per principal (per IP address for anonymous requests) with
  * 429, `Retry-After` (whole seconds) and a JSON message naming the limit, before the body
- * is read or any route runs. Add it after the authentication hook, so the principal is
- * known. Health paths are exempt.
+ * is read or any route runs. Add it after `requireHttpAuth`, so the principal is known
+ * (a principal from credentials or a client certificate has its own bucket, whatever its
+ * address). Health paths are exempt.
  */
 export function limitHttpRate(app: FastifyInstance, options: HttpRateLimitOptions = {}): TokenBuckets | undefined {
   if (options.rate === false) return undefined;
   const buckets = new TokenBuckets(options.rate ?? DEFAULT_HTTP_RATE_LIMIT);
   const exempt = new Set(options.exempt ?? RATE_EXEMPT_PATHS);
-  const principalOf = options.principalOf;
+  const principalOf = options.principalOf ?? ((req: FastifyRequest) => requestPrincipal(req.raw));
   const rate = describeRate(buckets.limit);
   let shed = 0;
   let loggedAt = -Infinity;
   app.addHook('onRequest', async (req, reply) => {
     const q = req.url.indexOf('?');
     if (exempt.has(q < 0 ? req.url : req.url.slice(0, q))) return;
-    const principal = principalOf?.(req);
+    const principal = principalOf(req);
     const waitMs = buckets.take(principal === undefined ? `ip:${req.ip}` : `p:${principal}`);
     if (waitMs === 0) return;
     shed += 1;
