@@ -43,5 +43,6 @@ export {
   resolveServiceFrameworkOptions,
   type ServiceFrameworkOptions,
 } from './service-options.js';
+export { servicePrincipal } from './service-principal.js';
 export { DEFAULT_STALE_UPDATE_MEMORY, StaleUpdateFilter } from './stale-updates.js';
 export { type DockerHostAccess, type Placement, type SecretEnv, specResources, type TaskSpec, taskInfo } from './task-info.js';

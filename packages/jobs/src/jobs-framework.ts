@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
-import { Code, SchedulerDriver, TandemError } from '@tandem/framework-sdk';
-import { componentLogger, httpScheme, type Logger, pemPrincipal, SerialChain } from '@tandem/protocol';
+import { Code, SchedulerDriver, servicePrincipal, TandemError } from '@tandem/framework-sdk';
+import { componentLogger, httpScheme, type Logger, SerialChain } from '@tandem/protocol';
 import type { JobsFrameworkState } from './core/framework-state.js';
 import { emptyHistory, type JobHistory } from './core/history.js';
 import { manualRunId } from './core/ids.js';
@@ -144,7 +144,7 @@ export class JobsFramework implements JobsApi {
         ...(this.o.httpAuth ? { httpAuth: this.o.httpAuth } : {}),
         ...(this.o.tls ? { tls: this.o.tls } : {}),
         ...(this.o.corsOrigins ? { corsOrigins: this.o.corsOrigins } : {}),
-        ...(this.o.acls ? { acls: this.o.acls, viewObject: (this.o.tls ? pemPrincipal(this.o.tls.cert) : undefined) ?? this.o.frameworkName } : {}),
+        ...(this.o.acls ? { acls: this.o.acls, viewObject: servicePrincipal(this.o) } : {}),
         embed: this.o.embedHttp,
         ...(this.o.advertisedAddress ? { advertisedAddress: this.o.advertisedAddress } : {}),
       });

@@ -1,4 +1,5 @@
 import type { RequestListener } from 'node:http';
+import { servicePrincipal } from '@tandem/framework-sdk';
 import {
   acceptJsonBodies,
   allowCors,
@@ -7,7 +8,6 @@ import {
   HttpAclGuard,
   limitHttpRate,
   OPEN_PATHS,
-  pemPrincipal,
   requireHttpAuth,
   SseStreams,
 } from '@tandem/protocol';
@@ -68,14 +68,13 @@ export class AppsServer {
 }
 
 /**
- * With ACLs, a read (GET, HEAD; not `/ping`) needs `view` on the apps framework: its
- * principal (its certificate's `OU/CN`) or, without TLS, its framework name.
+ * With ACLs, a read (GET, HEAD; not `/ping`) needs `view` on the apps framework's
+ * principal (`servicePrincipal`: its certificate's, its credential's, or its name).
  */
 function viewAcl(http: FastifyInstance, ctx: RouteContext): void {
   const acl = ctx.acl;
   if (!acl?.enabled) return;
-  const tls = ctx.options.tls;
-  const object = (tls ? pemPrincipal(tls.cert) : undefined) ?? ctx.options.frameworkName;
+  const object = servicePrincipal(ctx.options);
   http.addHook('preHandler', async (req) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && !OPEN_PATHS.has(req.url.split('?')[0] ?? '/')) acl.check(req.raw, 'view', [object]);
   });
