@@ -56,8 +56,10 @@ function certPrincipal(cert: PeerCertificate | undefined): string | undefined {
 /** The host of `call.getPeer()` (`1.2.3.4:5678`, `[::1]:5678`), without the port. */
 export function peerHost(call: LimitedCall): string {
   const peer = call.getPeer?.() ?? 'unknown';
-  const bracket = /^\[([^\]]+)\]:\d+$/.exec(peer);
-  if (bracket?.[1]) return bracket[1];
+  if (peer.charCodeAt(0) === 91 /* [ */) {
+    const end = peer.indexOf(']');
+    return end > 0 ? peer.slice(1, end) : peer;
+  }
   const colon = peer.lastIndexOf(':');
   return colon > 0 && peer.indexOf(':') === colon ? peer.slice(0, colon) : peer;
 }
