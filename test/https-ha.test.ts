@@ -1,5 +1,6 @@
+import { startAppsHaService } from '@tandem/apps';
 import type { Master } from '@tandem/master';
-import { basicAuthorization, FORWARDED_PRINCIPAL_HEADER, HttpAuth, pemPrincipal, requestPrincipal } from '@tandem/protocol';
+import { basicAuthorization, FORWARDED_PRINCIPAL_HEADER, HttpAuth, parseAcls, pemPrincipal, requestPrincipal } from '@tandem/protocol';
 import { LeaderFront, pingRoute } from '@tandem/service-ha';
 import { NatsKvStore } from '@tandem/store';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -101,5 +102,66 @@ describe('https in HA', () => {
     expect(seen).toHaveLength(4);
     // A plaintext client of the standby is dropped.
     await expect(request(base.replace('https:', 'http:'), 'GET', '/ping')).rejects.toThrow(/closed the connection/);
+  });
+});
+
+describe('apps in HA over HTTPS with ACLs', () => {
+  it('https-ha - two apps processes with TLS, credentials and ACLs: a standby forwards over HTTPS and the leader decides on the caller, by credentials or by certificate', async () => {
+    const master = await startMaster({ tls: await pki.tls('master', 'm9') });
+    const fwTls = await pki.tls('framework', 'apps');
+    const acls = parseAcls(
+      JSON.stringify({
+        permissive: false,
+        deploy_apps: [
+          { principals: { values: ['alice'] }, groups: { values: ['/team-a'] } },
+          { principals: { values: ['operator/carol'] }, groups: { values: ['/team-c'] } },
+        ],
+        view: [{ principals: { type: 'ANY' }, framework_principals: { type: 'ANY' } }],
+      }),
+      'ha acls',
+    );
+    const start = () =>
+      startAppsHaService({
+        master: master.address,
+        host: '127.0.0.1',
+        port: 0,
+        tls: fwTls,
+        httpAuth: new HttpAuth({ basic: [{ user: 'alice', password: 'pw' }] }),
+        acls,
+        store: { servers: [nats.url], bucket: 'https-ha-apps', replicas: 1 },
+        advertiseHost: '127.0.0.1',
+        leaseTtlMs: 2_000,
+        tickMs: 100,
+        reconnect: { initialMs: 100, maxMs: 500 },
+      });
+    const a = await start();
+    track(() => a.stop());
+    await waitFor(() => a.leading(), 'the first process to lead', 15_000);
+    const b = await start();
+    track(() => b.stop());
+    expect(b.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    await waitFor(() => b.leader() === new URL(a.url).host, 'the standby to know the leader', 10_000);
+
+    const alice = { tls: { ca: pki.ca }, authorization: basicAuthorization('alice:pw') };
+    const app = (id: string) => ({ id, cmd: 'sleep 100', cpus: 0.1, mem: 16, instances: 0 });
+    // Through the standby: the leader answers (x-tandem-leader) and decides on alice.
+    const ok = await request(b.url, 'POST', '/v2/apps', { ...alice, body: app('/team-a/web') });
+    expect(ok.status).toBe(201);
+    expect(ok.headers['x-tandem-leader']).toBe(a.url);
+    const denied = await request(b.url, 'POST', '/v2/apps', { ...alice, body: app('/team-b/web') });
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toMatch(/principal "alice" may not deploy_apps/);
+    // By certificate through the standby: the leader sees operator/carol, not the standby's framework/apps.
+    const carol = { tls: await pki.tls('operator', 'carol') };
+    expect((await request(b.url, 'POST', '/v2/apps', { ...carol, body: app('/team-c/db') })).status).toBe(201);
+    const carolDenied = await request(b.url, 'POST', '/v2/apps', { ...carol, body: app('/team-a/db') });
+    expect(carolDenied.status).toBe(403);
+    expect(carolDenied.body.message).toMatch(/principal "operator\/carol" may not deploy_apps/);
+    // A client naming a principal itself is not believed (401: no credentials).
+    expect(
+      (await request(b.url, 'POST', '/v2/apps', { tls: { ca: pki.ca }, headers: { [FORWARDED_PRINCIPAL_HEADER]: 'alice' }, body: app('/team-a/x') })).status,
+    ).toBe(401);
+    const ids = (await request(a.url, 'GET', '/v2/apps', alice)).body.apps.map((x: { id: string }) => x.id);
+    expect(ids).toEqual(['/team-a/web', '/team-c/db']);
   });
 });
