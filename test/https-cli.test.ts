@@ -54,6 +54,55 @@ describe('https cli', () => {
     await expect(request(`http://127.0.0.1:${m[1]}`, 'GET', '/health')).rejects.toThrow(/closed the connection/);
   });
 
+  it('https-cli - tandem agent --tls-* --http-credentials serves its HTTP API over HTTPS with /health open; tandem up gives its credentials to its master', async () => {
+    const master = await startMaster({ tls: await pki.tls('master', 'm3') });
+    await pki.tls('agent', 'a1');
+    const agent = spawnTandem(
+      [
+        'agent',
+        '--master',
+        master.address,
+        '--port',
+        '0',
+        '--work-dir',
+        join(tempDir(), 'agent'),
+        '--containerizers',
+        'process',
+        ...pki.args('agent', 'a1'),
+        '--http-credentials',
+        'ops:s3cret',
+      ],
+      'info',
+    );
+    const m = await waitFor(() => /"httpPort":(\d+)/.exec(agent.output()), `the agent to start\n${agent.output()}`, 30_000);
+    const base = `https://127.0.0.1:${m[1]}`;
+    const tls = { ca: pki.ca };
+    expect((await request(base, 'GET', '/health', { tls })).status).toBe(200);
+    expect((await request(base, 'GET', '/api/v1/state', { tls })).status).toBe(401);
+    expect((await request(base, 'GET', '/api/v1/state', { tls, authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` })).status).toBe(200);
+
+    const up = spawnTandem([
+      'up',
+      '--work-dir',
+      tempDir(),
+      '--port',
+      '0',
+      '--http-port',
+      '0',
+      '--jobs-port',
+      '-1',
+      '--apps-port',
+      '-1',
+      '--http-credentials',
+      'ops:s3cret',
+    ]);
+    const u = await waitFor(() => /tandem up: master \S+ \(HTTP :(\d+)\)/.exec(up.output()), `tandem up to start\n${up.output()}`, 60_000);
+    const upBase = `http://127.0.0.1:${u[1]}`;
+    expect((await request(upBase, 'GET', '/api/v1/state')).status).toBe(401);
+    expect((await request(upBase, 'GET', '/health')).status).toBe(200);
+    expect((await request(upBase, 'GET', '/api/v1/state', { authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` })).status).toBe(200);
+  });
+
   it('https-cli - apps and jobs client commands reach HTTPS APIs with --tls-ca, refuse http:// with it and fail naming TLS without it', async () => {
     const master = await startMaster({ tls: await pki.tls('master', 'm2') });
     const fwTls = await pki.tls('framework', 'f1');
