@@ -118,7 +118,7 @@ export function masterCommand(ctx: CommandContext): Command {
   addCorsFlag(cmd);
   addAclsFlag(
     cmd,
-    'the gRPC APIs (register_frameworks, run_tasks, run_images, register_agents, kill_tasks, teardown_frameworks, view, update_weights, update_quotas, mark_agent_gone)',
+    'the gRPC and HTTP APIs (register_frameworks, run_tasks, run_images, register_agents, kill_tasks, teardown_frameworks, view, update_weights, update_quotas, mark_agent_gone)',
   );
   addCredentialsFlag(cmd);
   cmd.action(async () => {
