@@ -82,4 +82,17 @@ describe('tandem master limit flags', () => {
     const small = await run('master', '--port', '0', '--http-port', '-1', '--max-message-bytes', '10');
     expect(small.err).toContain('--max-message-bytes (TANDEM_MAX_MESSAGE_BYTES): must be at least 1024 bytes, got 10');
   });
+
+  it('limit flags - tandem apps serve and tandem jobs serve take --http-rate-limit and --http-rate-burst; a bad rate stops them naming the flag', async () => {
+    for (const service of ['apps', 'jobs']) {
+      const help = (await run(service, 'serve', '--help')).out.replace(/\s+/g, ' ');
+      expect(help).toContain(
+        '--http-rate-limit <N/DURATION|off> HTTP API requests per principal (per IP address when anonymous); more are 429 with Retry-After; /ping is exempt (default: 1000/1s, env: TANDEM_HTTP_RATE_LIMIT)',
+      );
+      expect(help).toContain('--http-rate-burst');
+      const bad = await run(service, 'serve', '--master', '127.0.0.1:1', '--port', '0', '--http-rate-limit', '5 per second');
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain('--http-rate-limit (TANDEM_HTTP_RATE_LIMIT): must be N/DURATION');
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { DEFAULT_CALL_LIMITS } from '@tandem/master/defaults';
 import { DEFAULT_HTTP_RATE_LIMIT, MAX_GRPC_MESSAGE_BYTES, type RateLimit, ValidationError } from '@tandem/protocol';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { z } from 'zod';
 import { flag } from './flag-option.js';
 import { parseRateLimit } from './rate-limit-flag.js';
@@ -44,17 +44,30 @@ export function addLimitFlags(cmd: Command): Command {
     .addOption(flag('--max-streams-per-principal <n>', 'gRPC streams one principal (or anonymous host) may hold open at once', d.maxStreams))
     .addOption(flag('--max-agents-per-principal <n>', 'agents one principal (or anonymous host) may have connected at once', d.maxAgents))
     .addOption(flag('--max-frameworks-per-principal <n>', 'frameworks one principal (or anonymous host) may have subscribed at once', d.maxFrameworks))
-    .addOption(
-      flag(
-        '--http-rate-limit <N/DURATION|off>',
-        'HTTP API requests per principal (per IP address when anonymous); more are 429 with Retry-After; /health is exempt',
-        rateText(DEFAULT_HTTP_RATE_LIMIT),
-      ),
-    )
-    .addOption(flag('--http-rate-burst <n>', 'HTTP requests a client may send at once above --http-rate-limit', DEFAULT_HTTP_RATE_LIMIT.burst))
+    .addOption(httpRateFlags('/health')[0] as Option)
+    .addOption(httpRateFlags('/health')[1] as Option)
     .addOption(
       flag('--max-message-bytes <n>', 'largest gRPC message the master receives or sends; a larger one is RESOURCE_EXHAUSTED', MAX_GRPC_MESSAGE_BYTES),
     );
+}
+
+/** `--http-rate-limit` and `--http-rate-burst` of an HTTP API whose health path is `health`. */
+export function httpRateFlags(health: string): [Option, Option] {
+  return [
+    flag(
+      '--http-rate-limit <N/DURATION|off>',
+      `HTTP API requests per principal (per IP address when anonymous); more are 429 with Retry-After; ${health} is exempt`,
+      rateText(DEFAULT_HTTP_RATE_LIMIT),
+    ),
+    flag('--http-rate-burst <n>', 'HTTP requests a client may send at once above --http-rate-limit', DEFAULT_HTTP_RATE_LIMIT.burst),
+  ];
+}
+
+export const httpRateSchema = z.object({ httpRateLimit: z.string(), httpRateBurst: count() });
+
+/** `{ httpRateLimit }` for ServiceFrameworkOptions (tandem apps serve, tandem jobs serve); a malformed rate is a ValidationError naming the flag. */
+export function httpRateOption(o: z.output<typeof httpRateSchema>): { httpRateLimit: RateLimit | false } {
+  return { httpRateLimit: rate(o.httpRateLimit, o.httpRateBurst, '--http-rate-limit (TANDEM_HTTP_RATE_LIMIT)') };
 }
 
 function rate(text: string, burst: number, field: string): RateLimit | false {

@@ -24,6 +24,7 @@ import { flag, masterFlag } from '../flag-option.js';
 import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
 import { addHttpAuthFlags, clientAuthorization, clientCredentialsFlag, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { addHttpClientTlsFlags, apiUrl, httpClientTls } from '../http-client-tls.js';
+import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -48,6 +49,7 @@ export const appsServeSchema = z
   .extend(credentialSchema.shape)
   .extend(aclsSchema.shape)
   .extend(corsSchema.shape)
+  .extend(httpRateSchema.shape)
   .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
 export const appsDeploySchema = urlSchema.extend({
@@ -100,7 +102,9 @@ export function appsCommand(ctx: CommandContext): Command {
         flag('--local-port-min <port>', "lowest service port given to a portDefinition with port 0 (Marathon's --local_port_min)", DEFAULT_LOCAL_PORT_MIN),
       )
       .addOption(flag('--local-port-max <port>', "service ports are given below this port (Marathon's --local_port_max)", DEFAULT_LOCAL_PORT_MAX))
-      .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES)),
+      .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
+      .addOption(httpRateFlags('/ping')[0])
+      .addOption(httpRateFlags('/ping')[1]),
     'the apps framework',
   ).action(async () => {
     const o = parseOptions(serve, appsServeSchema);
@@ -127,6 +131,7 @@ export function appsCommand(ctx: CommandContext): Command {
       ...(httpAuth ? { httpAuth } : {}),
       ...(acls ? { acls } : {}),
       ...corsOption(o),
+      ...httpRateOption(o),
       ...tls,
       ...credential,
       logger: log,

@@ -20,6 +20,7 @@ import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
 import { addHttpAuthFlags, clientAuthorization, clientCredentialsFlag, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { addHttpClientTlsFlags, apiUrl, httpClientTls } from '../http-client-tls.js';
 import { runJob } from '../jobs/run-job.js';
+import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -41,7 +42,8 @@ export const jobsServeSchema = z
   .extend(tlsSchema.shape)
   .extend(credentialSchema.shape)
   .extend(aclsSchema.shape)
-  .extend(corsSchema.shape);
+  .extend(corsSchema.shape)
+  .extend(httpRateSchema.shape);
 
 const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8090') });
 export const jobsRunSchema = urlSchema.extend({ wait: z.boolean().default(false), poll: positive('number of seconds') });
@@ -77,6 +79,8 @@ export function jobsCommand(ctx: CommandContext): Command {
       .addOption(flag('--failover-timeout <seconds>', "how long the master keeps the framework's tasks while it is away", DEFAULT_FAILOVER_TIMEOUT_SECONDS))
       .addOption(flag('--decline-seconds <seconds>', 'refuse_seconds for offers it does not need', DEFAULT_DECLINE_SECONDS))
       .addOption(flag('--max-body-bytes <bytes>', 'refuse request bodies larger than this with 413', DEFAULT_MAX_BODY_BYTES))
+      .addOption(httpRateFlags('/ping')[0])
+      .addOption(httpRateFlags('/ping')[1])
       .addOption(flag('--clock-offset-ms <ms>', 'shift the scheduler clock (tests only)', 0).hideHelp()),
     'the jobs framework',
   ).action(async () => {
@@ -101,6 +105,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       ...(httpAuth ? { httpAuth } : {}),
       ...(acls ? { acls } : {}),
       ...corsOption(o),
+      ...httpRateOption(o),
       ...tls,
       ...credential,
       clockOffsetMs: o.clockOffsetMs,
