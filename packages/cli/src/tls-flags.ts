@@ -6,13 +6,17 @@ import { envName, flag } from './flag-option.js';
 const FLAGS = { cert: '--tls-cert', key: '--tls-key', ca: '--tls-ca' } as const;
 const named = (long: string): string => `${long} (${envName(long)})`;
 
-/** `--tls-cert`, `--tls-key`, `--tls-ca` (TANDEM_TLS_*): mutual TLS on the gRPC links, all three or none. */
-export function addTlsFlags(cmd: Command, whose: string): Command {
+/**
+ * `--tls-cert`, `--tls-key`, `--tls-ca` (TANDEM_TLS_*): mutual TLS on the gRPC links, all
+ * three or none; `serves`: the process's HTTP API then serves HTTPS only with them.
+ */
+export function addTlsFlags(cmd: Command, whose: string, serves = false): Command {
+  const https = serves ? '; its HTTP API then serves HTTPS only (the certificate needs its host names: tandem certs issue --host)' : '';
   return cmd
     .addOption(
       flag(
         `${FLAGS.cert} <file>`,
-        `${whose}'s certificate (PEM, from \`tandem certs issue\`): mutual TLS to the masters, never plaintext; with --tls-key and --tls-ca`,
+        `${whose}'s certificate (PEM, from \`tandem certs issue\`): mutual TLS to the masters, never plaintext; with --tls-key and --tls-ca${https}`,
       ),
     )
     .addOption(flag(`${FLAGS.key} <file>`, `the private key of --tls-cert (PEM)`))

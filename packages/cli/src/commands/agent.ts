@@ -140,7 +140,7 @@ export function agentCommand(ctx: CommandContext): Command {
         signal.dispose();
       }
     });
-  addTlsFlags(cmd, 'the agent');
+  addTlsFlags(cmd, 'the agent', true);
   addCredentialFlag(cmd, 'the agent');
   addHttpAuthFlags(cmd, "the agent's HTTP API", '/health');
   addCorsFlag(cmd);

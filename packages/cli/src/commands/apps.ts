@@ -76,7 +76,7 @@ export function appsCommand(ctx: CommandContext): Command {
   const serve = addHaFlags(
     addCorsFlag(
       addAclsFlag(
-        addCredentialFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the apps framework'), 'the apps framework'),
+        addCredentialFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the apps framework', true), 'the apps framework'),
         'the REST API (deploy_apps on app and group ids, view on reads)',
       ),
     )

@@ -65,7 +65,7 @@ export function jobsCommand(ctx: CommandContext): Command {
   const serve = addHaFlags(
     addCorsFlag(
       addAclsFlag(
-        addCredentialFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the jobs framework'), 'the jobs framework'),
+        addCredentialFlag(addTlsFlags(addHttpAuthFlags(new Command('serve')), 'the jobs framework', true), 'the jobs framework'),
         'the REST API (run_jobs on job ids, view on reads)',
       ),
     )

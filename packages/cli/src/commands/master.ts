@@ -112,7 +112,7 @@ export function masterCommand(ctx: CommandContext): Command {
       ),
     );
   addHaFlags(cmd, 'the master');
-  addTlsFlags(cmd, 'the master');
+  addTlsFlags(cmd, 'the master', true);
   addLimitFlags(cmd);
   addHttpAuthFlags(cmd, 'the HTTP API', '/health');
   addCorsFlag(cmd);
