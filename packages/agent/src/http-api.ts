@@ -1,4 +1,13 @@
-import { allowCors, fastifyServerOptions, type HttpAuth, type Logger, limitHttpRate, requireHttpAuth, type TlsFiles } from '@tandem/protocol';
+import {
+  allowCors,
+  DEFAULT_MAX_BODY_BYTES,
+  fastifyServerOptions,
+  type HttpAuth,
+  type Logger,
+  limitHttpRate,
+  requireHttpAuth,
+  type TlsFiles,
+} from '@tandem/protocol';
 import Fastify from 'fastify';
 import type { Agent } from './agent.js';
 
@@ -30,7 +39,8 @@ export interface AgentHttpOptions {
  * with `options.auth` every path but `/health` needs credentials.
  */
 export async function startAgentHttp(agent: Agent, host: string, port: number, options: AgentHttpOptions = {}): Promise<AgentHttpApi> {
-  const app = Fastify(fastifyServerOptions({ logger: false, forceCloseConnections: true }, options.tls));
+  // Its routes take no body; fastify's limit (the same 1 MiB as every Tandem API) is named so it stays so.
+  const app = Fastify(fastifyServerOptions({ logger: false, forceCloseConnections: true, bodyLimit: DEFAULT_MAX_BODY_BYTES }, options.tls));
   allowCors(app, options.corsOrigins);
   requireHttpAuth(app, options.auth?.with({ openPaths: AGENT_OPEN_PATHS }), options.logger);
   // Requests over 1,000 a second per client address (2,000 at once) are 429; /health is exempt.
