@@ -57,6 +57,7 @@ describe('limits', () => {
 
     const bob = await watch(client(master, 'bob'));
     expect(bob.error).toBeUndefined();
+    expect(await master.metrics.registry.metrics()).toMatch(/^tandem_master_calls_shed_total\{limit="max_streams"\} 1$/m);
 
     first.stream.cancel();
     await waitFor(() => master.callLimits.openStreams('operator/alice') === 1, 'the cancelled stream no longer counts');

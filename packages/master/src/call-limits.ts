@@ -36,6 +36,9 @@ export type CallPrincipal = (call: LimitedCall) => string | undefined;
 
 type StreamKind = 'agent' | 'framework' | 'watch';
 
+/** Which limit refused a call. */
+export type ShedLimit = 'rate' | 'stream_rate' | 'max_streams' | 'max_agents' | 'max_frameworks';
+
 /** The streaming methods of the master's services and what each counts as; every other method is unary. */
 const STREAMS: Readonly<Record<string, StreamKind>> = { Connect: 'agent', Subscribe: 'framework', Watch: 'watch' };
 
@@ -91,6 +94,8 @@ export class CallLimits {
   readonly log: Logger | undefined;
   /** Calls and streams refused so far. */
   shed = 0;
+  /** Refusals by limit (the `limit` label of `tandem_master_calls_shed_total`). */
+  readonly shedBy: Record<ShedLimit, number> = { rate: 0, stream_rate: 0, max_streams: 0, max_agents: 0, max_frameworks: 0 };
   private loggedAt = -Infinity;
 
   /** The HTTP API's rate (`MasterLimitOptions.httpRate`), undefined for the default. */
@@ -154,7 +159,7 @@ export class CallLimits {
     const key = this.keyOf(call);
     const wait = this.calls.take(key);
     if (wait === 0) return undefined;
-    return this.refuse(key, method, `${key} is over its rate of calls (${describeRate(this.calls.limit)}; --rate-limit)`, wait);
+    return this.refuse('rate', key, method, `${key} is over its rate of calls (${describeRate(this.calls.limit)}; --rate-limit)`, wait);
   }
 
   private admitStream(call: LimitedCall, method: string, kind: StreamKind): grpc.StatusObject | undefined {
@@ -162,14 +167,26 @@ export class CallLimits {
     const counts = this.open.get(key) ?? { streams: 0, agent: 0, framework: 0, watch: 0 };
     const o = this.options;
     if (counts.streams >= o.maxStreams)
-      return this.refuse(key, method, `${key} holds ${counts.streams} open streams, the most allowed (--max-streams-per-principal)`, CAP_RETRY_MS);
+      return this.refuse(
+        'max_streams',
+        key,
+        method,
+        `${key} holds ${counts.streams} open streams, the most allowed (--max-streams-per-principal)`,
+        CAP_RETRY_MS,
+      );
     if (kind === 'agent' && counts.agent >= o.maxAgents)
-      return this.refuse(key, method, `${key} has ${counts.agent} agents connected, the most allowed (--max-agents-per-principal)`, CAP_RETRY_MS);
+      return this.refuse('max_agents', key, method, `${key} has ${counts.agent} agents connected, the most allowed (--max-agents-per-principal)`, CAP_RETRY_MS);
     if (kind === 'framework' && counts.framework >= o.maxFrameworks)
-      return this.refuse(key, method, `${key} has ${counts.framework} frameworks subscribed, the most allowed (--max-frameworks-per-principal)`, CAP_RETRY_MS);
+      return this.refuse(
+        'max_frameworks',
+        key,
+        method,
+        `${key} has ${counts.framework} frameworks subscribed, the most allowed (--max-frameworks-per-principal)`,
+        CAP_RETRY_MS,
+      );
     const wait = this.opens?.take(key) ?? 0;
     if (wait > 0 && this.opens)
-      return this.refuse(key, method, `${key} is over its rate of new streams (${describeRate(this.opens.limit)}; --stream-rate-limit)`, wait);
+      return this.refuse('stream_rate', key, method, `${key} is over its rate of new streams (${describeRate(this.opens.limit)}; --stream-rate-limit)`, wait);
     counts.streams += 1;
     counts[kind] += 1;
     this.open.set(key, counts);
@@ -188,8 +205,9 @@ export class CallLimits {
     return undefined;
   }
 
-  private refuse(key: string, method: string, why: string, retryMs: number): grpc.StatusObject {
+  private refuse(limit: ShedLimit, key: string, method: string, why: string, retryMs: number): grpc.StatusObject {
     this.shed += 1;
+    this.shedBy[limit] += 1;
     const now = performance.now();
     if (now - this.loggedAt >= LOG_EVERY_MS) {
       this.loggedAt = now;

@@ -142,6 +142,7 @@ export class Master implements MasterOperations {
     this.removals = new AgentRemovalLimit(this.options.agentRemovalRateLimit, this.log);
     // The limits key each call on its principal as authenticated here (certificate or credential).
     this.callLimits = new CallLimits({ callPrincipal: (call) => this.auth.principalOf(call as unknown as AuthenticatedCall), ...options.limits }, this.log);
+    this.metrics.countShed(this.callLimits);
     this.leading = new Promise((resolve) => {
       this.resolveLeading = resolve;
     });

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ShedLimit } from './call-limits.js';
 import type { ClusterView } from './cluster-view.js';
 
 /** The master's Prometheus metrics, read from its state at scrape time. */
@@ -71,6 +72,20 @@ export class MasterMetrics {
       help: 'Time of one allocation pass.',
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [r],
+    });
+  }
+
+  /** `tandem_master_calls_shed_total{limit}`: the gRPC calls and streams `limits` refused, read at scrape time. */
+  countShed(limits: { readonly shedBy: Readonly<Record<ShedLimit, number>> }): void {
+    new Counter({
+      name: 'tandem_master_calls_shed_total',
+      help: 'gRPC calls and streams refused RESOURCE_EXHAUSTED by the per-principal limits, by limit (rate, stream_rate, max_streams, max_agents, max_frameworks).',
+      labelNames: ['limit'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [limit, n] of Object.entries(limits.shedBy)) this.inc({ limit }, n);
+      },
     });
   }
 
