@@ -100,4 +100,28 @@ describe('limits', () => {
     expect(small.err).toBeNull();
     expect(master.roleConfig.listWeights().map((w) => w.role)).toEqual(['web']);
   });
+
+  it('limits - principals from credentials have their own buckets: one over its rate is shed naming it, another is not', async () => {
+    const master = await startMaster({
+      credentials: [
+        { user: 'mallory', password: 'm-secret' },
+        { user: 'alice', password: 'a-secret' },
+      ],
+      limits: { callRate: { count: 1, perMs: 60_000, burst: 3 } },
+    });
+    const as = (principal: string, secret: string): OperatorClient => {
+      const c = operatorClient(master.address, { credential: { principal, secret } });
+      track(() => c.close());
+      return c;
+    };
+    const weights = (c: OperatorClient): Promise<ServiceError | null> => new Promise((resolve) => c.GetWeights({}, (err) => resolve(err)));
+    const mallory = as('mallory', 'm-secret');
+    const alice = as('alice', 'a-secret');
+    const malloryErrors = [];
+    for (let i = 0; i < 5; i += 1) malloryErrors.push(await weights(mallory));
+    expect(malloryErrors.slice(0, 3)).toEqual([null, null, null]);
+    expect(malloryErrors.slice(3).map((e) => e?.code)).toEqual([GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.RESOURCE_EXHAUSTED]);
+    expect(malloryErrors[3]?.details).toMatch(/^GetWeights refused: mallory is over its rate of calls \(1\/60s, burst 3; --rate-limit\)/);
+    for (let i = 0; i < 3; i += 1) expect(await weights(alice)).toBeNull();
+  });
 });
