@@ -1,6 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 import type * as grpc from '@grpc/grpc-js';
-import { Code, describeRate, type Logger, type RateLimit, TandemError, TokenBuckets } from '@tandem/protocol';
+import { Code, certificatePrincipal, describeRate, type Logger, type RateLimit, TandemError, TokenBuckets } from '@tandem/protocol';
 import { DEFAULT_CALL_LIMITS as LIMIT_DEFAULTS } from './defaults.js';
 
 /** The trailer a shed call carries: how many ms to wait before trying again. */
@@ -47,15 +47,6 @@ const CAP_RETRY_MS = 1_000;
 /** Shed calls are logged at most this often (a flood must not flood the log). */
 const LOG_EVERY_MS = 5_000;
 
-function certPrincipal(cert: PeerCertificate | undefined): string | undefined {
-  const subject = cert?.subject as Record<string, string | string[] | undefined> | undefined;
-  const pick = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-  const cn = pick(subject?.CN);
-  if (!cn) return undefined;
-  const ou = pick(subject?.OU);
-  return ou ? `${ou}/${cn}` : cn;
-}
-
 /** The host of `call.getPeer()` (`1.2.3.4:5678`, `[::1]:5678`), without the port. */
 export function peerHost(call: LimitedCall): string {
   const peer = call.getPeer?.() ?? 'unknown';
@@ -68,7 +59,7 @@ export function peerHost(call: LimitedCall): string {
 }
 
 /** The default principal of a call: its client certificate's `OU/CN`, if it came over mutual TLS. */
-export const certificateCallPrincipal: CallPrincipal = (call) => certPrincipal(call.getAuthContext?.()?.sslPeerCertificate);
+export const certificateCallPrincipal: CallPrincipal = (call) => certificatePrincipal(call.getAuthContext?.()?.sslPeerCertificate);
 
 interface Counts {
   streams: number;
