@@ -1,3 +1,4 @@
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { type ClientReadableStream, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { Agent, ProcessContainerizer } from '@tandem/agent';
@@ -87,7 +88,7 @@ describe('limits', () => {
     expect((master.state().agents ?? []).map((a) => a.info?.hostname)).toEqual(['first']);
   });
 
-  it('limits - a gRPC message over the master’s largest is RESOURCE_EXHAUSTED and changes nothing; the master serves on', async () => {
+  it('limits - a gRPC message over the master’s largest is RESOURCE_EXHAUSTED, an HTTP body over 1 MiB is 413; neither changes anything and the master serves on', async () => {
     const master = await startMaster({ tls: tls('master', 'm1'), limits: { maxMessageBytes: 64 * 1024 } });
     const alice = client(master, 'alice');
     const big = await new Promise<ServiceError | null>((resolve) =>
@@ -98,6 +99,25 @@ describe('limits', () => {
       alice.UpdateWeights({ weights: [{ role: 'web', weight: 2 }] }, (err, res) => resolve({ err, n: res?.weights?.length ?? 0 })),
     );
     expect(small.err).toBeNull();
+    expect(master.roleConfig.listWeights().map((w) => w.role)).toEqual(['web']);
+
+    // The HTTP API: a body over 1 MiB is 413, nothing changes, /health answers on.
+    const ca = tls('operator', 'alice').ca;
+    const send = (method: string, path: string, body?: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port: master.httpPort, method, path, ca, headers: body ? { 'content-type': 'application/json' } : {} },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const huge = JSON.stringify({ weights: [{ role: 'y'.repeat(2 * 1024 * 1024), weight: 3 }] });
+    expect(await send('PUT', '/api/v1/weights', huge)).toBe(413);
+    expect(await send('GET', '/health')).toBe(200);
     expect(master.roleConfig.listWeights().map((w) => w.role)).toEqual(['web']);
   });
 
