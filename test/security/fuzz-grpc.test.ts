@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { SchedulerDriver } from '@tandem/framework-sdk';
+import { type SchedulerDriver, taskInfo } from '@tandem/framework-sdk';
 import type { Master } from '@tandem/master';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,16 +162,28 @@ const operatorArb: fc.Arbitrary<{ method: string; type: string; message: unknown
 );
 
 /** The ids the placeholders of generated messages stand for, read at the moment of the call. */
-function vars(): Record<string, string> {
-  const offer = fuzzerOffers.offers[fuzzerOffers.offers.length - 1];
+function vars(offerId = 'no-offer-taken'): Record<string, string> {
   return {
     FWID: fuzzer.frameworkId ?? '',
     STREAM: fuzzer.streamId ?? '',
-    OFFER: offer?.id ?? 'no-offer-yet',
+    OFFER: offerId,
     AGENT: agentId,
     TASKID: `fz-${++serial}`,
     TASK: fuzzerOffers.updates[0]?.taskId ?? 'fz-1',
   };
+}
+
+/**
+ * An offer the fuzzer holds, taken for one call (so each ACCEPT gets one no other call
+ * used); when none is held, a REVIVE (filters from fuzzed DECLINEs may hold them back) and
+ * a short wait. Undefined when none comes: the call then names an unknown offer.
+ */
+async function takeOffer(): Promise<string | undefined> {
+  if (fuzzerOffers.offers.length === 0) {
+    await fuzzer.revive().catch(() => undefined);
+    await waitFor(() => fuzzerOffers.offers.length > 0, 'an offer', 3_000).catch(() => undefined);
+  }
+  return fuzzerOffers.offers.pop()?.id;
 }
 
 /** The allocator's books as /api/v1/state shows them: every amount finite, nothing negative, nothing over an agent's total. */
@@ -201,11 +213,11 @@ async function booksProblem(): Promise<string | undefined> {
 type Probe = { what: string; run(): Promise<GrpcOutcome | undefined> };
 
 /** Runs `runs` probes of one surface; each must end cleanly and leave the books consistent. */
-async function fuzzGrpc<T>(surface: string, arb: fc.Arbitrary<T>, probe: (input: T) => Probe, runs = RUNS): Promise<void> {
+async function fuzzGrpc<T>(surface: string, arb: fc.Arbitrary<T>, probe: (input: T) => Probe | Promise<Probe>, runs = RUNS): Promise<void> {
   const count = tally.of(surface);
   await fc.assert(
     fc.asyncProperty(arb, async (input) => {
-      const p = probe(input);
+      const p = await probe(input);
       const started = Date.now();
       const outcome = await p.run();
       if (Date.now() - started > 3_000) console.log(`SLOW ${Date.now() - started} ms: ${p.what} -> ${outcome?.code} ${outcome?.details}`);
@@ -233,16 +245,49 @@ async function fuzzGrpc<T>(surface: string, arb: fc.Arbitrary<T>, probe: (input:
   expect(health.status, `${surface}: the master's /health`).toBe(200);
 }
 
-function send(path: string, type: string, message: unknown, kind: 'unary' | 'server' | 'bidi'): Probe {
-  const value = wireValue(message, vars());
+/** A generated field as a list (mutations may have made it anything). */
+const list = (v: unknown): Json[] => (Array.isArray(v) ? v : []);
+
+/** Why a task as sent must never run (the launch oracle), or undefined. */
+function taskProblem(t: Json): string | undefined {
+  if (typeof t?.taskId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/.test(t.taskId) || t.taskId.includes('..')) return 'a task id that is no id';
+  for (const r of list(t.resources)) {
+    if (r?.scalar !== undefined && !(Number.isFinite(r.scalar) && r.scalar >= 0)) return `${r.name} scalar ${r.scalar}`;
+    for (const range of list(r?.ranges?.range))
+      if (!(Number.isFinite(range.begin) && Number.isFinite(range.end) && range.begin >= 0 && range.begin <= range.end))
+        return `${r.name} range ${range.begin}-${range.end}`;
+  }
+  return undefined;
+}
+
+/** Tasks sent in ACCEPTs that must never run, by task id, with why. */
+const mustNotRun = new Map<string, string>();
+
+async function send(path: string, type: string, message: unknown, kind: 'unary' | 'server' | 'bidi'): Promise<Probe> {
+  const offerId = JSON.stringify(message)?.includes('"OFFER"') ? await takeOffer() : undefined;
+  const value = wireValue(message, vars(offerId));
   const bytes = encode(type, value);
+  const v = value as Json;
+  for (const accept of [v?.accept, ...list(v?.acceptMany?.accepts)]) {
+    for (const op of list(accept?.operations)) {
+      for (const t of list(op?.launch?.tasks)) {
+        const why = taskProblem(t);
+        if (why && typeof t?.taskId === 'string') mustNotRun.set(t.taskId, why);
+      }
+    }
+  }
   return {
     what: `${path} ${brief(JSON.stringify(value) ?? 'undefined', 400)}`,
     run: async () => {
-      if (!bytes) return undefined;
-      if (kind === 'unary') return raw.unary(path, bytes);
-      if (kind === 'server') return raw.serverStream(path, bytes);
-      return raw.bidi(path, [bytes]);
+      try {
+        if (!bytes) return undefined;
+        if (kind === 'unary') return await raw.unary(path, bytes);
+        if (kind === 'server') return await raw.serverStream(path, bytes);
+        return await raw.bidi(path, [bytes]);
+      } finally {
+        // An offer the call did not use goes back (NOT_FOUND when it was used).
+        if (offerId) await fuzzer.decline([offerId], 0).catch(() => undefined);
+      }
     },
   };
 }
@@ -260,6 +305,10 @@ beforeAll(async () => {
 afterAll(async () => {
   tally.print('gRPC fuzzing');
   console.log(`inputs refused as not the method's message (INVALID_ARGUMENT): ${undecodable}`);
+  const errored = new Set(fuzzerOffers?.updates.filter((u) => u.state === 'TASK_ERROR').map((u) => u.taskId));
+  console.log(
+    `launched tasks with a bad id or resources: ${mustNotRun.size}, TASK_ERROR: ${[...mustNotRun.keys()].filter((id) => errored.has(id)).length}, ran: 0`,
+  );
   raw?.close();
   await cleanup();
 });
@@ -268,10 +317,20 @@ describe('fuzz - gRPC', { timeout: Math.max(60_000, RUNS * 3_000) }, () => {
   it('fuzz-grpc - Scheduler.Call: every call type with hostile fields, on the fuzzer framework', async () => {
     await fuzzGrpc('Scheduler.Call', schedulerCallArb, (m) => send('/tandem.v1.Scheduler/Call', 'SchedulerCall', m, 'unary'), RUNS * 4);
     await fuzzGrpc('Scheduler.Call TEARDOWN (other ids)', teardownArb, (m) => send('/tandem.v1.Scheduler/Call', 'SchedulerCall', m, 'unary'));
-    // The fuzzer's own framework is still subscribed and still gets offers.
+    // The fuzzer's own framework is still subscribed and still gets offers: it gives back
+    // what it holds (offers the fuzzing used are gone: NOT_FOUND) and a new offer comes.
+    const held = fuzzerOffers.offers.splice(0).map((o) => o.id);
+    for (const id of held) await fuzzer.decline([id], 0).catch(() => undefined);
     await fuzzer.revive();
-    const seen = fuzzerOffers.offers.length;
-    await waitFor(() => fuzzerOffers.offers.length > seen || fuzzerOffers.offers.length > 0, 'offers to the fuzzer after the run');
+    const offer = await waitFor(() => fuzzerOffers.offers.find((o) => !held.includes(o.id)), 'a new offer to the fuzzer after the run');
+    // A last, valid task: once it has finished, the agent has handled every launch sent before it.
+    await fuzzer.launch(offer, [taskInfo({ id: 'sentinel', cpus: 0.01, mem: 8, argv: ['true'] }, offer)], { refuseSeconds: 0 });
+    await waitFor(() => fuzzerOffers.states('sentinel').includes('TASK_FINISHED'), 'the sentinel task finished');
+    // The launch oracle: a task with a bad id or resources gets TASK_ERROR (or nothing), never a state of a task that runs.
+    expect(mustNotRun.size).toBeGreaterThan(0);
+    const ran = fuzzerOffers.updates.filter((u) => mustNotRun.has(u.taskId) && !['TASK_ERROR', 'TASK_DROPPED'].includes(u.state));
+    tally.of('Scheduler.Call').acceptedWrongly += ran.length;
+    expect(ran.map((u) => `${u.taskId}: ${u.state} (${mustNotRun.get(u.taskId)})`)).toEqual([]);
   });
 
   it('fuzz-grpc - Scheduler.Subscribe: hostile framework infos', async () => {
