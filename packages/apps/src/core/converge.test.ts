@@ -5,11 +5,7 @@ import { converge, isConverged } from './converge.js';
 import type { Condition, Instance } from './instance.js';
 
 const app = (json: object, config = 'c2'): AppDefinition =>
-  validateApp(
-    { id: '/a', cmd: 'x', ...json },
-    { maxInstances: 100 },
-    { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } },
-  );
+  validateApp({ id: '/a', cmd: 'x', ...json }, { maxInstances: 100 }, { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } });
 let seq = 0;
 const inst = (configVersion: string, condition: Condition = 'Running', startedAt = `2024-01-01T00:00:${String(10 + seq).padStart(2, '0')}Z`): Instance => ({
   instanceId: `i${seq++}`,

@@ -5,11 +5,7 @@ import { validateApp } from '../app/validate-app.js';
 import { dependenciesOf, dependencyLevels, levelsOfChange, unknownDependencies } from './dependency-graph.js';
 
 const app = (id: string, dependencies: string[] = []): AppDefinition =>
-  validateApp(
-    { id, cmd: 'x', dependencies },
-    { maxInstances: 10 },
-    { version: 'v', versionInfo: { lastScalingAt: 'v', lastConfigChangeAt: 'v' } },
-  );
+  validateApp({ id, cmd: 'x', dependencies }, { maxInstances: 10 }, { version: 'v', versionInfo: { lastScalingAt: 'v', lastConfigChangeAt: 'v' } });
 const apps = (...list: AppDefinition[]) => new Map(list.map((a) => [a.id, a]));
 
 describe('dependency graph', () => {

@@ -5,11 +5,7 @@ import { validateApp } from '../app/validate-app.js';
 import { type AppChange, planSteps } from './deployment-plan.js';
 
 const app = (json: object, config = 'c1'): AppDefinition =>
-  validateApp(
-    { cmd: 'x', ...json },
-    { maxInstances: 100 },
-    { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } },
-  );
+  validateApp({ cmd: 'x', ...json }, { maxInstances: 100 }, { version: config, versionInfo: { lastScalingAt: config, lastConfigChangeAt: config } });
 
 describe('deployment plan', () => {
   it('deployment-plan - start, scale, restart and stop actions', () => {

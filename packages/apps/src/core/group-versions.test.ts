@@ -6,11 +6,7 @@ import { AppsRepository } from './apps-repository.js';
 import { ancestorGroups, hasGroup, nextRoot } from './group-versions.js';
 
 const appAt = (id: string, version: string): AppDefinition =>
-  validateApp(
-    { id, cmd: 'x', instances: 0 },
-    { maxInstances: 10 },
-    { version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } },
-  );
+  validateApp({ id, cmd: 'x', instances: 0 }, { maxInstances: 10 }, { version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } });
 
 describe('group versions', () => {
   it('group-versions - ancestors of an app, outermost first', () => {
