@@ -5,6 +5,7 @@ import {
   type HttpAuth,
   type Logger,
   limitHttpRate,
+  type RateLimit,
   requireHttpAuth,
   type TlsFiles,
 } from '@tandem/protocol';
@@ -28,6 +29,8 @@ export interface AgentHttpOptions {
   auth?: HttpAuth;
   /** Origins allowed cross-origin requests. @default none: CORS off */
   corsOrigins?: readonly string[];
+  /** Requests per client (its principal, else its IP address) over this rate are 429; `/health` is exempt. `false`: no limit. @default DEFAULT_HTTP_RATE_LIMIT */
+  rateLimit?: RateLimit | false;
   logger?: Logger;
 }
 
@@ -43,8 +46,8 @@ export async function startAgentHttp(agent: Agent, host: string, port: number, o
   const app = Fastify(fastifyServerOptions({ logger: false, forceCloseConnections: true, bodyLimit: DEFAULT_MAX_BODY_BYTES }, options.tls));
   allowCors(app, options.corsOrigins);
   requireHttpAuth(app, options.auth?.with({ openPaths: AGENT_OPEN_PATHS }), options.logger);
-  // Requests over 1,000 a second per client address (2,000 at once) are 429; /health is exempt.
-  limitHttpRate(app);
+  // Requests over the rate (by default 1,000 a second per client, 2,000 at once) are 429; /health is exempt.
+  limitHttpRate(app, { ...(options.rateLimit === undefined ? {} : { rate: options.rateLimit }), logger: options.logger });
   app.get('/health', async (_req, reply) => {
     const ok = agent.state === 'running';
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : agent.state, agentId: agent.agentId ?? null });

@@ -95,4 +95,13 @@ describe('tandem master limit flags', () => {
       expect(bad.err).toContain('--http-rate-limit (TANDEM_HTTP_RATE_LIMIT): must be N/DURATION');
     }
   });
+
+  it('limit flags - tandem agent takes --http-rate-limit and --http-rate-burst for its HTTP API; a bad rate stops it naming the flag', async () => {
+    const help = (await run('agent', '--help')).out.replace(/\s+/g, ' ');
+    expect(help).toContain('HTTP API requests per principal (per IP address when anonymous); more are 429 with Retry-After; /health is exempt');
+    expect(help).toContain('--http-rate-burst');
+    const bad = await run('agent', '--master', '127.0.0.1:1', '--http-rate-limit', '10');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--http-rate-limit (TANDEM_HTTP_RATE_LIMIT): must be N/DURATION');
+  });
 });

@@ -10,7 +10,7 @@ import {
   ProcessContainerizer,
   startAgentHttp,
 } from '@tandem/agent';
-import { Code, type GrpcCredential, type HttpAuth, type Logger, TandemError, type TlsFiles } from '@tandem/protocol';
+import { Code, type GrpcCredential, type HttpAuth, type Logger, type RateLimit, TandemError, type TlsFiles } from '@tandem/protocol';
 
 export type ContainerizerName = 'docker' | 'process';
 
@@ -42,6 +42,8 @@ export interface AgentLaunch {
   httpAuth?: HttpAuth;
   /** Origins allowed cross-origin requests on the HTTP API (`--cors-origin`). */
   corsOrigins?: readonly string[];
+  /** Requests per client over this rate are 429 on the agent's HTTP API (`--http-rate-limit`). @default DEFAULT_HTTP_RATE_LIMIT */
+  httpRateLimit?: RateLimit | false;
   /** The Docker containerizer's policy (`--docker-allow`, `--docker-images`) and registry credentials file (`--docker-config`). */
   docker?: { policy?: DockerPolicy; configFile?: string };
   /** Who process tasks run as: `--task-user` (default nobody as root) and `--allow-root-tasks`. */
@@ -111,6 +113,7 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.httpAuth ? { auth: options.httpAuth } : {}),
       ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+      ...(options.httpRateLimit === undefined ? {} : { rateLimit: options.httpRateLimit }),
       ...(options.logger ? { logger: options.logger } : {}),
     });
   }

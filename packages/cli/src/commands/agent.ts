@@ -11,6 +11,7 @@ import { addCredentialFlag, credentialOption, credentialSchema } from '../creden
 import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
+import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { address, nonEmpty, port } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
@@ -66,6 +67,7 @@ export const agentSchema = z
   .extend(tlsSchema.shape)
   .extend(httpAuthSchema.shape)
   .extend(corsSchema.shape)
+  .extend(httpRateSchema.shape)
   .extend(credentialSchema.shape);
 
 export function agentCommand(ctx: CommandContext): Command {
@@ -89,7 +91,7 @@ export function agentCommand(ctx: CommandContext): Command {
     .addOption(
       flag(
         '--task-user <name>',
-        "the user of process tasks that name none, neither in the command nor the framework (default: the agent's own user, root for an agent run as root: set it, e.g. to nobody, in production)",
+        "the user of process tasks that name none, neither in the command nor the framework (default: nobody when the agent runs as root, else the agent's own user)",
       ),
     )
     .addOption(flag('--allow-root-tasks', 'let process tasks run as root (refused by default)'))
@@ -117,6 +119,7 @@ export function agentCommand(ctx: CommandContext): Command {
           ...credentialOption(o),
           ...(httpAuth ? { httpAuth } : {}),
           ...cors,
+          ...httpRateOption(o),
           logger: log,
           httpPort: o.port,
           ...(o.hostname ? { hostname: o.hostname } : {}),
@@ -144,5 +147,6 @@ export function agentCommand(ctx: CommandContext): Command {
   addCredentialFlag(cmd, 'the agent');
   addHttpAuthFlags(cmd, "the agent's HTTP API", '/health');
   addCorsFlag(cmd);
+  for (const option of httpRateFlags('/health')) cmd.addOption(option);
   return cmd;
 }
