@@ -10,6 +10,7 @@ const sandboxes: string[] = [];
 const containers: Container[] = [];
 const asRoot = process.getuid?.() === 0;
 const NOBODY_UID = asRoot ? Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim()) : -1;
+const DAEMON_UID = asRoot ? Number(execFileSync('id', ['-u', 'daemon'], { encoding: 'utf8' }).trim()) : -1;
 
 afterAll(async () => {
   await Promise.all(containers.map((c) => c.destroy().catch(() => undefined)));
@@ -32,11 +33,11 @@ async function run(options: ProcessContainerizerOptions, s: LaunchSpec): Promise
 }
 
 describe.skipIf(!asRoot)('process containerizer - task user (agent as root)', () => {
-  it('process user - a task naming no user runs as the agent itself when no --task-user is set; with --task-user nobody as nobody, HOME its sandbox, which it can write', async () => {
-    const plain = await spec('plain', '');
-    expect((await run({}, plain)).stdout[0]).toBe('0');
+  it('process user - a task naming no user runs as nobody when no --task-user is set (never as the root agent itself), HOME its sandbox, which it can write; --task-user names another', async () => {
+    const daemon = await spec('daemon', '');
+    expect((await run({ taskUser: 'daemon' }, daemon)).stdout[0]).toBe(String(DAEMON_UID));
     const s = await spec('default', '');
-    expect(await run({ taskUser: 'nobody' }, s)).toEqual({ exitCode: 0, stdout: [String(NOBODY_UID), s.sandboxDir, 'written'] });
+    expect(await run({}, s)).toEqual({ exitCode: 0, stdout: [String(NOBODY_UID), s.sandboxDir, 'written'] });
     expect((await stat(s.sandboxDir)).uid).toBe(NOBODY_UID);
     // The agent's own files stay its own; the exit status is recorded.
     expect((await stat(`${s.sandboxDir}/container.json`)).uid).toBe(0);

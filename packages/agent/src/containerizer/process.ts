@@ -35,7 +35,7 @@ export interface ProcessContainerizerOptions {
   rssIntervalMs?: number;
   /**
    * The user of a task whose command and framework name none (`--task-user`).
-   * @default the agent's own user (root for an agent running as root: set it in production)
+   * @default 'nobody' when the agent runs as root (no task runs as root unless named and allowed), else the agent's own user
    */
   taskUser?: string;
   /** Whether a task may run as root (`--allow-root-tasks`). @default false */
@@ -68,7 +68,7 @@ export class ProcessContainerizer implements Containerizer {
     this.cgroupRoot = options.cgroupRoot ?? '/sys/fs/cgroup';
     this.cgroupParent = options.cgroupParent ?? 'tandem';
     this.log = componentLogger('process-containerizer', options.logger);
-    this.taskUser = options.taskUser;
+    this.taskUser = options.taskUser ?? (process.getuid?.() === 0 ? 'nobody' : undefined);
     this.allowRootTasks = options.allowRootTasks ?? false;
     this.rss = new RssMonitor({ intervalMs: options.rssIntervalMs, logger: this.log });
   }
