@@ -1,25 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-io.js';
-import { main } from './main.js';
+import { runCli } from './test-support/run-cli.js';
 
 // tandem agent's Docker policy flags: bad values fail before the agent starts, naming the flag.
 
-const neverSignal = () => ({ received: new Promise<NodeJS.Signals>(() => {}), dispose: () => {} });
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
-  const io: CliIo = {
-    stdout: (t) => {
-      out += text(t);
-    },
-    stderr: (t) => {
-      err += text(t);
-    },
-  };
-  const code = await main(['node', 'tandem', ...args], { io, shutdownSignal: neverSignal });
-  return { code, out, err };
-}
+const run = runCli;
 
 afterEach(() => {
   delete process.env.TANDEM_DOCKER_ALLOW;

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-io.js';
 import { limitsFrom, limitsSchema } from './limit-flags.js';
-import { main } from './main.js';
+import { runCli } from './test-support/run-cli.js';
 
 // tandem master's limits against denial of service: in --help with their defaults; bad values fail naming the flag.
 
-const neverSignal = () => ({ received: new Promise<NodeJS.Signals>(() => {}), dispose: () => {} });
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
-  const io: CliIo = {
-    stdout: (t) => {
-      out += text(t);
-    },
-    stderr: (t) => {
-      err += text(t);
-    },
-  };
-  const code = await main(['node', 'tandem', ...args], { io, shutdownSignal: neverSignal });
-  return { code, out, err };
-}
+const run = runCli;
 
 const DEFAULTS = {
   rateLimit: '1000/1s',

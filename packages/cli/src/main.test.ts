@@ -1,31 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-io.js';
 import { envName } from './flag-option.js';
-import { main } from './main.js';
 import { buildProgram } from './program.js';
+import { captureIo, neverSignal, runCli } from './test-support/run-cli.js';
 
-function capture(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
-  return {
-    stdout: (t) => {
-      out += text(t);
-    },
-    stderr: (t) => {
-      err += text(t);
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
-
-const neverSignal = () => ({ received: new Promise<NodeJS.Signals>(() => {}), dispose: () => {} });
-const run = async (...args: string[]) => {
-  const io = capture();
-  const code = await main(['node', 'tandem', ...args], { io, shutdownSignal: neverSignal });
-  return { code, out: io.out(), err: io.err() };
-};
+const run = runCli;
 
 const FLAGS: Record<string, string[]> = {
   master: [
@@ -63,7 +41,7 @@ describe('tandem CLI', () => {
         expect(out).toContain(f);
         expect(out.replace(/\s+/g, ' ')).toContain(envName(f));
       }
-      const cmd = buildProgram({ io: capture(), setExitCode: () => {}, shutdownSignal: neverSignal }).commands.find((c) => c.name() === command);
+      const cmd = buildProgram({ io: captureIo(), setExitCode: () => {}, shutdownSignal: neverSignal }).commands.find((c) => c.name() === command);
       for (const option of cmd?.options ?? []) {
         expect(option.description.length).toBeGreaterThan(10);
         if (option.defaultValue !== undefined)
@@ -110,7 +88,7 @@ describe('tandem CLI', () => {
     expect(r.err).toContain('--master (TANDEM_MASTER): "nohost:" (entry 2 of 2) is not host:port (port 1-65535), got "127.0.0.1:5050,nohost:"');
     expect((await run('weights', 'get', '--master', 'h1:5050,,h2:5050')).err).toContain('an empty entry (entry 2 of 3)');
     const help =
-      buildProgram({ io: capture(), setExitCode: () => {}, shutdownSignal: neverSignal })
+      buildProgram({ io: captureIo(), setExitCode: () => {}, shutdownSignal: neverSignal })
         .commands.find((c) => c.name() === 'state')
         ?.helpInformation() ?? '';
     expect(help.replace(/\s+/g, ' ')).toContain("--master <host:port,...> the masters' gRPC addresses, host:port[,host:port...]");

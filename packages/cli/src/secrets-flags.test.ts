@@ -2,27 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-io.js';
-import { main } from './main.js';
+import { runCli } from './test-support/run-cli.js';
 
 // tandem agent --secrets-dir: documented, and a directory that is not there fails the start naming the flag.
 
-const neverSignal = () => ({ received: new Promise<NodeJS.Signals>(() => {}), dispose: () => {} });
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
-  const io: CliIo = {
-    stdout: (t) => {
-      out += text(t);
-    },
-    stderr: (t) => {
-      err += text(t);
-    },
-  };
-  const code = await main(['node', 'tandem', ...args], { io, shutdownSignal: neverSignal });
-  return { code, out, err };
-}
+const run = runCli;
 
 describe('tandem agent --secrets-dir', () => {
   it('secrets flags - --help documents tandem agent --secrets-dir and tandem execute --secret-env', async () => {
