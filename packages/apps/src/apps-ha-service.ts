@@ -1,4 +1,5 @@
 import { type ElectedService, hostPortOf, type LocalRoute, leaderRoute, pingRoute, type RunningHaService, startHaService } from '@tandem/service-ha';
+import type { NatsAccess } from '@tandem/store';
 import { AppsFramework } from './apps-framework.js';
 import { keys } from './core/store-keys.js';
 import { infoDocument } from './http/info-document.js';
@@ -11,6 +12,8 @@ export interface AppsHaServiceOptions extends Omit<AppsFrameworkOptions, 'store'
   /** The NATS store every apps process of the cluster shares. */
   store: {
     servers: readonly string[];
+    /** TLS and credentials for the servers. @default plaintext, no credentials */
+    access?: NatsAccess;
     /** @default APPS_BUCKET */
     bucket?: string;
     /** @default 3, or the number of servers when fewer (see defaultStoreReplicas) */
@@ -53,6 +56,7 @@ export async function startAppsHaService(options: AppsHaServiceOptions): Promise
   const running: RunningHaService<AppsFramework> = await startHaService<AppsFramework>({
     name: 'apps',
     servers: store.servers,
+    ...(store.access ? { access: store.access } : {}),
     bucket: store.bucket ?? APPS_BUCKET,
     host: settings.host,
     port: settings.port,

@@ -20,7 +20,13 @@ export function addHaFlags(cmd: Command, what: string): Command {
     .addOption(
       flag(
         '--store <url>',
-        `where ${what} keeps its state: file:DIR (one process; the default is the work dir), or nats://h1:4222,h2:4222,h3:4222 (several processes, one leading)`,
+        `where ${what} keeps its state: file:DIR (one process; the default is the work dir), or nats://h1:4222,h2:4222,h3:4222 (several processes, one leading), or tls://h1:4222,... (NATS over TLS: the servers are checked against --tls-ca, --tls-cert is presented); credentials may lead the servers (nats://user:password@h1,... or nats://TOKEN@h1), better in --store-credentials`,
+      ),
+    )
+    .addOption(
+      flag(
+        '--store-credentials <file>',
+        "a file holding the NATS store's credentials, one line: user:password, or a token (the server's authorization block); unlike the URL, not shown by ps",
       ),
     )
     .addOption(
@@ -37,6 +43,7 @@ export function addHaFlags(cmd: Command, what: string): Command {
 
 export const haSchema = z.object({
   store: nonEmpty().optional(),
+  storeCredentials: nonEmpty().optional(),
   storeReplicas: count().optional(),
   advertiseHost: nonEmpty().optional(),
   leaseTtl: positive('number of seconds').pipe(z.number().min(0.5, 'must be at least 0.5 seconds')),

@@ -1,5 +1,6 @@
 import { resolveServiceFrameworkOptions } from '@tandem/framework-sdk';
 import { type ElectedService, hostPortOf, type LocalRoute, leaderRoute, pingRoute, startHaService } from '@tandem/service-ha';
+import type { NatsAccess } from '@tandem/store';
 import { systemClock } from './core/clock.js';
 import { keys } from './core/store-keys.js';
 import { DEFAULT_FRAMEWORK_NAME, DEFAULT_JOBS_PORT } from './defaults.js';
@@ -14,6 +15,8 @@ export interface JobsHaServiceOptions extends Omit<JobsServiceOptions, 'workDir'
   /** The NATS store every jobs process of the cluster shares. */
   store: {
     servers: readonly string[];
+    /** TLS and credentials for the servers. @default plaintext, no credentials */
+    access?: NatsAccess;
     /** @default JOBS_BUCKET */
     bucket?: string;
     /** @default 3, or the number of servers when fewer (see defaultStoreReplicas) */
@@ -56,6 +59,7 @@ export async function startJobsHaService(options: JobsHaServiceOptions & JobsSer
   const running = await startHaService<JobsFramework>({
     name: 'jobs',
     servers: store.servers,
+    ...(store.access ? { access: store.access } : {}),
     bucket: store.bucket ?? JOBS_BUCKET,
     host: settings.host,
     port: settings.port,

@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { Code, componentLogger, type Logger, sleep, TandemError } from '@tandem/protocol';
-import { DEFAULT_LEASE_TTL_MS, type LeaderIdentity, LeaderLease, NatsKvStore, type Store } from '@tandem/store';
+import { DEFAULT_LEASE_TTL_MS, type LeaderIdentity, LeaderLease, type NatsAccess, NatsKvStore, type Store } from '@tandem/store';
 import { canMove, type ElectedPhase } from './elected-phase.js';
 import type { LeaderSource } from './leader-front.js';
 
@@ -16,6 +16,8 @@ export interface LeadingService {
 export interface ElectedServiceOptions<S extends LeadingService> {
   /** NATS servers of the store (`nats://host:port`). */
   servers: readonly string[];
+  /** TLS and credentials for the servers (NatsKvStoreOptions.access). @default plaintext, no credentials */
+  access?: NatsAccess;
   /** The component's bucket (`tandem-apps`, `tandem-jobs`): its data and its lease. */
   bucket: string;
   /** Copies of the bucket when it is created. */
@@ -132,6 +134,7 @@ export class ElectedService<S extends LeadingService> implements LeaderSource {
   private open(): Promise<NatsKvStore> {
     return NatsKvStore.open({
       servers: [...this.options.servers],
+      ...(this.options.access ? { access: this.options.access } : {}),
       bucket: this.options.bucket,
       replicas: this.options.replicas,
       ...(this.options.storeTimeoutMs !== undefined ? { timeoutMs: this.options.storeTimeoutMs } : {}),

@@ -1,5 +1,5 @@
 import { componentLogger, HttpAuth, type Logger, pemPrincipal, type TlsFiles } from '@tandem/protocol';
-import type { LeaderIdentity, Store } from '@tandem/store';
+import type { LeaderIdentity, NatsAccess, Store } from '@tandem/store';
 import { advertiseHostFor } from './advertise-host.js';
 import { ElectedService, type LeadingService } from './elected-service.js';
 import { LeaderFront, type LocalRoute } from './leader-front.js';
@@ -10,6 +10,8 @@ export interface HaServiceOptions<S extends LeadingService> {
   name: string;
   /** NATS servers of the store (`nats://host:port`), as `parseStoreUrl` gives them. */
   servers: readonly string[];
+  /** TLS and credentials for the servers (`tls://` servers need `access.tls`). @default plaintext, no credentials */
+  access?: NatsAccess;
   /** The service's bucket: its state and its lease. */
   bucket: string;
   /** @default defaultStoreReplicas(servers): 3, or fewer when fewer servers are listed */
@@ -69,6 +71,7 @@ export async function startHaService<S extends LeadingService>(o: HaServiceOptio
   let self: LeaderIdentity | undefined;
   const elected = new ElectedService<S>({
     servers: o.servers,
+    ...(o.access ? { access: o.access } : {}),
     bucket: o.bucket,
     replicas,
     make: (store) => o.make(store, self!),

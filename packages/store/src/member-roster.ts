@@ -3,6 +3,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
 import { LEASE_KEY, type LeaderIdentity } from './leader-lease.js';
+import { explainNatsConnectError, type NatsAccess, natsConnectOptions } from './nats-access.js';
 import { encodeKey } from './nats-key.js';
 import { NatsKvStore } from './nats-kv-store.js';
 
@@ -29,9 +30,17 @@ export class MemberRoster {
     private readonly log: Logger,
   ) {}
 
-  static async join(options: { servers: string | string[]; bucket: string; self: LeaderIdentity; replicas?: number; logger?: Logger }): Promise<MemberRoster> {
+  static async join(options: {
+    servers: string | string[];
+    access?: NatsAccess;
+    bucket: string;
+    self: LeaderIdentity;
+    replicas?: number;
+    logger?: Logger;
+  }): Promise<MemberRoster> {
     const store = await NatsKvStore.open({
       servers: options.servers,
+      ...(options.access ? { access: options.access } : {}),
       bucket: rosterBucket(options.bucket),
       replicas: options.replicas ?? 1,
       entryTtlMs: ROSTER_TTL_MS,
@@ -64,12 +73,14 @@ export class MemberRoster {
 /**
  * Every member of a component's HA group as the NATS servers know it: the gRPC address of
  * the lease holder first (the leader), then those of the roster. Reads only (no bucket is
- * created). UNAVAILABLE when NATS does not answer or names no member.
+ * created). UNAVAILABLE when NATS does not answer or names no member; `access` gives TLS and
+ * credentials (as the masters' own).
  */
-export async function findMembers(servers: string | string[], bucket: string, timeoutMs = 5_000): Promise<string[]> {
+export async function findMembers(servers: string | string[], bucket: string, timeoutMs = 5_000, access?: NatsAccess): Promise<string[]> {
   const where = [servers].flat().join(',');
-  const nc = await connect({ servers, timeout: timeoutMs, name: 'tandem-find-members' }).catch((err: unknown) => {
-    throw new TandemError(Code.Unavailable, `cannot reach NATS at ${where}: ${TandemError.from(err).message}`, { cause: err });
+  const options = natsConnectOptions(servers, access);
+  const nc = await connect({ ...options, timeout: timeoutMs, name: 'tandem-find-members', reconnect: false }).catch(async (err: unknown) => {
+    throw await explainNatsConnectError(err, servers, access, 'finding the masters in NATS');
   });
   try {
     const kvm = new Kvm(jetstream(nc, { timeout: timeoutMs }));

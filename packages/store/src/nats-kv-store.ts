@@ -3,12 +3,15 @@ import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
 import { type FenceHooks, KvFence, RESERVED_PREFIX } from './kv-fence.js';
+import { explainNatsConnectError, type NatsAccess, natsConnectOptions } from './nats-access.js';
 import { decodeKey, encodeKey, prefixFilter } from './nats-key.js';
 import type { Store, StoreEntry } from './store.js';
 
 export interface NatsKvStoreOptions {
-  /** NATS servers, `nats://host:port` (or `host:port`); several for a cluster. */
+  /** NATS servers, `nats://host:port` (`tls://host:port` with `access.tls`; or `host:port`); several for a cluster. They carry no credentials. */
   servers: string | string[];
+  /** TLS and credentials for the servers. @default plaintext, no credentials */
+  access?: NatsAccess;
   /** The KV bucket (created when missing): one per component (`tandem-master`, …). */
   bucket: string;
   /** Copies of the bucket when it is created (an existing bucket keeps its own). Production: >= 3. @default 1 */
@@ -97,7 +100,7 @@ export class NatsKvStore implements Store {
     let nc: NatsConnection;
     try {
       nc = await connect({
-        servers,
+        ...natsConnectOptions(servers, options.access),
         name: `tandem-store-${options.bucket}`,
         timeout,
         reconnect: true,
@@ -108,9 +111,8 @@ export class NatsKvStore implements Store {
         maxPingOut: 2,
       });
     } catch (err) {
-      throw new TandemError(Code.Unavailable, `store nats:${options.bucket}: cannot connect to ${[servers].flat().join(',')} (${describe(err)})`, {
-        cause: err,
-      });
+      if (err instanceof TandemError) throw err;
+      throw await explainNatsConnectError(err, servers, options.access, `store nats:${options.bucket}`);
     }
     try {
       const serverMax = nc.info?.max_payload ?? 1024 * 1024;

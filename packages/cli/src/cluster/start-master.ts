@@ -1,6 +1,6 @@
 import { Master, type MasterLimitOptions } from '@tandem/master';
 import type { Acls, BasicCredential, HttpAuth, Logger, TandemError, TlsFiles } from '@tandem/protocol';
-import { MemberRoster, NatsKvStore } from '@tandem/store';
+import { MemberRoster, type NatsAccess, NatsKvStore } from '@tandem/store';
 
 import { MASTER_BUCKET } from '../ha-flags.js';
 
@@ -20,7 +20,7 @@ export interface MasterLaunch {
   /** Start-up role weights; the registry wins once it holds any (MasterOptions.weights). */
   weights?: Record<string, number>;
   /** Several masters on one NATS store: this one stands by until it leads. */
-  ha?: { servers: readonly string[]; replicas: number; advertiseHost: string; leaseTtlMs: number };
+  ha?: { servers: readonly string[]; access?: NatsAccess; replicas: number; advertiseHost: string; leaseTtlMs: number };
   /** Mutual TLS on the gRPC port, HTTPS on the HTTP port (MasterOptions.tls). */
   tls?: TlsFiles;
   /** Credentials the HTTP API requires on every path but /health (MasterOptions.httpAuth). */
@@ -49,7 +49,13 @@ export interface RunningMaster {
 export async function startMaster(options: MasterLaunch): Promise<RunningMaster> {
   const { ha, ...rest } = options;
   const store = ha
-    ? await NatsKvStore.open({ servers: [...ha.servers], bucket: MASTER_BUCKET, replicas: ha.replicas, ...(options.logger ? { logger: options.logger } : {}) })
+    ? await NatsKvStore.open({
+        servers: [...ha.servers],
+        ...(ha.access ? { access: ha.access } : {}),
+        bucket: MASTER_BUCKET,
+        replicas: ha.replicas,
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
     : undefined;
   const master = new Master({ ...rest, ...(ha && store ? { ha: { store, advertiseHost: ha.advertiseHost, leaseTtlMs: ha.leaseTtlMs } } : {}) });
   await master.start();
@@ -57,6 +63,7 @@ export async function startMaster(options: MasterLaunch): Promise<RunningMaster>
   const roster = ha
     ? await MemberRoster.join({
         servers: [...ha.servers],
+        ...(ha.access ? { access: ha.access } : {}),
         bucket: MASTER_BUCKET,
         self: { id: master.masterId, grpc: `${ha.advertiseHost}:${master.grpcPort}` },
         replicas: ha.replicas,

@@ -28,6 +28,7 @@ import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
+import { accessOf, natsAccessFor, shownServers } from '../store-access.js';
 import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 export const appsServeSchema = z
@@ -140,13 +141,17 @@ export function appsCommand(ctx: CommandContext): Command {
       if (location?.kind === 'nats') {
         const running = await apps.startAppsHaService({
           ...options,
-          store: { servers: location.servers, replicas: bucketReplicas(location.servers, o.storeReplicas) },
+          store: {
+            servers: location.servers,
+            ...accessOf(natsAccessFor(location, tls.tls, o.storeCredentials)),
+            replicas: bucketReplicas(location.servers, o.storeReplicas),
+          },
           leaseTtlMs: secondsToMs(o.leaseTtl),
           ...(o.advertiseHost !== undefined ? { advertiseHost: o.advertiseHost } : {}),
         });
         log.info({ appsPort: running.port, advertised: running.url }, 'apps framework serving; standby until elected');
         ctx.io.stdout(
-          `tandem apps: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${o.store}, bucket ${apps.APPS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
+          `tandem apps: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${shownServers(location)}, bucket ${apps.APPS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
         );
         await stopOnSignal(ctx, signal, log, 'apps framework', () => running.stop());
         return;

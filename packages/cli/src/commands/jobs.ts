@@ -24,6 +24,7 @@ import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
+import { accessOf, natsAccessFor, shownServers } from '../store-access.js';
 import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 export const jobsServeSchema = z
@@ -115,13 +116,17 @@ export function jobsCommand(ctx: CommandContext): Command {
       if (location?.kind === 'nats') {
         const running = await jobs.startJobsHaService({
           ...options,
-          store: { servers: location.servers, replicas: bucketReplicas(location.servers, o.storeReplicas) },
+          store: {
+            servers: location.servers,
+            ...accessOf(natsAccessFor(location, tls.tls, o.storeCredentials)),
+            replicas: bucketReplicas(location.servers, o.storeReplicas),
+          },
           leaseTtlMs: secondsToMs(o.leaseTtl),
           ...(o.advertiseHost !== undefined ? { advertiseHost: o.advertiseHost } : {}),
         });
         log.info({ jobsPort: running.port, advertised: running.url }, 'jobs framework serving; standby until elected');
         ctx.io.stdout(
-          `tandem jobs: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${o.store}, bucket ${jobs.JOBS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
+          `tandem jobs: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${shownServers(location)}, bucket ${jobs.JOBS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
         );
         await stopOnSignal(ctx, signal, log, 'jobs framework', () => running.stop());
         return;

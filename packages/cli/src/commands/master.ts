@@ -27,6 +27,7 @@ import { parseWeightList } from '../role-flags.js';
 import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 
 import { stopOnSignal } from '../stop-on-signal.js';
+import { accessOf, natsAccessFor, STORE_FLAG } from '../store-access.js';
 import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
 export const masterSchema = z
@@ -132,12 +133,14 @@ export function masterCommand(ctx: CommandContext): Command {
     const credentials = credentialsFrom(o);
     const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
     const { parseStoreUrl } = await import('@tandem/store');
-    const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
+    const location = o.store === undefined ? undefined : parseStoreUrl(o.store, STORE_FLAG);
+    const access = location?.kind === 'nats' ? natsAccessFor(location, tls, o.storeCredentials) : undefined;
     const workDir = location?.kind === 'file' ? location.dir : o.workDir;
     const ha =
       location?.kind === 'nats'
         ? {
             servers: location.servers,
+            ...accessOf(access),
             replicas: bucketReplicas(location.servers, o.storeReplicas),
             advertiseHost: advertisedHost(o.host, o.advertiseHost),
             leaseTtlMs: secondsToMs(o.leaseTtl),
@@ -173,7 +176,7 @@ export function masterCommand(ctx: CommandContext): Command {
     try {
       let master = await start({ port: o.port, httpPort: o.httpPort });
       log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, address: master.address }, 'master listening');
-      const where = ha ? `store nats://${ha.servers.map((s) => s.replace('nats://', '')).join(',')}; standing by until it leads` : `work dir ${workDir}`;
+      const where = ha ? `store ${ha.servers.join(',')}${access?.auth ? ' with credentials' : ''}; standing by until it leads` : `work dir ${workDir}`;
       ctx.io.stdout(
         `tandem master: gRPC ${o.host}:${master.grpcPort}${master.httpPort > 0 ? `, ${tls ? 'HTTPS' : 'HTTP'} ${o.host}:${master.httpPort}` : ''} (${where}${tls ? '; mutual TLS only' : ''})\n`,
       );
