@@ -94,6 +94,14 @@ describe('store nats tls', () => {
     const access = { tls: await pki.tls('master', 'm1'), auth: { user: USER, pass: PASSWORD } };
     expect(await findMembers([tlsStore()], 'tandem-master', 5_000, access)).toEqual([view.leader.grpc]);
     await expect(findMembers([`nats://127.0.0.1:${port}`], 'tandem-master', 5_000)).rejects.toThrow(/requires TLS/);
+    // The CLI's `--master tls://...`: the masters are found over TLS with the command's own certificate and the URL's credentials.
+    await pki.tls('operator', 'alice');
+    const listed = await tandem(['agents', '--master', `tls://${USER}:${PASSWORD}@127.0.0.1:${port}`, ...pki.args('operator', 'alice')]);
+    expect(listed.code, listed.err).toBe(0);
+    expect(JSON.parse(listed.out)).toEqual({ agents: [] });
+    const noTls = await tandem(['agents', '--master', tlsStore()]);
+    expect(noTls.code).not.toBe(0);
+    expect(noTls.err).toMatch(/--master \(TANDEM_MASTER\): a tls:\/\/ store needs --tls-ca/);
     expect(m1.output()).not.toContain(PASSWORD);
   });
 
