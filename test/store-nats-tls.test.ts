@@ -75,8 +75,14 @@ async function tandem(args: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('store nats tls', () => {
-  it('store-nats-tls - a master with the CA, its certificate and the credentials leads on a tls:// store; the password is printed nowhere', async () => {
+  it('store-nats-tls - a master with the CA, its certificate and the credentials leads on a tls:// store, apps and jobs open their buckets there; the password is printed nowhere', async () => {
     const m1 = spawnMaster(tlsStore(), [...pki.args('master', 'm1'), '--store-credentials', credentialsFile]);
+    // Apps and jobs take the same store flags: each opens its bucket over TLS with the credentials (or does not start).
+    await Promise.all([pki.tls('framework', 'apps'), pki.tls('framework', 'jobs')]);
+    const service = (name: 'apps' | 'jobs', store: string, extra: string[]): TandemProcess =>
+      spawnTandem([name, 'serve', '--master', '127.0.0.1:1', '--host', '127.0.0.1', '--port', '0', '--store', store, ...pki.args('framework', name), ...extra]);
+    const apps = service('apps', tlsStore(), ['--store-credentials', credentialsFile]);
+    const jobs = service('jobs', `tls://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`, []);
     const m = await waitFor(() => /HTTPS 127\.0\.0\.1:(\d+) \(store (\S+) with credentials/.exec(m1.output()), 'the master to listen', 30_000);
     expect(m[2]).toBe(tlsStore());
     const base = `https://127.0.0.1:${m[1]}`;
@@ -103,9 +109,20 @@ describe('store nats tls', () => {
     expect(noTls.code).not.toBe(0);
     expect(noTls.err).toMatch(/--master \(TANDEM_MASTER\): a tls:\/\/ store needs --tls-ca/);
     expect(m1.output()).not.toContain(PASSWORD);
+    for (const [name, p] of [
+      ['apps', apps],
+      ['jobs', jobs],
+    ] as const) {
+      await waitFor(
+        () => new RegExp(`tandem ${name}: API https://127\\.0\\.0\\.1:\\d+ on master 127\\.0\\.0\\.1:1 \\(store ${tlsStore()},`).test(p.output()),
+        `${name} to open its bucket`,
+        30_000,
+      );
+      expect(p.output()).not.toContain(PASSWORD);
+    }
   });
 
-  it('store-nats-tls - without credentials, with a wrong password (in the URL), plaintext nats://, another CA, or a host the certificate does not name: the master does not start and says why', async () => {
+  it("store-nats-tls - without credentials, with a wrong password (in the URL), plaintext nats://, another CA, a host the certificate does not name, or a certificate not from the server's CA: the master does not start and says why", async () => {
     const own = pki.args('master', 'm1');
     const cases = {
       noCredentials: spawnMaster(tlsStore(), own),
@@ -113,9 +130,17 @@ describe('store nats tls', () => {
       plaintext: spawnMaster(`nats://127.0.0.1:${port}`, ['--store-credentials', credentialsFile]),
       otherCa: spawnMaster(tlsStore(), [...other.args('master', 'm1'), '--store-credentials', credentialsFile]),
       otherHost: spawnMaster(tlsStore('localhost'), [...own, '--store-credentials', credentialsFile]),
+      // The right CA, but a certificate the server's ca_file did not sign.
+      foreignCert: spawnMaster(tlsStore(), [
+        ...other.args('master', 'm1').slice(0, 4),
+        '--tls-ca',
+        join(pki.dir, 'ca.crt'),
+        '--store-credentials',
+        credentialsFile,
+      ]),
     };
-    const [noCredentials, wrongPassword, plaintext, otherCa, otherHost] = await Promise.all(Object.values(cases).map(exitOf));
-    for (const r of [noCredentials, wrongPassword, plaintext, otherCa, otherHost]) {
+    const [noCredentials, wrongPassword, plaintext, otherCa, otherHost, foreignCert] = await Promise.all(Object.values(cases).map(exitOf));
+    for (const r of [noCredentials, wrongPassword, plaintext, otherCa, otherHost, foreignCert]) {
       expect(r?.code, r?.out).not.toBe(0);
       expect(r?.out).not.toMatch(/master listening|standing by/);
       expect(r?.out).not.toContain(PASSWORD);
@@ -125,6 +150,7 @@ describe('store nats tls', () => {
     expect(wrongPassword?.out).toContain(`cannot connect to ${tlsStore()}:`);
     expect(plaintext?.out).toMatch(/requires TLS \(its INFO says tls_required\), and a nats:\/\/ store never upgrades/);
     expect(otherCa?.out).toMatch(/TLS: the NATS server's certificate was not accepted .*--tls-ca/);
+    expect(foreignCert?.out).toMatch(/the NATS server refused this process's certificate .*--tls-cert/);
     expect(otherHost?.out).toMatch(/TLS: the NATS server's certificate was not accepted \(.*localhost.*\)/);
   });
 

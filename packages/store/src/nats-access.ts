@@ -1,5 +1,5 @@
-import { createConnection } from 'node:net';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { createConnection, isIP } from 'node:net';
+import { type ConnectionOptions as ConnectionOptionsTls, checkServerIdentity, type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import { Code, TandemError, ValidationError } from '@tandem/protocol';
 
@@ -100,8 +100,64 @@ function checkDialledIdentity(this: TlsConnectThis | undefined, hostname: string
   return checkServerIdentity(address ?? hostname, cert);
 }
 
-/** Codes Node gives a certificate that does not verify (chain or host name). */
-const CERT_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_CERT_ALTNAME|HOSTNAME_MISMATCH|ERR_SSL_TLSV1_ALERT_UNKNOWN_CA)/;
+/** Codes Node gives a server certificate that does not verify (chain or host name). */
+const CERT_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_CERT_ALTNAME|HOSTNAME_MISMATCH)/;
+/** Alerts a server sends when it refuses the client's certificate (or its absence). */
+const CLIENT_CERT_ALERTS = /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
+
+/** What a TLS failure says about its cause, or undefined when it says nothing. */
+function tlsCause(text: string, codes: readonly string[]): string | undefined {
+  if (/does not support 'tls'|is not available on this server/.test(text)) {
+    return `the NATS server does not offer TLS, and a tls:// store never falls back to plaintext (${text})`;
+  }
+  if (codes.some((c) => CLIENT_CERT_ALERTS.test(c)) || /alert (unknown ca|bad certificate|certificate required)/i.test(text)) {
+    return `the NATS server refused this process's certificate (${text}): is --tls-cert signed by the CA in the server's ca_file?`;
+  }
+  if (codes.some((c) => CERT_CODES.test(c)) || /certificate|self[- ]signed|issuer/i.test(text)) {
+    return `TLS: the NATS server's certificate was not accepted (${text}): is --tls-ca the CA that signed it, and does it name the host dialled?`;
+  }
+  if (/alert|handshake|SSL|TLS|socket hang up|ECONNRESET/i.test(text)) {
+    return `the TLS handshake failed (${text}): does the server take this process's certificate (--tls-cert, signed by its ca_file)?`;
+  }
+  return undefined;
+}
+
+/** A server's host and port as nats.js reads them (`[scheme://]host[:port]`, 4222 by default). */
+function hostPortOf(server: string): { host: string; port: number } {
+  const m = /^(?:[a-z]+:\/\/)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?/.exec(server);
+  return { host: (m?.[1] ?? '').replace(/^\[|\]$/g, ''), port: Number(m?.[2] ?? 4222) };
+}
+
+/**
+ * The TLS handshake with a NATS server as nats.js does it (its INFO read in plaintext,
+ * then the socket upgraded), then a PING: the error the server's refusal gives, or
+ * undefined when it answers (or nothing is known within `timeoutMs`).
+ */
+function natsTlsProbe(server: string, tls: NatsTls, timeoutMs = 3_000): Promise<Error | undefined> {
+  const { host, port } = hostPortOf(server);
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    let secure: TLSSocket | undefined;
+    let settled = false;
+    const done = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      secure?.destroy();
+      sock.destroy();
+      resolve(err);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    sock.once('error', done);
+    sock.once('data', () => {
+      secure = tlsConnect({ socket: sock, servername: isIP(host) ? '' : host, ...(tlsOptions(tls) as ConnectionOptionsTls) });
+      secure.once('error', done);
+      secure.once('secureConnect', () => secure?.write('PING\r\n'));
+      secure.once('data', () => done(undefined));
+      secure.once('close', () => done(undefined));
+    });
+  });
+}
 
 /** Every message and code along an error's cause chain. */
 function chain(err: unknown): { text: string; codes: string[]; names: string[] } {
@@ -110,7 +166,9 @@ function chain(err: unknown): { text: string; codes: string[]; names: string[] }
   const names: string[] = [];
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 6; depth++) {
     if (e instanceof Error) {
-      texts.push(e.message);
+      // OpenSSL's errors carry a short reason ('sslv3 alert bad certificate') beside a long message.
+      const reason = (e as { reason?: unknown }).reason;
+      texts.push(typeof reason === 'string' && reason !== '' ? reason : e.message);
       names.push(e.name);
       const code = (e as { code?: unknown }).code;
       if (typeof code === 'string') codes.push(code);
@@ -125,9 +183,7 @@ function chain(err: unknown): { text: string; codes: string[]; names: string[] }
 
 /** The first line a NATS server sends (its INFO), or undefined when it sends none within `timeoutMs`. */
 export function natsServerInfo(server: string, timeoutMs = 2_000): Promise<Record<string, unknown> | undefined> {
-  const m = /^(?:[a-z]+:\/\/)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?/.exec(server);
-  const host = (m?.[1] ?? '').replace(/^\[|\]$/g, '');
-  const port = Number(m?.[2] ?? 4222);
+  const { host, port } = hostPortOf(server);
   return new Promise((resolve) => {
     const sock = createConnection({ host, port });
     let data = '';
@@ -178,14 +234,15 @@ export async function explainNatsConnectError(
     );
   }
   if (access?.tls) {
-    if (/does not support 'tls'|is not available on this server/.test(text)) {
-      return make(`the NATS server does not offer TLS, and a tls:// store never falls back to plaintext (${text})`);
-    }
-    if (codes.some((c) => CERT_CODES.test(c)) || /certificate|self[- ]signed|issuer/i.test(text)) {
-      return make(`TLS: the NATS server's certificate was not accepted (${text}): is --tls-ca the CA that signed it, and does it name the host dialled?`);
-    }
-    if (/alert|handshake|SSL|TLS|socket hang up|ECONNRESET/i.test(text)) {
-      return make(`the TLS handshake failed (${text}): does the server take this process's certificate (--tls-cert, signed by its ca_file)?`);
+    const why = tlsCause(text, codes);
+    if (why) return make(why);
+    // nats.js reports a server refusing this process's certificate after the handshake only
+    // as a timeout: try the handshake alone and see what the server says.
+    for (const server of list) {
+      const refusal = await natsTlsProbe(server, access.tls);
+      const probed = refusal ? chain(refusal) : undefined;
+      const probedWhy = probed ? tlsCause(probed.text, probed.codes) : undefined;
+      if (probedWhy) return make(`${probedWhy} (at ${server}; the connection failed with: ${text})`);
     }
     return make(text);
   }
