@@ -148,6 +148,11 @@ export class KvFence {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as BatchRecord;
   }
 
+  /** Whether this writer may no longer write: its lease may have passed, or the fence broke. */
+  get deposed(): boolean {
+    return this.brokenWith !== undefined || this.hooks.refusal() !== undefined;
+  }
+
   /** Rejects every write still queued (the store is closing or the fence broke). */
   abandon(err: TandemError): void {
     const turns = this.turn ? [...this.queue, this.turn] : [...this.queue];
@@ -199,6 +204,12 @@ export class KvFence {
       ({ turns, existed } = await this.checkPreconditions(group));
     } catch (err) {
       return this.break(group.flat(), err, 'reading the keys before a write');
+    }
+    // The reads may have outlived the lease (NATS cut off, then back): ask again just before sending anything.
+    const late = this.hooks.refusal();
+    if (late) {
+      for (const op of group.flat()) op.reject(late);
+      return;
     }
     const ops = turns.flat();
     if (ops.length === 0) return;

@@ -255,6 +255,13 @@ export class NatsKvStore implements Store {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.fence?.deposed) {
+      // A deposed writer waits for nothing: writes the client still holds (sent while NATS
+      // was cut off) must not reach the server once it is back. Closing drops them.
+      this.fence.abandon(new TandemError(Code.Unavailable, `store nats:${this.bucket} is closing: this process no longer leads`));
+      await this.nc.close();
+      return;
+    }
     await this.fence?.settled();
     await Promise.allSettled([...this.inFlight]);
     await this.nc.close();
