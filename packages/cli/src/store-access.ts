@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type TlsFiles, ValidationError } from '@tandem/protocol';
+import { type Logger, type TlsFiles, ValidationError } from '@tandem/protocol';
 import { type NatsAccess, type NatsAuth, parseNatsCredentials, type StoreLocation } from '@tandem/store';
 import { envName } from './flag-option.js';
 
@@ -56,4 +56,14 @@ export function shownServers(location: NatsLocation): string {
 /** `{ access }` for an options object when there is any, else `{}`. */
 export function accessOf(access: NatsAccess | undefined): { access?: NatsAccess } {
   return access ? { access } : {};
+}
+
+/** Warns when a process with TLS on its own links keeps its NATS store link plaintext (`nats://`): said, not changed. */
+export function warnPlaintextStore(log: Logger, location: StoreLocation | undefined, tls: TlsFiles | undefined): void {
+  if (tls && location?.kind === 'nats' && !location.tls) {
+    log.warn(
+      { servers: location.servers },
+      'the NATS store link is plaintext (nats://) though this process has TLS: name the store tls://host:port to encrypt it',
+    );
+  }
 }

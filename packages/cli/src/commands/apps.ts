@@ -28,7 +28,7 @@ import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
-import { accessOf, natsAccessFor, shownServers } from '../store-access.js';
+import { accessOf, natsAccessFor, shownServers, warnPlaintextStore } from '../store-access.js';
 import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 export const appsServeSchema = z
@@ -118,6 +118,7 @@ export function appsCommand(ctx: CommandContext): Command {
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
     const apps = await import('@tandem/apps');
     const log = cliLogger('apps');
+    warnPlaintextStore(log, location, tls.tls);
     const signal = ctx.shutdownSignal();
     const options = {
       master: o.master,

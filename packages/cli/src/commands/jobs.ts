@@ -24,7 +24,7 @@ import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js
 import { parseOptions } from '../parse-options.js';
 import { bytes, masters, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
-import { accessOf, natsAccessFor, shownServers } from '../store-access.js';
+import { accessOf, natsAccessFor, shownServers, warnPlaintextStore } from '../store-access.js';
 import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
 export const jobsServeSchema = z
@@ -95,6 +95,7 @@ export function jobsCommand(ctx: CommandContext): Command {
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
     const jobs = await import('@tandem/jobs');
     const log = cliLogger('jobs');
+    warnPlaintextStore(log, location, tls.tls);
     const signal = ctx.shutdownSignal();
     const options = {
       master: o.master,

@@ -27,7 +27,7 @@ import { parseWeightList } from '../role-flags.js';
 import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
 
 import { stopOnSignal } from '../stop-on-signal.js';
-import { accessOf, natsAccessFor, STORE_FLAG } from '../store-access.js';
+import { accessOf, natsAccessFor, STORE_FLAG, warnPlaintextStore } from '../store-access.js';
 import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
 
 export const masterSchema = z
@@ -148,6 +148,7 @@ export function masterCommand(ctx: CommandContext): Command {
         : undefined;
     const { startMaster } = await import('../cluster/start-master.js');
     const log = cliLogger('master');
+    warnPlaintextStore(log, location, tls);
     const signal = ctx.shutdownSignal();
     const launch = {
       host: o.host,
