@@ -23,9 +23,13 @@ describe('tandem agent docker flags', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('--docker-allow (TANDEM_DOCKER_ALLOW): unknown item allow-everything in "allow-everything"');
     process.env.TANDEM_DOCKER_ALLOW = 'host-mounts:relative';
-    expect((await run('agent', '--master', '127.0.0.1:1')).err).toContain(
-      '--docker-allow (TANDEM_DOCKER_ALLOW): host-mounts needs an absolute host path prefix',
-    );
+    try {
+      expect((await run('agent', '--master', '127.0.0.1:1')).err).toContain(
+        '--docker-allow (TANDEM_DOCKER_ALLOW): host-mounts needs an absolute host path prefix',
+      );
+    } finally {
+      delete process.env.TANDEM_DOCKER_ALLOW;
+    }
   });
 
   it('docker flags - a --docker-config that cannot be read fails the start, naming the flag and the file', async () => {
