@@ -3,6 +3,7 @@ import type { AppDefinition, VersionInfo } from './app-definition.js';
 import { appSchema, type ParsedApp } from './app-schema.js';
 import { dockerHostAccess } from './docker-host-access.js';
 import { canonicalPathId, parentGroup, pathIdProblem, resolvePathId } from './path-id.js';
+import { unsupportedAppFields } from './unsupported-fields.js';
 
 export interface AppLimits {
   /** @default DEFAULT_MAX_INSTANCES_PER_APP */
@@ -98,9 +99,12 @@ function normalize(app: ParsedApp, versionInfo: VersionInfo, version: string): A
  * (e.g. `/apps/2` of a group).
  */
 export function validateApp(json: unknown, limits: AppLimits, stamp: { version: string; versionInfo: VersionInfo }, pathPrefix = ''): AppDefinition {
+  // Fields Marathon takes and Tandem does not honour: refused by name, never dropped.
+  const unsupported = unsupportedAppFields(json);
   const parsed = appSchema.safeParse(json);
-  if (!parsed.success) throw new ValidationError(zodDetails(parsed.error.issues, pathPrefix));
-  const problems = crossFieldProblems(parsed.data, limits);
+  if (!parsed.success)
+    throw new ValidationError([...zodDetails(parsed.error.issues, pathPrefix), ...unsupported.map((p) => ({ ...p, path: `${pathPrefix}${p.path}` }))]);
+  const problems = [...unsupported, ...crossFieldProblems(parsed.data, limits)];
   if (problems.length > 0) {
     throw new ValidationError(problems.map((p) => ({ ...p, path: `${pathPrefix}${p.path === '/' && pathPrefix ? '' : p.path}` || '/' })));
   }

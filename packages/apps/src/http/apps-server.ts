@@ -18,6 +18,7 @@ import { appsRoutes } from './routes-apps.js';
 import { eventRoutes } from './routes-events.js';
 import { groupRoutes } from './routes-groups.js';
 import { miscRoutes } from './routes-misc.js';
+import { podRoutes } from './routes-pods.js';
 import { runtimeRoutes } from './routes-runtime.js';
 
 /** The Marathon-compatible REST API. `close()` ends SSE streams first, then the server. */
@@ -47,6 +48,7 @@ export class AppsServer {
     groupRoutes(http, ctx);
     eventRoutes(http, ctx, this.streams);
     miscRoutes(http, ctx);
+    podRoutes(http);
   }
 
   async listen(host: string, port: number): Promise<number> {
