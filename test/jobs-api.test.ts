@@ -49,7 +49,8 @@ describe('jobs api', () => {
     expect((await api('GET', '/v1/jobs')).body.map((j: { id: string }) => j.id)).toEqual(['keep']);
     expect(JSON.stringify(await store.list(''))).toBe(before);
     expect((await api('GET', '/ping')).body).toBe('pong');
-    expect((await api('GET', '/v1/metrics')).body).toMatch(/tandem_jobs_jobs 1/);
+    expect((await api('GET', '/v1/metrics')).body.gauges.tandem_jobs_jobs).toEqual({ value: 1 });
+    expect((await api('GET', '/v1/metrics/prometheus')).body).toMatch(/tandem_jobs_jobs 1/);
   });
 
   it('jobs api - a real scheduled job fires at its cron instant (every minute, clock shifted so the minute is near)', async () => {
@@ -66,7 +67,7 @@ describe('jobs api', () => {
     });
     expect(created.status).toBe(201);
     expect((await api('GET', '/v1/jobs/cron/schedules/m')).body.nextRunAt).toBe(new Date(boundary).toISOString());
-    const run = await waitFor(async () => (await api('GET', '/v1/jobs/cron/runs?all=true')).body[0], 'the scheduled run', 15_000);
+    const run = await waitFor(async () => (await api('GET', '/v1/jobs/cron/runs?all=true&embed=tandem')).body[0], 'the scheduled run', 15_000);
     expect(run.trigger).toMatchObject({ type: 'schedule', scheduleId: 'm', instant: new Date(boundary).toISOString() });
     expect((await waitRunDone(api, 'cron', run.id)).status).toBe('SUCCESS');
     expect((await api('GET', '/v1/jobs/cron/runs?all=true')).body).toHaveLength(1);

@@ -32,9 +32,9 @@ describe('jobs in HA', () => {
     await waitFor(async () => (await leaderNamedBy(b, '/v1/leader')) === a.hostPort, `the standby to name the leader\n${b.output()}`, 10_000);
     const viaA = api(a.url);
     const viaB = api(b.url);
-    const frameworkId = await waitFor(async () => (await viaA('GET', '/info')).body.frameworkId as string | null, 'the framework to subscribe');
-    expect((await viaA('GET', '/info')).body).toMatchObject({ elected: true, leader: a.hostPort });
-    expect((await viaB('GET', '/info')).body).toMatchObject({ elected: false, leader: a.hostPort, frameworkId });
+    const frameworkId = await waitFor(async () => (await viaA('GET', '/info?embed=tandem')).body.frameworkId as string | null, 'the framework to subscribe');
+    expect((await viaA('GET', '/info?embed=tandem')).body).toMatchObject({ elected: true, leader: a.hostPort });
+    expect((await viaB('GET', '/info?embed=tandem')).body).toMatchObject({ elected: false, leader: a.hostPort, frameworkId });
 
     // Through the standby: forwarded to the leader.
     expect((await viaB('POST', '/v1/jobs', { id: 'quick', run: { cmd: 'true', cpus: 0.1, mem: 32 } })).status).toBe(201);
@@ -45,14 +45,14 @@ describe('jobs in HA', () => {
     // A run in progress when the leader dies.
     expect((await viaB('POST', '/v1/jobs', { id: 'slow', run: { cmd: 'sleep 4', cpus: 0.1, mem: 32 } })).status).toBe(201);
     const runId = (await viaB('POST', '/v1/jobs/slow/runs')).body.id as string;
-    await waitFor(async () => (await viaB('GET', `/v1/jobs/slow/runs/${runId}`)).body.running === 1, 'the run to be running');
+    await waitFor(async () => (await viaB('GET', `/v1/jobs/slow/runs/${runId}?embed=tandem`)).body.running === 1, 'the run to be running');
     const killedAt = Date.now();
     await sigkillHa(a);
 
     await waitFor(async () => (await leaderNamedBy(b, '/v1/leader')) === b.hostPort, `the standby to take over\n${b.output()}`, TTL_S * 1000 + SLACK_MS);
     expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL_S * 1000 + SLACK_MS);
     const info = await waitFor(async () => {
-      const reply = await viaB('GET', '/info');
+      const reply = await viaB('GET', '/info?embed=tandem');
       return reply.status === 200 && reply.body.elected && reply.body.frameworkId ? reply.body : undefined;
     }, 'the new leader to subscribe');
     expect(info).toMatchObject({ elected: true, leader: b.hostPort, frameworkId });

@@ -23,15 +23,15 @@ describe('jobs restart', () => {
     expect((await call('POST', '/v1/jobs', { id: 'parent', run: { cmd: 'sleep 2', cpus: 0.1, mem: 32, parallelism: 2, completions: 2 } })).status).toBe(201);
     expect((await call('POST', '/v1/jobs', { id: 'child', run: { cmd: 'true', cpus: 0.1, mem: 32 }, dependencies: [{ id: 'parent' }] })).status).toBe(201);
     const runId = (await call('POST', '/v1/jobs/parent/runs')).body.id as string;
-    await waitFor(async () => (await call('GET', `/v1/jobs/parent/runs/${runId}`)).body.running === 2, 'both tasks running');
-    const frameworkId = (await call('GET', '/info')).body.frameworkId as string;
+    await waitFor(async () => (await call('GET', `/v1/jobs/parent/runs/${runId}?embed=tandem`)).body.running === 2, 'both tasks running');
+    const frameworkId = (await call('GET', '/info?embed=tandem')).body.frameworkId as string;
     expect(frameworkId).toBeTruthy();
 
     await sigkill(first);
     await new Promise((r) => setTimeout(r, 500));
     const second = await spawnJobs(master.address, dir);
     const call2 = api(second.url);
-    expect((await call2('GET', '/info')).body.frameworkId).toBe(frameworkId);
+    expect((await call2('GET', '/info?embed=tandem')).body.frameworkId).toBe(frameworkId);
     const done = await waitRunDone(call2, 'parent', runId);
     expect(done.status).toBe('SUCCESS');
     expect(done.tasks).toHaveLength(2);
@@ -78,7 +78,7 @@ describe('jobs restart', () => {
     await waitFor(() => Date.now() + offset > boundary + 1500, 'the instant to pass', 15_000, 100);
     const second = await spawnJobs(master.address, dir, offset);
     const call2 = api(second.url);
-    const run = await waitFor(async () => (await call2('GET', '/v1/jobs/tick/runs?all=true')).body[0], 'the missed instant to run');
+    const run = await waitFor(async () => (await call2('GET', '/v1/jobs/tick/runs?all=true&embed=tandem')).body[0], 'the missed instant to run');
     expect(run.trigger).toEqual({ type: 'schedule', scheduleId: 'every-minute', instant: new Date(boundary).toISOString() });
     expect((await waitRunDone(call2, 'tick', run.id)).status).toBe('SUCCESS');
     // Another restart does not run the instant again.

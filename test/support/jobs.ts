@@ -54,7 +54,7 @@ export function api(base: string): Api {
 export async function waitRunDone(call: Api, jobId: string, runId: string, timeoutMs = 30_000): Promise<Json> {
   return waitFor(
     async () => {
-      const r = await call('GET', `/v1/jobs/${jobId}/runs/${runId}`);
+      const r = await call('GET', `/v1/jobs/${jobId}/runs/${runId}?embed=tandem`);
       return r.body.status === 'SUCCESS' || r.body.status === 'FAILED' ? r.body : undefined;
     },
     `run ${jobId}/${runId} to finish`,

@@ -4,7 +4,7 @@ import type { NatsAccess } from '@tandem/store';
 import { systemClock } from './core/clock.js';
 import { keys } from './core/store-keys.js';
 import { DEFAULT_FRAMEWORK_NAME, DEFAULT_JOBS_PORT } from './defaults.js';
-import { JOBS_API_VERSION } from './http/jobs-server.js';
+import { JOBS_API_VERSION, MARATHON_LIB_VERSION, METRONOME_API_VERSION } from './http/jobs-server.js';
 import { JobsFramework } from './jobs-framework.js';
 import type { JobsServiceOptions, JobsServiceTestOptions } from './jobs-service.js';
 
@@ -95,7 +95,10 @@ export async function startJobsHaService(options: JobsHaServiceOptions & JobsSer
   };
 }
 
-/** A standby's `/info`: `elected: false`, the leader, the framework id as stored. The leader's framework answers its own. */
+/**
+ * A standby's `/info`: Metronome's keys and, always (the route does not see the query), Tandem's
+ * `elected: false`, the leader, the framework id as stored. The leader's framework answers its own.
+ */
 function standbyInfoRoute(elected: ElectedService<JobsFramework>): LocalRoute {
   return {
     method: 'GET',
@@ -109,8 +112,9 @@ function standbyInfoRoute(elected: ElectedService<JobsFramework>): LocalRoute {
       return {
         status: 200,
         body: {
-          version: JOBS_API_VERSION,
-          libVersion: 'tandem',
+          version: METRONOME_API_VERSION,
+          libVersion: MARATHON_LIB_VERSION,
+          tandemVersion: JOBS_API_VERSION,
           frameworkId: frameworkId ?? null,
           elected: false,
           leader: leader && leader.id !== self.id ? hostPortOf(leader) : null,

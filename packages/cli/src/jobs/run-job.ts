@@ -32,7 +32,7 @@ export async function runJob(o: RunJobOptions, io: CliIo, interrupted: Promise<u
   if (typeof job?.id !== 'string') throw new ValidationError(`${o.file}: /id`, 'the job spec needs an id');
   const client = new JobsClient({ url: o.url, ...(o.authorization ? { authorization: o.authorization } : {}), ...(o.tls ? { tls: o.tls } : {}) });
   await client.upsertJob(job);
-  const run = await client.request<RunProgress>('POST', `/v1/jobs/${encodeURIComponent(job.id)}/runs`);
+  const run = await client.request<RunProgress>('POST', `/v1/jobs/${encodeURIComponent(job.id)}/runs?embed=tandem`);
   if (!o.wait) {
     io.stdout(`${JSON.stringify(run, null, 2)}\n`);
     return 0;
@@ -43,7 +43,7 @@ export async function runJob(o: RunJobOptions, io: CliIo, interrupted: Promise<u
   });
   let last = '';
   for (;;) {
-    const current = await client.request<RunProgress>('GET', `/v1/jobs/${encodeURIComponent(job.id)}/runs/${encodeURIComponent(run.id)}`);
+    const current = await client.request<RunProgress>('GET', `/v1/jobs/${encodeURIComponent(job.id)}/runs/${encodeURIComponent(run.id)}?embed=tandem`);
     const line = formatProgress(current);
     if (line !== last) {
       io.stdout(o.tty ? `\r\x1b[2K${line}` : `${line}\n`);

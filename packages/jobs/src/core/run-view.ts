@@ -36,6 +36,22 @@ export function runView(run: JobRun): Record<string, unknown> {
   };
 }
 
+/**
+ * A run as Metronome writes it: id, jobId, status, createdAt, completedAt (null while it runs)
+ * and its tasks as `{id, startedAt, completedAt?, status}` (startedAt: when it was launched).
+ * Tandem's counts, attempts, trigger and exit codes are in `runView` (`?embed=tandem`).
+ */
+export function metronomeRunView(run: JobRun): Record<string, unknown> {
+  return {
+    id: run.id,
+    jobId: run.jobId,
+    status: run.status,
+    createdAt: run.createdAt,
+    completedAt: run.completedAt ?? null,
+    tasks: run.tasks.map((t) => ({ id: t.id, startedAt: t.launchedAt, ...(t.completedAt ? { completedAt: t.completedAt } : {}), status: t.status })),
+  };
+}
+
 /** A schedule as the API shows it (Metronome's shape with `nextRunAt`). */
 export function scheduleView(state: ScheduleState, nowMs: number): Record<string, unknown> {
   const next = nextRunAt(state.spec, nowMs);

@@ -9,6 +9,7 @@ import {
   fastifyServerOptions,
   HttpAclGuard,
   type HttpAuth,
+  httpStatusOf,
   type Logger,
   limitHttpRate,
   METRONOME_STATUS,
@@ -20,15 +21,21 @@ import {
   type TlsFiles,
 } from '@tandem/protocol';
 import Fastify from 'fastify';
-import { runView, scheduleView } from '../core/run-view.js';
-import { jobSpecSchema } from '../spec/job-spec.js';
+import { metronomeRunView, runView, scheduleView } from '../core/run-view.js';
+import { type JobSpecInput, jobSpecSchema } from '../spec/job-spec.js';
 import { scheduleSpecSchema } from '../spec/schedule-spec.js';
 import { SpecError } from '../spec/spec-error.js';
 import { validate } from '../spec/validate.js';
-import { historyView, jobView, parseEmbeds } from './job-view.js';
+import { historyView, jobView, metronomeJob, parseEmbeds, scheduledJobView } from './job-view.js';
 import type { JobsApi } from './jobs-api.js';
+import { dropwizardMetrics, prefersPrometheus } from './metrics-json.js';
+import { MetronomeError, orNotFound } from './metronome-errors.js';
 
 export const JOBS_API_VERSION = '0.1.0';
+/** The Metronome release whose v1 API this one follows (`/info`'s version). */
+export const METRONOME_API_VERSION = '0.6.66';
+/** The Marathon library that Metronome release was built on (`/info`'s libVersion). */
+export const MARATHON_LIB_VERSION = '1.9.109';
 
 export interface JobsServer {
   port: number;
@@ -63,7 +70,7 @@ export interface JobsServerOptions {
 }
 
 type JobParams = { Params: { id: string }; Querystring: Record<string, unknown> };
-type RunParams = { Params: { id: string; runId: string } };
+type RunParams = { Params: { id: string; runId: string }; Querystring: Record<string, unknown> };
 type ScheduleParams = { Params: { id: string; scheduleId: string } };
 
 /**
@@ -89,6 +96,7 @@ export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): 
   const mayRun = (req: { raw: IncomingMessage }, id: string): void => acl.check(req.raw, 'run_jobs', [id]);
   acceptJsonBodies(app);
   app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof MetronomeError) return reply.code(httpStatusOf(err.code, METRONOME_STATUS)).send(err.body);
     const { status, body } = errorReply(err, { overrides: METRONOME_STATUS, bodyLimit });
     if (status >= 500) options.logger.error({ err }, 'jobs API error');
     return reply.code(status).send(body);
@@ -97,67 +105,165 @@ export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): 
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('pong'));
   // Known once listening (a port 0 is chosen then).
   let address = options.advertisedAddress ?? '';
-  app.get('/info', async () => ({ version: JOBS_API_VERSION, libVersion: 'tandem', frameworkId: fw.frameworkId ?? null, elected: true, leader: address }));
+  // Metronome's /info is {version, libVersion}; Tandem's leadership fields with ?embed=tandem.
+  app.get<{ Querystring: Record<string, unknown> }>('/info', async (req) => ({
+    version: METRONOME_API_VERSION,
+    libVersion: MARATHON_LIB_VERSION,
+    ...(parseEmbeds(req.query.embed).has('tandem')
+      ? { tandemVersion: JOBS_API_VERSION, frameworkId: fw.frameworkId ?? null, elected: true, leader: address }
+      : {}),
+  }));
   app.get('/v1/leader', async () => ({ leader: address }));
-  app.get('/v1/metrics', async (_req, reply) => reply.type(fw.metrics.registry.contentType).send(await fw.metrics.registry.metrics()));
+  app.get('/v1/metrics', async (req, reply) => {
+    if (prefersPrometheus(req.headers.accept)) return reply.type(fw.metrics.registry.contentType).send(await fw.metrics.registry.metrics());
+    return dropwizardMetrics(fw.metrics.registry);
+  });
+  app.get('/v1/metrics/prometheus', async (_req, reply) => reply.type(fw.metrics.registry.contentType).send(await fw.metrics.registry.metrics()));
   app.get('/v1/queue', async () => fw.queue());
+
+  /** The job, or Metronome's 404. */
+  const jobOf = (id: string) => fw.getJob(id) ?? fail(MetronomeError.unknownJob(id));
+  const tandemOf = (query: Record<string, unknown>) => parseEmbeds(query.embed).has('tandem');
+  const runJson = (query: Record<string, unknown>) => (tandemOf(query) ? runView : metronomeRunView);
+  /** `create`: a job with this id exists -> Metronome's 409. */
+  const create = (input: JobSpecInput) =>
+    fw.createJob(input).catch((err: unknown) => {
+      throw err instanceof TandemError && err.code === Code.AlreadyExists ? MetronomeError.conflict('Job with this id already exists') : err;
+    });
 
   app.get<{ Querystring: Record<string, unknown> }>('/v1/jobs', async (req) => {
     const embeds = parseEmbeds(req.query.embed);
     return fw.listJobs().map((j) => jobView(fw, j, embeds));
   });
-  app.post('/v1/jobs', async (req, reply) => {
+  app.post<{ Querystring: Record<string, unknown> }>('/v1/jobs', async (req, reply) => {
     const input = validate(jobSpecSchema, req.body);
     mayRun(req, input.id);
-    const job = await fw.createJob(input);
+    const job = await create(input);
     return reply.code(201).send(jobView(fw, job, new Set(input.schedules ? ['schedules'] : [])));
   });
-  app.get<JobParams>('/v1/jobs/:id', async (req) => {
-    const job = fw.getJob(req.params.id);
-    if (!job) return notFound(`Job '${req.params.id}' does not exist`);
-    return jobView(fw, job, parseEmbeds(req.query.embed));
-  });
+  app.get<JobParams>('/v1/jobs/:id', async (req) => jobView(fw, jobOf(req.params.id), parseEmbeds(req.query.embed)));
   app.put<JobParams>('/v1/jobs/:id', async (req) => {
     mayRun(req, req.params.id);
     const input = validate(jobSpecSchema, req.body);
-    const job = await fw.updateJob(req.params.id, input);
+    jobOf(req.params.id);
+    const job = await orNotFound(
+      () => fw.updateJob(req.params.id, input),
+      () => MetronomeError.unknownJob(req.params.id),
+    );
     return jobView(fw, job, new Set(input.schedules ? ['schedules'] : []));
   });
   app.delete<JobParams>('/v1/jobs/:id', async (req) => {
     mayRun(req, req.params.id);
-    const job = await fw.deleteJob(req.params.id, String(req.query.stopCurrentJobRuns) === 'true');
-    return job;
+    const stop = queryTrue(req.query.stopCurrentJobRuns);
+    jobOf(req.params.id);
+    if (!stop && fw.listRuns(req.params.id).length > 0) fail(MetronomeError.conflict('There are active job runs. Override with stopCurrentJobRuns=true'));
+    const job = await orNotFound(
+      () => fw.deleteJob(req.params.id, stop),
+      () => MetronomeError.unknownJob(req.params.id),
+    );
+    return metronomeJob(job);
   });
 
-  app.get<JobParams>('/v1/jobs/:id/runs', async (req) => fw.listRuns(req.params.id, String(req.query.all) === 'true').map(runView));
+  app.get<JobParams>('/v1/jobs/:id/runs', async (req) => {
+    jobOf(req.params.id);
+    return fw.listRuns(req.params.id, queryTrue(req.query.all)).map(runJson(req.query));
+  });
   app.post<JobParams>('/v1/jobs/:id/runs', async (req, reply) => {
     mayRun(req, req.params.id);
-    return reply.code(201).send(runView(await fw.startRun(req.params.id)));
+    jobOf(req.params.id);
+    const run = await orNotFound(
+      () => fw.startRun(req.params.id),
+      () => MetronomeError.unknownJob(req.params.id),
+    );
+    return reply.code(201).send(runJson(req.query)(run));
   });
-  app.get<RunParams>('/v1/jobs/:id/runs/:runId', async (req) => runView(fw.getRun(req.params.id, req.params.runId)));
+  app.get<RunParams>('/v1/jobs/:id/runs/:runId', async (req) => {
+    const { id, runId } = req.params;
+    jobOf(id);
+    return runJson(req.query)(
+      await orNotFound(
+        () => fw.getRun(id, runId),
+        () => MetronomeError.unknownRun(id, runId),
+      ),
+    );
+  });
   app.post<RunParams>('/v1/jobs/:id/runs/:runId/actions/stop', async (req) => {
-    mayRun(req, req.params.id);
-    return runView(await fw.stopRun(req.params.id, req.params.runId));
+    const { id, runId } = req.params;
+    mayRun(req, id);
+    jobOf(id);
+    return runJson(req.query)(
+      await orNotFound(
+        () => fw.stopRun(id, runId),
+        () => MetronomeError.unknownRun(id, runId),
+      ),
+    );
   });
-  app.get<JobParams>('/v1/jobs/:id/history', async (req) => historyView(fw.history(req.params.id)));
+  app.get<JobParams>('/v1/jobs/:id/history', async (req) => historyView(fw.history(jobOf(req.params.id).id)));
 
-  app.get<JobParams>('/v1/jobs/:id/schedules', async (req) => fw.listSchedules(req.params.id).map((s) => scheduleView(s, fw.now())));
+  app.get<JobParams>('/v1/jobs/:id/schedules', async (req) => fw.listSchedules(jobOf(req.params.id).id).map((s) => scheduleView(s, fw.now())));
   app.post<JobParams>('/v1/jobs/:id/schedules', async (req, reply) => {
     mayRun(req, req.params.id);
     const spec = validate(scheduleSpecSchema, req.body);
+    jobOf(req.params.id);
+    if (fw.listSchedules(req.params.id).some((s) => s.spec.id === spec.id)) fail(MetronomeError.conflict('Can only create a non existing schedule'));
     return reply.code(201).send(scheduleView(await fw.putSchedule(req.params.id, spec, 'create'), fw.now()));
   });
-  app.get<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req) => scheduleView(fw.getSchedule(req.params.id, req.params.scheduleId), fw.now()));
-  app.put<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req) => {
-    mayRun(req, req.params.id);
-    const spec = validate(scheduleSpecSchema, req.body);
-    if (spec.id !== req.params.scheduleId) throw SpecError.of('/id', `must match the id in the path (${req.params.scheduleId})`);
-    return scheduleView(await fw.putSchedule(req.params.id, spec, 'update'), fw.now());
+  app.get<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req) => {
+    const { id, scheduleId } = req.params;
+    jobOf(id);
+    return scheduleView(
+      await orNotFound(
+        () => fw.getSchedule(id, scheduleId),
+        () => MetronomeError.unknownSchedule(scheduleId),
+      ),
+      fw.now(),
+    );
   });
+  app.put<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req) => {
+    const { id, scheduleId } = req.params;
+    mayRun(req, id);
+    const spec = validate(scheduleSpecSchema, req.body);
+    if (spec.id !== scheduleId) throw SpecError.of('/id', `must match the id in the path (${scheduleId})`);
+    jobOf(id);
+    return scheduleView(
+      await orNotFound(
+        () => fw.putSchedule(id, spec, 'update'),
+        () => MetronomeError.unknownSchedule(scheduleId),
+      ),
+      fw.now(),
+    );
+  });
+  // Metronome answers a deleted schedule with 200 and no body.
   app.delete<ScheduleParams>('/v1/jobs/:id/schedules/:scheduleId', async (req, reply) => {
+    const { id, scheduleId } = req.params;
+    mayRun(req, id);
+    jobOf(id);
+    await orNotFound(
+      () => fw.deleteSchedule(id, scheduleId),
+      () => MetronomeError.unknownSchedule(scheduleId),
+    );
+    return reply.code(200).send();
+  });
+
+  // Metronome's legacy API: a job with its schedules in one document (GET is Tandem's: Metronome has POST and PUT only).
+  app.get('/v0/scheduled-jobs', async () => fw.listJobs().map((j) => scheduledJobView(fw, j)));
+  app.get<JobParams>('/v0/scheduled-jobs/:id', async (req) => scheduledJobView(fw, jobOf(req.params.id)));
+  app.post('/v0/scheduled-jobs', async (req, reply) => {
+    const input = validate(jobSpecSchema, req.body);
+    mayRun(req, input.id);
+    const job = await create({ ...input, schedules: input.schedules ?? [] });
+    return reply.code(201).send(scheduledJobView(fw, job));
+  });
+  // The whole job is replaced, its schedules too (none given: none kept), as Metronome's v0 PUT.
+  app.put<JobParams>('/v0/scheduled-jobs/:id', async (req) => {
     mayRun(req, req.params.id);
-    await fw.deleteSchedule(req.params.id, req.params.scheduleId);
-    return reply.code(200).send({});
+    const input = validate(jobSpecSchema, req.body);
+    jobOf(req.params.id);
+    const job = await orNotFound(
+      () => fw.updateJob(req.params.id, { ...input, schedules: input.schedules ?? [] }),
+      () => MetronomeError.unknownJob(req.params.id),
+    );
+    return scheduledJobView(fw, job);
   });
 
   app.get('/v1/events', (_req, reply) => {
@@ -188,6 +294,11 @@ export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): 
   };
 }
 
-function notFound(message: string): never {
-  throw new TandemError(Code.NotFound, message);
+function fail(err: Error): never {
+  throw err;
+}
+
+/** A query boolean as Metronome (and Marathon) read it: `true` in any case. */
+function queryTrue(value: unknown): boolean {
+  return String(Array.isArray(value) ? value[0] : value).toLowerCase() === 'true';
 }
