@@ -91,7 +91,7 @@ describe('apps API', () => {
     expect(deployments[0]).toMatchObject({ affectedApps: ['/locked'], currentStep: 1, totalSteps: 1 });
     expect((await api(fw.url, 'GET', '/ping')).body).toBe('pong');
     expect((await api(fw.url, 'GET', '/v2/leader')).body.leader).toMatch(/:\d+$/);
-    expect((await api(fw.url, 'GET', '/v2/info')).body.name).toBe('tandem-apps');
+    expect((await api(fw.url, 'GET', '/v2/info')).body.name).toBe('marathon');
     expect((await api(fw.url, 'GET', '/metrics')).body).toMatch(/tandem_apps_http_requests_total/);
   });
 });

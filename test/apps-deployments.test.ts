@@ -85,7 +85,7 @@ describe('apps deployments', () => {
     await api(fw.url, 'POST', '/v2/apps', httpdApp('/huge', { cpus: 64 }));
     const why = await waitFor(
       async () => {
-        const queue = (await api(fw.url, 'GET', '/v2/queue')).body.queue as {
+        const queue = (await api(fw.url, 'GET', '/v2/queue?embed=tandem')).body.queue as {
           app: { id: string };
           lastUnusedOffers: { reason: string[]; details: string[] }[];
         }[];
@@ -101,7 +101,7 @@ describe('apps deployments', () => {
     expect(why.nowhere.lastUnusedOffers[0]!.details.join()).toMatch(/hostname IS node-z/);
     expect(why.huge.lastUnusedOffers[0]!.reason).toContain('InsufficientCpus');
     expect(why.huge.lastUnusedOffers[0]!.details.join()).toMatch(/cpus: needs 64/);
-    const app = (await api(fw.url, 'GET', '/v2/apps/huge')).body.app;
+    const app = (await api(fw.url, 'GET', '/v2/apps/huge?embed=tandem')).body.app;
     expect(app.waiting.instances[0].lastUnusedOffers[0].reason).toContain('InsufficientCpus');
     expect(app.deployments).toHaveLength(1);
   });

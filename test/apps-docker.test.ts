@@ -73,7 +73,7 @@ describe('apps in Docker', () => {
       expect(t.ports).toHaveLength(1);
       ports.add(t.ports[0]);
       expect(t.healthCheckResults).toHaveLength(1);
-      expect(t.healthCheckResults[0]).toMatchObject({ alive: true, consecutiveFailures: 0, instanceId: t.instanceId });
+      expect(t.healthCheckResults[0]).toMatchObject({ alive: true, consecutiveFailures: 0, instanceId: t.id.split('.')[1] });
       expect(t.healthCheckResults[0].lastSuccess).toEqual(expect.any(String));
       // The server is the container's: its page answers on the host port Marathon reports.
       const page = await fetch(`http://127.0.0.1:${t.ports[0]}/index.html`).then((r) => r.text());

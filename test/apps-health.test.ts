@@ -326,7 +326,7 @@ describe('apps health', () => {
     const victimInstance = victim.id.split('.')[1];
     const served = join(workDir, 'sandboxes', fw.scheduler.frameworkId!, victim.id, 'index.html');
     rmSync(served);
-    const waiting = await waitFor(async () => (await api(fw.url, 'GET', '/v2/apps/back')).body.app.waiting, 'the replacement queued', 20_000, 100);
+    const waiting = await waitFor(async () => (await api(fw.url, 'GET', '/v2/apps/back?embed=tandem')).body.app.waiting, 'the replacement queued', 20_000, 100);
     expect(waiting.count).toBe(1);
     const unhealthyAt = indexOf(events, 'health_status_changed_event', (e) => e.taskId === victim.id && e.alive === false);
     expect(unhealthyAt).toBeGreaterThanOrEqual(0);
@@ -338,7 +338,7 @@ describe('apps health', () => {
     );
     const after = await waitFor(
       async () => {
-        const app = (await api(fw.url, 'GET', '/v2/apps/back')).body.app;
+        const app = (await api(fw.url, 'GET', '/v2/apps/back?embed=tandem')).body.app;
         return app.waiting === undefined ? app : undefined;
       },
       'the queued replacement dropped',

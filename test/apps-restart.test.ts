@@ -28,7 +28,7 @@ describe('apps restart', () => {
     const deploymentId = created.headers.get('marathon-deployment-id');
     const before = await waitFor(
       async () => {
-        const app = (await api(first.url, 'GET', '/v2/apps/svc')).body.app;
+        const app = (await api(first.url, 'GET', '/v2/apps/svc?embed=tandem')).body.app;
         return app.tasksRunning === 2 && app.waiting?.count === 2 ? app : undefined;
       },
       'two running and two waiting',

@@ -2,8 +2,9 @@ import { Code, TandemError } from '@tandem/protocol';
 import type { FastifyInstance } from 'fastify';
 import { canonicalPathId, pathIdProblem } from '../app/path-id.js';
 import { parseTaskId } from '../core/task-ids.js';
-import { appJson, deploymentJson, taskJson, waitingJson } from './app-json.js';
+import { definitionJson, deploymentJson, taskJson, waitingJson } from './app-json.js';
 import { flagOf, type Query, type RouteContext } from './route-context.js';
+import { wantsTandem } from './tandem-opt-in.js';
 
 const STATUS_FILTER: Record<string, string> = {
   running: 'TASK_RUNNING',
@@ -17,11 +18,13 @@ const STATUS_FILTER: Record<string, string> = {
 export function runtimeRoutes(http: FastifyInstance, ctx: RouteContext): void {
   const { scheduler } = ctx;
 
-  http.get('/v2/deployments', async () =>
-    [...scheduler.repo.deployments.values()].sort((a, b) => a.startedAt - b.startedAt).map((d) => deploymentJson(scheduler, d.id)),
+  http.get('/v2/deployments', async (req) =>
+    [...scheduler.repo.deployments.values()]
+      .sort((a, b) => a.startedAt - b.startedAt)
+      .map((d) => deploymentJson(scheduler, d.id, wantsTandem(req.query as Query))),
   );
   http.get('/v2/deployments/:id', async (req) => {
-    const json = deploymentJson(scheduler, (req.params as { id: string }).id);
+    const json = deploymentJson(scheduler, (req.params as { id: string }).id, wantsTandem(req.query as Query));
     if (!json) throw new TandemError(Code.NotFound, `DeploymentPlan ${(req.params as { id: string }).id} does not exist`);
     return json;
   });
@@ -36,8 +39,9 @@ export function runtimeRoutes(http: FastifyInstance, ctx: RouteContext): void {
 
   http.get('/v2/tasks', async (req) => {
     const wanted = ([] as string[]).concat((req.query as Query).status ?? []).map((s) => STATUS_FILTER[s.toLowerCase()] ?? s);
+    const tandem = wantsTandem(req.query as Query);
     const tasks = [...scheduler.repo.instances.values()]
-      .map((i) => taskJson(i, scheduler.repo.apps.get(i.appId)))
+      .map((i) => taskJson(i, scheduler.repo.apps.get(i.appId), tandem))
       .filter((t) => t !== undefined && (wanted.length === 0 || wanted.includes(String(t.state))));
     return { tasks };
   });
@@ -56,16 +60,18 @@ export function runtimeRoutes(http: FastifyInstance, ctx: RouteContext): void {
     for (const [appId, taskIds] of byApp) results.push(await scheduler.killTasks(appId, taskIds, scale));
     const d = results.find((r) => r.deployment)?.deployment;
     if (d) return { version: d.version, deploymentId: d.id };
-    return { tasks: results.flatMap((r) => r.killed.map((i) => taskJson(i, scheduler.repo.apps.get(i.appId)))) };
+    const tandem = wantsTandem(req.query as Query);
+    return { tasks: results.flatMap((r) => r.killed.map((i) => taskJson(i, scheduler.repo.apps.get(i.appId), tandem))) };
   });
 
-  http.get('/v2/queue', async () => {
+  http.get('/v2/queue', async (req) => {
+    const tandem = wantsTandem(req.query as Query);
     const queue = [];
     for (const app of scheduler.repo.apps.values()) {
-      const waiting = waitingJson(scheduler, app);
+      const waiting = waitingJson(scheduler, app, tandem);
       if (!waiting) continue;
       const { instances, ...rest } = waiting;
-      queue.push({ ...rest, app: appJson(scheduler, app, { tasks: false, lastTaskFailure: true }), instances });
+      queue.push({ ...rest, app: definitionJson(app), ...(instances ? { instances } : {}) });
     }
     return { queue };
   });

@@ -51,8 +51,8 @@ export async function deployApp(
   const deadline = o.timeoutMs > 0 ? Date.now() + o.timeoutMs : Number.POSITIVE_INFINITY;
   let last = '';
   while (!halt && Date.now() < deadline) {
-    const deployments = await appsRequest<{ id: string; rollbackOf?: string }[]>(o.api, 'GET', '/v2/deployments');
-    const view = await appsRequest<AppView>(o.api, 'GET', `/v2/apps${id}`).catch(() => undefined);
+    const deployments = await appsRequest<{ id: string; rollbackOf?: string }[]>(o.api, 'GET', '/v2/deployments?embed=tandem');
+    const view = await appsRequest<AppView>(o.api, 'GET', `/v2/apps${id}?embed=tandem`).catch(() => undefined);
     const a = view?.app;
     if (a) {
       const healthy = a.healthChecks.length > 0 ? a.tasksHealthy : a.tasksRunning;

@@ -1,0 +1,180 @@
+import { EventSource } from 'eventsource';
+import { afterEach, describe, expect, it } from 'vitest';
+import { api, httpdApp, startApps, startAppsAgent } from '../support/apps.js';
+import { cleanup, startMaster, track, waitFor } from '../support/cluster.js';
+import { appInfoSchema, marathonType, validatorOf } from './marathon-schemas.js';
+
+// Every response object of the apps API against Marathon's published RAML types (vendored
+// in upstream/marathon): closed objects, so a key Marathon does not return fails; Tandem's
+// own keys only with ?embed=tandem. A real master, agent and apps framework.
+
+afterEach(cleanup);
+
+const list = (items: Record<string, unknown>, key: string) => ({
+  type: 'object',
+  properties: { [key]: { type: 'array', items } },
+  required: [key],
+  additionalProperties: false,
+});
+const one = (item: Record<string, unknown>, key: string) => ({ type: 'object', properties: { [key]: item }, required: [key], additionalProperties: false });
+
+const appInfo = appInfoSchema();
+const app = marathonType('app.raml', 'App');
+const task = marathonType('enrichedTask.raml', 'EnrichedTask');
+const check = {
+  appList: validatorOf(list(appInfo, 'apps')),
+  app: validatorOf(one(appInfo, 'app')),
+  definition: validatorOf(app),
+  tasks: validatorOf(list(task, 'tasks')),
+  info: validatorOf(marathonType('info.raml', 'MarathonInfo')),
+  queue: validatorOf(list(marathonType('queue.raml', 'QueueApp'), 'queue')),
+  deployments: validatorOf({ type: 'array', items: marathonType('deployment.raml', 'DeploymentStepInfo') }),
+  deploymentResult: validatorOf(marathonType('deployment.raml', 'DeploymentResult')),
+  group: validatorOf(marathonType('group.raml', 'GroupInfo')),
+  versions: validatorOf({ ...list({ type: 'string' }, 'versions') }),
+};
+
+/**
+ * The keys of each event Tandem sends, as Marathon documents them (docs/docs/event-bus.md,
+ * and Marathon 1.10's event classes for the instance events and status_update_event's
+ * message and ipAddresses); eventType and timestamp on all.
+ */
+const EVENT_KEYS: Record<string, string[]> = {
+  event_stream_attached: ['remoteAddress'],
+  api_post_event: ['clientIp', 'uri', 'appDefinition'],
+  status_update_event: ['slaveId', 'taskId', 'taskStatus', 'message', 'appId', 'host', 'ipAddresses', 'ports', 'version'],
+  instance_changed_event: ['instanceId', 'condition', 'runSpecId', 'agentId', 'host', 'runSpecVersion', 'goal'],
+  instance_health_changed_event: ['instanceId', 'runSpecId', 'runSpecVersion', 'healthy'],
+  health_status_changed_event: ['appId', 'instanceId', 'version', 'alive'],
+  group_change_success: ['groupId', 'version'],
+  deployment_info: ['plan', 'currentStep'],
+  deployment_step_success: ['plan', 'currentStep'],
+  deployment_success: ['id', 'plan'],
+  deployment_failed: ['id', 'plan', 'reason'],
+};
+
+describe('Marathon shapes', () => {
+  it('marathon-shapes - apps, tasks, info, queue, deployments, groups and events have exactly Marathon keys; Tandem keys only with embed=tandem', async () => {
+    const master = await startMaster();
+    const agent = await startAppsAgent(master);
+    const fw = await startApps(master);
+    const events: { type: string; data: Record<string, unknown> }[] = [];
+    const es = new EventSource(`${fw.url}/v2/events`);
+    track(() => es.close());
+    for (const type of [...Object.keys(EVENT_KEYS), 'health_status_changed_event']) {
+      es.addEventListener(type, (m) => events.push({ type, data: JSON.parse(m.data) as Record<string, unknown> }));
+    }
+    await new Promise<void>((resolve, reject) => {
+      es.onopen = () => resolve();
+      es.onerror = (e) => reject(e);
+    });
+
+    // An app that runs (with a health check and labels) and one that waits for an agent that is not there.
+    const created = await api(
+      fw.url,
+      'POST',
+      '/v2/apps',
+      httpdApp('/shapes/web', {
+        cmd: 'echo ok > index.html && exec busybox httpd -f -p 127.0.0.1:$PORT0 -h .',
+        labels: { team: 'web' },
+        healthChecks: [{ protocol: 'MESOS_HTTP', path: '/index.html', portIndex: 0, intervalSeconds: 1, timeoutSeconds: 1, delaySeconds: 0 }],
+      }),
+    );
+    expect(created.status).toBe(201);
+    expect(check.app({ app: created.body })).toEqual([]);
+    await waitFor(async () => (await api(fw.url, 'GET', '/v2/apps/shapes/web')).body.app.tasksHealthy === 1, 'the app healthy');
+    const waiting = await api(fw.url, 'POST', '/v2/apps', httpdApp('/shapes/nowhere', { constraints: [['hostname', 'IS', 'node-z']] }));
+    expect(waiting.status).toBe(201);
+
+    // Apps, one app, its tasks, versions.
+    const apps = await api(fw.url, 'GET', '/v2/apps');
+    expect(apps.body.apps).toHaveLength(2);
+    expect(check.appList(apps.body)).toEqual([]);
+    const web = await api(fw.url, 'GET', '/v2/apps/shapes/web');
+    expect(web.body.app.tasks).toHaveLength(1);
+    expect(web.body.app.tasks[0].healthCheckResults).toHaveLength(1);
+    expect(check.app(web.body)).toEqual([]);
+    expect(check.app((await api(fw.url, 'GET', '/v2/apps/shapes/web?embed=app.tasks&embed=app.lastTaskFailure&embed=app.readiness')).body)).toEqual([]);
+    const tasks = await api(fw.url, 'GET', '/v2/apps/shapes/web/tasks');
+    expect(tasks.body.tasks[0]).toMatchObject({ appId: '/shapes/web', state: 'TASK_RUNNING', slaveId: agent.agentId });
+    expect(check.tasks(tasks.body)).toEqual([]);
+    expect(check.tasks((await api(fw.url, 'GET', '/v2/tasks')).body)).toEqual([]);
+    const versions = await api(fw.url, 'GET', '/v2/apps/shapes/web/versions');
+    expect(check.versions(versions.body)).toEqual([]);
+    const version = await api(fw.url, 'GET', `/v2/apps/shapes/web/versions/${versions.body.versions[0]}`);
+    expect(version.body.id).toBe('/shapes/web');
+    expect(check.definition(version.body)).toEqual([]);
+
+    // /v2/info: Marathon's keys, truthful values.
+    const info = await api(fw.url, 'GET', '/v2/info');
+    expect(check.info(info.body)).toEqual([]);
+    const port = Number(new URL(fw.url).port);
+    expect(info.body).toMatchObject({
+      name: 'marathon',
+      version: '1.10.0',
+      elected: true,
+      leader: `127.0.0.1:${port}`,
+      frameworkId: fw.repo.frameworkId,
+      event_subscriber: null,
+      http_config: { http_port: port, https_port: 0 },
+      marathon_config: { master: master.address, framework_name: 'tandem-apps', features: [] },
+    });
+
+    // The queue: the waiting app with the offers it could not use, in Marathon's offer shape.
+    const queue = await waitFor(async () => {
+      const body = (await api(fw.url, 'GET', '/v2/queue')).body;
+      return body.queue[0]?.lastUnusedOffers?.length > 0 ? body : undefined;
+    }, 'an unused offer in /v2/queue');
+    expect(queue.queue[0]).toMatchObject({ count: 1, app: { id: '/shapes/nowhere' } });
+    expect(queue.queue[0].lastUnusedOffers[0].offer.resources).toContainEqual({ name: 'cpus', role: '*', scalar: expect.any(Number) });
+    expect(check.queue(queue)).toEqual([]);
+
+    // Deployments (the waiting app's is in progress), and the result of a change.
+    const deployments = await api(fw.url, 'GET', '/v2/deployments');
+    expect(deployments.body).toHaveLength(1);
+    expect(check.deployments(deployments.body)).toEqual([]);
+    const scaled = await api(fw.url, 'PUT', '/v2/apps/shapes/web', { instances: 2 });
+    expect(check.deploymentResult(scaled.body)).toEqual([]);
+
+    // Groups: the root and a subgroup.
+    expect(check.group((await api(fw.url, 'GET', '/v2/groups')).body)).toEqual([]);
+    const group = await api(fw.url, 'GET', '/v2/groups/shapes');
+    expect(group.body.apps.map((a: { id: string }) => a.id).sort()).toEqual(['/shapes/nowhere', '/shapes/web']);
+    expect(check.group(group.body)).toEqual([]);
+
+    // Events: what the stream sent so far, key for key.
+    // The waiting app's deployment stays; the scale's ends.
+    await waitFor(() => events.some((e) => e.type === 'deployment_success' && e.data.id === scaled.body.deploymentId), 'the scale to succeed');
+    expect(new Set(events.map((e) => e.type))).toEqual(
+      new Set([
+        'event_stream_attached',
+        'api_post_event',
+        'status_update_event',
+        'instance_changed_event',
+        'deployment_info',
+        'deployment_success',
+        'group_change_success',
+        'instance_health_changed_event',
+        'health_status_changed_event',
+        'deployment_step_success',
+      ]),
+    );
+    for (const e of events)
+      expect({ type: e.type, keys: Object.keys(e.data).sort() }).toEqual({ type: e.type, keys: ['eventType', 'timestamp', ...EVENT_KEYS[e.type]!].sort() });
+
+    // With the opt-in, Tandem's keys are there (and are what the closed schemas refuse).
+    const mine = await api(fw.url, 'GET', '/v2/apps/shapes/web/tasks?embed=tandem');
+    expect(mine.body.tasks[0]).toMatchObject({ instanceId: expect.stringMatching(/^instance-/), condition: 'Running', goal: 'Running' });
+    expect(check.tasks(mine.body).join()).toMatch(/additional properties: instanceId/);
+    const tandemQueue = (await api(fw.url, 'GET', '/v2/queue?embed=tandem')).body;
+    expect(tandemQueue.queue[0].instances).toHaveLength(1);
+    expect(tandemQueue.queue[0].lastUnusedOffers[0].details.join()).toMatch(/hostname IS node-z/);
+    expect(check.queue(tandemQueue).join()).toMatch(/additional properties: instances/);
+    const tandemApp = (await api(fw.url, 'GET', '/v2/apps/shapes/nowhere?embed=tandem')).body;
+    expect(tandemApp.app.waiting.count).toBe(1);
+    expect(check.app(tandemApp).join()).toMatch(/additional properties: waiting/);
+    const tandemInfo = (await api(fw.url, 'GET', '/v2/info?embed=tandem')).body;
+    expect(tandemInfo).toMatchObject({ connected: true, tandem: { version: expect.any(String) } });
+    expect(check.info(tandemInfo).join()).toMatch(/additional properties: connected/);
+  });
+});
