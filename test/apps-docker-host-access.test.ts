@@ -75,7 +75,9 @@ describe('apps docker host access', () => {
     expect(refused.body.details).toEqual([
       {
         path: '/container/docker/parameters/0/key',
-        errors: ['docker parameter "security-opt" is not supported (supported: cap-add, pid, ipc, device, runtime, volume, v)'],
+        errors: [
+          'docker parameter "security-opt" is not supported (supported: cap-add, pid, ipc, device, runtime, volume, v, label, l, env, e, user, u, workdir, w, hostname, h, memory-swappiness, shm-size, ulimit, init, read-only)',
+        ],
       },
     ]);
     expect((await api(fw.url, 'GET', '/v2/apps/bad')).status).toBe(404);

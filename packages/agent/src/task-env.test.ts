@@ -8,7 +8,7 @@ const task = (resources: TaskInfo['resources'], env: { name: string; value: stri
     name: 'web',
     agentId: '',
     resources,
-    command: { shell: true, value: 'true', arguments: [], environment: env.map((v) => ({ secret: '', ...v })), user: '' },
+    command: { shell: true, value: 'true', arguments: [], environment: env.map((v) => ({ secret: '', ...v })), user: '', uris: [] },
     container: null,
     labels: [],
     killPolicy: null,

@@ -10,8 +10,59 @@ import type { DockerHostAccess } from './task-info.js';
  * that cannot be carried is a problem naming it, never accepted and dropped.
  */
 
-/** The `container.docker.parameters` keys Tandem carries (as `docker run --KEY VALUE`). */
-export const DOCKER_PARAMETER_KEYS = ['cap-add', 'pid', 'ipc', 'device', 'runtime', 'volume', 'v'] as const;
+/**
+ * The `container.docker.parameters` keys Tandem carries (as `docker run --KEY VALUE`). The
+ * first seven ask the host for something (the agent's Docker policy decides); the rest are
+ * harmless and always honoured. Any other key is refused naming it.
+ */
+export const DOCKER_PARAMETER_KEYS = [
+  'cap-add',
+  'pid',
+  'ipc',
+  'device',
+  'runtime',
+  'volume',
+  'v',
+  'label',
+  'l',
+  'env',
+  'e',
+  'user',
+  'u',
+  'workdir',
+  'w',
+  'hostname',
+  'h',
+  'memory-swappiness',
+  'shm-size',
+  'ulimit',
+  'init',
+  'read-only',
+] as const;
+
+const ULIMITS = new Set([
+  'core',
+  'cpu',
+  'data',
+  'fsize',
+  'locks',
+  'memlock',
+  'msgqueue',
+  'nice',
+  'nofile',
+  'nproc',
+  'rss',
+  'rtprio',
+  'rttime',
+  'sigpending',
+  'stack',
+]);
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const HOSTNAME = /^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
+const SIZE = /^([0-9]+)([bkmg]?)$/i;
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+const LIMIT = /^(-1|[0-9]+)$/;
 
 /** The fields of a Marathon `container` (or a Metronome `run`) this reads. */
 export interface MarathonContainer {
@@ -35,7 +86,10 @@ function pathProblem(path: unknown): string | undefined {
  * What a container asks of the host, and what in it is malformed, as JSON pointers under
  * `base` (`${base}/volumes/0/hostPath`, `${base}/docker/parameters/1/key`).
  */
-export function marathonDockerHostAccess(container: MarathonContainer | undefined, base: string): { access: DockerHostAccess; problems: FieldErrors[] } {
+export function marathonDockerHostAccess(
+  container: MarathonContainer | undefined,
+  base: string,
+): { access: DockerHostAccess; problems: FieldErrors[]; env: Record<string, string>; user?: string } {
   const problems: FieldErrors[] = [];
   const add = (path: string, error: string): void => {
     problems.push({ path, errors: [error] });
@@ -44,7 +98,11 @@ export function marathonDockerHostAccess(container: MarathonContainer | undefine
   const capAdd: string[] = [];
   const devices: DockerDeviceInit[] = [];
   const access: { -readonly [K in keyof DockerHostAccess]: DockerHostAccess[K] } = {};
-  if (!container) return { access, problems };
+  const env: Record<string, string> = {};
+  const labels: { key: string; value: string }[] = [];
+  const ulimits: { name: string; soft: number; hard: number }[] = [];
+  let user: string | undefined;
+  if (!container) return { access, problems, env };
   const targets = new Map<string, string>();
   /** `at(field)`: the pointer to blame for the host or container path. */
   const volume = (at: (field: 'hostPath' | 'containerPath') => string, hostPath: unknown, containerPath: unknown, readOnly: boolean) => {
@@ -125,6 +183,75 @@ export function marathonDockerHostAccess(container: MarathonContainer | undefine
         volume(() => `${at}/value`, parts[0], parts[1], mode === 'ro');
         return;
       }
+      case 'label':
+      case 'l': {
+        const eq = value.indexOf('=');
+        const name = eq < 0 ? value : value.slice(0, eq);
+        if (!LABEL_KEY.test(name)) return bad(`must be KEY=VALUE with a label key, got "${value}"`);
+        if (name.toLowerCase().startsWith('tandem.')) return bad(`keys starting with tandem. are the agent's own, got "${name}"`);
+        labels.push({ key: name, value: eq < 0 ? '' : value.slice(eq + 1) });
+        return;
+      }
+      case 'env':
+      case 'e': {
+        const eq = value.indexOf('=');
+        if (eq < 0 || !ENV_NAME.test(value.slice(0, eq))) return bad(`must be NAME=VALUE with a POSIX name, got "${value}"`);
+        env[value.slice(0, eq)] = value.slice(eq + 1);
+        return;
+      }
+      case 'user':
+      case 'u':
+      case 'workdir':
+      case 'w':
+      case 'hostname':
+      case 'h':
+      case 'memory-swappiness':
+      case 'shm-size':
+      case 'init':
+      case 'read-only': {
+        const long = key.length === 1 ? ({ u: 'user', w: 'workdir', h: 'hostname' } as Record<string, string>)[key]! : key;
+        if (given.has(long)) return add(`${at}/key`, `${long} is given more than once`);
+        given.add(long);
+        if (long === 'user') {
+          if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/.test(value))
+            return bad(`must be a user name or uid (optionally :group), got "${value}"`);
+          user = value;
+        } else if (long === 'workdir') {
+          const problem = pathProblem(value);
+          if (problem) return bad(problem);
+          access.workdir = value;
+        } else if (long === 'hostname') {
+          if (!HOSTNAME.test(value)) return bad(`"${value}" is not a host name (letters, digits and -, at most 63)`);
+          access.hostname = value;
+        } else if (long === 'memory-swappiness') {
+          const n = Number(value);
+          if (!/^[0-9]+$/.test(value) || n > 100) return bad(`must be a whole number from 0 to 100, got "${value}"`);
+          access.memorySwappiness = n;
+        } else if (long === 'shm-size') {
+          const m = SIZE.exec(value);
+          if (!m) return bad(`must be a size such as 64m or 1g, got "${value}"`);
+          const bytes = Number(m[1]) * (SIZE_UNITS[(m[2] ?? '').toLowerCase()] ?? 1);
+          if (bytes <= 0 || !Number.isSafeInteger(bytes)) return bad(`must be a size above 0, got "${value}"`);
+          access.shmSizeBytes = bytes;
+        } else if (long === 'init') {
+          // Tandem always runs docker-init as PID 1 (signals reach the command, zombies are reaped).
+          if (value !== 'true') return bad(`Tandem always runs an init process; only "true" is accepted, got "${value}"`);
+        } else if (value === 'true' || value === 'false') access.readOnly = value === 'true';
+        else return bad(`must be true or false, got "${value}"`);
+        return;
+      }
+      case 'ulimit': {
+        // Docker's form: NAME=SOFT[:HARD].
+        const m = /^([a-z]+)=([^:]+)(?::(.+))?$/.exec(value);
+        if (!m || !ULIMITS.has(m[1] ?? '')) return bad(`must be NAME=SOFT[:HARD] with NAME one of ${[...ULIMITS].join(', ')}, got "${value}"`);
+        const soft = m[2] ?? '';
+        const hard = m[3] ?? soft;
+        if (!LIMIT.test(soft) || !LIMIT.test(hard)) return bad(`limits must be whole numbers (-1: unlimited), got "${value}"`);
+        if (Number(hard) !== -1 && (Number(soft) === -1 || Number(soft) > Number(hard))) return bad(`the soft limit is above the hard limit in "${value}"`);
+        if (ulimits.some((u) => u.name === m[1])) return bad(`${m[1]} is given more than once`);
+        ulimits.push({ name: m[1] ?? '', soft: Number(soft), hard: Number(hard) });
+        return;
+      }
       default:
         add(`${at}/key`, `docker parameter "${key}" is not supported (supported: ${DOCKER_PARAMETER_KEYS.join(', ')})`);
     }
@@ -135,6 +262,9 @@ export function marathonDockerHostAccess(container: MarathonContainer | undefine
   if (volumes.length > 0) access.volumes = volumes;
   if (capAdd.length > 0) access.capAdd = capAdd;
   if (devices.length > 0) access.devices = devices;
-  if (!docker?.image && Object.keys(access).length > 0) add(`${base}/docker/image`, 'host volumes and docker parameters need a Docker image');
-  return { access, problems };
+  if (labels.length > 0) access.labels = labels;
+  if (ulimits.length > 0) access.ulimits = ulimits;
+  const anyParameter = (docker?.parameters ?? []).length > 0;
+  if (!docker?.image && (anyParameter || Object.keys(access).length > 0)) add(`${base}/docker/image`, 'host volumes and docker parameters need a Docker image');
+  return { access, problems, env, ...(user === undefined ? {} : { user }) };
 }

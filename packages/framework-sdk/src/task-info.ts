@@ -1,4 +1,5 @@
 import {
+  type CommandUriInit,
   checkId,
   checkSecretSource,
   type DockerInfoInit,
@@ -15,7 +16,25 @@ import {
  * refused with TASK_ERROR naming the field and the flag that would allow it unless the
  * agent's operator allows it (`tandem agent --docker-allow ...`; docs/security.md).
  */
-export type DockerHostAccess = Pick<DockerInfoInit, 'privileged' | 'volumes' | 'capAdd' | 'pidMode' | 'ipcMode' | 'devices' | 'runtime'>;
+export type DockerHostAccess = Pick<
+  DockerInfoInit,
+  | 'privileged'
+  | 'volumes'
+  | 'capAdd'
+  | 'pidMode'
+  | 'ipcMode'
+  | 'devices'
+  | 'runtime'
+  | 'labels'
+  | 'workdir'
+  | 'hostname'
+  | 'memorySwappiness'
+  | 'shmSizeBytes'
+  | 'ulimits'
+  | 'readOnly'
+  | 'network'
+  | 'portMappings'
+>;
 
 /** The friendly description of one task, turned into a TaskInfo by `taskInfo()`. */
 export interface TaskSpec {
@@ -50,6 +69,8 @@ export interface TaskSpec {
   killGracePeriodSeconds?: number;
   /** Run as this user; @default the agent's */
   user?: string;
+  /** Artifacts the agent downloads into the sandbox before the start (Mesos' CommandInfo.URI). */
+  uris?: readonly CommandUriInit[];
   /**
    * Health checks the agent runs next to the task; it reports the task healthy while all
    * pass and, as in Mesos, kills it when one fails `consecutiveFailures` times in a row
@@ -132,6 +153,7 @@ export function taskInfo(spec: TaskSpec, placement: Placement): TaskInfoInit {
     spec.command !== undefined
       ? { shell: true, value: spec.command, arguments: [], environment, user: spec.user ?? '' }
       : { shell: false, value: '', arguments: [...(spec.argv ?? [])], environment, user: spec.user ?? '' };
+  if (spec.uris && spec.uris.length > 0) Object.assign(command, { uris: [...spec.uris] });
   return {
     taskId: id,
     name: spec.name ?? id,

@@ -22,7 +22,7 @@ const task = (healthChecks: HealthCheck[], ports = true): TaskInfo =>
     name: 't1',
     agentId: '',
     resources: Resources.of({ cpus: 0.1, mem: 32, ...(ports ? { ports: [{ begin: 31000, end: 31001 }] } : {}) }).toWire(),
-    command: { shell: true, value: 'sleep 1', arguments: [], environment: [], user: '' },
+    command: { shell: true, value: 'sleep 1', arguments: [], environment: [], user: '', uris: [] },
     container: null,
     labels: [],
     killPolicy: null,

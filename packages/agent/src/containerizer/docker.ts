@@ -9,6 +9,7 @@ import { DockerContainer } from './docker-container.js';
 import { dockerMessage, dockerStatus } from './docker-errors.js';
 import { checkDockerRequest, DEFAULT_DOCKER_POLICY, DOCKER_SOCKET_PATHS, type DockerPolicy, normaliseHostPath } from './docker-policy.js';
 import { type DockerRequest, dockerFieldProblem, dockerRequestOf } from './docker-request.js';
+import { dockerSettingsOf, dockerSettingsOptions } from './docker-settings.js';
 import { killedDuringLaunch, launchError, throwIfAborted } from './launch-failure.js';
 import { SandboxLogs } from './sandbox-logs.js';
 import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';
@@ -34,6 +35,11 @@ export interface DockerContainerizerOptions {
   policy?: DockerPolicy;
   /** Registry credentials for pulls (`tandem agent --docker-config`, see loadDockerCredentials). */
   credentials?: DockerCredentials;
+  /**
+   * The engine network a task with network NETWORK_BRIDGE joins, its port mappings
+   * published on the host (`tandem agent --docker-bridge-network`). @default 'bridge'
+   */
+  bridgeNetwork?: string;
   logger?: Logger;
 }
 
@@ -44,7 +50,8 @@ export function containerName(taskId: string): string {
 }
 
 /**
- * Runs each task in a Docker container through the local engine: host networking, the
+ * Runs each task in a Docker container through the local engine: host networking (or the
+ * agent's bridge network with the task's port mappings, `bridgeNetwork`), the
  * task's cpus and mem as limits (no swap), docker-init as PID 1 so SIGTERM reaches the
  * command, no new privileges, nothing more unless the agent's DockerPolicy allows it. Output goes to the sandbox's
  * `stdout` and `stderr` files as it is written.
@@ -57,6 +64,7 @@ export class DockerContainerizer implements Containerizer {
   private readonly pullTimeoutMs: number;
   private readonly policy: DockerPolicy;
   private readonly credentials: DockerCredentials | undefined;
+  private readonly bridgeNetwork: string;
   private readonly log: Logger;
   /**
    * Images known to be present. Each is inspected once per agent lifetime rather than
@@ -72,6 +80,7 @@ export class DockerContainerizer implements Containerizer {
     this.pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS;
     this.policy = options.policy ?? DEFAULT_DOCKER_POLICY;
     this.credentials = options.credentials;
+    this.bridgeNetwork = options.bridgeNetwork ?? 'bridge';
     this.log = componentLogger('docker-containerizer', options.logger);
     const own = (this.docker.modem as { socketPath?: unknown }).socketPath;
     this.enginePaths = typeof own === 'string' && own.startsWith('/') ? [...DOCKER_SOCKET_PATHS, normaliseHostPath(own)] : DOCKER_SOCKET_PATHS;
@@ -94,6 +103,14 @@ export class DockerContainerizer implements Containerizer {
     if (!image) throw launchError('REASON_TASK_INVALID', 'container.docker.image: a Docker task needs an image', Code.InvalidArgument);
     const malformed = dockerFieldProblem(docker);
     if (malformed) throw launchError('REASON_TASK_INVALID', malformed.message, Code.InvalidArgument, 'TASK_ERROR');
+    const settings = dockerSettingsOf(docker);
+    if ('problem' in settings) throw launchError('REASON_TASK_INVALID', `${settings.field}: ${settings.problem}`, Code.InvalidArgument, 'TASK_ERROR');
+    for (const [i, m] of settings.portMappings.entries()) {
+      if (!spec.ports.includes(m.hostPort)) {
+        const message = `container.docker.port_mappings[${i}].host_port: ${m.hostPort} is not one of the task's ports resources (${spec.ports.join(', ') || 'none'})`;
+        throw launchError('REASON_TASK_INVALID', message, Code.InvalidArgument, 'TASK_ERROR');
+      }
+    }
     const request = dockerRequestOf(docker);
     const refused = checkDockerRequest(request, this.policy, this.enginePaths);
     if (refused) throw launchError('REASON_TASK_UNAUTHORIZED', refused.message, Code.PermissionDenied, 'TASK_ERROR');
@@ -107,6 +124,7 @@ export class DockerContainerizer implements Containerizer {
     const memory = memoryMiB > 0 ? Math.round(memoryMiB * MIB) : 0;
     const cpus = spec.resources.cpus;
     const user = spec.task.command?.user ?? '';
+    const extra = dockerSettingsOptions(settings, this.bridgeNetwork);
     const options: Docker.ContainerCreateOptions = {
       name: containerName(spec.taskId),
       Image: image,
@@ -114,8 +132,11 @@ export class DockerContainerizer implements Containerizer {
       ...(shell ? { Entrypoint: ['/bin/sh', '-c'], Cmd: argv.slice(2) } : argv ? { Cmd: argv } : {}),
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       ...(user ? { User: user } : {}),
-      WorkingDir: '',
+      WorkingDir: extra.WorkingDir ?? '',
+      ...(extra.Hostname ? { Hostname: extra.Hostname } : {}),
+      ...(extra.ExposedPorts ? { ExposedPorts: extra.ExposedPorts } : {}),
       Labels: {
+        ...settings.labels,
         [LABEL_TASK_ID]: spec.taskId,
         [LABEL_AGENT_ID]: spec.agentId,
         [LABEL_FRAMEWORK_ID]: spec.frameworkId,
@@ -124,7 +145,7 @@ export class DockerContainerizer implements Containerizer {
       AttachStderr: true,
       Tty: false,
       HostConfig: {
-        NetworkMode: 'host',
+        ...extra.HostConfig,
         ...(memory > 0 ? { Memory: memory, MemorySwap: memory } : {}),
         ...(cpus > 0 ? { NanoCpus: Math.round(cpus * 1e9) } : {}),
         Init: true,

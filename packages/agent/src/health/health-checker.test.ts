@@ -93,11 +93,11 @@ describe('HealthChecker', () => {
     const closed = run(check({ type: 'TCP' }), [1]);
     await until(() => closed.failed() !== undefined);
     expect(closed.failed()).toMatch(/TCP connect to port 1 failed/);
-    const cmdOk = run(check({ type: 'COMMAND', command: { shell: true, value: 'exit 0', arguments: [], environment: [], user: '' } }), []);
+    const cmdOk = run(check({ type: 'COMMAND', command: { shell: true, value: 'exit 0', arguments: [], environment: [], user: '', uris: [] } }), []);
     await until(() => cmdOk.health.length > 0);
     expect(cmdOk.health[0]).toBe(true);
     cmdOk.checker.stop();
-    const cmdBad = run(check({ type: 'COMMAND', command: { shell: true, value: 'exit 4', arguments: [], environment: [], user: '' } }), []);
+    const cmdBad = run(check({ type: 'COMMAND', command: { shell: true, value: 'exit 4', arguments: [], environment: [], user: '', uris: [] } }), []);
     await until(() => cmdBad.failed() !== undefined);
     expect(cmdBad.failed()).toMatch(/status 4/);
   });

@@ -34,6 +34,14 @@ export const NO_HOST_ACCESS: DockerInfo = {
   ipcMode: 'NAMESPACE_DEFAULT',
   devices: [],
   runtime: '',
+  labels: [],
+  workdir: '',
+  hostname: '',
+  shmSizeBytes: 0,
+  ulimits: [],
+  readOnly: false,
+  network: 'NETWORK_HOST',
+  portMappings: [],
 };
 
 /** A LaunchSpec for containerizer tests, with a fresh sandbox directory. */
@@ -43,7 +51,7 @@ export async function launchSpec(o: SpecOptions): Promise<LaunchSpec> {
     name: o.taskId,
     agentId: o.agentId,
     resources: [],
-    command: { shell: o.shell !== undefined, value: o.shell ?? '', arguments: o.argv ?? [], environment: [], user: '' },
+    command: { shell: o.shell !== undefined, value: o.shell ?? '', arguments: o.argv ?? [], environment: [], user: '', uris: [] },
     container: o.image
       ? { type: 'DOCKER', docker: { ...NO_HOST_ACCESS, image: o.image, privileged: o.privileged ?? false, ...o.docker } }
       : { type: 'PROCESS', docker: null },

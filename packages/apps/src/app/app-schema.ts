@@ -124,12 +124,33 @@ export const portDefinitionSchema = z.object({
   labels: nullish(stringMap('label')),
 });
 
+const portNumber = () =>
+  num('a port from 0 to 65535').int('must be a port from 0 to 65535').min(0, 'must be a port from 0 to 65535').max(65535, 'must be a port from 0 to 65535');
+
+/**
+ * A bridge-mode port mapping (Marathon's container.portMappings, or the legacy
+ * container.docker.portMappings): containerPort 0 is the host port; hostPort 0 or absent is
+ * a port from the offer; servicePort 0 is assigned from the service port range.
+ */
+export const portMappingSchema = z.object(
+  {
+    containerPort: portNumber().default(0),
+    hostPort: nullish(portNumber()),
+    servicePort: portNumber().default(0),
+    protocol: z.enum(['tcp', 'udp', 'udp,tcp'], { error: 'must be tcp, udp or udp,tcp' }).default('tcp'),
+    name: nullish(str()),
+    labels: nullish(stringMap('label')),
+  },
+  { error: 'must be an object' },
+);
+
 const dockerSchema = z.object(
   {
     image: str().min(1, 'must not be empty'),
     forcePullImage: bool().default(false),
     privileged: bool().default(false),
     network: nullish(z.string()),
+    portMappings: nullish(z.array(portMappingSchema)),
     parameters: z.array(z.unknown()).default([]),
   },
   { error: 'must be an object with an image' },
@@ -140,6 +161,7 @@ export const containerSchema = z.object(
     type: z.enum(['DOCKER', 'MESOS'], { error: 'must be DOCKER or MESOS' }).default('DOCKER'),
     docker: nullish(dockerSchema),
     volumes: z.array(z.record(z.string(), z.unknown())).default([]),
+    portMappings: nullish(z.array(portMappingSchema)),
   },
   { error: 'must be an object' },
 );
@@ -205,3 +227,4 @@ export type HealthCheckDefinition = z.output<typeof healthCheckSchema>;
 export type PortDefinition = z.output<typeof portDefinitionSchema>;
 export type ReadinessCheckDefinition = z.output<typeof readinessCheckSchema>;
 export type Constraint = z.output<typeof constraintSchema>;
+export type PortMapping = z.output<typeof portMappingSchema>;

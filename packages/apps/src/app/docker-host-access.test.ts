@@ -59,13 +59,72 @@ describe('docker host access (apps)', () => {
 
   it('apps docker - a parameter Tandem does not carry is a 422 naming its key, never accepted and dropped', () => {
     expect(problems(docker({ parameters: [param('cap-add', 'NET_ADMIN'), param('security-opt', 'seccomp=unconfined')] }))).toEqual({
-      '/container/docker/parameters/1/key': ['docker parameter "security-opt" is not supported (supported: cap-add, pid, ipc, device, runtime, volume, v)'],
+      '/container/docker/parameters/1/key': [
+        'docker parameter "security-opt" is not supported (supported: cap-add, pid, ipc, device, runtime, volume, v, label, l, env, e, user, u, workdir, w, hostname, h, memory-swappiness, shm-size, ulimit, init, read-only)',
+      ],
     });
-    expect(Object.keys(problems(docker({ parameters: [param('privileged', 'true'), param('user', 'root')] })))).toEqual([
+    expect(Object.keys(problems(docker({ parameters: [param('privileged', 'true'), param('net', 'bridge')] })))).toEqual([
       '/container/docker/parameters/0/key',
       '/container/docker/parameters/1/key',
     ]);
     expect(problems(docker({ parameters: [{ key: 'cap-add' }] }))['/container/docker/parameters/0']?.[0]).toMatch(/"key".*"value"/);
+  });
+
+  it('apps docker - the harmless parameters map onto the task: labels, workdir, hostname, swappiness, shm size, ulimits, read-only; env and user apart', () => {
+    const app = validateApp(
+      docker({
+        parameters: [
+          param('label', 'team=web'),
+          param('l', 'flag'),
+          param('e', 'A=1=2'),
+          param('u', '1000:1000'),
+          param('w', '/srv'),
+          param('hostname', 'web-1'),
+          param('memory-swappiness', '10'),
+          param('shm-size', '64m'),
+          param('ulimit', 'nofile=100:200'),
+          param('ulimit', 'core=-1'),
+          param('init', 'true'),
+          param('read-only', 'true'),
+        ],
+      }),
+      limits,
+      stamp,
+    );
+    const got = dockerHostAccess(app.container);
+    expect(got.access).toEqual({
+      labels: [
+        { key: 'team', value: 'web' },
+        { key: 'flag', value: '' },
+      ],
+      workdir: '/srv',
+      hostname: 'web-1',
+      memorySwappiness: 10,
+      shmSizeBytes: 64 * 1024 * 1024,
+      ulimits: [
+        { name: 'nofile', soft: 100, hard: 200 },
+        { name: 'core', soft: -1, hard: -1 },
+      ],
+      readOnly: true,
+    });
+    expect(got.env).toEqual({ A: '1=2' });
+    expect(got.user).toBe('1000:1000');
+    const bad: [string, string, RegExp][] = [
+      ['label', 'tandem.task-id=x', /agent's own/],
+      ['env', 'NOEQUALS', /NAME=VALUE/],
+      ['workdir', 'srv', /absolute/],
+      ['hostname', 'a_b', /host name/],
+      ['memory-swappiness', '101', /0 to 100/],
+      ['shm-size', '64q', /size/],
+      ['ulimit', 'nofile=200:100', /above the hard/],
+      ['ulimit', 'bogus=1', /NAME=SOFT/],
+      ['init', 'false', /always runs an init/],
+      ['read-only', 'yes', /true or false/],
+    ];
+    for (const [key, value, message] of bad) {
+      expect(problems(docker({ parameters: [param(key, value)] }))['/container/docker/parameters/0/value']?.[0], `${key}=${value}`).toMatch(message);
+    }
+    expect(Object.keys(problems(docker({ parameters: [param('w', '/a'), param('workdir', '/b')] })))).toEqual(['/container/docker/parameters/1/key']);
   });
 
   it('apps docker - malformed values are 422s naming the field', () => {

@@ -1,14 +1,13 @@
-import { type DockerHostAccess, marathonDockerHostAccess } from '@tandem/framework-sdk';
-import type { FieldErrors } from '@tandem/protocol';
+import { marathonDockerHostAccess } from '@tandem/framework-sdk';
 import type { ParsedApp } from './app-schema.js';
 
 /**
  * What an app's container asks of the agent's host (Marathon's host volumes, privileged,
- * and the docker parameters Tandem carries), and what in it is malformed (JSON pointers
+ * and the docker parameters Tandem carries; env/e and user/u parameters apart), and what in it is malformed (JSON pointers
  * under `/container`). The apps framework does not decide what is allowed: each agent's
  * Docker policy does (`tandem agent --docker-allow`), and its refusal shows as the app's
  * lastTaskFailure (TASK_ERROR naming the field and the flag).
  */
-export function dockerHostAccess(container: ParsedApp['container']): { access: DockerHostAccess; problems: FieldErrors[] } {
+export function dockerHostAccess(container: ParsedApp['container']): ReturnType<typeof marathonDockerHostAccess> {
   return marathonDockerHostAccess(container, '/container');
 }

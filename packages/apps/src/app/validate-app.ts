@@ -3,6 +3,7 @@ import type { AppDefinition, VersionInfo } from './app-definition.js';
 import { appSchema, type ParsedApp } from './app-schema.js';
 import { dockerHostAccess } from './docker-host-access.js';
 import { canonicalPathId, parentGroup, pathIdProblem, resolvePathId } from './path-id.js';
+import { bridgeMappings } from './port-mappings.js';
 import { unsupportedAppFields } from './unsupported-fields.js';
 
 export interface AppLimits {
@@ -28,14 +29,24 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
   if (app.container) {
     if (!app.container.docker && app.container.type === 'DOCKER') add('/container/docker', 'a DOCKER container needs docker.image');
     const net = app.container.docker?.network;
-    if (net && net !== 'HOST') add('/container/docker/network', 'only HOST networking is supported');
+    if (net && net !== 'HOST' && net !== 'BRIDGE') add('/container/docker/network', 'must be HOST or BRIDGE (USER networks are not supported)');
     // Privileged, host volumes and the parameters Tandem carries pass through: each agent's Docker policy decides.
     out.push(...dockerHostAccess(app.container).problems);
   }
   app.networks.forEach((n, i) => {
-    if (n.mode !== 'host') add(`/networks/${i}/mode`, 'only host networking is supported');
+    if (n.mode !== 'host' && n.mode !== 'container/bridge')
+      add(`/networks/${i}/mode`, 'must be host or container/bridge (container networks are not supported)');
   });
-  if (app.portDefinitions !== undefined && app.ports !== undefined) add('/ports', 'give ports or portDefinitions, not both');
+  out.push(...bridgeProblems(app));
+  // As Marathon: both may be given when they say the same (an app PUT back as GET showed it); else neither is guessed.
+  if (app.portDefinitions !== undefined && app.ports !== undefined) {
+    const defined = app.portDefinitions.map((p) => p.port);
+    if (defined.length !== app.ports.length || defined.some((p, i) => p !== app.ports![i])) {
+      const says = `cannot specify both ports and port definitions unless they are equal: ports is [${app.ports.join(', ')}], portDefinitions' ports are [${defined.join(', ')}]`;
+      add('/ports', says);
+      add('/portDefinitions', says);
+    }
+  }
   // As Marathon: explicit (non-zero) ports and port names are unique within an app.
   const given = app.portDefinitions?.map((p) => p.port) ?? app.ports ?? [];
   const explicitPorts = given.filter((p) => p !== 0);
@@ -77,11 +88,50 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
   return out;
 }
 
+/**
+ * Bridge networking: a Docker image, port mappings only in bridge mode (in one place),
+ * host ports unique, and any portDefinitions given beside the mappings one per mapping
+ * with its service port (as GET shows them), never a second, different list.
+ */
+function bridgeProblems(app: ParsedApp): FieldErrors[] {
+  const out: FieldErrors[] = [];
+  const add = (path: string, error: string): void => {
+    out.push({ path, errors: [error] });
+  };
+  const both = app.container?.portMappings && app.container.docker?.portMappings;
+  if (both) add('/container/docker/portMappings', 'give port mappings in container.portMappings or container.docker.portMappings, not both');
+  const mappings = bridgeMappings(app);
+  if (!mappings) {
+    if (app.container?.portMappings?.length) add('/container/portMappings', 'port mappings need bridge networking (networks: [{"mode": "container/bridge"}])');
+    if (app.container?.docker?.portMappings?.length) add('/container/docker/portMappings', 'port mappings need bridge networking (docker.network BRIDGE)');
+    return out;
+  }
+  if (!app.container?.docker?.image) add('/networks', 'bridge networking needs a Docker image (container.docker.image)');
+  const at = app.container?.portMappings ? '/container/portMappings' : '/container/docker/portMappings';
+  const hostPorts = mappings.map((m) => m.hostPort ?? 0).filter((p) => p !== 0);
+  const twice = [...new Set(hostPorts.filter((p, i) => hostPorts.indexOf(p) !== i))];
+  if (twice.length > 0) add(at, `host ports must be unique (${twice.join(', ')} given more than once)`);
+  const given = app.portDefinitions?.map((p) => p.port) ?? app.ports;
+  if (given && given.length > 0) {
+    const same = given.length === mappings.length && given.every((p, i) => p === 0 || p === mappings[i]?.servicePort);
+    if (!same)
+      add(
+        app.portDefinitions ? '/portDefinitions' : '/ports',
+        'in bridge mode ports are given by the port mappings; leave this out (or equal to their service ports)',
+      );
+  }
+  return out;
+}
+
 /** Turns a parsed app into the stored definition (canonical id, ports folded, dependencies absolute). */
 function normalize(app: ParsedApp, versionInfo: VersionInfo, version: string): AppDefinition {
   const id = canonicalPathId(app.id);
   const { ports, portDefinitions, ...rest } = app;
-  const defs = portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const, name: undefined, labels: undefined }));
+  // In bridge mode each port mapping is a port of the app: its service port, name and labels.
+  const mappings = bridgeMappings(app);
+  const defs = mappings
+    ? mappings.map((m) => ({ port: m.servicePort, protocol: m.protocol, name: m.name, labels: m.labels }))
+    : (portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const, name: undefined, labels: undefined })));
   return {
     ...rest,
     id,

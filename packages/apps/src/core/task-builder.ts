@@ -1,8 +1,10 @@
 import { taskInfo } from '@tandem/framework-sdk';
 import { envWithSecretSources, type TaskInfoInit } from '@tandem/protocol';
 import { type AppDefinition, imageOf } from '../app/app-definition.js';
+import type { PortMapping } from '../app/app-schema.js';
 import { dockerHostAccess } from '../app/docker-host-access.js';
 import { agentHealthChecks } from '../app/health-check-mapping.js';
+import { bridgeMappings } from '../app/port-mappings.js';
 import { portResources } from '../placement/offer-fit.js';
 import type { Instance } from './instance.js';
 import { portEnv } from './port-env.js';
@@ -12,6 +14,10 @@ export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit 
   const taskId = instance.taskId!;
   const image = imageOf(app);
   const healthChecks = agentHealthChecks(app);
+  const docker = image ? dockerHostAccess(app.container) : undefined;
+  // Docker parameters env/e and user/u: the app's own env and user come first.
+  const user = app.user || docker?.user;
+  const mappings = bridgeMappings(app);
   const info = taskInfo(
     {
       id: taskId,
@@ -20,8 +26,15 @@ export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit 
       mem: app.mem,
       ...(app.disk > 0 ? { disk: app.disk } : {}),
       ...(app.cmd !== undefined ? { command: app.cmd } : app.args !== undefined ? { argv: app.args } : {}),
-      ...(image ? { image, forcePullImage: app.container?.docker?.forcePullImage ?? false, docker: dockerHostAccess(app.container).access } : {}),
+      ...(image
+        ? {
+            image,
+            forcePullImage: app.container?.docker?.forcePullImage ?? false,
+            docker: { ...docker?.access, ...(mappings ? bridgeNetwork(mappings, instance.ports) : {}) },
+          }
+        : {}),
       env: {
+        ...docker?.env,
         ...portEnv(app, instance.ports),
         // A {secret} value becomes a reference to its secret's source: the agent reads the value.
         ...envWithSecretSources(app.env, app.secrets),
@@ -34,10 +47,23 @@ export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit 
       },
       labels: { ...app.labels, 'tandem.app-id': app.id, 'tandem.instance-id': instance.instanceId },
       ...(app.taskKillGracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: app.taskKillGracePeriodSeconds }),
-      ...(app.user ? { user: app.user } : {}),
+      ...(user ? { user } : {}),
       healthChecks,
     },
     { agentId: instance.agentId! },
   );
   return { ...info, resources: [...(info.resources ?? []), ...portResources(instance.ports).toWire()] };
+}
+
+/**
+ * Bridge networking for the agent: each mapping's container port (0: the same as its host
+ * port) published on the host port the instance took for it (`udp,tcp`: both).
+ */
+function bridgeNetwork(mappings: readonly PortMapping[], hostPorts: readonly number[]) {
+  const portMappings = mappings.flatMap((m, i) => {
+    const hostPort = hostPorts[i] ?? 0;
+    const containerPort = m.containerPort || hostPort;
+    return m.protocol.split(',').map((protocol) => ({ containerPort, hostPort, protocol }));
+  });
+  return { network: 'NETWORK_BRIDGE' as const, portMappings };
 }

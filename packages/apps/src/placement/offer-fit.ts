@@ -1,5 +1,7 @@
 import { type Offer, type Range, Resources } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
+import type { PortMapping } from '../app/app-schema.js';
+import { bridgeMappings } from '../app/port-mappings.js';
 import { constraintProblems, type PlacementSite } from './constraints.js';
 
 /** Why an offer did not fit an instance, in Marathon's NoOfferMatchReason names. */
@@ -25,7 +27,34 @@ export function siteOf(offer: Offer): PlacementSite {
   return { hostname: offer.hostname, attributes: Object.fromEntries(offer.attributes.map((a) => [a.name, a.text])) };
 }
 
+/** In bridge mode: each mapping's fixed host port, or one from the offer for a mapping without (0). */
+function bridgePortsWanted(mappings: readonly PortMapping[], free: Resources): number[] | undefined {
+  const have = free.ranges('ports');
+  const inOffer = (p: number): boolean => have.some((r) => r.begin <= p && p <= r.end);
+  const fixed = mappings.map((m) => m.hostPort ?? 0);
+  if (!fixed.every((p) => p === 0 || inOffer(p))) return undefined;
+  const taken = new Set(fixed);
+  const out: number[] = [];
+  for (const p of fixed) {
+    if (p !== 0) {
+      out.push(p);
+      continue;
+    }
+    let found: number | undefined;
+    for (const r of have) {
+      for (let q = r.begin; q <= r.end && found === undefined; q++) if (!taken.has(q)) found = q;
+      if (found !== undefined) break;
+    }
+    if (found === undefined) return undefined;
+    taken.add(found);
+    out.push(found);
+  }
+  return out;
+}
+
 function portsWanted(app: AppDefinition, free: Resources): number[] | undefined {
+  const mappings = bridgeMappings(app);
+  if (mappings) return bridgePortsWanted(mappings, free);
   const count = app.portDefinitions.length;
   if (count === 0) return [];
   if (app.requirePorts) {

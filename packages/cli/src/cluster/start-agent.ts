@@ -45,7 +45,7 @@ export interface AgentLaunch {
   /** Requests per client over this rate are 429 on the agent's HTTP API (`--http-rate-limit`). @default DEFAULT_HTTP_RATE_LIMIT */
   httpRateLimit?: RateLimit | false;
   /** The Docker containerizer's policy (`--docker-allow`, `--docker-images`) and registry credentials file (`--docker-config`). */
-  docker?: { policy?: DockerPolicy; configFile?: string };
+  docker?: { policy?: DockerPolicy; configFile?: string; bridgeNetwork?: string };
   /** Who process tasks run as: `--task-user` (default nobody as root) and `--allow-root-tasks`. */
   process?: { taskUser?: string; allowRootTasks?: boolean };
   /** Where tasks' secret references are read (`--secrets-dir`): checked to be a readable directory at start. */
@@ -69,7 +69,11 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
   const credentials: DockerCredentials | undefined = options.docker?.configFile ? await loadDockerCredentials(options.docker.configFile) : undefined;
   const create = (name: ContainerizerName): Containerizer =>
     name === 'docker'
-      ? new DockerContainerizer({ ...(options.docker?.policy ? { policy: options.docker.policy } : {}), ...(credentials ? { credentials } : {}) })
+      ? new DockerContainerizer({
+          ...(options.docker?.policy ? { policy: options.docker.policy } : {}),
+          ...(credentials ? { credentials } : {}),
+          ...(options.docker?.bridgeNetwork ? { bridgeNetwork: options.docker.bridgeNetwork } : {}),
+        })
       : new ProcessContainerizer({
           ...(options.process?.taskUser ? { taskUser: options.process.taskUser } : {}),
           allowRootTasks: options.process?.allowRootTasks ?? false,

@@ -57,6 +57,10 @@ export const agentSchema = z
     dockerAllow: parsedBy((s) => parseDockerAllow(s)),
     dockerImages: parsedBy((s) => parseDockerImages(s)),
     dockerConfig: nonEmpty().optional(),
+    dockerBridgeNetwork: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a Docker network name')
+      .optional(),
     taskUser: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/, 'must be a user name')
@@ -98,6 +102,12 @@ export function agentCommand(ctx: CommandContext): Command {
     .addOption(flag('--docker-config <file>', "a Docker config.json whose registry credentials ('auths') are used for pulls"))
     .addOption(
       flag(
+        '--docker-bridge-network <name>',
+        "the Docker network that tasks in bridge mode (Marathon's container/bridge, docker.network BRIDGE) join, their port mappings published on their host ports; default: bridge",
+      ),
+    )
+    .addOption(
+      flag(
         '--secrets-dir <dir>',
         'where the secrets that tasks reference are read: the secret "db" is the file <dir>/db (default: none; a task referencing a secret fails)',
       ),
@@ -126,7 +136,11 @@ export function agentCommand(ctx: CommandContext): Command {
           ...(o.resources ? { resources: o.resources } : {}),
           ...(o.attributes ? { attributes: o.attributes } : {}),
           process: { ...(o.taskUser ? { taskUser: o.taskUser } : {}), allowRootTasks: o.allowRootTasks ?? false },
-          docker: { policy: { ...o.dockerAllow, images: o.dockerImages }, ...(o.dockerConfig ? { configFile: o.dockerConfig } : {}) },
+          docker: {
+            policy: { ...o.dockerAllow, images: o.dockerImages },
+            ...(o.dockerConfig ? { configFile: o.dockerConfig } : {}),
+            ...(o.dockerBridgeNetwork ? { bridgeNetwork: o.dockerBridgeNetwork } : {}),
+          },
           ...(o.secretsDir ? { secretsDir: o.secretsDir } : {}),
         });
         log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');

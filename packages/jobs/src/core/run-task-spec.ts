@@ -7,6 +7,9 @@ import type { JobRun } from './job-run.js';
 export function runTaskSpec(run: JobRun, index: number, attempt: number): TaskSpec {
   const s = run.spec;
   const id = taskIdOf(run.jobId, run.id, index, attempt);
+  // Docker parameters env/e and user/u: the job's own env and user come first.
+  const fromParameters = s.docker ? marathonDockerHostAccess(s, '') : undefined;
+  const user = s.user || fromParameters?.user;
   return {
     id,
     name: run.jobId,
@@ -14,8 +17,9 @@ export function runTaskSpec(run: JobRun, index: number, attempt: number): TaskSp
     mem: s.mem,
     ...(s.disk > 0 ? { disk: s.disk } : {}),
     ...(s.cmd !== undefined ? { command: s.cmd } : { argv: s.args ?? [] }),
-    ...(s.docker ? { image: s.docker.image, forcePullImage: s.docker.forcePullImage ?? false, docker: marathonDockerHostAccess(s, '').access } : {}),
+    ...(s.docker ? { image: s.docker.image, forcePullImage: s.docker.forcePullImage ?? false, docker: fromParameters?.access ?? {} } : {}),
     env: {
+      ...fromParameters?.env,
       // A {secret} value becomes a reference to its secret's source: the agent reads the value.
       ...envWithSecretSources(s.env, s.secrets),
       TANDEM_JOB_ID: run.jobId,
@@ -25,6 +29,6 @@ export function runTaskSpec(run: JobRun, index: number, attempt: number): TaskSp
     },
     labels: { 'tandem.jobs.job': run.jobId, 'tandem.jobs.run': run.id },
     ...(s.taskKillGracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: s.taskKillGracePeriodSeconds }),
-    ...(s.user ? { user: s.user } : {}),
+    ...(user ? { user } : {}),
   };
 }

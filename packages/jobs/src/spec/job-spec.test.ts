@@ -62,7 +62,12 @@ describe('job spec', () => {
       volumes: [{ hostPath: '/srv/in', containerPath: '/in', mode: 'RO' }],
     });
     expect(details({ id: 'a', run: { ...run, docker: { image: 'busybox', parameters: [{ key: 'net', value: 'host' }] } } })).toEqual([
-      { path: '/run/docker/parameters/0/key', errors: ['docker parameter "net" is not supported (supported: cap-add, pid, ipc, device, runtime, volume, v)'] },
+      {
+        path: '/run/docker/parameters/0/key',
+        errors: [
+          'docker parameter "net" is not supported (supported: cap-add, pid, ipc, device, runtime, volume, v, label, l, env, e, user, u, workdir, w, hostname, h, memory-swappiness, shm-size, ulimit, init, read-only)',
+        ],
+      },
     ]);
     expect(details({ id: 'a', run: { ...run, volumes: [{ containerPath: 'in', hostPath: '/srv', mode: 'RW' }] } })[0]?.path).toBe(
       '/run/volumes/0/containerPath',
