@@ -1,4 +1,4 @@
-import type { HttpAclGuard } from '@tandem/protocol';
+import { Code, type HttpAclGuard, TandemError } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
 import type { AppLimits } from '../app/validate-app.js';
 import type { AppsMetrics } from '../core/apps-metrics.js';
@@ -21,10 +21,19 @@ export interface RouteContext {
 
 export type Query = Record<string, string | string[] | undefined>;
 
+/**
+ * A boolean query parameter read as Marathon reads it: `true` and `false` in any case
+ * (`force=True`, `scale=TRUE`), and also `1`/`0` and a bare `?force` (true). Absent:
+ * false. Anything else is a 400 naming the parameter, not a silent false.
+ */
 export function flagOf(q: Query, name: string): boolean {
   const v = q[name];
   const s = Array.isArray(v) ? v[0] : v;
-  return s === 'true' || s === '1' || s === '';
+  if (s === undefined) return false;
+  const word = s.trim().toLowerCase();
+  if (word === 'true' || word === '1' || word === '') return true;
+  if (word === 'false' || word === '0') return false;
+  throw new TandemError(Code.InvalidArgument, `${name}: ${JSON.stringify(s)} is not a boolean (true or false, in any case)`, { field: name });
 }
 
 export function listOf(q: Query, name: string): string[] {
