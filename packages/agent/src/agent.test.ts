@@ -72,6 +72,8 @@ describe('agent', () => {
   it('agent - registers with its info and persists the id the master gives it', async () => {
     const agent = newAgent();
     await agent.start();
+    // start() resolves with the first attempt's outcome; on a loaded machine that attempt may time out and the next one register.
+    await master.waitFor(() => agent.agentId);
     expect(agent.agentId).toBe('agent-test-1');
     const reg = master.registrations[0];
     expect(reg?.agentInfo?.id).toBe('');
