@@ -50,8 +50,8 @@ describe('metrics JSON', () => {
     expect(doc.counters['marathon.mesos.offers.incoming.counter']).toEqual({ count: 10 });
     expect(doc.counters['marathon.mesos.offers.used.counter']).toEqual({ count: 4 });
     expect(doc.counters['marathon.mesos.offers.declined.counter']).toEqual({ count: 6 });
-    expect(doc.gauges['tandem_apps_instances{condition="Running"}']).toEqual({ value: 3 });
-    expect(doc.counters['tandem_apps_http_requests_total{method="GET",status="200"}']).toEqual({ count: 1 });
+    expect(doc.gauges['tandem_apps_instances.condition.Running']).toEqual({ value: 3 });
+    expect(doc.counters['tandem_apps_http_requests_total.method.GET.status.200']).toEqual({ count: 1 });
     expect(doc.gauges.tandem_apps_apps).toEqual({ value: 2 });
     // A histogram (none in the apps framework today) is its count and mean.
     new Histogram({ name: 'tandem_test_seconds', help: 'x', buckets: [1, 10], registers: [m.registry] }).observe(3);

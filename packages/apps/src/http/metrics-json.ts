@@ -29,18 +29,17 @@ const MARATHON_NAMES: readonly { name: string; kind: 'gauges' | 'counters'; from
   { name: 'marathon.mesos.offers.declined.counter', kind: 'counters', from: 'tandem_apps_offers_total', label: ['outcome', ['declined']] },
 ];
 
-/** `name` or `name{a="x",b="y"}`, as the Prometheus text shows the series. */
+/** `name`, or `name.a.x.b.y` for a series with labels a="x", b="y" (as the jobs API names them). */
 function seriesName(name: string, labels: Record<string, string | number | undefined>): string {
-  const pairs = Object.entries(labels)
+  return Object.entries(labels)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${JSON.stringify(String(v))}`);
-  return pairs.length === 0 ? name : `${name}{${pairs.join(',')}}`;
+    .reduce((out, [k, v]) => `${out}.${k}.${String(v)}`, name);
 }
 
 /**
  * The registry as Marathon's `GET /metrics` answers (Dropwizard's JSON): Marathon's names
  * for what Tandem measures too (`marathon.apps.active.gauge`, ...), and every Tandem
- * series under its Prometheus name and labels (`tandem_apps_instances{condition="Running"}`):
+ * series under its Prometheus name and labels (`tandem_apps_instances.condition.Running`):
  * gauges as `{value}`, counters as `{count}`, histograms as `{count, mean}`.
  */
 export async function dropwizardMetrics(registry: Registry): Promise<DropwizardMetrics> {
