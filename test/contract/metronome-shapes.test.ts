@@ -97,7 +97,8 @@ describe('metronome shapes', () => {
     const conflict = await api('DELETE', `/v1/jobs/${JOB.id}`);
     expect(conflict.status).toBe(409);
     expect(conflict.body).toEqual({ message: 'There are active job runs. Override with stopCurrentJobRuns=true' });
-    const stopped = await api('POST', `/v1/jobs/${JOB.id}/runs/${runId}/actions/stop`);
+    // The stop takes no body either: as curl sends it.
+    const stopped = await curlPost(`${jobs.url}/v1/jobs/${JOB.id}/runs/${runId}/actions/stop`);
     expect(stopped.status).toBe(200);
     expectShape(runSchema, stopped.body, 'POST .../actions/stop');
     const history = await waitFor(async () => {
@@ -126,6 +127,8 @@ describe('metronome shapes', () => {
     const metrics = await api('GET', '/v1/metrics');
     expectShape(metricsSchema, metrics.body, 'GET /v1/metrics');
     expect(metrics.body.gauges.tandem_jobs_jobs).toEqual({ value: 1 });
+    const scraped = await fetch(`${jobs.url}/v1/metrics`, { headers: { accept: 'text/plain;version=0.0.4' } });
+    expect(await scraped.text()).toMatch(/^tandem_jobs_jobs 1$/m);
 
     const deleted = await api('DELETE', `/v1/jobs/${JOB.id}?stopCurrentJobRuns=TRUE`);
     expect(deleted.status).toBe(200);
