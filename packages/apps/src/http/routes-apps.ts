@@ -4,8 +4,11 @@ import type { AppDefinition } from '../app/app-definition.js';
 import { canonicalPathId, pathIdProblem } from '../app/path-id.js';
 import { validateApp } from '../app/validate-app.js';
 import type { Deployment } from '../core/deployment.js';
-import { appJson, type Embed, taskJson, tasksOf } from './app-json.js';
+import { appInfoJson, appsApiEmbeds } from './app-embed.js';
+import { appJson, definitionJson, type Embed, taskJson, tasksOf } from './app-json.js';
+import { parseLabelSelector } from './label-selector.js';
 import { asInput, flagOf, listOf, type Query, type RouteContext, UNSTAMPED } from './route-context.js';
+import { wantsTandem } from './tandem-opt-in.js';
 
 function embedOf(q: Query, single: boolean): Embed {
   const e = listOf(q, 'embed');
@@ -13,6 +16,7 @@ function embedOf(q: Query, single: boolean): Embed {
     tasks: single || e.some((x) => x.endsWith('.tasks')),
     lastTaskFailure: single || e.some((x) => x.endsWith('.lastTaskFailure')),
     readiness: e.some((x) => x.endsWith('.readiness')),
+    tandem: wantsTandem(q),
   };
 }
 
@@ -59,10 +63,13 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
     const q = req.query as Query;
     const idFilter = typeof q.id === 'string' ? q.id : undefined;
     const cmdFilter = typeof q.cmd === 'string' ? q.cmd : undefined;
+    const labels = typeof q.label === 'string' ? parseLabelSelector(q.label) : undefined;
     const apps = [...scheduler.repo.apps.values()]
       .filter((a) => (!idFilter || a.id.includes(idFilter)) && (!cmdFilter || (a.cmd ?? '').includes(cmdFilter)))
+      .filter((a) => !labels || labels.matches(a.labels))
       .sort((a, b) => a.id.localeCompare(b.id));
-    return { apps: apps.map((a) => appJson(scheduler, a, embedOf(q, false))) };
+    const embeds = appsApiEmbeds(listOf(q, 'embed'), false);
+    return { apps: apps.map((a) => appInfoJson(scheduler, a, embeds, wantsTandem(q))) };
   });
 
   http.post('/v2/apps', async (req, reply) => {
@@ -103,15 +110,15 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
     const app = existing(id);
     switch (sub) {
       case 'app':
-        return { app: appJson(scheduler, app, embedOf(q, true)) };
+        return { app: appInfoJson(scheduler, app, appsApiEmbeds(listOf(q, 'embed'), true), wantsTandem(q)) };
       case 'tasks':
-        return { tasks: tasksOf(scheduler, id) };
+        return { tasks: tasksOf(scheduler, id, wantsTandem(q)) };
       case 'versions':
         return { versions: await scheduler.repo.versions(id) };
       case 'version': {
         const v = await scheduler.repo.version(id, arg!);
         if (!v) throw new TandemError(Code.NotFound, `App '${id}' does not exist in version ${arg}`);
-        return v;
+        return definitionJson(v);
       }
       default:
         throw new TandemError(Code.NotFound, `no such resource: ${req.url}`);
@@ -177,7 +184,7 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
       const all = scheduler.repo.instancesOf(id).filter((i) => i.taskId && (!host || i.hostname === host));
       const chosen = sub === 'task' ? all.filter((i) => i.taskId === arg) : all;
       if (sub === 'task' && chosen.length === 0) throw new TandemError(Code.NotFound, `Task '${arg}' does not exist`);
-      const shown = chosen.map((i) => taskJson(i, app)).filter((t) => t !== undefined);
+      const shown = chosen.map((i) => taskJson(i, app, wantsTandem(q))).filter((t) => t !== undefined);
       const { deployment } = await scheduler.killTasks(
         id,
         chosen.map((i) => i.taskId!),

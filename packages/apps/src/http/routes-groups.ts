@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDefinition } from '../app/app-definition.js';
 import { canonicalPathId, isUnder, parentGroup, pathIdProblem } from '../app/path-id.js';
 import { hasGroup } from '../core/group-versions.js';
-import { appJson } from './app-json.js';
+import { appInfoJson, type GroupEmbeds, pruneGroup, resolveGroupEmbeds } from './app-embed.js';
+import { definitionJson } from './app-json.js';
 import { parseGroupDocument } from './group-document.js';
 import { childGroups, type GroupPlan, planGroupUpdate, planRemoval } from './group-update.js';
-import { flagOf, type Query, type RouteContext } from './route-context.js';
+import { flagOf, listOf, type Query, type RouteContext } from './route-context.js';
 import { scaleGroupPlan } from './scale-group.js';
 
 /**
@@ -64,7 +65,8 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
       version: versionOf(id, apps),
     };
   };
-  const live = (a: AppDefinition): unknown => appJson(scheduler, a, { tasks: false, lastTaskFailure: false });
+  // As Marathon's GroupInfo: each app's definition (App), its status only when embedded.
+  const live = (a: AppDefinition): unknown => definitionJson(a);
   const storedNow = (): Map<string, readonly string[]> => new Map([...repo.groups.values()].map((g) => [g.id, g.dependencies]));
 
   /** The group as it was in root version `version` (apps as stored then). */
@@ -83,7 +85,7 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
       id,
       apps,
       stored,
-      (a) => a,
+      (a) => definitionJson(a),
       (g) => root.groups[g] ?? null,
     );
   };
@@ -99,31 +101,33 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
   const exists = (id: string): boolean =>
     id === '/' || [...repo.groups.keys()].some((g) => isUnder(g, id)) || [...repo.apps.keys()].some((a) => a !== id && isUnder(a, id));
 
-  const show = (id: string): Record<string, unknown> => {
+  const show = (id: string, embeds: GroupEmbeds): Record<string, unknown> => {
     if (!exists(id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
     const stored = new Map([...storedNow()].filter(([g]) => isUnder(g, id)));
-    return tree(
+    const shown = tree(
       id,
       [...repo.apps.values()].filter((a) => isUnder(a.id, id)),
       stored,
-      live,
+      embeds.app.size > 0 ? (a) => appInfoJson(scheduler, a, embeds.app) : live,
       currentVersion,
     );
+    return pruneGroup(shown, embeds);
   };
+  const embedsOf = (req: FastifyRequest): GroupEmbeds => resolveGroupEmbeds(listOf(req.query as Query, 'embed'));
 
-  http.get('/v2/groups', async () => show('/'));
+  http.get('/v2/groups', async (req) => show('/', embedsOf(req)));
   http.get('/v2/groups/*', async (req) => {
     const rest = (req.params as { '*': string })['*'].replace(/\/$/, '');
     // As Marathon's GroupsResource: [<id>/]versions and [<id>/]versions/<timestamp>.
     const at = /^(?:(.+)\/)?versions\/(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)$/.exec(rest);
-    if (at) return treeAt(groupIdOf(at[1]), at[2]!);
+    if (at) return pruneGroup(await treeAt(groupIdOf(at[1]), at[2]!), embedsOf(req));
     const list = /^(?:(.+)\/)?versions$/.exec(rest);
     if (list) {
       const id = groupIdOf(list[1]);
       if (!exists(id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
       return versionsOf(id);
     }
-    return show(groupIdOf(rest));
+    return show(groupIdOf(rest), embedsOf(req));
   });
 
   /** `deploy_apps` on the group, every app the plan changes and every group it puts or removes. */
