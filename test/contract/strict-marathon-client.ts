@@ -209,8 +209,11 @@ function read<T = Json>(kind: Kind, json: unknown, where = kind.name): T {
     const field = kind.fields[key]!;
     if (field === 'value' || value === null || value === undefined) continue;
     if ('object' in field) read(field.object, value, `${where}.${key}`);
-    else if (Array.isArray(value)) value.forEach((v, i) => read(field.list, v, `${where}.${key}[${i}]`));
-    else throw new Error(`${where}.${key}: expected a list`);
+    else if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        read(field.list, v, `${where}.${key}[${i}]`);
+      });
+    } else throw new Error(`${where}.${key}: expected a list`);
   }
   return json as T;
 }
