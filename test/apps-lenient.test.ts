@@ -106,7 +106,7 @@ describe('apps API lenient parsing', () => {
     expect(both.body.portDefinitions).toEqual([expect.objectContaining({ port: 10_002, name: 'web' })]);
   });
 
-  it('apps-lenient - embeds: app.taskStats (by version), counts, deployments, readiness, lastTaskFailure, tasks on apps; group.apps, group.groups and group.apps.* on groups', async () => {
+  it('apps-lenient - embeds: app.taskStats (by version), counts, deployments, readiness, lastTaskFailure, tasks on apps; group.apps, group.groups and group.apps.* on groups; a kill with scale=TRUE', async () => {
     const master = await startMaster();
     await startAppsAgent(master);
     const fw = await startApps(master);
@@ -170,6 +170,11 @@ describe('apps API lenient parsing', () => {
     expect(tree).not.toHaveProperty('apps');
     expect(tree.groups.map((x: { id: string }) => x.id)).toEqual(['/g']);
     expect(tree.groups[0]).not.toHaveProperty('apps');
+
+    // scale=TRUE on a task kill: the app is scaled down by the task killed.
+    const [victim] = (await api(fw.url, 'GET', '/v2/apps/g/web/tasks')).body.tasks;
+    expect((await api(fw.url, 'DELETE', `/v2/apps/g/web/tasks/${victim.id}?scale=TRUE`)).status).toBe(200);
+    await waitFor(async () => (await api(fw.url, 'GET', '/v2/apps/g/web')).body.app.instances === 1, 'web scaled down by the kill');
   });
 
   it('apps-lenient - /metrics is Marathon JSON when the client asks for JSON, Prometheus text for text/plain or no Accept, and always on /metrics/prometheus', async () => {
