@@ -215,15 +215,15 @@ export function appsCommand(ctx: CommandContext): Command {
     });
 
   const show = new Command('show')
-    .description('Show an app with its tasks, deployments and why it waits (JSON).')
+    .description("Show an app with its tasks, deployments and why it waits (JSON; Tandem's fields with Marathon's, ?embed=tandem).")
     .argument('<id>')
     .addOption(urlFlag())
-    .action(async (id: string) => out(await appsRequest(url(show), 'GET', appPath(id))));
+    .action(async (id: string) => out(await appsRequest(url(show), 'GET', `${appPath(id)}?embed=tandem`)));
   const tasks = new Command('tasks')
-    .description("List an app's tasks (JSON).")
+    .description("List an app's tasks (JSON, with each task's instance id, condition and goal).")
     .argument('<id>')
     .addOption(urlFlag())
-    .action(async (id: string) => out(await appsRequest(url(tasks), 'GET', `${appPath(id)}/tasks`)));
+    .action(async (id: string) => out(await appsRequest(url(tasks), 'GET', `${appPath(id)}/tasks?embed=tandem`)));
   const scale = new Command('scale')
     .description("Set an app's instance count.")
     .argument('<id>')
