@@ -130,6 +130,7 @@ export class Agent {
       defaultKillGracePeriodMs: options.defaultKillGracePeriodMs,
       maxConcurrentLaunches: options.maxConcurrentLaunches,
       secrets: options.secrets,
+      fetcher: options.fetcher,
       inMemory,
       logger: this.log,
     });

@@ -57,3 +57,4 @@ export { SharedAgentChannel } from './shared-agent-channel.js';
 export { type StatusInput, StatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager.js';
 export { buildTaskEnv, type TaskEnvContext, taskPorts } from './task-env.js';
 export type { TaskPhase } from './task-phase.js';
+export { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, Fetcher, type FetcherOptions } from './fetcher.js';

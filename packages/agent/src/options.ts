@@ -1,7 +1,9 @@
 import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
 import { type BackoffOptions, componentLogger, type GrpcCredential, type Logger, parseMasterList, type TlsFiles } from '@tandem/protocol';
 import type { Containerizer } from './containerizer/types.js';
 import * as defaults from './defaults.js';
+import { Fetcher } from './fetcher.js';
 import { DirectorySecretSource, NO_SECRETS, type SecretSource } from './secret-source.js';
 import type { SharedAgentChannel } from './shared-agent-channel.js';
 
@@ -61,6 +63,11 @@ export interface AgentOptions {
    * REASON_SECRET_GENERATION_FAILED. @default undefined (no secret source)
    */
   secretsDir?: string;
+  /**
+   * The directories tasks' file URIs (`CommandInfo.uris`, Marathon's fetch) may read from
+   * (`tandem agent --fetch-allow-dir`). http(s) URIs need none. @default [] (file URIs refused)
+   */
+  fetchAllowDirs?: readonly string[];
   logger?: Logger;
 }
 
@@ -101,6 +108,8 @@ export interface ResolvedAgentOptions {
   credential: GrpcCredential | undefined;
   /** Where tasks' secret references are resolved (NO_SECRETS without `secretsDir`). */
   secrets: SecretSource;
+  /** Fetches tasks' URIs into their sandboxes; its cache is `<workDir>/fetch-cache`. */
+  fetcher: Fetcher;
   hollowInMemoryCheckpoints: boolean;
   hollowSharedChannel: SharedAgentChannel | undefined;
   logger: Logger;
@@ -125,6 +134,7 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
     tls: options.tls,
     credential: options.credential,
     secrets: options.secretsDir ? new DirectorySecretSource(options.secretsDir) : NO_SECRETS,
+    fetcher: new Fetcher({ allowDirs: options.fetchAllowDirs ?? [], cacheDir: join(options.workDir, 'fetch-cache') }),
     hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
     hollowSharedChannel: options.hollowSharedChannel,
     logger: options.logger ?? componentLogger('agent'),

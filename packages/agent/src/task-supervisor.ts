@@ -1,6 +1,7 @@
 import { checkId, type FrameworkInfo, type KillTask, type Logger, type StatusReason, TandemError, type TaskInfo } from '@tandem/protocol';
 import { type AgentTask, snapshotOf, type TaskSnapshot } from './agent-task.js';
 import type { Containerizer } from './containerizer/types.js';
+import type { Fetcher } from './fetcher.js';
 import { Limiter } from './limiter.js';
 import type { AgentPaths } from './paths.js';
 import type { SecretSource } from './secret-source.js';
@@ -26,6 +27,7 @@ export interface TaskSupervisorOptions {
   maxConcurrentLaunches: number;
   /** Where tasks' secret references are resolved at launch. */
   secrets: SecretSource;
+  fetcher: Fetcher;
   /** Hollow agents only: no sandbox directories and no task.json (see AgentOptions.hollowInMemoryCheckpoints). */
   inMemory: boolean;
   logger: Logger;
@@ -62,6 +64,7 @@ export class TaskSupervisor {
       defaultKillGracePeriodMs: options.defaultKillGracePeriodMs,
       inMemory: options.inMemory,
       secrets: options.secrets,
+      fetcher: options.fetcher,
       launchSlots: new Limiter(options.maxConcurrentLaunches),
       preparing: new Limiter(options.maxConcurrentLaunches),
       hooks,

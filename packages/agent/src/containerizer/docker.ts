@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
 import Docker from 'dockerode';
 import { taskArgv } from './command.js';
@@ -19,6 +19,8 @@ export const LABEL_AGENT_ID = 'tandem.agent-id';
 export const LABEL_FRAMEWORK_ID = 'tandem.framework-id';
 
 export const DEFAULT_PULL_TIMEOUT_MS = 120_000;
+/** Where a task's sandbox is mounted in its container when it fetched URIs (Mesos' place). */
+export const SANDBOX_MOUNT = '/mnt/mesos/sandbox';
 const PING_TIMEOUT_MS = 3_000;
 const MIB = 1024 * 1024;
 
@@ -125,12 +127,17 @@ export class DockerContainerizer implements Containerizer {
     const cpus = spec.resources.cpus;
     const user = spec.task.command?.user ?? '';
     const extra = dockerSettingsOptions(settings, this.bridgeNetwork);
+    // Fetched URIs are in the sandbox: it is mounted where Mesos mounts it, as MESOS_SANDBOX.
+    const fetched = (spec.task.command?.uris ?? []).length > 0;
+    const env = fetched ? { ...spec.env, MESOS_SANDBOX: SANDBOX_MOUNT } : spec.env;
+    const access = hostAccess(request);
+    if (fetched) access.Mounts = [...(access.Mounts ?? []), { Type: 'bind', Source: resolve(spec.sandboxDir), Target: SANDBOX_MOUNT, ReadOnly: false }];
     const options: Docker.ContainerCreateOptions = {
       name: containerName(spec.taskId),
       Image: image,
       // A shell command replaces any ENTRYPOINT; plain arguments are appended to it.
       ...(shell ? { Entrypoint: ['/bin/sh', '-c'], Cmd: argv.slice(2) } : argv ? { Cmd: argv } : {}),
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       ...(user ? { User: user } : {}),
       WorkingDir: extra.WorkingDir ?? '',
       ...(extra.Hostname ? { Hostname: extra.Hostname } : {}),
@@ -151,7 +158,7 @@ export class DockerContainerizer implements Containerizer {
         Init: true,
         SecurityOpt: ['no-new-privileges'],
         RestartPolicy: { Name: '' },
-        ...hostAccess(request),
+        ...access,
       },
     };
     // The sandbox files open while the engine creates the container: neither waits for the other.

@@ -1,6 +1,7 @@
 import { isTerminal, type Logger, type StatusReason, secretSourcesOf, TandemError, type TaskStatus } from '@tandem/protocol';
 import { type AgentTask, enterPhase } from '../agent-task.js';
 import type { Container, ContainerExit, LaunchSpec } from '../containerizer/types.js';
+import type { Fetcher } from '../fetcher.js';
 import type { Limiter } from '../limiter.js';
 import { readSecrets, type SecretSource } from '../secret-source.js';
 import type { StatusUpdateManager } from '../status-update-manager.js';
@@ -22,6 +23,8 @@ export interface RunnerContext {
   /** Launch slots: held only while a containerizer launches (maxConcurrentLaunches). */
   /** Where the task's secret references are read, at launch and at recovery. */
   readonly secrets: SecretSource;
+  /** Downloads the task's URIs into its sandbox before the launch. */
+  readonly fetcher: Fetcher;
   readonly launchSlots: Limiter;
   /** Prestart work (checkpoint writes) of tasks about to launch, as many at once as there are launch slots. */
   readonly preparing: Limiter;
@@ -91,6 +94,19 @@ export class TaskRunner implements TaskHandle {
         const message = TandemError.from(err).message;
         ctx.log.warn({ taskId: task.taskId, err: message }, 'could not read a secret of the task');
         await this.terminate({ state: 'TASK_FAILED', reason: 'REASON_SECRET_GENERATION_FAILED', message });
+        return;
+      }
+      if (this.killRequest()) return this.killedDuringLaunch();
+    }
+    const uris = task.info.command?.uris ?? [];
+    if (uris.length > 0 && !ctx.inMemory) {
+      try {
+        await ctx.fetcher.fetchAll(uris, task.sandboxDir, signal);
+      } catch (err) {
+        if (this.killRequest()) return this.killedDuringLaunch();
+        const message = TandemError.from(err).message;
+        ctx.log.warn({ taskId: task.taskId, err: message }, 'could not fetch a URI of the task');
+        await this.terminate({ state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message });
         return;
       }
       if (this.killRequest()) return this.killedDuringLaunch();

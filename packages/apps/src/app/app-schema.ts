@@ -166,6 +166,18 @@ export const containerSchema = z.object(
   { error: 'must be an object' },
 );
 
+/** Marathon's fetch entry (FetchUri): extracted by default when it is an archive. */
+export const fetchSchema = z.object(
+  {
+    uri: str().min(1, 'must not be empty'),
+    extract: bool().default(true),
+    executable: bool().default(false),
+    cache: bool().default(false),
+    destPath: nullish(str().min(1, 'must not be empty')),
+  },
+  { error: 'must be {"uri": "...", "extract", "executable", "cache", "destPath"}' },
+);
+
 export const upgradeStrategySchema = z
   .object({
     minimumHealthCapacity: fraction(1),
@@ -214,7 +226,7 @@ export const appSchema = z.object(
     dependencies: z.array(str()).default([]),
     role: str().min(1, 'must not be empty').default('*'),
     acceptedResourceRoles: nullish(z.array(str())),
-    fetch: z.array(z.object({ uri: str() })).default([]),
+    fetch: z.array(fetchSchema).default([]),
     uris: z.array(str()).default([]),
     networks: z.array(z.object({ mode: z.string().default('host'), name: nullish(z.string()) })).default([{ mode: 'host', name: undefined }]),
   },

@@ -54,8 +54,16 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
   if (twice.length > 0) add(app.portDefinitions ? '/portDefinitions' : '/ports', `Ports must be unique (${twice.join(', ')} given more than once).`);
   const named = (app.portDefinitions ?? []).map((p) => p.name).filter((n): n is string => n !== undefined);
   if (new Set(named).size !== named.length) add('/portDefinitions', 'Port names must be unique.');
-  if (app.fetch.length > 0) add('/fetch', 'fetching artifacts is not supported');
-  if (app.uris.length > 0) add('/uris', 'fetching artifacts is not supported');
+  app.fetch.forEach((f, i) => {
+    const problem = fetchUriProblem(f.uri);
+    if (problem) add(`/fetch/${i}/uri`, problem);
+    if (f.destPath !== undefined && (f.destPath.startsWith('/') || f.destPath.split('/').some((p) => p === '..' || p === '')))
+      add(`/fetch/${i}/destPath`, 'must be a relative path inside the sandbox (no .., not absolute)');
+  });
+  app.uris.forEach((u, i) => {
+    const problem = fetchUriProblem(u);
+    if (problem) add(`/uris/${i}`, problem);
+  });
   const ports = app.portDefinitions?.length ?? app.ports?.length ?? 1;
   app.healthChecks.forEach((h, i) => {
     const usesPort = h.protocol !== 'COMMAND';
@@ -86,6 +94,17 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
     if (r === '') add(`/acceptedResourceRoles/${i}`, 'must not be empty');
   });
   return out;
+}
+
+/** Why `uri` cannot be fetched by an agent (http, https, file URLs or absolute paths), or undefined. */
+function fetchUriProblem(uri: string): string | undefined {
+  if (uri.startsWith('/')) return undefined;
+  try {
+    const { protocol } = new URL(uri);
+    return ['http:', 'https:', 'file:'].includes(protocol) ? undefined : `the scheme ${protocol} is not supported (http, https, file)`;
+  } catch {
+    return `"${uri}" is not a URL (http://, https:// or file://) nor an absolute path`;
+  }
 }
 
 /**

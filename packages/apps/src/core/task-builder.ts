@@ -49,6 +49,7 @@ export function buildTask(app: AppDefinition, instance: Instance): TaskInfoInit 
       ...(app.taskKillGracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: app.taskKillGracePeriodSeconds }),
       ...(user ? { user } : {}),
       healthChecks,
+      uris: fetchUris(app),
     },
     { agentId: instance.agentId! },
   );
@@ -66,4 +67,16 @@ function bridgeNetwork(mappings: readonly PortMapping[], hostPorts: readonly num
     return m.protocol.split(',').map((protocol) => ({ containerPort, hostPort, protocol }));
   });
   return { network: 'NETWORK_BRIDGE' as const, portMappings };
+}
+
+/**
+ * Marathon's fetch (and the legacy uris: archives extracted, as Marathon does) as the
+ * agent's CommandInfo.uris.
+ */
+function fetchUris(app: AppDefinition) {
+  const archive = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz|zip)$/i;
+  return [
+    ...app.fetch.map((f) => ({ value: f.uri, extract: f.extract, executable: f.executable, cache: f.cache, outputFile: f.destPath ?? '' })),
+    ...app.uris.map((u) => ({ value: u, extract: archive.test(u), executable: false, cache: false, outputFile: '' })),
+  ];
 }

@@ -50,6 +50,8 @@ export interface AgentLaunch {
   process?: { taskUser?: string; allowRootTasks?: boolean };
   /** Where tasks' secret references are read (`--secrets-dir`): checked to be a readable directory at start. */
   secretsDir?: string;
+  /** The directories tasks may fetch file URIs from (`--fetch-allow-dir`); none by default. */
+  fetchAllowDirs?: readonly string[];
 }
 
 export interface RunningAgent {
@@ -110,6 +112,7 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.credential ? { credential: options.credential } : {}),
     ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
+    ...(options.fetchAllowDirs ? { fetchAllowDirs: options.fetchAllowDirs } : {}),
   });
   let http: AgentHttpApi | undefined;
   if (options.httpPort !== undefined) {

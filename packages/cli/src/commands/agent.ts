@@ -67,6 +67,11 @@ export const agentSchema = z
       .optional(),
     allowRootTasks: z.boolean().optional(),
     secretsDir: nonEmpty().optional(),
+    fetchAllowDir: z
+      .string()
+      .transform((s) => s.split(',').map((d) => d.trim()))
+      .pipe(z.array(z.string().startsWith('/', 'must be a comma-separated list of absolute directories')))
+      .optional(),
   })
   .extend(tlsSchema.shape)
   .extend(httpAuthSchema.shape)
@@ -100,6 +105,12 @@ export function agentCommand(ctx: CommandContext): Command {
     )
     .addOption(flag('--allow-root-tasks', 'let process tasks run as root (refused by default)'))
     .addOption(flag('--docker-config <file>', "a Docker config.json whose registry credentials ('auths') are used for pulls"))
+    .addOption(
+      flag(
+        '--fetch-allow-dir <dirs>',
+        "the directories (comma-separated, absolute) whose files tasks may fetch by file URL (Marathon's fetch, CommandInfo.uris); none by default: http(s) only",
+      ),
+    )
     .addOption(
       flag(
         '--docker-bridge-network <name>',
@@ -142,6 +153,7 @@ export function agentCommand(ctx: CommandContext): Command {
             ...(o.dockerBridgeNetwork ? { bridgeNetwork: o.dockerBridgeNetwork } : {}),
           },
           ...(o.secretsDir ? { secretsDir: o.secretsDir } : {}),
+          ...(o.fetchAllowDir ? { fetchAllowDirs: o.fetchAllowDir } : {}),
         });
         log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');
         ctx.io.stdout(`tandem agent: ${agent.agentId ?? '(registering)'} on master ${o.master}, containerizers ${agent.containerizers.join(',')}\n`);

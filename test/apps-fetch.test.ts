@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Agent, ProcessContainerizer } from '@tandem/agent';
+import type { Master } from '@tandem/master';
+import { afterEach, describe, expect, it } from 'vitest';
+import { api, privatePorts, startApps } from './support/apps.js';
+import { cleanup, startMaster, tempDir, track, waitFor } from './support/cluster.js';
+
+// Marathon's fetch and uris through the apps framework, a real master and a real agent
+// (process containerizer): the agent downloads each URI into the task's sandbox before
+// the start, from an HTTP server of the test and from a file URL under the directory
+// the agent allows (--fetch-allow-dir), extracts a tar.gz and makes a script executable;
+// a URI it may not read fails the task with a message naming the URI.
+
+afterEach(cleanup);
+
+/** Serves the files of `dir` over HTTP on a free port; counts the requests per path. */
+async function serve(dir: string): Promise<{ url: string; hits: Map<string, number> }> {
+  const hits = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const file = join(dir, path);
+    if (path.includes('..') || !existsSync(file)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  track(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
+}
+
+async function fetchingAgent(master: Master, allowDir: string): Promise<void> {
+  const agent = new Agent({
+    master: master.address,
+    workDir: join(tempDir(), 'agent'),
+    hostname: 'it-host',
+    resources: `cpus:4;mem:4096;disk:4096;ports:${privatePorts()}`,
+    containerizers: [new ProcessContainerizer()],
+    fetchAllowDirs: [allowDir],
+    statusRetryMs: { initial: 200, max: 1000 },
+    reconnectBackoff: { initialMs: 100, maxMs: 500 },
+  });
+  await agent.start();
+  track(() => agent.stop({ killTasks: true }));
+}
+
+describe('apps fetch', () => {
+  it('apps fetch - an app finds its fetch URIs in its sandbox: a served file, an extracted tar.gz, an executable script, a cached download and an allowed file URL', async () => {
+    const files = tempDir('tandem-fetch-src-');
+    writeFileSync(join(files, 'greeting.txt'), 'hello from http\n');
+    writeFileSync(join(files, 'tool.sh'), '#!/bin/sh\necho tool ran\n');
+    mkdirSync(join(files, 'bundle'));
+    writeFileSync(join(files, 'bundle', 'inner.txt'), 'from the archive\n');
+    execFileSync('tar', ['-czf', join(files, 'bundle.tar.gz'), '-C', files, 'bundle']);
+    const local = tempDir('tandem-fetch-local-');
+    writeFileSync(join(local, 'local.txt'), 'from a file url\n');
+    const out = tempDir('tandem-fetch-out-');
+    chmodSync(out, 0o777); // the task runs as nobody
+    const { url, hits } = await serve(files);
+    const master = await startMaster();
+    await fetchingAgent(master, local);
+    const fw = await startApps(master);
+
+    const app = {
+      id: '/fetcher',
+      cmd: 'cat greeting.txt bundle/inner.txt local.txt cached.txt > "$OUT/seen.tmp" && ./tool.sh >> "$OUT/seen.tmp" && mv "$OUT/seen.tmp" "$OUT/seen" && exec sleep 600',
+      cpus: 0.1,
+      mem: 32,
+      env: { OUT: out },
+      fetch: [
+        { uri: `${url}/greeting.txt` },
+        { uri: `${url}/bundle.tar.gz`, extract: true },
+        { uri: `${url}/tool.sh`, executable: true, extract: false },
+        { uri: `file://${join(local, 'local.txt')}` },
+        { uri: `${url}/greeting.txt`, cache: true, destPath: 'cached.txt' },
+      ],
+    };
+    expect((await api(fw.url, 'POST', '/v2/apps', app)).status).toBe(201);
+    const seen = await waitFor(
+      () => (existsSync(join(out, 'seen')) ? readFileSync(join(out, 'seen'), 'utf8') : undefined),
+      'the app to report what it found',
+      30_000,
+      200,
+    );
+    expect(seen).toBe('hello from http\nfrom the archive\nfrom a file url\nhello from http\ntool ran\n');
+    expect(hits.get('/bundle.tar.gz')).toBe(1);
+    // The app shows its fetch as given, with Marathon's defaults.
+    const shown = (await api(fw.url, 'GET', '/v2/apps/fetcher')).body.app;
+    expect(shown.fetch[0]).toEqual({ uri: `${url}/greeting.txt`, extract: true, executable: false, cache: false });
+  });
+
+  it('apps fetch - a file URL outside the allowed directory, or a URL the server does not have, fails the task naming the URI; an unsupported scheme is a 422', async () => {
+    const files = tempDir('tandem-fetch-src-');
+    const { url } = await serve(files);
+    const master = await startMaster();
+    await fetchingAgent(master, tempDir('tandem-fetch-allowed-'));
+    const fw = await startApps(master);
+    const failureOf = (id: string) =>
+      waitFor(
+        async () => (await api(fw.url, 'GET', `/v2/apps/${id}?embed=app.lastTaskFailure`)).body.app?.lastTaskFailure,
+        `${id} to show its task failure`,
+        30_000,
+        200,
+      );
+
+    const base = { cmd: 'exec sleep 600', cpus: 0.1, mem: 32, instances: 1 };
+    expect((await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/outside', fetch: [{ uri: 'file:///etc/passwd' }] })).status).toBe(201);
+    expect((await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/missing', uris: [`${url}/nothing.tgz`] })).status).toBe(201);
+    const outside = await failureOf('outside');
+    expect(outside.state).toBe('TASK_FAILED');
+    expect(outside.message).toMatch(/^could not fetch file:\/\/\/etc\/passwd: \/etc\/passwd is outside the allowed directories/);
+    expect(outside.message).toContain('--fetch-allow-dir');
+    const missing = await failureOf('missing');
+    expect(missing.state).toBe('TASK_FAILED');
+    expect(missing.message).toBe(`could not fetch ${url}/nothing.tgz: the server answered 404 Not Found`);
+
+    const refused = await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/ftp', fetch: [{ uri: 'ftp://example.com/x' }], uris: ['s3://bucket/y'] });
+    expect(refused.status).toBe(422);
+    expect(refused.body.details.map((d: { path: string }) => d.path)).toEqual(['/fetch/0/uri', '/uris/0']);
+  });
+});
