@@ -43,7 +43,10 @@ export function closed(schema: unknown): unknown {
 }
 
 const str = { type: 'string' };
-const nullableStr = { type: ['string', 'null'] };
+/** Metronome's DateTimeFormat: `yyyy-MM-dd'T'HH:mm:ss.SSSZ` (2016-07-15T13:02:59.735+0000). */
+const TIME = '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d{4}$';
+const time = { type: 'string', pattern: TIME };
+const nullableTime = { type: ['string', 'null'], pattern: TIME };
 const int = { type: 'integer', minimum: 0 };
 
 function object(properties: Schema, required: string[] = Object.keys(properties)): Schema {
@@ -51,30 +54,30 @@ function object(properties: Schema, required: string[] = Object.keys(properties)
 }
 
 /** JobRunTaskFormat (Json.format[JobRunTask]): completedAt only once the task ended. */
-export const taskSchema = object({ id: str, startedAt: str, completedAt: str, status: str }, ['id', 'startedAt', 'status']);
+export const taskSchema = object({ id: str, startedAt: time, completedAt: time, status: str }, ['id', 'startedAt', 'status']);
 
 /** JobRunWrites: completedAt is null until the run ends. */
 export const runSchema = object({
   id: str,
   jobId: str,
   status: { enum: ['INITIAL', 'STARTING', 'ACTIVE', 'SUCCESS', 'FAILED'] },
-  createdAt: str,
-  completedAt: nullableStr,
+  createdAt: time,
+  completedAt: nullableTime,
   tasks: { type: 'array', items: taskSchema },
 });
 
 /** JobRunInfoWrites (Json.writes[JobRunInfo]). */
-const finishedRunSchema = object({ id: str, createdAt: str, finishedAt: str, tasks: { type: 'array', items: str } });
+const finishedRunSchema = object({ id: str, createdAt: time, finishedAt: time, tasks: { type: 'array', items: str } });
 
 /** JobHistorySummaryWrites. */
-export const historySummarySchema = object({ successCount: int, failureCount: int, lastSuccessAt: nullableStr, lastFailureAt: nullableStr });
+export const historySummarySchema = object({ successCount: int, failureCount: int, lastSuccessAt: nullableTime, lastFailureAt: nullableTime });
 
 /** JobHistoryWrites. */
 export const historySchema = object({
   successCount: int,
   failureCount: int,
-  lastSuccessAt: nullableStr,
-  lastFailureAt: nullableStr,
+  lastSuccessAt: nullableTime,
+  lastFailureAt: nullableTime,
   successfulFinishedRuns: { type: 'array', items: finishedRunSchema },
   failedFinishedRuns: { type: 'array', items: finishedRunSchema },
 });
@@ -85,7 +88,7 @@ export function scheduleSchema(): Schema {
   const { timeZone: _tz, ...properties } = base.properties as Schema;
   return {
     ...base,
-    properties: { ...properties, timezone: str, nextRunAt: str },
+    properties: { ...properties, timezone: str, nextRunAt: time },
     required: ['id', 'cron', 'timezone', 'startingDeadlineSeconds', 'concurrencyPolicy', 'enabled'],
   };
 }

@@ -37,6 +37,17 @@ export function runView(run: JobRun): Record<string, unknown> {
 }
 
 /**
+ * A time as Metronome writes it (its DateTimeFormat, `yyyy-MM-dd'T'HH:mm:ss.SSSZ`, in UTC):
+ * `2016-07-15T13:02:59.735+0000`. Tandem stores ISO 8601 (`...Z`); clients of Metronome
+ * parsing with that pattern refuse a `Z`.
+ */
+export function metronomeTime(iso: string): string;
+export function metronomeTime(iso: string | null | undefined): string | null;
+export function metronomeTime(iso: string | null | undefined): string | null {
+  return iso ? new Date(iso).toISOString().replace(/Z$/, '+0000') : null;
+}
+
+/**
  * A run as Metronome writes it: id, jobId, status, createdAt, completedAt (null while it runs)
  * and its tasks as `{id, startedAt, completedAt?, status}` (startedAt: when it was launched).
  * Tandem's counts, attempts, trigger and exit codes are in `runView` (`?embed=tandem`).
@@ -46,14 +57,19 @@ export function metronomeRunView(run: JobRun): Record<string, unknown> {
     id: run.id,
     jobId: run.jobId,
     status: run.status,
-    createdAt: run.createdAt,
-    completedAt: run.completedAt ?? null,
-    tasks: run.tasks.map((t) => ({ id: t.id, startedAt: t.launchedAt, ...(t.completedAt ? { completedAt: t.completedAt } : {}), status: t.status })),
+    createdAt: metronomeTime(run.createdAt),
+    completedAt: metronomeTime(run.completedAt),
+    tasks: run.tasks.map((t) => ({
+      id: t.id,
+      startedAt: metronomeTime(t.launchedAt),
+      ...(t.completedAt ? { completedAt: metronomeTime(t.completedAt) } : {}),
+      status: t.status,
+    })),
   };
 }
 
-/** A schedule as the API shows it (Metronome's shape with `nextRunAt`). */
+/** A schedule as the API shows it (Metronome's shape with `nextRunAt`, in Metronome's time format). */
 export function scheduleView(state: ScheduleState, nowMs: number): Record<string, unknown> {
   const next = nextRunAt(state.spec, nowMs);
-  return { ...state.spec, ...(next ? { nextRunAt: next } : {}) };
+  return { ...state.spec, ...(next ? { nextRunAt: metronomeTime(next) } : {}) };
 }

@@ -1,5 +1,5 @@
-import type { JobHistory } from '../core/history.js';
-import { metronomeRunView, runView, scheduleView } from '../core/run-view.js';
+import type { FinishedRun, JobHistory } from '../core/history.js';
+import { metronomeRunView, metronomeTime, runView, scheduleView } from '../core/run-view.js';
 import type { JobSpec, RunSpec } from '../spec/job-spec.js';
 import type { JobsApi } from './jobs-api.js';
 
@@ -13,19 +13,25 @@ export function parseEmbeds(raw: unknown): Set<Embed> {
   return new Set(values.filter((v): v is Embed => (EMBEDS as readonly string[]).includes(v)));
 }
 
+const finishedRunView = (r: FinishedRun) => ({ id: r.id, createdAt: metronomeTime(r.createdAt), finishedAt: metronomeTime(r.finishedAt), tasks: r.tasks });
+
+/** Metronome's JobHistoryWrites (times in its format). */
 export function historyView(h: JobHistory): Record<string, unknown> {
   return {
-    successCount: h.successCount,
-    failureCount: h.failureCount,
-    lastSuccessAt: h.lastSuccessAt,
-    lastFailureAt: h.lastFailureAt,
-    successfulFinishedRuns: h.successfulFinishedRuns,
-    failedFinishedRuns: h.failedFinishedRuns,
+    ...historySummaryView(h),
+    successfulFinishedRuns: h.successfulFinishedRuns.map(finishedRunView),
+    failedFinishedRuns: h.failedFinishedRuns.map(finishedRunView),
   };
 }
 
+/** Metronome's JobHistorySummaryWrites. */
 export function historySummaryView(h: JobHistory): Record<string, unknown> {
-  return { successCount: h.successCount, failureCount: h.failureCount, lastSuccessAt: h.lastSuccessAt, lastFailureAt: h.lastFailureAt };
+  return {
+    successCount: h.successCount,
+    failureCount: h.failureCount,
+    lastSuccessAt: metronomeTime(h.lastSuccessAt),
+    lastFailureAt: metronomeTime(h.lastFailureAt),
+  };
 }
 
 /**
