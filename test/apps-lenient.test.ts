@@ -171,6 +171,13 @@ describe('apps API lenient parsing', () => {
     expect(tree.groups.map((x: { id: string }) => x.id)).toEqual(['/g']);
     expect(tree.groups[0]).not.toHaveProperty('apps');
 
+    // Marathon's /v2/apps/<group>/*: every app under the group as GET /v2/apps/{id} shows it.
+    const star = (await api(fw.url, 'GET', '/v2/apps/g/*')).body['*'];
+    expect(ids(star)).toEqual(['/g/fails', '/g/web']);
+    expect(star[1].tasks).toHaveLength(2);
+    expect(ids((await api(fw.url, 'GET', '/v2/apps/*')).body['*'])).toEqual(['/g/fails', '/g/web']);
+    expect((await api(fw.url, 'GET', '/v2/apps/nope/*')).status).toBe(404);
+
     // scale=TRUE on a task kill: the app is scaled down by the task killed.
     const [victim] = (await api(fw.url, 'GET', '/v2/apps/g/web/tasks')).body.tasks;
     expect((await api(fw.url, 'DELETE', `/v2/apps/g/web/tasks/${victim.id}?scale=TRUE`)).status).toBe(200);

@@ -1,7 +1,7 @@
 import { Code, TandemError, ValidationError } from '@tandem/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDefinition } from '../app/app-definition.js';
-import { canonicalPathId, pathIdProblem } from '../app/path-id.js';
+import { canonicalPathId, isUnder, pathIdProblem } from '../app/path-id.js';
 import { validateApp } from '../app/validate-app.js';
 import type { Deployment } from '../core/deployment.js';
 import { appInfoJson, appsApiEmbeds } from './app-embed.js';
@@ -105,6 +105,17 @@ export function appsRoutes(http: FastifyInstance, ctx: RouteContext): void {
 
   http.get('/v2/apps/*', async (req) => {
     const q = req.query as Query;
+    // As Marathon: /v2/apps/<group>/* (and /v2/apps/*) is {"*": [every app under the group, as GET /v2/apps/{id} shows it]}.
+    const every = /^(?:(.+)\/)?\*$/.exec((req.params as { '*': string })['*']);
+    if (every) {
+      const group = every[1] === undefined ? '/' : pathIdProblem(every[1]) ? undefined : canonicalPathId(every[1]);
+      const under = [...scheduler.repo.apps.values()].filter((a) => group !== undefined && a.id !== group && isUnder(a.id, group));
+      if (group === undefined || (group !== '/' && under.length === 0 && !scheduler.repo.groups.has(group))) {
+        throw new TandemError(Code.NotFound, `Group '${group ?? every[1]}' does not exist`);
+      }
+      const embeds = appsApiEmbeds(listOf(q, 'embed'), true);
+      return { '*': under.sort((a, b) => a.id.localeCompare(b.id)).map((a) => appInfoJson(scheduler, a, embeds, wantsTandem(q))) };
+    }
     const { id: raw, sub, arg } = parseAppPath((req.params as { '*': string })['*']);
     const id = appIdOf(raw);
     const app = existing(id);
