@@ -147,7 +147,9 @@ export function marathonType(file: string, name: string): Schema {
 
 /**
  * An app as `/v2/apps` returns it: Marathon's App (app.raml) with AppInfo's status fields
- * (appInfo.raml) and `lastTaskFailure` (the `app.lastTaskFailure` embed of Marathon's REST docs).
+ * (appInfo.raml) and `lastTaskFailure` (the `app.lastTaskFailure` embed of Marathon's REST
+ * docs; its fields are Marathon's TaskFailure: appId, host, message, state, taskId,
+ * timestamp, version, slaveId).
  */
 export function appInfoSchema(): Schema {
   marathonType('app.raml', 'App');
@@ -159,7 +161,12 @@ export function appInfoSchema(): Schema {
     properties: {
       ...(app.properties as Record<string, Schema>),
       ...status.properties,
-      lastTaskFailure: { type: 'object', required: ['appId', 'host', 'message', 'state', 'taskId', 'timestamp', 'version'] },
+      lastTaskFailure: {
+        type: 'object',
+        properties: Object.fromEntries(['appId', 'host', 'message', 'state', 'taskId', 'timestamp', 'version', 'slaveId'].map((k) => [k, { type: 'string' }])),
+        required: ['appId', 'host', 'message', 'state', 'taskId', 'timestamp', 'version'],
+        additionalProperties: false,
+      },
     },
   };
 }

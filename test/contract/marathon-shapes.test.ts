@@ -162,13 +162,31 @@ describe('Marathon shapes', () => {
     for (const e of events)
       expect({ type: e.type, keys: Object.keys(e.data).sort() }).toEqual({ type: e.type, keys: ['eventType', 'timestamp', ...EVENT_KEYS[e.type]!].sort() });
 
+    // A task killed without scaling (the app's and the bulk route), and an app whose task failed.
+    const [victim] = (await api(fw.url, 'GET', '/v2/apps/shapes/web/tasks')).body.tasks as { id: string }[];
+    const killed = await api(fw.url, 'DELETE', `/v2/apps/shapes/web/tasks/${victim!.id}`);
+    expect(killed.body.task.id).toBe(victim!.id);
+    expect(validatorOf(one(task, 'task'))(killed.body)).toEqual([]);
+    const [other] = (await api(fw.url, 'GET', '/v2/apps/shapes/web/tasks')).body.tasks as { id: string }[];
+    const bulk = await api(fw.url, 'POST', '/v2/tasks/delete', { ids: [other!.id] });
+    expect(bulk.body.tasks.map((t: { id: string }) => t.id)).toEqual([other!.id]);
+    expect(check.tasks(bulk.body)).toEqual([]);
+    await api(fw.url, 'POST', '/v2/apps', { id: '/shapes/crash', cmd: 'exit 3', cpus: 0.1, mem: 16 });
+    const crashed = await waitFor(async () => {
+      const body = (await api(fw.url, 'GET', '/v2/apps/shapes/crash')).body;
+      return body.app.lastTaskFailure ? body : undefined;
+    }, 'a lastTaskFailure');
+    expect(crashed.app.lastTaskFailure).toMatchObject({ appId: '/shapes/crash', state: 'TASK_FAILED' });
+    expect(check.app(crashed)).toEqual([]);
+
     // With the opt-in, Tandem's keys are there (and are what the closed schemas refuse).
     const mine = await api(fw.url, 'GET', '/v2/apps/shapes/web/tasks?embed=tandem');
     expect(mine.body.tasks[0]).toMatchObject({ instanceId: expect.stringMatching(/^instance-/), condition: 'Running', goal: 'Running' });
     expect(check.tasks(mine.body).join()).toMatch(/additional properties: instanceId/);
     const tandemQueue = (await api(fw.url, 'GET', '/v2/queue?embed=tandem')).body;
-    expect(tandemQueue.queue[0].instances).toHaveLength(1);
-    expect(tandemQueue.queue[0].lastUnusedOffers[0].details.join()).toMatch(/hostname IS node-z/);
+    const nowhere = tandemQueue.queue.find((q: { app: { id: string } }) => q.app.id === '/shapes/nowhere');
+    expect(nowhere.instances).toHaveLength(1);
+    expect(nowhere.lastUnusedOffers[0].details.join()).toMatch(/hostname IS node-z/);
     expect(check.queue(tandemQueue).join()).toMatch(/additional properties: instances/);
     const tandemApp = (await api(fw.url, 'GET', '/v2/apps/shapes/nowhere?embed=tandem')).body;
     expect(tandemApp.app.waiting.count).toBe(1);
