@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent, ProcessContainerizer } from '@tandem/agent';
 import type { Master } from '@tandem/master';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, privatePorts, startApps } from './support/apps.js';
 import { cleanup, startMaster, tempDir, track, waitFor } from './support/cluster.js';
+import { serveFiles } from './support/file-server.js';
 
 // Marathon's fetch and uris through the apps framework, a real master and a real agent
 // (process containerizer): the agent downloads each URI into the task's sandbox before
@@ -16,24 +15,6 @@ import { cleanup, startMaster, tempDir, track, waitFor } from './support/cluster
 // a URI it may not read fails the task with a message naming the URI.
 
 afterEach(cleanup);
-
-/** Serves the files of `dir` over HTTP on a free port; counts the requests per path. */
-async function serve(dir: string): Promise<{ url: string; hits: Map<string, number> }> {
-  const hits = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    const file = join(dir, path);
-    if (path.includes('..') || !existsSync(file)) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  track(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
-}
 
 async function fetchingAgent(master: Master, allowDir: string): Promise<void> {
   const agent = new Agent({
@@ -62,7 +43,7 @@ describe('apps fetch', () => {
     writeFileSync(join(local, 'local.txt'), 'from a file url\n');
     const out = tempDir('tandem-fetch-out-');
     chmodSync(out, 0o777); // the task runs as nobody
-    const { url, hits } = await serve(files);
+    const { url, hits } = await serveFiles(files);
     const master = await startMaster();
     await fetchingAgent(master, local);
     const fw = await startApps(master);
@@ -97,7 +78,7 @@ describe('apps fetch', () => {
 
   it('apps fetch - a file URL outside the allowed directory, or a URL the server does not have, fails the task naming the URI; an unsupported scheme is a 422', async () => {
     const files = tempDir('tandem-fetch-src-');
-    const { url } = await serve(files);
+    const { url } = await serveFiles(files);
     const master = await startMaster();
     await fetchingAgent(master, tempDir('tandem-fetch-allowed-'));
     const fw = await startApps(master);

@@ -30,5 +30,8 @@ export function runTaskSpec(run: JobRun, index: number, attempt: number): TaskSp
     labels: { 'tandem.jobs.job': run.jobId, 'tandem.jobs.run': run.id },
     ...(s.taskKillGracePeriodSeconds === undefined ? {} : { killGracePeriodSeconds: s.taskKillGracePeriodSeconds }),
     ...(user ? { user } : {}),
+    ...(s.artifacts && s.artifacts.length > 0
+      ? { uris: s.artifacts.map((a) => ({ value: a.uri, executable: a.executable, extract: a.extract, cache: a.cache, outputFile: '' })) }
+      : {}),
   };
 }

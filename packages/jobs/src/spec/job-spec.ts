@@ -13,7 +13,15 @@ export const RESTART_POLICIES = ['NEVER', 'ON_FAILURE'] as const;
 export type RestartPolicy = (typeof RESTART_POLICIES)[number];
 export const CONSTRAINT_OPERATORS = ['IS', 'EQ', 'LIKE', 'UNLIKE'] as const;
 
-const unsupported = (what: string) => z.array(z.unknown()).max(0, `${what} are not supported by Tandem`).optional();
+/** A URI an agent can fetch: http, https or file URLs, or an absolute path. */
+function fetchableUri(uri: string): boolean {
+  if (uri.startsWith('/')) return true;
+  try {
+    return ['http:', 'https:', 'file:'].includes(new URL(uri).protocol);
+  } catch {
+    return false;
+  }
+}
 
 export const constraintSchema = z.strictObject({
   attribute: z.string({ error: 'is required' }).min(1, 'must not be empty'),
@@ -75,7 +83,21 @@ export const runSpecSchema = z
     parallelism: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(1),
     /** Tandem: tasks that must exit 0 for the run to succeed. */
     completions: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(1),
-    artifacts: unsupported('artifacts'),
+    /** Metronome's artifacts: fetched into the sandbox by the agent before the start (file URIs only under its --fetch-allow-dir). */
+    artifacts: z
+      .array(
+        z.strictObject({
+          uri: z
+            .string({ error: 'is required' })
+            .min(1, 'must not be empty')
+            .refine(fetchableUri, 'must be an http://, https:// or file:// URL, or an absolute path'),
+          executable: z.boolean({ error: 'must be true or false' }).default(false),
+          extract: z.boolean({ error: 'must be true or false' }).default(true),
+          cache: z.boolean({ error: 'must be true or false' }).default(false),
+        }),
+        { error: 'must be an array of {"uri": "..."}' },
+      )
+      .optional(),
     /** Host volumes `{containerPath, hostPath, mode}` (with docker.image); each agent's --docker-allow decides. */
     volumes: z.array(z.record(z.string(), z.unknown(), { error: 'must be an object' }), { error: 'must be an array' }).optional(),
   })
