@@ -189,6 +189,10 @@ describe('metronome shapes', () => {
     expect((await call('GET', '/v1/jobs/wide?embed=tandem')).body.run).toMatchObject({ parallelism: 2, completions: 4 });
     const plain = (await call('GET', '/v1/jobs/sched')).body;
     expectShape(jobSchema(), plain, 'GET a job without Tandem fields');
+    const replacedJob = await call('PUT', '/v1/jobs/sched', { ...plain, description: 'replaced' });
+    expect(replacedJob.status).toBe(200);
+    expectShape(jobSchema(), replacedJob.body, 'PUT /v1/jobs/{id}');
+    expectShape(historySchema, (await call('GET', '/v1/jobs/sched/history')).body, 'GET /v1/jobs/{id}/history');
     expect(plain.run).not.toHaveProperty('parallelism');
     expect((await call('GET', '/v1/jobs/sched?embed=tandem')).body.run).toMatchObject({ parallelism: 1, completions: 1 });
   });
