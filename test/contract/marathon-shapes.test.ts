@@ -136,6 +136,18 @@ describe('Marathon shapes', () => {
     const scaled = await api(fw.url, 'PUT', '/v2/apps/shapes/web', { instances: 2 });
     expect(check.deploymentResult(scaled.body)).toEqual([]);
 
+    // Errors, as Marathon's error.raml and REST reference write them: 404 {message}, 409 with the locking deployments, 422 with details.
+    const missing = await api(fw.url, 'GET', '/v2/apps/shapes/none');
+    expect({ status: missing.status, keys: Object.keys(missing.body) }).toEqual({ status: 404, keys: ['message'] });
+    const locked = await api(fw.url, 'PUT', '/v2/apps/shapes/nowhere', { instances: 2 });
+    expect(locked.status).toBe(409);
+    expect(Object.keys(locked.body).sort()).toEqual(['deployments', 'message']);
+    expect(locked.body.deployments).toEqual([{ id: deployments.body[0].id }]);
+    const invalid = await api(fw.url, 'POST', '/v2/apps', { id: '/shapes/bad', cmd: 'x', cpus: -1 });
+    expect(invalid.status).toBe(422);
+    expect(Object.keys(invalid.body).sort()).toEqual(['details', 'message']);
+    expect(invalid.body.details.map((d: Record<string, unknown>) => Object.keys(d).sort())).toEqual([['errors', 'path']]);
+
     // Groups: the root and a subgroup.
     expect(check.group((await api(fw.url, 'GET', '/v2/groups')).body)).toEqual([]);
     const group = await api(fw.url, 'GET', '/v2/groups/shapes');
