@@ -3,7 +3,7 @@ import type { FieldErrors } from '@tandem/protocol';
 /**
  * Marathon app fields Tandem does not honour. Each is refused with a 422 naming it when
  * it asks for something (a value other than Marathon's empty default), never accepted
- * and dropped. The list is in docs/marathon-compat.md.
+ * and dropped. The list is in docs/marathon-apps.md.
  */
 interface Unsupported {
   /** A JSON pointer from the app's root. */
