@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { Ajv, type AnySchema } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, startAgent, startMaster, waitFor } from '../support/cluster.js';
-import { type Api, startJobs } from '../support/jobs.js';
+import { startJobs } from '../support/jobs.js';
 import {
   errorSchemas,
   historySchema,
@@ -138,10 +138,11 @@ describe('metronome shapes', () => {
 
   it('metronome shapes - schedules (201, 409, 404, 200 with no body on delete), /v0/scheduled-jobs, Tandem fields only with ?embed=tandem', async () => {
     const master = await startMaster();
-    const { api } = await startJobs(master);
+    const { api: call } = await startJobs(master);
     const schedule = scheduleSchema();
-    const call: Api = api;
-    expect((await call('POST', '/v1/jobs', { id: 'sched', run: { cmd: 'true', cpus: 0.1, mem: 32 } })).status).toBe(201);
+    // Never run: its artifact is only written back, with Metronome's defaults.
+    const sched = { id: 'sched', run: { cmd: 'true', cpus: 0.1, mem: 32, artifacts: [{ uri: 'https://example.invalid/tool.tgz' }] } };
+    expect((await call('POST', '/v1/jobs', sched)).status).toBe(201);
 
     const s = { id: 'nightly', cron: '0 3 * * *', timezone: 'Europe/Berlin' };
     const made = await call('POST', '/v1/jobs/sched/schedules', s);
@@ -189,6 +190,7 @@ describe('metronome shapes', () => {
     expect((await call('GET', '/v1/jobs/wide?embed=tandem')).body.run).toMatchObject({ parallelism: 2, completions: 4 });
     const plain = (await call('GET', '/v1/jobs/sched')).body;
     expectShape(jobSchema(), plain, 'GET a job without Tandem fields');
+    expect(plain.run.artifacts).toEqual([{ uri: 'https://example.invalid/tool.tgz', executable: false, extract: true, cache: false }]);
     const replacedJob = await call('PUT', '/v1/jobs/sched', { ...plain, description: 'replaced' });
     expect(replacedJob.status).toBe(200);
     expectShape(jobSchema(), replacedJob.body, 'PUT /v1/jobs/{id}');
