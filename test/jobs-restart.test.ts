@@ -59,8 +59,9 @@ describe('jobs restart', () => {
     const master = await startMaster();
     await startAgent(master, { containerizers: ['process'] });
     const dir = tempDir('tandem-jobs-missed-');
-    // Shift the framework's clock so that a minute boundary comes 8 s from now.
-    const lead = 8_000;
+    // Shift the framework's clock so that a minute boundary comes 15 s from now (the jobs
+    // process must be up and the job created before it: 8 s was too little under a loaded full run).
+    const lead = 15_000;
     const boundary = Math.ceil((Date.now() + lead) / 60_000) * 60_000;
     const offset = boundary - (Date.now() + lead);
     const first = await spawnJobs(master.address, dir, offset);
@@ -75,7 +76,7 @@ describe('jobs restart', () => {
     expect(Date.now() + offset).toBeLessThan(boundary - 1000);
     await sigkill(first);
     // Down across the instant.
-    await waitFor(() => Date.now() + offset > boundary + 1500, 'the instant to pass', 15_000, 100);
+    await waitFor(() => Date.now() + offset > boundary + 1500, 'the instant to pass', 25_000, 100);
     const second = await spawnJobs(master.address, dir, offset);
     const call2 = api(second.url);
     const run = await waitFor(async () => (await call2('GET', '/v1/jobs/tick/runs?all=true&embed=tandem')).body[0], 'the missed instant to run');
