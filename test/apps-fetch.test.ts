@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, ProcessContainerizer } from '@tandem/agent';
+import { Agent, DockerContainerizer, ProcessContainerizer } from '@tandem/agent';
 import type { Master } from '@tandem/master';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, privatePorts, startApps } from './support/apps.js';
-import { cleanup, startMaster, tempDir, track, waitFor } from './support/cluster.js';
+import { cleanup, dockerAvailable, startMaster, TEST_IMAGE, tempDir, track, waitFor } from './support/cluster.js';
 import { serveFiles } from './support/file-server.js';
 
 // Marathon's fetch and uris through the apps framework, a real master and a real agent
@@ -16,19 +16,21 @@ import { serveFiles } from './support/file-server.js';
 
 afterEach(cleanup);
 
-async function fetchingAgent(master: Master, allowDir: string): Promise<void> {
+async function fetchingAgent(master: Master, allowDir: string, containerizer: 'process' | 'docker' = 'process'): Promise<string> {
+  const workDir = join(tempDir(), 'agent');
   const agent = new Agent({
     master: master.address,
-    workDir: join(tempDir(), 'agent'),
+    workDir,
     hostname: 'it-host',
     resources: `cpus:4;mem:4096;disk:4096;ports:${privatePorts()}`,
-    containerizers: [new ProcessContainerizer()],
+    containerizers: [containerizer === 'docker' ? new DockerContainerizer() : new ProcessContainerizer()],
     fetchAllowDirs: [allowDir],
     statusRetryMs: { initial: 200, max: 1000 },
     reconnectBackoff: { initialMs: 100, maxMs: 500 },
   });
   await agent.start();
   track(() => agent.stop({ killTasks: true }));
+  return workDir;
 }
 
 describe('apps fetch', () => {
@@ -104,5 +106,31 @@ describe('apps fetch', () => {
     const refused = await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/ftp', fetch: [{ uri: 'ftp://example.com/x' }], uris: ['s3://bucket/y'] });
     expect(refused.status).toBe(422);
     expect(refused.body.details.map((d: { path: string }) => d.path)).toEqual(['/fetch/0/uri', '/uris/0']);
+  });
+
+  it('apps fetch - a Docker app finds its fetched file in its sandbox at $MESOS_SANDBOX (/mnt/mesos/sandbox)', async () => {
+    if (!(await dockerAvailable())) return;
+    const files = tempDir('tandem-fetch-src-');
+    writeFileSync(join(files, 'greeting.txt'), 'hello from http in docker\n');
+    const { url } = await serveFiles(files);
+    const master = await startMaster();
+    const workDir = await fetchingAgent(master, tempDir('tandem-fetch-allowed-'), 'docker');
+    const fw = await startApps(master);
+    const app = {
+      id: '/docked',
+      cmd: 'echo "at $MESOS_SANDBOX:" && cat /mnt/mesos/sandbox/greeting.txt && exec sleep 600',
+      cpus: 0.1,
+      mem: 32,
+      container: { type: 'DOCKER', docker: { image: TEST_IMAGE } },
+      fetch: [{ uri: `${url}/greeting.txt` }],
+    };
+    expect((await api(fw.url, 'POST', '/v2/apps', app)).status).toBe(201);
+    const stdoutOf = () =>
+      (readdirSync(workDir, { recursive: true }) as string[])
+        .filter((f) => f.endsWith('/stdout'))
+        .map((f) => readFileSync(join(workDir, f), 'utf8'))
+        .find((text) => text.includes('hello'));
+    const out = await waitFor(stdoutOf, 'the container to print the fetched file', 30_000, 200);
+    expect(out).toBe('at /mnt/mesos/sandbox:\nhello from http in docker\n');
   });
 });
