@@ -84,7 +84,7 @@ describe('Marathon shapes', () => {
     );
     expect(created.status).toBe(201);
     expect(check.app({ app: created.body })).toEqual([]);
-    await waitFor(async () => (await api(fw.url, 'GET', '/v2/apps/shapes/web')).body.app.tasksHealthy === 1, 'the app healthy');
+    await waitFor(async () => (await api(fw.url, 'GET', '/v2/apps/shapes/web')).body.app.tasksHealthy === 1, 'the app healthy', 40_000, 100);
     const waiting = await api(fw.url, 'POST', '/v2/apps', httpdApp('/shapes/nowhere', { constraints: [['hostname', 'IS', 'node-z']] }));
     expect(waiting.status).toBe(201);
 
@@ -123,10 +123,15 @@ describe('Marathon shapes', () => {
     });
 
     // The queue: the waiting app with the offers it could not use, in Marathon's offer shape.
-    const queue = await waitFor(async () => {
-      const body = (await api(fw.url, 'GET', '/v2/queue')).body;
-      return body.queue[0]?.lastUnusedOffers?.length > 0 ? body : undefined;
-    }, 'an unused offer in /v2/queue');
+    const queue = await waitFor(
+      async () => {
+        const body = (await api(fw.url, 'GET', '/v2/queue')).body;
+        return body.queue[0]?.lastUnusedOffers?.length > 0 ? body : undefined;
+      },
+      'an unused offer in /v2/queue',
+      30_000,
+      100,
+    );
     expect(queue.queue[0]).toMatchObject({ count: 1, app: { id: '/shapes/nowhere' } });
     expect(queue.queue[0].lastUnusedOffers[0].offer.resources).toContainEqual({ name: 'cpus', role: '*', scalar: expect.any(Number) });
     expect(check.queue(queue)).toEqual([]);
@@ -158,7 +163,7 @@ describe('Marathon shapes', () => {
 
     // Events: what the stream sent so far, key for key.
     // The waiting app's deployment stays; the scale's ends.
-    await waitFor(() => events.some((e) => e.type === 'deployment_success' && e.data.id === scaled.body.deploymentId), 'the scale to succeed');
+    await waitFor(() => events.some((e) => e.type === 'deployment_success' && e.data.id === scaled.body.deploymentId), 'the scale to succeed', 40_000);
     // These always come (a slow health check on a loaded machine may add failed_health_check_event, also held below).
     const seenTypes = new Set(events.map((e) => e.type));
     for (const t of [
@@ -188,10 +193,15 @@ describe('Marathon shapes', () => {
     expect(bulk.body.tasks.map((t: { id: string }) => t.id)).toEqual([other!.id]);
     expect(check.tasks(bulk.body)).toEqual([]);
     await api(fw.url, 'POST', '/v2/apps', { id: '/shapes/crash', cmd: 'exit 3', cpus: 0.1, mem: 16 });
-    const crashed = await waitFor(async () => {
-      const body = (await api(fw.url, 'GET', '/v2/apps/shapes/crash')).body;
-      return body.app.lastTaskFailure ? body : undefined;
-    }, 'a lastTaskFailure');
+    const crashed = await waitFor(
+      async () => {
+        const body = (await api(fw.url, 'GET', '/v2/apps/shapes/crash')).body;
+        return body.app.lastTaskFailure ? body : undefined;
+      },
+      'a lastTaskFailure',
+      30_000,
+      100,
+    );
     expect(crashed.app.lastTaskFailure).toMatchObject({ appId: '/shapes/crash', state: 'TASK_FAILED' });
     expect(check.app(crashed)).toEqual([]);
 

@@ -56,14 +56,14 @@ describe('strict Marathon client', () => {
     const victim = after[0]!;
     const killed = await client.killTask('/strict/web', victim.id, true);
     await done(killed as DeploymentResult);
-    await waitFor(async () => (await client.getApp('/strict/web')).tasksRunning === 1, 'one task left');
+    await waitFor(async () => (await client.getApp('/strict/web')).tasksRunning === 1, 'one task left', 30_000, 100);
     const left = await client.getApp('/strict/web');
     expect(left.instances).toBe(1);
     expect(left.tasks?.map((t: MarathonTask) => t.id)).not.toContain(victim.id);
 
     // The queue: an app no agent can take waits there.
     const stuck = await client.createApp(httpdApp('/strict/stuck', { constraints: [['hostname', 'IS', 'node-z']] }));
-    const item = await waitFor(async () => (await client.listQueue()).find((q) => q.app.id === '/strict/stuck'), 'the stuck app queued');
+    const item = await waitFor(async () => (await client.listQueue()).find((q) => q.app.id === '/strict/stuck'), 'the stuck app queued', 30_000, 100);
     expect(item).toMatchObject({ count: 1, app: { id: '/strict/stuck' } });
     await done(await client.deleteApp('/strict/stuck', true));
     expect(stuck.deployments).toHaveLength(1);
@@ -84,7 +84,7 @@ describe('strict Marathon client', () => {
     expect(await client.listApps()).toEqual([]);
 
     // Events: every one sent was read strictly.
-    await waitFor(() => events.some((e) => e.eventType === 'deployment_success'), 'deployment_success events');
+    await waitFor(() => events.some((e) => e.eventType === 'deployment_success'), 'deployment_success events', 30_000);
     expect(strayEvents.map((e) => e.message)).toEqual([]);
     const types = new Set(events.map((e) => e.eventType));
     for (const t of [
