@@ -119,6 +119,13 @@ describe('apps docker bridge networking and parameters', () => {
     // The app shows the mapping as given, and its port as Marathon does.
     const shown = (await api(fw.url, 'GET', '/v2/apps/web')).body.app;
     expect(shown.container.portMappings).toMatchObject([{ containerPort: 8080, hostPort: 0, protocol: 'tcp', name: 'http' }]);
+    // Its service port was assigned, shown in the mapping and as the app's port; the app PUT back as shown is accepted as is.
+    const servicePort = shown.container.portMappings[0].servicePort;
+    expect(servicePort).toBeGreaterThan(0);
+    expect(shown.portDefinitions.map((p: { port: number }) => p.port)).toEqual([servicePort]);
+    const putBack = await api(fw.url, 'PUT', '/v2/apps/web', shown);
+    expect(putBack.status).toBeLessThan(300);
+    expect((await api(fw.url, 'GET', '/v2/apps/web')).body.app.container.portMappings[0].servicePort).toBe(servicePort);
   });
 
   it('apps bridge - legacy docker.network BRIDGE with a fixed hostPort takes that port; shm-size, ulimit, memory-swappiness and read-only reach the HostConfig; an unknown parameter and port mappings on host networking are 422 naming them', async () => {

@@ -132,7 +132,7 @@ function bridgeProblems(app: ParsedApp): FieldErrors[] {
   if (twice.length > 0) add(at, `host ports must be unique (${twice.join(', ')} given more than once)`);
   const given = app.portDefinitions?.map((p) => p.port) ?? app.ports;
   if (given && given.length > 0) {
-    const same = given.length === mappings.length && given.every((p, i) => p === 0 || p === mappings[i]?.servicePort);
+    const same = given.length === mappings.length && given.every((p, i) => p === 0 || mappings[i]?.servicePort === 0 || p === mappings[i]?.servicePort);
     if (!same)
       add(
         app.portDefinitions ? '/portDefinitions' : '/ports',
@@ -148,8 +148,9 @@ function normalize(app: ParsedApp, versionInfo: VersionInfo, version: string): A
   const { ports, portDefinitions, ...rest } = app;
   // In bridge mode each port mapping is a port of the app: its service port, name and labels.
   const mappings = bridgeMappings(app);
+  const givenPorts = portDefinitions?.map((p) => p.port) ?? ports;
   const defs = mappings
-    ? mappings.map((m) => ({ port: m.servicePort, protocol: m.protocol, name: m.name, labels: m.labels }))
+    ? mappings.map((m, i) => ({ port: m.servicePort || (givenPorts?.[i] ?? 0), protocol: m.protocol, name: m.name, labels: m.labels }))
     : (portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const, name: undefined, labels: undefined })));
   return {
     ...rest,

@@ -1,5 +1,6 @@
 import { ValidationError } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
+import { bridgeMappings } from '../app/port-mappings.js';
 
 /** Where service ports are assigned from: [min, max), as Marathon's --local_port_min/--local_port_max. */
 export interface ServicePortRange {
@@ -44,7 +45,24 @@ export function assignServicePorts(
       taken.add(cursor);
       return { ...def, port: cursor };
     });
-    out.set(id, { ...app, portDefinitions });
+    out.set(id, withMappedServicePorts({ ...app, portDefinitions }));
   }
   return out;
+}
+
+/** In bridge mode the port mappings show the service ports assigned to the app's ports, as Marathon's do. */
+function withMappedServicePorts(app: AppDefinition): AppDefinition {
+  const container = app.container;
+  if (!container || !bridgeMappings(app)) return app;
+  const assign = <T extends { servicePort: number }>(mappings: T[] | undefined): T[] | undefined =>
+    mappings?.map((m, i) => ({ ...m, servicePort: app.portDefinitions[i]?.port ?? m.servicePort }));
+  const docker = container.docker;
+  return {
+    ...app,
+    container: {
+      ...container,
+      ...(container.portMappings ? { portMappings: assign(container.portMappings) } : {}),
+      ...(docker?.portMappings ? { docker: { ...docker, portMappings: assign(docker.portMappings) } } : {}),
+    },
+  };
 }
