@@ -70,6 +70,15 @@ describe('Marathon shapes', () => {
       es.onopen = () => resolve();
       es.onerror = (e) => reject(e);
     });
+    // The same stream with Tandem's fields.
+    const tandemHealth: Record<string, unknown>[] = [];
+    const esTandem = new EventSource(`${fw.url}/v2/events?embed=tandem&event_type=health_status_changed_event`);
+    track(() => esTandem.close());
+    esTandem.addEventListener('health_status_changed_event', (m) => tandemHealth.push(JSON.parse(m.data) as Record<string, unknown>));
+    await new Promise<void>((resolve, reject) => {
+      esTandem.onopen = () => resolve();
+      esTandem.onerror = (e) => reject(e);
+    });
 
     // An app that runs (with a health check and labels) and one that waits for an agent that is not there.
     const created = await api(
@@ -219,6 +228,7 @@ describe('Marathon shapes', () => {
     expect(check.app(tandemApp).join()).toMatch(/additional properties: waiting/);
     const tandemInfo = (await api(fw.url, 'GET', '/v2/info?embed=tandem')).body;
     expect(tandemInfo).toMatchObject({ connected: true, tandem: { version: expect.any(String) } });
+    expect(tandemHealth[0]).toMatchObject({ appId: '/shapes/web', taskId: expect.stringMatching(/^shapes_web\./), alive: true });
     expect(check.info(tandemInfo).join()).toMatch(/additional properties: connected/);
   });
 });
