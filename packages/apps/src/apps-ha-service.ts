@@ -106,6 +106,7 @@ function standbyInfoRoute(settings: ReturnType<typeof resolveAppsSettings>, elec
           frameworkId: frameworkId ?? null,
           connected: false,
           httpPort: Number(new URL(self.http!).port),
+          hostname: new URL(self.http!).hostname,
           ha: true,
         }),
       };

@@ -17,6 +17,8 @@ export interface InfoState {
   connected: boolean;
   /** The port of this process' REST API. */
   httpPort: number;
+  /** The host name of this process (marathon_config.hostname). @default the leader's host, else `options.host` */
+  hostname?: string;
   /** Whether this process is one of an HA group (`tandem apps serve --store nats://...`). @default false */
   ha?: boolean;
   /** `?embed=tandem`: add Tandem's fields. @default false */
@@ -32,7 +34,7 @@ export interface InfoState {
  */
 export function infoDocument(options: Omit<ResolvedAppsOptions, 'store'>, state: InfoState): Record<string, unknown> {
   const https = options.tls !== undefined && options.tls !== null;
-  const host = state.leader?.replace(/:\d+$/, '') ?? options.host;
+  const host = state.hostname ?? state.leader?.replace(/:\d+$/, '') ?? options.host;
   return {
     name: 'marathon',
     version: MARATHON_API_VERSION,
