@@ -46,6 +46,19 @@ describe('task validation', () => {
     );
   });
 
+  it('task validation - a process task with bridge port mappings or other container settings is refused naming them; a malformed setting of a docker task is named', () => {
+    const mapping = { containerPort: 80, hostPort: 31000, protocol: 'tcp' };
+    const bridge = { ...NO_HOST_ACCESS, network: 'NETWORK_BRIDGE' as const, portMappings: [mapping] };
+    expect(() => validateTask(base({ container: { type: 'PROCESS', docker: bridge } }))).toThrow(/^container\.docker\.network: needs a DOCKER container/);
+    expect(() => validateTask(base({ container: { type: 'PROCESS', docker: { ...NO_HOST_ACCESS, labels: [{ key: 'a', value: 'b' }] } } }))).toThrow(
+      /^container\.docker\.labels: needs a DOCKER container/,
+    );
+    expect(() => validateTask(base({ container: { type: 'DOCKER', docker: { ...bridge, image: 'nginx', network: 'NETWORK_HOST' } } }))).toThrow(
+      /^container\.docker\.port_mappings: port mappings need network NETWORK_BRIDGE$/,
+    );
+    expect(validateTask(base({ container: { type: 'DOCKER', docker: { ...bridge, image: 'nginx' } } })).containerizer).toBe('docker');
+  });
+
   it('task validation - health checks: type, numbers, command and port_index, named by index', () => {
     const hc = {
       type: 'TCP',

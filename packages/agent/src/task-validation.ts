@@ -1,5 +1,6 @@
 import { checkEnvSecrets, checkId, Resources, rangeCount, type TaskInfo, ValidationError, validateHealthChecks } from '@tandem/protocol';
 import { dockerFieldProblem, dockerHostFieldsOf } from './containerizer/docker-request.js';
+import { dockerSettingsOf } from './containerizer/docker-settings.js';
 
 export interface ValidTask {
   taskId: string;
@@ -25,6 +26,8 @@ export function validateTask(task: TaskInfo): ValidTask {
   if (wantsDocker) {
     const malformed = dockerFieldProblem(container?.docker);
     if (malformed) throw new ValidationError(malformed.field, malformed.problem);
+    const settings = dockerSettingsOf(container?.docker);
+    if ('problem' in settings) throw new ValidationError(settings.field, settings.problem);
   } else {
     // Never dropped: a process task cannot have what only a container gives.
     const [docker] = dockerHostFieldsOf(container?.docker);

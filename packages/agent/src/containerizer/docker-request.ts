@@ -31,8 +31,9 @@ export type NamespaceMode = '' | 'private' | 'host';
 /**
  * What a Docker task asks of the host, gathered from its TaskInfo: the one shape the
  * policy checks and the containerizer turns into the engine's HostConfig, so that what
- * is checked is what runs. A new field of `DockerInfo` must be copied in by
- * `dockerRequestOf`, so that the policy sees it.
+ * is checked is what runs. A new field of `DockerInfo` that asks the host for something
+ * must be copied in by `dockerRequestOf`, so that the policy sees it; the harmless ones
+ * (labels, workdir, network and port mappings, ...) are `docker-settings.ts`'.
  */
 export interface DockerRequest {
   readonly image: string;
@@ -117,7 +118,7 @@ export function dockerFieldProblem(info: DockerInfo | null | undefined): DockerF
   return undefined;
 }
 
-/** The fields of `info` beyond the image that ask something of the host (for a task that is not a Docker task). */
+/** The fields of `info` beyond the image (for a task that is not a Docker task: only a container has them). */
 export function dockerHostFieldsOf(info: DockerInfo | null | undefined): string[] {
   if (!info) return [];
   const given: [string, boolean][] = [
@@ -128,6 +129,15 @@ export function dockerHostFieldsOf(info: DockerInfo | null | undefined): string[
     ['ipc_mode', namespaceMode(info.ipcMode) !== ''],
     ['devices', (info.devices ?? []).length > 0],
     ['runtime', (info.runtime ?? '') !== ''],
+    ['labels', (info.labels ?? []).length > 0],
+    ['workdir', (info.workdir ?? '') !== ''],
+    ['hostname', (info.hostname ?? '') !== ''],
+    ['memory_swappiness', info.memorySwappiness !== undefined && info.memorySwappiness !== null],
+    ['shm_size_bytes', Number(info.shmSizeBytes ?? 0) !== 0],
+    ['ulimits', (info.ulimits ?? []).length > 0],
+    ['read_only', info.readOnly === true],
+    ['network', info.network !== undefined && info.network !== 'NETWORK_HOST' && info.network !== (0 as unknown)],
+    ['port_mappings', (info.portMappings ?? []).length > 0],
   ];
   return given.filter(([, yes]) => yes).map(([name]) => `${FIELD}.${name}`);
 }
