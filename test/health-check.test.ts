@@ -108,7 +108,11 @@ describe('health checks', () => {
         ...taskInfo({ id: 'boxed', cpus: 0.1, mem: 32, argv: ['sh', '-c', 'touch /tmp/ready; sleep 1000'], image: TEST_IMAGE }, offer),
         // The file exists only inside the container: a check run on the host would fail.
         healthChecks: [
-          check({ type: 'COMMAND', command: { shell: true, value: 'test -f /tmp/ready', arguments: [], environment: [], user: '', uris: [] }, gracePeriodSeconds: 5 }),
+          check({
+            type: 'COMMAND',
+            command: { shell: true, value: 'test -f /tmp/ready', arguments: [], environment: [], user: '', uris: [] },
+            gracePeriodSeconds: 5,
+          }),
         ],
       }),
       ['docker'],

@@ -48,6 +48,7 @@ export {
   DEFAULT_REGISTER_TIMEOUT_MS,
   DEFAULT_STATUS_RETRY_MS,
 } from './defaults.js';
+export { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, Fetcher, type FetcherOptions } from './fetcher.js';
 export { detectResources, resolveResources } from './host-resources.js';
 export { AGENT_OPEN_PATHS, type AgentHttpApi, type AgentHttpOptions, startAgentHttp } from './http-api.js';
 export type { AgentOptions, HollowAgentOptions } from './options.js';
@@ -57,4 +58,3 @@ export { SharedAgentChannel } from './shared-agent-channel.js';
 export { type StatusInput, StatusUpdateManager, type StatusUpdateManagerOptions } from './status-update-manager.js';
 export { buildTaskEnv, type TaskEnvContext, taskPorts } from './task-env.js';
 export type { TaskPhase } from './task-phase.js';
-export { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_MS, Fetcher, type FetcherOptions } from './fetcher.js';
