@@ -1,4 +1,13 @@
-import type { DockerDeviceInit, DockerVolumeInit, FieldErrors } from '@tandem/protocol';
+import {
+  CONTAINER_HOSTNAME,
+  DOCKER_LABEL_KEY,
+  DOCKER_ULIMIT_NAMES,
+  type DockerDeviceInit,
+  type DockerVolumeInit,
+  ENV_NAME_PATTERN,
+  type FieldErrors,
+  isDockerUlimitName,
+} from '@tandem/protocol';
 import type { DockerHostAccess } from './task-info.js';
 
 /**
@@ -40,26 +49,6 @@ export const DOCKER_PARAMETER_KEYS = [
   'read-only',
 ] as const;
 
-const ULIMITS = new Set([
-  'core',
-  'cpu',
-  'data',
-  'fsize',
-  'locks',
-  'memlock',
-  'msgqueue',
-  'nice',
-  'nofile',
-  'nproc',
-  'rss',
-  'rtprio',
-  'rttime',
-  'sigpending',
-  'stack',
-]);
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
-const HOSTNAME = /^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const SIZE = /^([0-9]+)([bkmg]?)$/i;
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 const LIMIT = /^(-1|[0-9]+)$/;
@@ -187,7 +176,7 @@ export function marathonDockerHostAccess(
       case 'l': {
         const eq = value.indexOf('=');
         const name = eq < 0 ? value : value.slice(0, eq);
-        if (!LABEL_KEY.test(name)) return bad(`must be KEY=VALUE with a label key, got "${value}"`);
+        if (!DOCKER_LABEL_KEY.test(name)) return bad(`must be KEY=VALUE with a label key, got "${value}"`);
         if (name.toLowerCase().startsWith('tandem.')) return bad(`keys starting with tandem. are the agent's own, got "${name}"`);
         labels.push({ key: name, value: eq < 0 ? '' : value.slice(eq + 1) });
         return;
@@ -195,7 +184,7 @@ export function marathonDockerHostAccess(
       case 'env':
       case 'e': {
         const eq = value.indexOf('=');
-        if (eq < 0 || !ENV_NAME.test(value.slice(0, eq))) return bad(`must be NAME=VALUE with a POSIX name, got "${value}"`);
+        if (eq < 0 || !ENV_NAME_PATTERN.test(value.slice(0, eq))) return bad(`must be NAME=VALUE with a POSIX name, got "${value}"`);
         env[value.slice(0, eq)] = value.slice(eq + 1);
         return;
       }
@@ -221,7 +210,7 @@ export function marathonDockerHostAccess(
           if (problem) return bad(problem);
           access.workdir = value;
         } else if (long === 'hostname') {
-          if (!HOSTNAME.test(value)) return bad(`"${value}" is not a host name (letters, digits and -, at most 63)`);
+          if (!CONTAINER_HOSTNAME.test(value)) return bad(`"${value}" is not a host name (letters, digits and -, at most 63)`);
           access.hostname = value;
         } else if (long === 'memory-swappiness') {
           const n = Number(value);
@@ -243,7 +232,7 @@ export function marathonDockerHostAccess(
       case 'ulimit': {
         // Docker's form: NAME=SOFT[:HARD].
         const m = /^([a-z]+)=([^:]+)(?::(.+))?$/.exec(value);
-        if (!m || !ULIMITS.has(m[1] ?? '')) return bad(`must be NAME=SOFT[:HARD] with NAME one of ${[...ULIMITS].join(', ')}, got "${value}"`);
+        if (!m || !isDockerUlimitName(m[1] ?? '')) return bad(`must be NAME=SOFT[:HARD] with NAME one of ${DOCKER_ULIMIT_NAMES.join(', ')}, got "${value}"`);
         const soft = m[2] ?? '';
         const hard = m[3] ?? soft;
         if (!LIMIT.test(soft) || !LIMIT.test(hard)) return bad(`limits must be whole numbers (-1: unlimited), got "${value}"`);

@@ -1,3 +1,4 @@
+import { CONTAINER_HOSTNAME, DOCKER_LABEL_KEY, DOCKER_ULIMIT_NAMES, isDockerUlimitName } from '@tandem/protocol';
 import type Docker from 'dockerode';
 import type { DockerInfo } from './docker-request.js';
 
@@ -21,26 +22,6 @@ export interface DockerSettings {
 }
 
 const FIELD = 'container.docker';
-/** Linux's resource names as Docker takes them (docker run --ulimit). */
-export const ULIMIT_NAMES = [
-  'core',
-  'cpu',
-  'data',
-  'fsize',
-  'locks',
-  'memlock',
-  'msgqueue',
-  'nice',
-  'nofile',
-  'nproc',
-  'rss',
-  'rtprio',
-  'rttime',
-  'sigpending',
-  'stack',
-] as const;
-const HOSTNAME = /^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
-const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 const isPort = (p: number): boolean => Number.isInteger(p) && p >= 1 && p <= 65535;
 
 function networkOf(n: unknown): 'host' | 'bridge' | undefined {
@@ -54,14 +35,14 @@ export function dockerSettingsOf(info: DockerInfo | null | undefined): DockerSet
   const bad = (field: string, problem: string) => ({ field: `${FIELD}.${field}`, problem });
   const labels: Record<string, string> = {};
   for (const [i, l] of (info?.labels ?? []).entries()) {
-    if (!LABEL_KEY.test(l.key ?? '')) return bad(`labels[${i}].key`, `"${l.key}" is not a label key`);
+    if (!DOCKER_LABEL_KEY.test(l.key ?? '')) return bad(`labels[${i}].key`, `"${l.key}" is not a label key`);
     if (l.key.toLowerCase().startsWith('tandem.')) return bad(`labels[${i}].key`, `"${l.key}": keys starting with tandem. are the agent's own`);
     labels[l.key] = l.value ?? '';
   }
   const workdir = info?.workdir ?? '';
   if (workdir && (!workdir.startsWith('/') || workdir.includes('\0'))) return bad('workdir', `must be an absolute path, got "${workdir}"`);
   const hostname = info?.hostname ?? '';
-  if (hostname && !HOSTNAME.test(hostname)) return bad('hostname', `"${hostname}" is not a host name (letters, digits and -, at most 63)`);
+  if (hostname && !CONTAINER_HOSTNAME.test(hostname)) return bad('hostname', `"${hostname}" is not a host name (letters, digits and -, at most 63)`);
   const swappiness = info?.memorySwappiness ?? undefined;
   if (swappiness !== undefined && (!Number.isInteger(swappiness) || swappiness < 0 || swappiness > 100))
     return bad('memory_swappiness', `must be a whole number from 0 to 100, got ${swappiness}`);
@@ -70,7 +51,7 @@ export function dockerSettingsOf(info: DockerInfo | null | undefined): DockerSet
   const ulimits: { name: string; soft: number; hard: number }[] = [];
   for (const [i, u] of (info?.ulimits ?? []).entries()) {
     const at = `ulimits[${i}]`;
-    if (!(ULIMIT_NAMES as readonly string[]).includes(u.name)) return bad(`${at}.name`, `"${u.name}" is not a ulimit (one of ${ULIMIT_NAMES.join(', ')})`);
+    if (!isDockerUlimitName(u.name)) return bad(`${at}.name`, `"${u.name}" is not a ulimit (one of ${DOCKER_ULIMIT_NAMES.join(', ')})`);
     if (ulimits.some((x) => x.name === u.name)) return bad(`${at}.name`, `${u.name} is given more than once`);
     const soft = Number(u.soft);
     const hard = Number(u.hard);
