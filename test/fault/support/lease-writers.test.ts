@@ -46,5 +46,10 @@ describe('fault suite: LeaseWriters', () => {
     const stale = writers.staleAfterTake('b');
     expect(stale).toEqual([{ key: 'frameworks.x', holder: undefined, expectedLastSeq: aLast }]);
     expect(writers.leasesOf('a', writers.takenAt('b') as number)).toEqual([]);
+    // The server refused it (its fencing header): nothing stale was accepted...
+    expect(await writers.acceptedAfterTake('b')).toEqual([]);
+    // ...and the check sees it when the same bytes do land after the take (here unfenced).
+    await jetstream(nc).publish('$KV.tandem-master.frameworks.x', '{"n":3}');
+    expect(await writers.acceptedAfterTake('b')).toEqual([{ key: 'frameworks.x', holder: undefined, expectedLastSeq: aLast }]);
   });
 });

@@ -10,7 +10,7 @@
  * a deposed leader that tried to write (the server refuses it, but it should never have
  * been sent).
  */
-import { Kvm } from '@nats-io/kv';
+import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 const BUCKET = 'tandem-master';
@@ -31,6 +31,9 @@ export class LeaseWriters {
   readonly sent: SentWrite[] = [];
   /** Lease records the stream accepted: holder and revision. */
   readonly leases: { holder: string; revision: number }[] = [];
+  /** What each sent write carried, to find it in the bucket's history. */
+  private readonly payloads = new WeakMap<SentWrite, Uint8Array>();
+  private kv: KV | undefined;
   private watching: Promise<void> | undefined;
   private stopWatch: (() => void) | undefined;
 
@@ -50,12 +53,15 @@ export class LeaseWriters {
         const expected = msg.headers?.get('Nats-Expected-Last-Sequence');
         let holder: string | undefined;
         if (key === LEASE_KEY && msg.data.length > 0) holder = (msg.json() as { holder?: { id?: string } }).holder?.id;
-        self.sent.push({ key, holder, expectedLastSeq: expected ? Number(expected) : undefined });
+        const write: SentWrite = { key, holder, expectedLastSeq: expected ? Number(expected) : undefined };
+        self.sent.push(write);
+        self.payloads.set(write, new Uint8Array(msg.data));
       },
     });
     self = new LeaseWriters(nc, sub);
     await nc.flush();
     const kv = await new Kvm(nc).open(BUCKET);
+    self.kv = kv;
     const watch = await kv.watch({ key: LEASE_KEY });
     self.stopWatch = () => watch.stop();
     const leases = self.leases;
@@ -89,6 +95,25 @@ export class LeaseWriters {
     const from = this.sent.findIndex((w) => w.holder === newLeader);
     if (from < 0) throw new Error(`lease-writers: the take of ${newLeader} was not seen sent`);
     return this.sent.slice(from + 1).filter((w) => w.expectedLastSeq !== undefined && w.expectedLastSeq < at);
+  }
+
+  /**
+   * The stale writes (`staleAfterTake`) that the stream *accepted*: those whose key has,
+   * after the take, an entry carrying exactly their bytes. A process frozen (or cut off)
+   * between deciding a write and its bytes leaving may deliver it after the take; its
+   * fencing header must then make the server refuse it, so this must always be empty.
+   */
+  async acceptedAfterTake(newLeader: string): Promise<SentWrite[]> {
+    const at = this.takenAt(newLeader) as number;
+    const accepted: SentWrite[] = [];
+    for (const write of this.staleAfterTake(newLeader)) {
+      const sent = this.payloads.get(write) ?? new Uint8Array();
+      const history = await (this.kv as KV).history({ key: write.key });
+      for await (const e of history) {
+        if (e.revision > at && Buffer.from(e.value).equals(Buffer.from(sent))) accepted.push(write);
+      }
+    }
+    return accepted;
   }
 
   async stop(): Promise<void> {
