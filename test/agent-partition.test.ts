@@ -188,8 +188,11 @@ describe('agent removal rate limit', () => {
       expect(notYet).toHaveLength(2 - i);
       for (const o of notYet) expect(o).toMatchObject({ phase: 'DISCONNECTED', task: 'TASK_RUNNING' });
     }
-    // The framework learnt of them in the same order.
-    const order = rec.updates.filter((u) => u.state === 'TASK_UNREACHABLE').map((u) => u.agentId);
+    // The framework learnt of them in the same order (its updates arrive over gRPC a moment after each mark).
+    const order = await waitFor(() => {
+      const seen = rec.updates.filter((u) => u.state === 'TASK_UNREACHABLE').map((u) => u.agentId);
+      return seen.length >= 3 ? seen : undefined;
+    }, 'the framework told of all three');
     expect(order).toEqual(marks.map((m) => m.id));
     // Healed, every one comes back with its task.
     proxy.heal();
