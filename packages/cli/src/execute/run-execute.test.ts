@@ -12,8 +12,8 @@ import {
   tandemV1,
 } from '@tandem/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../cli-io.js';
 import { deferred } from '../deferred.js';
+import { captureIo } from '../test-support/run-cli.js';
 import { type ExecuteOptions, runExecute } from './run-execute.js';
 
 /** Scheduler + Operator services enough for one `execute` run; `onAccept` plays the agent. */
@@ -90,22 +90,6 @@ const offer = (id: string, text: string): Offer => ({
   attributes: [],
 });
 
-function capture(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const text = (t: string | Uint8Array): string => (typeof t === 'string' ? t : Buffer.from(t).toString());
-  return {
-    stdout: (t) => {
-      out += text(t);
-    },
-    stderr: (t) => {
-      err += text(t);
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
-
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
@@ -140,7 +124,7 @@ describe('runExecute', () => {
       m.update(id, 'TASK_RUNNING');
       m.update(id, 'TASK_FAILED', { reason: 'REASON_COMMAND_EXITED', hasExitCode: true, exitCode: 3, message: 'Command exited with status 3' });
     };
-    const io = capture();
+    const io = captureIo();
     const code = await runExecute(options(m), io, new Promise(() => {}), log);
     expect(code).toBe(3);
     expect(io.out()).toMatch(/^TASK_RUNNING task=sh\.[0-9a-f]{8} agent=agent-1\n/);
@@ -163,7 +147,7 @@ describe('runExecute', () => {
   it('execute - FINISHED exits 0; --image makes a DOCKER task', async () => {
     const m = await fake([offer('o1', 'cpus:1;mem:128')]);
     m.onAccept = (id) => m.update(id, 'TASK_FINISHED', { hasExitCode: true, exitCode: 0 });
-    const io = capture();
+    const io = captureIo();
     const code = await runExecute(options(m, { argv: [], image: 'alpine:3.20', name: 'probe' }), io, new Promise(() => {}), log);
     expect(code).toBe(0);
     const task = m.call('accept')[0]?.accept?.operations[0]?.launch?.tasks[0];
@@ -180,7 +164,7 @@ describe('runExecute', () => {
       running.resolve();
     };
     m.onKill = (id) => m.update(id, 'TASK_KILLED', { reason: 'REASON_KILLED_BY_FRAMEWORK' });
-    const io = capture();
+    const io = captureIo();
     const code = await runExecute(
       options(m, { gracePeriodSeconds: 1 }),
       io,
@@ -195,7 +179,7 @@ describe('runExecute', () => {
 
   it('execute - says so and exits 1 when no offer fits before the timeout', async () => {
     const m = await fake([offer('o1', 'cpus:0.1;mem:16')]);
-    const io = capture();
+    const io = captureIo();
     const code = await runExecute(options(m, { timeoutSeconds: 0.3 }), io, new Promise(() => {}), log);
     expect(code).toBe(1);
     expect(io.err()).toContain('waiting for an offer with cpus:0.5;mem:64');
