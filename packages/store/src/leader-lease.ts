@@ -217,10 +217,21 @@ export class LeaderLease<I extends LeaderIdentity = LeaderIdentity> {
   private extend(sent: number): void {
     const margin = Math.max(100, this.ttlMs / 10);
     this.validUntil = sent + this.ttlMs - margin;
+    this.armExpiry();
+  }
+
+  /**
+   * Loses the lease when its window closes. Timers count whole milliseconds while the
+   * window is kept on the sub-millisecond monotonic clock, so a firing that finds the
+   * window still open arms the timer again rather than leaving the loss to the next check.
+   */
+  private armExpiry(): void {
     clearTimeout(this.expiryTimer);
     this.expiryTimer = setTimeout(
       () => {
-        if (this.phaseValue === 'leading' && now() >= this.validUntil) this.lose(this.expired());
+        if (this.phaseValue !== 'leading') return;
+        if (now() >= this.validUntil) this.lose(this.expired());
+        else this.armExpiry();
       },
       Math.max(0, this.validUntil - now()) + 1,
     );
