@@ -35,6 +35,8 @@ describe('jobs in HA', () => {
     const frameworkId = await waitFor(async () => (await viaA('GET', '/info?embed=tandem')).body.frameworkId as string | null, 'the framework to subscribe');
     expect((await viaA('GET', '/info?embed=tandem')).body).toMatchObject({ elected: true, leader: a.hostPort });
     expect((await viaB('GET', '/info?embed=tandem')).body).toMatchObject({ elected: false, leader: a.hostPort, frameworkId });
+    // Without the opt-in a standby's /info is Metronome's, as the leader's.
+    expect(Object.keys((await viaB('GET', '/info')).body).sort()).toEqual(['libVersion', 'version']);
 
     // Through the standby: forwarded to the leader.
     expect((await viaB('POST', '/v1/jobs', { id: 'quick', run: { cmd: 'true', cpus: 0.1, mem: 32 } })).status).toBe(201);

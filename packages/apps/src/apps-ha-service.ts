@@ -3,6 +3,7 @@ import type { NatsAccess } from '@tandem/store';
 import { AppsFramework } from './apps-framework.js';
 import { keys } from './core/store-keys.js';
 import { infoDocument } from './http/info-document.js';
+import { wantsTandem } from './http/tandem-opt-in.js';
 import { type AppsFrameworkOptions, resolveAppsSettings } from './options.js';
 
 /** The apps framework's bucket on a NATS store. */
@@ -87,12 +88,15 @@ export async function startAppsHaService(options: AppsHaServiceOptions): Promise
   };
 }
 
-/** A standby's `/v2/info`: the configuration, `elected: false`, the leader, the framework id as stored. The leader's framework answers its own. */
+/**
+ * A standby's `/v2/info`: the configuration, `elected: false`, the leader, the framework id as
+ * stored, and Tandem's fields with `?embed=tandem` as the leader's. The leader's framework answers its own.
+ */
 function standbyInfoRoute(settings: ReturnType<typeof resolveAppsSettings>, elected: ElectedService<AppsFramework>): LocalRoute {
   return {
     method: 'GET',
     path: '/v2/info',
-    answer: async ({ leading, leader, self }) => {
+    answer: async ({ leading, leader, self }, query) => {
       if (leading) return undefined;
       const frameworkId = await elected.store?.get<string>(keys.frameworkId).then(
         (e) => e?.value ?? null,
@@ -108,6 +112,7 @@ function standbyInfoRoute(settings: ReturnType<typeof resolveAppsSettings>, elec
           httpPort: Number(new URL(self.http!).port),
           hostname: new URL(self.http!).hostname,
           ha: true,
+          tandem: wantsTandem(Object.fromEntries([...query.keys()].map((k) => [k, query.getAll(k)]))),
         }),
       };
     },

@@ -4,6 +4,7 @@ import type { NatsAccess } from '@tandem/store';
 import { systemClock } from './core/clock.js';
 import { keys } from './core/store-keys.js';
 import { DEFAULT_FRAMEWORK_NAME, DEFAULT_JOBS_PORT } from './defaults.js';
+import { parseEmbeds } from './http/job-view.js';
 import { JOBS_API_VERSION, MARATHON_LIB_VERSION, METRONOME_API_VERSION } from './http/jobs-server.js';
 import { JobsFramework } from './jobs-framework.js';
 import type { JobsServiceOptions, JobsServiceTestOptions } from './jobs-service.js';
@@ -96,15 +97,17 @@ export async function startJobsHaService(options: JobsHaServiceOptions & JobsSer
 }
 
 /**
- * A standby's `/info`: Metronome's keys and, always (the route does not see the query), Tandem's
+ * A standby's `/info`: Metronome's keys and, with `?embed=tandem` (as the leader's), Tandem's
  * `elected: false`, the leader, the framework id as stored. The leader's framework answers its own.
  */
 function standbyInfoRoute(elected: ElectedService<JobsFramework>): LocalRoute {
   return {
     method: 'GET',
     path: '/info',
-    answer: async ({ leading, leader, self }) => {
+    answer: async ({ leading, leader, self }, query) => {
       if (leading) return undefined;
+      const metronome = { version: METRONOME_API_VERSION, libVersion: MARATHON_LIB_VERSION };
+      if (!parseEmbeds(query.getAll('embed')).has('tandem')) return { status: 200, body: metronome };
       const frameworkId = await elected.store?.get<string>(keys.frameworkId).then(
         (e) => e?.value ?? null,
         () => null,
@@ -112,8 +115,7 @@ function standbyInfoRoute(elected: ElectedService<JobsFramework>): LocalRoute {
       return {
         status: 200,
         body: {
-          version: METRONOME_API_VERSION,
-          libVersion: MARATHON_LIB_VERSION,
+          ...metronome,
           tandemVersion: JOBS_API_VERSION,
           frameworkId: frameworkId ?? null,
           elected: false,

@@ -51,7 +51,8 @@ export interface LocalReply {
 export interface LocalRoute {
   readonly method: string;
   readonly path: string;
-  answer(view: LeaderView): LocalReply | undefined | Promise<LocalReply | undefined>;
+  /** `query`: the request's query string (`?embed=tandem` and the like), parsed. */
+  answer(view: LeaderView, query: URLSearchParams): LocalReply | undefined | Promise<LocalReply | undefined>;
 }
 
 export interface LeaderFrontOptions {
@@ -183,9 +184,11 @@ export class LeaderFront {
       if (auth?.enabled && isMutating(req.method ?? 'GET')) this.log.info({ principal, method: req.method, url: req.url }, 'HTTP request');
     }
     const view = this.view();
-    const path = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    const path = mark < 0 ? url : url.slice(0, mark);
     const route = this.options.routes.find((r) => r.method === req.method && r.path === path);
-    const local = route ? await route.answer(view) : undefined;
+    const local = route ? await route.answer(view, new URLSearchParams(mark < 0 ? '' : url.slice(mark + 1))) : undefined;
     if (local) return reply(res, local);
     if (view.leading) {
       const handler = this.source?.handler();
