@@ -69,7 +69,11 @@ describe('apps in HA', () => {
     expect(infoB).toMatchObject({ elected: false, leader: a.hostPort });
     // The standby reads the query as the leader does: Tandem's fields with ?embed=tandem only.
     expect(infoB).not.toHaveProperty('connected');
-    expect((await api(b.url, 'GET', '/v2/info?embed=tandem')).body).toMatchObject({ elected: false, connected: false, tandem: { version: expect.any(String) } });
+    expect((await api(b.url, 'GET', '/v2/info?embed=tandem')).body).toMatchObject({
+      elected: false,
+      connected: false,
+      tandem: { version: expect.any(String) },
+    });
     const frameworkId = await waitFor(async () => (await api(a.url, 'GET', '/v2/info')).body.frameworkId as string | null, 'the framework to subscribe');
 
     // A deploy through the standby: forwarded to the leader, answered as the leader answers.
