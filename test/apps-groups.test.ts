@@ -179,4 +179,65 @@ describe('apps groups', () => {
     expect((await api(fw.url, 'GET', '/v2/groups/kept')).body).toMatchObject({ id: '/kept', apps: [], groups: [], dependencies: [] });
     expect((await api(fw.url, 'GET', '/v2/apps/kept/sub/web')).status).toBe(404);
   });
+  it("apps-groups-endpoints - every endpoint of Marathon's GroupsResource: /{id}/apps, POST /{id}, PUT ?dryRun, PUT {version} (rollback), PATCH, DELETE /v2/groups", async () => {
+    const master = await startMaster();
+    const fw = await startApps(master);
+    // POST /v2/groups/{id}: the body's id is relative to the path.
+    const created = await api(fw.url, 'POST', '/v2/groups/shop', { id: 'back', apps: [app('queue')] });
+    expect(created.status).toBe(201);
+    const v1 = created.body.version as string;
+    await deploymentsDone(fw.url);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/back')).body.apps.map((a: { id: string }) => a.id)).toEqual(['/shop/back/queue']);
+    expect((await api(fw.url, 'POST', '/v2/groups/shop', { id: 'back' })).status).toBe(409);
+    await api(fw.url, 'POST', '/v2/apps', app('/shop/web'));
+    await deploymentsDone(fw.url);
+
+    // GET /v2/groups/{id}/apps: every app under the group, at any depth, as a JSON array.
+    const apps = await api(fw.url, 'GET', '/v2/groups/shop/apps');
+    expect(apps.status).toBe(200);
+    expect(apps.body.map((a: { id: string }) => a.id)).toEqual(['/shop/back/queue', '/shop/web']);
+    expect(apps.body[0]).not.toHaveProperty('tasksRunning');
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/apps?embed=group.apps.counts')).body[0]).toMatchObject({ tasksRunning: 0 });
+    expect((await api(fw.url, 'GET', '/v2/groups/apps')).body).toHaveLength(2);
+
+    // PUT ?dryRun=true: the steps, nothing changed.
+    const dry = await api(fw.url, 'PUT', '/v2/groups/shop/back?dryRun=true', { apps: [app('queue', { instances: 0, env: { X: '1' } }), app('extra')] });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toEqual({
+      steps: [
+        {
+          actions: expect.arrayContaining([
+            { action: 'RestartApplication', app: '/shop/back/queue' },
+            { action: 'StartApplication', app: '/shop/back/extra' },
+          ]),
+        },
+      ],
+    });
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/back')).body.apps).toHaveLength(1);
+    expect((await api(fw.url, 'GET', '/v2/groups/versions')).body).toHaveLength(2);
+
+    // PUT {version}: the group back as it was.
+    await api(fw.url, 'PUT', '/v2/groups/shop/back', { apps: [app('queue', { env: { X: '2' } }), app('extra')] });
+    await deploymentsDone(fw.url);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop/back')).body.apps).toHaveLength(2);
+    const back = await api(fw.url, 'PUT', '/v2/groups/shop/back', { version: v1 });
+    expect(back.status).toBe(200);
+    await deploymentsDone(fw.url);
+    const rolled = (await api(fw.url, 'GET', '/v2/groups/shop/back')).body;
+    expect(rolled.apps.map((a: { id: string; env: unknown }) => [a.id, a.env])).toEqual([['/shop/back/queue', {}]]);
+    expect((await api(fw.url, 'PUT', '/v2/groups/shop/back', { version: '2020-01-01T00:00:00.000Z' })).status).toBe(404);
+
+    // PATCH: enforceRole false is nothing to do; true is a 422 naming it.
+    expect((await api(fw.url, 'PATCH', '/v2/groups/shop', { enforceRole: false })).status).toBe(200);
+    const enforce = await api(fw.url, 'PATCH', '/v2/groups/shop', { enforceRole: true });
+    expect(enforce.status).toBe(422);
+    expect(enforce.body.details[0].path).toBe('/enforceRole');
+    expect((await api(fw.url, 'PUT', '/v2/groups/shop', { enforceRole: true })).body.details[0].path).toBe('/enforceRole');
+
+    // DELETE /v2/groups: everything.
+    expect((await api(fw.url, 'DELETE', '/v2/groups')).status).toBe(200);
+    await deploymentsDone(fw.url);
+    expect((await api(fw.url, 'GET', '/v2/apps')).body.apps).toEqual([]);
+    expect((await api(fw.url, 'GET', '/v2/groups/shop')).status).toBe(404);
+  });
 });

@@ -1,7 +1,8 @@
 import { Code, TandemError, ValidationError } from '@tandem/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDefinition } from '../app/app-definition.js';
-import { canonicalPathId, isUnder, parentGroup, pathIdProblem } from '../app/path-id.js';
+import { canonicalPathId, isUnder, parentGroup, pathIdProblem, resolvePathId } from '../app/path-id.js';
+import { type AppChange, planSteps } from '../core/deployment-plan.js';
 import { hasGroup } from '../core/group-versions.js';
 import { appInfoJson, type GroupEmbeds, pruneGroup, resolveGroupEmbeds } from './app-embed.js';
 import { definitionJson } from './app-json.js';
@@ -115,9 +116,18 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
   };
   const embedsOf = (req: FastifyRequest): GroupEmbeds => resolveGroupEmbeds(listOf(req.query as Query, 'embed'));
 
+  /** Every app under the group (at any depth), as Marathon's `GET /v2/groups/{id}/apps`: a JSON array; none for an unknown group. */
+  const appsUnder = (id: string, embeds: GroupEmbeds): unknown[] =>
+    [...repo.apps.values()]
+      .filter((a) => a.id !== id && isUnder(a.id, id))
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((a) => (embeds.app.size > 0 ? appInfoJson(scheduler, a, embeds.app) : live(a)));
+
   http.get('/v2/groups', async (req) => show('/', embedsOf(req)));
   http.get('/v2/groups/*', async (req) => {
     const rest = (req.params as { '*': string })['*'].replace(/\/$/, '');
+    const apps = /^(?:(.+)\/)?apps$/.exec(rest);
+    if (apps) return appsUnder(groupIdOf(apps[1]), embedsOf(req));
     // As Marathon's GroupsResource: [<id>/]versions and [<id>/]versions/<timestamp>.
     const at = /^(?:(.+)\/)?versions\/(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)$/.exec(rest);
     if (at) return pruneGroup(await treeAt(groupIdOf(at[1]), at[2]!), embedsOf(req));
@@ -141,28 +151,56 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     return { version: d.version, deploymentId: d.id };
   };
 
-  const change = async (req: FastifyRequest, id: string, body: unknown, q: Query) => {
-    const scaleBy = (body as { scaleBy?: unknown } | undefined)?.scaleBy;
-    if (scaleBy !== undefined) {
-      const plan = scaleGroupPlan(repo.apps.values(), id, body as Record<string, unknown>, ctx.limits.maxInstances);
-      mayDeploy(req, id, plan);
-      return deploy(id, plan, q);
+  /** `?dryRun=true` (PUT): the steps the change would take, nothing changed (Marathon's `{"steps": [...]}`). */
+  const dryRun = (plan: GroupPlan) => {
+    const changes = new Map<string, AppChange>();
+    for (const [id, to] of plan.targets) {
+      const from = repo.apps.get(id);
+      if (to === undefined && from === undefined) continue;
+      changes.set(id, { from, to: to && from ? { ...to, version: from.version, versionInfo: from.versionInfo } : to });
     }
-    const doc = parseGroupDocument(body ?? {}, id, ctx.limits);
-    const plan = planGroupUpdate(doc, repo.apps, repo.groups);
+    return { steps: planSteps(changes) };
+  };
+
+  const change = async (req: FastifyRequest, id: string, body: unknown, q: Query) => {
+    const fields = (body ?? {}) as { scaleBy?: unknown; version?: unknown; enforceRole?: unknown };
+    if (fields.enforceRole !== undefined && fields.enforceRole !== false) {
+      throw ValidationError.of('/enforceRole', 'enforced group roles are not supported: an app names its role itself (false or absent only)');
+    }
+    let plan: GroupPlan;
+    if (fields.version !== undefined) {
+      // As Marathon: a body with `version` rolls the group back to it, whatever else it holds.
+      if (typeof fields.version !== 'string') throw ValidationError.of('/version', 'must be a version timestamp of the group (GET /v2/groups/{id}/versions)');
+      const then = await treeAt(id, fields.version);
+      plan = planGroupUpdate(parseGroupDocument(then, id, ctx.limits), repo.apps, repo.groups);
+    } else if (fields.scaleBy !== undefined) {
+      plan = scaleGroupPlan(repo.apps.values(), id, body as Record<string, unknown>, ctx.limits.maxInstances);
+    } else {
+      plan = planGroupUpdate(parseGroupDocument(body ?? {}, id, ctx.limits), repo.apps, repo.groups);
+    }
     mayDeploy(req, id, plan);
+    if (flagOf(q, 'dryRun')) return dryRun(plan);
     return deploy(id, plan, q);
   };
 
-  http.post('/v2/groups', async (req, reply) => {
+  /** `POST /v2/groups[/{base}]`: the body's id is taken relative to `base`. */
+  const create = async (req: FastifyRequest, reply: FastifyReply, base: string) => {
     const body = req.body ?? {};
     const rawId = (body as { id?: unknown }).id;
-    if (rawId !== undefined && (typeof rawId !== 'string' || (rawId !== '/' && pathIdProblem(rawId)))) {
+    const resolved = typeof rawId === 'string' ? (rawId === '/' && base === '/' ? '/' : resolvePathId(base, rawId)) : base;
+    if (rawId !== undefined && (resolved === undefined || (resolved !== '/' && pathIdProblem(resolved)))) {
       throw ValidationError.of('/id', `${JSON.stringify(rawId)} is not a valid group id`);
     }
-    const id = groupIdOf(rawId);
+    const id = groupIdOf(resolved);
     if (id !== '/' && exists(id)) throw new TandemError(Code.AlreadyExists, `Group ${id} is already created. Use PUT to change this group.`);
+    if (repo.apps.has(id)) throw new TandemError(Code.AlreadyExists, `An app with the path ${id} already exists.`);
     return reply.code(201).send(await change(req, id, body, req.query as Query));
+  };
+  http.post('/v2/groups', async (req, reply) => create(req, reply, '/'));
+  http.post('/v2/groups/*', async (req, reply) => {
+    const raw = (req.params as { '*': string })['*'];
+    if (raw && raw !== '/' && pathIdProblem(raw)) throw new TandemError(Code.NotFound, `Group '${raw}' is not a valid group id`);
+    return create(req, reply, groupIdOf(raw));
   });
   http.put('/v2/groups', async (req) => change(req, '/', req.body, req.query as Query));
   http.put('/v2/groups/*', async (req) => {
@@ -170,12 +208,26 @@ export function groupRoutes(http: FastifyInstance, ctx: RouteContext): void {
     if (raw && raw !== '/' && pathIdProblem(raw)) throw new TandemError(Code.NotFound, `Group '${raw}' is not a valid group id`);
     return change(req, groupIdOf(raw), req.body, req.query as Query);
   });
-  http.delete('/v2/groups/*', async (req) => {
-    const id = groupIdOf((req.params as { '*': string })['*']);
+  const remove = async (req: FastifyRequest, id: string) => {
     if (!exists(id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
     const plan: GroupPlan = { targets: new Map(), put: [], remove: [] };
     planRemoval(id, repo.apps, repo.groups, plan);
     mayDeploy(req, id, plan);
     return deploy(id, plan, req.query as Query);
+  };
+  // DELETE /v2/groups: the root group, every app and group in it.
+  http.delete('/v2/groups', async (req) => remove(req, '/'));
+  http.delete('/v2/groups/*', async (req) => remove(req, groupIdOf((req.params as { '*': string })['*'])));
+  // Marathon's PATCH changes a group's enforceRole only; Tandem has no enforced group roles.
+  http.patch('/v2/groups/*', async (req) => {
+    const id = groupIdOf((req.params as { '*': string })['*']);
+    if (!exists(id)) throw new TandemError(Code.NotFound, `Group '${id}' does not exist`);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const unknown = Object.keys(body).filter((k) => k !== 'enforceRole');
+    if (unknown.length > 0) throw ValidationError.of(`/${unknown[0]}`, 'a group PATCH takes enforceRole only');
+    if (body.enforceRole !== undefined && body.enforceRole !== false) {
+      throw ValidationError.of('/enforceRole', 'enforced group roles are not supported: an app names its role itself (false or absent only)');
+    }
+    return {};
   });
 }
