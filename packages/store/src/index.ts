@@ -14,6 +14,8 @@ export {
 } from './nats-access.js';
 export { decodeKey as decodeNatsKey, encodeKey as encodeNatsKey } from './nats-key.js';
 export { DEFAULT_NATS_TIMEOUT_MS, NatsKvStore, type NatsKvStoreOptions } from './nats-kv-store.js';
+export { type NatsPublisher, type NatsPublisherOptions, openNatsPublisher } from './nats-publisher.js';
+export { observedStore, type StoreWriteObserver, type StoreWriteOp } from './observed-store.js';
 export type { Store, StoreEntry } from './store.js';
 export { checkStore, type RepairResult, repairStore, type StoreReport } from './store-doctor.js';
 export { parseStoreUrl, redactStoreUrl, type StoreLocation } from './store-url.js';
