@@ -102,7 +102,7 @@ describe('store nats tls', () => {
     await expect(findMembers([`nats://127.0.0.1:${port}`], 'tandem-master', 5_000)).rejects.toThrow(/requires TLS/);
     // The CLI's `--master tls://...`: the masters are found over TLS with the command's own certificate and the URL's credentials.
     await pki.tls('operator', 'alice');
-    const listed = await tandem(['agents', '--master', `tls://${USER}:${PASSWORD}@127.0.0.1:${port}`, ...pki.args('operator', 'alice')]);
+    const listed = await tandem(['agents', '--json', '--master', `tls://${USER}:${PASSWORD}@127.0.0.1:${port}`, ...pki.args('operator', 'alice')]);
     expect(listed.code, listed.err).toBe(0);
     expect(JSON.parse(listed.out)).toEqual({ agents: [] });
     const noTls = await tandem(['agents', '--master', tlsStore()]);

@@ -141,7 +141,7 @@ describe('tls', () => {
     ]);
     const m = await waitFor(() => /gRPC (127\.0\.0\.1:\d+) .*mutual TLS only/.exec(p.output()), 'the TLS master to listen');
     const address = m[1] as string;
-    const agents = await tandem(['agents', '--master', address, ...tlsArgs('operator', 'alice')]);
+    const agents = await tandem(['agents', '--json', '--master', address, ...tlsArgs('operator', 'alice')]);
     expect(agents.err).toBe('');
     expect(JSON.parse(agents.out)).toEqual({ agents: [] });
     const weights = await tandem(['weights', 'set', '--master', address, ...tlsArgs('operator', 'alice'), 'eng=2']);

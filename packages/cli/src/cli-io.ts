@@ -4,6 +4,12 @@ import type { Command } from 'commander';
 export interface CliIo {
   stdout: (text: string | Uint8Array) => void;
   stderr: (text: string | Uint8Array) => void;
+  /** Whether stdout is a terminal: lists print tables and `--watch` redraws in place (else JSON). */
+  stdoutIsTTY?: boolean;
+  /** Whether stderr is a terminal: progress bars and human-readable logs. */
+  stderrIsTTY?: boolean;
+  /** The terminal's width, when stdout is one. */
+  columns?: () => number | undefined;
 }
 
 export const processIo: CliIo = {
@@ -13,6 +19,9 @@ export const processIo: CliIo = {
   stderr: (text) => {
     process.stderr.write(text);
   },
+  stdoutIsTTY: process.stdout.isTTY === true,
+  stderrIsTTY: process.stderr.isTTY === true,
+  columns: () => process.stdout.columns,
 };
 
 /** Makes a command (and its help and errors) write to `io` and throw instead of exiting. */

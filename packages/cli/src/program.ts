@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { writeTo } from './cli-io.js';
+import { configureCliLogging } from './cli-logger.js';
 import type { CommandContext } from './command-context.js';
 import { aclCommand } from './commands/acl.js';
 import { agentCommand } from './commands/agent.js';
@@ -7,13 +8,16 @@ import { agentsCommand } from './commands/agents.js';
 import { appsCommand } from './commands/apps.js';
 import { certsCommand } from './commands/certs.js';
 import { executeCommand } from './commands/execute.js';
+import { frameworksCommand } from './commands/frameworks.js';
 import { hollowCommand } from './commands/hollow.js';
 import { jobsCommand } from './commands/jobs.js';
 import { logsCommand } from './commands/logs.js';
 import { masterCommand } from './commands/master.js';
 import { quotaCommand } from './commands/quota.js';
+import { rolesCommand } from './commands/roles.js';
 import { stateCommand } from './commands/state.js';
 import { storeCommand } from './commands/store.js';
+import { tasksCommand } from './commands/tasks.js';
 import { upCommand } from './commands/up.js';
 import { weightsCommand } from './commands/weights.js';
 import { resolveNatsMasters } from './master-discovery.js';
@@ -31,12 +35,25 @@ export function buildProgram(ctx: CommandContext): Command {
       writeErr: (s) => ctx.io.stderr(s),
     })
     .exitOverride()
+    .option('-v, --verbose', 'client commands (execute, apps deploy, jobs run, tasks...) also print their log lines (default: only their own output)')
+    // Logs: human-readable on a terminal, JSON lines otherwise; TANDEM_LOG_LEVEL wins.
+    .hook('preAction', (root, action) =>
+      configureCliLogging({
+        command: commandPath(action),
+        verbose: root.opts<{ verbose?: boolean }>().verbose === true,
+        stderrIsTTY: ctx.io.stderrIsTTY === true,
+        envLevel: process.env.TANDEM_LOG_LEVEL,
+      }),
+    )
     // `--master nats://...` on any command: the masters are looked up in NATS first.
     .hook('preAction', (_program, action) => resolveNatsMasters(action));
   for (const make of [
     masterCommand,
     agentCommand,
     agentsCommand,
+    frameworksCommand,
+    tasksCommand,
+    rolesCommand,
     upCommand,
     executeCommand,
     stateCommand,
@@ -53,4 +70,11 @@ export function buildProgram(ctx: CommandContext): Command {
     program.addCommand(writeTo(make(ctx), ctx.io));
   }
   return program;
+}
+
+/** `apps deploy` for `tandem apps deploy`: the names from below the root down to `command`. */
+export function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }

@@ -73,7 +73,7 @@ export { DEFAULT_SSE_KEEPALIVE_MS, type SseStream, SseStreams } from './http/sse
 export { fieldPath, jsonPointer, type PathIssue, zodDetails } from './http/zod-details.js';
 export { checkId, newId, newUuid } from './ids.js';
 export { LOADER_OPTIONS, PROTO_DIR, tandemV1 } from './loader.js';
-export { componentLogger, createLogger, type Logger } from './logger.js';
+export { componentLogger, configureRootLogger, createLogger, type Logger, type RootLoggerSettings } from './logger.js';
 export { type LongTimeout, setLongTimeout } from './long-timeout.js';
 export {
   DEFAULT_HA_RETRY_CAP_MS,

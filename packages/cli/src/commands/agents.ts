@@ -1,33 +1,28 @@
-import type { ClusterState, MarkAgentGoneResponse } from '@tandem/protocol';
+import type { MarkAgentGoneResponse } from '@tandem/protocol';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
 import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
 import { masterFlag } from '../flag-option.js';
+import { listCommand, listSchema } from '../listing/list-command.js';
+import { agentsListing } from '../listing/views.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
-import { address } from '../schemas.js';
+import { masters } from '../schemas.js';
 
-export const agentsSchema = z.object({ master: address() }).extend(clientAuthSchema.shape);
+export const agentsSchema = z.object({ master: masters() }).extend(clientAuthSchema.shape);
 
 /** `tandem agents` (the agents of Operator.GetState) and `tandem agents gone ID` (Operator.MarkAgentGone). */
 export function agentsCommand(ctx: CommandContext): Command {
   const agents = new Command('agents').description("The master's agents: list them, or mark one gone for good.");
 
-  const list = new Command('list')
-    .description('Print every agent the master holds (id, hostname, status, resources) as JSON.')
-    .addOption(masterFlag())
-    .action(async () => {
-      const o = parseOptions(list, agentsSchema);
-      const state = await withOperator(
-        o.master,
-        (client, deadline) => unary<object, ClusterState>(client.GetState.bind(client), {}, deadline),
-        clientAuthFrom(o),
-      );
-      const rows = state.agents.map((a) => ({ id: a.info?.id, hostname: a.info?.hostname, status: a.status, registeredAt: a.registeredAt }));
-      ctx.io.stdout(`${JSON.stringify({ agents: rows }, null, 2)}\n`);
-    });
+  const list = listCommand(ctx, {
+    name: 'list',
+    description: 'Print every agent the master holds: id, hostname, status, CPUs/memory/disk used of total, tasks (--json: as JSON).',
+    schema: listSchema,
+    listing: (state) => agentsListing(state),
+  });
 
   const gone = new Command('gone')
     .description(
@@ -47,8 +42,8 @@ export function agentsCommand(ctx: CommandContext): Command {
       ctx.io.stdout(`${JSON.stringify({ agentId, goneAt: new Date(res.goneAt * 1000).toISOString(), tasksGone: res.tasksGone }, null, 2)}\n`);
     });
 
-  agents.addCommand(list, { isDefault: true });
-  agents.addCommand(gone);
-  for (const sub of [list, gone]) writeTo(addClientAuthFlags(sub, 'the operator'), ctx.io);
+  writeTo(addClientAuthFlags(gone, 'the operator'), ctx.io);
+  // Subcommands: `list` (the default), `gone`; more (e.g. drain, reactivate) go in this list.
+  for (const sub of [list, gone]) agents.addCommand(sub, { isDefault: sub === list });
   return agents;
 }

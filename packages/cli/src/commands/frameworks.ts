@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import type { CommandContext } from '../command-context.js';
+import { listCommand, listSchema } from '../listing/list-command.js';
+import { frameworksListing } from '../listing/views.js';
+
+/**
+ * `tandem frameworks` (the default subcommand `list`). A subcommand added to the list
+ * below (e.g. `teardown`) becomes `tandem frameworks NAME`.
+ */
+export function frameworksCommand(ctx: CommandContext): Command {
+  const frameworks = new Command('frameworks').description("The master's frameworks: list them.");
+  const list = listCommand(ctx, {
+    name: 'list',
+    description: 'Print every framework: id, name, roles, principal, connected, tasks, resources used and dominant share (--json: as JSON).',
+    schema: listSchema,
+    listing: (state) => frameworksListing(state),
+  });
+  for (const sub of [list]) frameworks.addCommand(sub, { isDefault: sub === list });
+  return frameworks;
+}
