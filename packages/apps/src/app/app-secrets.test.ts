@@ -1,22 +1,9 @@
-import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Instance } from '../core/instance.js';
 import { buildTask } from '../core/task-builder.js';
+import { validationDetails as details, TEST_LIMITS as limits, TEST_STAMP as stamp } from '../test-support/validation.js';
 import { type AppDefinition, isConfigChange } from './app-definition.js';
-import { DEFAULT_MAX_INSTANCES_PER_APP, validateApp } from './validate-app.js';
-
-const limits = { maxInstances: DEFAULT_MAX_INSTANCES_PER_APP, allowPrivileged: false };
-const stamp = { version: '2024-01-01T00:00:00.000Z', versionInfo: { lastScalingAt: 'x', lastConfigChangeAt: 'x' } };
-
-function details(json: unknown): Record<string, string[]> {
-  try {
-    validateApp(json, limits, stamp);
-  } catch (err) {
-    if (err instanceof ValidationError) return Object.fromEntries(err.details.map((d) => [d.path, d.errors]));
-    throw err;
-  }
-  throw new Error('expected a validation error');
-}
+import { validateApp } from './validate-app.js';
 
 describe('app secrets', () => {
   it('app secrets - Marathon secrets and env references are kept as given and become EnvVar secret references', () => {

@@ -1,9 +1,7 @@
-import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_INSTANCES_PER_APP, validateApp } from './validate-app.js';
+import { TEST_LIMITS as limits, TEST_STAMP as stamp, validationDetails } from '../test-support/validation.js';
+import { validateApp } from './validate-app.js';
 
-const limits = { maxInstances: DEFAULT_MAX_INSTANCES_PER_APP };
-const stamp = { version: '2024-01-01T00:00:00.000Z', versionInfo: { lastScalingAt: 'x', lastConfigChangeAt: 'x' } };
 const base = {
   id: 'web',
   cmd: 'sleep 100',
@@ -13,15 +11,7 @@ const base = {
   ],
 };
 
-function details(json: unknown, prefix = ''): Record<string, string[]> {
-  try {
-    validateApp(json, limits, stamp, prefix);
-  } catch (err) {
-    if (err instanceof ValidationError) return Object.fromEntries(err.details.map((d) => [d.path, d.errors]));
-    throw err;
-  }
-  throw new Error('expected a validation error');
-}
+const details = (json: unknown, prefix = ''): Record<string, string[]> => validationDetails(json, { prefix });
 
 describe('readiness check validation', () => {
   it('readiness-schema - fills Marathon defaults (name, protocol, path, 30 s interval, 10 s timeout, [200], no last response)', () => {
