@@ -4,6 +4,7 @@ import {
   Code,
   checkId,
   type FrameworkInfo,
+  isTerminal,
   type Logger,
   type MasterMessage,
   parseAttributes,
@@ -15,6 +16,7 @@ import {
 import { DirLock } from '@tandem/store';
 import { readAgentId, writeAgentId } from './agent-id.js';
 import { type AgentLifecycle, checkAgentTransition } from './agent-lifecycle.js';
+import { AgentMetrics } from './agent-metrics.js';
 import type { TaskSnapshot } from './agent-task.js';
 import type { Containerizer } from './containerizer/types.js';
 import { ensureDir, removeDir } from './durable-files.js';
@@ -53,6 +55,7 @@ export class Agent {
   private stopping: Promise<void> | undefined;
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
+  private metricsValue: AgentMetrics | undefined;
 
   constructor(options: AgentOptions & HollowAgentOptions) {
     this.options = resolveAgentOptions(options);
@@ -85,6 +88,26 @@ export class Agent {
 
   get state(): AgentLifecycle {
     return this.lifecycle;
+  }
+
+  /** The agent's Prometheus metrics, made at the first call (its HTTP port serves them; hollow agents never make them). */
+  metrics(): AgentMetrics {
+    this.metricsValue ??= new AgentMetrics(this);
+    return this.metricsValue;
+  }
+
+  /** The resources of the tasks that have not ended. */
+  usedResources(): Resources {
+    let used = Resources.EMPTY;
+    for (const t of this.supervisor?.list() ?? []) {
+      if (isTerminal(t.state)) continue;
+      try {
+        used = used.add(Resources.fromWire(t.info.resources));
+      } catch {
+        // a task's resources were checked at launch; one that does not read counts as none
+      }
+    }
+    return used;
   }
 
   /** Every task the agent knows: launching, running, or waiting for its terminal ack. */
@@ -133,6 +156,7 @@ export class Agent {
       fetcher: options.fetcher,
       inMemory,
       logger: this.log,
+      observeLaunch: (containerizer, seconds, ok) => this.metricsValue?.observeLaunch(containerizer, seconds, ok),
     });
     this.supervisor = supervisor;
     const recovered = inMemory ? [] : await recoverTasks({ paths, updates: this.updates, containerizers: this.available, agentId: this.id, logger: this.log });

@@ -17,7 +17,7 @@ export interface AgentHttpApi {
   close(): Promise<void>;
 }
 
-const ROUTES = new Set(['/health', '/api/v1/state']);
+const ROUTES = new Set(['/health', '/api/v1/state', '/metrics']);
 
 /** Paths of the agent's HTTP API answered without credentials (health probes). */
 export const AGENT_OPEN_PATHS: readonly string[] = ['/health'];
@@ -36,8 +36,8 @@ export interface AgentHttpOptions {
 
 /**
  * The agent's own small HTTP side (fastify, as every Tandem HTTP server), for operators
- * and health probes: `GET /health` (200 while the agent runs, 503 otherwise) and
- * `GET /api/v1/state` (its id, resources and tasks). Read-only (another method on these
+ * and health probes: `GET /health` (200 while the agent runs, 503 otherwise),
+ * `GET /api/v1/state` (its id, resources and tasks) and `GET /metrics` (Prometheus). Read-only (another method on these
  * paths is a 405); the master never calls it. With `options.tls` it serves HTTPS only;
  * with `options.auth` every path but `/health` needs credentials.
  */
@@ -58,6 +58,9 @@ export async function startAgentHttp(agent: Agent, host: string, port: number, o
     resources: agent.totalResources.toJSON(),
     tasks: agent.tasks(),
   }));
+  // Prometheus text (the agent's tasks, resources, container launch latency, process metrics); credentials as /api/v1/state.
+  const metrics = agent.metrics();
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     if (ROUTES.has(path)) return reply.code(405).send({ message: `${req.method} is not allowed` });

@@ -1,5 +1,6 @@
 export { Agent } from './agent.js';
 export type { AgentLifecycle } from './agent-lifecycle.js';
+export { AgentMetrics, type AgentMetricsView } from './agent-metrics.js';
 export type { TaskSnapshot } from './agent-task.js';
 export {
   HOLLOW_DURATION_ENV,

@@ -31,6 +31,8 @@ export interface TaskSupervisorOptions {
   /** Hollow agents only: no sandbox directories and no task.json (see AgentOptions.hollowInMemoryCheckpoints). */
   inMemory: boolean;
   logger: Logger;
+  /** Records how long a containerizer took to start a container. @default nothing */
+  observeLaunch?: (containerizer: string, seconds: number, ok: boolean) => void;
 }
 
 const keyOf = (frameworkId: string, taskId: string): string => `${frameworkId}/${taskId}`;
@@ -72,6 +74,7 @@ export class TaskSupervisor {
         return self.detached;
       },
       log: this.log,
+      observeLaunch: options.observeLaunch ?? (() => undefined),
     };
   }
 

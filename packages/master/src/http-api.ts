@@ -12,10 +12,16 @@ import {
   type TlsFiles,
   ValidationError,
 } from '@tandem/protocol';
+import { UI_DIR } from '@tandem/ui';
 import Fastify, { type FastifyReply } from 'fastify';
+import { EventStreams } from './event-stream.js';
+import { LogStreams } from './log-stream.js';
 import type { MasterOperations } from './master-operations.js';
 import { checkQuotaConfigs, parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
 import { clusterStateJson } from './state-view.js';
+import { type UiLinks, uiRoutes } from './ui-api.js';
+import { uiStaticRoutes } from './ui-static.js';
+import { UtilisationHistory } from './utilisation-history.js';
 
 export interface HttpApi {
   port: number;
@@ -39,6 +45,8 @@ export interface HttpApiOptions {
   /** Origins allowed cross-origin requests (`--cors-origin`). @default none: CORS off */
   corsOrigins?: readonly string[];
   logger?: Logger;
+  /** The web UI: where its built files are (@default `@tandem/ui`'s `UI_DIR`) and the apps and jobs APIs it links to. */
+  ui?: UiLinks & { dir?: string };
 }
 
 /** The master's HTTP side: JSON state, task logs and a health check. */
@@ -129,10 +137,27 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
       }
     },
   );
+  // The web UI (`/`), its paginated views (`/api/v1/ui/*`), the event stream and followed logs (SSE).
+  const history = new UtilisationHistory(master);
+  const events = new EventStreams(master, options.logger);
+  const logs = new LogStreams(master);
+  uiStaticRoutes(app, options.ui?.dir ?? UI_DIR);
+  uiRoutes(app, master, history, options.ui ?? {});
+  events.routes(app);
+  logs.routes(app);
   await app.listen({ host, port });
+  history.sample();
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
-  return { port: bound, close: () => app.close() };
+  return {
+    port: bound,
+    close: () => {
+      history.stop();
+      events.closeAll();
+      logs.closeAll();
+      return app.close();
+    },
+  };
 }
 
 /** `/api/v1/state` for `principal`: with ACLs, only the frameworks (and their tasks and offers) whose principal `view` gives it. */

@@ -32,6 +32,8 @@ export interface RunnerContext {
   /** The agent stopped reacting to its tasks (it is stopping and leaves them running). */
   readonly detached: boolean;
   readonly log: Logger;
+  /** Records how long a containerizer took to start a container (the agent's metrics). */
+  observeLaunch(containerizer: string, seconds: number, ok: boolean): void;
 }
 
 /** A task found in the checkpoints at start, with its container if it came back. */
@@ -141,7 +143,18 @@ export class TaskRunner implements TaskHandle {
     try {
       // Only the containerizer's own work takes a launch slot: the checkpoint writes and
       // the status updates around it do not keep the engine from the next launch.
-      container = await ctx.launchSlots.run(() => containerizer.launch(spec, signal));
+      container = await ctx.launchSlots.run(async () => {
+        const began = performance.now();
+        const timed = (ok: boolean): void => ctx.observeLaunch(containerizer.name, (performance.now() - began) / 1000, ok);
+        try {
+          const started = await containerizer.launch(spec, signal);
+          timed(true);
+          return started;
+        } catch (err) {
+          timed(false);
+          throw err;
+        }
+      });
     } catch (err) {
       if (ctx.detached) return; // the agent is stopping; recovery sorts this task out
       if (this.killRequest()) return this.killedDuringLaunch();
