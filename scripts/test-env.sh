@@ -16,6 +16,8 @@
 # It is installed with apt when missing (root on Debian only). No registry is needed:
 # the image is a static busybox imported from a directory.
 #
+# Chromium (Debian's package, for test/ui) is only installed here too.
+#
 # nats-server (Debian's package) is only installed here, never started: each test file
 # of the NATS KV store starts its own on a free port and a temp dir (test/support/nats.ts).
 set -euo pipefail
@@ -101,6 +103,21 @@ ensure_nats() {
     apt_install nats-server
   else
     log "warning: nats-server is missing and cannot be installed here; the NATS store tests will fail (install it, or set TANDEM_NATS_SERVER)"
+  fi
+}
+
+chromium_path() {
+  command -v chromium 2>/dev/null || { [[ -x /usr/bin/chromium ]] && printf '%s' /usr/bin/chromium; }
+}
+
+# Installs Debian's Chromium when missing: the web UI's end-to-end tests (test/ui/) drive
+# it with playwright-core, which downloads no browser of its own.
+ensure_chromium() {
+  chromium_path >/dev/null && return 0
+  if is_debian_root; then
+    apt_install chromium
+  else
+    log "warning: chromium is missing and cannot be installed here; the web UI tests (test/ui) will fail (install it, or set TANDEM_CHROMIUM)"
   fi
 }
 
@@ -195,6 +212,7 @@ cmd_up() {
   exec 8>"$DIR/up.lock"
   flock -x 8
   ensure_nats
+  ensure_chromium
   local host=""
   if [[ -n "${DOCKER_HOST:-}" ]] && answers "$DOCKER_HOST"; then
     host="$DOCKER_HOST"
