@@ -1,5 +1,6 @@
 import type { RequestListener } from 'node:http';
 import { Code, componentLogger, httpScheme, type Logger, TandemError } from '@tandem/protocol';
+import { observedStore } from '@tandem/store';
 import { AppsMetrics } from './core/apps-metrics.js';
 import { AppsRepository } from './core/apps-repository.js';
 import { AppsScheduler } from './core/apps-scheduler.js';
@@ -38,7 +39,9 @@ export class AppsFramework {
   constructor(options: AppsFrameworkOptions) {
     this.options = resolveAppsOptions(options);
     this.log = componentLogger('apps', this.options.logger);
-    this.repo = new AppsRepository(this.options.store, this.options.maxVersions);
+    // Every write is timed (tandem_apps_store_write_seconds); a batch stays one turn's writes.
+    const store = observedStore(this.options.store, (op, seconds, ok) => this.metrics.observeStoreWrite(op, seconds, ok));
+    this.repo = new AppsRepository(store, this.options.maxVersions);
     this.scheduler = new AppsScheduler(this.options, this.repo, this.events, this.metrics);
   }
 

@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { Code, SchedulerDriver, servicePrincipal, TandemError } from '@tandem/framework-sdk';
 import { componentLogger, httpScheme, type Logger, SerialChain } from '@tandem/protocol';
+import { observedStore } from '@tandem/store';
 import type { JobsFrameworkState } from './core/framework-state.js';
 import { emptyHistory, type JobHistory } from './core/history.js';
 import { manualRunId } from './core/ids.js';
@@ -67,7 +68,11 @@ export class JobsFramework implements JobsApi {
     this.o = resolveJobsOptions(options);
     if (!this.o.master) throw new TandemError(Code.InvalidArgument, 'master: required (host:port)', { field: 'master' });
     this.log = componentLogger('jobs', this.o.logger);
-    this.repo = new JobsRepository(this.o.store, this.log);
+    // Every write is timed (tandem_jobs_store_write_seconds).
+    this.repo = new JobsRepository(
+      observedStore(this.o.store, (op, seconds, ok) => this.metrics.observeStoreWrite(op, seconds, ok)),
+      this.log,
+    );
     // A failed change is its caller's (a REST error); after each one, offers are revived if new work waits.
     this.chain = new SerialChain({ afterEach: () => this.offers.flushInterest(), yieldAfterMs: false });
     const self = this;

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { StoreWriteOp } from '@tandem/store';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The framework's Prometheus metrics, on a registry of its own (several frameworks may share a process). */
 export class AppsMetrics {
@@ -28,4 +29,20 @@ export class AppsMetrics {
     labelNames: ['method', 'status'],
     registers: [this.registry],
   });
+  readonly storeWrites = new Histogram({
+    name: 'tandem_apps_store_write_seconds',
+    help: 'Writes to the apps store (file or NATS), by operation (put, delete) and result (ok, error)',
+    labelNames: ['op', 'result'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  /** With `processMetrics` (the default), the process's own (CPU, memory, event loop, GC) as `tandem_apps_process_*`. */
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tandem_apps_process_' });
+  }
+
+  observeStoreWrite(op: StoreWriteOp, seconds: number, ok: boolean): void {
+    this.storeWrites.observe({ op, result: ok ? 'ok' : 'error' }, seconds);
+  }
 }

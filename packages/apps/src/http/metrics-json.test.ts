@@ -29,7 +29,7 @@ describe('metrics JSON', () => {
   });
 
   it("metrics-json - Dropwizard's document: Marathon's names for what Tandem measures, and every series by its Prometheus name", async () => {
-    const m = new AppsMetrics();
+    const m = new AppsMetrics({ processMetrics: false });
     m.apps.set(2);
     m.deployments.set(1);
     m.instances.set({ condition: 'Running' }, 3);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { dropwizardMetrics, prefersPrometheus } from './metrics-json.js';
 
@@ -28,5 +28,13 @@ describe('jobs metrics json', () => {
       meters: {},
       timers: {},
     });
+  });
+
+  it('jobs metrics json - a histogram is its count and mean over its labels', async () => {
+    const registry = new Registry();
+    const h = new Histogram({ name: 'h_seconds', help: 'h', labelNames: ['op'], buckets: [1, 10], registers: [registry] });
+    h.observe({ op: 'put' }, 2);
+    h.observe({ op: 'delete' }, 4);
+    expect((await dropwizardMetrics(registry)).histograms).toEqual({ h_seconds: { count: 2, mean: 3 } });
   });
 });
