@@ -119,6 +119,8 @@ export async function startJobsServer(fw: JobsApi, options: JobsServerOptions): 
     return dropwizardMetrics(fw.metrics.registry);
   });
   app.get('/v1/metrics/prometheus', async (_req, reply) => reply.type(fw.metrics.registry.contentType).send(await fw.metrics.registry.metrics()));
+  // Prometheus' default scrape path, as on the master, the agent and the apps framework (Prometheus text only).
+  app.get('/metrics', async (_req, reply) => reply.type(fw.metrics.registry.contentType).send(await fw.metrics.registry.metrics()));
   app.get('/v1/queue', async () => fw.queue());
 
   /** The job, or Metronome's 404. */
