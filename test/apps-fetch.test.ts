@@ -25,6 +25,8 @@ async function fetchingAgent(master: Master, allowDir: string, containerizer: 'p
     resources: `cpus:4;mem:4096;disk:4096;ports:${privatePorts()}`,
     containerizers: [containerizer === 'docker' ? new DockerContainerizer() : new ProcessContainerizer()],
     fetchAllowDirs: [allowDir],
+    // The test serves files from 127.0.0.1, which an agent refuses by default.
+    fetchAllowLoopback: true,
     statusRetryMs: { initial: 200, max: 1000 },
     reconnectBackoff: { initialMs: 100, maxMs: 500 },
   });
@@ -52,7 +54,8 @@ describe('apps fetch', () => {
 
     const app = {
       id: '/fetcher',
-      cmd: 'cat greeting.txt bundle/inner.txt local.txt cached.txt > "$OUT/seen.tmp" && ./tool.sh >> "$OUT/seen.tmp" && mv "$OUT/seen.tmp" "$OUT/seen" && exec sleep 600',
+      cmd: 'cat greeting.txt bundle/inner.txt local.txt cached.txt > "$OUT/seen.tmp" && ./tool.sh >> "$OUT/seen.tmp" && stat -c %U greeting.txt bundle bundle/inner.txt tool.sh cached.txt >> "$OUT/seen.tmp" && mv "$OUT/seen.tmp" "$OUT/seen" && exec sleep 600',
+      user: 'nobody',
       cpus: 0.1,
       mem: 32,
       env: { OUT: out },
@@ -71,7 +74,8 @@ describe('apps fetch', () => {
       30_000,
       200,
     );
-    expect(seen).toBe('hello from http\nfrom the archive\nfrom a file url\nhello from http\ntool ran\n');
+    // What was fetched (extracted archives too) belongs to the task's user, as Mesos' fetcher leaves it.
+    expect(seen).toBe('hello from http\nfrom the archive\nfrom a file url\nhello from http\ntool ran\nnobody\nnobody\nnobody\nnobody\nnobody\n');
     expect(hits.get('/bundle.tar.gz')).toBe(1);
     // The app shows its fetch as given, with Marathon's defaults.
     const shown = (await api(fw.url, 'GET', '/v2/apps/fetcher')).body.app;
@@ -102,6 +106,15 @@ describe('apps fetch', () => {
     const missing = await failureOf('missing');
     expect(missing.state).toBe('TASK_FAILED');
     expect(missing.message).toBe(`could not fetch ${url}/nothing.tgz: the server answered 404 Not Found`);
+    // The metadata service's address is refused whatever the agent allows.
+    expect((await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/metadata', uris: ['http://169.254.169.254/latest/meta-data/'] })).status).toBe(201);
+    const metadata = await failureOf('metadata');
+    expect(metadata.state).toBe('TASK_FAILED');
+    expect(metadata.message).toMatch(/^could not fetch http:\/\/169\.254\.169\.254\/latest\/meta-data\/: the address 169\.254\.169\.254 is link-local/);
+
+    const tooMany = await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/many', uris: Array.from({ length: 33 }, (_, i) => `${url}/f${i}`) });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body.details).toEqual([{ path: '/uris', errors: ['at most 32 URIs (fetch and uris together), got 33'] }]);
 
     const refused = await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/ftp', fetch: [{ uri: 'ftp://example.com/x' }], uris: ['s3://bucket/y'] });
     expect(refused.status).toBe(422);

@@ -22,7 +22,7 @@ describe('jobs artifacts', () => {
     execFileSync('tar', ['-czf', join(files, 'pack.tgz'), '-C', files, 'pack']);
     const { url } = await serveFiles(files);
     const master = await startMaster();
-    await startAgent(master, { containerizers: ['process'] });
+    await startAgent(master, { containerizers: ['process'], fetchAllowLoopback: true });
     const { api } = await startJobs(master);
 
     const run = {

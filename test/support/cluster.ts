@@ -73,6 +73,8 @@ export interface AgentSetup {
   via?: string;
   /** Resend of unacknowledged updates. @default { initial: 200, max: 1000 } */
   statusRetryMs?: { initial: number; max: number };
+  /** Tasks' http(s) URIs may reach 127.0.0.1 (files served by the test). @default false, as the agent */
+  fetchAllowLoopback?: boolean;
 }
 
 /** Docker must answer in CI; elsewhere a docker test may skip when no engine is there. */
@@ -94,6 +96,7 @@ export async function startAgent(master: Master, setup: AgentSetup = {}): Promis
     containerizers,
     statusRetryMs: setup.statusRetryMs ?? { initial: 200, max: 1000 },
     reconnectBackoff: { initialMs: 100, maxMs: 500 },
+    ...(setup.fetchAllowLoopback ? { fetchAllowLoopback: true } : {}),
   });
   await agent.start();
   track(() => agent.stop({ killTasks: true }));

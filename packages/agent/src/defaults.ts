@@ -13,3 +13,5 @@ export const DEFAULT_RECONNECT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs
 export const DEFAULT_KILL_GRACE_PERIOD_MS = 3000;
 export const DEFAULT_REGISTER_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_CONCURRENT_LAUNCHES = 8;
+/** The most URIs a task may carry (`tandem agent --fetch-max-uris`): its fetches run one after the other before its start. */
+export const DEFAULT_FETCH_MAX_URIS = 32;

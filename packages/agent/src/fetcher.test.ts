@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { addressRefusal } from './fetch-addresses.js';
 import { Fetcher } from './fetcher.js';
 
 const uri = (value: string, more: { executable?: boolean; extract?: boolean; cache?: boolean; outputFile?: string } = {}) => ({
@@ -74,5 +77,67 @@ describe('fetcher', () => {
     expect(readFileSync(join(sandbox, 't', 'in-tar.txt'), 'utf8')).toBe('tarred');
     expect(existsSync(join(sandbox, 'p.zip'))).toBe(true);
     expect(existsSync(join(sandbox, 'pack.tar'))).toBe(true);
+  });
+
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((srv) => new Promise((done) => srv.close(done))));
+  });
+  /** A server on 127.0.0.1: `/file` is a file, `/to?url` redirects there. */
+  async function serve(): Promise<string> {
+    const srv = createServer((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      if (u.pathname === '/to') res.writeHead(302, { location: u.search.slice(1) }).end();
+      else if (u.pathname === '/file') res.end('served');
+      else res.writeHead(404).end();
+    });
+    servers.push(srv);
+    await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+    return `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  }
+
+  it('fetcher - link-local addresses are refused always, loopback unless allowed, private networks allowed (IPv4-mapped IPv6 as its IPv4)', () => {
+    for (const a of ['169.254.169.254', '169.254.0.1', 'fe80::1', 'fd00:ec2::254', '::ffff:169.254.169.254']) {
+      expect(addressRefusal(a, true)).toMatch(/link-local/);
+    }
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '0.0.0.0', '::', '::ffff:127.0.0.1']) {
+      expect(addressRefusal(a, false)).toMatch(/loopback.*--fetch-allow-loopback/);
+      expect(addressRefusal(a, true)).toBeUndefined();
+    }
+    for (const a of ['10.0.0.1', '192.168.1.1', '172.16.0.1', '93.184.216.34', '2001:db8::1']) expect(addressRefusal(a, false)).toBeUndefined();
+  });
+
+  it('fetcher - http(s) to loopback is refused by default, by address and by name; allowed with allowLoopback; a redirect to a metadata address is refused', async () => {
+    const { root, sandbox } = await dirs();
+    const base = await serve();
+    const port = new URL(base).port;
+    const strict = new Fetcher({ cacheDir: join(root, 'c1') });
+    await expect(strict.fetchAll([uri(`${base}/file`)], sandbox)).rejects.toThrow(
+      `could not fetch ${base}/file: the address 127.0.0.1 is this host's loopback; the agent fetches from it only when its operator allows it (tandem agent --fetch-allow-loopback)`,
+    );
+    await expect(strict.fetchAll([uri(`http://localhost:${port}/file`)], sandbox)).rejects.toThrow(/localhost resolves to .*loopback/);
+    await expect(strict.fetchAll([uri('http://[::ffff:127.0.0.1]:1/file')], sandbox)).rejects.toThrow(/loopback/);
+    await expect(strict.fetchAll([uri('http://169.254.169.254/latest/meta-data/')], sandbox)).rejects.toThrow(/169\.254\.169\.254 is link-local/);
+    expect(existsSync(join(sandbox, 'file'))).toBe(false);
+
+    const local = new Fetcher({ cacheDir: join(root, 'c2'), allowLoopback: true });
+    expect(await local.fetchAll([uri(`${base}/file`)], sandbox)).toEqual(['file']);
+    expect(readFileSync(join(sandbox, 'file'), 'utf8')).toBe('served');
+    // Each hop is checked: a redirect from an allowed server to the metadata service is refused.
+    await expect(local.fetchAll([uri(`${base}/to?http://169.254.169.254/latest/meta-data/`, { outputFile: 'meta' })], sandbox)).rejects.toThrow(/link-local/);
+    await expect(local.fetchAll([uri(`${base}/to?${base}/file`, { outputFile: 'moved' })], sandbox)).resolves.toEqual(['moved']);
+    expect(readFileSync(join(sandbox, 'moved'), 'utf8')).toBe('served');
+  });
+
+  it('fetcher - more URIs than maxUris are refused before any fetch, naming command.uris and the flag', async () => {
+    const { root, allowed, sandbox } = await dirs();
+    writeFileSync(join(allowed, 'a'), 'a');
+    const fetcher = new Fetcher({ allowDirs: [allowed], cacheDir: join(root, 'c'), maxUris: 2 });
+    const three = [uri(join(allowed, 'a')), uri(join(allowed, 'a'), { outputFile: 'b' }), uri(join(allowed, 'a'), { outputFile: 'c' })];
+    expect(fetcher.urisProblem(three.slice(0, 2))).toBeUndefined();
+    expect(fetcher.urisProblem(three)).toBe('command.uris: 3 URIs, more than this agent fetches for a task (2; its operator sets it with --fetch-max-uris)');
+    await expect(fetcher.fetchAll(three, sandbox)).rejects.toThrow(/^command.uris: 3 URIs/);
+    expect(existsSync(join(sandbox, 'a'))).toBe(false);
+    expect(new Fetcher({ cacheDir: join(root, 'd') }).maxUris).toBe(32);
   });
 });

@@ -1,14 +1,18 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, copyFile, mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { CommandUri } from '@tandem/protocol';
 import { Code, TandemError } from '@tandem/protocol';
+import { DEFAULT_FETCH_MAX_URIS } from './defaults.js';
+import { addressRefusal, guardedLookup, literalHostOf } from './fetch-addresses.js';
 
 const run = promisify(execFile);
 
@@ -25,10 +29,21 @@ export interface FetcherOptions {
   maxBytes?: number;
   /** Per URI. @default 300000 */
   timeoutMs?: number;
+  /**
+   * Whether http(s) URIs may reach this host's loopback addresses (127.0.0.0/8, ::1,
+   * 0.0.0.0) (`tandem agent --fetch-allow-loopback`). Link-local addresses (169.254.0.0/16,
+   * fe80::/10, cloud metadata services) are refused always. @default false
+   */
+  allowLoopback?: boolean;
+  /** The most URIs a task may carry (`tandem agent --fetch-max-uris`). @default DEFAULT_FETCH_MAX_URIS */
+  maxUris?: number;
 }
 
 export const DEFAULT_FETCH_MAX_BYTES = 1024 ** 3;
 export const DEFAULT_FETCH_TIMEOUT_MS = 300_000;
+/** Redirects followed per URI. */
+const MAX_REDIRECTS = 10;
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 const TAR = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz)$/i;
 const ZIP = /\.zip$/i;
@@ -45,16 +60,34 @@ export class Fetcher {
   private readonly cacheDir: string;
   private readonly maxBytes: number;
   private readonly timeoutMs: number;
+  private readonly allowLoopback: boolean;
+  /** The most URIs a task may carry; more is the task's error (REASON_TASK_INVALID), checked before any fetch. */
+  readonly maxUris: number;
 
   constructor(options: FetcherOptions) {
     this.allowDirs = (options.allowDirs ?? []).map((d) => resolve(d));
     this.cacheDir = options.cacheDir;
     this.maxBytes = options.maxBytes ?? DEFAULT_FETCH_MAX_BYTES;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+    this.allowLoopback = options.allowLoopback ?? false;
+    this.maxUris = options.maxUris ?? DEFAULT_FETCH_MAX_URIS;
   }
 
-  /** Fetches every URI into `sandboxDir`, in order. */
-  async fetchAll(uris: readonly CommandUri[], sandboxDir: string, signal?: AbortSignal): Promise<void> {
+  /** Why a task's URIs are refused before any fetch (too many), or undefined. */
+  urisProblem(uris: readonly CommandUri[]): string | undefined {
+    if (uris.length <= this.maxUris) return undefined;
+    return `command.uris: ${uris.length} URIs, more than this agent fetches for a task (${this.maxUris}; its operator sets it with --fetch-max-uris)`;
+  }
+
+  /**
+   * Fetches every URI into `sandboxDir`, in order. Returns the sandbox entries (top-level
+   * names) that were not there before: what the fetch wrote, for the containerizer to hand
+   * to the task's user.
+   */
+  async fetchAll(uris: readonly CommandUri[], sandboxDir: string, signal?: AbortSignal): Promise<string[]> {
+    const problem = this.urisProblem(uris);
+    if (problem) throw new TandemError(Code.InvalidArgument, problem, { field: 'command.uris' });
+    const before = new Set(await readdir(sandboxDir).catch(() => []));
     for (const uri of uris) {
       try {
         await this.fetchOne(uri, sandboxDir, signal);
@@ -66,6 +99,7 @@ export class Fetcher {
         });
       }
     }
+    return (await readdir(sandboxDir)).filter((name) => !before.has(name));
   }
 
   private async fetchOne(uri: CommandUri, sandboxDir: string, signal?: AbortSignal): Promise<void> {
@@ -124,28 +158,57 @@ export class Fetcher {
     return real;
   }
 
+  /**
+   * GETs `url`, following redirects, each hop checked: a host given as an address is
+   * checked as given, a name at the lookup the socket connects with (so a name that
+   * resolves to a refused address, or is made to at the last moment, is refused too).
+   */
+  private async open(first: URL, signal: AbortSignal): Promise<IncomingMessage> {
+    let url = first;
+    const lookup = guardedLookup(this.allowLoopback);
+    for (let hop = 0; ; hop++) {
+      const literal = literalHostOf(url);
+      const refused = literal ? addressRefusal(literal, this.allowLoopback) : undefined;
+      if (refused) throw new TandemError(Code.PermissionDenied, refused);
+      const res = await new Promise<IncomingMessage>((ok, fail) => {
+        const get = url.protocol === 'https:' ? https.get : http.get;
+        get(url, { signal, lookup, headers: { 'user-agent': 'tandem-agent-fetcher' } }, ok).on('error', fail);
+      });
+      const location = res.headers.location;
+      if (!REDIRECT.has(res.statusCode ?? 0) || !location) return res;
+      res.resume();
+      if (hop >= MAX_REDIRECTS) throw new TandemError(Code.Unavailable, `more than ${MAX_REDIRECTS} redirects`);
+      url = new URL(location, url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new TandemError(Code.InvalidArgument, `it redirects to ${url.protocol}, not http or https`);
+    }
+  }
+
   private async download(url: URL, target: string, signal?: AbortSignal): Promise<void> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let res: Response;
+    let res: IncomingMessage;
     try {
-      res = await fetch(url, { signal: abort, redirect: 'follow' });
+      res = await this.open(url, abort);
     } catch (err) {
+      if (err instanceof TandemError) throw err;
       if (timeout.aborted) throw new TandemError(Code.DeadlineExceeded, `timed out after ${this.timeoutMs} ms`);
-      throw new TandemError(Code.Unavailable, (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message);
+      const refused = (err as { code?: unknown }).code === 'EREFUSEDADDRESS';
+      throw new TandemError(refused ? Code.PermissionDenied : Code.Unavailable, (err as Error).message);
     }
-    if (!res.ok || !res.body) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new TandemError(Code.Unavailable, `the server answered ${res.status} ${res.statusText}`.trim());
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      res.resume();
+      throw new TandemError(Code.Unavailable, `the server answered ${status} ${res.statusMessage ?? ''}`.trim());
     }
-    const length = Number(res.headers.get('content-length') ?? 0);
+    const length = Number(res.headers['content-length'] ?? 0);
     if (length > this.maxBytes) {
-      await res.body.cancel().catch(() => undefined);
+      res.destroy();
       throw new TandemError(Code.ResourceExhausted, `it is ${length} bytes, more than the agent takes (${this.maxBytes})`);
     }
     let seen = 0;
     const max = this.maxBytes;
-    const limited = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>).on('data', (chunk: Buffer) => {
+    const limited = res.on('data', (chunk: Buffer) => {
       seen += chunk.length;
       if (seen > max) limited.destroy(new TandemError(Code.ResourceExhausted, `it is more than ${max} bytes, more than the agent takes`));
     });

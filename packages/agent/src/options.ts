@@ -68,6 +68,14 @@ export interface AgentOptions {
    * (`tandem agent --fetch-allow-dir`). http(s) URIs need none. @default [] (file URIs refused)
    */
   fetchAllowDirs?: readonly string[];
+  /**
+   * Whether tasks' http(s) URIs may reach this host's loopback addresses
+   * (`tandem agent --fetch-allow-loopback`); link-local addresses (cloud metadata) are
+   * refused always. @default false
+   */
+  fetchAllowLoopback?: boolean;
+  /** The most URIs a task may carry (`tandem agent --fetch-max-uris`). @default DEFAULT_FETCH_MAX_URIS (32) */
+  fetchMaxUris?: number;
   logger?: Logger;
 }
 
@@ -134,7 +142,12 @@ export function resolveAgentOptions(options: AgentOptions & HollowAgentOptions):
     tls: options.tls,
     credential: options.credential,
     secrets: options.secretsDir ? new DirectorySecretSource(options.secretsDir) : NO_SECRETS,
-    fetcher: new Fetcher({ allowDirs: options.fetchAllowDirs ?? [], cacheDir: join(options.workDir, 'fetch-cache') }),
+    fetcher: new Fetcher({
+      allowDirs: options.fetchAllowDirs ?? [],
+      cacheDir: join(options.workDir, 'fetch-cache'),
+      allowLoopback: options.fetchAllowLoopback ?? false,
+      ...(options.fetchMaxUris !== undefined ? { maxUris: options.fetchMaxUris } : {}),
+    }),
     hollowInMemoryCheckpoints: options.hollowInMemoryCheckpoints ?? false,
     hollowSharedChannel: options.hollowSharedChannel,
     logger: options.logger ?? componentLogger('agent'),

@@ -1,4 +1,4 @@
-import { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR } from '@tandem/agent/defaults';
+import { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_FETCH_MAX_URIS } from '@tandem/agent/defaults';
 import { DEFAULT_APPS_PORT, DEFAULT_DEPLOYMENT_TIMEOUT_MS, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN } from '@tandem/apps/defaults';
 import { DEFAULT_DECLINE_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST } from '@tandem/framework-sdk/defaults';
 import { DEFAULT_JOBS_PORT } from '@tandem/jobs/defaults';
@@ -27,7 +27,7 @@ export const DEFAULT_WORK_DIR = './.tandem';
 
 // tandem agent
 export const DEFAULT_AGENT_PORT = DEFAULT_AGENT_HTTP_PORT;
-export { DEFAULT_AGENT_WORK_DIR };
+export { DEFAULT_AGENT_WORK_DIR, DEFAULT_FETCH_MAX_URIS };
 export const DEFAULT_CONTAINERIZERS = 'docker,process';
 
 // tandem apps serve / jobs serve

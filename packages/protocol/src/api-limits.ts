@@ -22,6 +22,13 @@ export const MAX_TASK_CPUS = 4096;
 export const MAX_TASK_MEM_MB = 64 * 1024 * 1024;
 export const MAX_TASK_DISK_MB = 1024 * 1024 * 1024;
 
+/**
+ * The most URIs a task may carry (Marathon's `fetch` and `uris` together, Metronome's
+ * `artifacts`): refused with a 422 beyond it. Each agent has its own limit too
+ * (`tandem agent --fetch-max-uris`, the same by default).
+ */
+export const MAX_TASK_URIS = 32;
+
 /** An environment variable name as POSIX gives it: a letter or `_`, then letters, digits and `_`. */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -5,6 +5,7 @@ export {
   MAX_TASK_CPUS,
   MAX_TASK_DISK_MB,
   MAX_TASK_MEM_MB,
+  MAX_TASK_URIS,
   reportBadEnvNames,
 } from './api-limits.js';
 export { AsyncQueue } from './async-queue.js';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chown, rm, stat } from 'node:fs/promises';
+import { access, chown, lchown, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Code, componentLogger, type Logger } from '@tandem/protocol';
 import { type MemoryCgroup, MemoryCgroups } from './cgroups.js';
@@ -144,7 +144,11 @@ export class ProcessContainerizer implements Containerizer {
       const env = taskEnv(spec, user, sandboxDir);
       const [out, err] = await Promise.all([openSandboxFile(sandboxDir, 'stdout'), openSandboxFile(sandboxDir, 'stderr')]);
       // Last, once the agent's own files are open: the sandbox is the task user's from here on.
-      if (switchUser) await chown(sandboxDir, user.uid, user.gid);
+      if (switchUser) {
+        await chown(sandboxDir, user.uid, user.gid);
+        // What the fetcher wrote is the task's too (Mesos' fetcher chowns to the task's user).
+        for (const name of spec.fetched ?? []) await chownTree(join(sandboxDir, name), user.uid, user.gid);
+      }
       let child: ChildProcess;
       try {
         const runAs = switchUser ? `${user.uid}:${user.gid}` : '';
@@ -281,4 +285,15 @@ function isExecutable(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** `lchown` of `path` and, when it is a directory, of everything under it; symbolic links are changed themselves, never followed. */
+async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  await lchown(path, uid, gid);
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const child = join(path, e.name);
+    if (e.isDirectory()) await chownTree(child, uid, gid);
+    else await lchown(child, uid, gid);
+  }
 }

@@ -17,6 +17,11 @@ export interface LaunchSpec {
   sandboxDir: string;
   /** The user the task's framework names (FrameworkInfo.user); the command's user comes first. */
   frameworkUser?: string;
+  /**
+   * What the fetcher wrote into the sandbox (its URIs, extracted archives): top-level names.
+   * The process containerizer hands them to the task's user, as Mesos' fetcher does.
+   */
+  fetched?: readonly string[];
 }
 
 /** How a container ended. */

@@ -101,9 +101,15 @@ export class TaskRunner implements TaskHandle {
       if (this.killRequest()) return this.killedDuringLaunch();
     }
     const uris = task.info.command?.uris ?? [];
+    const tooMany = ctx.fetcher.urisProblem(uris);
+    if (tooMany) {
+      await this.terminate({ state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: tooMany });
+      return;
+    }
+    let fetched: string[] = [];
     if (uris.length > 0 && !ctx.inMemory) {
       try {
-        await ctx.fetcher.fetchAll(uris, task.sandboxDir, signal);
+        fetched = await ctx.fetcher.fetchAll(uris, task.sandboxDir, signal);
       } catch (err) {
         if (this.killRequest()) return this.killedDuringLaunch();
         const message = TandemError.from(err).message;
@@ -138,6 +144,7 @@ export class TaskRunner implements TaskHandle {
       ),
       sandboxDir: task.sandboxDir,
       ...(task.framework.user ? { frameworkUser: task.framework.user } : {}),
+      ...(fetched.length > 0 ? { fetched } : {}),
     };
     let container: Container;
     try {

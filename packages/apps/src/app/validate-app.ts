@@ -1,4 +1,4 @@
-import { type FieldErrors, undefinedSecretRefs, ValidationError, zodDetails } from '@tandem/protocol';
+import { type FieldErrors, MAX_TASK_URIS, undefinedSecretRefs, ValidationError, zodDetails } from '@tandem/protocol';
 import type { AppDefinition, VersionInfo } from './app-definition.js';
 import { appSchema, type ParsedApp } from './app-schema.js';
 import { dockerHostAccess } from './docker-host-access.js';
@@ -54,6 +54,9 @@ function crossFieldProblems(app: ParsedApp, limits: AppLimits): FieldErrors[] {
   if (twice.length > 0) add(app.portDefinitions ? '/portDefinitions' : '/ports', `Ports must be unique (${twice.join(', ')} given more than once).`);
   const named = (app.portDefinitions ?? []).map((p) => p.name).filter((n): n is string => n !== undefined);
   if (new Set(named).size !== named.length) add('/portDefinitions', 'Port names must be unique.');
+  if (app.fetch.length + app.uris.length > MAX_TASK_URIS) {
+    add(app.fetch.length > 0 ? '/fetch' : '/uris', `at most ${MAX_TASK_URIS} URIs (fetch and uris together), got ${app.fetch.length + app.uris.length}`);
+  }
   app.fetch.forEach((f, i) => {
     const problem = fetchUriProblem(f.uri);
     if (problem) add(`/fetch/${i}/uri`, problem);

@@ -52,6 +52,10 @@ export interface AgentLaunch {
   secretsDir?: string;
   /** The directories tasks may fetch file URIs from (`--fetch-allow-dir`); none by default. */
   fetchAllowDirs?: readonly string[];
+  /** Whether tasks' http(s) URIs may reach this host's loopback (`--fetch-allow-loopback`). @default false */
+  fetchAllowLoopback?: boolean;
+  /** The most URIs a task may carry (`--fetch-max-uris`). @default DEFAULT_FETCH_MAX_URIS */
+  fetchMaxUris?: number;
 }
 
 export interface RunningAgent {
@@ -113,6 +117,8 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     ...(options.credential ? { credential: options.credential } : {}),
     ...(options.secretsDir ? { secretsDir: options.secretsDir } : {}),
     ...(options.fetchAllowDirs ? { fetchAllowDirs: options.fetchAllowDirs } : {}),
+    ...(options.fetchAllowLoopback ? { fetchAllowLoopback: true } : {}),
+    ...(options.fetchMaxUris !== undefined ? { fetchMaxUris: options.fetchMaxUris } : {}),
   });
   let http: AgentHttpApi | undefined;
   if (options.httpPort !== undefined) {

@@ -8,12 +8,12 @@ import type { ContainerizerName } from '../cluster/start-agent.js';
 import type { CommandContext } from '../command-context.js';
 import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
 import { addCredentialFlag, credentialOption, credentialSchema } from '../credential-flags.js';
-import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS } from '../defaults.js';
+import { DEFAULT_AGENT_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_CONTAINERIZERS, DEFAULT_FETCH_MAX_URIS } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js';
 import { parseOptions } from '../parse-options.js';
-import { address, nonEmpty, port } from '../schemas.js';
+import { address, count, nonEmpty, port } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
 import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
 
@@ -72,6 +72,8 @@ export const agentSchema = z
       .transform((s) => s.split(',').map((d) => d.trim()))
       .pipe(z.array(z.string().startsWith('/', 'must be a comma-separated list of absolute directories')))
       .optional(),
+    fetchAllowLoopback: z.boolean().optional(),
+    fetchMaxUris: count().optional(),
   })
   .extend(tlsSchema.shape)
   .extend(httpAuthSchema.shape)
@@ -110,6 +112,15 @@ export function agentCommand(ctx: CommandContext): Command {
         '--fetch-allow-dir <dirs>',
         "the directories (comma-separated, absolute) whose files tasks may fetch by file URL (Marathon's fetch, CommandInfo.uris); none by default: http(s) only",
       ),
+    )
+    .addOption(
+      flag(
+        '--fetch-allow-loopback',
+        "let tasks' http(s) URIs reach this host's loopback addresses (127.0.0.0/8, ::1); refused by default. Link-local addresses (169.254.0.0/16, fe80::/10: cloud metadata) are refused always",
+      ),
+    )
+    .addOption(
+      flag('--fetch-max-uris <n>', 'the most URIs (fetch, uris, artifacts) a task may carry; more is TASK_ERROR naming command.uris', DEFAULT_FETCH_MAX_URIS),
     )
     .addOption(
       flag(
@@ -154,6 +165,8 @@ export function agentCommand(ctx: CommandContext): Command {
           },
           ...(o.secretsDir ? { secretsDir: o.secretsDir } : {}),
           ...(o.fetchAllowDir ? { fetchAllowDirs: o.fetchAllowDir } : {}),
+          fetchAllowLoopback: o.fetchAllowLoopback ?? false,
+          ...(o.fetchMaxUris !== undefined ? { fetchMaxUris: o.fetchMaxUris } : {}),
         });
         log.info({ agentId: agent.agentId, master: o.master, containerizers: agent.containerizers, httpPort: agent.httpPort }, 'agent started');
         ctx.io.stdout(`tandem agent: ${agent.agentId ?? '(registering)'} on master ${o.master}, containerizers ${agent.containerizers.join(',')}\n`);

@@ -1,5 +1,14 @@
 import { marathonDockerHostAccess } from '@tandem/framework-sdk';
-import { envValueSchema, MAX_TASK_CPUS, MAX_TASK_DISK_MB, MAX_TASK_MEM_MB, reportBadEnvNames, secretsSchema, undefinedSecretRefs } from '@tandem/protocol';
+import {
+  envValueSchema,
+  MAX_TASK_CPUS,
+  MAX_TASK_DISK_MB,
+  MAX_TASK_MEM_MB,
+  MAX_TASK_URIS,
+  reportBadEnvNames,
+  secretsSchema,
+  undefinedSecretRefs,
+} from '@tandem/protocol';
 import { z } from 'zod';
 import { idSchema } from './job-id.js';
 import { scheduleSpecSchema } from './schedule-spec.js';
@@ -97,6 +106,7 @@ export const runSpecSchema = z
         }),
         { error: 'must be an array of {"uri": "..."}' },
       )
+      .max(MAX_TASK_URIS, `at most ${MAX_TASK_URIS} artifacts`)
       .optional(),
     /** Host volumes `{containerPath, hostPath, mode}` (with docker.image); each agent's --docker-allow decides. */
     volumes: z.array(z.record(z.string(), z.unknown(), { error: 'must be an object' }), { error: 'must be an array' }).optional(),
