@@ -50,7 +50,7 @@ export function TaskPage({ taskId }: { taskId: string }) {
           {t.command ? (
             <>
               <dt>Command</dt>
-              <dd class="mono">{t.command.shell ? t.command.value : [t.command.value, ...t.command.arguments].join(' ')}</dd>
+              <dd class="mono">{t.command.shell ? t.command.value : [t.command.value, ...t.command.arguments].filter(Boolean).join(' ')}</dd>
             </>
           ) : null}
           <dt>Updated</dt>
