@@ -76,6 +76,9 @@ describe('https', () => {
       // A client trusting another CA refuses the server's certificate.
       await expect(fetchJson(`https://${api.at}`, api.path, { tls: { ca: otherPki.ca } }), api.name).rejects.toThrow(/over TLS: .*certificate/);
     }
+    // Marathon's /v2/info says the API is HTTPS on its port, and not plaintext on any.
+    const info = (await request(apps.url, 'GET', '/v2/info', { tls: { ca: pki.ca } })).body;
+    expect(info.http_config).toEqual({ http_port: 0, https_port: Number(new URL(apps.url).port) });
   });
 });
 

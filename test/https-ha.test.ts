@@ -143,6 +143,9 @@ describe('apps in HA over HTTPS with ACLs', () => {
     await waitFor(() => b.leader() === new URL(a.url).host, 'the standby to know the leader', 10_000);
 
     const alice = { tls: { ca: pki.ca }, authorization: basicAuthorization('alice:pw') };
+    // A standby's own /v2/info: HTTPS on its port, as the leader's.
+    const standbyInfo = (await request(b.url, 'GET', '/v2/info', alice)).body;
+    expect(standbyInfo).toMatchObject({ elected: false, http_config: { http_port: 0, https_port: b.port } });
     const app = (id: string) => ({ id, cmd: 'sleep 100', cpus: 0.1, mem: 16, instances: 0 });
     // Through the standby: the leader answers (x-tandem-leader) and decides on alice.
     const ok = await request(b.url, 'POST', '/v2/apps', { ...alice, body: app('/team-a/web') });
