@@ -55,12 +55,71 @@ const EVENT_KEYS: Record<string, string[]> = {
   deployment_failed: ['id', 'plan', 'reason'],
 };
 
+/**
+ * Every event type Marathon 1.10 sends (docs/docs/event-bus.md, commit 0494431894dbf5a474cf319eb6eb7db1ff970c1e,
+ * and its event classes: the instance, pod, scheduler and app_terminated events). A client
+ * switching on the type meets no other: the stream must not send one.
+ */
+const MARATHON_EVENT_TYPES = new Set([
+  'api_post_event',
+  'status_update_event',
+  'framework_message_event',
+  'subscribe_event',
+  'unsubscribe_event',
+  'event_stream_attached',
+  'event_stream_detached',
+  'add_health_check_event',
+  'remove_health_check_event',
+  'failed_health_check_event',
+  'health_status_changed_event',
+  'unhealthy_task_kill_event',
+  'unhealthy_instance_kill_event',
+  'group_change_success',
+  'group_change_failed',
+  'deployment_success',
+  'deployment_failed',
+  'deployment_info',
+  'deployment_step_success',
+  'deployment_step_failure',
+  'app_terminated_event',
+  'instance_changed_event',
+  'unknown_instance_terminated_event',
+  'instance_health_changed_event',
+  'pod_created_event',
+  'pod_updated_event',
+  'pod_deleted_event',
+  'scheduler_registered_event',
+  'scheduler_reregistered_event',
+  'scheduler_disconnected_event',
+]);
+
+/** Every `event:` type of the raw stream at `url` (an EventSource shows only the types listened to), until the test ends. */
+function rawEventTypes(url: string): string[] {
+  const seen: string[] = [];
+  const abort = new AbortController();
+  track(() => abort.abort());
+  void fetch(url, { signal: abort.signal })
+    .then(async (res) => {
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) if (line.startsWith('event:')) seen.push(line.slice('event:'.length).trim());
+      }
+    })
+    .catch(() => undefined);
+  return seen;
+}
+
 describe('Marathon shapes', () => {
   it('marathon-shapes - apps, tasks, info, queue, deployments, groups and events have exactly Marathon keys; Tandem keys only with embed=tandem', async () => {
     const master = await startMaster();
     const agent = await startAppsAgent(master);
     const fw = await startApps(master);
     const events: { type: string; data: Record<string, unknown> }[] = [];
+    const rawTypes = rawEventTypes(`${fw.url}/v2/events`);
     const es = new EventSource(`${fw.url}/v2/events`);
     track(() => es.close());
     for (const type of Object.keys(EVENT_KEYS)) {
@@ -191,6 +250,9 @@ describe('Marathon shapes', () => {
     }
     for (const e of events)
       expect({ type: e.type, keys: Object.keys(e.data).sort() }).toEqual({ type: e.type, keys: ['eventType', 'timestamp', ...EVENT_KEYS[e.type]!].sort() });
+    // Every type the raw stream sent (not only those listened to above) is one of Marathon's.
+    await waitFor(() => rawTypes.includes('deployment_success'), 'the raw stream to carry the deployments', 10_000);
+    expect(rawTypes.filter((t) => !MARATHON_EVENT_TYPES.has(t))).toEqual([]);
 
     // A task killed without scaling (the app's and the bulk route), and an app whose task failed.
     const [victim] = (await api(fw.url, 'GET', '/v2/apps/shapes/web/tasks')).body.tasks as { id: string }[];

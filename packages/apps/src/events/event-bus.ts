@@ -1,4 +1,5 @@
 import { EventBus as SharedEventBus } from '@tandem/protocol';
+import type { MarathonEventType } from './marathon-event-types.js';
 
 /** One event as Marathon's event bus carries it: `eventType`, `timestamp`, then its fields. */
 export interface AppsEvent {
@@ -13,8 +14,8 @@ export class EventBus extends SharedEventBus<AppsEvent> {
     super((e) => e.eventType);
   }
 
-  /** Publishes an event of `eventType` stamped now, with `fields`; returns it. */
-  emit(eventType: string, fields: Record<string, unknown> = {}): AppsEvent {
+  /** Publishes an event of `eventType` (one of Marathon's) stamped now, with `fields`; returns it. */
+  emit(eventType: MarathonEventType, fields: Record<string, unknown> = {}): AppsEvent {
     const event: AppsEvent = { eventType, timestamp: new Date().toISOString(), ...fields };
     this.publish(event);
     return event;
