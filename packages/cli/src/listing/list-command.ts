@@ -25,7 +25,7 @@ export function renderListing(listing: Listing, o: { json?: boolean | undefined;
 /** Prints `frame`, clearing the terminal first when `--watch` redraws on one. */
 export function printFrame(io: CliIo, frame: string, o: { json?: boolean | undefined; watch?: boolean | undefined }, title: string): void {
   if (o.watch && !o.json && io.stdoutIsTTY) {
-    io.stdout(`${CLEAR_SCREEN}${title} - ${new Date().toLocaleTimeString()} - Ctrl-C to stop\n\n${frame}`);
+    io.stdout(`${CLEAR_SCREEN}${title} - ${new Date().toTimeString().slice(0, 8)} - Ctrl-C to stop\n\n${frame}`);
   } else if (o.watch && !o.json) {
     io.stdout(`${frame}\n`);
   } else {
@@ -57,11 +57,18 @@ export function listCommand<S extends z.ZodType<z.output<typeof listSchema>>>(ct
   cmd.action(async () => {
     const o = parseOptions(cmd, spec.schema);
     const auth = clientAuthFrom(o);
-    const show = (state: ClusterState): void => printFrame(ctx.io, renderListing(spec.listing(state, o), o), o, `tandem ${spec.name}`);
     if (!o.watch) {
-      show(await readClusterState(o.master, auth));
+      printFrame(ctx.io, renderListing(spec.listing(await readClusterState(o.master, auth), o), o), o, `tandem ${spec.name}`);
       return;
     }
+    // A change elsewhere in the cluster (another list) prints nothing new.
+    let last: string | undefined;
+    const show = (state: ClusterState): void => {
+      const frame = renderListing(spec.listing(state, o), o);
+      if (frame === last) return;
+      last = frame;
+      printFrame(ctx.io, frame, o, `tandem ${spec.name}`);
+    };
     await untilSignal(ctx, (signal) => watchCluster({ masters: o.master, auth, signal, onChange: (model) => show(model.snapshot()) }));
   });
   return writeTo(addClientAuthFlags(cmd, 'the operator'), ctx.io);
