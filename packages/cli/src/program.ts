@@ -11,6 +11,7 @@ import { executeCommand } from './commands/execute.js';
 import { frameworksCommand } from './commands/frameworks.js';
 import { hollowCommand } from './commands/hollow.js';
 import { jobsCommand } from './commands/jobs.js';
+import { killCommand } from './commands/kill.js';
 import { logsCommand } from './commands/logs.js';
 import { masterCommand } from './commands/master.js';
 import { quotaCommand } from './commands/quota.js';
@@ -53,6 +54,7 @@ export function buildProgram(ctx: CommandContext): Command {
     agentsCommand,
     frameworksCommand,
     tasksCommand,
+    killCommand,
     rolesCommand,
     upCommand,
     executeCommand,

@@ -60,7 +60,8 @@ export function agentAnswered(core: MasterCore, agent: AgentEntry): void {
   }
   if (agent.phase === 'DISCONNECTED' && agent.link && !agent.link.closed) {
     agent.phase = 'ACTIVE';
-    core.allocator.setAgentActive(agent.id, true);
+    // A draining agent stays out of the offers (agent-drain.ts).
+    core.allocator.setAgentActive(agent.id, !core.drains.has(agent.id));
     core.scheduleAllocation();
   }
 }

@@ -11,6 +11,7 @@ import {
   type TaskState,
   type TaskStatus,
 } from '@tandem/protocol';
+import { drainProgress, resumeDrain } from './agent-drain.js';
 import type { AgentLink } from './agent-link.js';
 import { type ReceivedTaskInfo, receivedTaskInfo } from './agent-wire.js';
 import type { MasterCore } from './master-core.js';
@@ -84,6 +85,8 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
 
   reconcileAgentTasks(core, agent, reg, wasUnreachable);
   core.allocator.addAgent(id, total, usedByFramework(core, agent));
+  // A draining agent that comes back stays out of the offers and its tasks are killed again.
+  if (core.drains.has(id)) resumeDrain(core, id);
   link.send({
     registered: {
       agentId: id,
@@ -100,6 +103,7 @@ export async function registerAgent(core: MasterCore, link: AgentLink, reg: Regi
     core.log[level]({ agentId: id, hostname: info.hostname, resources: total.toString(), tasks: reg.tasks.length, reregistered: known }, 'agent registered');
   }
   if (core.watched()) core.emit({ agentAdded: agent.info });
+  drainProgress(core, id);
   core.scheduleAllocation();
   return id;
 }

@@ -79,6 +79,11 @@ export class AgentRegistry {
     return this.unreachable.get(agentId);
   }
 
+  /** True when the registry admitted the agent (whatever became of it since). */
+  knows(agentId: string): boolean {
+    return this.records.has(agentId);
+  }
+
   /** When an operator marked the agent gone, if one did. */
   goneAt(agentId: string): number | undefined {
     return this.gone.get(agentId);

@@ -17,6 +17,7 @@ import Fastify, { type FastifyReply } from 'fastify';
 import { EventStreams } from './event-stream.js';
 import { LogStreams } from './log-stream.js';
 import type { MasterOperations } from './master-operations.js';
+import { addOperatorRoutes } from './operator-routes.js';
 import { checkQuotaConfigs, parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
 import { clusterStateJson } from './state-view.js';
 import { type UiLinks, uiRoutes } from './ui-api.js';
@@ -118,6 +119,8 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
       return sendError(reply, err);
     }
   });
+  // Drain and reactivate agents, kill tasks, tear frameworks down (operator-routes.ts).
+  addOperatorRoutes(app, master, sendError);
   app.get('/metrics', async (_req, reply) => reply.header('content-type', master.metrics.registry.contentType).send(await master.metrics.registry.metrics()));
   app.get<{ Params: { taskId: string }; Querystring: { name?: string; offset?: string; length?: string } }>(
     '/api/v1/tasks/:taskId/logs',

@@ -1,6 +1,7 @@
 import type {
   AgentMessage,
   ClusterStateInit,
+  DrainInfoInit,
   OperatorEventInit,
   ReadTaskLogRequest,
   ReadTaskLogResponseInit,
@@ -8,8 +9,10 @@ import type {
   SchedulerCall,
   SubscribeRequest,
   TandemError,
+  TaskState,
 } from '@tandem/protocol';
 import type { LeaderIdentity } from '@tandem/store';
+import type { DrainRequest } from './agent-drain.js';
 import type { AgentGone } from './agent-gone.js';
 import type { AgentLink } from './agent-link.js';
 import type { CallLimits } from './call-limits.js';
@@ -17,6 +20,7 @@ import type { ClusterView } from './cluster-view.js';
 import type { FrameworkStream } from './framework-stream.js';
 import type { MasterAuth } from './master-auth.js';
 import type { MasterMetrics } from './metrics.js';
+import type { OperatorKill } from './operator-kill.js';
 import type { RoleConfig } from './role-config.js';
 
 /**
@@ -58,4 +62,12 @@ export interface MasterOperations extends ClusterView {
   readTaskLog(req: ReadTaskLogRequest, principal?: string): Promise<ReadTaskLogResponseInit>;
   /** Operator.MarkAgentGone: the agent is gone for good and may never register again. */
   markAgentGone(agentId: string, principal?: string): Promise<AgentGone>;
+  /** Operator.DrainAgent: no offers, tasks killed, DRAINING then DRAINED. */
+  drainAgent(req: DrainRequest, principal?: string): Promise<{ drainInfo: DrainInfoInit; tasksKilled: number }>;
+  /** Operator.ReactivateAgent: the agent is offered again; false when it was not draining. */
+  reactivateAgent(agentId: string, principal?: string): Promise<boolean>;
+  /** Operator.KillTask (ACL kill_tasks). */
+  killTask(req: OperatorKill, principal?: string): Promise<{ frameworkId: string; agentId: string; state: TaskState }>;
+  /** Operator.TeardownFramework (ACL teardown_frameworks). */
+  teardownFramework(frameworkId: string, principal?: string): Promise<{ tasksKilled: number }>;
 }

@@ -64,6 +64,46 @@ export function operatorHandlers(master: MasterOperations): OperatorHandlers {
           (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
         );
     },
+    DrainAgent(call, callback) {
+      const r = call.request;
+      master
+        .drainAgent(
+          { agentId: r.agentId, gracePeriodSeconds: r._gracePeriodSeconds === 'gracePeriodSeconds' ? r.gracePeriodSeconds : undefined, markGone: r.markGone },
+          master.auth.principalOf(call),
+        )
+        .then(
+          (res) => callback(null, res),
+          (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+        );
+    },
+    ReactivateAgent(call, callback) {
+      master.reactivateAgent(call.request.agentId, master.auth.principalOf(call)).then(
+        (reactivated) => callback(null, { reactivated }),
+        (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+      );
+    },
+    KillTask(call, callback) {
+      const r = call.request;
+      master
+        .killTask(
+          {
+            taskId: r.taskId,
+            frameworkId: r.frameworkId || undefined,
+            gracePeriodSeconds: r._gracePeriodSeconds === 'gracePeriodSeconds' ? r.gracePeriodSeconds : undefined,
+          },
+          master.auth.principalOf(call),
+        )
+        .then(
+          (res) => callback(null, res),
+          (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+        );
+    },
+    TeardownFramework(call, callback) {
+      master.teardownFramework(call.request.frameworkId, master.auth.principalOf(call)).then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+      );
+    },
     MarkAgentGone(call, callback) {
       master.markAgentGone(call.request.agentId, master.auth.principalOf(call)).then(
         (gone) => callback(null, gone),

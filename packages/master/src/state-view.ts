@@ -1,12 +1,28 @@
 import { type AgentStatus, type ClusterStateInit, formatAttributes, Resources, type RoleStateInit, type TaskInit } from '@tandem/protocol';
+import { drainInfoOf } from './agent-drains.js';
 import type { ClusterView } from './cluster-view.js';
-import { type AgentPhase, type TaskEntry, taskInfoOf } from './state-records.js';
+import { type AgentEntry, type AgentPhase, type TaskEntry, taskInfoOf } from './state-records.js';
 
 const AGENT_STATUS: Record<AgentPhase, AgentStatus> = {
   ACTIVE: 'AGENT_ACTIVE',
   DISCONNECTED: 'AGENT_ACTIVE',
   UNREACHABLE: 'AGENT_UNREACHABLE',
 };
+
+/** An agent's status in the Operator API. */
+export function agentStatusOf(master: ClusterView, a: AgentEntry): AgentStatus {
+  // Its drain, else its connection (an unreachable one shows unreachable, drained or not).
+  const drain = master.drains.get(a.id);
+  if (!drain || a.phase === 'UNREACHABLE') return AGENT_STATUS[a.phase];
+  return drain.drainedAt === undefined ? 'AGENT_DRAINING' : 'AGENT_DRAINED';
+}
+
+/** The same for `/api/v1/state`: ACTIVE, DISCONNECTED, UNREACHABLE, DRAINING or DRAINED. */
+function agentStatusJson(master: ClusterView, a: AgentEntry): string {
+  const drain = master.drains.get(a.id);
+  if (!drain || a.phase === 'UNREACHABLE') return a.phase;
+  return drain.drainedAt === undefined ? 'DRAINING' : 'DRAINED';
+}
 
 const taskView = (t: TaskEntry): TaskInit => ({ info: taskInfoOf(t), frameworkId: t.frameworkId, state: t.state, status: t.status });
 
@@ -59,11 +75,12 @@ export function buildClusterState(master: ClusterView): ClusterStateInit {
     startedAt: master.startedAt,
     agents: [...master.agents.values()].map((a) => ({
       info: a.info,
-      status: AGENT_STATUS[a.phase],
+      status: agentStatusOf(master, a),
       total: a.total.toWire(),
       allocated: (byAgent.allocated.get(a.id) ?? Resources.EMPTY).toWire(),
       offered: (byAgent.offered.get(a.id) ?? Resources.EMPTY).toWire(),
       registeredAt: a.registeredAt,
+      drainInfo: master.drains.get(a.id) ? drainInfoOf(master.drains.get(a.id)) : null,
     })),
     frameworks: [...master.frameworks.values()].map((f) => ({
       info: f.info,
@@ -116,7 +133,8 @@ export function clusterStateJson(master: ClusterView): Record<string, unknown> {
     agents: [...master.agents.values()].map((a) => ({
       id: a.id,
       hostname: a.info.hostname,
-      status: a.phase,
+      status: agentStatusJson(master, a),
+      ...drainJson(master, a.id),
       attributes: formatAttributes(a.info.attributes),
       containerizers: [...a.containerizers],
       resources: a.total.toJSON(),
@@ -146,5 +164,20 @@ export function clusterStateJson(master: ClusterView): Record<string, unknown> {
       quota: r.quota ? { guarantee: r.quota.guarantee, limit: r.quota.limit } : undefined,
       frameworks: r.frameworkIds,
     })),
+  };
+}
+
+/** `drain: {state, gracePeriodSeconds, markGone, since, drainedAt}` for a draining or drained agent; nothing otherwise. */
+function drainJson(master: ClusterView, agentId: string): { drain?: Record<string, unknown> } {
+  const d = master.drains.get(agentId);
+  if (!d) return {};
+  return {
+    drain: {
+      state: d.drainedAt === undefined ? 'DRAINING' : 'DRAINED',
+      gracePeriodSeconds: d.gracePeriodSeconds,
+      markGone: d.markGone,
+      since: d.since,
+      drainedAt: d.drainedAt,
+    },
   };
 }

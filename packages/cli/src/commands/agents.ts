@@ -10,6 +10,7 @@ import { agentsListing } from '../listing/views.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { masters } from '../schemas.js';
+import { agentDrainCommands } from './agent-drain.js';
 
 export const agentsSchema = z.object({ master: masters() }).extend(clientAuthSchema.shape);
 
@@ -44,6 +45,6 @@ export function agentsCommand(ctx: CommandContext): Command {
 
   writeTo(addClientAuthFlags(gone, 'the operator'), ctx.io);
   // Subcommands: `list` (the default), `gone`; more (e.g. drain, reactivate) go in this list.
-  for (const sub of [list, gone]) agents.addCommand(sub, { isDefault: sub === list });
+  for (const sub of [list, gone, ...agentDrainCommands(ctx)]) agents.addCommand(sub, { isDefault: sub === list });
   return agents;
 }

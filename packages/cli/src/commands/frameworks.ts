@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { listCommand, listSchema } from '../listing/list-command.js';
 import { frameworksListing } from '../listing/views.js';
+import { frameworksTeardownCommand } from './frameworks-teardown.js';
 
 /**
  * `tandem frameworks` (the default subcommand `list`). A subcommand added to the list
@@ -15,6 +16,6 @@ export function frameworksCommand(ctx: CommandContext): Command {
     schema: listSchema,
     listing: (state) => frameworksListing(state),
   });
-  for (const sub of [list]) frameworks.addCommand(sub, { isDefault: sub === list });
+  for (const sub of [list, frameworksTeardownCommand(ctx)]) frameworks.addCommand(sub, { isDefault: sub === list });
   return frameworks;
 }

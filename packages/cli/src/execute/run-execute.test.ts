@@ -59,6 +59,10 @@ class FakeMaster {
       GetQuota: (_call, callback) => callback(null, {}),
       UpdateQuota: (_call, callback) => callback(null, {}),
       MarkAgentGone: (_call, callback) => callback(null, {}),
+      DrainAgent: (_call, callback) => callback(null, {}),
+      ReactivateAgent: (_call, callback) => callback(null, {}),
+      KillTask: (_call, callback) => callback(null, {}),
+      TeardownFramework: (_call, callback) => callback(null, {}),
     };
     this.server.addService(tandemV1().Scheduler.service, scheduler);
     this.server.addService(tandemV1().Operator.service, operator);

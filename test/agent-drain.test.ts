@@ -1,0 +1,203 @@
+import { join } from 'node:path';
+import { type Offer, taskInfo } from '@tandem/framework-sdk';
+import type { Master } from '@tandem/master';
+import { basicAuthorization, HttpAuth, parseAcls } from '@tandem/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { api, deploymentsDone, startApps, startAppsAgent, stopApps } from './support/apps.js';
+import { cleanup, recorder, runCli, startDriver, startMaster, tempDir, waitFor } from './support/cluster.js';
+
+// Issue #14, part 4: draining an agent (Operator.DrainAgent / ReactivateAgent) and the
+// operator's kill and teardown (Operator.KillTask / TeardownFramework). A real master on
+// a file registry, two agents (process containerizer), the apps framework and an SDK
+// framework over gRPC; the operator's calls over HTTP (Basic credentials, ACLs) and the
+// `tandem` CLI.
+
+afterEach(cleanup);
+
+const users = (): HttpAuth =>
+  new HttpAuth({
+    basic: [
+      { user: 'ops', password: 'o-pw' },
+      { user: 'intruder', password: 'i-pw' },
+    ],
+  });
+
+/** Permissive ACLs that deny `intruder` draining, killing and tearing down (unauthenticated gRPC callers may). */
+const acls = () =>
+  parseAcls(
+    JSON.stringify({
+      permissive: true,
+      drain_agents: [{ principals: { values: ['intruder'] }, agents: { type: 'NONE' } }],
+      kill_tasks: [{ principals: { values: ['intruder'] }, framework_principals: { type: 'NONE' } }],
+      teardown_frameworks: [{ principals: { values: ['intruder'] }, framework_principals: { type: 'NONE' } }],
+    }),
+    'drain test acls',
+  );
+
+// biome-ignore lint/suspicious/noExplicitAny: replies are the master's JSON, checked by assertion
+async function http(master: Master, user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${master.httpPort}${path}`, {
+    method,
+    headers: { authorization: basicAuthorization(`${user}:${user[0]}-pw`), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: as above
+const agentJson = async (master: Master, agentId: string): Promise<any> =>
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  (await http(master, 'ops', 'GET', '/api/v1/state')).body.agents.find((a: any) => a.id === agentId);
+
+describe('agent drain', () => {
+  it('drain - the app instance moves to the other agent within the drain grace (not its own 60 s), the agent says DRAINED and gets no offers, also after a master restart; reactivate brings offers back; intruder is denied', async () => {
+    const workDir = join(tempDir(), 'master');
+    let master = await startMaster({ workDir, httpAuth: users(), acls: acls() });
+    const port = master.grpcPort;
+    const agentA = await startAppsAgent(master, { hostname: 'drain-a', cpus: 2, mem: 1024 });
+    const agentB = await startAppsAgent(master, { hostname: 'drain-b', cpus: 2, mem: 1024 });
+    await waitFor(() => agentA.agentId && agentB.agentId, 'both agents registered');
+    const apps = await startApps(master);
+
+    // One instance that ignores SIGTERM: only SIGKILL ends it, after its kill grace.
+    const app = { id: '/drained', cmd: 'trap "" TERM; sleep 600', cpus: 0.1, mem: 32, instances: 1, taskKillGracePeriodSeconds: 60 };
+    expect((await api(apps.url, 'POST', '/v2/apps', app)).status).toBe(201);
+    await deploymentsDone(apps.url);
+    const tasks = async () => (await api(apps.url, 'GET', '/v2/apps/drained/tasks')).body.tasks as { id: string; slaveId: string; state: string }[];
+    const first = await waitFor(async () => (await tasks()).find((t) => t.state === 'TASK_RUNNING'), 'the instance running');
+    const drained = first.slaveId;
+    const other = drained === agentA.agentId ? agentB.agentId! : agentA.agentId!;
+
+    // intruder may not drain: 403 naming the rule, and nothing changes.
+    const denied = await http(master, 'intruder', 'POST', `/api/v1/agents/${drained}/drain`, { gracePeriodSeconds: 2 });
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toMatch(/may not drain_agents.*drain_agents\[0\]/);
+    expect((await agentJson(master, drained)).status).toBe('ACTIVE');
+    expect(master.drains.has(drained)).toBe(false);
+    // A bad grace names the field.
+    const bad = await http(master, 'ops', 'POST', `/api/v1/agents/${drained}/drain`, { gracePeriodSeconds: -1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe('gracePeriodSeconds');
+    expect(master.drains.has(drained)).toBe(false);
+
+    // ops drains with a 2 s grace: the instance is killed within min(60 s, 2 s) and replaced on the other agent.
+    const drain = await http(master, 'ops', 'POST', `/api/v1/agents/${drained}/drain`, { gracePeriodSeconds: 2 });
+    expect(drain.status).toBe(200);
+    expect(drain.body).toMatchObject({ drainInfo: { state: 'DRAIN_STATE_DRAINING', gracePeriodSeconds: 2, markGone: false }, tasksKilled: 1 });
+    // Well under the task's own 60 s grace.
+    const moved = await waitFor(
+      async () => (await tasks()).find((t) => t.state === 'TASK_RUNNING' && t.slaveId === other),
+      'the instance running on the other agent',
+      40_000,
+    );
+    expect(moved.id).not.toBe(first.id);
+    const old = await waitFor(() => [...master.completed.values()].find((t) => t.id === first.id), 'the old task completed');
+    expect(old.state).toBe('TASK_KILLED');
+    expect(old.status.reason).toBe('REASON_AGENT_DRAINING');
+    await waitFor(async () => (await agentJson(master, drained)).status === 'DRAINED', 'the agent DRAINED');
+    expect((await agentJson(master, drained)).drain).toMatchObject({ state: 'DRAINED', gracePeriodSeconds: 2, markGone: false });
+    expect(master.state().agents?.find((a) => a.info?.id === drained)?.status).toBe('AGENT_DRAINED');
+
+    // No offers of the drained agent: a new framework is offered the other agent only.
+    const offersOnly = async (): Promise<Offer[]> => {
+      const driver = await startDriver(master, { name: 'drain-watch' });
+      const rec = recorder(driver);
+      await waitFor(() => rec.offers.some((o) => o.agentId === other), 'an offer of the other agent');
+      // Gone, so that the next watcher is offered what this one held.
+      await driver.teardown();
+      return rec.offers;
+    };
+    expect((await offersOnly()).filter((o) => o.agentId === drained)).toEqual([]);
+    expect([...master.offers.values()].filter((o) => o.agentId === drained)).toEqual([]);
+
+    // The drain is in the registry: a restarted master keeps the agent DRAINED and out of the offers.
+    await master.stop();
+    master = await startMaster({ workDir, port, httpAuth: users(), acls: acls() });
+    await waitFor(() => master.agents.get(drained)?.phase === 'ACTIVE' && master.agents.get(other)?.phase === 'ACTIVE', 'both agents back');
+    expect((await agentJson(master, drained)).status).toBe('DRAINED');
+    const afterRestart = await offersOnly();
+    expect(afterRestart.filter((o) => o.agentId === drained)).toEqual([]);
+
+    // intruder may not reactivate; the CLI (an unauthenticated gRPC caller, allowed) reactivates: offers of it come back.
+    expect((await http(master, 'intruder', 'POST', `/api/v1/agents/${drained}/reactivate`)).status).toBe(403);
+    expect(master.drains.has(drained)).toBe(true);
+    const cli = await runCli(['agents', 'reactivate', drained, '--master', master.address]);
+    expect(cli.stderr).toBe('');
+    expect(JSON.parse(cli.stdout)).toEqual({ agentId: drained, reactivated: true });
+    const driver = await startDriver(master, { name: 'reactivated-watch' });
+    const rec = recorder(driver);
+    await waitFor(() => rec.offers.some((o) => o.agentId === drained), 'an offer of the reactivated agent');
+    expect((await agentJson(master, drained)).status).toBe('ACTIVE');
+    expect((await agentJson(master, drained)).drain).toBeUndefined();
+
+    // The moved instance ignores SIGTERM for 60 s: without its framework, an operator kill with a short grace ends it at once.
+    await stopApps(apps);
+    expect((await http(master, 'ops', 'POST', `/api/v1/tasks/${moved.id}/kill`, { gracePeriodSeconds: 0.2 })).status).toBe(200);
+    await waitFor(() => [...master.tasks.values()].every((t) => t.id !== moved.id || t.state === 'TASK_KILLED'), 'the moved instance killed');
+  });
+
+  it('drain - the CLI drains with --grace and --mark-gone: the agent with no task left is DRAINED, then gone; draining a gone or unknown agent is refused, a bad --grace names the flag', async () => {
+    const master = await startMaster();
+    const agent = await startAppsAgent(master, { hostname: 'drain-gone', cpus: 1, mem: 512 });
+    const id = await waitFor(() => agent.agentId, 'the agent registered');
+    const cli = await runCli(['agents', 'drain', id, '--grace', '1.5s', '--mark-gone', '--master', master.address]);
+    expect(cli.stderr).toBe('');
+    expect(JSON.parse(cli.stdout)).toMatchObject({ agentId: id, gracePeriodSeconds: 1.5, markGone: true, tasksKilled: 0 });
+    await waitFor(() => !master.agents.has(id), 'the drained agent marked gone');
+    await waitFor(() => agent.state === 'stopped', 'the gone agent told to shut down');
+    const again = await runCli(['agents', 'drain', id, '--master', master.address]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/was marked gone at .*nothing to drain/);
+    const unknown = await runCli(['agents', 'drain', 'no-such-agent', '--master', master.address]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/not known to the master/);
+    const badGrace = await runCli(['agents', 'drain', id, '--grace', 'soon', '--master', master.address]);
+    expect(badGrace.code).not.toBe(0);
+    expect(badGrace.stderr).toMatch(/--grace.*must be a duration/);
+  });
+});
+
+describe('operator kill and teardown', () => {
+  it('kill - an operator kills a task (TASK_KILLED, REASON_KILLED_BY_OPERATOR) and tears a framework down; intruder is denied and changes nothing; unknown ids are 404 naming the field', async () => {
+    const master = await startMaster({ httpAuth: users(), acls: acls() });
+    const agent = await startAppsAgent(master, { hostname: 'kill-host', cpus: 2, mem: 1024 });
+    await waitFor(() => agent.agentId, 'the agent registered');
+    const driver = await startDriver(master, { name: 'killed' });
+    const rec = recorder(driver);
+    const offer = await waitFor(() => rec.offers[0], 'an offer');
+    rec.offers.splice(0);
+    await driver.launch(offer, [
+      taskInfo({ id: 't-op-kill', cpus: 0.1, mem: 32, argv: ['sleep', '300'] }, offer),
+      taskInfo({ id: 't-torn', cpus: 0.1, mem: 32, argv: ['sleep', '300'] }, offer),
+    ]);
+    await waitFor(() => rec.states('t-op-kill').includes('TASK_RUNNING') && rec.states('t-torn').includes('TASK_RUNNING'), 'both tasks running');
+
+    const denied = await http(master, 'intruder', 'POST', '/api/v1/tasks/t-op-kill/kill');
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toMatch(/may not kill_tasks/);
+    const unknown = await http(master, 'ops', 'POST', '/api/v1/tasks/no-such-task/kill');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.field).toBe('task_id');
+    expect(rec.states('t-op-kill')).not.toContain('TASK_KILLED');
+
+    const cli = await runCli(['kill', 't-op-kill', '--master', master.address]);
+    expect(cli.stderr).toBe('');
+    expect(JSON.parse(cli.stdout)).toMatchObject({ taskId: 't-op-kill', frameworkId: driver.frameworkId, state: 'TASK_RUNNING', killed: true });
+    await waitFor(() => rec.updates.find((u) => u.taskId === 't-op-kill' && u.state === 'TASK_KILLED'), 't-op-kill killed');
+    expect(rec.updates.find((u) => u.taskId === 't-op-kill' && u.state === 'TASK_KILLED')?.reason).toBe('REASON_KILLED_BY_OPERATOR');
+    expect(rec.states('t-torn')).not.toContain('TASK_KILLED');
+
+    const fid = driver.frameworkId!;
+    const deniedTeardown = await http(master, 'intruder', 'POST', `/api/v1/frameworks/${fid}/teardown`);
+    expect(deniedTeardown.status).toBe(403);
+    expect(master.frameworks.has(fid)).toBe(true);
+    expect((await http(master, 'ops', 'POST', '/api/v1/frameworks/no-such-fw/teardown')).body.field).toBe('framework_id');
+    const torn = await http(master, 'ops', 'POST', `/api/v1/frameworks/${fid}/teardown`);
+    expect(torn.status).toBe(200);
+    expect(torn.body).toEqual({ tasksKilled: 1 });
+    expect(master.frameworks.has(fid)).toBe(false);
+    await waitFor(() => [...master.completed.values()].find((t) => t.id === 't-torn' && t.state === 'TASK_KILLED'), 't-torn killed');
+    expect((await http(master, 'ops', 'POST', `/api/v1/frameworks/${fid}/teardown`)).status).toBe(409);
+  });
+});
