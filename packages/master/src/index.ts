@@ -9,5 +9,6 @@ export {
   type MasterLimitOptions,
   RETRY_AFTER_TRAILER,
 } from './call-limits.js';
+export { DEFAULT_EVENT_BUFFER, EVENT_SUBJECT_PREFIX, EventPublisher, type EventPublisherOptions, type EventSink, type EventSource } from './event-publisher.js';
 export { Master } from './master.js';
 export { DEFAULT_MASTER_OPTIONS, type MasterOptions, masterDefaults, resolveMasterOptions } from './options.js';

@@ -1,11 +1,11 @@
 import type { Logger, OperatorEventInit, Resources } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import type { LRUCache } from 'lru-cache';
-import type { AgentDrains } from './agent-drains.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRemovalLimit } from './agent-removal-limit.js';
 import type { Allocator } from './allocator/allocator.js';
 import type { MasterAuth } from './master-auth.js';
+import type { MasterTimings } from './metrics.js';
 import type { ResolvedMasterOptions } from './options.js';
 import type { ReregistrationTally } from './reregistration-tally.js';
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './state-records.js';
@@ -27,10 +27,6 @@ export interface MasterCore {
   registry(): Store;
   /** Admitted agents (`agents/<id>` in the registry), and those not back since a restart. */
   readonly agentRegistry: AgentRegistry;
-  /** Draining and drained agents (Operator.DrainAgent), kept in the registry. */
-  readonly drains: AgentDrains;
-  /** A task of the agent ended: a draining agent may now be DRAINED (agent-drain.ts). */
-  drainProgress(agentId: string): void;
   /** Agents that missed their pings, waiting to be marked unreachable at the removal rate limit. */
   readonly removals: AgentRemovalLimit;
   readonly agents: Map<string, AgentEntry>;
@@ -42,6 +38,8 @@ export interface MasterCore {
   readonly logReads: TaskLogReads;
   /** Re-registrations, logged as one line per second. */
   readonly reregistrations: ReregistrationTally;
+  /** Latencies the metrics observe as things happen (offers answered, tasks running). */
+  readonly timings: MasterTimings;
   /** Sends an event to every operator watcher. */
   emit(event: OperatorEventInit): void;
   /** True while some operator watches (so an event costly to build is worth building). */

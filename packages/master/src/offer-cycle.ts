@@ -26,7 +26,7 @@ export class OfferCycle {
     for (const a of allocations) {
       const fw = core.frameworks.get(a.frameworkId);
       const agent = core.agents.get(a.agentId);
-      if (!fw?.stream || !agent || agent.phase !== 'ACTIVE' || core.drains.has(a.agentId)) {
+      if (!fw?.stream || !agent || agent.phase !== 'ACTIVE') {
         core.allocator.recover(a.frameworkId, a.agentId, a.resources);
         continue;
       }
@@ -42,6 +42,7 @@ export class OfferCycle {
         offer.timer.unref();
       }
       core.offers.set(offer.id, offer);
+      core.timings.offerSent(offer);
       fw.offerIds.add(offer.id);
       agent.offerIds.add(offer.id);
       const list = byFramework.get(a.frameworkId) ?? [];

@@ -47,7 +47,10 @@ export async function schedulerCall(core: MasterCore, req: SchedulerCall, caller
       const d = req.decline!;
       const offers = checkOffers(core, fw, d.offerIds, 'decline.offer_ids', false);
       const refuse = refuseSeconds(core, d.filters, 'decline.filters.refuse_seconds');
-      for (const offer of offers) core.useOffer(offer);
+      for (const offer of offers) {
+        core.timings.offerAnswered(offer, 'declined');
+        core.useOffer(offer);
+      }
       for (const offer of offers) core.allocator.recover(fw.id, offer.agentId, offer.resources, refuse);
       core.scheduleAllocation();
       return { launched: 0 };
@@ -146,6 +149,7 @@ function accept(core: MasterCore, fw: FrameworkEntry, call: AcceptCall, prefix =
   const agent = core.agents.get(agentId);
   let pool = Resources.EMPTY;
   for (const offer of offers) {
+    core.timings.offerAnswered(offer, 'accepted');
     core.useOffer(offer);
     pool = pool.add(offer.resources);
   }
@@ -185,6 +189,7 @@ function accept(core: MasterCore, fw: FrameworkEntry, call: AcceptCall, prefix =
         released: false,
       });
       core.tasks.set(key, entry);
+      core.timings.taskLaunched(entry);
       fw.taskKeys.add(key);
       agent?.taskKeys.add(key);
       launched.push(info);

@@ -19,6 +19,7 @@ export function onStatusUpdates(core: MasterCore, agent: AgentEntry, updates: re
       core.log.warn({ taskId: task?.id, from: task?.state, to: latest }, 'not applying a status update that moves a task backwards');
     }
     if (task && !backwards) {
+      core.timings.taskState(task, latest);
       task.state = latest;
       setTaskStatus(task, status);
       if (isTerminal(latest)) releaseTask(core, task);
@@ -79,7 +80,6 @@ export function masterUpdate(core: MasterCore, task: TaskEntry, state: TaskState
 export function releaseTask(core: MasterCore, task: TaskEntry): void {
   if (task.released) return;
   task.released = true;
-  core.drainProgress(task.agentId);
   const agent = core.agents.get(task.agentId);
   if (agent && agent.phase !== 'UNREACHABLE') {
     core.allocator.recover(task.frameworkId, task.agentId, task.resources);
