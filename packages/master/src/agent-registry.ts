@@ -79,6 +79,11 @@ export class AgentRegistry {
     return this.unreachable.get(agentId);
   }
 
+  /** True when the registry admitted the agent (whatever became of it since). */
+  knows(agentId: string): boolean {
+    return this.records.has(agentId);
+  }
+
   /** How many agents an operator marked gone. */
   get goneCount(): number {
     return this.gone.size;

@@ -1,3 +1,4 @@
+import type { DrainView } from './agent-drains.js';
 import type { RoleQuotaConfig } from './role-config-check.js';
 import type { AgentEntry, FrameworkEntry, OfferEntry, TaskEntry } from './state-records.js';
 
@@ -23,6 +24,8 @@ export interface ClusterView {
   readonly completed: { readonly size: number; values(): IterableIterator<TaskEntry> };
   readonly offers: ReadonlyMap<string, OfferEntry>;
   readonly roleConfig: RoleConfigView;
+  /** Draining and drained agents. */
+  readonly drains: DrainView;
   /** Agents that missed their pings and wait for the removal rate limit to mark them unreachable. */
   readonly agentsAwaitingRemoval: number;
   /** Agents the registry holds as marked gone. */

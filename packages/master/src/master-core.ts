@@ -1,6 +1,7 @@
 import type { Logger, OperatorEventInit, Resources } from '@tandem/protocol';
 import type { Store } from '@tandem/store';
 import type { LRUCache } from 'lru-cache';
+import type { AgentDrains } from './agent-drains.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRemovalLimit } from './agent-removal-limit.js';
 import type { Allocator } from './allocator/allocator.js';
@@ -27,6 +28,10 @@ export interface MasterCore {
   registry(): Store;
   /** Admitted agents (`agents/<id>` in the registry), and those not back since a restart. */
   readonly agentRegistry: AgentRegistry;
+  /** Draining and drained agents (Operator.DrainAgent), kept in the registry. */
+  readonly drains: AgentDrains;
+  /** A task of the agent ended: a draining agent may now be DRAINED (agent-drain.ts). */
+  drainProgress(agentId: string): void;
   /** Agents that missed their pings, waiting to be marked unreachable at the removal rate limit. */
   readonly removals: AgentRemovalLimit;
   readonly agents: Map<string, AgentEntry>;

@@ -29,6 +29,8 @@ import {
 } from '@tandem/protocol';
 import { FileStore, type LeaderIdentity, LeaderLease, observedStore, type Store, type StoreWriteOp } from '@tandem/store';
 import { LRUCache } from 'lru-cache';
+import { type DrainRequest, drainAgent, drainProgress, reactivateAgent } from './agent-drain.js';
+import { AgentDrains } from './agent-drains.js';
 import { type AgentGone, markAgentGone } from './agent-gone.js';
 import { AgentLink } from './agent-link.js';
 import { agentAnswered, agentStreamClosed, expireRecoveredAgents, pingAgents } from './agent-liveness.js';
@@ -51,6 +53,7 @@ import type { MasterCore } from './master-core.js';
 import type { MasterOperations } from './master-operations.js';
 import { MasterMetrics } from './metrics.js';
 import { OfferCycle } from './offer-cycle.js';
+import { killTaskForOperator, type OperatorKill, teardownFrameworkForOperator } from './operator-kill.js';
 import { operatorHandlers } from './operator-service.js';
 import { type MasterOptions, type ResolvedMasterOptions, resolveMasterOptions } from './options.js';
 import { ReregistrationTally } from './reregistration-tally.js';
@@ -97,6 +100,8 @@ export class Master implements MasterOperations {
   private readonly reregistrations: ReregistrationTally;
   /** Admitted agents in the registry, and those not back since this master started. */
   private readonly agentRegistry = new AgentRegistry(() => this.store);
+  /** Draining and drained agents (Operator.DrainAgent), in the registry. */
+  readonly drains = new AgentDrains(() => this.store);
   /** Agents that missed their pings, marked unreachable at `agentRemovalRateLimit`. */
   private readonly removals: AgentRemovalLimit;
   /** Runs out `agentReregisterTimeoutMs` after start while admitted agents have not re-registered. */
@@ -157,6 +162,10 @@ export class Master implements MasterOperations {
       auth: this.auth,
       registry: () => this.store,
       agentRegistry: this.agentRegistry,
+      drains: this.drains,
+      drainProgress: (agentId) => {
+        if (this.drains.has(agentId)) drainProgress(this.core, agentId);
+      },
       removals: this.removals,
       agents: this.agents,
       frameworks: this.frameworks,
@@ -278,6 +287,7 @@ export class Master implements MasterOperations {
     await this.roleConfig.recover(this.store);
     await this.recoverRegistry();
     await this.agentRegistry.load();
+    await this.drains.load();
   }
 
   /** Starts acting: allocation, pings, and the wait for the registry's agents. */
@@ -471,6 +481,28 @@ export class Master implements MasterOperations {
   async markAgentGone(agentId: string, principal?: string): Promise<AgentGone> {
     this.auth.authorize('mark_agent_gone', principal, agentId, 'agent_id');
     return markAgentGone(this.core, agentId);
+  }
+
+  /** Drains an agent (Operator.DrainAgent; agent-drain.ts); `drain_agents` on the agent id. */
+  async drainAgent(req: DrainRequest, principal?: string): Promise<Awaited<ReturnType<typeof drainAgent>>> {
+    this.auth.authorize('drain_agents', principal, req.agentId, 'agent_id');
+    return drainAgent(this.core, req);
+  }
+
+  /** Ends an agent's drain (Operator.ReactivateAgent); `drain_agents` on the agent id. */
+  async reactivateAgent(agentId: string, principal?: string): Promise<boolean> {
+    this.auth.authorize('drain_agents', principal, agentId, 'agent_id');
+    return reactivateAgent(this.core, agentId);
+  }
+
+  /** Kills a task for an operator (Operator.KillTask; operator-kill.ts). */
+  async killTask(req: OperatorKill, principal?: string): Promise<ReturnType<typeof killTaskForOperator>> {
+    return killTaskForOperator(this.core, req, principal);
+  }
+
+  /** Removes a framework for an operator (Operator.TeardownFramework; operator-kill.ts). */
+  teardownFramework(frameworkId: string, principal?: string): Promise<{ tasksKilled: number }> {
+    return teardownFrameworkForOperator(this.core, frameworkId, principal);
   }
 
   // ---------------------------------------------------------------- frameworks

@@ -26,7 +26,7 @@ export class OfferCycle {
     for (const a of allocations) {
       const fw = core.frameworks.get(a.frameworkId);
       const agent = core.agents.get(a.agentId);
-      if (!fw?.stream || !agent || agent.phase !== 'ACTIVE') {
+      if (!fw?.stream || !agent || agent.phase !== 'ACTIVE' || core.drains.has(a.agentId)) {
         core.allocator.recover(a.frameworkId, a.agentId, a.resources);
         continue;
       }

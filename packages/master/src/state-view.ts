@@ -1,4 +1,5 @@
 import { type AgentStatus, type ClusterStateInit, formatAttributes, Resources, type RoleStateInit, type TaskInit } from '@tandem/protocol';
+import { drainInfoOf } from './agent-drains.js';
 import type { ClusterView } from './cluster-view.js';
 import { type AgentEntry, type AgentPhase, type TaskEntry, taskInfoOf } from './state-records.js';
 
@@ -9,8 +10,18 @@ const AGENT_STATUS: Record<AgentPhase, AgentStatus> = {
 };
 
 /** An agent's status in the Operator API (and in `tandem_master_agents_by_status`). */
-export function agentStatusOf(_master: ClusterView, a: AgentEntry): AgentStatus {
-  return AGENT_STATUS[a.phase];
+export function agentStatusOf(master: ClusterView, a: AgentEntry): AgentStatus {
+  // Its drain, else its connection (an unreachable one shows unreachable, drained or not).
+  const drain = master.drains.get(a.id);
+  if (!drain || a.phase === 'UNREACHABLE') return AGENT_STATUS[a.phase];
+  return drain.drainedAt === undefined ? 'AGENT_DRAINING' : 'AGENT_DRAINED';
+}
+
+/** The same for `/api/v1/state`: ACTIVE, DISCONNECTED, UNREACHABLE, DRAINING or DRAINED. */
+function agentStatusJson(master: ClusterView, a: AgentEntry): string {
+  const drain = master.drains.get(a.id);
+  if (!drain || a.phase === 'UNREACHABLE') return a.phase;
+  return drain.drainedAt === undefined ? 'DRAINING' : 'DRAINED';
 }
 
 const taskView = (t: TaskEntry): TaskInit => ({ info: taskInfoOf(t), frameworkId: t.frameworkId, state: t.state, status: t.status });
@@ -69,6 +80,7 @@ export function buildClusterState(master: ClusterView): ClusterStateInit {
       allocated: (byAgent.allocated.get(a.id) ?? Resources.EMPTY).toWire(),
       offered: (byAgent.offered.get(a.id) ?? Resources.EMPTY).toWire(),
       registeredAt: a.registeredAt,
+      drainInfo: master.drains.get(a.id) ? drainInfoOf(master.drains.get(a.id)) : null,
     })),
     frameworks: [...master.frameworks.values()].map((f) => ({
       info: f.info,
@@ -121,7 +133,8 @@ export function clusterStateJson(master: ClusterView): Record<string, unknown> {
     agents: [...master.agents.values()].map((a) => ({
       id: a.id,
       hostname: a.info.hostname,
-      status: a.phase,
+      status: agentStatusJson(master, a),
+      ...drainJson(master, a.id),
       attributes: formatAttributes(a.info.attributes),
       containerizers: [...a.containerizers],
       resources: a.total.toJSON(),
@@ -151,5 +164,20 @@ export function clusterStateJson(master: ClusterView): Record<string, unknown> {
       quota: r.quota ? { guarantee: r.quota.guarantee, limit: r.quota.limit } : undefined,
       frameworks: r.frameworkIds,
     })),
+  };
+}
+
+/** `drain: {state, gracePeriodSeconds, markGone, since, drainedAt}` for a draining or drained agent; nothing otherwise. */
+function drainJson(master: ClusterView, agentId: string): { drain?: Record<string, unknown> } {
+  const d = master.drains.get(agentId);
+  if (!d) return {};
+  return {
+    drain: {
+      state: d.drainedAt === undefined ? 'DRAINING' : 'DRAINED',
+      gracePeriodSeconds: d.gracePeriodSeconds,
+      markGone: d.markGone,
+      since: d.since,
+      drainedAt: d.drainedAt,
+    },
   };
 }

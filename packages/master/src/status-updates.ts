@@ -80,6 +80,7 @@ export function masterUpdate(core: MasterCore, task: TaskEntry, state: TaskState
 export function releaseTask(core: MasterCore, task: TaskEntry): void {
   if (task.released) return;
   task.released = true;
+  core.drainProgress(task.agentId);
   const agent = core.agents.get(task.agentId);
   if (agent && agent.phase !== 'UNREACHABLE') {
     core.allocator.recover(task.frameworkId, task.agentId, task.resources);
