@@ -24,7 +24,7 @@ function quantities(r: Resources): [string, number][] {
 
 /**
  * The agent's Prometheus metrics (`GET /metrics` on its HTTP port), on a registry of its
- * own with the process metrics prefixed `tandem_agent_process_` (a master, an agent, apps
+ * own with the process metrics prefixed `tandem_agent_` (`tandem_agent_process_*`, `tandem_agent_nodejs_*`) (a master, an agent, apps
  * and jobs may share one process under `tandem up`). Made only when the HTTP port is
  * served: hollow agents, thousands to a process, have none.
  */
@@ -34,7 +34,7 @@ export class AgentMetrics {
 
   constructor(agent: AgentMetricsView) {
     const r = this.registry;
-    collectDefaultMetrics({ register: r, prefix: 'tandem_agent_process_' });
+    collectDefaultMetrics({ register: r, prefix: 'tandem_agent_' });
     new Gauge({
       name: 'tandem_agent_up',
       help: 'The agent is running (registered with a master, or redialling one): 1, else 0.',

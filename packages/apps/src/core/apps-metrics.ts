@@ -37,9 +37,9 @@ export class AppsMetrics {
     registers: [this.registry],
   });
 
-  /** With `processMetrics` (the default), the process's own (CPU, memory, event loop, GC) as `tandem_apps_process_*`. */
+  /** With `processMetrics` (the default), the process's own (CPU, memory, event loop, GC) as `tandem_apps_process_*` and `tandem_apps_nodejs_*`. */
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tandem_apps_process_' });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tandem_apps_' });
   }
 
   observeStoreWrite(op: StoreWriteOp, seconds: number, ok: boolean): void {

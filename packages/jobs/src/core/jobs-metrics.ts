@@ -30,9 +30,9 @@ export class JobsMetrics {
     registers: [this.registry],
   });
 
-  /** With `processMetrics` (the default), the process's own (CPU, memory, event loop, GC) as `tandem_jobs_process_*`. */
+  /** With `processMetrics` (the default), the process's own (CPU, memory, event loop, GC) as `tandem_jobs_process_*` and `tandem_jobs_nodejs_*`. */
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tandem_jobs_process_' });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tandem_jobs_' });
   }
 
   observeStoreWrite(op: StoreWriteOp, seconds: number, ok: boolean): void {
