@@ -1,8 +1,8 @@
-import { Master, type MasterLimitOptions } from '@tandem/master';
-import type { Acls, BasicCredential, HttpAuth, Logger, TandemError, TlsFiles } from '@tandem/protocol';
-import { MemberRoster, type NatsAccess, NatsKvStore } from '@tandem/store';
-
+import { EventPublisher, Master, type MasterLimitOptions } from '@tandem/master';
+import { type Acls, Backoff, type BasicCredential, componentLogger, type HttpAuth, type Logger, sleep, TandemError, type TlsFiles } from '@tandem/protocol';
+import { MemberRoster, type NatsAccess, NatsKvStore, type NatsPublisher, openNatsPublisher } from '@tandem/store';
 import { MASTER_BUCKET } from '../ha-flags.js';
+import type { NatsEventsTarget } from '../nats-events-flags.js';
 
 /** What the CLI tells the master; the one place the CLI touches @tandem/master. */
 export interface MasterLaunch {
@@ -33,6 +33,8 @@ export interface MasterLaunch {
   credentials?: readonly BasicCredential[];
   /** Limits against denial of service (MasterOptions.limits; the limit flags). */
   limits?: MasterLimitOptions;
+  /** Publish the master's events on these NATS servers (`--nats`). */
+  events?: NatsEventsTarget;
   logger?: Logger;
 }
 
@@ -47,7 +49,7 @@ export interface RunningMaster {
 }
 
 export async function startMaster(options: MasterLaunch): Promise<RunningMaster> {
-  const { ha, ...rest } = options;
+  const { ha, events, ...rest } = options;
   const store = ha
     ? await NatsKvStore.open({
         servers: [...ha.servers],
@@ -79,6 +81,7 @@ export async function startMaster(options: MasterLaunch): Promise<RunningMaster>
         return why;
       })
     : undefined;
+  const publishing = events ? publishEvents(master, events, options.logger) : undefined;
   return {
     address: master.address,
     grpcPort: master.grpcPort,
@@ -86,7 +89,53 @@ export async function startMaster(options: MasterLaunch): Promise<RunningMaster>
     steppedDown,
     stop: async () => {
       await master.stop();
+      await publishing?.stop();
       await roster?.leave();
+    },
+  };
+}
+
+/**
+ * Publishes the master's events on NATS (`--nats`): connects in the background, again
+ * and again while NATS does not answer (the master runs meanwhile; its events until then
+ * are not published), then publishes through an `EventPublisher` (bounded buffer; drops
+ * counted in `tandem_master_events_dropped_total`).
+ */
+function publishEvents(master: Master, target: NatsEventsTarget, given: Logger | undefined): { stop(): Promise<void> } {
+  const logger = componentLogger('events', given);
+  const stopped = new AbortController();
+  let connection: NatsPublisher | undefined;
+  let publisher: EventPublisher | undefined;
+  const connecting = (async () => {
+    const backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
+    while (!stopped.signal.aborted) {
+      try {
+        const nc = await openNatsPublisher({
+          servers: target.servers,
+          ...(target.access ? { access: target.access } : {}),
+          name: 'tandem-master-events',
+          logger,
+        });
+        if (stopped.signal.aborted) return void (await nc.close());
+        connection = nc;
+        publisher = new EventPublisher(nc, given ? { logger: given } : {});
+        master.metrics.countPublished(publisher);
+        publisher.attach(master);
+        logger.info({ servers: target.servers }, 'publishing events on NATS (tandem.events.<kind>)');
+        return;
+      } catch (err) {
+        const delay = backoff.next();
+        logger.warn({ err: TandemError.from(err).message, retryMs: delay }, 'cannot connect to NATS for events; trying again');
+        await sleep(delay, stopped.signal).catch(() => undefined);
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped.abort();
+      await connecting;
+      await publisher?.stop();
+      await connection?.close();
     },
   };
 }

@@ -21,6 +21,7 @@ import { flag } from '../flag-option.js';
 import { addHaFlags, advertisedHost, bucketReplicas, haSchema } from '../ha-flags.js';
 import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { addLimitFlags, limitsFrom, limitsSchema } from '../limit-flags.js';
+import { addNatsEventsFlags, natsEventsFrom, natsEventsSchema } from '../nats-events-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { parseRateLimit } from '../rate-limit-flag.js';
 import { parseWeightList } from '../role-flags.js';
@@ -50,7 +51,8 @@ export const masterSchema = z
   .extend(httpAuthSchema.shape)
   .extend(corsSchema.shape)
   .extend(aclsSchema.shape)
-  .extend(credentialsSchema.shape);
+  .extend(credentialsSchema.shape)
+  .extend(natsEventsSchema.shape);
 
 const WEIGHTS_FLAG = '--weights (TANDEM_WEIGHTS)';
 const REMOVAL_RATE_FLAG = '--agent-removal-rate-limit (TANDEM_AGENT_REMOVAL_RATE_LIMIT)';
@@ -122,6 +124,7 @@ export function masterCommand(ctx: CommandContext): Command {
     'the gRPC and HTTP APIs (register_frameworks, run_tasks, run_images, register_agents, kill_tasks, teardown_frameworks, view, update_weights, update_quotas, mark_agent_gone)',
   );
   addCredentialsFlag(cmd);
+  addNatsEventsFlags(cmd);
   cmd.action(async () => {
     const o = parseOptions(cmd, masterSchema);
     const weights = o.weights === undefined ? undefined : parseWeightList(o.weights, WEIGHTS_FLAG);
@@ -131,6 +134,7 @@ export function masterCommand(ctx: CommandContext): Command {
     const cors = corsOption(o);
     const acls = await aclsFrom(o);
     const credentials = credentialsFrom(o);
+    const events = await natsEventsFrom(o, tls);
     const agentRemovalRateLimit = o.agentRemovalRateLimit === undefined ? undefined : parseRateLimit(o.agentRemovalRateLimit, REMOVAL_RATE_FLAG);
     const { parseStoreUrl } = await import('@tandem/store');
     const location = o.store === undefined ? undefined : parseStoreUrl(o.store, STORE_FLAG);
@@ -167,6 +171,7 @@ export function masterCommand(ctx: CommandContext): Command {
       ...cors,
       ...(acls ? { acls } : {}),
       ...(credentials ? { credentials } : {}),
+      ...(events ? { events } : {}),
     };
     const start = (ports: { port: number; httpPort: number }) =>
       startMaster({ ...launch, ...ports }).catch((err: unknown) => {

@@ -9,6 +9,7 @@ import type { CommandContext } from '../command-context.js';
 import { DEFAULT_APPS_PORT, DEFAULT_HTTP_PORT, DEFAULT_JOBS_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
+import { addNatsEventsFlags, natsEventsFrom, natsEventsSchema } from '../nats-events-flags.js';
 import { parseOptions } from '../parse-options.js';
 import { nonEmpty, port } from '../schemas.js';
 
@@ -24,7 +25,8 @@ export const upSchema = z
     jobsPort: port(-1),
     appsPort: port(-1),
   })
-  .extend(httpAuthSchema.shape);
+  .extend(httpAuthSchema.shape)
+  .extend(natsEventsSchema.shape);
 
 /** Whether `host` is reachable from this machine only. */
 export function isLoopback(host: string): boolean {
@@ -33,7 +35,7 @@ export function isLoopback(host: string): boolean {
 
 export function upCommand(ctx: CommandContext): Command {
   const cmd: Command = addHttpAuthFlags(
-    new Command('up')
+    addNatsEventsFlags(new Command('up'))
       .description(
         'Run a whole cluster in this process: a master, one agent (Docker when a Docker Engine answers, the process containerizer as well), the apps framework and the jobs framework. Ctrl-C stops them.',
       )
@@ -52,6 +54,7 @@ export function upCommand(ctx: CommandContext): Command {
   ).action(async () => {
     const o = parseOptions(cmd, upSchema);
     const httpAuth = await httpAuthFrom(o);
+    const events = await natsEventsFrom(o, undefined);
     const { startMaster } = await import('../cluster/start-master.js');
     const { startAgent } = await import('../cluster/start-agent.js');
     const log = cliLogger('up');
@@ -66,7 +69,14 @@ export function upCommand(ctx: CommandContext): Command {
     let jobs: RunningJobs | undefined;
     let apps: Awaited<ReturnType<typeof import('@tandem/apps').startAppsService>> | undefined;
     try {
-      master = await startMaster({ host: o.bind, port: o.port, httpPort: o.httpPort, workDir: join(o.workDir, 'master'), ...(httpAuth ? { httpAuth } : {}) });
+      master = await startMaster({
+        host: o.bind,
+        port: o.port,
+        httpPort: o.httpPort,
+        workDir: join(o.workDir, 'master'),
+        ...(httpAuth ? { httpAuth } : {}),
+        ...(events ? { events } : {}),
+      });
       agent = await startAgent({
         master: master.address,
         workDir: join(o.workDir, 'agent'),
