@@ -16,12 +16,17 @@ export function UtilisationChart({ samples }: { samples: readonly UtilisationSam
     const el = box.current;
     if (!el) return;
     const width = () => Math.max(240, el.clientWidth);
+    // The canvas takes colours, not CSS variables: the page's own text and line colours (light or dark).
+    const css = getComputedStyle(el);
+    const text = css.getPropertyValue('--text').trim() || '#1d2330';
+    const line = css.getPropertyValue('--line').trim() || '#dde1e8';
+    const axis = { stroke: text, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
     const p = new uPlot(
       {
         width: width(),
         height: 200,
         scales: { y: { range: [0, 100] } },
-        axes: [{}, { values: (_u, vals) => vals.map((v) => `${v}%`) }],
+        axes: [axis, { ...axis, values: (_u, vals) => vals.map((v) => `${v}%`) }],
         series: [{}, { label: 'CPU', stroke: '#2a6fdb', width: 2 }, { label: 'Memory', stroke: '#18a058', width: 2 }],
       },
       data(),
