@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, DockerContainerizer, dockerPolicyOf } from '@tandem/agent';
 import type { Master } from '@tandem/master';
+import Docker from 'dockerode';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { api, privatePorts, startApps } from './support/apps.js';
 import { cleanup, dockerAvailable, startMaster, TEST_IMAGE, tempDir, track, waitFor } from './support/cluster.js';
@@ -60,14 +62,38 @@ describe('apps docker host access', () => {
       `container.docker.volumes[0]: a bind mount of host path ${host} is not allowed on this agent (its operator can allow it with --docker-allow host-mounts:${host})`,
     );
     expect(existsSync(join(host, 'seen'))).toBe(false);
+
+    // A Docker named volume (Marathon's external volume, dvdi provider, local driver): refused the same way.
+    const named = {
+      ...app('/named', host),
+      container: {
+        type: 'DOCKER',
+        docker: { image: TEST_IMAGE },
+        volumes: [{ containerPath: '/cache', external: { name: 'tandem-it-refused', provider: 'dvdi', options: { 'dvdi/driver': 'local' } }, mode: 'RW' }],
+      },
+    };
+    expect((await api(fw.url, 'POST', '/v2/apps', named)).status).toBe(201);
+    const namedFailure = await waitFor(
+      async () => (await api(fw.url, 'GET', '/v2/apps/named?embed=app.lastTaskFailure')).body.app?.lastTaskFailure,
+      'the named-volume app to show its task failure',
+      30_000,
+      200,
+    );
+    expect(namedFailure).toMatchObject({ appId: '/named', state: 'TASK_ERROR' });
+    expect(namedFailure.message).toBe(
+      'container.docker.volumes[0]: the Docker named volume tandem-it-refused is not allowed on this agent (its operator can allow it with --docker-allow named-volumes)',
+    );
   });
 
   it('apps docker - with --docker-allow host-mounts and cap:NET_ADMIN the app reads the host file and has NET_ADMIN (parameters cap-add); an unsupported parameter is a 422 naming it', async () => {
     if (!docker) return;
     const host = tempDir('tandem-apps-mount-');
     writeFileSync(join(host, 'greeting'), 'hello from the host\n');
+    // Removed last, once the agent has killed the containers using it.
+    const volume = `tandem-it-${randomBytes(4).toString('hex')}`;
+    track(() => new Docker().getVolume(volume).remove({ force: true }));
     const master = await startMaster();
-    await dockerAgent(master, `host-mounts:${host},cap:NET_ADMIN`);
+    await dockerAgent(master, `host-mounts:${host},cap:NET_ADMIN,named-volumes`);
     const fw = await startApps(master);
 
     const refused = await api(fw.url, 'POST', '/v2/apps', app('/bad', host, [{ key: 'security-opt', value: 'seccomp=unconfined' }]));
@@ -93,5 +119,41 @@ describe('apps docker host access', () => {
     expect(seen.split('\n')[0]).toBe('hello from the host');
     const capEff = BigInt(`0x${/CapEff:\s*([0-9a-f]+)/.exec(seen)?.[1] ?? 'x'}`);
     expect(capEff & (1n << 12n)).toBe(1n << 12n);
+
+    // A Docker named volume outlives its task: one app writes into it (external, dvdi, local driver), a
+    // second reads it (a docker parameter volume=NAME:PATH) and leaves what it read in the host directory.
+    const writer = {
+      id: '/writer',
+      cmd: 'echo kept in a named volume > /cache/note && exec sleep 600',
+      cpus: 0.1,
+      mem: 32,
+      container: {
+        type: 'DOCKER',
+        docker: { image: TEST_IMAGE },
+        volumes: [{ containerPath: '/cache', external: { name: volume, provider: 'dvdi', options: { 'dvdi/driver': 'local' } }, mode: 'RW' }],
+      },
+    };
+    expect((await api(fw.url, 'POST', '/v2/apps', writer)).status).toBe(201);
+    await waitFor(async () => (await api(fw.url, 'GET', '/v2/apps/writer')).body.app?.tasksRunning === 1, 'the writer to run', 30_000, 200);
+    const reader = {
+      id: '/reader',
+      cmd: 'until [ -s /from/note ]; do sleep 0.2; done; cp /from/note /in/named-seen && exec sleep 600',
+      cpus: 0.1,
+      mem: 32,
+      container: {
+        type: 'DOCKER',
+        docker: { image: TEST_IMAGE, parameters: [{ key: 'volume', value: `${volume}:/from:ro` }] },
+        volumes: [{ containerPath: '/in', hostPath: host, mode: 'RW' }],
+      },
+    };
+    expect((await api(fw.url, 'POST', '/v2/apps', reader)).status).toBe(201);
+    const note = await waitFor(
+      () => (existsSync(join(host, 'named-seen')) ? readFileSync(join(host, 'named-seen'), 'utf8') : undefined),
+      'the reader to copy the note',
+      30_000,
+      200,
+    );
+    expect(note).toBe('kept in a named volume\n');
+    expect((await new Docker().getVolume(volume).inspect()).Driver).toBe('local');
   });
 });

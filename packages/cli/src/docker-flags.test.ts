@@ -15,7 +15,7 @@ describe('tandem agent docker flags', () => {
     const flat = out.replace(/\s+/g, ' ');
     for (const f of ['--docker-allow', 'TANDEM_DOCKER_ALLOW', '--docker-images', 'TANDEM_DOCKER_IMAGES', '--docker-config', 'TANDEM_DOCKER_CONFIG'])
       expect(flat).toContain(f);
-    expect(flat).toContain('privileged, host-mounts:/PATH, docker-socket, cap:NAME, host-pid, host-ipc, devices, runtime:NAME');
+    expect(flat).toContain('privileged, host-mounts:/PATH, docker-socket, named-volumes, cap:NAME, host-pid, host-ipc, devices, runtime:NAME');
   });
 
   it('docker flags - an unknown --docker-allow item (flag or env) is an error naming the flag and the item', async () => {
@@ -44,9 +44,10 @@ describe('tandem execute docker flags', () => {
     const help = (await run('execute', '--help')).out.replace(/\s+/g, ' ');
     for (const f of ['--volume <HOST:CONTAINER[:ro|rw]>', 'TANDEM_VOLUME', '--cap-add <NAME>', 'TANDEM_CAP_ADD']) expect(help).toContain(f);
     const args = ['execute', '--master', '127.0.0.1:1', '--image', 'busybox'];
-    const named = await run(...args, '--volume', 'cache:/in', '--', 'true');
+    // A name is a Docker named volume (the agent's --docker-allow named-volumes decides); a bad one fails here.
+    const named = await run(...args, '--volume', '-cache:/in', '--', 'true');
     expect(named.code).toBe(1);
-    expect(named.err).toContain('--volume (TANDEM_VOLUME): named volumes are not supported; give an absolute host path, got "cache"');
+    expect(named.err).toContain('--volume (TANDEM_VOLUME): give an absolute host path or a Docker volume name (letters, digits, _ . -), got "-cache"');
     expect((await run(...args, '--volume', '/srv:in', '--', 'true')).err).toContain(
       '--volume (TANDEM_VOLUME): container path must be an absolute path, got "in"',
     );

@@ -2,6 +2,7 @@ import {
   CONTAINER_HOSTNAME,
   DOCKER_LABEL_KEY,
   DOCKER_ULIMIT_NAMES,
+  DOCKER_VOLUME_NAME,
   type DockerDeviceInit,
   type DockerVolumeInit,
   ENV_NAME_PATTERN,
@@ -11,8 +12,10 @@ import {
 import type { DockerHostAccess } from './task-info.js';
 
 /**
- * Marathon's and Metronome's host volumes (`volumes: [{containerPath, hostPath, mode}]`)
- * and the `docker.parameters` that ask the host for something, mapped onto a task's
+ * Marathon's and Metronome's host volumes (`volumes: [{containerPath, hostPath, mode}]`),
+ * Marathon's external volumes of the `dvdi` provider with the `local` driver (Docker named
+ * volumes, carried as a host path that is a volume name) and the `docker.parameters` that
+ * ask the host for something, mapped onto a task's
  * `container.docker` fields. A framework does not decide what is allowed: each agent's
  * Docker policy does (`tandem agent --docker-allow`), and its refusal is the task's
  * TASK_ERROR naming the field and the flag. Here only the shape is checked, and anything
@@ -63,6 +66,7 @@ const CAPABILITY = /^(CAP_)?[A-Z][A-Z0-9_]*$/i;
 const RUNTIME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const PERMISSIONS = /^(?!.*(.).*\1)[rwm]{1,3}$/;
 const HOST_VOLUME_KEYS = new Set(['containerPath', 'hostPath', 'mode']);
+const EXTERNAL_VOLUME_KEYS = new Set(['containerPath', 'external', 'mode']);
 
 function pathProblem(path: unknown): string | undefined {
   if (typeof path !== 'string' || path === '') return 'must be an absolute path';
@@ -94,10 +98,15 @@ export function marathonDockerHostAccess(
   if (!container) return { access, problems, env };
   const targets = new Map<string, string>();
   /** `at(field)`: the pointer to blame for the host or container path. */
-  const volume = (at: (field: 'hostPath' | 'containerPath') => string, hostPath: unknown, containerPath: unknown, readOnly: boolean) => {
-    const host = pathProblem(hostPath);
+  /** `hostPath`: an absolute host path (a bind mount) or, with `named`, a Docker volume name. */
+  const volume = (at: (field: 'hostPath' | 'containerPath') => string, hostPath: unknown, containerPath: unknown, readOnly: boolean, named = false) => {
+    const host = named
+      ? typeof hostPath === 'string' && DOCKER_VOLUME_NAME.test(hostPath)
+        ? undefined
+        : `name must be a Docker volume name (letters, digits, _ . -), got ${JSON.stringify(hostPath)}`
+      : pathProblem(hostPath);
     const inside = pathProblem(containerPath);
-    if (host) add(at('hostPath'), `host path ${host}`);
+    if (host) add(at('hostPath'), named ? `volume ${host}` : `host path ${host}`);
     if (inside) add(at('containerPath'), `container path ${inside}`);
     if (host || inside) return;
     const target = String(containerPath).replace(/\/+$/, '') || '/';
@@ -108,8 +117,40 @@ export function marathonDockerHostAccess(
     volumes.push({ hostPath: String(hostPath), containerPath: String(containerPath), mode: readOnly ? 'RO' : 'RW' });
   };
 
+  /** Marathon's external volume of the dvdi provider with the `local` driver: a Docker named volume. */
+  const externalVolume = (at: string, v: Record<string, unknown>) => {
+    const unknown = Object.keys(v).filter((k) => !EXTERNAL_VOLUME_KEYS.has(k));
+    if (unknown.length > 0)
+      return add(at, `${unknown.join(', ')} not supported: an external volume is {containerPath, external: {name, provider, options}, mode}`);
+    const ext = v.external;
+    if (typeof ext !== 'object' || ext === null || Array.isArray(ext))
+      return add(`${at}/external`, 'must be {"name": "...", "provider": "dvdi", "options": {"dvdi/driver": "local"}}');
+    const e = ext as Record<string, unknown>;
+    const extra = Object.keys(e).filter((k) => !['name', 'provider', 'options'].includes(k));
+    if (extra.length > 0) return add(`${at}/external/${extra[0]}`, 'not supported: a Docker named volume of the local driver has no size or other settings');
+    if (e.provider !== 'dvdi') return add(`${at}/external/provider`, `must be dvdi (Docker volume drivers), got ${JSON.stringify(e.provider)}`);
+    const options = (e.options ?? {}) as Record<string, unknown>;
+    const driver = options['dvdi/driver'];
+    if (driver !== undefined && driver !== 'local') {
+      return add(`${at}/external/options/dvdi~1driver`, `only the local driver (Docker named volumes) is supported, got ${JSON.stringify(driver)}`);
+    }
+    const otherOption = Object.keys(options).find((k) => k !== 'dvdi/driver');
+    if (otherOption)
+      return add(
+        `${at}/external/options/${otherOption.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        "not supported: driver options are the operator's, not a task's",
+      );
+    if (v.mode !== undefined && v.mode !== 'RO' && v.mode !== 'RW') return add(`${at}/mode`, 'must be RO or RW');
+    volume((f) => (f === 'hostPath' ? `${at}/external/name` : `${at}/${f}`), e.name, v.containerPath, v.mode === 'RO', true);
+  };
+
   const hostVolume = (at: string, v: Record<string, unknown>) => {
-    if ('persistent' in v || 'external' in v) return add(at, `${'persistent' in v ? 'persistent' : 'external'} volumes are not supported (host volumes are)`);
+    if ('persistent' in v)
+      return add(
+        `${at}/persistent`,
+        'persistent volumes (and residency) are not supported yet; use a host volume or an external volume of the local driver (a Docker named volume)',
+      );
+    if ('external' in v) return externalVolume(at, v);
     const unknown = Object.keys(v).filter((k) => !HOST_VOLUME_KEYS.has(k));
     if (unknown.length > 0) return add(at, `${unknown.join(', ')} not supported: a host volume is {containerPath, hostPath, mode}`);
     if (v.mode !== 'RO' && v.mode !== 'RW') return add(`${at}/mode`, 'must be RO or RW');
@@ -164,12 +205,15 @@ export function marathonDockerHostAccess(
       }
       case 'volume':
       case 'v': {
-        // Docker's form: HOST:CONTAINER[:ro|rw]; named volumes are not carried.
+        // Docker's form: HOST_PATH|NAME:CONTAINER[:ro|rw]; a name is a Docker named volume.
         const parts = value.split(':');
         const mode = parts.length === 3 ? parts[2] : 'rw';
-        if (parts.length < 2 || parts.length > 3 || (mode !== 'ro' && mode !== 'rw')) return bad(`must be HOST_PATH:CONTAINER_PATH[:ro|rw], got "${value}"`);
-        if (!parts[0]?.startsWith('/')) return bad(`named volumes are not supported; give an absolute host path, got "${parts[0] ?? ''}"`);
-        volume(() => `${at}/value`, parts[0], parts[1], mode === 'ro');
+        if (parts.length < 2 || parts.length > 3 || (mode !== 'ro' && mode !== 'rw'))
+          return bad(`must be HOST_PATH:CONTAINER_PATH[:ro|rw] or NAME:CONTAINER_PATH[:ro|rw], got "${value}"`);
+        const named = !parts[0]?.startsWith('/');
+        if (named && !DOCKER_VOLUME_NAME.test(parts[0] ?? ''))
+          return bad(`give an absolute host path or a Docker volume name (letters, digits, _ . -), got "${parts[0] ?? ''}"`);
+        volume(() => `${at}/value`, parts[0], parts[1], mode === 'ro', named);
         return;
       }
       case 'label':

@@ -32,3 +32,10 @@ export const DOCKER_LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 
 /** A container's host name: one DNS label (letters, digits and -, at most 63). */
 export const CONTAINER_HOSTNAME = /^(?=.{1,63}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
+
+/**
+ * A Docker named volume (`docker run -v NAME:/path`, Marathon's external volumes with the
+ * `local` driver): what the engine accepts as a volume name. A volume's host path that is
+ * such a name, not an absolute path, asks for the named volume.
+ */
+export const DOCKER_VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]+$/;

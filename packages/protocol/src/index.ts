@@ -12,7 +12,7 @@ export { AsyncQueue } from './async-queue.js';
 export { formatAttributes, parseAttributes } from './attributes.js';
 export * from './auth/index.js';
 export { Backoff, type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from './backoff.js';
-export { CONTAINER_HOSTNAME, DOCKER_LABEL_KEY, DOCKER_ULIMIT_NAMES, isDockerUlimitName } from './docker-names.js';
+export { CONTAINER_HOSTNAME, DOCKER_LABEL_KEY, DOCKER_ULIMIT_NAMES, DOCKER_VOLUME_NAME, isDockerUlimitName } from './docker-names.js';
 export { Code, type FieldErrors, grpcCodeOf, isServiceError, LEADER_TRAILER, TandemError, ValidationError } from './errors.js';
 export { EventBus } from './event-bus.js';
 export * from './generated/friendly.js';

@@ -11,12 +11,13 @@ describe('docker allow flags', () => {
   it('docker allow flags - every item, repeated items and spaces', () => {
     expect(
       parseDockerAllow(
-        'privileged, host-mounts:/data/ ,host-mounts:/srv/a/../b,docker-socket,cap:net_admin,cap:CAP_SYS_PTRACE,host-pid,host-ipc,devices,runtime:runsc',
+        'privileged, host-mounts:/data/ ,host-mounts:/srv/a/../b,docker-socket,named-volumes,cap:net_admin,cap:CAP_SYS_PTRACE,host-pid,host-ipc,devices,runtime:runsc',
       ),
     ).toEqual({
       privileged: true,
       hostMounts: ['/data', '/srv/b'],
       dockerSocket: true,
+      namedVolumes: true,
       capabilities: ['NET_ADMIN', 'SYS_PTRACE'],
       hostPid: true,
       hostIpc: true,
@@ -33,6 +34,7 @@ describe('docker allow flags', () => {
       ['cap:', /cap needs a capability name/],
       ['cap:NET ADMIN', /cap needs a capability name/],
       ['privileged:yes', /privileged takes no value/],
+      ['named-volumes:cache', /named-volumes takes no value/],
       ['runtime:', /runtime needs a runtime name/],
     ];
     for (const [value, why] of cases) {
@@ -45,7 +47,7 @@ describe('docker allow flags', () => {
       expect(err, value).toMatchObject({ name: 'ValidationError', field: '--docker-allow' });
       expect((err as Error).message).toMatch(/^--docker-allow: /);
       expect((err as Error).message).toMatch(why);
-      expect((err as Error).message).toContain('items: privileged, host-mounts:/PATH, docker-socket, cap:NAME');
+      expect((err as Error).message).toContain('items: privileged, host-mounts:/PATH, docker-socket, named-volumes, cap:NAME');
     }
   });
 

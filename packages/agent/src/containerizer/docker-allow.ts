@@ -2,7 +2,7 @@ import { ValidationError } from '@tandem/protocol';
 import { DEFAULT_DOCKER_POLICY, type DockerPolicy, normaliseHostPath } from './docker-policy.js';
 
 /** The items `--docker-allow` takes, for its help and its errors. */
-export const DOCKER_ALLOW_ITEMS = 'privileged, host-mounts:/PATH, docker-socket, cap:NAME, host-pid, host-ipc, devices, runtime:NAME';
+export const DOCKER_ALLOW_ITEMS = 'privileged, host-mounts:/PATH, docker-socket, named-volumes, cap:NAME, host-pid, host-ipc, devices, runtime:NAME';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 
@@ -16,6 +16,7 @@ export function parseDockerAllow(value: string | undefined, flag = '--docker-all
     privileged: false,
     hostMounts: [],
     dockerSocket: false,
+    namedVolumes: false,
     capabilities: [],
     hostPid: false,
     hostIpc: false,
@@ -40,6 +41,10 @@ export function parseDockerAllow(value: string | undefined, flag = '--docker-all
       case 'docker-socket':
         flagOnly();
         p.dockerSocket = true;
+        break;
+      case 'named-volumes':
+        flagOnly();
+        p.namedVolumes = true;
         break;
       case 'host-pid':
         flagOnly();

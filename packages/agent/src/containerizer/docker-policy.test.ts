@@ -23,10 +23,23 @@ describe('docker policy', () => {
     expect(refused({ ipcMode: 'host' })).toMatchObject({ field: 'container.docker.ipc_mode', allowWith: '--docker-allow host-ipc' });
     expect(refused({ devices: [device('/dev/fuse')] })).toMatchObject({ field: 'container.docker.devices[0]', allowWith: '--docker-allow devices' });
     expect(refused({ runtime: 'runsc' })).toMatchObject({ field: 'container.docker.runtime', allowWith: '--docker-allow runtime:runsc' });
-    // Named volumes, the default runtime and private namespaces are no power over the host.
+    // A named volume outlives the task and is shared by every task naming it on this host: the operator's call.
+    const named = { field: 'container.docker.volumes[1]', type: 'volume' as const, source: 'cache', target: '/cache', readOnly: false };
+    expect(refused({ mounts: [named] })).toMatchObject({ field: 'container.docker.volumes[1]', allowWith: '--docker-allow named-volumes' });
+    expect(refused({ mounts: [named] })?.message).toBe(
+      'container.docker.volumes[1]: the Docker named volume cache is not allowed on this agent (its operator can allow it with --docker-allow named-volumes)',
+    );
+    expect(checkDockerRequest(ask({ mounts: [named] }), dockerPolicyOf('named-volumes', undefined))).toBeUndefined();
+    // A named volume is not a host path: host-mounts does not allow it, named-volumes allows no bind mount.
+    expect(checkDockerRequest(ask({ mounts: [named] }), dockerPolicyOf('host-mounts:/', undefined))).toMatchObject({
+      allowWith: '--docker-allow named-volumes',
+    });
+    expect(checkDockerRequest(ask({ mounts: [bind('/data')] }), dockerPolicyOf('named-volumes', undefined))).toMatchObject({
+      allowWith: '--docker-allow host-mounts:/data',
+    });
+    // The default runtime and private namespaces are no power over the host.
     expect(
       refused({
-        mounts: [{ field: 'v', type: 'volume', source: 'cache', target: '/cache', readOnly: false }],
         runtime: 'runc',
         pidMode: '',
         ipcMode: 'private',

@@ -13,6 +13,11 @@ export interface DockerPolicy {
   readonly hostMounts: readonly string[];
   /** A mount of the Docker socket (or of a directory holding it); never implied by `hostMounts`. */
   readonly dockerSocket: boolean;
+  /**
+   * Docker named volumes (created by the engine on first use, kept after the task, shared
+   * by every task on this host that names them); none by default.
+   */
+  readonly namedVolumes: boolean;
   /** Capabilities a task may add (upper case, no `CAP_` prefix); none by default. */
   readonly capabilities: readonly string[];
   /** The host's PID namespace (`--pid host`). */
@@ -32,6 +37,7 @@ export const DEFAULT_DOCKER_POLICY: DockerPolicy = Object.freeze({
   privileged: false,
   hostMounts: [],
   dockerSocket: false,
+  namedVolumes: false,
   capabilities: [],
   hostPid: false,
   hostIpc: false,
@@ -94,7 +100,10 @@ export function checkDockerRequest(request: DockerRequest, policy: DockerPolicy,
   }
   if (request.privileged && !policy.privileged) return refusal('container.docker.privileged', 'a privileged container', '--docker-allow privileged');
   for (const m of request.mounts) {
-    if (m.type !== 'bind') continue;
+    if (m.type === 'volume') {
+      if (!policy.namedVolumes) return refusal(m.field, `the Docker named volume ${m.source}`, '--docker-allow named-volumes');
+      continue;
+    }
     const source = normaliseHostPath(m.source);
     if (sockets.some((sock) => isUnder(sock, source)) && !policy.dockerSocket) {
       return refusal(m.field, `a mount of the Docker socket (host path ${source})`, '--docker-allow docker-socket');

@@ -55,6 +55,11 @@ describe('docker request', () => {
     });
     // A plain container: nothing beyond the defaults reaches the engine.
     expect(hostAccess(dockerRequestOf(info({})))).toEqual({ Privileged: false, Binds: [], Mounts: [] });
+    // A host path that is a volume name: a Docker named volume.
+    const named = dockerRequestOf(info({ volumes: [vol('/cache', 'app-cache.1', 'RO')] }));
+    expect(named.mounts).toEqual([{ field: 'container.docker.volumes[0]', type: 'volume', source: 'app-cache.1', target: '/cache', readOnly: true }]);
+    expect(hostAccess(named).Mounts).toEqual([{ Type: 'volume', Source: 'app-cache.1', Target: '/cache', ReadOnly: true }]);
+    expect(dockerFieldProblem(info({ volumes: [vol('/cache', 'app-cache.1')] }))).toBeUndefined();
   });
 
   it('docker request - a malformed value is a problem naming the field; a well-formed request has none', () => {
@@ -64,7 +69,8 @@ describe('docker request', () => {
       [{ volumes: [vol('', '/data')] }, 'container.docker.volumes[0].container_path', /is required/],
       [{ volumes: [vol('/', '/data')] }, 'container.docker.volumes[0].container_path', /must not be \//],
       [{ volumes: [vol('/a', '/x'), vol('/a/', '/y')] }, 'container.docker.volumes[1].container_path', /already mounted by container\.docker\.volumes\[0\]/],
-      [{ volumes: [vol('/in', 'data')] }, 'container.docker.volumes[0].host_path', /absolute/],
+      [{ volumes: [vol('/in', './data')] }, 'container.docker.volumes[0].host_path', /absolute path.*or a Docker volume name/],
+      [{ volumes: [vol('/in', 'a')] }, 'container.docker.volumes[0].host_path', /absolute/],
       [{ volumes: [vol('/in', '/data/../etc')] }, 'container.docker.volumes[0].host_path', /must not contain "\.\."/],
       [{ volumes: [vol('/in', '/data', 7 as never)] }, 'container.docker.volumes[0].mode', /must be RW or RO, got 7/],
       [{ capAdd: ['NET ADMIN'] }, 'container.docker.cap_add[0]', /not a capability name/],

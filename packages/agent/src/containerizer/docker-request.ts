@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { TaskInfo } from '@tandem/protocol';
+import { DOCKER_VOLUME_NAME, type TaskInfo } from '@tandem/protocol';
 
 /** A task's `container.docker`. */
 export type DockerInfo = NonNullable<NonNullable<TaskInfo['container']>['docker']>;
@@ -96,8 +96,9 @@ export function dockerFieldProblem(info: DockerInfo | null | undefined): DockerF
     const earlier = targets.get(where.replace(/\/+$/, ''));
     if (earlier) return bad(`${at}.container_path`, `${v.containerPath} is already mounted by ${earlier}`);
     targets.set(where.replace(/\/+$/, ''), at);
-    const source = pathProblem(v.hostPath ?? '');
-    if (source) return bad(`${at}.host_path`, source);
+    // A name (not a path) is a Docker named volume.
+    const source = DOCKER_VOLUME_NAME.test(v.hostPath ?? '') ? undefined : pathProblem(v.hostPath ?? '');
+    if (source) return bad(`${at}.host_path`, `${source} (or a Docker volume name)`);
     if (v.mode !== 'RW' && v.mode !== 'RO' && v.mode !== undefined) return bad(`${at}.mode`, `must be RW or RO, got ${String(v.mode)}`);
   }
   for (const [i, cap] of (info.capAdd ?? []).entries()) {
@@ -157,7 +158,7 @@ export function dockerRequestOf(info: DockerInfo | null | undefined): DockerRequ
     privileged: info?.privileged ?? false,
     mounts: (info?.volumes ?? []).map((v, i) => ({
       field: `${FIELD}.volumes[${i}]`,
-      type: 'bind' as const,
+      type: DOCKER_VOLUME_NAME.test(v.hostPath) ? ('volume' as const) : ('bind' as const),
       source: v.hostPath,
       target: v.containerPath,
       readOnly: v.mode === 'RO',

@@ -339,7 +339,8 @@ export class DockerContainerizer implements Containerizer {
 /**
  * The HostConfig fields of what `request` asks of the host (checked by the policy
  * before): each volume as a bind mount (the Mounts API: a missing host path fails the
- * create instead of being created as root), and the rest as asked.
+ * create instead of being created as root) or a named volume (the engine's local driver,
+ * created on first use), and the rest as asked.
  */
 export function hostAccess(request: DockerRequest): Docker.HostConfig {
   return {

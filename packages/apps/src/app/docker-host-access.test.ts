@@ -55,6 +55,20 @@ describe('docker host access (apps)', () => {
       ],
     });
     expect(dockerHostAccess(validateApp(docker(), limits, stamp).container).access).toEqual({});
+    // Docker named volumes: Marathon's external volume of the dvdi provider and local driver, and a -v with a name.
+    const named = validateApp(
+      docker({ parameters: [param('volume', 'scratch:/scratch')] }, [
+        { containerPath: '/cache', external: { name: 'app-cache', provider: 'dvdi', options: { 'dvdi/driver': 'local' } }, mode: 'RW' },
+      ]),
+      limits,
+      stamp,
+    );
+    expect(dockerHostAccess(named.container).access).toEqual({
+      volumes: [
+        { hostPath: 'app-cache', containerPath: '/cache', mode: 'RW' },
+        { hostPath: 'scratch', containerPath: '/scratch', mode: 'RW' },
+      ],
+    });
   });
 
   it('apps docker - a parameter Tandem does not carry is a 422 naming its key, never accepted and dropped', () => {
@@ -133,14 +147,43 @@ describe('docker host access (apps)', () => {
       [docker({}, [{ containerPath: '/data', hostPath: 'x', mode: 'RO' }]), '/container/volumes/0/hostPath', /absolute/],
       [docker({}, [{ containerPath: '/data', hostPath: '/x/../etc', mode: 'RW' }]), '/container/volumes/0/hostPath', /\.\./],
       [docker({}, [{ containerPath: '/data', hostPath: '/x' }]), '/container/volumes/0/mode', /RO or RW/],
-      [docker({}, [{ containerPath: '/data', persistent: { size: 10 }, mode: 'RW' }]), '/container/volumes/0', /persistent volumes are not supported/],
+      [
+        docker({}, [{ containerPath: '/data', persistent: { size: 10 }, mode: 'RW' }]),
+        '/container/volumes/0/persistent',
+        /persistent volumes .* not supported yet/,
+      ],
+      [
+        docker({}, [{ containerPath: '/data', external: { name: 'v', provider: 'ebs' }, mode: 'RW' }]),
+        '/container/volumes/0/external/provider',
+        /must be dvdi/,
+      ],
+      [
+        docker({}, [{ containerPath: '/data', external: { name: 'v', provider: 'dvdi', options: { 'dvdi/driver': 'rexray' } }, mode: 'RW' }]),
+        '/container/volumes/0/external/options/dvdi~1driver',
+        /only the local driver/,
+      ],
+      [
+        docker({}, [{ containerPath: '/data', external: { name: 'v', provider: 'dvdi', options: { 'dvdi/driver': 'local', 'dvdi/o': 'bind' } }, mode: 'RW' }]),
+        '/container/volumes/0/external/options/dvdi~1o',
+        /driver options are the operator's/,
+      ],
+      [
+        docker({}, [{ containerPath: '/data', external: { name: 'v', provider: 'dvdi', size: 5 }, mode: 'RW' }]),
+        '/container/volumes/0/external/size',
+        /no size/,
+      ],
+      [
+        docker({}, [{ containerPath: '/data', external: { name: 'no/slash', provider: 'dvdi' }, mode: 'RW' }]),
+        '/container/volumes/0/external/name',
+        /Docker volume name/,
+      ],
       [docker({}, [{ containerPath: '/data', hostPath: '/x', mode: 'RW', shared: true }]), '/container/volumes/0', /shared not supported/],
       [
         docker({ parameters: [param('volume', '/y:/data')] }, [{ containerPath: '/data', hostPath: '/x', mode: 'RW' }]),
         '/container/docker/parameters/0/value',
         /already mounted by \/container\/volumes\/0\/containerPath/,
       ],
-      [docker({ parameters: [param('v', 'cache:/cache')] }), '/container/docker/parameters/0/value', /named volumes are not supported/],
+      [docker({ parameters: [param('v', '-cache:/cache')] }), '/container/docker/parameters/0/value', /absolute host path or a Docker volume name/],
       [docker({ parameters: [param('v', '/a:/b:z')] }), '/container/docker/parameters/0/value', /HOST_PATH:CONTAINER_PATH\[:ro\|rw\]/],
       [docker({ parameters: [param('cap-add', 'NET ADMIN')] }), '/container/docker/parameters/0/value', /not a capability name/],
       [docker({ parameters: [param('pid', 'container:abc')] }), '/container/docker/parameters/0/value', /pid: must be host/],

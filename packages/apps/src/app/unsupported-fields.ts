@@ -17,7 +17,7 @@ const present = (v: unknown): boolean => v !== undefined && v !== null;
 const nonEmptyArray = (v: unknown): boolean => present(v) && (!Array.isArray(v) || v.length > 0);
 
 export const UNSUPPORTED_APP_FIELDS: readonly Unsupported[] = [
-  { path: ['residency'], given: present, message: 'resident apps (persistent volumes, residency) are not supported' },
+  { path: ['residency'], given: present, message: 'resident apps (residency, persistent volumes) are not supported yet' },
   { path: ['storeUrls'], given: nonEmptyArray, message: 'storeUrls are not supported; use fetch' },
   { path: ['ipAddress'], given: present, message: 'ipAddress (IP per task) is not supported; use networks' },
   { path: ['tty'], given: (v) => present(v) && v !== false, message: 'a TTY for the task is not supported' },
