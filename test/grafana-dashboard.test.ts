@@ -63,7 +63,8 @@ describe('grafana dashboard', () => {
     for (const p of dashboard.panels) {
       expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
       if (p.type === 'row') continue;
-      expect(p.datasource, p.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      // Grafana's variable syntax, not a template literal.
+      expect(p.datasource, p.title).toEqual({ type: 'prometheus', uid: ['$', '{datasource}'].join('') });
       expect(p.targets?.length, p.title).toBeGreaterThan(0);
     }
   });
