@@ -22,9 +22,12 @@ const FLAGS: Record<string, string[]> = {
   ],
   agent: ['--master', '--port', '--work-dir', '--hostname', '--containerizers', '--resources', '--attributes', '--credential'],
   execute: ['--master', '--image', '--cpus', '--mem', '--disk', '--env', '--name', '--grace-period', '--timeout', '--credential'],
-  up: ['--work-dir', '--port', '--http-port'],
+  up: ['--work-dir', '--port', '--http-port', '--bind', '--agent-http-port', '--keep-tasks'],
   state: ['--master', '--credential'],
-  logs: ['--master', '--stderr', '--credential'],
+  logs: ['--master', '--stderr', '--follow', '--credential'],
+  tasks: ['--master', '--json', '--watch', '--state', '--framework', '--agent', '--all', '--credential'],
+  roles: ['--master', '--json', '--watch'],
+  top: ['--master', '--once', '--json', '--frameworks', '--credential'],
 };
 
 const saved = { ...process.env };

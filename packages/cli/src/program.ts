@@ -7,18 +7,21 @@ import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
 import { appsCommand } from './commands/apps.js';
 import { certsCommand } from './commands/certs.js';
+import { completionCommand } from './commands/completion.js';
 import { executeCommand } from './commands/execute.js';
 import { frameworksCommand } from './commands/frameworks.js';
 import { hollowCommand } from './commands/hollow.js';
 import { jobsCommand } from './commands/jobs.js';
 import { killCommand } from './commands/kill.js';
 import { logsCommand } from './commands/logs.js';
+import { maintenanceCommand } from './commands/maintenance.js';
 import { masterCommand } from './commands/master.js';
 import { quotaCommand } from './commands/quota.js';
 import { rolesCommand } from './commands/roles.js';
 import { stateCommand } from './commands/state.js';
 import { storeCommand } from './commands/store.js';
 import { tasksCommand } from './commands/tasks.js';
+import { topCommand } from './commands/top.js';
 import { upCommand } from './commands/up.js';
 import { weightsCommand } from './commands/weights.js';
 import { resolveNatsMasters } from './master-discovery.js';
@@ -55,7 +58,9 @@ export function buildProgram(ctx: CommandContext): Command {
     frameworksCommand,
     tasksCommand,
     killCommand,
+    maintenanceCommand,
     rolesCommand,
+    topCommand,
     upCommand,
     executeCommand,
     stateCommand,
@@ -71,6 +76,12 @@ export function buildProgram(ctx: CommandContext): Command {
   ]) {
     program.addCommand(writeTo(make(ctx), ctx.io));
   }
+  program.addCommand(
+    writeTo(
+      completionCommand(ctx, () => program),
+      ctx.io,
+    ),
+  );
   return program;
 }
 

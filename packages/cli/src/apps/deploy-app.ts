@@ -21,11 +21,12 @@ function bar(done: number, total: number, width = 20): string {
 
 /**
  * `tandem apps deploy FILE`: creates or updates the app (PUT), then follows its
- * deployment, printing staged / running / healthy and a progress bar, until it
- * succeeds (exit 0) or fails or is replaced (exit 1).
+ * deployment, printing staged / running / healthy and a progress bar (redrawn in place
+ * on a terminal, a line per change otherwise), until it succeeds (exit 0) or fails or is
+ * replaced (exit 1).
  */
 export async function deployApp(
-  o: { file: string; api: AppsApi; force: boolean; pollMs: number; timeoutMs: number },
+  o: { file: string; api: AppsApi; force: boolean; pollMs: number; timeoutMs: number; tty?: boolean },
   io: CliIo,
   stopped: Promise<unknown>,
 ): Promise<number> {
@@ -58,10 +59,11 @@ export async function deployApp(
       const healthy = a.healthChecks.length > 0 ? a.tasksHealthy : a.tasksRunning;
       const why = a.waiting?.lastUnusedOffers[0];
       const line = `${bar(healthy, a.instances)} staged ${a.tasksStaged}  running ${a.tasksRunning}  healthy ${a.tasksHealthy}/${a.instances}${why ? `  waiting: ${why.offer.hostname}: ${why.details.join(', ')}` : ''}`;
-      if (line !== last) io.stdout(`${line}\n`);
+      if (line !== last) io.stdout(o.tty ? `\r\x1b[2K${line}` : `${line}\n`);
       last = line;
     }
     const mine = deployments.find((d) => d.id === started.deploymentId);
+    if (!mine && o.tty && last) io.stdout('\n');
     if (!mine) {
       if (deployments.some((d) => d.rollbackOf === started.deploymentId)) {
         io.stderr(`deployment ${started.deploymentId} failed and is being rolled back\n`);
@@ -78,6 +80,7 @@ export async function deployApp(
     }
     await new Promise((r) => setTimeout(r, o.pollMs));
   }
+  if (o.tty && last) io.stdout('\n');
   io.stderr(halt ? 'interrupted\n' : `deployment ${started.deploymentId} did not finish in time\n`);
   return 1;
 }

@@ -181,7 +181,14 @@ export function appsCommand(ctx: CommandContext): Command {
       try {
         ctx.setExitCode(
           await deployApp(
-            { file, api: url(deploy), force: o.force, pollMs: Math.round(o.poll * 1000), timeoutMs: Math.round(o.timeout * 1000) },
+            {
+              file,
+              api: url(deploy),
+              force: o.force,
+              pollMs: Math.round(o.poll * 1000),
+              timeoutMs: Math.round(o.timeout * 1000),
+              tty: ctx.io.stdoutIsTTY === true,
+            },
             ctx.io,
             signal.received,
           ),

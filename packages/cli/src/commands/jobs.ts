@@ -154,7 +154,7 @@ export function jobsCommand(ctx: CommandContext): Command {
       const signal = ctx.shutdownSignal();
       try {
         const code = await runJob(
-          { file, ...withTls(run, o.url), ...withAuthorization(run), wait: o.wait, pollMs: Math.round(o.poll * 1000), tty: process.stdout.isTTY === true },
+          { file, ...withTls(run, o.url), ...withAuthorization(run), wait: o.wait, pollMs: Math.round(o.poll * 1000), tty: ctx.io.stdoutIsTTY === true },
           ctx.io,
           signal.received,
         );
