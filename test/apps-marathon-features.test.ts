@@ -42,8 +42,24 @@ describe('apps marathon features', () => {
     const resident = { id: '/db', cmd: 'sleep 100', cpus: 0.1, mem: 32, residency: { relaunchEscalationTimeoutSeconds: 10, taskLostBehavior: 'WAIT_FOREVER' } };
     const created = await api(url, 'POST', '/v2/apps', resident);
     expect(created.status).toBe(422);
-    expect(created.body.details).toEqual([{ path: '/residency', errors: ['resident apps (persistent volumes, residency) are not supported'] }]);
+    expect(created.body.details).toEqual([{ path: '/residency', errors: ['resident apps (residency, persistent volumes) are not supported yet'] }]);
     expect((await api(url, 'GET', '/v2/apps/db')).status).toBe(404);
+    // A persistent volume (what makes an app resident in Marathon): the same, naming the volume.
+    const volumes = [{ containerPath: 'data', mode: 'RW', persistent: { size: 64, type: 'root' } }];
+    const persistent = await api(url, 'POST', '/v2/apps', {
+      ...resident,
+      residency: undefined,
+      container: { type: 'DOCKER', docker: { image: 'busybox' }, volumes },
+    });
+    expect(persistent.status).toBe(422);
+    expect(persistent.body.details).toEqual([
+      {
+        path: '/container/volumes/0/persistent',
+        errors: [
+          'persistent volumes (and residency) are not supported yet; use a host volume or an external volume of the local driver (a Docker named volume)',
+        ],
+      },
+    ]);
 
     const group = await api(url, 'POST', '/v2/groups', { id: '/g', apps: [{ ...resident, id: '/g/db' }] });
     expect(group.status).toBe(422);
