@@ -93,10 +93,12 @@ describe('https cli', () => {
       '-1',
       '--apps-port',
       '-1',
+      '--agent-http-port',
+      '0',
       '--http-credentials',
       'ops:s3cret',
     ]);
-    const u = await waitFor(() => /tandem up: master \S+ \(HTTP :(\d+)\)/.exec(up.output()), `tandem up to start\n${up.output()}`, 60_000);
+    const u = await waitFor(() => /^ {2}master API +http:\/\/127\.0\.0\.1:(\d+)\//m.exec(up.output()), `tandem up to start\n${up.output()}`, 60_000);
     const upBase = `http://127.0.0.1:${u[1]}`;
     expect((await request(upBase, 'GET', '/api/v1/state')).status).toBe(401);
     expect((await request(upBase, 'GET', '/health')).status).toBe(200);

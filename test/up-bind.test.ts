@@ -41,8 +41,23 @@ function decodeAddress(hex: string): string {
 }
 
 async function up(extra: string[]): Promise<{ pid: number; output: () => string }> {
-  const p = spawnTandem(['up', '--work-dir', tempDir('tandem-up-bind-'), '--port', '0', '--http-port', '0', '--jobs-port', '0', '--apps-port', '0', ...extra]);
-  await waitFor(() => p.output().includes('tandem up: master'), 'tandem up to start', 60_000);
+  const p = spawnTandem([
+    'up',
+    '--work-dir',
+    tempDir('tandem-up-bind-'),
+    '--port',
+    '0',
+    '--http-port',
+    '0',
+    '--jobs-port',
+    '0',
+    '--apps-port',
+    '0',
+    '--agent-http-port',
+    '0',
+    ...extra,
+  ]);
+  await waitFor(() => /\n {2}agent .*\n/.test(p.output()), 'tandem up to print its banner', 60_000);
   return { pid: p.child.pid!, output: p.output };
 }
 
@@ -50,14 +65,14 @@ describe('tandem up', () => {
   it('up - every listener is on 127.0.0.1 by default; --bind 0.0.0.0 exposes them and warns', async () => {
     const local = await up([]);
     const sockets = listeningSockets(local.pid);
-    // master gRPC and HTTP, apps, jobs
-    expect(sockets.length).toBeGreaterThanOrEqual(4);
+    // master gRPC and HTTP, agent HTTP, apps, jobs
+    expect(sockets.length).toBeGreaterThanOrEqual(5);
     for (const s of sockets) expect(s).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(local.output()).not.toContain('WARNING');
 
     const exposed = await up(['--bind', '0.0.0.0']);
     const open = listeningSockets(exposed.pid);
-    expect(open.length).toBeGreaterThanOrEqual(4);
+    expect(open.length).toBeGreaterThanOrEqual(5);
     for (const s of open) expect(s).toMatch(/^0\.0\.0\.0:\d+$/);
     expect(exposed.output()).toMatch(/WARNING: --bind 0\.0\.0\.0 exposes the cluster.*unless --http-credentials/);
   });

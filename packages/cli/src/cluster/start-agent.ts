@@ -64,7 +64,8 @@ export interface RunningAgent {
   readonly containerizers: readonly ContainerizerName[];
   /** The HTTP port actually bound, when `httpPort` was given. */
   readonly httpPort: number | undefined;
-  stop(): Promise<void>;
+  /** Stops the agent; its tasks keep running unless `killTasks` (then it waits, bounded, for them to end). */
+  stop(options?: { killTasks?: boolean }): Promise<void>;
   /** Resolves once the agent has stopped, by `stop()` or because the master shut it down (it was marked gone). */
   closed(): Promise<void>;
 }
@@ -142,9 +143,9 @@ export async function startAgent(options: AgentLaunch): Promise<RunningAgent> {
     },
     containerizers: usable.map((u) => u.name),
     httpPort: http?.port,
-    stop: async () => {
+    stop: async (stopOptions = {}) => {
       await http?.close();
-      await agent.stop();
+      await agent.stop(stopOptions);
     },
     closed: () => agent.closed(),
   };

@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { cliLogger } from '../cli-logger.js';
 import type { RunningAgent } from '../cluster/start-agent.js';
 import type { RunningMaster } from '../cluster/start-master.js';
+import { upBanner } from '../cluster/up-banner.js';
 import type { CommandContext } from '../command-context.js';
-import { DEFAULT_APPS_PORT, DEFAULT_HTTP_PORT, DEFAULT_JOBS_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
+import { DEFAULT_AGENT_PORT, DEFAULT_APPS_PORT, DEFAULT_HTTP_PORT, DEFAULT_JOBS_PORT, DEFAULT_MASTER_PORT, DEFAULT_WORK_DIR } from '../defaults.js';
 import { flag } from '../flag-option.js';
 import { addHttpAuthFlags, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { addNatsEventsFlags, natsEventsFrom, natsEventsSchema } from '../nats-events-flags.js';
@@ -24,6 +25,8 @@ export const upSchema = z
     httpPort: port(-1),
     jobsPort: port(-1),
     appsPort: port(-1),
+    agentHttpPort: port(-1),
+    keepTasks: z.boolean().optional(),
   })
   .extend(httpAuthSchema.shape)
   .extend(natsEventsSchema.shape);
@@ -37,12 +40,12 @@ export function upCommand(ctx: CommandContext): Command {
   const cmd: Command = addHttpAuthFlags(
     addNatsEventsFlags(new Command('up'))
       .description(
-        'Run a whole cluster in this process: a master, one agent (Docker when a Docker Engine answers, the process containerizer as well), the apps framework and the jobs framework. Ctrl-C stops them.',
+        'Run a whole cluster in this process: a master (with the web UI), one agent (Docker when a Docker Engine answers, the process containerizer as well), the apps framework and the jobs framework, and print every URL. Ctrl-C stops them and kills their tasks (processes and containers) unless --keep-tasks.',
       )
       .addOption(
         flag(
           '--bind <host>',
-          'the interface every listener binds (master gRPC and HTTP, apps, jobs); 0.0.0.0 exposes them to the network, unauthenticated unless credentials are set',
+          'the interface every listener binds (master gRPC and HTTP, agent HTTP, apps, jobs); 0.0.0.0 exposes them to the network, unauthenticated unless credentials are set',
           DEFAULT_UP_BIND,
         ),
       )
@@ -50,7 +53,9 @@ export function upCommand(ctx: CommandContext): Command {
       .addOption(flag('--port <port>', 'master gRPC port; 0 = any free port', DEFAULT_MASTER_PORT))
       .addOption(flag('--http-port <port>', 'master HTTP port; 0 = any free port, -1 = off', DEFAULT_HTTP_PORT))
       .addOption(flag('--jobs-port <port>', 'jobs framework REST API port; 0 = any free port, -1 = no jobs framework', DEFAULT_JOBS_PORT))
-      .addOption(flag('--apps-port <port>', 'apps framework REST API port; 0 = any free port, -1 = no apps framework', DEFAULT_APPS_PORT)),
+      .addOption(flag('--apps-port <port>', 'apps framework REST API port; 0 = any free port, -1 = no apps framework', DEFAULT_APPS_PORT))
+      .addOption(flag('--agent-http-port <port>', "the agent's HTTP API port (/health, /api/v1/state); 0 = any free port, -1 = off", DEFAULT_AGENT_PORT))
+      .addOption(flag('--keep-tasks', 'Ctrl-C leaves the tasks running (the agent recovers them on the next tandem up with this --work-dir)')),
   ).action(async () => {
     const o = parseOptions(cmd, upSchema);
     const httpAuth = await httpAuthFrom(o);
@@ -83,6 +88,7 @@ export function upCommand(ctx: CommandContext): Command {
         containerizers: ['docker', 'process'],
         strict: false,
         logger: log,
+        ...(o.agentHttpPort >= 0 ? { httpPort: o.agentHttpPort, httpHost: o.bind, ...(httpAuth ? { httpAuth } : {}) } : {}),
       });
       if (o.jobsPort >= 0) {
         const { startJobsService } = await import('@tandem/jobs');
@@ -110,16 +116,28 @@ export function upCommand(ctx: CommandContext): Command {
       const jobsPort = jobs?.framework.port ?? -1;
       log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, jobsPort, agentId: agent.agentId, containerizers: agent.containerizers }, 'tandem up');
       ctx.io.stdout(
-        `tandem up: master ${master.address}${master.httpPort > 0 ? ` (HTTP :${master.httpPort})` : ''}, agent ${agent.agentId ?? '(registering)'} with ${agent.containerizers.join(',')}${jobs ? `, jobs API :${jobsPort}` : ''}; Ctrl-C stops\n`,
+        upBanner({
+          bind: o.bind,
+          masterAddress: master.address,
+          httpPort: master.httpPort > 0 ? master.httpPort : -1,
+          appsPort: apps?.framework.port ?? -1,
+          jobsPort,
+          agentId: agent.agentId,
+          agentHttpPort: agent.httpPort ?? -1,
+          containerizers: agent.containerizers,
+          keepTasks: o.keepTasks === true,
+        }),
       );
       const received = await signal.received;
       log.info({ signal: received }, 'stopping');
+      ctx.io.stdout(`tandem up: stopping${o.keepTasks ? ' (the tasks keep running)' : '; killing its tasks'}\n`);
       ctx.setExitCode(0);
     } finally {
+      // Ordered: the frameworks (so none relaunches what is killed), the agent (it kills its
+      // tasks and waits for them to end, unless --keep-tasks), then the master.
       await apps?.stop();
       await jobs?.stop();
-      // Ordered: the jobs framework, the agent (its tasks keep running), then the master.
-      await agent?.stop();
+      await agent?.stop({ killTasks: o.keepTasks !== true });
       await master?.stop();
       signal.dispose();
     }
