@@ -75,13 +75,15 @@ export async function startMaster(options: MasterLaunch): Promise<RunningMaster>
         throw err;
       })
     : undefined;
+  const publishing = events ? publishEvents(master, events, options.logger) : undefined;
   const steppedDown = ha
     ? master.steppedDown.then(async (why) => {
+        // The master has stopped: so do its events' connection and its roster entry (a new master brings its own).
+        await publishing?.stop();
         await roster?.leave();
         return why;
       })
     : undefined;
-  const publishing = events ? publishEvents(master, events, options.logger) : undefined;
   return {
     address: master.address,
     grpcPort: master.grpcPort,
