@@ -88,7 +88,7 @@ export async function startMasterProcess(config, { execArgv = [] } = {}) {
   );
   const started = new Promise((resolve, reject) => {
     child.on('message', (msg) => {
-      if (msg.op === 'started') resolve(msg.port);
+      if (msg.op === 'started') resolve(msg);
       const w = waiting.get(msg.id);
       if (w) {
         waiting.delete(msg.id);
@@ -105,10 +105,12 @@ export async function startMasterProcess(config, { execArgv = [] } = {}) {
       waiting.set(id, { resolve, reject });
       child.send({ ...args, id, op });
     });
-  const port = await started;
+  const { port, httpPort } = await started;
   return {
     port,
     address: `127.0.0.1:${port}`,
+    /** The HTTP API's base URL when the config asked for one ({ httpPort: 0 }). */
+    http: httpPort > 0 ? `http://127.0.0.1:${httpPort}` : undefined,
     pid: child.pid,
     stats: () => ask('stats'),
     quick: () => ask('quick'),

@@ -2,7 +2,7 @@
 // argv[2] is a JSON config: { port, workDir } to run a master, or { echo: true } to run a
 // bare grpc-js echo server on the Agent.Connect stream (for the stream-rate baseline).
 // IPC requests: {id, op: 'stats' | 'gc' | 'stop'} or {id, op: 'snapshot', path} (a V8 heap snapshot); replies: {id, ...}. On start it sends
-// {op: 'started', port}.
+// {op: 'started', port, httpPort}.
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
@@ -77,7 +77,8 @@ async function startMaster() {
     ...(ha ? { ha } : {}),
     host: '127.0.0.1',
     port: config.port ?? 0,
-    httpPort: -1,
+    // The HTTP API (and the web UI) only when asked for: { httpPort: 0 } binds any free port.
+    httpPort: config.httpPort ?? -1,
     workDir: config.workDir,
     allocator: new HierarchicalAllocator(),
     agentPingIntervalMs: 30_000,
@@ -87,6 +88,7 @@ async function startMaster() {
   await master.start();
   return {
     port: master.grpcPort,
+    httpPort: master.httpPort,
     stats: () => {
       let active = 0;
       for (const a of master.agents.values()) if (a.phase === 'ACTIVE') active++;
@@ -144,4 +146,4 @@ process.on('disconnect', () => {
   // The parent is gone: do not linger.
   setTimeout(() => process.exit(0), 100).unref();
 });
-reply({ op: 'started', port: server.port });
+reply({ op: 'started', port: server.port, httpPort: server.httpPort });

@@ -9,13 +9,14 @@ export async function startRunningCluster({
   tasks,
   resources,
   port = 0,
+  httpPort,
   failoverTimeoutSeconds = 0,
   onUpdate,
   hollowExecArgv = [],
   masterExecArgv = [],
 }) {
   const masterDir = join(dir, 'master');
-  const master = await startMasterProcess({ port, workDir: masterDir }, { execArgv: masterExecArgv });
+  const master = await startMasterProcess({ port, workDir: masterDir, ...(httpPort === undefined ? {} : { httpPort }) }, { execArgv: masterExecArgv });
   const handle = { master, masterDir, hollow: undefined, driver: undefined };
   try {
     note(`master on ${master.address}; starting ${agents} hollow agents`);
