@@ -36,6 +36,18 @@ export function configureCliLogging(o: CliLogging): void {
   const { level, pretty } = cliLogSettings(o);
   configureRootLogger({
     level,
-    ...(pretty ? { destination: pinoPretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }) } : {}),
+    ...(pretty
+      ? {
+          destination: pinoPretty({
+            destination: 2,
+            sync: true,
+            colorize: true,
+            singleLine: true,
+            ignore: 'pid,hostname,component',
+            messageFormat: '{component}: {msg}',
+            translateTime: 'HH:MM:ss.l',
+          }),
+        }
+      : {}),
   });
 }
