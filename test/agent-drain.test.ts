@@ -1,5 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Offer, taskInfo } from '@tandem/framework-sdk';
+import { type InverseOffer, type Offer, taskInfo } from '@tandem/framework-sdk';
 import type { Master } from '@tandem/master';
 import { basicAuthorization, HttpAuth, parseAcls } from '@tandem/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -155,6 +156,63 @@ describe('agent drain', () => {
     const badGrace = await runCli(['agents', 'drain', id, '--grace', 'soon', '--master', master.address]);
     expect(badGrace.code).not.toBe(0);
     expect(badGrace.stderr).toMatch(/--grace.*must be a duration/);
+  });
+});
+
+describe('maintenance', () => {
+  it('maintenance - a framework with a task on an agent of an upcoming window gets an inverse offer and accepts it; at the window start the agent is drained, at its end offered again; a bad window changes nothing', async () => {
+    const master = await startMaster();
+    const agent = await startAppsAgent(master, { hostname: 'maint-host', cpus: 2, mem: 1024 });
+    const id = await waitFor(() => agent.agentId, 'the agent registered');
+    const driver = await startDriver(master, { name: 'maint' });
+    const rec = recorder(driver);
+    const inverse: InverseOffer[] = [];
+    driver.onInverseOffers((list) => {
+      inverse.push(...list);
+    });
+    const offer = await waitFor(() => rec.offers[0], 'an offer');
+    rec.offers.splice(0);
+    await driver.launch(offer, [taskInfo({ id: 't-maint', cpus: 0.1, mem: 32, argv: ['sleep', '300'] }, offer)]);
+    await waitFor(() => rec.states('t-maint').includes('TASK_RUNNING'), 't-maint running');
+    // biome-ignore lint/suspicious/noExplicitAny: replies are the master's JSON, checked by assertion
+    const http = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+      const res = await fetch(`http://127.0.0.1:${master.httpPort}${path}`, {
+        method,
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+
+    const now = Date.now() / 1000;
+    const bad = await http('PUT', '/api/v1/maintenance/schedule', { windows: [{ agentIds: [id], start: now, durationSeconds: 0 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.field).toBe('windows[0].duration_seconds');
+    expect((await http('GET', '/api/v1/maintenance/schedule')).body).toEqual({ windows: [] });
+
+    // The window opens in 4 s and lasts 3 s, set with the CLI from a file.
+    const file = join(tempDir(), 'schedule.json');
+    const start = Math.ceil(now) + 4;
+    writeFileSync(file, JSON.stringify({ windows: [{ agentIds: [id], start: new Date(start * 1000).toISOString(), duration: '3s' }] }));
+    const cli = await runCli(['maintenance', 'schedule', file, '--master', master.address]);
+    expect(cli.stderr).toBe('');
+    expect(JSON.parse(cli.stdout).windows).toEqual([
+      { agentIds: [id], start: new Date(start * 1000).toISOString(), end: new Date((start + 3) * 1000).toISOString(), durationSeconds: 3 },
+    ]);
+
+    const io = await waitFor(() => inverse.find((o) => o.agentId === id), 'an inverse offer for the agent');
+    expect(io.unavailability).toMatchObject({ start, durationSeconds: 3 });
+    await driver.acceptInverseOffers(io.id);
+    const status = (await http('GET', '/api/v1/maintenance/status')).body;
+    expect(status.agents).toHaveLength(1);
+    expect(status.agents[0]).toMatchObject({ agentId: id, inverseOffers: [{ inverseOfferId: io.id, frameworkId: driver.frameworkId, status: 'ACCEPTED' }] });
+
+    // At the start: drained (the task killed for it, no offers); at the end: offered again.
+    await waitFor(() => rec.updates.find((u) => u.taskId === 't-maint' && u.state === 'TASK_KILLED'), 't-maint killed at the window start', 20_000);
+    expect(rec.updates.find((u) => u.taskId === 't-maint' && u.state === 'TASK_KILLED')?.reason).toBe('REASON_AGENT_DRAINING');
+    expect(master.drains.get(id)?.maintenanceUntil).toBe(start + 3);
+    expect(rec.offers.filter((o) => o.agentId === id)).toEqual([]);
+    await waitFor(() => !master.drains.has(id), 'the agent reactivated at the window end', 20_000);
+    await waitFor(() => rec.offers.some((o) => o.agentId === id), 'an offer of the agent again');
   });
 });
 

@@ -1,6 +1,7 @@
 export {
   type BackoffOptions,
   Code,
+  type InverseOffer,
   isTerminal,
   type Offer,
   type Range,

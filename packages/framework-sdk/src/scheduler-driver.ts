@@ -5,6 +5,7 @@ import {
   componentLogger,
   type Event,
   type FiltersInit,
+  type InverseOffer,
   type Logger,
   type Offer,
   type OperationInit,
@@ -173,6 +174,21 @@ export class SchedulerDriver {
     return this.dispatcher.on('rescind', (e) => handler(e.offerIds));
   }
 
+  /**
+   * Inverse offers: agents that go down for maintenance at `unavailability.start` and run
+   * tasks of this framework. Move the work away first, and answer with
+   * `acceptInverseOffers` (the agent may go) or `declineInverseOffers` (it cannot yet);
+   * the answer informs operators, the agent goes down at its window either way.
+   */
+  onInverseOffers(handler: Handler<InverseOffer[]>): () => void {
+    return this.dispatcher.on('inverseOffers', (e) => handler(e.inverseOffers));
+  }
+
+  /** Inverse offers no longer valid (their window left the schedule or ended). */
+  onRescindInverseOffers(handler: Handler<string[]>): () => void {
+    return this.dispatcher.on('rescindInverseOffers', (e) => handler(e.inverseOfferIds));
+  }
+
   onSubscribed(handler: Handler<Subscribed>): () => void {
     return this.dispatcher.on('subscribed', (e) => handler(e.subscribed));
   }
@@ -233,6 +249,16 @@ export class SchedulerDriver {
   /** Declines offers; the master will not re-offer them for `refuseSeconds` (its default: 5 s). */
   async decline(offerIds: string | readonly string[], refuseSeconds?: number): Promise<void> {
     await this.calls.decline(offerIds, refuseSeconds);
+  }
+
+  /** Tells the master the agents of these inverse offers may go down (Mesos ACCEPT_INVERSE_OFFERS). */
+  async acceptInverseOffers(inverseOfferIds: string | readonly string[]): Promise<void> {
+    await this.calls.call({ acceptInverseOffers: { inverseOfferIds: toList(inverseOfferIds) } });
+  }
+
+  /** Tells the master this framework cannot give up the agents of these inverse offers yet (Mesos DECLINE_INVERSE_OFFERS). */
+  async declineInverseOffers(inverseOfferIds: string | readonly string[]): Promise<void> {
+    await this.calls.call({ declineInverseOffers: { inverseOfferIds: toList(inverseOfferIds) } });
   }
 
   /** Clears filters and un-suppresses the roles (all of the framework's if none). */
@@ -341,6 +367,14 @@ export class SchedulerDriver {
         return;
       case 'update':
         for (const status of event.update?.statuses ?? []) this.deliverUpdate(status);
+        return;
+      case 'inverseOffers': {
+        const inverseOffers = event.inverseOffers?.inverseOffers ?? [];
+        if (inverseOffers.length > 0) this.dispatcher.dispatch({ type: 'inverseOffers', inverseOffers });
+        return;
+      }
+      case 'rescindInverseOffers':
+        this.dispatcher.dispatch({ type: 'rescindInverseOffers', inverseOfferIds: event.rescindInverseOffers?.inverseOfferIds ?? [] });
         return;
       case 'failure':
         this.dispatcher.dispatch({ type: 'failure', agentId: event.failure?.agentId ?? '', message: event.failure?.message ?? '' });

@@ -10,6 +10,8 @@ export interface DrainRequest {
   /** The longest a task's kill may take, in seconds (0: at once); undefined: each task's own kill policy. */
   gracePeriodSeconds?: number | undefined;
   markGone: boolean;
+  /** A maintenance window drains the agent until this time (maintenance.ts); an operator's drain has none. */
+  maintenanceUntil?: number;
 }
 
 /** The smallest grace the agent honours as one (its kill policy reads 0 as "the task's own"). */
@@ -46,6 +48,7 @@ export async function drainAgent(core: MasterCore, req: DrainRequest): Promise<{
     markGone: req.markGone,
     since: before?.since ?? nowSeconds(),
     ...(before?.drainedAt === undefined ? {} : { drainedAt: before.drainedAt }),
+    ...(req.maintenanceUntil === undefined ? {} : { maintenanceUntil: req.maintenanceUntil }),
   };
   await recorded(core, id, 'drain', () => core.drains.put(id, record));
   core.log.warn({ agentId: id, gracePeriodSeconds: grace, markGone: req.markGone }, 'agent draining: no offers, its tasks are killed');

@@ -11,6 +11,8 @@ export interface DrainRecord {
   since: number;
   /** When no task of the agent was left running; absent while it drains. */
   drainedAt?: number;
+  /** Drained for a maintenance window (maintenance.ts): reactivated when it ends, at this time. */
+  maintenanceUntil?: number;
 }
 
 /** What the state views read of the drains. */
@@ -29,6 +31,7 @@ export function drainInfoOf(record: DrainRecord | undefined): DrainInfoInit {
     markGone: record.markGone,
     since: record.since,
     drainedAt: record.drainedAt ?? 0,
+    maintenanceUntil: record.maintenanceUntil ?? 0,
   };
 }
 

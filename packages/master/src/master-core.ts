@@ -5,6 +5,7 @@ import type { AgentDrains } from './agent-drains.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { AgentRemovalLimit } from './agent-removal-limit.js';
 import type { Allocator } from './allocator/allocator.js';
+import type { InverseOfferAnswers } from './inverse-offer-answers.js';
 import type { MasterAuth } from './master-auth.js';
 import type { MasterTimings } from './metrics.js';
 import type { ResolvedMasterOptions } from './options.js';
@@ -32,6 +33,8 @@ export interface MasterCore {
   readonly drains: AgentDrains;
   /** A task of the agent ended: a draining agent may now be DRAINED (agent-drain.ts). */
   drainProgress(agentId: string): void;
+  /** Where frameworks' answers to inverse offers go (maintenance.ts). */
+  readonly maintenance: InverseOfferAnswers;
   /** Agents that missed their pings, waiting to be marked unreachable at the removal rate limit. */
   readonly removals: AgentRemovalLimit;
   readonly agents: Map<string, AgentEntry>;

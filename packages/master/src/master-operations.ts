@@ -2,6 +2,9 @@ import type {
   AgentMessage,
   ClusterStateInit,
   DrainInfoInit,
+  MaintenanceScheduleInit,
+  MaintenanceStatusInit,
+  MaintenanceWindowInit,
   OperatorEventInit,
   ReadTaskLogRequest,
   ReadTaskLogResponseInit,
@@ -66,6 +69,12 @@ export interface MasterOperations extends ClusterView {
   drainAgent(req: DrainRequest, principal?: string): Promise<{ drainInfo: DrainInfoInit; tasksKilled: number }>;
   /** Operator.ReactivateAgent: the agent is offered again; false when it was not draining. */
   reactivateAgent(agentId: string, principal?: string): Promise<boolean>;
+  /** Operator.GetMaintenanceSchedule. */
+  maintenanceSchedule(): MaintenanceScheduleInit;
+  /** Operator.UpdateMaintenanceSchedule (ACL drain_agents on the agents). */
+  updateMaintenanceSchedule(windows: readonly MaintenanceWindowInit[], principal?: string): Promise<MaintenanceScheduleInit>;
+  /** Operator.GetMaintenanceStatus. */
+  maintenanceStatus(): MaintenanceStatusInit;
   /** Operator.KillTask (ACL kill_tasks). */
   killTask(req: OperatorKill, principal?: string): Promise<{ frameworkId: string; agentId: string; state: TaskState }>;
   /** Operator.TeardownFramework (ACL teardown_frameworks). */

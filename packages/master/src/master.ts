@@ -11,6 +11,9 @@ import {
   installGrpcPatches,
   type Logger,
   type LongTimeout,
+  type MaintenanceScheduleInit,
+  type MaintenanceStatusInit,
+  type MaintenanceWindowInit,
   newId,
   nowSeconds,
   type OperatorEventInit,
@@ -48,6 +51,7 @@ import { startFailoverTimer, subscribe } from './framework-registration.js';
 import type { FrameworkStream } from './framework-stream.js';
 import { gated } from './grpc-gate.js';
 import { type HttpApi, startHttpApi } from './http-api.js';
+import { Maintenance } from './maintenance.js';
 import { MasterAuth } from './master-auth.js';
 import type { MasterCore } from './master-core.js';
 import type { MasterOperations } from './master-operations.js';
@@ -102,6 +106,8 @@ export class Master implements MasterOperations {
   private readonly agentRegistry = new AgentRegistry(() => this.store);
   /** Draining and drained agents (Operator.DrainAgent), in the registry. */
   readonly drains = new AgentDrains(() => this.store);
+  /** Maintenance windows and inverse offers (Operator.UpdateMaintenanceSchedule). */
+  readonly maintenance: Maintenance;
   /** Agents that missed their pings, marked unreachable at `agentRemovalRateLimit`. */
   private readonly removals: AgentRemovalLimit;
   /** Runs out `agentReregisterTimeoutMs` after start while admitted agents have not re-registered. */
@@ -183,7 +189,12 @@ export class Master implements MasterOperations {
       rescindOffer: (offerId, recover) => this.offerCycle.rescind(offerId, recover),
       sharedShape: (resources) => this.sharedShape(resources),
       running: () => this.mayAct(),
+      get maintenance() {
+        return maintenance();
+      },
     };
+    const maintenance = (): Maintenance => this.maintenance;
+    this.maintenance = new Maintenance(this.core);
     this.offerCycle = new OfferCycle(this.core, (seconds) => this.metrics.observeAllocation(seconds));
   }
 
@@ -288,6 +299,7 @@ export class Master implements MasterOperations {
     await this.recoverRegistry();
     await this.agentRegistry.load();
     await this.drains.load();
+    await this.maintenance.load();
   }
 
   /** Starts acting: allocation, pings, and the wait for the registry's agents. */
@@ -299,6 +311,7 @@ export class Master implements MasterOperations {
     this.pingTimer.unref();
     this.phase = 'running';
     this.awaitRecoveredAgents(this.options.agentReregisterTimeoutMs, true);
+    this.maintenance.start();
   }
 
   /** HA: waits for the lease, reads the registry (fenced from here on), then leads until the lease is lost. */
@@ -366,6 +379,7 @@ export class Master implements MasterOperations {
     clearInterval(this.allocationTimer);
     clearInterval(this.pingTimer);
     this.removals.stop();
+    this.maintenance.stop();
     this.reregisterTimer?.clear();
     for (const offer of this.offers.values()) clearTimeout(offer.timer);
     for (const fw of this.frameworks.values()) {
@@ -493,6 +507,25 @@ export class Master implements MasterOperations {
   async reactivateAgent(agentId: string, principal?: string): Promise<boolean> {
     this.auth.authorize('drain_agents', principal, agentId, 'agent_id');
     return reactivateAgent(this.core, agentId);
+  }
+
+  /** The maintenance schedule (Operator.GetMaintenanceSchedule). */
+  maintenanceSchedule(): MaintenanceScheduleInit {
+    return this.maintenance.schedule();
+  }
+
+  /** Replaces the maintenance schedule (maintenance.ts); `drain_agents` on every agent of the old and the new schedule. */
+  async updateMaintenanceSchedule(windows: readonly MaintenanceWindowInit[], principal?: string): Promise<MaintenanceScheduleInit> {
+    for (const [i, w] of windows.entries()) {
+      for (const [j, id] of (w.agentIds ?? []).entries()) this.auth.authorize('drain_agents', principal, id, `windows[${i}].agent_ids[${j}]`);
+    }
+    for (const id of this.maintenance.scheduledAgents()) this.auth.authorize('drain_agents', principal, id, 'windows');
+    return this.maintenance.update(windows);
+  }
+
+  /** The agents of the schedule and the answers to their inverse offers (Operator.GetMaintenanceStatus). */
+  maintenanceStatus(): MaintenanceStatusInit {
+    return this.maintenance.status();
   }
 
   /** Kills a task for an operator (Operator.KillTask; operator-kill.ts). */

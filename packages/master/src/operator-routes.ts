@@ -26,10 +26,25 @@ const killBodySchema = z
   })
   .strict();
 
+/** `PUT /api/v1/maintenance/schedule`: MaintenanceSchedule as JSON; each window's agents, start and duration are checked by the master. */
+const scheduleBodySchema = z
+  .object({
+    windows: z.array(
+      z
+        .object({
+          agentIds: z.array(z.string()),
+          start: z.number({ error: (iss) => `must be seconds since the epoch, got ${JSON.stringify(iss.input)}` }),
+          durationSeconds: z.number({ error: (iss) => `must be a number of seconds, got ${JSON.stringify(iss.input)}` }),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 /**
  * The operator's changes to agents, tasks and frameworks over HTTP, each the JSON form of
- * its Operator RPC and through the same ACL: drain and reactivate an agent
- * (`drain_agents`), kill a task (`kill_tasks`), tear a framework down
+ * its Operator RPC and through the same ACL: drain and reactivate an agent and set the
+ * maintenance schedule (`drain_agents`), kill a task (`kill_tasks`), tear a framework down
  * (`teardown_frameworks`). Errors are `{ message, field }` with the code's HTTP status.
  */
 export function addOperatorRoutes(app: FastifyInstance, master: MasterOperations, sendError: (reply: FastifyReply, err: unknown) => FastifyReply): void {
@@ -49,6 +64,17 @@ export function addOperatorRoutes(app: FastifyInstance, master: MasterOperations
       return sendError(reply, err);
     }
   });
+  // Maintenance (Operator.Get/UpdateMaintenanceSchedule, GetMaintenanceStatus): PUT replaces the whole schedule; `{"windows": []}` clears it.
+  app.get('/api/v1/maintenance/schedule', async () => master.maintenanceSchedule());
+  app.put('/api/v1/maintenance/schedule', async (req, reply) => {
+    try {
+      const { windows } = parseRestBody(scheduleBodySchema, req.body);
+      return await master.updateMaintenanceSchedule(windows, requestPrincipal(req.raw));
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+  app.get('/api/v1/maintenance/status', async () => master.maintenanceStatus());
   app.post<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId/kill', async (req, reply) => {
     try {
       const { frameworkId, gracePeriodSeconds } = parseRestBody(killBodySchema, body(req.body));

@@ -98,6 +98,18 @@ export function operatorHandlers(master: MasterOperations): OperatorHandlers {
           (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
         );
     },
+    GetMaintenanceSchedule(_call, callback) {
+      callback(null, master.maintenanceSchedule());
+    },
+    UpdateMaintenanceSchedule(call, callback) {
+      master.updateMaintenanceSchedule(call.request.windows, master.auth.principalOf(call)).then(
+        (schedule) => callback(null, schedule),
+        (err: unknown) => callback(TandemError.from(err).toGrpcStatus()),
+      );
+    },
+    GetMaintenanceStatus(_call, callback) {
+      callback(null, master.maintenanceStatus());
+    },
     TeardownFramework(call, callback) {
       master.teardownFramework(call.request.frameworkId, master.auth.principalOf(call)).then(
         (res) => callback(null, res),

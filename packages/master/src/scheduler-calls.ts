@@ -75,6 +75,12 @@ export async function schedulerCall(core: MasterCore, req: SchedulerCall, caller
     case 'teardown':
       await removeFramework(core, fw, 'torn down by the framework');
       return { launched: 0 };
+    case 'acceptInverseOffers':
+      core.maintenance.answer(fw.id, req.acceptInverseOffers?.inverseOfferIds ?? [], true, 'accept_inverse_offers');
+      return { launched: 0 };
+    case 'declineInverseOffers':
+      core.maintenance.answer(fw.id, req.declineInverseOffers?.inverseOfferIds ?? [], false, 'decline_inverse_offers');
+      return { launched: 0 };
     default:
       throw new ValidationError('call', 'no call given (accept, accept_many, decline, revive, suppress, kill, acknowledge, reconcile or teardown)');
   }

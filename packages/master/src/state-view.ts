@@ -178,6 +178,7 @@ function drainJson(master: ClusterView, agentId: string): { drain?: Record<strin
       markGone: d.markGone,
       since: d.since,
       drainedAt: d.drainedAt,
+      maintenanceUntil: d.maintenanceUntil,
     },
   };
 }

@@ -63,6 +63,9 @@ class FakeMaster {
       ReactivateAgent: (_call, callback) => callback(null, {}),
       KillTask: (_call, callback) => callback(null, {}),
       TeardownFramework: (_call, callback) => callback(null, {}),
+      GetMaintenanceSchedule: (_call, callback) => callback(null, {}),
+      UpdateMaintenanceSchedule: (_call, callback) => callback(null, {}),
+      GetMaintenanceStatus: (_call, callback) => callback(null, {}),
     };
     this.server.addService(tandemV1().Scheduler.service, scheduler);
     this.server.addService(tandemV1().Operator.service, operator);
