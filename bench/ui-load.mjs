@@ -13,7 +13,6 @@
 // Flags: --agents N (10000) --tasks M (100000) --uis U (5) --window S (15) --churn C (5000)
 // --requests R (30) --loads L (5) --chromium PATH (/usr/bin/chromium) --quick.
 // Needs `npm run build` first (the UI bundle) and Debian's chromium.
-import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { note, out, parseFlags, percentile, removeDir, round, sleep, tempDir, waitUntil } from './lib/harness.mjs';
 import { cpuMsOf } from './lib/proc-cpu.mjs';
