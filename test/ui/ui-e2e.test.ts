@@ -72,7 +72,7 @@ describe('ui - in Chromium', () => {
     await expect.poll(() => page.getByTestId('live-status').textContent()).toBe('live');
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
-    spawnTandem(['execute', '--master', master.address, '--name', 'e2e-live', '--', 'sh', '-c', 'echo hello-from-e2e; sleep 3; echo bye-from-e2e']);
+    spawnTandem(['execute', '--master', master.address, '--name', 'e2e-live', '--', 'sh', '-c', 'echo hello-from-e2e; sleep 2; echo bye-from-e2e']);
     // From the moment the master has the task to the moment its row is on the page.
     await waitFor(() => [...master.tasks.values()].some((t) => t.id.startsWith('e2e-live.')), 'the master has the task', 30_000, 10);
     const known = Date.now();
@@ -132,6 +132,29 @@ describe('ui - in Chromium', () => {
     await page.getByRole('link', { name: 'e2e-live' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await shot(page, 'tasks-phone');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('ui e2e - Drain on an agent page kills its task within the grace and the agent says drained; Reactivate brings it back', async () => {
+    spawnTandem(['execute', '--master', master.address, '--name', 'e2e-drain', '--', 'sleep', '120']);
+    const task = await waitFor(
+      () => [...master.tasks.values()].find((t) => t.id.startsWith('e2e-drain.') && t.state === 'TASK_RUNNING'),
+      'e2e-drain running',
+      30_000,
+    );
+    const page = await open(`#/agents/${encodeURIComponent(task.agentId)}`);
+    const heading = page.getByRole('heading', { name: /e2e-host/, level: 1 });
+    await heading.waitFor();
+    await page.getByRole('link', { name: 'e2e-drain' }).waitFor();
+    await page.getByLabel('Grace (seconds)').fill('1');
+    await page.getByRole('button', { name: 'Drain' }).click();
+    await expect.poll(() => heading.locator('.badge').textContent(), { timeout: 30_000 }).toBe('drained');
+    const ended = [...master.tasks.values(), ...master.completed.values()].find((t) => t.id === task.id);
+    expect(ended?.state).toBe('TASK_KILLED');
+    await shot(page, 'agent-drained');
+    await page.getByRole('button', { name: 'Reactivate' }).click();
+    await expect.poll(() => heading.locator('.badge').textContent(), { timeout: 20_000 }).toBe('active');
     await page.close();
     expect(problems).toEqual([]);
   });

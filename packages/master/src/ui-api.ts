@@ -93,12 +93,21 @@ function agentAllocated(master: MasterOperations, a: AgentEntry): Resources {
   return used;
 }
 
+/** ACTIVE, DISCONNECTED or UNREACHABLE (its connection), else DRAINING or DRAINED while it has a drain. */
+function agentStatus(master: MasterOperations, a: AgentEntry): string {
+  const drain = master.drains.get(a.id);
+  if (!drain || a.phase === 'UNREACHABLE') return a.phase;
+  return drain.drainedAt === undefined ? 'DRAINING' : 'DRAINED';
+}
+
 function agentRow(master: MasterOperations, a: AgentEntry): Record<string, unknown> {
   const used = agentAllocated(master, a);
+  const drain = master.drains.get(a.id);
   return {
     id: a.id,
     hostname: a.info.hostname,
-    status: a.phase,
+    status: agentStatus(master, a),
+    drain: drain ? { since: drain.since, drainedAt: drain.drainedAt, gracePeriodSeconds: drain.gracePeriodSeconds, markGone: drain.markGone } : undefined,
     attributes: Object.fromEntries(a.info.attributes.map((x) => [x.name, x.text])),
     containerizers: [...a.containerizers],
     total: scalars(a.total),
@@ -150,7 +159,10 @@ export function uiRoutes(app: FastifyInstance, master: MasterOperations, history
   app.get('/api/v1/ui/overview', async (req) => {
     const mayView = viewerOf(req);
     const agents: Record<string, number> = {};
-    for (const a of master.agents.values()) agents[a.phase] = (agents[a.phase] ?? 0) + 1;
+    for (const a of master.agents.values()) {
+      const status = agentStatus(master, a);
+      agents[status] = (agents[status] ?? 0) + 1;
+    }
     const tasks: Record<string, number> = {};
     for (const t of master.tasks.values()) if (mayView(t.frameworkId)) tasks[t.state] = (tasks[t.state] ?? 0) + 1;
     let completed = 0;
@@ -189,7 +201,7 @@ export function uiRoutes(app: FastifyInstance, master: MasterOperations, history
       const items: Record<string, unknown>[] = [];
       let total = 0;
       for (const a of master.agents.values()) {
-        if (status && a.phase !== status) continue;
+        if (status && agentStatus(master, a) !== status) continue;
         if (text && !a.id.toLowerCase().includes(text) && !a.info.hostname.toLowerCase().includes(text)) continue;
         if (total >= offset && items.length < limit) items.push(agentRow(master, a));
         total++;

@@ -38,6 +38,7 @@ class LiveFeed {
       'agent_added',
       'agent_removed',
       'agent_unreachable',
+      'agent_drain',
       'framework_added',
       'framework_removed',
       'heartbeat',

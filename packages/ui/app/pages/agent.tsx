@@ -10,7 +10,7 @@ import { useFetch } from '../use-fetch';
 import { AGENT_EVENTS } from './agents';
 import { TaskTable } from './tasks';
 
-type AgentDetail = AgentRow & { taskList: TaskRow[]; drain?: { state: string; gracePeriodSeconds?: number } };
+type AgentDetail = AgentRow & { taskList: TaskRow[]; drain?: { since: number; drainedAt?: number; gracePeriodSeconds?: number; markGone: boolean } };
 
 export function AgentPage({ agentId }: { agentId: string }) {
   const agent = useFetch<AgentDetail>(`/api/v1/ui/agents/${encodeURIComponent(agentId)}`);
@@ -51,6 +51,17 @@ export function AgentPage({ agentId }: { agentId: string }) {
             </dd>
             <dt>Registered</dt>
             <dd>{time(a.registeredAt)}</dd>
+            {a.drain ? (
+              <>
+                <dt>Drain</dt>
+                <dd>
+                  since {time(a.drain.since)}
+                  {a.drain.gracePeriodSeconds !== undefined ? `, grace ${a.drain.gracePeriodSeconds} s` : ''}
+                  {a.drain.drainedAt ? `, drained at ${time(a.drain.drainedAt)}` : ', tasks being killed'}
+                  {a.drain.markGone ? ', then marked gone' : ''}
+                </dd>
+              </>
+            ) : null}
           </dl>
           <DrainControls agent={a} onDone={agent.reload} />
           <h2>Tasks on this agent</h2>

@@ -37,6 +37,8 @@ export function AgentsPage({ route }: { route: Route }) {
             <option value="active">active</option>
             <option value="disconnected">disconnected</option>
             <option value="unreachable">unreachable</option>
+            <option value="draining">draining</option>
+            <option value="drained">drained</option>
           </select>
         </label>
         <label>

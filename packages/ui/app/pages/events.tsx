@@ -29,7 +29,11 @@ function describe(e: LiveEvent) {
   if (e.kind === 'agent_drain') {
     return (
       <>
-        agent <a href={href(['agents', String(d.agentId ?? '')])}>{String(d.agentId ?? '')}</a> {JSON.stringify(d.drainInfo ?? d.state ?? '')}
+        agent <a href={href(['agents', String(d.agentId ?? '')])}>{String(d.agentId ?? '')}</a>{' '}
+        {String((d.drainInfo as { state?: string } | undefined)?.state ?? '')
+          .replace(/^DRAIN_STATE_/, '')
+          .toLowerCase()
+          .replace('none', 'reactivated')}
       </>
     );
   }
