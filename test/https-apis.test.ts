@@ -112,6 +112,8 @@ describe('http auth - master and agent', () => {
     await agent.start();
     const agentBase = `http://${await agentHttp(agent, { auth: auth() })}`;
     expect((await request(agentBase, 'GET', '/api/v1/state')).status).toBe(401);
+    expect((await request(agentBase, 'GET', '/metrics')).status).toBe(401);
+    expect((await request(agentBase, 'GET', '/metrics', { authorization: RIGHT })).status).toBe(200);
     expect((await request(agentBase, 'GET', '/health')).status).toBe(200);
     const state = await request(agentBase, 'GET', '/api/v1/state', { authorization: RIGHT });
     expect(state.status).toBe(200);
