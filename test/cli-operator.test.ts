@@ -133,6 +133,12 @@ describe('tandem CLI against a cluster', () => {
     expect(await tandem('logs', '-f', '--master', m, gone.id)).toEqual({ code: 0, out: 'bye\n', err: `tandem logs: task ${gone.id} ended TASK_FAILED\n` });
   });
 
+  it('cli - logs -f of a task the master does not have fails naming it instead of waiting', async () => {
+    const r = await tandem('logs', '-f', '--master', m, 'no-such-task');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no-such-task/);
+  });
+
   it('cli - tasks --watch prints a new frame when a task starts (from Watch) and ends cleanly on Ctrl-C', async () => {
     const watch = start('tasks', '--watch', '--json', '--master', m);
     await waitFor(() => watch.out().includes('\n'), 'the first frame');

@@ -29,7 +29,11 @@ export async function followTaskLog(client: OperatorClient, o: FollowTaskLogOpti
   let ended: TaskState | undefined;
   let failed: unknown;
   let wake: (() => void) | undefined;
-  const taskEnd = watchTaskEnd(client, o.taskId, watch.signal).then(
+  // Whether the master has the task (its state, or an event of it, came); undefined until the first state.
+  let known: boolean | undefined;
+  const taskEnd = watchTaskEnd(client, o.taskId, watch.signal, (k) => {
+    known = k;
+  }).then(
     (state) => {
       ended = state;
       wake?.();
@@ -54,8 +58,9 @@ export async function followTaskLog(client: OperatorClient, o: FollowTaskLogOpti
         );
       } catch (err) {
         const e = TandemError.from(err);
-        // Not launched yet, or its agent is briefly away: try again while the task lives.
-        const transient = e.leader === undefined && (e.code === Code.NotFound || e.code === Code.Unavailable);
+        // Not launched yet, or its agent is briefly away: try again while the task lives
+        // (a task the master does not have at all is not waited for).
+        const transient = e.leader === undefined && (e.code === Code.Unavailable || (e.code === Code.NotFound && known !== false));
         if (!transient || endedBefore !== undefined) throw e;
       }
       const got = res?.data.length ?? 0;
@@ -88,8 +93,15 @@ export async function followTaskLog(client: OperatorClient, o: FollowTaskLogOpti
 /**
  * Resolves with the task's terminal state once Operator.Watch tells it (at once when the
  * master's state has it finished already), or undefined when `signal` aborts first.
+ * `onKnown` hears whether the master has the task: from its first state, then true at
+ * the first event of it.
  */
-export function watchTaskEnd(client: OperatorClient, taskId: string, signal: AbortSignal): Promise<TaskState | undefined> {
+export function watchTaskEnd(
+  client: OperatorClient,
+  taskId: string,
+  signal: AbortSignal,
+  onKnown: (known: boolean) => void = () => {},
+): Promise<TaskState | undefined> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return resolve(undefined);
     const call = client.Watch({});
@@ -108,9 +120,13 @@ export function watchTaskEnd(client: OperatorClient, taskId: string, signal: Abo
       if (event.subscribed) {
         const s = event.subscribed;
         const task = [...s.completedTasks, ...s.tasks].find((t) => (t.info?.taskId ?? t.status?.taskId) === taskId);
+        onKnown(task !== undefined);
         if (task && isTerminal(task.state)) finish(task.state);
-      } else if (event.taskUpdated?.taskId === taskId && isTerminal(event.taskUpdated.state)) {
-        finish(event.taskUpdated.state);
+      } else if (event.taskAdded?.info?.taskId === taskId) {
+        onKnown(true);
+      } else if (event.taskUpdated?.taskId === taskId) {
+        onKnown(true);
+        if (isTerminal(event.taskUpdated.state)) finish(event.taskUpdated.state);
       }
     });
     call.on('error', (err) => finish(undefined, signal.aborted ? undefined : err));
