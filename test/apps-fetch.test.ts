@@ -16,7 +16,7 @@ import { serveFiles } from './support/file-server.js';
 
 afterEach(cleanup);
 
-async function fetchingAgent(master: Master, allowDir: string, containerizer: 'process' | 'docker' = 'process'): Promise<string> {
+async function fetchingAgent(master: Master, allowDir: string, containerizer: 'process' | 'docker' = 'process', fetchMaxUris?: number): Promise<string> {
   const workDir = join(tempDir(), 'agent');
   const agent = new Agent({
     master: master.address,
@@ -27,6 +27,7 @@ async function fetchingAgent(master: Master, allowDir: string, containerizer: 'p
     fetchAllowDirs: [allowDir],
     // The test serves files from 127.0.0.1, which an agent refuses by default.
     fetchAllowLoopback: true,
+    ...(fetchMaxUris !== undefined ? { fetchMaxUris } : {}),
     statusRetryMs: { initial: 200, max: 1000 },
     reconnectBackoff: { initialMs: 100, maxMs: 500 },
   });
@@ -86,7 +87,7 @@ describe('apps fetch', () => {
     const files = tempDir('tandem-fetch-src-');
     const { url } = await serveFiles(files);
     const master = await startMaster();
-    await fetchingAgent(master, tempDir('tandem-fetch-allowed-'));
+    await fetchingAgent(master, tempDir('tandem-fetch-allowed-'), 'process', 2);
     const fw = await startApps(master);
     const failureOf = (id: string) =>
       waitFor(
@@ -111,6 +112,13 @@ describe('apps fetch', () => {
     const metadata = await failureOf('metadata');
     expect(metadata.state).toBe('TASK_FAILED');
     expect(metadata.message).toMatch(/^could not fetch http:\/\/169\.254\.169\.254\/latest\/meta-data\/: the address 169\.254\.169\.254 is link-local/);
+
+    // The agent's own limit (--fetch-max-uris 2 here): TASK_ERROR naming command.uris, nothing fetched.
+    const three = [1, 2, 3].map((i) => ({ uri: `${url}/f${i}`, destPath: `f${i}` }));
+    expect((await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/three', fetch: three })).status).toBe(201);
+    const overLimit = await failureOf('three');
+    expect(overLimit.state).toBe('TASK_ERROR');
+    expect(overLimit.message).toBe('command.uris: 3 URIs, more than this agent fetches for a task (2; its operator sets it with --fetch-max-uris)');
 
     const tooMany = await api(fw.url, 'POST', '/v2/apps', { ...base, id: '/many', uris: Array.from({ length: 33 }, (_, i) => `${url}/f${i}`) });
     expect(tooMany.status).toBe(422);
