@@ -31,6 +31,7 @@ async function open(path: string, viewport = { width: 1280, height: 860 }): Prom
   return page;
 }
 
+// Browser-side expressions are passed as strings: the tests are type-checked without the DOM's types.
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
@@ -101,9 +102,9 @@ describe('ui - in Chromium', () => {
     // The first Tab stop of a page is "Skip to content"; Enter on it puts the focus on the main content.
     await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to content');
+    expect(await page.evaluate('document.activeElement?.textContent?.trim()')).toBe('Skip to content');
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main');
     await page.getByRole('heading', { name: 'Agents', level: 1 }).waitFor();
     await page.getByRole('row', { name: /e2e-host/ }).waitFor();
     await shot(page, 'agents');
@@ -125,12 +126,12 @@ describe('ui - in Chromium', () => {
     const page = await open('', { width: 390, height: 844 });
     await expect.poll(() => page.getByTestId('agents-total').textContent()).toBe('1');
     expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(true);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(page, 'overview-phone');
     await page.goto(`${base}/#/tasks`);
     await page.getByRole('link', { name: 'e2e-live' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')).toBeLessThanOrEqual(0);
     await shot(page, 'tasks-phone');
     await page.close();
     expect(problems).toEqual([]);
