@@ -1,7 +1,7 @@
 import type { ClusterState, OperatorClient, OperatorEvent } from '@tandem/protocol';
 import { Code, TandemError } from '@tandem/protocol';
 import type { ClientAuth } from '../credential-flags.js';
-import { unary, withOperator } from '../operator-call.js';
+import { DEFAULT_OPERATOR_DEADLINE_MS, unary, withOperator } from '../operator-call.js';
 import { ClusterModel } from './cluster-model.js';
 
 export interface WatchClusterOptions {
@@ -45,15 +45,14 @@ export async function watchCluster(o: WatchClusterOptions): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-  // The last change, if it was still throttled.
-  if (!o.signal.aborted && model.ready) o.onChange(model);
 }
 
 function stream(client: OperatorClient, o: WatchClusterOptions, model: ClusterModel, notify: () => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (o.signal.aborted) return resolve();
     const call = client.Watch({});
-    let refetching = false;
+    // Events that come while the state is read again are applied after it (again, if it had them: harmless).
+    let refetching: OperatorEvent[] | undefined;
     const onAbort = (): void => call.cancel();
     o.signal.addEventListener('abort', onAbort, { once: true });
     const done = (err?: unknown): void => {
@@ -62,14 +61,21 @@ function stream(client: OperatorClient, o: WatchClusterOptions, model: ClusterMo
       else reject(err === undefined ? new TandemError(Code.Unavailable, 'the master ended the watch stream') : TandemError.from(err));
     };
     call.on('data', (event: OperatorEvent) => {
+      if (refetching) {
+        refetching.push(event);
+        return;
+      }
       const applied = model.apply(event);
       if (applied === 'changed') notify();
-      if (applied === 'refetch' && !refetching) {
-        refetching = true;
-        unary<object, ClusterState>(client.GetState.bind(client), {}, new Date(Date.now() + 15_000)).then(
+      if (applied === 'refetch') {
+        refetching = [];
+        unary<object, ClusterState>(client.GetState.bind(client), {}, new Date(Date.now() + DEFAULT_OPERATOR_DEADLINE_MS)).then(
           (state) => {
-            refetching = false;
+            const pending = refetching ?? [];
+            refetching = undefined;
             model.reset(state);
+            // A kind the model does not know is in the state just read: skip it here.
+            for (const e of pending) model.apply(e);
             notify();
           },
           (err: unknown) => {
