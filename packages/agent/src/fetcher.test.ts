@@ -123,6 +123,9 @@ describe('fetcher', () => {
     const local = new Fetcher({ cacheDir: join(root, 'c2'), allowLoopback: true });
     expect(await local.fetchAll([uri(`${base}/file`)], sandbox)).toEqual(['file']);
     expect(readFileSync(join(sandbox, 'file'), 'utf8')).toBe('served');
+    // By name: the guarded lookup answers the connection when every address is allowed.
+    expect(await local.fetchAll([uri(`http://localhost:${port}/file`, { outputFile: 'by-name' })], sandbox)).toEqual(['by-name']);
+    expect(readFileSync(join(sandbox, 'by-name'), 'utf8')).toBe('served');
     // Each hop is checked: a redirect from an allowed server to the metadata service is refused.
     await expect(local.fetchAll([uri(`${base}/to?http://169.254.169.254/latest/meta-data/`, { outputFile: 'meta' })], sandbox)).rejects.toThrow(/link-local/);
     await expect(local.fetchAll([uri(`${base}/to?${base}/file`, { outputFile: 'moved' })], sandbox)).resolves.toEqual(['moved']);
