@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type InverseOffer, type Offer, taskInfo } from '@tandem/framework-sdk';
 import type { Master } from '@tandem/master';
@@ -138,7 +137,7 @@ describe('agent drain', () => {
     await waitFor(() => [...master.tasks.values()].every((t) => t.id !== moved.id || t.state === 'TASK_KILLED'), 'the moved instance killed');
   });
 
-  it('drain - the CLI drains with --grace and --mark-gone: the agent with no task left is DRAINED, then gone; draining a gone or unknown agent is refused, a bad --grace names the flag', async () => {
+  it('drain - the CLI drains with --grace and --mark-gone: the agent with no task left is DRAINED, then gone; draining a gone or unknown agent is refused naming agent_id', async () => {
     const master = await startMaster();
     const agent = await startAppsAgent(master, { hostname: 'drain-gone', cpus: 1, mem: 512 });
     const id = await waitFor(() => agent.agentId, 'the agent registered');
@@ -147,15 +146,17 @@ describe('agent drain', () => {
     expect(JSON.parse(cli.stdout)).toMatchObject({ agentId: id, gracePeriodSeconds: 1.5, markGone: true, tasksKilled: 0 });
     await waitFor(() => !master.agents.has(id), 'the drained agent marked gone');
     await waitFor(() => agent.state === 'stopped', 'the gone agent told to shut down');
-    const again = await runCli(['agents', 'drain', id, '--master', master.address]);
-    expect(again.code).not.toBe(0);
-    expect(again.stderr).toMatch(/was marked gone at .*nothing to drain/);
-    const unknown = await runCli(['agents', 'drain', 'no-such-agent', '--master', master.address]);
-    expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toMatch(/not known to the master/);
-    const badGrace = await runCli(['agents', 'drain', id, '--grace', 'soon', '--master', master.address]);
-    expect(badGrace.code).not.toBe(0);
-    expect(badGrace.stderr).toMatch(/--grace.*must be a duration/);
+    expect(master.drains.has(id)).toBe(false);
+    const post = async (agentId: string) => {
+      const res = await fetch(`http://127.0.0.1:${master.httpPort}/api/v1/agents/${agentId}/drain`, { method: 'POST' });
+      return { status: res.status, body: (await res.json()) as { message: string; field: string } };
+    };
+    const again = await post(id);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ field: 'agent_id', message: expect.stringMatching(/was marked gone at .*nothing to drain/) });
+    const unknown = await post('no-such-agent');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.field).toBe('agent_id');
   });
 });
 
@@ -189,15 +190,11 @@ describe('maintenance', () => {
     expect(bad.body.field).toBe('windows[0].duration_seconds');
     expect((await http('GET', '/api/v1/maintenance/schedule')).body).toEqual({ windows: [] });
 
-    // The window opens in 4 s and lasts 3 s, set with the CLI from a file.
-    const file = join(tempDir(), 'schedule.json');
-    const start = Math.ceil(now) + 4;
-    writeFileSync(file, JSON.stringify({ windows: [{ agentIds: [id], start: new Date(start * 1000).toISOString(), duration: '3s' }] }));
-    const cli = await runCli(['maintenance', 'schedule', file, '--master', master.address]);
-    expect(cli.stderr).toBe('');
-    expect(JSON.parse(cli.stdout).windows).toEqual([
-      { agentIds: [id], start: new Date(start * 1000).toISOString(), end: new Date((start + 3) * 1000).toISOString(), durationSeconds: 3 },
-    ]);
+    // The window opens in 3 s and lasts 3 s.
+    const start = Math.ceil(now) + 3;
+    const set = await http('PUT', '/api/v1/maintenance/schedule', { windows: [{ agentIds: [id], start, durationSeconds: 3 }] });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ windows: [{ agentIds: [id], start, durationSeconds: 3 }] });
 
     const io = await waitFor(() => inverse.find((o) => o.agentId === id), 'an inverse offer for the agent');
     expect(io.unavailability).toMatchObject({ start, durationSeconds: 3 });
@@ -213,6 +210,9 @@ describe('maintenance', () => {
     expect(rec.offers.filter((o) => o.agentId === id)).toEqual([]);
     await waitFor(() => !master.drains.has(id), 'the agent reactivated at the window end', 20_000);
     await waitFor(() => rec.offers.some((o) => o.agentId === id), 'an offer of the agent again');
+    const cli = await runCli(['maintenance', 'schedule', '--clear', '--master', master.address]);
+    expect(cli.stderr).toBe('');
+    expect(JSON.parse(cli.stdout)).toEqual({ windows: [] });
   });
 });
 
