@@ -18,6 +18,15 @@ describe('tandem agent docker flags', () => {
     expect(flat).toContain('privileged, host-mounts:/PATH, docker-socket, named-volumes, cap:NAME, host-pid, host-ipc, devices, runtime:NAME');
   });
 
+  it('fetch flags - --fetch-allow-loopback and --fetch-max-uris are in --help with their env vars; a bad --fetch-max-uris fails naming it', async () => {
+    const flat = (await run('agent', '--help')).out.replace(/\s+/g, ' ');
+    for (const f of ['--fetch-allow-loopback', 'TANDEM_FETCH_ALLOW_LOOPBACK', '--fetch-max-uris <n>', 'TANDEM_FETCH_MAX_URIS', '(default: 32'])
+      expect(flat).toContain(f);
+    const r = await run('agent', '--master', '127.0.0.1:1', '--containerizers', 'process', '--fetch-max-uris', '0');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--fetch-max-uris (TANDEM_FETCH_MAX_URIS): must be a whole number >= 1');
+  });
+
   it('docker flags - an unknown --docker-allow item (flag or env) is an error naming the flag and the item', async () => {
     const r = await run('agent', '--master', '127.0.0.1:1', '--docker-allow', 'privileged,allow-everything');
     expect(r.code).toBe(1);
