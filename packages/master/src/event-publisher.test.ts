@@ -43,6 +43,22 @@ describe('EventPublisher - operator events on NATS subjects', () => {
     await stopping;
   });
 
+  it('stop() hands over what is buffered when NATS answers, and gives the rest up after its wait when it does not', async () => {
+    const sent: string[] = [];
+    const quick = new EventPublisher({ publish: (subject) => sent.push(subject), flush: () => new Promise((r) => setImmediate(r)) });
+    for (let i = 0; i < 1200; i++) quick.offer(update(`q${i}`));
+    await quick.stop();
+    expect(sent).toHaveLength(1200);
+    expect(quick.dropped.size).toBe(0);
+    const stuck = new EventPublisher(slowSink());
+    for (let i = 0; i < 5; i++) stuck.offer(update(`s${i}`));
+    await stuck.stop(50);
+    expect(stuck.published.get('task_updated')).toBe(1);
+    expect(stuck.dropped.get('task_updated')).toBe(4);
+    stuck.offer(update('after'));
+    expect(stuck.buffered).toBe(0);
+  });
+
   it('drops and counts what finds the buffer full while NATS is slow, and never throws', async () => {
     const sink = slowSink();
     const p = new EventPublisher(sink, { maxBuffered: 3 });

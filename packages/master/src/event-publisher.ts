@@ -1,5 +1,5 @@
 import { componentLogger, type Logger, type OperatorEventInit, TandemError } from '@tandem/protocol';
-import { operatorEventJson, operatorEventKind } from './event-stream.js';
+import { operatorEventJson } from './event-stream.js';
 
 /** Subjects of the master's events on NATS: `tandem.events.<kind>` (`task_updated`, `agent_added`, ...). */
 export const EVENT_SUBJECT_PREFIX = 'tandem.events';
@@ -28,6 +28,21 @@ export interface EventPublisherOptions {
   logger?: Logger;
 }
 
+/** An event's kind (its one set field, snake_case), each field name converted once: this runs for every event the master emits. */
+const kinds = new Map<string, string>();
+function kindOf(event: OperatorEventInit): string | undefined {
+  for (const key in event) {
+    if ((event as Record<string, unknown>)[key] === undefined || (event as Record<string, unknown>)[key] === null) continue;
+    let kind = kinds.get(key);
+    if (kind === undefined) {
+      kind = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      kinds.set(key, kind);
+    }
+    return kind;
+  }
+  return undefined;
+}
+
 interface Pending {
   kind: string;
   subject: string;
@@ -51,7 +66,10 @@ export class EventPublisher {
   readonly dropped = new Map<string, number>();
   private queue: Pending[] = [];
   private pumping = false;
+  /** No new events (stop() began). */
   private stopped = false;
+  /** The buffer is given up (stop()'s wait ran out): the pump ends after its current batch. */
+  private abandoned = false;
   private unsubscribe: (() => void) | undefined;
   private idle: Promise<void> = Promise.resolve();
   private readonly max: number;
@@ -86,7 +104,7 @@ export class EventPublisher {
   /** Queues one event, or drops it when the buffer is full. Never throws, never waits. */
   offer(event: OperatorEventInit): void {
     if (this.stopped) return;
-    const kind = operatorEventKind(event);
+    const kind = kindOf(event);
     if (!kind || kind === 'heartbeat' || kind === 'subscribed') return;
     if (this.queue.length >= this.max) {
       this.count(this.dropped, kind, 1);
@@ -107,7 +125,7 @@ export class EventPublisher {
     }
   }
 
-  /** Stops publishing; resolves once what was handed to the client is flushed, or after `waitMs` (NATS away). */
+  /** Stops publishing; resolves once the buffered events are handed over and flushed, or after `waitMs` (NATS slow or away: the rest are dropped). */
   async stop(waitMs = 2_000): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
@@ -115,13 +133,14 @@ export class EventPublisher {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.idle, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
     clearTimeout(timer);
+    this.abandoned = true;
     for (const p of this.queue) this.count(this.dropped, p.kind, 1);
     this.queue = [];
   }
 
   private async pump(): Promise<void> {
     try {
-      while (this.queue.length > 0 && !this.stopped) {
+      while (this.queue.length > 0 && !this.abandoned) {
         const batch = this.queue.splice(0, BATCH);
         for (const p of batch) {
           try {
