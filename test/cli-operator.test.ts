@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { main } from '@tandem/cli';
 import type { Master } from '@tandem/master';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, startAgent, startMaster, waitFor } from './support/cluster.js';
+import { CLI, cleanup, startAgent, startMaster, waitFor } from './support/cluster.js';
 
 // The operator's command line (issue #14, part 5) against a real master and agent on the
 // process containerizer: lists as tables and as JSON, filters, --watch from the master's
@@ -158,6 +159,11 @@ describe('tandem CLI against a cluster', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(gate, '');
     expect(await run.done).toBe(0);
+  });
+
+  it('cli - the built tandem completion bash script loads in bash (complete -p tandem)', () => {
+    const out = execFileSync('bash', ['-c', `source <("${process.execPath}" "${CLI}" completion bash); complete -p tandem`], { encoding: 'utf8' });
+    expect(out).toBe('complete -o default -F _tandem_complete tandem\n');
   });
 
   it('cli - a bad --state names the flag and the states it takes', async () => {
