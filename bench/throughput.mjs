@@ -8,14 +8,25 @@
 //
 // Flags: --agents N (5000) --tasks M (50000) --per-offer K --task-ms D (1000: how long a
 // task runs) --grpc-seconds S (1) --profile DIR (write a --cpu-prof of the master there)
-// --quick. Needs `npx tsc -b` first.
+// --quick --nats URL (the master publishes its events there, as `tandem master --nats`). Needs
+// `npx tsc -b` first.
 import { join } from 'node:path';
 import { measureGrpcStreamRate } from './lib/grpc-rate.mjs';
 import { launchTasks, note, out, parseFlags, percentile, removeDir, round, startHollow, startMasterProcess, tempDir } from './lib/harness.mjs';
 
 const args = parseFlags(
   process.argv.slice(2),
-  { agents: 5000, tasks: 50000, perOffer: 0, taskMs: 1000, grpcSeconds: 1, grpcWindow: 100, profile: '', resources: 'cpus:8;mem:16384;ports:[31000-32000]' },
+  {
+    agents: 5000,
+    tasks: 50000,
+    perOffer: 0,
+    taskMs: 1000,
+    grpcSeconds: 1,
+    grpcWindow: 100,
+    profile: '',
+    resources: 'cpus:8;mem:16384;ports:[31000-32000]',
+    nats: '',
+  },
   { agents: 20, tasks: 200, grpcSeconds: 0.2 },
 );
 const perOffer = args.perOffer > 0 ? args.perOffer : Math.ceil(args.tasks / args.agents);
@@ -29,7 +40,7 @@ try {
   const grpcStream = await measureGrpcStreamRate({ seconds: args.grpcSeconds, window: args.grpcWindow });
   const grpcPingPong = await measureGrpcStreamRate({ seconds: args.grpcSeconds, window: 1 });
   master = await startMasterProcess(
-    { port: 0, workDir: join(dir, 'master') },
+    { port: 0, workDir: join(dir, 'master'), ...(args.nats ? { nats: args.nats } : {}) },
     { execArgv: args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [] },
   );
   note(`master on ${master.address}; starting ${args.agents} hollow agents`);
@@ -61,6 +72,7 @@ try {
     master_rss_mib: round(stats.rss / 1048576, 1),
     // Calls and streams the master's per-principal limits refused (the defaults must refuse none here).
     master_shed: stats.shed,
+    ...(stats.events ? { events_on_nats: stats.events } : {}),
   };
   await driver.stop();
   driver = undefined;

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
-import { HierarchicalAllocator, Master } from '@tandem/master';
+import { EventPublisher, HierarchicalAllocator, Master } from '@tandem/master';
 import { SERVER_OPTIONS, tandemV1 } from '@tandem/protocol';
-import { NatsKvStore } from '@tandem/store';
+import { NatsKvStore, openNatsPublisher } from '@tandem/store';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const reply = (msg) => process.send?.(msg);
@@ -86,6 +86,13 @@ async function startMaster() {
     maxCompletedTasks: config.maxCompletedTasks ?? 1000,
   });
   await master.start();
+  // { nats: url }: the master's events published on NATS, as `tandem master --nats` does (bench:throughput --nats).
+  const nats = config.nats ? await openNatsPublisher({ servers: config.nats, name: 'bench-master-events' }) : undefined;
+  const publisher = nats ? new EventPublisher(nats) : undefined;
+  if (publisher) {
+    master.metrics.countPublished(publisher);
+    publisher.attach(master);
+  }
   return {
     port: master.grpcPort,
     httpPort: master.httpPort,
@@ -104,6 +111,7 @@ async function startMaster() {
         frameworks: master.frameworks.size,
         connected,
         shed: master.callLimits.shed,
+        ...(publisher ? { events: { published: Object.fromEntries(publisher.published), dropped: Object.fromEntries(publisher.dropped) } } : {}),
       };
     },
     // Counting 100k tasks each poll is itself work: the cheap form for tight polling.
@@ -114,7 +122,11 @@ async function startMaster() {
       for (const f of master.frameworks.values()) if (f.stream) connected++;
       return { active, tasks: master.tasks.size, connected, leading: master.mayAct() };
     },
-    stop: () => master.stop(),
+    stop: async () => {
+      await master.stop();
+      await publisher?.stop();
+      await nats?.close();
+    },
   };
 }
 
