@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, DockerContainerizer, ProcessContainerizer } from '@tandem/agent';
 import type { Master } from '@tandem/master';
@@ -43,7 +43,13 @@ describe('apps fetch', () => {
     writeFileSync(join(files, 'tool.sh'), '#!/bin/sh\necho tool ran\n');
     mkdirSync(join(files, 'bundle'));
     writeFileSync(join(files, 'bundle', 'inner.txt'), 'from the archive\n');
+    // Symbolic links out of the sandbox, inside an archive and as one's top entry: handed over as links, never followed.
+    const outside = tempDir('tandem-fetch-outside-');
+    writeFileSync(join(outside, 'root-owned'), 'stays root\n');
+    symlinkSync(outside, join(files, 'bundle', 'outside'));
+    symlinkSync(outside, join(files, 'toplink'));
     execFileSync('tar', ['-czf', join(files, 'bundle.tar.gz'), '-C', files, 'bundle']);
+    execFileSync('tar', ['-czf', join(files, 'links.tar.gz'), '-C', files, 'toplink']);
     const local = tempDir('tandem-fetch-local-');
     writeFileSync(join(local, 'local.txt'), 'from a file url\n');
     const out = tempDir('tandem-fetch-out-');
@@ -63,6 +69,7 @@ describe('apps fetch', () => {
       fetch: [
         { uri: `${url}/greeting.txt` },
         { uri: `${url}/bundle.tar.gz`, extract: true },
+        { uri: `${url}/links.tar.gz`, extract: true },
         { uri: `${url}/tool.sh`, executable: true, extract: false },
         { uri: `file://${join(local, 'local.txt')}` },
         { uri: `${url}/greeting.txt`, cache: true, destPath: 'cached.txt' },
@@ -78,6 +85,7 @@ describe('apps fetch', () => {
     // What was fetched (extracted archives too) belongs to the task's user, as Mesos' fetcher leaves it.
     expect(seen).toBe('hello from http\nfrom the archive\nfrom a file url\nhello from http\ntool ran\nnobody\nnobody\nnobody\nnobody\nnobody\n');
     expect(hits.get('/bundle.tar.gz')).toBe(1);
+    expect([statSync(outside).uid, statSync(join(outside, 'root-owned')).uid]).toEqual([0, 0]);
     // The app shows its fetch as given, with Marathon's defaults.
     const shown = (await api(fw.url, 'GET', '/v2/apps/fetcher')).body.app;
     expect(shown.fetch[0]).toEqual({ uri: `${url}/greeting.txt`, extract: true, executable: false, cache: false });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chown, lchown, readdir, rm, stat } from 'node:fs/promises';
+import { access, chown, lchown, lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Code, componentLogger, type Logger } from '@tandem/protocol';
 import { type MemoryCgroup, MemoryCgroups } from './cgroups.js';
@@ -145,9 +145,13 @@ export class ProcessContainerizer implements Containerizer {
       const [out, err] = await Promise.all([openSandboxFile(sandboxDir, 'stdout'), openSandboxFile(sandboxDir, 'stderr')]);
       // Last, once the agent's own files are open: the sandbox is the task user's from here on.
       if (switchUser) {
+        // What the fetcher wrote is the task's too (Mesos' fetcher chowns to the task's user):
+        // every path gathered first, while the whole tree is still root's, then changed
+        // deepest first, so no path is walked through a directory the task's user already owns.
+        const fetched: string[] = [];
+        for (const name of spec.fetched ?? []) fetched.push(...(await treePaths(join(sandboxDir, name))));
+        for (const path of fetched) await lchown(path, user.uid, user.gid);
         await chown(sandboxDir, user.uid, user.gid);
-        // What the fetcher wrote is the task's too (Mesos' fetcher chowns to the task's user).
-        for (const name of spec.fetched ?? []) await chownTree(join(sandboxDir, name), user.uid, user.gid);
       }
       let child: ChildProcess;
       try {
@@ -287,13 +291,16 @@ function isExecutable(path: string): Promise<boolean> {
   );
 }
 
-/** `lchown` of `path` and, when it is a directory, of everything under it; symbolic links are changed themselves, never followed. */
-async function chownTree(path: string, uid: number, gid: number): Promise<void> {
-  await lchown(path, uid, gid);
-  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
-  for (const e of entries) {
-    const child = join(path, e.name);
-    if (e.isDirectory()) await chownTree(child, uid, gid);
-    else await lchown(child, uid, gid);
+/** `path` and, when it is a directory, everything under it, deepest first; symbolic links are listed, never followed. */
+async function treePaths(path: string): Promise<string[]> {
+  const out: string[] = [];
+  if ((await lstat(path)).isDirectory()) {
+    for (const e of await readdir(path, { withFileTypes: true })) {
+      const child = join(path, e.name);
+      if (e.isDirectory()) out.push(...(await treePaths(child)));
+      else out.push(child);
+    }
   }
+  out.push(path);
+  return out;
 }
