@@ -1,4 +1,4 @@
-import { requestPrincipal, TandemError } from '@tandem/protocol';
+import { requestPrincipal } from '@tandem/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { MasterOperations } from './master-operations.js';
@@ -80,7 +80,7 @@ export function addOperatorRoutes(app: FastifyInstance, master: MasterOperations
       const { frameworkId, gracePeriodSeconds } = parseRestBody(killBodySchema, body(req.body));
       return await master.killTask({ taskId: req.params.taskId, frameworkId, gracePeriodSeconds }, requestPrincipal(req.raw));
     } catch (err) {
-      return sendError(reply, TandemError.from(err));
+      return sendError(reply, err);
     }
   });
   app.post<{ Params: { frameworkId: string } }>('/api/v1/frameworks/:frameworkId/teardown', async (req, reply) => {
