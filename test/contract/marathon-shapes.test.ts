@@ -228,6 +228,20 @@ describe('Marathon shapes', () => {
     const group = await api(fw.url, 'GET', '/v2/groups/shapes');
     expect(group.body.apps.map((a: { id: string }) => a.id).sort()).toEqual(['/shapes/nowhere', '/shapes/web']);
     expect(check.group(group.body)).toEqual([]);
+    // GET /v2/groups/{id}/apps: an array of AppInfo; PUT ?dryRun=true: {steps: DeploymentStep[]}.
+    const groupApps = await api(fw.url, 'GET', '/v2/groups/shapes/apps');
+    expect(groupApps.body.map((a: { id: string }) => a.id).sort()).toEqual(['/shapes/nowhere', '/shapes/web']);
+    expect(validatorOf({ type: 'array', items: appInfo })(groupApps.body)).toEqual([]);
+    const dry = await api(fw.url, 'PUT', '/v2/groups/shapes?dryRun=true', { scaleBy: 2 });
+    expect(dry.body.steps.length).toBeGreaterThan(0);
+    expect(
+      validatorOf({
+        type: 'object',
+        properties: { steps: { type: 'array', items: marathonType('deployment.raml', 'DeploymentStep') } },
+        required: ['steps'],
+        additionalProperties: false,
+      })(dry.body),
+    ).toEqual([]);
 
     // Events: what the stream sent so far, key for key.
     // The waiting app's deployment stays; the scale's ends.
