@@ -141,6 +141,8 @@ describe('agent drain', () => {
     const master = await startMaster();
     const agent = await startAppsAgent(master, { hostname: 'drain-gone', cpus: 1, mem: 512 });
     const id = await waitFor(() => agent.agentId, 'the agent registered');
+    const notDraining = await fetch(`http://127.0.0.1:${master.httpPort}/api/v1/agents/${id}/reactivate`, { method: 'POST' });
+    expect(await notDraining.json()).toEqual({ reactivated: false });
     const cli = await runCli(['agents', 'drain', id, '--grace', '1.5s', '--mark-gone', '--master', master.address]);
     expect(cli.stderr).toBe('');
     expect(JSON.parse(cli.stdout)).toMatchObject({ agentId: id, gracePeriodSeconds: 1.5, markGone: true, tasksKilled: 0 });
@@ -217,7 +219,7 @@ describe('maintenance', () => {
 });
 
 describe('operator kill and teardown', () => {
-  it('kill - an operator kills a task (TASK_KILLED, REASON_KILLED_BY_OPERATOR) and tears a framework down; intruder is denied and changes nothing; unknown ids are 404 naming the field', async () => {
+  it('kill - an operator kills a task (TASK_KILLED, REASON_KILLED_BY_OPERATOR) and tears a framework down with the CLI; intruder is denied and changes nothing; unknown ids are 404 naming the field', async () => {
     const master = await startMaster({ httpAuth: users(), acls: acls() });
     const agent = await startAppsAgent(master, { hostname: 'kill-host', cpus: 2, mem: 1024 });
     await waitFor(() => agent.agentId, 'the agent registered');
@@ -251,9 +253,9 @@ describe('operator kill and teardown', () => {
     expect(deniedTeardown.status).toBe(403);
     expect(master.frameworks.has(fid)).toBe(true);
     expect((await http(master, 'ops', 'POST', '/api/v1/frameworks/no-such-fw/teardown')).body.field).toBe('framework_id');
-    const torn = await http(master, 'ops', 'POST', `/api/v1/frameworks/${fid}/teardown`);
-    expect(torn.status).toBe(200);
-    expect(torn.body).toEqual({ tasksKilled: 1 });
+    const torn = await runCli(['frameworks', 'teardown', fid, '--master', master.address]);
+    expect(torn.stderr).toBe('');
+    expect(JSON.parse(torn.stdout)).toEqual({ frameworkId: fid, tasksKilled: 1 });
     expect(master.frameworks.has(fid)).toBe(false);
     await waitFor(() => [...master.completed.values()].find((t) => t.id === 't-torn' && t.state === 'TASK_KILLED'), 't-torn killed');
     expect((await http(master, 'ops', 'POST', `/api/v1/frameworks/${fid}/teardown`)).status).toBe(409);
