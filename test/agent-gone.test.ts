@@ -199,7 +199,7 @@ describe('agents marked gone', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ tasksGone: 0 });
 
-    const list = await runCli(['agents', '--master', master.address]);
+    const list = await runCli(['agents', '--json', '--master', master.address]);
     expect(list.code).toBe(0);
     const agents = (JSON.parse(list.stdout) as { agents: { id: string; status: string }[] }).agents;
     expect(agents.map((a) => a.id)).toEqual([staying]);

@@ -150,7 +150,7 @@ export class TaskSupervisor {
     runner.kill(reason, graceMs);
   }
 
-  /** Kills every task and waits (up to `timeoutMs`) until each has its terminal update written. */
+  /** Kills every task and waits (up to `timeoutMs`) until each has its terminal update written and its container destroyed. */
   async killAll(reason: StatusReason, timeoutMs: number): Promise<void> {
     const live = [...this.runners.values()].filter((r) => r.task.phase !== 'terminated');
     for (const r of live) r.kill(reason, r.graceMs());
@@ -159,7 +159,12 @@ export class TaskSupervisor {
       timer = setTimeout(resolve, timeoutMs);
       timer.unref();
     });
-    await Promise.race([Promise.all(live.map((r) => r.ended)), timeout]);
+    // Ended, and their containers destroyed (removed), so that nothing of them is left after a stop.
+    const gone = live.map(async (r) => {
+      await r.ended;
+      await r.destroyed;
+    });
+    await Promise.race([Promise.all(gone), timeout]);
     clearTimeout(timer);
   }
 

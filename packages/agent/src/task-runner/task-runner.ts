@@ -306,13 +306,22 @@ export class TaskRunner implements TaskHandle {
   private async onExit(exit: ContainerExit): Promise<void> {
     const task = this.task;
     if (this.ctx.detached || task.phase === 'terminated') return;
-    await this.terminate(exitReport(task, exit));
     const container = task.container;
+    // Set before the terminal report: whoever sees the task end (a stop that kills every
+    // task) can wait for its container to be gone too.
+    let destroyedNow: () => void = () => {};
     if (container) {
-      this.destroyed = container.destroy().catch((err: unknown) => {
+      this.destroyed = new Promise<void>((resolve) => {
+        destroyedNow = resolve;
+      });
+    }
+    try {
+      await this.terminate(exitReport(task, exit));
+      await container?.destroy().catch((err: unknown) => {
         this.ctx.log.warn({ err, taskId: task.taskId }, 'could not destroy a container');
       });
-      await this.destroyed;
+    } finally {
+      destroyedNow();
     }
   }
 
