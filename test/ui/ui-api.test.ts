@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Master } from '@tandem/master';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, spawnTandem, startAgent, startMaster, waitFor } from '../support/cluster.js';
+import { cleanup, spawnTandem, startAgent, startMaster, track, waitFor } from '../support/cluster.js';
 import { openSse, type SseReader } from '../support/sse.js';
 
 // The master's side of the web UI (issue #14, part 1) against a real master and agent
@@ -175,5 +177,46 @@ describe('ui - master side', () => {
     await other.stop();
     await stream.ended;
     expect(stream.events[0]?.event).toBe('hello');
+  });
+
+  it('ui - /api/v1/ui/apps/* reaches the configured apps API (method, path, query, body, credentials) and nothing else; an unconfigured jobs API is a 404 naming its flag', async () => {
+    // A stand-in for the apps API (the proxy is what is tested): it answers what it received.
+    const seen: { method: string; url: string; body: string; authorization: string | undefined }[] = [];
+    const fake = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', body, authorization: req.headers.authorization });
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    track(() => new Promise<void>((resolve) => fake.close(() => resolve())));
+    const appsUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const other = await startMaster({ uiLinks: { appsUrl } });
+    const at = `http://127.0.0.1:${other.httpPort}`;
+    expect(await (await fetch(`${at}/api/v1/ui/config`)).json()).toMatchObject({ appsUrl });
+
+    const put = await fetch(`${at}/api/v1/ui/apps/v2/apps/web?force=true`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: 'Basic dTpw' },
+      body: JSON.stringify({ instances: 3 }),
+    });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toEqual({ ok: true });
+    expect(seen.at(-1)).toEqual({ method: 'PUT', url: '/v2/apps/web?force=true', body: '{"instances":3}', authorization: 'Basic dTpw' });
+    // A path that would name another host stays on the apps API.
+    await fetch(`${at}/api/v1/ui/apps//evil.example/v2/apps`);
+    expect(seen.at(-1)?.url).toBe('/evil.example/v2/apps');
+
+    const jobs = await fetch(`${at}/api/v1/ui/jobs/v1/jobs`);
+    expect(jobs.status).toBe(404);
+    expect(((await jobs.json()) as { field: string }).field).toBe('--jobs-url');
+    // Set later (as tandem up does once the service is up): used from the next request on.
+    other.uiLinks.jobsUrl = appsUrl;
+    expect((await fetch(`${at}/api/v1/ui/jobs/v1/jobs`)).status).toBe(201);
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/v1/jobs' });
   });
 });

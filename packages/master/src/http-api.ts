@@ -20,7 +20,9 @@ import type { MasterOperations } from './master-operations.js';
 import { addOperatorRoutes } from './operator-routes.js';
 import { checkQuotaConfigs, parseRestBody, quotaBodySchema, weightsBodySchema } from './role-config-check.js';
 import { clusterStateJson } from './state-view.js';
-import { type UiLinks, uiRoutes } from './ui-api.js';
+import { uiRoutes } from './ui-api.js';
+import type { UiLinks } from './ui-links.js';
+import { serviceProxyRoutes } from './ui-service-proxy.js';
 import { uiStaticRoutes } from './ui-static.js';
 import { UtilisationHistory } from './utilisation-history.js';
 
@@ -46,8 +48,10 @@ export interface HttpApiOptions {
   /** Origins allowed cross-origin requests (`--cors-origin`). @default none: CORS off */
   corsOrigins?: readonly string[];
   logger?: Logger;
-  /** The web UI: where its built files are (@default `@tandem/ui`'s `UI_DIR`) and the apps and jobs APIs it links to. */
-  ui?: UiLinks & { dir?: string };
+  /** The apps and jobs APIs the web UI reaches (read at each request: set once they are up). */
+  uiLinks?: UiLinks;
+  /** The built web UI. @default `@tandem/ui`'s `UI_DIR` */
+  uiDir?: string;
 }
 
 /** The master's HTTP side: JSON state, task logs and a health check. */
@@ -144,8 +148,10 @@ export async function startHttpApi(master: MasterOperations, host: string, port:
   const history = new UtilisationHistory(master);
   const events = new EventStreams(master, options.logger);
   const logs = new LogStreams(master);
-  uiStaticRoutes(app, options.ui?.dir ?? UI_DIR);
-  uiRoutes(app, master, history, options.ui ?? {});
+  const links = options.uiLinks ?? {};
+  uiStaticRoutes(app, options.uiDir ?? UI_DIR);
+  uiRoutes(app, master, history, links);
+  serviceProxyRoutes(app, links);
   events.routes(app);
   logs.routes(app);
   await app.listen({ host, port });

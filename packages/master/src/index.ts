@@ -12,3 +12,4 @@ export {
 export { DEFAULT_EVENT_BUFFER, EVENT_SUBJECT_PREFIX, EventPublisher, type EventPublisherOptions, type EventSink, type EventSource } from './event-publisher.js';
 export { Master } from './master.js';
 export { DEFAULT_MASTER_OPTIONS, type MasterOptions, masterDefaults, resolveMasterOptions } from './options.js';
+export type { UiLinks } from './ui-links.js';

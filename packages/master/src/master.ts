@@ -68,6 +68,7 @@ import { type AgentEntry, type FrameworkEntry, type FrameworkRecord, newFramewor
 import { buildClusterState } from './state-view.js';
 import { onStatusUpdates } from './status-updates.js';
 import { TaskLogReads } from './task-log-reads.js';
+import type { UiLinks } from './ui-links.js';
 
 /** How soon recording an agent unreachable is tried again after the registry failed. */
 const RECORD_RETRY_MS = 5_000;
@@ -106,6 +107,8 @@ export class Master implements MasterOperations {
   private readonly agentRegistry = new AgentRegistry(() => this.store);
   /** Draining and drained agents (Operator.DrainAgent), in the registry. */
   readonly drains = new AgentDrains(() => this.store);
+  /** The apps and jobs APIs the web UI shows (MasterOptions.uiLinks); set them here once those services are up. */
+  readonly uiLinks: UiLinks;
   /** Maintenance windows and inverse offers (Operator.UpdateMaintenanceSchedule). */
   readonly maintenance: Maintenance;
   /** Agents that missed their pings, marked unreachable at `agentRemovalRateLimit`. */
@@ -142,6 +145,7 @@ export class Master implements MasterOperations {
 
   constructor(options: MasterOptions = {}) {
     this.options = resolveMasterOptions(options);
+    this.uiLinks = { ...options.uiLinks };
     this.log = componentLogger('master', options.logger);
     this.allocator = options.allocator ?? new HierarchicalAllocator();
     this.roleConfig = new RoleConfig(this, this.allocator);
@@ -265,6 +269,7 @@ export class Master implements MasterOperations {
         ...(this.options.tls ? { tls: this.options.tls } : {}),
         ...(this.options.httpAuth ? { auth: this.options.httpAuth } : {}),
         ...(this.options.corsOrigins ? { corsOrigins: this.options.corsOrigins } : {}),
+        uiLinks: this.uiLinks,
         logger: this.log,
       });
       this.httpPort = this.http.port;

@@ -4,6 +4,7 @@ import type { AgentRemovalRateLimit } from './agent-removal-limit.js';
 import type { Allocator, RoleQuota } from './allocator/allocator.js';
 import type { MasterLimitOptions } from './call-limits.js';
 import { DEFAULT_MASTER_OPTIONS } from './defaults.js';
+import type { UiLinks } from './ui-links.js';
 
 export interface MasterOptions {
   /** Interface both servers bind. @default '0.0.0.0' */
@@ -95,6 +96,8 @@ export interface MasterOptions {
   httpAuth?: HttpAuth;
   /** Origins allowed cross-origin requests on the HTTP API (`--cors-origin`). @default none: CORS off */
   corsOrigins?: readonly string[];
+  /** The apps and jobs APIs the web UI shows (`--apps-url`, `--jobs-url`); `Master.uiLinks` changes them later. @default none */
+  uiLinks?: UiLinks;
   allocator?: Allocator;
   logger?: Logger;
 }
@@ -111,7 +114,19 @@ export interface MasterHaOptions {
 export type ResolvedMasterOptions = typeof DEFAULT_MASTER_OPTIONS &
   Pick<
     MasterOptions,
-    'store' | 'allocator' | 'logger' | 'weights' | 'quotas' | 'ha' | 'agentRemovalRateLimit' | 'tls' | 'acls' | 'credentials' | 'httpAuth' | 'corsOrigins'
+    | 'store'
+    | 'allocator'
+    | 'logger'
+    | 'weights'
+    | 'quotas'
+    | 'ha'
+    | 'agentRemovalRateLimit'
+    | 'tls'
+    | 'acls'
+    | 'credentials'
+    | 'httpAuth'
+    | 'corsOrigins'
+    | 'uiLinks'
   > & {
     -readonly [K in keyof typeof DEFAULT_MASTER_OPTIONS]: (typeof DEFAULT_MASTER_OPTIONS)[K] extends number ? number : string;
   };

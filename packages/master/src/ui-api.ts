@@ -4,6 +4,7 @@ import { frameworkViewer } from './framework-viewer.js';
 import type { MasterOperations } from './master-operations.js';
 import type { MayViewFramework } from './state-filter.js';
 import { type AgentEntry, type TaskEntry, taskInfoOf } from './state-records.js';
+import type { UiLinks } from './ui-links.js';
 import { type UtilisationHistory, utilisationNow } from './utilisation-history.js';
 
 /** Page sizes of the UI's lists: 50 unless asked, at most 500. */
@@ -14,12 +15,6 @@ const STATES: ReadonlySet<string> = new Set(Object.values(TaskStates));
 const SCALARS = ['cpus', 'mem', 'disk', 'gpus'] as const;
 
 type Query = Record<string, string | undefined>;
-
-/** Where the UI finds the apps (Marathon) and jobs (Metronome) APIs, when they run beside the master. */
-export interface UiLinks {
-  appsUrl?: string;
-  jobsUrl?: string;
-}
 
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const e = TandemError.from(err);

@@ -3,8 +3,10 @@ import type { UiConfig } from './api';
 import { useLiveStatus } from './live';
 import { AgentPage } from './pages/agent';
 import { AgentsPage } from './pages/agents';
+import { AppsPage } from './pages/apps';
 import { EventsPage } from './pages/events';
 import { FrameworksPage } from './pages/frameworks';
+import { JobsPage } from './pages/jobs';
 import { OverviewPage } from './pages/overview';
 import { TaskPage } from './pages/task';
 import { TasksPage } from './pages/tasks';
@@ -32,6 +34,8 @@ function Page({ route }: { route: Route }) {
   if (section === 'tasks') return <TasksPage route={route} />;
   if (section === 'frameworks') return <FrameworksPage />;
   if (section === 'events') return <EventsPage />;
+  if (section === 'apps') return <AppsPage />;
+  if (section === 'jobs') return <JobsPage />;
   if (section === '') return <OverviewPage />;
   return (
     <section>
@@ -82,12 +86,16 @@ export function App() {
             ))}
             {config.data?.appsUrl ? (
               <li>
-                <a href={config.data.appsUrl}>Apps</a>
+                <a href={href(['apps'])} aria-current={section === 'apps' ? 'page' : undefined}>
+                  Apps
+                </a>
               </li>
             ) : null}
             {config.data?.jobsUrl ? (
               <li>
-                <a href={config.data.jobsUrl}>Jobs</a>
+                <a href={href(['jobs'])} aria-current={section === 'jobs' ? 'page' : undefined}>
+                  Jobs
+                </a>
               </li>
             ) : null}
           </ul>

@@ -1,4 +1,4 @@
-import { EventPublisher, Master, type MasterLimitOptions } from '@tandem/master';
+import { EventPublisher, Master, type MasterLimitOptions, type UiLinks } from '@tandem/master';
 import { type Acls, Backoff, type BasicCredential, componentLogger, type HttpAuth, type Logger, sleep, TandemError, type TlsFiles } from '@tandem/protocol';
 import { MemberRoster, type NatsAccess, NatsKvStore, type NatsPublisher, openNatsPublisher } from '@tandem/store';
 import { MASTER_BUCKET } from '../ha-flags.js';
@@ -35,6 +35,8 @@ export interface MasterLaunch {
   limits?: MasterLimitOptions;
   /** Publish the master's events on these NATS servers (`--nats`). */
   events?: NatsEventsTarget;
+  /** The apps and jobs APIs the web UI shows (`--apps-url`, `--jobs-url`; MasterOptions.uiLinks). */
+  uiLinks?: UiLinks;
   logger?: Logger;
 }
 
@@ -45,6 +47,8 @@ export interface RunningMaster {
   readonly httpPort: number;
   /** HA: resolves, once the master has stopped, with why it stopped leading. */
   readonly steppedDown: Promise<TandemError> | undefined;
+  /** The apps and jobs APIs the web UI shows; `tandem up` sets them once those services are up. */
+  readonly uiLinks: UiLinks;
   stop(): Promise<void>;
 }
 
@@ -89,6 +93,7 @@ export async function startMaster(options: MasterLaunch): Promise<RunningMaster>
     grpcPort: master.grpcPort,
     httpPort: master.httpPort,
     steppedDown,
+    uiLinks: master.uiLinks,
     stop: async () => {
       await master.stop();
       await publishing?.stop();

@@ -30,6 +30,7 @@ import { count, nonEmpty, port, positive, seconds, secondsToMs } from '../schema
 import { stopOnSignal } from '../stop-on-signal.js';
 import { accessOf, natsAccessFor, STORE_FLAG, warnPlaintextStore } from '../store-access.js';
 import { addTlsFlags, tlsFromFlags, tlsSchema } from '../tls-flags.js';
+import { addUiLinksFlags, uiLinksOption, uiLinksSchema } from '../ui-links-flags.js';
 
 export const masterSchema = z
   .object({
@@ -50,6 +51,7 @@ export const masterSchema = z
   .extend(tlsSchema.shape)
   .extend(httpAuthSchema.shape)
   .extend(corsSchema.shape)
+  .extend(uiLinksSchema.shape)
   .extend(aclsSchema.shape)
   .extend(credentialsSchema.shape)
   .extend(natsEventsSchema.shape);
@@ -119,6 +121,7 @@ export function masterCommand(ctx: CommandContext): Command {
   addLimitFlags(cmd);
   addHttpAuthFlags(cmd, 'the HTTP API', '/health');
   addCorsFlag(cmd);
+  addUiLinksFlags(cmd);
   addAclsFlag(
     cmd,
     'the gRPC and HTTP APIs (register_frameworks, run_tasks, run_images, register_agents, kill_tasks, teardown_frameworks, view, update_weights, update_quotas, mark_agent_gone)',
@@ -132,6 +135,7 @@ export function masterCommand(ctx: CommandContext): Command {
     const limits = limitsFrom(o);
     const httpAuth = await httpAuthFrom(o);
     const cors = corsOption(o);
+    const uiLinks = uiLinksOption(o);
     const acls = await aclsFrom(o);
     const credentials = credentialsFrom(o);
     const events = await natsEventsFrom(o, tls);
@@ -169,6 +173,7 @@ export function masterCommand(ctx: CommandContext): Command {
       limits,
       ...(httpAuth ? { httpAuth } : {}),
       ...cors,
+      ...uiLinks,
       ...(acls ? { acls } : {}),
       ...(credentials ? { credentials } : {}),
       ...(events ? { events } : {}),

@@ -114,6 +114,10 @@ export function upCommand(ctx: CommandContext): Command {
         log.info({ appsPort: apps.framework.port }, 'apps framework up');
       }
       const jobsPort = jobs?.framework.port ?? -1;
+      // The web UI's apps and jobs pages reach these services through the master, in this process.
+      const local = o.bind === '0.0.0.0' || o.bind === '::' ? '127.0.0.1' : o.bind.includes(':') ? `[${o.bind}]` : o.bind;
+      if (apps) master.uiLinks.appsUrl = `http://${local}:${apps.framework.port}`;
+      if (jobs) master.uiLinks.jobsUrl = `http://${local}:${jobs.framework.port}`;
       log.info({ grpcPort: master.grpcPort, httpPort: master.httpPort, jobsPort, agentId: agent.agentId, containerizers: agent.containerizers }, 'tandem up');
       ctx.io.stdout(
         upBanner({
