@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Master } from '@tandem/master';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApps } from '../support/apps.js';
 import { cleanup, REPO, spawnTandem, startAgent, startDriver, startMaster, waitFor } from '../support/cluster.js';
 
 // The web UI in a real browser (issue #14, part 2): Debian's Chromium driven by
@@ -156,6 +157,25 @@ describe('ui - in Chromium', () => {
     await shot(page, 'agent-drained');
     await page.getByRole('button', { name: 'Reactivate' }).click();
     await expect.poll(() => heading.locator('.badge').textContent(), { timeout: 20_000 }).toBe('active');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('ui e2e - with an apps API the Apps page deploys a JSON app, shows it running and scales it', async () => {
+    const apps = await startApps(master);
+    master.uiLinks.appsUrl = `http://127.0.0.1:${apps.port}`;
+    const page = await open('#/apps');
+    await page.getByRole('heading', { name: 'Apps', level: 1 }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Apps' }).count()).toBe(1);
+    await page.getByLabel('Deploy app (JSON)').fill(JSON.stringify({ id: '/e2e-web', cmd: 'sleep 300', cpus: 0.1, mem: 16, instances: 1 }));
+    await page.getByRole('button', { name: 'Deploy app' }).click();
+    const row = page.getByRole('row', { name: /e2e-web/ });
+    await expect.poll(() => row.locator('td').first().textContent(), { timeout: 30_000 }).toBe('1 of 1');
+    await row.getByLabel('Instances of /e2e-web').fill('2');
+    await row.getByRole('button', { name: 'Scale' }).click();
+    await expect.poll(() => row.locator('td').first().textContent(), { timeout: 30_000 }).toBe('2 of 2');
+    expect([...master.tasks.values()].filter((t) => t.state === 'TASK_RUNNING' && t.id.startsWith('e2e-web')).length).toBe(2);
+    await shot(page, 'apps');
     await page.close();
     expect(problems).toEqual([]);
   });
