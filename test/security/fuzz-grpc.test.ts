@@ -89,6 +89,8 @@ const callBodyArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     .map((tasks) => ({ kill: { tasks } })),
   fc.array(fc.record({ agentId: idLike, taskId: idLike, uuid: idLike, frameworkId: idLike }), { maxLength: 3 }).map((acks) => ({ acknowledge: { acks } })),
   fc.array(fc.record({ taskId: idLike, agentId: idLike }), { maxLength: 3 }).map((tasks) => ({ reconcile: { tasks } })),
+  fc.array(idLike, { maxLength: 3 }).map((inverseOfferIds) => ({ acceptInverseOffers: { inverseOfferIds } })),
+  fc.array(idLike, { maxLength: 3 }).map((inverseOfferIds) => ({ declineInverseOffers: { inverseOfferIds } })),
 );
 
 const schedulerCallArb = fc
@@ -160,6 +162,29 @@ const operatorArb: fc.Arbitrary<{ method: string; type: string; message: unknown
     })
     .map((message) => ({ method: 'UpdateQuota', type: 'UpdateQuotaRequest', message })),
   idLike.filter((id) => id !== 'AGENT').map((agentId) => ({ method: 'MarkAgentGone', type: 'MarkAgentGoneRequest', message: { agentId } })),
+  // Drains, kills and teardowns never name the fuzzer's own agent or framework (the cases after need them).
+  fc
+    .record({ agentId: idLike.filter((id) => id !== 'AGENT'), gracePeriodSeconds: num, markGone: fc.boolean() })
+    .map((message) => ({ method: 'DrainAgent', type: 'DrainAgentRequest', message })),
+  idLike.map((agentId) => ({ method: 'ReactivateAgent', type: 'ReactivateAgentRequest', message: { agentId } })),
+  fc
+    .record({ taskId: idLike, frameworkId: idLike.filter((id) => id !== 'FWID'), gracePeriodSeconds: num })
+    .map((message) => ({ method: 'KillTask', type: 'OperatorKillTaskRequest', message })),
+  idLike.filter((id) => id !== 'FWID').map((frameworkId) => ({ method: 'TeardownFramework', type: 'TeardownFrameworkRequest', message: { frameworkId } })),
+  fc
+    .array(
+      fc.record({
+        agentIds: fc.array(
+          idLike.filter((id) => id !== 'AGENT'),
+          { maxLength: 3 },
+        ),
+        start: num,
+        durationSeconds: num,
+      }),
+      { maxLength: 3 },
+    )
+    .map((windows) => ({ method: 'UpdateMaintenanceSchedule', type: 'MaintenanceSchedule', message: { windows } })),
+  fc.constantFrom('GetMaintenanceSchedule', 'GetMaintenanceStatus').map((m) => ({ method: m, type: `${m}Request`, message: {} })),
 );
 
 /** The ids the placeholders of generated messages stand for, read at the moment of the call. */
@@ -367,7 +392,7 @@ describe('fuzz - gRPC', { timeout: Math.max(60_000, RUNS * 3_000) }, () => {
     });
   });
 
-  it('fuzz-grpc - Operator: every call with hostile fields (log reads with traversal names, weights, quotas, agents gone)', async () => {
+  it('fuzz-grpc - Operator: every call with hostile fields (log reads with traversal names, weights, quotas, agents gone, drains, kills, teardowns, maintenance windows)', async () => {
     await fuzzGrpc('Operator.*', operatorArb, ({ method, type, message }) => send(`/tandem.v1.Operator/${method}`, type, message, 'unary'));
     await fuzzGrpc('Operator.Watch', fc.constant({}), (m) => send('/tandem.v1.Operator/Watch', 'WatchRequest', m, 'server'), 3);
   });
@@ -385,6 +410,11 @@ describe('fuzz - gRPC', { timeout: Math.max(60_000, RUNS * 3_000) }, () => {
       ['/tandem.v1.Operator/GetQuota', 'unary'],
       ['/tandem.v1.Operator/UpdateQuota', 'unary'],
       ['/tandem.v1.Operator/MarkAgentGone', 'unary'],
+      ['/tandem.v1.Operator/DrainAgent', 'unary'],
+      ['/tandem.v1.Operator/ReactivateAgent', 'unary'],
+      ['/tandem.v1.Operator/KillTask', 'unary'],
+      ['/tandem.v1.Operator/TeardownFramework', 'unary'],
+      ['/tandem.v1.Operator/UpdateMaintenanceSchedule', 'unary'],
       ['/tandem.v1.Nope/Nothing', 'unary'],
     ];
     await fuzzGrpc(
