@@ -140,6 +140,8 @@ describe('metrics and events', () => {
     expect(sampleValue(m, 'tandem_master_tasks', { state: 'TASK_KILLING' })).toBe(0);
     expect(sampleValue(m, 'tandem_master_agents_by_status', { status: 'AGENT_ACTIVE' })).toBe(1);
     expect(sampleValue(m, 'tandem_master_agents_by_status', { status: 'AGENT_GONE' })).toBe(0);
+    // Every value of the AgentStatus enum has its series, those added with drains too.
+    expect(sampleValue(m, 'tandem_master_agents_by_status', { status: 'AGENT_DRAINING' })).toBe(0);
     expect(sampleValue(m, 'tandem_master_events_published_total', { kind: 'task_updated' })).toBeGreaterThan(0);
     expect(m.get('tandem_master_process_cpu_user_seconds_total')?.type).toBe('counter');
 
