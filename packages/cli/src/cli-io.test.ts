@@ -11,6 +11,16 @@ describe('formatTable', () => {
     expect(text.split('\n')).toEqual(['ID    RUNNING  NOTE', '/web  12', '/a    1        x']);
   });
 
+  it('paints cells without moving the columns (widths count the text only)', () => {
+    const rows = [
+      ['ID', 'STATE', 'NOTE'],
+      ['a', 'RUNNING', ''],
+      ['bbbb', 'FAILED', 'x'],
+    ];
+    const painted = formatTable(rows, (cell, column) => (column === 1 ? `<${cell}>` : cell));
+    expect(painted.split('\n')).toEqual(['ID    <STATE>    NOTE', 'a     <RUNNING>', 'bbbb  <FAILED>   x']);
+  });
+
   it('prints nothing for no rows', () => {
     expect(formatTable([])).toBe('');
   });

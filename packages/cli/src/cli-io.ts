@@ -30,15 +30,24 @@ export function writeTo<C extends Command>(command: C, io: CliIo): C {
   return command;
 }
 
-/** Rows as aligned columns (two spaces apart), one line each, trailing blanks trimmed. */
-export function formatTable(rows: readonly (readonly string[])[]): string {
+/**
+ * Rows as aligned columns (two spaces apart), one line each, trailing blanks trimmed.
+ * `paint` may wrap a cell in terminal colours (row 0 is the header); widths count the
+ * text only.
+ */
+export function formatTable(rows: readonly (readonly string[])[], paint?: (cell: string, column: number, row: number) => string): string {
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
+    .map((r, row) => {
+      const cells = r.map((cell, i) => ({ text: paint && cell ? paint(cell, i, row) : cell, pad: (widths[i] ?? 0) - cell.length }));
+      // Trailing blanks are trimmed as if unpainted.
+      while (cells.length > 0 && r[cells.length - 1] === '') cells.pop();
+      return cells.map((c, i) => (i === cells.length - 1 ? c.text : c.text + ' '.repeat(Math.max(0, c.pad)))).join('  ');
+    })
     .join('\n');
+}
+
+/** Whether to colour what goes to a terminal: stdout is one and NO_COLOR (no-color.org) is not set. */
+export function useColor(io: CliIo): boolean {
+  return io.stdoutIsTTY === true && !process.env.NO_COLOR;
 }

@@ -1,12 +1,13 @@
 import type { ClusterState } from '@tandem/protocol';
 import { Command, type Option } from 'commander';
 import { z } from 'zod';
-import { type CliIo, formatTable, writeTo } from '../cli-io.js';
+import { type CliIo, formatTable, useColor, writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
 import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
 import { flag, masterFlag } from '../flag-option.js';
 import { parseOptions } from '../parse-options.js';
 import { masters } from '../schemas.js';
+import { tablePainter } from './colors.js';
 import type { Listing } from './views.js';
 import { readClusterState, watchCluster } from './watch-cluster.js';
 
@@ -16,10 +17,10 @@ export const listSchema = z.object({ master: masters(), json: z.boolean().option
 export const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
 /** A list as the user reads it: an aligned table, or one JSON document with `--json` (compact, one a line, with `--watch`). */
-export function renderListing(listing: Listing, o: { json?: boolean | undefined; watch?: boolean | undefined }): string {
+export function renderListing(listing: Listing, o: { json?: boolean | undefined; watch?: boolean | undefined; color?: boolean | undefined }): string {
   if (o.json) return `${JSON.stringify({ [listing.key]: listing.rows }, null, o.watch ? undefined : 2)}\n`;
   if (listing.rows.length === 0) return `no ${listing.key}\n`;
-  return `${formatTable([listing.header, ...listing.cells])}\n`;
+  return `${formatTable([listing.header, ...listing.cells], o.color ? tablePainter(listing.stateColumns ?? []) : undefined)}\n`;
 }
 
 /** Prints `frame`, clearing the terminal first when `--watch` redraws on one. */
@@ -55,7 +56,7 @@ export function listCommand<S extends z.ZodType<z.output<typeof listSchema>>>(ct
     .addOption(flag('--watch', "print again at each change the master's Watch stream tells, until Ctrl-C"));
   for (const option of spec.options ?? []) cmd.addOption(option);
   cmd.action(async () => {
-    const o = parseOptions(cmd, spec.schema);
+    const o = { ...parseOptions(cmd, spec.schema), color: useColor(ctx.io) };
     const auth = clientAuthFrom(o);
     if (!o.watch) {
       printFrame(ctx.io, renderListing(spec.listing(await readClusterState(o.master, auth), o), o), o, `tandem ${spec.name}`);

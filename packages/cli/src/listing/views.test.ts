@@ -55,6 +55,12 @@ describe('listing views', () => {
     expect(JSON.parse(renderListing(tasksListing(s), { json: true })).tasks).toHaveLength(3);
     expect(renderListing(tasksListing(s), { json: true, watch: true }).trimEnd().split('\n')).toHaveLength(1);
     expect(renderListing(tasksListing(s, { state: 'killed' }), {})).toBe('no tasks\n');
+    // On a terminal: the header bold, states coloured; without the colours it is the same table.
+    const colored = renderListing(tasksListing(s, { state: 'running' }, 1000), { color: true });
+    expect(colored).toContain('\x1b[1mID\x1b[0m');
+    expect(colored).toContain('\x1b[32mRUNNING\x1b[0m');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape is what is stripped
+    expect(colored.replace(/\x1b\[\d+m/g, '')).toBe(table);
   });
 
   it('views - ages and bars', () => {

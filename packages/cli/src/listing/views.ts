@@ -7,6 +7,8 @@ export interface Listing {
   rows: Record<string, unknown>[];
   header: string[];
   cells: string[][];
+  /** Columns holding a state, coloured on a terminal. */
+  stateColumns?: number[];
 }
 
 /** `TASK_RUNNING` -> `RUNNING`, for a table. */
@@ -66,6 +68,7 @@ export function agentsListing(state: ClusterState, now?: number): Listing {
   return {
     key: 'agents',
     rows,
+    stateColumns: [2],
     header: ['ID', 'HOSTNAME', 'STATUS', 'CPUS', 'MEM', 'DISK', 'TASKS', 'AGE'],
     cells: rows.map((r) => [
       r.id,
@@ -101,6 +104,7 @@ export function frameworksListing(state: ClusterState, now?: number): Listing {
   return {
     key: 'frameworks',
     rows,
+    stateColumns: [4],
     header: ['ID', 'NAME', 'ROLES', 'PRINCIPAL', 'CONNECTED', 'TASKS', 'CPUS', 'MEM', 'SHARE', 'AGE'],
     cells: rows.map((r) => [
       r.id,
@@ -166,6 +170,7 @@ export function tasksListing(state: ClusterState, filter: TaskFilter = {}, now?:
   return {
     key: 'tasks',
     rows,
+    stateColumns: [2],
     header: ['ID', 'NAME', 'STATE', 'FRAMEWORK', 'HOST', 'CPUS', 'MEM', 'UPDATED'],
     cells: rows.map((r) => [
       r.id,
