@@ -137,7 +137,7 @@ describe('apps fetch', () => {
     expect(refused.body.details.map((d: { path: string }) => d.path)).toEqual(['/fetch/0/uri', '/uris/0']);
   });
 
-  it('apps fetch - a Docker app finds its fetched file in its sandbox at $MESOS_SANDBOX (/mnt/mesos/sandbox)', async () => {
+  it("apps fetch - a Docker app finds its fetched file in its sandbox at $MESOS_SANDBOX (/mnt/mesos/sandbox); with a user, the file is that user's", async () => {
     if (!(await dockerAvailable())) return;
     const files = tempDir('tandem-fetch-src-');
     writeFileSync(join(files, 'greeting.txt'), 'hello from http in docker\n');
@@ -161,5 +161,13 @@ describe('apps fetch', () => {
         .find((text) => text.includes('hello'));
     const out = await waitFor(stdoutOf, 'the container to print the fetched file', 30_000, 200);
     expect(out).toBe('at /mnt/mesos/sandbox:\nhello from http in docker\n');
+
+    // A Docker task with a user: what was fetched is that user's, as the agent's host names it (this test
+    // env's image runs nothing but as root, so the task fails to start; the file is read from the host).
+    expect((await api(fw.url, 'POST', '/v2/apps', { ...app, id: '/docked-nobody', user: 'nobody' })).status).toBe(201);
+    const nobodyUid = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+    const nobodys = () =>
+      (readdirSync(workDir, { recursive: true }) as string[]).filter((f) => f.endsWith('/greeting.txt') && statSync(join(workDir, f)).uid === nobodyUid);
+    expect((await waitFor(() => (nobodys().length > 0 ? nobodys() : undefined), 'a fetched file owned by nobody', 30_000, 200)).length).toBeGreaterThan(0);
   });
 });

@@ -12,6 +12,7 @@ import { type DockerRequest, dockerFieldProblem, dockerRequestOf } from './docke
 import { dockerSettingsOf, dockerSettingsOptions } from './docker-settings.js';
 import { killedDuringLaunch, launchError, throwIfAborted } from './launch-failure.js';
 import { SandboxLogs } from './sandbox-logs.js';
+import { dockerUserIds, handSandboxTo } from './sandbox-owner.js';
 import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';
 
 export const LABEL_TASK_ID = 'tandem.task-id';
@@ -132,6 +133,9 @@ export class DockerContainerizer implements Containerizer {
     const env = fetched ? { ...spec.env, MESOS_SANDBOX: SANDBOX_MOUNT } : spec.env;
     const access = hostAccess(request);
     if (fetched) access.Mounts = [...(access.Mounts ?? []), { Type: 'bind', Source: resolve(spec.sandboxDir), Target: SANDBOX_MOUNT, ReadOnly: false }];
+    // As Mesos' fetcher: what was fetched is the task user's (a name as the agent's host knows it).
+    const owner = fetched && user && process.getuid?.() === 0 ? await dockerUserIds(user) : undefined;
+    if (owner) await handSandboxTo(resolve(spec.sandboxDir), spec.fetched ?? [], owner.uid, owner.gid);
     const options: Docker.ContainerCreateOptions = {
       name: containerName(spec.taskId),
       Image: image,

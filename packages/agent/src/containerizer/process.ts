@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chown, lchown, lstat, readdir, rm, stat } from 'node:fs/promises';
+import { access, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Code, componentLogger, type Logger } from '@tandem/protocol';
 import { type MemoryCgroup, MemoryCgroups } from './cgroups.js';
@@ -12,6 +12,7 @@ import { ProcessContainer } from './process-container.js';
 import { EXIT_FILE, type ProcessCheckpoint, parseWrapperCmdline, readCheckpoint, SETPRIV, WRAPPER, wrapperTag, writeCheckpoint } from './process-wrapper.js';
 import { RssMonitor } from './rss-monitor.js';
 import { openSandboxFile } from './sandbox-logs.js';
+import { handSandboxTo } from './sandbox-owner.js';
 import { resolveTaskUser, type TaskUser, UserLookup } from './task-user.js';
 import type { Container, Containerizer, LaunchSpec, RecoverSpec } from './types.js';
 
@@ -144,15 +145,8 @@ export class ProcessContainerizer implements Containerizer {
       const env = taskEnv(spec, user, sandboxDir);
       const [out, err] = await Promise.all([openSandboxFile(sandboxDir, 'stdout'), openSandboxFile(sandboxDir, 'stderr')]);
       // Last, once the agent's own files are open: the sandbox is the task user's from here on.
-      if (switchUser) {
-        // What the fetcher wrote is the task's too (Mesos' fetcher chowns to the task's user):
-        // every path gathered first, while the whole tree is still root's, then changed
-        // deepest first, so no path is walked through a directory the task's user already owns.
-        const fetched: string[] = [];
-        for (const name of spec.fetched ?? []) fetched.push(...(await treePaths(join(sandboxDir, name))));
-        for (const path of fetched) await lchown(path, user.uid, user.gid);
-        await chown(sandboxDir, user.uid, user.gid);
-      }
+      // The sandbox, and what the fetcher wrote into it, are the task user's from here on.
+      if (switchUser) await handSandboxTo(sandboxDir, spec.fetched ?? [], user.uid, user.gid);
       let child: ChildProcess;
       try {
         const runAs = switchUser ? `${user.uid}:${user.gid}` : '';
@@ -289,18 +283,4 @@ function isExecutable(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** `path` and, when it is a directory, everything under it, deepest first; symbolic links are listed, never followed. */
-async function treePaths(path: string): Promise<string[]> {
-  const out: string[] = [];
-  if ((await lstat(path)).isDirectory()) {
-    for (const e of await readdir(path, { withFileTypes: true })) {
-      const child = join(path, e.name);
-      if (e.isDirectory()) out.push(...(await treePaths(child)));
-      else out.push(child);
-    }
-  }
-  out.push(path);
-  return out;
 }
