@@ -165,6 +165,7 @@ try {
     master_cpu_churn_with_uis: cpuChurnN,
     agents_start_s: round(cluster.hollow.startSeconds),
     launch_s: round(cluster.launchSeconds),
+    relaunched: cluster.relaunched,
   });
 } finally {
   await browser?.close().catch(() => undefined);

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { SchedulerDriver, taskInfo } from '@tandem/framework-sdk';
+import { isTerminal } from '@tandem/protocol';
 
 process.env.TANDEM_LOG_LEVEL ??= 'error';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -205,6 +206,7 @@ export async function launchTasks({
   let firstAccept = 0;
   let lastRunning = 0;
   let inFlight = 0;
+  let relaunched = 0;
   const queue = [];
   /** Tasks whose accept was refused (an offer rescinded meanwhile): launched again from the next offers. */
   const retry = [];
@@ -258,9 +260,18 @@ export async function launchTasks({
   });
   driver.onUpdate((status) => {
     onUpdate?.(status);
-    if (status.state !== 'TASK_RUNNING') return;
     const t0 = acceptedAt.get(status.taskId);
     if (t0 === undefined) return;
+    if (status.state !== 'TASK_RUNNING') {
+      // Ended before it ran (say TASK_DROPPED: its agent's stream broke around the launch on
+      // a loaded machine, and the agent came back without it): it is launched again.
+      if (!isTerminal(status.state)) return;
+      acceptedAt.delete(status.taskId);
+      relaunched++;
+      retry.push(status.taskId);
+      driver.revive().catch(() => undefined);
+      return;
+    }
     acceptedAt.delete(status.taskId);
     const now = performance.now();
     latencies.push(now - t0);
@@ -276,6 +287,8 @@ export async function launchTasks({
     driver,
     seconds: (lastRunning - firstAccept) / 1000,
     latencies,
+    /** Tasks that ended before they ran and were launched again. */
+    relaunched,
   };
 }
 

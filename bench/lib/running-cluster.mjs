@@ -26,6 +26,7 @@ export async function startRunningCluster({
     handle.driver = run.driver;
     note(`${tasks} tasks running after ${round(run.seconds)} s (${Math.round(tasks / run.seconds)} tasks/s)`);
     handle.launchSeconds = run.seconds;
+    handle.relaunched = run.relaunched;
     return handle;
   } catch (err) {
     await stopRunningCluster(handle);
