@@ -394,7 +394,7 @@ describe('fuzz - REST', { timeout: Math.max(60_000, RUNS * 3_000) }, () => {
     });
   });
 
-  it('fuzz-rest - master: weights, quota, agents gone, task log reads', async () => {
+  it('fuzz-rest - master: weights, quota, agents gone, drains, kills, teardowns, the maintenance schedule, task log reads', async () => {
     const roles = async (): Promise<unknown> => [(await send(masterUrl, 'GET', '/api/v1/weights')).json, (await send(masterUrl, 'GET', '/api/v1/quota')).json];
     await run({
       name: 'master PUT /api/v1/weights',
@@ -433,6 +433,63 @@ describe('fuzz - REST', { timeout: Math.max(60_000, RUNS * 3_000) }, () => {
         .map(({ id, enc }) => ({ method: 'POST', path: `/api/v1/agents/${segment(id, enc)}/gone` })),
       mustRefuse: () => 'no such agent',
       state: async () => (await send(masterUrl, 'GET', '/api/v1/state')).json.agents.map((a: Json) => [a.id ?? a.info?.id, a.status]),
+    });
+    // The operator's drain, kill, teardown and maintenance routes (issue #14): ids the master does not hold and hostile bodies.
+    const masterState = async (): Promise<unknown> => {
+      const state = (await send(masterUrl, 'GET', '/api/v1/state')).json;
+      return [
+        state.agents.map((a: Json) => [a.id, a.status, a.drain]),
+        state.tasks.map((t: Json) => [t.id, t.state]),
+        state.frameworks.map((f: Json) => f.id),
+        (await send(masterUrl, 'GET', '/api/v1/maintenance/schedule')).json,
+      ];
+    };
+    await run({
+      name: 'master POST /api/v1/agents/{id}/drain',
+      base: masterUrl,
+      health: '/health',
+      requests: fc
+        .record({ id: idArb(['agent-nope']), enc: fc.boolean(), body: fc.option(bodyText({ gracePeriodSeconds: 1, markGone: false }), { nil: undefined }) })
+        .map(({ id, enc, body }) => ({ method: 'POST', path: `/api/v1/agents/${segment(id, enc)}/drain`, ...(body === undefined ? {} : { body }) })),
+      mustRefuse: () => 'no such agent',
+      state: masterState,
+    });
+    await run({
+      name: 'master POST /api/v1/tasks/{id}/kill',
+      base: masterUrl,
+      health: '/health',
+      requests: fc
+        .record({ id: idArb(['task-nope']), enc: fc.boolean(), body: fc.option(bodyText({ gracePeriodSeconds: 1 }), { nil: undefined }) })
+        .map(({ id, enc, body }) => ({ method: 'POST', path: `/api/v1/tasks/${segment(id, enc)}/kill`, ...(body === undefined ? {} : { body }) })),
+      mustRefuse: () => 'no such task',
+      state: masterState,
+    });
+    await run({
+      name: 'master POST /api/v1/frameworks/{id}/teardown',
+      base: masterUrl,
+      health: '/health',
+      requests: fc
+        .record({ id: idArb(['framework-nope']), enc: fc.boolean() })
+        .map(({ id, enc }) => ({ method: 'POST', path: `/api/v1/frameworks/${segment(id, enc)}/teardown` })),
+      mustRefuse: () => 'no such framework',
+      state: masterState,
+    });
+    await run({
+      name: 'master PUT /api/v1/maintenance/schedule',
+      base: masterUrl,
+      health: '/health',
+      requests: bodyText({ windows: [{ agentIds: ['agent-nope'], start: 2e9, durationSeconds: 60 }] }, ['windows']).map((body) => ({
+        method: 'PUT',
+        path: '/api/v1/maintenance/schedule',
+        body,
+      })),
+      // Only an empty schedule may be set: every agent named here is unknown to the master.
+      mustRefuse: (req) => {
+        const doc = parse(req.body);
+        const empty = doc && typeof doc === 'object' && Array.isArray(doc.windows) && doc.windows.length === 0 && Object.keys(doc).length === 1;
+        return empty ? undefined : 'it names no admitted agent, or is not a schedule';
+      },
+      state: masterState,
     });
     expect(agentId).not.toBe('');
     await run({
