@@ -19,6 +19,18 @@ export function operatorEventKind(event: OperatorEventInit): string | undefined 
   return undefined;
 }
 
+/** Each event's frame, made once however many streams send it (the master hands every watcher the same object). */
+const frames = new WeakMap<OperatorEventInit, string>();
+
+function frameOf(event: OperatorEventInit, kind: string): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `event: ${kind}\ndata: ${operatorEventJson(event, kind)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
+}
+
 /** JSON of an event's payload: bytes as base64, 64-bit integers as numbers. */
 export function operatorEventJson(event: OperatorEventInit, kind: string): string {
   const camel = kind.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -87,7 +99,7 @@ export class EventStreams {
       const send = (event: OperatorEventInit): void => {
         const kind = operatorEventKind(event);
         if (!kind || (kinds && !kinds.has(kind))) return;
-        write(`event: ${kind}\ndata: ${operatorEventJson(event, kind)}\n\n`);
+        write(frameOf(event, kind));
       };
       const unsubscribe = this.master.watch(
         (event) => {
