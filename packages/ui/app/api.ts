@@ -103,7 +103,24 @@ export class ApiError extends Error {
   }
 }
 
+/** GETs started before the first render (`prefetch`), each handed to the first `getJson` of its path. */
+const prefetched = new Map<string, Promise<unknown>>();
+
+/** Starts a GET now, while the page is still being built; the view that asks for it first gets its answer. */
+export function prefetch(path: string): void {
+  if (!prefetched.has(path))
+    prefetched.set(
+      path,
+      fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).then((res) => readJson(res)),
+    );
+}
+
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const early = prefetched.get(path);
+  if (early) {
+    prefetched.delete(path);
+    return early as Promise<T>;
+  }
   const res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin', ...(signal ? { signal } : {}) });
   return readJson<T>(res);
 }

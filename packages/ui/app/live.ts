@@ -62,7 +62,11 @@ class LiveFeed {
     for (const l of this.statusListeners) l(up);
   }
 
+  private hellos = 0;
+
   private deliver(kind: string, raw: string): void {
+    // The first `hello` opens the stream; a later one follows a reconnection (events may have been missed).
+    if (kind === 'hello' && this.hellos++ === 0) kind = 'connected';
     let data: unknown;
     try {
       data = JSON.parse(raw);
@@ -70,7 +74,7 @@ class LiveFeed {
       data = raw;
     }
     const e: LiveEvent = { seq: ++this.seq, kind, at: Date.now() / 1000, data };
-    if (kind !== 'heartbeat' && kind !== 'hello') {
+    if (kind !== 'heartbeat' && kind !== 'hello' && kind !== 'connected') {
       this.recent.push(e);
       if (this.recent.length > KEPT) this.recent.splice(0, this.recent.length - KEPT);
     }

@@ -3,7 +3,7 @@ import type { AgentRow, Overview, Page, UtilisationSample } from '../api';
 import { count, cpus, mem, stateName } from '../format';
 import { useLiveRefresh } from '../live';
 import { AgentBars } from '../parts/agent-bars';
-import { UtilisationChart } from '../parts/chart';
+import { LazyChart } from '../parts/lazy-chart';
 import { Meter } from '../parts/meter';
 import { ErrorNote, Loading } from '../parts/notes';
 import { href } from '../router';
@@ -22,9 +22,12 @@ const TASK_ORDER = [
   'TASK_ERROR',
 ];
 
+export const OVERVIEW_PATH = '/api/v1/ui/overview';
+export const OVERVIEW_AGENTS = '/api/v1/ui/agents?limit=12';
+
 export function OverviewPage() {
-  const overview = useFetch<Overview>('/api/v1/ui/overview');
-  const agents = useFetch<Page<AgentRow>>('/api/v1/ui/agents?limit=12');
+  const overview = useFetch<Overview>(OVERVIEW_PATH);
+  const agents = useFetch<Page<AgentRow>>(OVERVIEW_AGENTS);
   useLiveRefresh(['task_added', 'task_updated', 'agent_added', 'agent_removed', 'agent_unreachable', 'framework_added', 'framework_removed'], () => {
     overview.reload();
     agents.reload();
@@ -95,7 +98,7 @@ export function OverviewPage() {
               text={`${mem(o.utilisation.allocated.disk)} of ${mem(o.utilisation.total.disk)}`}
             />
           </div>
-          <UtilisationChart samples={samples} />
+          <LazyChart samples={samples} />
           <h2>Tasks by state</h2>
           <ul class="state-counts">
             {TASK_ORDER.filter((s) => o.tasks.byState[s]).map((s) => (
