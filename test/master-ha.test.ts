@@ -2,7 +2,7 @@ import type { Master } from '@tandem/master';
 import { Code, operatorClient, TandemError } from '@tandem/protocol';
 import { NatsKvStore } from '@tandem/store';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, runCli, startDriver, startMaster, track, waitFor } from './support/cluster.js';
+import { cleanup, recorder, runCli, startAgent, startDriver, startMaster, track, waitFor } from './support/cluster.js';
 import { NatsServer } from './support/nats.js';
 
 // Masters in high availability on one real nats-server: one leads (the lease), the others
@@ -100,5 +100,27 @@ describe('masters in HA on NATS', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(TTL_MS); // no lapse to wait out
     // The registry came with the lease: the framework is known (inactive, waiting to fail over) with its timeout.
     expect(second.frameworks.get(frameworkId)?.info.failoverTimeoutSeconds).toBe(321);
+  });
+
+  it('master-ha - an agent drained on the leader is drained on the next one (the drain is in the registry), and offered there once reactivated', async () => {
+    const masters = await haMasters(2);
+    const first = await leaderOf(masters);
+    const second = masters.find((m) => m !== first) as Master;
+    const agent = await startAgent(first, { via: `${first.address},${second.address}`, containerizers: ['process'], hostname: 'ha-drained' });
+    const agentId: string = await waitFor(
+      () => (agent.agentId && first.agents.get(agent.agentId)?.phase === 'ACTIVE' ? agent.agentId : undefined),
+      'the agent registered',
+    );
+    await first.drainAgent({ agentId, gracePeriodSeconds: 5, markGone: false });
+    await waitFor(() => first.drains.get(agentId)?.drainedAt, 'the agent without tasks DRAINED');
+    await first.stop();
+    await second.leading;
+    expect(second.drains.get(agentId)).toMatchObject({ gracePeriodSeconds: 5, markGone: false, drainedAt: expect.any(Number) });
+    await waitFor(() => second.agents.get(agentId)?.phase === 'ACTIVE', 'the agent re-registered with the new leader');
+    expect(second.state().agents?.find((a) => a.info?.id === agentId)?.status).toBe('AGENT_DRAINED');
+    const rec = recorder(await startDriver(second, { name: 'ha-watch' }));
+    expect([...second.offers.values()].filter((o) => o.agentId === agentId)).toEqual([]);
+    await second.reactivateAgent(agentId);
+    await waitFor(() => rec.offers.some((o) => o.agentId === agentId), 'an offer of the reactivated agent');
   });
 });
