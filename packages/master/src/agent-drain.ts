@@ -133,14 +133,14 @@ export function drainProgress(core: MasterCore, agentId: string): void {
   const busy = `${core.masterId}/${agentId}`;
   if (pending.has(busy)) return;
   pending.add(busy);
-  const drained: DrainRecord = { ...record, drainedAt: nowSeconds() };
   void core.drains
-    .put(agentId, drained)
+    .markDrained(agentId, nowSeconds())
     .finally(() => pending.delete(busy))
     .then(
-      () => {
+      (drained) => {
+        if (!drained) return;
         core.log.info({ agentId }, 'agent drained: no task of it is left running');
-        core.emit({ agentDrain: { agentId, drainInfo: drainInfoOf(core.drains.get(agentId)) } });
+        core.emit({ agentDrain: { agentId, drainInfo: drainInfoOf(drained) } });
         if (drained.markGone) void goneAfterDrain(core, agentId);
       },
       (err: unknown) =>
@@ -160,6 +160,9 @@ async function goneAfterDrain(core: MasterCore, agentId: string): Promise<void> 
   if (pending.has(busy)) return;
   pending.add(busy);
   try {
+    // Reactivated (or drained again without mark_gone) meanwhile: it stays.
+    const record = core.drains.get(agentId);
+    if (!record?.markGone || record.drainedAt === undefined) return;
     await markAgentGone(core, agentId);
     await core.drains.remove(agentId);
   } catch (err) {

@@ -75,6 +75,22 @@ export class AgentDrains implements DrainView {
     });
   }
 
+  /**
+   * Records the agent DRAINED at `at`, unless its drain ended or was drained already by
+   * the time this write's turn comes (a reactivation asked for before it wins). Resolves
+   * with the record written, or undefined when nothing was.
+   */
+  markDrained(agentId: string, at: number): Promise<DrainRecord | undefined> {
+    return this.serialize(async () => {
+      const record = this.records.get(agentId);
+      if (!record || record.drainedAt !== undefined) return undefined;
+      const drained = { ...record, drainedAt: at };
+      await this.store().put<DrainRecord>(`${PREFIX}${agentId}`, drained);
+      this.records.set(agentId, drained);
+      return drained;
+    });
+  }
+
   /** Ends the agent's drain; true when there was one. */
   remove(agentId: string): Promise<boolean> {
     return this.serialize(async () => {
