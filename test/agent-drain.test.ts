@@ -190,6 +190,14 @@ describe('maintenance', () => {
     const bad = await http('PUT', '/api/v1/maintenance/schedule', { windows: [{ agentIds: [id], start: now, durationSeconds: 0 }] });
     expect(bad.status).toBe(400);
     expect(bad.body.field).toBe('windows[0].duration_seconds');
+    const twice = await http('PUT', '/api/v1/maintenance/schedule', {
+      windows: [
+        { agentIds: [id], start: now + 3600, durationSeconds: 60 },
+        { agentIds: [id], start: now + 7200, durationSeconds: 60 },
+      ],
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.field).toBe('windows[1].agent_ids[0]');
     expect((await http('GET', '/api/v1/maintenance/schedule')).body).toEqual({ windows: [] });
 
     // The window opens in 3 s and lasts 3 s.
