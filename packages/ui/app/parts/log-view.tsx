@@ -55,13 +55,14 @@ export function LogView({ taskId }: { taskId: string }) {
     <section class="logs" aria-labelledby="logs-h">
       <h2 id="logs-h">Logs</h2>
       <div class="log-bar">
-        <div role="tablist" aria-label="Log file">
+        <fieldset class="log-files">
+          <legend class="visually-hidden">Log file</legend>
           {(['stdout', 'stderr'] as const).map((n) => (
-            <button key={n} type="button" role="tab" aria-selected={name === n} class={name === n ? 'tab on' : 'tab'} onClick={() => setName(n)}>
+            <button key={n} type="button" aria-pressed={name === n} class={name === n ? 'tab on' : 'tab'} onClick={() => setName(n)}>
               {n}
             </button>
           ))}
-        </div>
+        </fieldset>
         <label class="inline">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} /> Follow
         </label>
