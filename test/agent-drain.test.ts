@@ -207,6 +207,10 @@ describe('maintenance', () => {
     expect(set.body).toEqual({ windows: [{ agentIds: [id], start, durationSeconds: 3 }] });
 
     const io = await waitFor(() => inverse.find((o) => o.agentId === id), 'an inverse offer for the agent');
+    // Offers of the agent name its unavailability from now on.
+    await driver.revive();
+    const marked = await waitFor(() => rec.offers.find((o) => o.agentId === id && o.unavailability), 'an offer naming the unavailability');
+    expect(marked.unavailability).toMatchObject({ start, durationSeconds: 3 });
     expect(io.unavailability).toMatchObject({ start, durationSeconds: 3 });
     await driver.acceptInverseOffers(io.id);
     const status = (await http('GET', '/api/v1/maintenance/status')).body;

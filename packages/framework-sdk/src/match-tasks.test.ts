@@ -5,7 +5,7 @@ import type { TaskSpec } from './task-info.js';
 
 function offer(id: string, text: string, agentId = `agent-${id}`): Offer {
   const resources = Resources.parse(text).toWire() as Offer['resources'];
-  return { id, frameworkId: 'f1', agentId, hostname: 'h', resources, attributes: [] };
+  return { id, frameworkId: 'f1', agentId, hostname: 'h', resources, attributes: [], unavailability: null };
 }
 
 const spec = (id: string, cpus: number, mem: number, ports = 0): TaskSpec => ({ id, cpus, mem, ports, argv: ['true'] });

@@ -119,6 +119,7 @@ const offer = (id: string): Offer => ({
   hostname: 'h',
   resources: Resources.parse('cpus:1;mem:128').toWire() as Offer['resources'],
   attributes: [],
+  unavailability: null,
 });
 
 const status = (taskId: string, uuid: string): TaskStatus =>

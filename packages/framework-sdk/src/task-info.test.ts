@@ -4,7 +4,7 @@ import { taskInfo } from './task-info.js';
 
 function offer(id: string, text: string, agentId = `agent-${id}`): Offer {
   const resources = Resources.parse(text).toWire() as Offer['resources'];
-  return { id, frameworkId: 'f1', agentId, hostname: 'h', resources, attributes: [] };
+  return { id, frameworkId: 'f1', agentId, hostname: 'h', resources, attributes: [], unavailability: null };
 }
 
 describe('taskInfo', () => {

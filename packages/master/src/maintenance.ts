@@ -58,6 +58,8 @@ const end = (w: Window): number => w.start + w.durationSeconds;
  */
 export class Maintenance implements InverseOfferAnswers {
   private windows: Window[] = [];
+  /** Each scheduled agent's window. */
+  private byAgent = new Map<string, Window>();
   private readonly inverse = new Map<string, InverseOfferEntry>();
   /** The inverse offer made for each `<frameworkId>/<agentId>`. */
   private readonly made = new Map<string, string>();
@@ -72,7 +74,12 @@ export class Maintenance implements InverseOfferAnswers {
   /** Reads the schedule the registry holds. */
   async load(): Promise<void> {
     const stored = await this.core.registry().get<StoredSchedule>(MAINTENANCE_KEY);
-    this.windows = stored?.value.windows ?? [];
+    this.setWindows(stored?.value.windows ?? []);
+  }
+
+  private setWindows(windows: Window[]): void {
+    this.windows = windows;
+    this.byAgent = new Map(windows.flatMap((w) => w.agentIds.map((id): [string, Window] => [id, w])));
   }
 
   /** Starts looking at the schedule (the master leads). */
@@ -116,7 +123,7 @@ export class Maintenance implements InverseOfferAnswers {
         );
       }
       const before = this.windows;
-      this.windows = windows;
+      this.setWindows(windows);
       this.core.log.info({ windows: windows.length, agents: windows.reduce((n, w) => n + w.agentIds.length, 0) }, 'maintenance schedule updated');
       await this.leftSchedule(before);
       this.tick();
@@ -168,7 +175,7 @@ export class Maintenance implements InverseOfferAnswers {
   }
 
   private windowOf(agentId: string): Window | undefined {
-    return this.windows.find((w) => w.agentIds.includes(agentId));
+    return this.byAgent.get(agentId);
   }
 
   /** One look at the schedule: inverse offers for upcoming windows, drains at their starts, reactivations at their ends. */
@@ -254,6 +261,11 @@ export class Maintenance implements InverseOfferAnswers {
     } catch (err) {
       this.core.log.error({ agentId, err: TandemError.from(err).message }, 'could not reactivate the agent after its maintenance window; trying again');
     }
+  }
+
+  unavailabilityOf(agentId: string): { start: number; durationSeconds: number } | undefined {
+    const w = this.windowOf(agentId);
+    return w && nowSeconds() < end(w) ? { start: w.start, durationSeconds: w.durationSeconds } : undefined;
   }
 
   /** A framework's ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS; an id not made to it is NOT_FOUND naming the field. */

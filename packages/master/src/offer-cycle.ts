@@ -61,6 +61,7 @@ export class OfferCycle {
               hostname: agent?.info.hostname ?? '',
               resources: o.resources.toWire(),
               attributes: agent?.info.attributes ?? [],
+              unavailability: core.maintenance.unavailabilityOf(o.agentId) ?? null,
             };
           }),
         },

@@ -12,6 +12,7 @@ const offer = (res: string, hostname = 'h1', role = ''): Offer => ({
   agentId: 'a1',
   hostname,
   attributes: [],
+  unavailability: null,
   resources: Resources.parse(res)
     .toWire()
     .map((r) => ({ scalar: 0, ranges: null, value: r.ranges ? 'ranges' : 'scalar', ...r, role })) as Offer['resources'],

@@ -95,6 +95,7 @@ const offer = (id: string, text: string): Offer => ({
   hostname: 'h',
   resources: Resources.parse(text).toWire() as Offer['resources'],
   attributes: [],
+  unavailability: null,
 });
 
 const cleanup: (() => Promise<void>)[] = [];
