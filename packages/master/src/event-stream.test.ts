@@ -97,6 +97,18 @@ describe('event stream', () => {
     await reading.catch(() => {});
   });
 
+  it('event stream - an idle stream gets a heartbeat event every interval', async () => {
+    const { master } = fakeMaster();
+    const streams = new EventStreams(master, undefined, 50);
+    const port = await serve(streams);
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/events`);
+    const reader = res.body!.getReader();
+    let text = '';
+    while ((text.match(/event: heartbeat\ndata: \d/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text.startsWith('retry: 2000\nevent: hello')).toBe(true);
+  });
+
   it('event stream - closeAll ends every open stream', async () => {
     const { master } = fakeMaster();
     const streams = new EventStreams(master);
