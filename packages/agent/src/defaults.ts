@@ -15,3 +15,5 @@ export const DEFAULT_REGISTER_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_CONCURRENT_LAUNCHES = 8;
 /** The most URIs a task may carry (`tandem agent --fetch-max-uris`): its fetches run one after the other before its start. */
 export const DEFAULT_FETCH_MAX_URIS = 32;
+/** The items `--docker-allow` takes, for its help and its errors. */
+export const DOCKER_ALLOW_ITEMS = 'privileged, host-mounts:/PATH, docker-socket, named-volumes, cap:NAME, host-pid, host-ipc, devices, runtime:NAME';

@@ -1,9 +1,7 @@
 #!/usr/bin/env node
-import { installGrpcPatches } from '@tandem/protocol';
+// Only the command tree loads here: each command's action loads what it needs when it runs, after
+// the patches of dependencies (packages/protocol/src/patches) are installed (prepare-action.ts).
 import { main } from '../dist/main.js';
-
-// Patches of dependencies, installed once before anything else runs (packages/protocol/src/patches).
-installGrpcPatches();
 
 main(process.argv).then(
   (code) => {

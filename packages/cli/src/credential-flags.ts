@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { asBasic, type BasicCredential, type GrpcCredential, parseCredential, parseCredentials, type TlsFiles, ValidationError } from '@tandem/protocol';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { envName, flag } from './flag-option.js';
-import { addTlsFlags, tlsOption, tlsSchema } from './tls-flags.js';
+import { envName } from './flag-option.js';
+import { tlsOption, tlsSchema } from './tls-flags.js';
 
 const CREDENTIALS = '--credentials';
 const CREDENTIAL = '--credential';
@@ -17,16 +16,6 @@ function read(path: string, long: string): string {
   }
 }
 
-/** `--credentials FILE` (TANDEM_CREDENTIALS): the principals and secrets the master accepts on its gRPC port. */
-export function addCredentialsFlag(cmd: Command): Command {
-  return cmd.addOption(
-    flag(
-      `${CREDENTIALS} <file>`,
-      'principals and secrets gRPC clients may authenticate with (one "principal secret" a line, or Mesos\' JSON {"credentials": [...]}); with it, or with TLS, every call must prove a principal',
-    ),
-  );
-}
-
 export const credentialsSchema = z.object({ credentials: z.string().min(1).optional() });
 
 /** The credentials `--credentials` names, or undefined; an unreadable, empty or malformed file names the flag, the file and the line. */
@@ -35,16 +24,6 @@ export function credentialsFrom(o: z.output<typeof credentialsSchema>): BasicCre
   const list = parseCredentials(read(o.credentials, CREDENTIALS), `${named(CREDENTIALS)} ${o.credentials}`);
   if (list.length === 0) throw new ValidationError(named(CREDENTIALS), `${o.credentials} holds no credential`);
   return asBasic(list);
-}
-
-/** `--credential FILE` (TANDEM_CREDENTIAL): a client's principal and secret, sent with every gRPC call to the masters. */
-export function addCredentialFlag(cmd: Command, whose: string): Command {
-  return cmd.addOption(
-    flag(
-      `${CREDENTIAL} <file>`,
-      `${whose}'s principal and secret for the masters (one line "principal secret" or "principal:secret", or Mesos' JSON credentials file with one entry)`,
-    ),
-  );
 }
 
 export const credentialSchema = z.object({ credential: z.string().min(1).optional() });
@@ -70,11 +49,6 @@ export interface ClientAuth {
 /** `--tls-*` and `--credential` of a client command, read once. */
 export function clientAuthFrom(o: z.output<typeof tlsSchema> & z.output<typeof credentialSchema>): ClientAuth {
   return { ...tlsOption(o), ...credentialOption(o) };
-}
-
-/** `--tls-cert/--tls-key/--tls-ca` and `--credential` on a client command. */
-export function addClientAuthFlags(cmd: Command, whose: string): Command {
-  return addCredentialFlag(addTlsFlags(cmd, whose), whose);
 }
 
 /** The schema of `addClientAuthFlags`' flags. */

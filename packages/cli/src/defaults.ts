@@ -22,6 +22,8 @@ export const DEFAULT_MAX_MISSED_PINGS = DEFAULT_MASTER_OPTIONS.maxMissedPings;
 export const DEFAULT_AGENT_REREGISTER_TIMEOUT_SECONDS = seconds(DEFAULT_MASTER_OPTIONS.agentReregisterTimeoutMs);
 export const DEFAULT_OFFER_TIMEOUT_SECONDS = seconds(DEFAULT_MASTER_OPTIONS.offerTimeoutMs);
 export const DEFAULT_ALLOCATION_INTERVAL_SECONDS = seconds(DEFAULT_MASTER_OPTIONS.allocationIntervalMs);
+/** `tandem up` listens on this interface unless `--bind` says otherwise. */
+export const DEFAULT_UP_BIND = '127.0.0.1';
 /** `tandem up`: the parent of the master/, agent/, jobs/ and apps/ work dirs. */
 export const DEFAULT_WORK_DIR = './.tandem';
 
@@ -46,6 +48,17 @@ export const DEFAULT_JOBS_WORK_DIR = './.tandem/jobs';
 export const DEFAULT_EXECUTE_CPUS = 0.1;
 export const DEFAULT_EXECUTE_MEM = 32;
 export const DEFAULT_EXECUTE_DISK = 0;
+
+// tandem acl check
+/** Exit codes of `tandem acl check`: allowed, denied, bad input. */
+export const ACL_CHECK_EXIT = { allowed: 0, denied: 1, badInput: 2 } as const;
+
+/** The principal argument that stands for an unauthenticated caller. */
+export const ANONYMOUS = '-';
+
+// tandem top
+/** How many frameworks `tandem top` shows. */
+export const DEFAULT_TOP_FRAMEWORKS = 10;
 
 // tandem hollow (benchmarks and scale tests only)
 export const DEFAULT_HOLLOW_RESOURCES = 'cpus:8;mem:16384;ports:[31000-32000]';

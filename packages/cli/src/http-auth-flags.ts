@@ -13,7 +13,6 @@ import {
 } from '@tandem/protocol';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { flag } from './flag-option.js';
 
 /** The flags of a server's HTTP authentication (apps and jobs serve, up). */
 export const httpAuthSchema = z.object({
@@ -23,19 +22,6 @@ export const httpAuthSchema = z.object({
 });
 
 export type HttpAuthFlags = z.output<typeof httpAuthSchema>;
-
-/** `--http-credentials` (TANDEM_HTTP_CREDENTIALS), `--http-credentials-file`, `--http-tokens-file`. */
-export function addHttpAuthFlags(cmd: Command, api = 'the REST API', openPath = '/ping'): Command {
-  return cmd
-    .addOption(
-      flag(
-        '--http-credentials <user:pass,...>',
-        `Basic credentials ${api} requires (Marathon's --http_credentials); any of these flags makes every path but ${openPath} need credentials`,
-      ),
-    )
-    .addOption(flag('--http-credentials-file <file>', 'a file of Basic credentials, one user:pass a line (better for secrets than the flag)'))
-    .addOption(flag('--http-tokens-file <file>', 'a file of bearer tokens, one "principal token" a line'));
-}
 
 async function read(file: string, source: string): Promise<string> {
   try {
@@ -65,11 +51,6 @@ export async function httpAuthFrom(o: HttpAuthFlags): Promise<HttpAuth | undefin
     }
   }
   return basic.length > 0 || tokens.length > 0 ? new HttpAuth({ basic, tokens }) : undefined;
-}
-
-/** A client's `--http-credentials user:pass` (TANDEM_HTTP_CREDENTIALS): what the apps and jobs commands send. */
-export function clientCredentialsFlag(cmd: Command): Command {
-  return cmd.addOption(flag('--http-credentials <user:pass>', 'Basic credentials to send to the REST API'));
 }
 
 /** The Authorization header for a client's `--http-credentials`, or undefined. */

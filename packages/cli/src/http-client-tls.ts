@@ -1,22 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type HttpClientTls, ValidationError } from '@tandem/protocol';
 import type { Command } from 'commander';
-import { envName, flag } from './flag-option.js';
+import { envName } from './flag-option.js';
 
 const named = (long: string): string => `${long} (${envName(long)})`;
-
-/**
- * `--tls-ca` (and optionally `--tls-cert`/`--tls-key`) on a client of an HTTPS API (apps,
- * jobs): the API's URL must then be `https://` (the default URL becomes so); the server's
- * certificate is checked against the CA and the host name. A client certificate proves its
- * principal to the API, as credentials do.
- */
-export function addHttpClientTlsFlags(cmd: Command): Command {
-  return cmd
-    .addOption(flag('--tls-ca <file>', "the cluster CA (ca.crt) the API's HTTPS certificate must be signed by; the URL must then be https://"))
-    .addOption(flag('--tls-cert <file>', 'a client certificate to present to the API (with --tls-key; optional: credentials also do)'))
-    .addOption(flag('--tls-key <file>', 'the private key of --tls-cert'));
-}
 
 function read(path: string, long: string): Buffer {
   let data: Buffer;

@@ -1,4 +1,3 @@
-import { TandemError } from '@tandem/protocol';
 import { CommanderError } from 'commander';
 import { type CliIo, processIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
@@ -30,8 +29,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander printed it (help, version, usage errors)
-    const e = TandemError.from(err);
-    io.stderr(`tandem: ${e.message}\n`);
+    const { TandemError } = await import('@tandem/protocol');
+    io.stderr(`tandem: ${TandemError.from(err).message}\n`);
     return 1;
   }
 }

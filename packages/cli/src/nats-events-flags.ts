@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { type TlsFiles, ValidationError } from '@tandem/protocol';
 import { type NatsAccess, type NatsAuth, parseNatsCredentials } from '@tandem/store';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { envName, flag } from './flag-option.js';
+import { envName } from './flag-option.js';
 import { nonEmpty } from './schemas.js';
 import { natsAccessFor } from './store-access.js';
 
@@ -18,18 +17,6 @@ export interface NatsEventsTarget {
 }
 
 export const natsEventsSchema = z.object({ nats: nonEmpty().optional(), natsCredentials: nonEmpty().optional() });
-
-/** `--nats URL` and `--nats-credentials FILE`, on `tandem master` and `tandem up`. */
-export function addNatsEventsFlags(cmd: Command): Command {
-  return cmd
-    .addOption(
-      flag(
-        '--nats <url>',
-        'publish every cluster event (task_added, task_updated, agent_added, agent_removed, agent_unreachable, framework_added, framework_removed, ...) as JSON on the NATS subjects tandem.events.<kind>: nats://h1:4222[,h2:4222] or tls://... (TLS with --tls-ca/--tls-cert/--tls-key, as --store); credentials as in --store (nats://user:password@h1, better --nats-credentials). Not implied by a NATS --store: give the same URL to use the same servers. The master never waits for NATS: events it cannot hand over are dropped and counted (tandem_master_events_dropped_total)',
-      ),
-    )
-    .addOption(flag('--nats-credentials <file>', "a file holding --nats' credentials, one line: user:password, or a token (as --store-credentials)"));
-}
 
 /** The target of `--nats`, or undefined without it; a bad URL or credentials file is a ValidationError naming the flag. */
 export async function natsEventsFrom(o: z.infer<typeof natsEventsSchema>, tls: TlsFiles | undefined): Promise<NatsEventsTarget | undefined> {

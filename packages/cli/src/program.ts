@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { writeTo } from './cli-io.js';
-import { configureCliLogging } from './cli-logger.js';
 import type { CommandContext } from './command-context.js';
+import { commandPath } from './command-path.js';
 import { aclCommand } from './commands/acl.js';
 import { agentCommand } from './commands/agent.js';
 import { agentsCommand } from './commands/agents.js';
@@ -24,9 +24,13 @@ import { tasksCommand } from './commands/tasks.js';
 import { topCommand } from './commands/top.js';
 import { upCommand } from './commands/up.js';
 import { weightsCommand } from './commands/weights.js';
-import { resolveNatsMasters } from './master-discovery.js';
+
+export { commandPath };
 
 export const CLI_VERSION = '0.1.0';
+
+/** Commands whose action loads nothing heavy and logs nothing: they skip prepareAction, so they start as fast as `--help`. */
+const SELF_CONTAINED: ReadonlySet<string> = new Set(['completion']);
 
 /** The `tandem` command with every subcommand. Flags are also read from TANDEM_<FLAG> env vars. */
 export function buildProgram(ctx: CommandContext): Command {
@@ -40,17 +44,12 @@ export function buildProgram(ctx: CommandContext): Command {
     })
     .exitOverride()
     .option('-v, --verbose', 'client commands (execute, apps deploy, jobs run, tasks...) also print their log lines (default: only their own output)')
-    // Logs: human-readable on a terminal, JSON lines otherwise; TANDEM_LOG_LEVEL wins.
-    .hook('preAction', (root, action) =>
-      configureCliLogging({
-        command: commandPath(action),
-        verbose: root.opts<{ verbose?: boolean }>().verbose === true,
-        stderrIsTTY: ctx.io.stderrIsTTY === true,
-        envLevel: process.env.TANDEM_LOG_LEVEL,
-      }),
-    )
-    // `--master nats://...` on any command: the masters are looked up in NATS first.
-    .hook('preAction', (_program, action) => resolveNatsMasters(action));
+    // Before a command's action runs: what every command that loads the protocol needs (prepare-action.ts).
+    .hook('preAction', async (root, action) => {
+      if (SELF_CONTAINED.has(commandPath(action))) return;
+      const { prepareAction } = await import('./prepare-action.js');
+      await prepareAction(root, action, ctx.io);
+    });
   for (const make of [
     masterCommand,
     agentCommand,
@@ -83,11 +82,4 @@ export function buildProgram(ctx: CommandContext): Command {
     ),
   );
   return program;
-}
-
-/** `apps deploy` for `tandem apps deploy`: the names from below the root down to `command`. */
-export function commandPath(command: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
-  return names.join(' ');
 }

@@ -1,27 +1,9 @@
 import { readTlsFiles, type TlsFiles, ValidationError } from '@tandem/protocol';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { envName, flag } from './flag-option.js';
+import { envName } from './flag-option.js';
 
 const FLAGS = { cert: '--tls-cert', key: '--tls-key', ca: '--tls-ca' } as const;
 const named = (long: string): string => `${long} (${envName(long)})`;
-
-/**
- * `--tls-cert`, `--tls-key`, `--tls-ca` (TANDEM_TLS_*): mutual TLS on the gRPC links, all
- * three or none; `serves`: the process's HTTP API then serves HTTPS only with them.
- */
-export function addTlsFlags(cmd: Command, whose: string, serves = false): Command {
-  const https = serves ? '; its HTTP API then serves HTTPS only (the certificate needs its host names: tandem certs issue --host)' : '';
-  return cmd
-    .addOption(
-      flag(
-        `${FLAGS.cert} <file>`,
-        `${whose}'s certificate (PEM, from \`tandem certs issue\`): mutual TLS to the masters, never plaintext; with --tls-key and --tls-ca${https}`,
-      ),
-    )
-    .addOption(flag(`${FLAGS.key} <file>`, `the private key of --tls-cert (PEM)`))
-    .addOption(flag(`${FLAGS.ca} <file>`, 'the cluster CA (ca.crt from `tandem certs init`) that every certificate must be signed by'));
-}
 
 export const tlsSchema = z.object({ tlsCert: z.string().optional(), tlsKey: z.string().optional(), tlsCa: z.string().optional() });
 

@@ -1,16 +1,7 @@
 import { ValidationError } from '@tandem/protocol';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { flag } from './flag-option.js';
 
 export const uiLinksSchema = z.object({ appsUrl: z.string().optional(), jobsUrl: z.string().optional() });
-
-/** `--apps-url URL`, `--jobs-url URL`: the apps and jobs APIs the master's web UI shows (through the master). */
-export function addUiLinksFlags(cmd: Command): Command {
-  return cmd
-    .addOption(flag('--apps-url <url>', 'the apps (Marathon) API the web UI shows, e.g. http://apps.example:8080 (default: no apps page)'))
-    .addOption(flag('--jobs-url <url>', 'the jobs (Metronome) API the web UI shows, e.g. http://jobs.example:8090 (default: no jobs page)'));
-}
 
 function httpUrl(value: string, name: string): string {
   let url: URL;

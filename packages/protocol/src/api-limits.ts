@@ -1,3 +1,5 @@
+import type { RateLimit } from './token-buckets.js';
+
 /**
  * What Tandem's REST APIs (apps, jobs, the master's HTTP API) accept at most. One place,
  * so the frameworks refuse the same things.
@@ -39,3 +41,6 @@ export function reportBadEnvNames(env: Readonly<Record<string, unknown>>, report
       report(name, `${JSON.stringify(name)} is not a valid environment variable name: letters, digits and _, not starting with a digit`);
   }
 }
+
+/** Requests per principal (or per client IP address when anonymous) the HTTP APIs answer: 1,000 a second, 2,000 at once. */
+export const DEFAULT_HTTP_RATE_LIMIT: Readonly<Required<RateLimit>> = { count: 1000, perMs: 1000, burst: 2000 };

@@ -1,8 +1,8 @@
 import { ValidationError } from '@tandem/protocol';
+import { DOCKER_ALLOW_ITEMS } from '../defaults.js';
 import { DEFAULT_DOCKER_POLICY, type DockerPolicy, normaliseHostPath } from './docker-policy.js';
 
-/** The items `--docker-allow` takes, for its help and its errors. */
-export const DOCKER_ALLOW_ITEMS = 'privileged, host-mounts:/PATH, docker-socket, named-volumes, cap:NAME, host-pid, host-ipc, devices, runtime:NAME';
+export { DOCKER_ALLOW_ITEMS };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 

@@ -1,18 +1,11 @@
-import type { MarkAgentGoneResponse } from '@tandem/protocol';
 import { Command } from 'commander';
-import { z } from 'zod';
 import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
-import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
+import { addClientAuthFlags } from '../common-flags.js';
 import { masterFlag } from '../flag-option.js';
-import { listCommand, listSchema } from '../listing/list-command.js';
-import { agentsListing } from '../listing/views.js';
-import { unary, withOperator } from '../operator-call.js';
-import { parseOptions } from '../parse-options.js';
-import { masters } from '../schemas.js';
+import { lazy } from '../lazy-action.js';
+import { listCommand } from '../listing/list-command.js';
 import { agentDrainCommands } from './agent-drain.js';
-
-export const agentsSchema = z.object({ master: masters() }).extend(clientAuthSchema.shape);
 
 /** `tandem agents` (the agents of Operator.GetState) and `tandem agents gone ID` (Operator.MarkAgentGone). */
 export function agentsCommand(ctx: CommandContext): Command {
@@ -21,11 +14,10 @@ export function agentsCommand(ctx: CommandContext): Command {
   const list = listCommand(ctx, {
     name: 'list',
     description: 'Print every agent the master holds: id, hostname, status, CPUs/memory/disk used of total, tasks (--json: as JSON).',
-    schema: listSchema,
-    listing: (state) => agentsListing(state),
+    view: () => import('../listing/list-views.js').then((m) => m.agentsView),
   });
 
-  const gone = new Command('gone')
+  const gone: Command = new Command('gone')
     .description(
       'Mark an agent gone for good (Operator.MarkAgentGone), e.g. after its machine was decommissioned: its tasks become ' +
         'TASK_GONE_BY_OPERATOR, it is never offered again, and it may never register again under this id (a live one is told to ' +
@@ -33,15 +25,12 @@ export function agentsCommand(ctx: CommandContext): Command {
     )
     .argument('<agent-id>', 'the agent id (as `tandem agents` lists it)')
     .addOption(masterFlag())
-    .action(async (agentId: string) => {
-      const o = parseOptions(gone, agentsSchema);
-      const res = await withOperator(
-        o.master,
-        (client, deadline) => unary<object, MarkAgentGoneResponse>(client.MarkAgentGone.bind(client), { agentId }, deadline),
-        clientAuthFrom(o),
-      );
-      ctx.io.stdout(`${JSON.stringify({ agentId, goneAt: new Date(res.goneAt * 1000).toISOString(), tasksGone: res.tasksGone }, null, 2)}\n`);
-    });
+    .action(
+      lazy(
+        () => import('./operator-actions.js'),
+        (m, agentId: string) => m.markAgentGone(ctx, gone, agentId),
+      ),
+    );
 
   writeTo(addClientAuthFlags(gone, 'the operator'), ctx.io);
   // Subcommands: `list` (the default), `gone`; more (e.g. drain, reactivate) go in this list.

@@ -1,14 +1,18 @@
-import { DEFAULT_MAX_BODY_BYTES, httpScheme } from '@tandem/protocol';
+import { DEFAULT_MAX_BODY_BYTES } from '@tandem/protocol/defaults';
 import { Command, type Option } from 'commander';
-import { z } from 'zod';
-import { aclsFrom, aclsSchema, addAclsFlag } from '../acls-flag.js';
-import { type AppsApi, appsRequest } from '../apps/apps-client.js';
-import { deployApp } from '../apps/deploy-app.js';
-import { formatTable, writeTo } from '../cli-io.js';
-import { cliLogger } from '../cli-logger.js';
+import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
-import { addCorsFlag, corsOption, corsSchema } from '../cors-flag.js';
-import { addCredentialFlag, credentialOption, credentialSchema } from '../credential-flags.js';
+import {
+  addAclsFlag,
+  addCorsFlag,
+  addCredentialFlag,
+  addHaFlags,
+  addHttpAuthFlags,
+  addHttpClientTlsFlags,
+  addTlsFlags,
+  clientCredentialsFlag,
+  httpRateFlags,
+} from '../common-flags.js';
 import {
   DEFAULT_APPS_PORT,
   DEFAULT_APPS_URL,
@@ -21,59 +25,16 @@ import {
   DEFAULT_SERVICE_HOST,
 } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
-import { addHaFlags, bucketReplicas, haSchema } from '../ha-flags.js';
-import { addHttpAuthFlags, clientAuthorization, clientCredentialsFlag, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
-import { addHttpClientTlsFlags, apiUrl, httpClientTls } from '../http-client-tls.js';
-import { httpRateFlags, httpRateOption, httpRateSchema } from '../limit-flags.js';
-import { parseOptions } from '../parse-options.js';
-import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
-import { stopOnSignal } from '../stop-on-signal.js';
-import { accessOf, natsAccessFor, shownServers, warnPlaintextStore } from '../store-access.js';
-import { addTlsFlags, tlsOption, tlsSchema } from '../tls-flags.js';
+import { lazy } from '../lazy-action.js';
 
-export const appsServeSchema = z
-  .object({
-    master: masters(),
-    host: nonEmpty(),
-    port: port(),
-    workDir: nonEmpty(),
-    failoverTimeout: seconds(),
-    declineSeconds: seconds(),
-    deploymentTimeout: seconds(),
-    localPortMin: port(1),
-    localPortMax: port(2),
-    maxBodyBytes: bytes(),
-  })
-  .extend(haSchema.shape)
-  .extend(httpAuthSchema.shape)
-  .extend(tlsSchema.shape)
-  .extend(credentialSchema.shape)
-  .extend(aclsSchema.shape)
-  .extend(corsSchema.shape)
-  .extend(httpRateSchema.shape)
-  .refine((o) => o.localPortMax > o.localPortMin, { message: 'must be greater than --local-port-min', path: ['localPortMax'] });
-const urlSchema = z.object({ url: z.string().url('must be a URL such as http://localhost:8080') });
-export const appsDeploySchema = urlSchema.extend({
-  force: z.boolean().default(false),
-  poll: positive('number of seconds'),
-  timeout: nonNegative('number of seconds'),
-});
+const actions = () => import('./apps-action.js');
 
 function urlFlag(): Option {
   return flag('--url <url>', 'the apps API', DEFAULT_APPS_URL);
 }
 
-const appPath = (id: string): string => `/v2/apps${id.startsWith('/') ? id : `/${id}`}`;
-
 export function appsCommand(ctx: CommandContext): Command {
   const apps = new Command('apps').description('Long-running services (a Marathon-compatible framework): serve it, deploy apps, look at them.');
-  const out = (v: unknown): void => ctx.io.stdout(`${JSON.stringify(v, null, 2)}\n`);
-  const url = (cmd: Command): AppsApi => {
-    const authorization = clientAuthorization(cmd);
-    const tls = httpClientTls(cmd);
-    return { url: apiUrl(cmd, parseOptions(cmd, urlSchema).url, tls), ...(authorization ? { authorization } : {}), ...(tls ? { tls } : {}) };
-  };
-
   const serve = addHaFlags(
     addCorsFlag(
       addAclsFlag(
@@ -107,153 +68,52 @@ export function appsCommand(ctx: CommandContext): Command {
       .addOption(httpRateFlags('/ping')[0])
       .addOption(httpRateFlags('/ping')[1]),
     'the apps framework',
-  ).action(async () => {
-    const o = parseOptions(serve, appsServeSchema);
-    const httpAuth = await httpAuthFrom(o);
-    const acls = await aclsFrom(o);
-    const tls = tlsOption(o);
-    const credential = credentialOption(o);
-    const scheme = httpScheme(tls.tls);
-    const { parseStoreUrl } = await import('@tandem/store');
-    const location = o.store === undefined ? undefined : parseStoreUrl(o.store, '--store (TANDEM_STORE)');
-    const apps = await import('@tandem/apps');
-    const log = cliLogger('apps');
-    warnPlaintextStore(log, location, tls.tls);
-    const signal = ctx.shutdownSignal();
-    const options = {
-      master: o.master,
-      host: o.host,
-      port: o.port,
-      failoverTimeoutSeconds: o.failoverTimeout,
-      declineSeconds: o.declineSeconds,
-      deploymentTimeoutSeconds: o.deploymentTimeout,
-      localPortMin: o.localPortMin,
-      localPortMax: o.localPortMax,
-      maxBodyBytes: o.maxBodyBytes,
-      ...(httpAuth ? { httpAuth } : {}),
-      ...(acls ? { acls } : {}),
-      ...corsOption(o),
-      ...httpRateOption(o),
-      ...tls,
-      ...credential,
-      logger: log,
-    };
-    try {
-      if (location?.kind === 'nats') {
-        const running = await apps.startAppsHaService({
-          ...options,
-          store: {
-            servers: location.servers,
-            ...accessOf(natsAccessFor(location, tls.tls, o.storeCredentials)),
-            replicas: bucketReplicas(location.servers, o.storeReplicas),
-          },
-          leaseTtlMs: secondsToMs(o.leaseTtl),
-          ...(o.advertiseHost !== undefined ? { advertiseHost: o.advertiseHost } : {}),
-        });
-        log.info({ appsPort: running.port, advertised: running.url }, 'apps framework serving; standby until elected');
-        ctx.io.stdout(
-          `tandem apps: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${shownServers(location)}, bucket ${apps.APPS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
-        );
-        await stopOnSignal(ctx, signal, log, 'apps framework', () => running.stop());
-        return;
-      }
-      const workDir = location?.dir ?? o.workDir;
-      const running = await apps.startAppsService({ ...options, workDir });
-      const fw = running.framework;
-      log.info({ appsPort: fw.port, frameworkId: fw.scheduler.frameworkId }, 'apps framework serving');
-      ctx.io.stdout(`tandem apps: API ${scheme}://${o.host}:${fw.port} on master ${o.master} (work dir ${workDir})\n`);
-      await stopOnSignal(ctx, signal, log, 'apps framework', () => running.stop());
-    } finally {
-      signal.dispose();
-    }
-  });
+  ).action(lazy(actions, (m) => m.serveApps(ctx, serve)));
 
-  const deploy = new Command('deploy')
+  const deploy: Command = new Command('deploy')
     .description('Create or replace the app in FILE (Marathon JSON) and follow its deployment live; exit 0 when it succeeds, 1 when it fails.')
     .argument('<file>')
     .addOption(urlFlag())
     .option('--force', 'override a deployment in progress')
     .addOption(flag('--poll <seconds>', 'how often progress is read', 0.5))
     .addOption(flag('--timeout <seconds>', 'give up after this long; 0 = wait as long as it takes', 0))
-    .action(async (file: string) => {
-      const o = parseOptions(deploy, appsDeploySchema);
-      const signal = ctx.shutdownSignal();
-      try {
-        ctx.setExitCode(
-          await deployApp(
-            {
-              file,
-              api: url(deploy),
-              force: o.force,
-              pollMs: Math.round(o.poll * 1000),
-              timeoutMs: Math.round(o.timeout * 1000),
-              tty: ctx.io.stdoutIsTTY === true,
-            },
-            ctx.io,
-            signal.received,
-          ),
-        );
-      } finally {
-        signal.dispose();
-      }
-    });
+    .action(lazy(actions, (m, file: string) => m.deployAppFile(ctx, deploy, file)));
 
-  const list = new Command('list')
+  const list: Command = new Command('list')
     .description('List apps: instances, running, healthy, deployments.')
     .addOption(urlFlag())
     .option('--json', 'print the JSON')
-    .action(async () => {
-      const all = await appsRequest<{
-        apps: { id: string; instances: number; tasksRunning: number; tasksHealthy: number; tasksStaged: number; deployments: unknown[] }[];
-      }>(url(list), 'GET', '/v2/apps');
-      if (list.opts().json) return out(all);
-      const rows = [
-        ['ID', 'INSTANCES', 'STAGED', 'RUNNING', 'HEALTHY', 'DEPLOYING'],
-        ...all.apps.map((a) => [
-          a.id,
-          String(a.instances),
-          String(a.tasksStaged),
-          String(a.tasksRunning),
-          String(a.tasksHealthy),
-          a.deployments.length > 0 ? 'yes' : 'no',
-        ]),
-      ];
-      ctx.io.stdout(`${formatTable(rows)}\n`);
-    });
+    .action(lazy(actions, (m) => m.listApps(ctx, list)));
 
-  const show = new Command('show')
+  const show: Command = new Command('show')
     .description("Show an app with its tasks, deployments and why it waits (JSON; Tandem's fields with Marathon's, ?embed=tandem).")
     .argument('<id>')
     .addOption(urlFlag())
-    .action(async (id: string) => out(await appsRequest(url(show), 'GET', `${appPath(id)}?embed=tandem`)));
-  const tasks = new Command('tasks')
+    .action(lazy(actions, (m, id: string) => m.showApp(ctx, show, id)));
+  const tasks: Command = new Command('tasks')
     .description("List an app's tasks (JSON, with each task's instance id, condition and goal).")
     .argument('<id>')
     .addOption(urlFlag())
-    .action(async (id: string) => out(await appsRequest(url(tasks), 'GET', `${appPath(id)}/tasks?embed=tandem`)));
-  const scale = new Command('scale')
+    .action(lazy(actions, (m, id: string) => m.appTasks(ctx, tasks, id)));
+  const scale: Command = new Command('scale')
     .description("Set an app's instance count.")
     .argument('<id>')
     .argument('<instances>')
     .addOption(urlFlag())
     .option('--force', 'override a deployment in progress')
-    .action(async (id: string, n: string) => {
-      const instances = z.coerce.number().int().min(0).safeParse(n);
-      if (!instances.success) throw new Error(`instances: must be a whole number >= 0, got ${JSON.stringify(n)}`);
-      out(await appsRequest(url(scale), 'PATCH', `${appPath(id)}${scale.opts().force ? '?force=true' : ''}`, { instances: instances.data }));
-    });
-  const restart = new Command('restart')
+    .action(lazy(actions, (m, id: string, n: string) => m.scaleApp(ctx, scale, id, n)));
+  const restart: Command = new Command('restart')
     .description('Rolling restart of an app.')
     .argument('<id>')
     .addOption(urlFlag())
     .option('--force', 'override a deployment in progress')
-    .action(async (id: string) => out(await appsRequest(url(restart), 'POST', `${appPath(id)}/restart${restart.opts().force ? '?force=true' : ''}`)));
-  const del = new Command('delete')
+    .action(lazy(actions, (m, id: string) => m.restartApp(ctx, restart, id)));
+  const del: Command = new Command('delete')
     .description('Delete an app (its tasks are killed).')
     .argument('<id>')
     .addOption(urlFlag())
     .option('--force', 'override a deployment in progress')
-    .action(async (id: string) => out(await appsRequest(url(del), 'DELETE', `${appPath(id)}${del.opts().force ? '?force=true' : ''}`)));
+    .action(lazy(actions, (m, id: string) => m.deleteApp(ctx, del, id)));
 
   for (const sub of [serve, deploy, list, show, scale, restart, del, tasks]) {
     if (sub !== serve) addHttpClientTlsFlags(clientCredentialsFlag(sub));

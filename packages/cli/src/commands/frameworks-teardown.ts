@@ -1,19 +1,13 @@
-import type { TeardownFrameworkResponse } from '@tandem/protocol';
 import { Command } from 'commander';
-import { z } from 'zod';
 import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
-import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
+import { addClientAuthFlags } from '../common-flags.js';
 import { masterFlag } from '../flag-option.js';
-import { unary, withOperator } from '../operator-call.js';
-import { parseOptions } from '../parse-options.js';
-import { masters } from '../schemas.js';
-
-export const teardownSchema = z.object({ master: masters() }).extend(clientAuthSchema.shape);
+import { lazy } from '../lazy-action.js';
 
 /** `tandem frameworks teardown ID` (Operator.TeardownFramework). */
 export function frameworksTeardownCommand(ctx: CommandContext): Command {
-  const teardown = new Command('teardown')
+  const teardown: Command = new Command('teardown')
     .description(
       'Remove a framework (Operator.TeardownFramework, ACL teardown_frameworks): its offers are rescinded, its tasks killed ' +
         '(REASON_FRAMEWORK_REMOVED), its connection ended, and it may not subscribe again under this id. It cannot be undone. ' +
@@ -21,14 +15,11 @@ export function frameworksTeardownCommand(ctx: CommandContext): Command {
     )
     .argument('<framework-id>', 'the framework id (as `tandem frameworks` lists it)')
     .addOption(masterFlag())
-    .action(async (frameworkId: string) => {
-      const o = parseOptions(teardown, teardownSchema);
-      const res = await withOperator(
-        o.master,
-        (client, deadline) => unary<object, TeardownFrameworkResponse>(client.TeardownFramework.bind(client), { frameworkId }, deadline),
-        clientAuthFrom(o),
-      );
-      ctx.io.stdout(`${JSON.stringify({ frameworkId, tasksKilled: res.tasksKilled }, null, 2)}\n`);
-    });
+    .action(
+      lazy(
+        () => import('./operator-actions.js'),
+        (m, frameworkId: string) => m.teardownFramework(ctx, teardown, frameworkId),
+      ),
+    );
   return writeTo(addClientAuthFlags(teardown, 'the operator'), ctx.io);
 }

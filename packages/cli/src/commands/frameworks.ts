@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { listCommand, listSchema } from '../listing/list-command.js';
-import { frameworksListing } from '../listing/views.js';
+import { listCommand } from '../listing/list-command.js';
 import { frameworksTeardownCommand } from './frameworks-teardown.js';
 
 /**
@@ -13,8 +12,7 @@ export function frameworksCommand(ctx: CommandContext): Command {
   const list = listCommand(ctx, {
     name: 'list',
     description: 'Print every framework: id, name, roles, principal, connected, tasks, resources used and dominant share (--json: as JSON).',
-    schema: listSchema,
-    listing: (state) => frameworksListing(state),
+    view: () => import('../listing/list-views.js').then((m) => m.frameworksView),
   });
   for (const sub of [list, frameworksTeardownCommand(ctx)]) frameworks.addCommand(sub, { isDefault: sub === list });
   return frameworks;

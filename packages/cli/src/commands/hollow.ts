@@ -1,26 +1,10 @@
-import { componentLogger } from '@tandem/protocol';
 import { Command } from 'commander';
-import { z } from 'zod';
-import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { DEFAULT_HOLLOW_RESOURCES, DEFAULT_HOLLOW_WORK_DIR } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
-import { parseOptions } from '../parse-options.js';
-import { count, masters, nonEmpty, nonNegative } from '../schemas.js';
-import { stopOnSignal } from '../stop-on-signal.js';
+import { lazy } from '../lazy-action.js';
 
-export const hollowSchema = z.object({
-  master: masters(),
-  count: count(),
-  resources: nonEmpty(),
-  workDir: nonEmpty(),
-  hostnamePrefix: nonEmpty(),
-  taskDurationMs: nonNegative('number of milliseconds').optional(),
-  checkpoints: z.enum(['memory', 'disk'], { error: 'must be memory or disk' }),
-  reconnectMs: count(),
-  startConcurrency: count(),
-  agentLogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }),
-});
+const actions = () => import('./hollow-action.js');
 
 export function hollowCommand(ctx: CommandContext): Command {
   const cmd = new Command('hollow')
@@ -37,37 +21,6 @@ export function hollowCommand(ctx: CommandContext): Command {
     .addOption(flag('--reconnect-ms <ms>', 'first redial delay after losing the master (doubles up to 10x)', 200))
     .addOption(flag('--start-concurrency <n>', 'agents started at once', 200))
     .addOption(flag('--agent-log-level <level>', 'log level of the agents themselves (thousands of them)', 'warn'))
-    .action(async () => {
-      const o = parseOptions(cmd, hollowSchema);
-      const { startHollowAgents } = await import('../cluster/start-hollow.js');
-      const log = cliLogger('hollow');
-      const signal = ctx.shutdownSignal();
-      // A load generator: when the master goes away, thousands of agents' streams fail at
-      // once, and capturing a stack trace per error was a large part of this process' CPU.
-      Error.stackTraceLimit = 0;
-      try {
-        const started = performance.now();
-        const agentLogger = componentLogger('agent');
-        agentLogger.level = o.agentLogLevel;
-        const fleet = await startHollowAgents({
-          master: o.master,
-          count: o.count,
-          resources: o.resources,
-          workDir: o.workDir,
-          hostnamePrefix: o.hostnamePrefix,
-          taskDurationMs: o.taskDurationMs,
-          checkpoints: o.checkpoints,
-          reconnectMs: o.reconnectMs,
-          startConcurrency: o.startConcurrency,
-          agentLogger,
-        });
-        const seconds = (performance.now() - started) / 1000;
-        log.info({ count: o.count, registered: fleet.registered(), seconds }, 'hollow agents started');
-        ctx.io.stdout(`tandem hollow: ${fleet.registered()} of ${o.count} hollow agents registered with ${o.master} in ${seconds.toFixed(2)} s\n`);
-        await stopOnSignal(ctx, signal, log, 'hollow agents', () => fleet.stop());
-      } finally {
-        signal.dispose();
-      }
-    });
+    .action(lazy(actions, (m) => m.runHollow(ctx, cmd)));
   return cmd;
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { listCommand, listSchema } from '../listing/list-command.js';
-import { rolesListing } from '../listing/views.js';
+import { listCommand } from '../listing/list-command.js';
 
 /** `tandem roles`: every role with its weight, frameworks, use, dominant share and quota. */
 export function rolesCommand(ctx: CommandContext): Command {
@@ -9,7 +8,6 @@ export function rolesCommand(ctx: CommandContext): Command {
     name: 'roles',
     description:
       'Print every role that has a weight, a quota or a framework: weight, frameworks, resources used, dominant share, quota guarantee and limit (--json: as JSON).',
-    schema: listSchema,
-    listing: (state) => rolesListing(state),
+    view: () => import('../listing/list-views.js').then((m) => m.rolesView),
   });
 }

@@ -1,18 +1,10 @@
 import { Command } from 'commander';
-import { z } from 'zod';
 import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
-import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
+import { addClientAuthFlags } from '../common-flags.js';
+import { DEFAULT_TOP_FRAMEWORKS } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
-import { CLEAR_SCREEN, untilSignal } from '../listing/list-command.js';
-import { DEFAULT_TOP_FRAMEWORKS, renderTop, topData } from '../listing/top-frame.js';
-import { readClusterState, watchCluster } from '../listing/watch-cluster.js';
-import { parseOptions } from '../parse-options.js';
-import { count, masters } from '../schemas.js';
-
-export const topSchema = z
-  .object({ master: masters(), once: z.boolean().optional(), json: z.boolean().optional(), frameworks: count() })
-  .extend(clientAuthSchema.shape);
+import { lazy } from '../lazy-action.js';
 
 /** `tandem top`: the cluster's live utilisation, redrawn from Operator.Watch. */
 export function topCommand(ctx: CommandContext): Command {
@@ -24,21 +16,11 @@ export function topCommand(ctx: CommandContext): Command {
     .addOption(flag('--once', 'print one frame and exit'))
     .addOption(flag('--json', "print the frame's numbers as JSON (one document; without --once, one a line at each change)"))
     .addOption(flag('--frameworks <n>', 'how many frameworks to show', DEFAULT_TOP_FRAMEWORKS));
-  addClientAuthFlags(cmd, 'the operator').action(async () => {
-    const o = parseOptions(cmd, topSchema);
-    const auth = clientAuthFrom(o);
-    const frame = (state: Parameters<typeof topData>[0]): string => {
-      const d = topData(state, o.frameworks);
-      return o.json ? `${JSON.stringify(d, null, o.once ? 2 : undefined)}\n` : renderTop(d);
-    };
-    if (o.once) {
-      ctx.io.stdout(frame(await readClusterState(o.master, auth)));
-      return;
-    }
-    const clear = ctx.io.stdoutIsTTY && !o.json ? CLEAR_SCREEN : '';
-    await untilSignal(ctx, (signal) =>
-      watchCluster({ masters: o.master, auth, signal, onChange: (model) => ctx.io.stdout(`${clear}${frame(model.snapshot())}`) }),
-    );
-  });
+  addClientAuthFlags(cmd, 'the operator').action(
+    lazy(
+      () => import('./top-action.js'),
+      (m) => m.runTop(ctx, cmd),
+    ),
+  );
   return writeTo(cmd, ctx.io);
 }

@@ -1,89 +1,37 @@
-import type { ClusterState } from '@tandem/protocol';
 import { Command, type Option } from 'commander';
-import { z } from 'zod';
-import { type CliIo, formatTable, useColor, writeTo } from '../cli-io.js';
+import { writeTo } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
-import { addClientAuthFlags, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
+import { addClientAuthFlags } from '../common-flags.js';
 import { flag, masterFlag } from '../flag-option.js';
-import { parseOptions } from '../parse-options.js';
-import { masters } from '../schemas.js';
-import { tablePainter } from './colors.js';
-import type { Listing } from './views.js';
-import { readClusterState, watchCluster } from './watch-cluster.js';
+import { lazy } from '../lazy-action.js';
+import type { ListView } from './list-action.js';
 
-export const listSchema = z.object({ master: masters(), json: z.boolean().optional(), watch: z.boolean().optional() }).extend(clientAuthSchema.shape);
-
-/** Clears a terminal and puts the cursor home, for a `--watch` frame. */
-export const CLEAR_SCREEN = '\x1b[H\x1b[2J';
-
-/** A list as the user reads it: an aligned table, or one JSON document with `--json` (compact, one a line, with `--watch`). */
-export function renderListing(listing: Listing, o: { json?: boolean | undefined; watch?: boolean | undefined; color?: boolean | undefined }): string {
-  if (o.json) return `${JSON.stringify({ [listing.key]: listing.rows }, null, o.watch ? undefined : 2)}\n`;
-  if (listing.rows.length === 0) return `no ${listing.key}\n`;
-  return `${formatTable([listing.header, ...listing.cells], o.color ? tablePainter(listing.stateColumns ?? []) : undefined)}\n`;
-}
-
-/** Prints `frame`, clearing the terminal first when `--watch` redraws on one. */
-export function printFrame(io: CliIo, frame: string, o: { json?: boolean | undefined; watch?: boolean | undefined }, title: string): void {
-  if (o.watch && !o.json && io.stdoutIsTTY) {
-    io.stdout(`${CLEAR_SCREEN}${title} - ${new Date().toTimeString().slice(0, 8)} - Ctrl-C to stop\n\n${frame}`);
-  } else if (o.watch && !o.json) {
-    io.stdout(`${frame}\n`);
-  } else {
-    io.stdout(frame);
-  }
-}
-
-export interface ListCommandSpec<S extends z.ZodType> {
+export interface ListCommandSpec {
   name: string;
   description: string;
   /** Options beyond --master, --json, --watch and the client's credentials. */
   options?: Option[];
-  /** The command's schema (extends listSchema). */
-  schema: S;
-  listing: (state: ClusterState, o: z.output<S>) => Listing;
+  /** The command's schema and rows (a ListView), loaded when it runs: `() => import('./x-view.js').then((m) => m.xView)`. */
+  // biome-ignore lint/suspicious/noExplicitAny: each list has its own schema; runList checks the pair.
+  view: () => Promise<ListView<any>>;
 }
 
 /**
  * A command that prints one list of the cluster: `--json`, `--watch` (redrawn from the
  * master's Watch stream until Ctrl-C) and the operator's credentials, as every list has.
  */
-export function listCommand<S extends z.ZodType<z.output<typeof listSchema>>>(ctx: CommandContext, spec: ListCommandSpec<S>): Command {
+export function listCommand(ctx: CommandContext, spec: ListCommandSpec): Command {
   const cmd = new Command(spec.name)
     .description(spec.description)
     .addOption(masterFlag())
     .addOption(flag('--json', 'print one JSON document instead of a table (with --watch: one a line, at each change)'))
     .addOption(flag('--watch', "print again at each change the master's Watch stream tells, until Ctrl-C"));
   for (const option of spec.options ?? []) cmd.addOption(option);
-  cmd.action(async () => {
-    const o = { ...parseOptions(cmd, spec.schema), color: useColor(ctx.io) };
-    const auth = clientAuthFrom(o);
-    if (!o.watch) {
-      printFrame(ctx.io, renderListing(spec.listing(await readClusterState(o.master, auth), o), o), o, `tandem ${spec.name}`);
-      return;
-    }
-    // A change elsewhere in the cluster (another list) prints nothing new.
-    let last: string | undefined;
-    const show = (state: ClusterState): void => {
-      const frame = renderListing(spec.listing(state, o), o);
-      if (frame === last) return;
-      last = frame;
-      printFrame(ctx.io, frame, o, `tandem ${spec.name}`);
-    };
-    await untilSignal(ctx, (signal) => watchCluster({ masters: o.master, auth, signal, onChange: (model) => show(model.snapshot()) }));
-  });
+  cmd.action(
+    lazy(
+      async () => ({ list: await import('./list-action.js'), view: await spec.view() }),
+      ({ list, view }) => list.runList(ctx, cmd, view),
+    ),
+  );
   return writeTo(addClientAuthFlags(cmd, 'the operator'), ctx.io);
-}
-
-/** Runs `fn` until it ends or Ctrl-C (SIGINT/SIGTERM) aborts its signal; exits 0 on Ctrl-C. */
-export async function untilSignal(ctx: CommandContext, fn: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  const shutdown = ctx.shutdownSignal();
-  const abort = new AbortController();
-  void shutdown.received.then(() => abort.abort());
-  try {
-    await fn(abort.signal);
-    ctx.setExitCode(0);
-  } finally {
-    shutdown.dispose();
-  }
 }

@@ -1,5 +1,6 @@
 import type { ClusterState } from '@tandem/protocol';
 import { formatTable } from '../cli-io.js';
+import { DEFAULT_TOP_FRAMEWORKS } from '../defaults.js';
 import { amount, dominantShare, mib, percent, type Usage, usageOf } from './usage.js';
 import { clusterTotal, usedBy } from './views.js';
 
@@ -14,8 +15,6 @@ export interface TopData {
   /** By dominant share, largest first. */
   topFrameworks: { id: string; name: string; used: Usage; dominantShare: number; tasks: number }[];
 }
-
-export const DEFAULT_TOP_FRAMEWORKS = 10;
 
 export function topData(state: ClusterState, topFrameworks = DEFAULT_TOP_FRAMEWORKS): TopData {
   const used = usedBy(state);

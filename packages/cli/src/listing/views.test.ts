@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureState } from './cluster-fixture.js';
-import { renderListing } from './list-command.js';
+import { renderListing } from './list-action.js';
 import { bar, renderTop, topData } from './top-frame.js';
 import { age, agentsListing, frameworksListing, rolesListing, tasksListing } from './views.js';
 

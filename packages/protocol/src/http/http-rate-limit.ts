@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DEFAULT_HTTP_RATE_LIMIT } from '../api-limits.js';
 import type { Logger } from '../logger.js';
 import { describeRate, type RateLimit, TokenBuckets } from '../token-buckets.js';
 import { requestPrincipal } from './fastify-auth.js';
 
-/** Requests per principal (or per client IP address when anonymous) the HTTP APIs answer: 1,000 a second, 2,000 at once. */
-export const DEFAULT_HTTP_RATE_LIMIT: Readonly<Required<RateLimit>> = { count: 1000, perMs: 1000, burst: 2000 };
+export { DEFAULT_HTTP_RATE_LIMIT };
 
 /** Paths never rate-limited: health checks must be answered under a flood. */
 export const RATE_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/health', '/ping']);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '@tandem/protocol';
 import { describe, expect, it } from 'vitest';
-import { readScheduleFile } from './maintenance.js';
+import { readScheduleFile } from './maintenance-action.js';
 
 describe('maintenance schedule file', () => {
   it('reads ISO or epoch starts and durations with units; a bad window names its field', () => {
