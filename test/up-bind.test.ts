@@ -62,18 +62,28 @@ async function up(extra: string[]): Promise<{ pid: number; output: () => string 
 }
 
 describe('tandem up', () => {
-  it('up - every listener is on 127.0.0.1 by default; --bind 0.0.0.0 exposes them and warns', async () => {
+  it('up - every listener is on 127.0.0.1 by default; --bind 0.0.0.0 exposes them and warns; the web UI is told the apps and jobs URLs', async () => {
     const local = await up([]);
     const sockets = listeningSockets(local.pid);
     // master gRPC and HTTP, agent HTTP, apps, jobs
     expect(sockets.length).toBeGreaterThanOrEqual(5);
     for (const s of sockets) expect(s).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(local.output()).not.toContain('WARNING');
+    // The web UI is told where apps and jobs are (its Apps and Jobs pages), once they are up.
+    const banner = (name: string): string => new RegExp(`\\n {2}${name} +(http://\\S+?)/?(?: |\\n)`).exec(local.output())?.[1] ?? `no ${name} URL`;
+    const config = (await (await fetch(`${banner('UI')}/api/v1/ui/config`)).json()) as { appsUrl?: string; jobsUrl?: string };
+    expect(config.appsUrl).toBe(banner('apps'));
+    expect(config.jobsUrl).toBe(banner('jobs'));
+    expect(config.appsUrl).not.toBe(config.jobsUrl);
 
     const exposed = await up(['--bind', '0.0.0.0']);
     const open = listeningSockets(exposed.pid);
     expect(open.length).toBeGreaterThanOrEqual(5);
     for (const s of open) expect(s).toMatch(/^0\.0\.0\.0:\d+$/);
+    // Bound to every interface, the master reaches apps and jobs on the loopback address, on their ports.
+    const port = (name: string): string => new RegExp(`\\n {2}${name} +http://\\S+?:(\\d+)`).exec(exposed.output())?.[1] ?? `no ${name} port`;
+    const links = (await (await fetch(`http://127.0.0.1:${port('UI')}/api/v1/ui/config`)).json()) as { appsUrl?: string; jobsUrl?: string };
+    expect(links).toMatchObject({ appsUrl: `http://127.0.0.1:${port('apps')}`, jobsUrl: `http://127.0.0.1:${port('jobs')}` });
     expect(exposed.output()).toMatch(/WARNING: --bind 0\.0\.0\.0 exposes the cluster.*unless --http-credentials/);
   });
 });
