@@ -137,16 +137,25 @@ describe('agent drain', () => {
     await waitFor(() => [...master.tasks.values()].every((t) => t.id !== moved.id || t.state === 'TASK_KILLED'), 'the moved instance killed');
   });
 
-  it('drain - the CLI drains with --grace and --mark-gone: the agent with no task left is DRAINED, then gone; draining a gone or unknown agent is refused naming agent_id', async () => {
+  it('drain - tandem agents drain --grace --mark-gone --wait follows the drain: its task killed, DRAINED, then gone; draining a gone or unknown agent is refused naming agent_id', async () => {
     const master = await startMaster();
     const agent = await startAppsAgent(master, { hostname: 'drain-gone', cpus: 1, mem: 512 });
     const id = await waitFor(() => agent.agentId, 'the agent registered');
     const notDraining = await fetch(`http://127.0.0.1:${master.httpPort}/api/v1/agents/${id}/reactivate`, { method: 'POST' });
     expect(await notDraining.json()).toEqual({ reactivated: false });
-    const cli = await runCli(['agents', 'drain', id, '--grace', '1.5s', '--mark-gone', '--master', master.address]);
-    expect(cli.stderr).toBe('');
-    expect(JSON.parse(cli.stdout)).toMatchObject({ agentId: id, gracePeriodSeconds: 1.5, markGone: true, tasksKilled: 0 });
-    await waitFor(() => !master.agents.has(id), 'the drained agent marked gone');
+    const driver = await startDriver(master, { name: 'gone-fw' });
+    const rec = recorder(driver);
+    const offer = await waitFor(() => rec.offers[0], 'an offer');
+    await driver.launch(offer, [taskInfo({ id: 't-gone', cpus: 0.1, mem: 32, argv: ['sleep', '300'] }, offer)]);
+    await waitFor(() => rec.states('t-gone').includes('TASK_RUNNING'), 't-gone running');
+
+    const cli = await runCli(['agents', 'drain', id, '--grace', '1.5s', '--mark-gone', '--wait', '--master', master.address]);
+    // --wait returns once the agent is gone, its one task counted down on stderr.
+    expect(JSON.parse(cli.stdout)).toMatchObject({ agentId: id, state: 'GONE', gracePeriodSeconds: 1.5, markGone: true, tasksKilled: 1 });
+    expect(cli.stderr).toContain(`agent ${id}: 0 tasks still running`);
+    expect(master.agents.has(id)).toBe(false);
+    const killed = await waitFor(() => rec.updates.find((u) => u.taskId === 't-gone' && u.state === 'TASK_KILLED'), 't-gone killed');
+    expect(killed.reason).toBe('REASON_AGENT_DRAINING');
     await waitFor(() => agent.state === 'stopped', 'the gone agent told to shut down');
     expect(master.drains.has(id)).toBe(false);
     const post = async (agentId: string) => {

@@ -14,12 +14,18 @@ export function agentDrainCommands(ctx: CommandContext): Command[] {
       'Drain an agent (Operator.DrainAgent): it gets no new offers, and its tasks are killed (REASON_AGENT_DRAINING) within ' +
         'their own kill grace or --grace, whichever is shorter, so their frameworks run them elsewhere. The agent is DRAINING ' +
         'until none of its tasks runs, then DRAINED (see `tandem agents`); it stays out of the offers until `tandem agents reactivate`. ' +
-        'Kept in the master registry. Prints the drain as JSON.',
+        'Kept in the master registry. Prints the drain as JSON (with --wait, once it is done).',
     )
     .argument('<agent-id>', 'the agent id (as `tandem agents` lists it)')
     .addOption(masterFlag())
     .addOption(flag('--grace <duration>', "the longest a task's kill may take, e.g. 60s, 2m, 0 (at once) (default: each task's own kill grace)"))
     .addOption(new Option('--mark-gone', 'once DRAINED, mark the agent gone for good (it may never register again)').env('TANDEM_MARK_GONE'))
+    .addOption(
+      new Option(
+        '--wait',
+        'follow the drain until the agent is DRAINED (gone, with --mark-gone), its running tasks counted on stderr; Ctrl-C stops following, not the drain',
+      ).env('TANDEM_WAIT'),
+    )
     .action(lazy(actions, (m, agentId: string) => m.drainAgent(ctx, drain, agentId)));
 
   const reactivate: Command = new Command('reactivate')

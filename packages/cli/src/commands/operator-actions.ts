@@ -15,17 +15,23 @@ import { z } from 'zod';
 import type { CommandContext } from '../command-context.js';
 import { type ClientAuth, clientAuthFrom, clientAuthSchema } from '../credential-flags.js';
 import { durationSeconds } from '../duration-flag.js';
+import { untilSignal } from '../listing/list-action.js';
 import { unary, withOperator } from '../operator-call.js';
 import { parseOptions } from '../parse-options.js';
 import { parseQuantities, parseWeight } from '../role-flags.js';
 import { masters } from '../schemas.js';
+import { watchDrain } from '../watch-drain.js';
 
 // The actions of the commands that make one Operator call (agents gone/drain/reactivate, frameworks teardown, kill, state,
 // weights, quota), loaded when one runs; their definitions are in agents.ts, agent-drain.ts, frameworks-teardown.ts, kill.ts,
 // state.ts, weights.ts and quota.ts.
 
 export const operatorSchema = z.object({ master: masters() }).extend(clientAuthSchema.shape);
-export const drainSchema = operatorSchema.extend({ grace: durationSeconds().optional(), markGone: z.boolean().default(false) });
+export const drainSchema = operatorSchema.extend({
+  grace: durationSeconds().optional(),
+  markGone: z.boolean().default(false),
+  wait: z.boolean().default(false),
+});
 export const killSchema = operatorSchema.extend({
   framework: z.string().min(1, 'must not be empty').optional(),
   grace: durationSeconds()
@@ -65,12 +71,22 @@ export async function drainAgent(ctx: CommandContext, cmd: Command, agentId: str
     clientAuthFrom(o),
   );
   const info = res.drainInfo;
-  json(ctx, {
+  const out = {
     agentId,
     state: info?.state.replace('DRAIN_STATE_', ''),
     gracePeriodSeconds: info?._gracePeriodSeconds === 'gracePeriodSeconds' ? info.gracePeriodSeconds : undefined,
     markGone: info?.markGone,
     tasksKilled: res.tasksKilled,
+  };
+  if (!o.wait) return json(ctx, out);
+  // --wait: follow the drain on the master's Watch stream (progress on stderr) until DRAINED, or gone with --mark-gone.
+  await untilSignal(ctx, async (signal) => {
+    const end = await withOperator(
+      o.master,
+      (client) => watchDrain(client, agentId, o.markGone, signal, (n) => ctx.io.stderr(`agent ${agentId}: ${n} task${n === 1 ? '' : 's'} still running\n`)),
+      clientAuthFrom(o),
+    );
+    json(ctx, { ...out, state: end ?? out.state });
   });
 }
 
