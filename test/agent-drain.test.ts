@@ -165,6 +165,8 @@ describe('agent drain', () => {
     const again = await post(id);
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ field: 'agent_id', message: expect.stringMatching(/was marked gone at .*nothing to drain/) });
+    const reactivate = await fetch(`http://127.0.0.1:${master.httpPort}/api/v1/agents/${id}/reactivate`, { method: 'POST' });
+    expect(reactivate.status).toBe(409);
     const unknown = await post('no-such-agent');
     expect(unknown.status).toBe(404);
     expect(unknown.body.field).toBe('agent_id');

@@ -60,10 +60,17 @@ export async function drainAgent(core: MasterCore, req: DrainRequest): Promise<{
 
 /**
  * Ends an agent's drain (Operator.ReactivateAgent): recorded in the registry first, then
- * the agent is offered again. Kills already sent go on. False when it was not draining.
+ * the agent is offered again. Kills already sent go on. False when it was not draining;
+ * FAILED_PRECONDITION for an agent marked gone, NOT_FOUND for one never admitted.
  */
 export async function reactivateAgent(core: MasterCore, agentId: string): Promise<boolean> {
   const id = checkId('agent_id', agentId);
+  const goneAt = core.agentRegistry.goneAt(id);
+  if (goneAt !== undefined) {
+    throw new TandemError(Code.FailedPrecondition, `agent ${id} was marked gone at ${new Date(goneAt * 1000).toISOString()}; it cannot be reactivated`, {
+      field: 'agent_id',
+    });
+  }
   if (!core.drains.has(id)) {
     if (!core.agents.has(id) && !core.agentRegistry.knows(id)) {
       throw new TandemError(Code.NotFound, `agent ${id} is not known to the master: its registry never admitted it`, { field: 'agent_id' });
