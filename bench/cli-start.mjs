@@ -5,8 +5,9 @@
 // is reported. Wall time includes Node's own start (`node -e 0`, reported as `node`).
 //
 // Flags: --runs N, --bin PATH (another build of bin/tandem.js, to compare: default
-// packages/cli/bin/tandem.js). Prints one line per command and a final JSON line.
-// Needs `npx tsc -b packages/cli` first.
+// packages/cli/bin/tandem.js), --quick (one run each, for the test suite). Prints one line
+// per command on stderr and the JSON on stdout. Needs `npx tsc -b packages/cli` first.
+// A command that exits otherwise than expected (0; 1 for the refused one) fails the bench.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +24,7 @@ function parseArgs(argv) {
     };
     if (a === '--runs') args.runs = Number(next());
     else if (a === '--bin') args.bin = next();
+    else if (a === '--quick') args.runs = 1;
     else throw new Error(`unknown flag ${a}`);
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs must be a whole number >= 1');
@@ -58,6 +60,6 @@ for (const [name, argv] of Object.entries(COMMANDS)) {
     if (r.status !== expected) throw new Error(`${name}: exit ${r.status}, expected ${expected}: ${String(r.stderr).slice(0, 300)}`);
   }
   result.medianMs[name] = Math.round(median(times));
-  process.stdout.write(`${name.padEnd(14)} median ${result.medianMs[name]} ms (${times.map((t) => Math.round(t)).join(' ')})\n`);
+  process.stderr.write(`${name.padEnd(14)} median ${result.medianMs[name]} ms (${times.map((t) => Math.round(t)).join(' ')})\n`);
 }
 process.stdout.write(`${JSON.stringify(result)}\n`);

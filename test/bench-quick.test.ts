@@ -55,6 +55,13 @@ describe('benchmarks (--quick)', () => {
     expect(r.health_idle).toMatchObject({ failed: 0 });
   });
 
+  it('bench - cli-start --quick: tandem --help, --version and completion bash exit 0, agents against a closed port exits 1; a median each', async () => {
+    const r = await quick('cli-start');
+    expect(r).toMatchObject({ bench: 'cli-start', runs: 1 });
+    for (const key of ['node', 'help', 'version', 'completion', 'agentsRefused'])
+      expect(typeof (r.medianMs as Record<string, unknown>)[key], key).toBe('number');
+  });
+
   it('bench - docker --quick prints ratio and added_p99_ms', async (ctx) => {
     if (!(await dockerAvailable())) ctx.skip();
     const r = await quick('docker');
