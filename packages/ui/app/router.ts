@@ -6,16 +6,16 @@ export interface Route {
   params: URLSearchParams;
 }
 
-function parse(hash: string): Route {
+export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#\/?/, '');
   const [p = '', q = ''] = raw.split('?', 2);
   return { path: p.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(q) };
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parse(location.hash));
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
   useEffect(() => {
-    const on = () => setRoute(parse(location.hash));
+    const on = () => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);

@@ -25,6 +25,12 @@ const STATES = [
   'gone_by_operator',
 ];
 
+/** The page of tasks a route shows (its filters and offset). */
+export function tasksUrl(p: URLSearchParams): string {
+  const offset = Number(p.get('offset') ?? 0) || 0;
+  return `/api/v1/ui/tasks${query({ state: p.get('state') ?? '', framework: p.get('framework') ?? '', agent: p.get('agent') ?? '', q: p.get('q') ?? '', offset, limit: LIMIT })}`;
+}
+
 export function TasksPage({ route }: { route: Route }) {
   const p = route.params;
   const offset = Number(p.get('offset') ?? 0) || 0;
@@ -32,7 +38,7 @@ export function TasksPage({ route }: { route: Route }) {
   const framework = p.get('framework') ?? '';
   const agent = p.get('agent') ?? '';
   const q = p.get('q') ?? '';
-  const tasks = useFetch<Page<TaskRow>>(`/api/v1/ui/tasks${query({ state, framework, agent, q, offset, limit: LIMIT })}`);
+  const tasks = useFetch<Page<TaskRow>>(tasksUrl(p));
   const frameworks = useFetch<{ frameworks: FrameworkRow[] }>('/api/v1/ui/frameworks');
   useLiveRefresh(['task_added', 'task_updated'], tasks.reload);
   useLiveRefresh(['framework_added', 'framework_removed'], frameworks.reload);
