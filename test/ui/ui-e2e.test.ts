@@ -5,6 +5,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApps } from '../support/apps.js';
 import { cleanup, REPO, spawnTandem, startAgent, startDriver, startMaster, waitFor } from '../support/cluster.js';
+import { startJobs } from '../support/jobs.js';
 
 // The web UI in a real browser (issue #14, part 2): Debian's Chromium driven by
 // playwright-core (scripts/test-env.sh installs it; no browser is downloaded) against a
@@ -176,6 +177,22 @@ describe('ui - in Chromium', () => {
     await expect.poll(() => row.locator('td').first().textContent(), { timeout: 30_000 }).toBe('2 of 2');
     expect([...master.tasks.values()].filter((t) => t.state === 'TASK_RUNNING' && t.id.startsWith('e2e-web')).length).toBe(2);
     await shot(page, 'apps');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('ui e2e - with a jobs API the Jobs page creates a JSON job, runs it now and shows the run in its history', async () => {
+    const { jobs } = await startJobs(master);
+    master.uiLinks.jobsUrl = jobs.url;
+    const page = await open('#/jobs');
+    await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
+    await page.getByLabel('Create job (JSON)').fill(JSON.stringify({ id: 'e2e-job', run: { cmd: 'echo from-a-job', cpus: 0.1, mem: 32, disk: 0 } }));
+    await page.getByRole('button', { name: 'Create job' }).click();
+    const row = page.getByRole('row', { name: /e2e-job/ });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Run now' }).click();
+    await expect.poll(() => row.locator('td').nth(1).textContent(), { timeout: 30_000 }).toBe('1 succeeded, 0 failed');
+    await shot(page, 'jobs');
     await page.close();
     expect(problems).toEqual([]);
   });

@@ -144,8 +144,15 @@ async function readJson<T>(res: Response): Promise<T> {
     body = undefined;
   }
   if (!res.ok) {
-    const b = (body ?? {}) as { message?: string; field?: string };
-    throw new ApiError(res.status, b.message ?? `${res.status} ${res.statusText}`, b.field);
+    const b = (body ?? {}) as { message?: string; field?: string; details?: unknown };
+    // Marathon and Metronome name each bad field in `details: [{ path, errors }]`.
+    const details = Array.isArray(b.details)
+      ? (b.details as { path?: string; errors?: unknown }[])
+          .map((d) => `${d.path ?? ''}: ${Array.isArray(d.errors) ? d.errors.join(', ') : String(d.errors ?? '')}`)
+          .join('; ')
+      : '';
+    const message = b.message ?? `${res.status} ${res.statusText}`;
+    throw new ApiError(res.status, details ? `${message} (${details})` : message, b.field);
   }
   return body as T;
 }

@@ -29,7 +29,7 @@ interface Job {
   };
 }
 
-const EXAMPLE = JSON.stringify({ id: 'hello-job', run: { cmd: 'echo hello from a job', cpus: 0.1, mem: 32 } }, null, 2);
+const EXAMPLE = JSON.stringify({ id: 'hello-job', run: { cmd: 'echo hello from a job', cpus: 0.1, mem: 32, disk: 0 } }, null, 2);
 
 export function JobsPage() {
   const jobs = useFetch<Job[]>(`${API}/jobs?embed=activeRuns&embed=history`);
