@@ -154,6 +154,8 @@ describe('ui - master side', () => {
     const fw = (await get('/api/v1/ui/frameworks')).body as { frameworks: { name: string; share: number }[]; roles: { name: string }[] };
     expect(fw.frameworks.some((f) => f.name === 'tandem-execute' && f.share > 0)).toBe(true);
     expect(fw.roles.length).toBeGreaterThanOrEqual(1);
+    const names = (await get('/api/v1/ui/frameworks?names=1')).body as { frameworks: Record<string, unknown>[] };
+    expect(names.frameworks.find((f) => f.name === 'tandem-execute')).toEqual({ id: expect.any(String), name: 'tandem-execute' });
   });
 
   it('ui - a task log streams from its start as it is written, then eof once the task ended', async () => {

@@ -39,7 +39,7 @@ export function TasksPage({ route }: { route: Route }) {
   const agent = p.get('agent') ?? '';
   const q = p.get('q') ?? '';
   const tasks = useFetch<Page<TaskRow>>(tasksUrl(p));
-  const frameworks = useFetch<{ frameworks: FrameworkRow[] }>('/api/v1/ui/frameworks');
+  const frameworks = useFetch<{ frameworks: Pick<FrameworkRow, 'id' | 'name'>[] }>('/api/v1/ui/frameworks?names=1');
   useLiveRefresh(['task_added', 'task_updated'], tasks.reload);
   useLiveRefresh(['framework_added', 'framework_removed'], frameworks.reload);
   // The search box applies as one types, a moment after the last key.
