@@ -14,7 +14,21 @@ describe('README', () => {
     const workDir = tempDir('tandem-up-');
     const child = spawn(
       'bash',
-      [join(REPO, 'scripts', 'up.sh'), '--work-dir', workDir, '--port', '0', '--http-port', '0', '--jobs-port', '0', '--apps-port', '0', '--agent-http-port', '0'],
+      [
+        join(REPO, 'scripts', 'up.sh'),
+        '--work-dir',
+        workDir,
+        '--port',
+        '0',
+        '--http-port',
+        '0',
+        '--jobs-port',
+        '0',
+        '--apps-port',
+        '0',
+        '--agent-http-port',
+        '0',
+      ],
       {
         cwd: REPO,
         stdio: ['ignore', 'pipe', 'pipe'],
