@@ -22,3 +22,9 @@ export const DEFAULT_DEPLOYMENT_TIMEOUT_MS = 0;
 /** Service ports for `port: 0` come from [min, max), as Marathon's --local_port_min/--local_port_max. */
 export const DEFAULT_LOCAL_PORT_MIN = 10_000;
 export const DEFAULT_LOCAL_PORT_MAX = 20_000;
+/**
+ * New instances are not placed on an agent whose maintenance window starts within this
+ * many seconds (or has started): Marathon's --draining_seconds, whose default of 0 would
+ * be moot here, since the master offers no agent whose window has started.
+ */
+export const DEFAULT_MAINTENANCE_LEAD_SECONDS = 600;

@@ -32,6 +32,11 @@ export interface AppsFrameworkOptions extends ServiceFrameworkOptions {
   localPortMin?: number;
   /** Service ports are assigned below this one (Marathon's --local_port_max). @default DEFAULT_LOCAL_PORT_MAX (20000) */
   localPortMax?: number;
+  /**
+   * Do not place new instances on an agent whose maintenance window starts within this
+   * many seconds or has started (Marathon's --draining_seconds). @default DEFAULT_MAINTENANCE_LEAD_SECONDS (600)
+   */
+  maintenanceLeadSeconds?: number;
   /** `host:port` clients reach this process at, named by `/v2/info` and `/v2/leader`. @default the API's host and port (127.0.0.1 for 0.0.0.0) */
   advertisedAddress?: string;
   /**
@@ -65,6 +70,11 @@ export function resolveAppsSettings(o: Omit<AppsFrameworkOptions, 'store'>): Omi
   const localPortMin = o.localPortMin ?? defaults.DEFAULT_LOCAL_PORT_MIN;
   const localPortMax = o.localPortMax ?? defaults.DEFAULT_LOCAL_PORT_MAX;
   checkPortRange(localPortMin, localPortMax);
+  const maintenanceLeadSeconds = o.maintenanceLeadSeconds ?? defaults.DEFAULT_MAINTENANCE_LEAD_SECONDS;
+  if (!Number.isFinite(maintenanceLeadSeconds) || maintenanceLeadSeconds < 0)
+    throw new TandemError(Code.InvalidArgument, `maintenanceLeadSeconds: must be a number of seconds >= 0, got ${maintenanceLeadSeconds}`, {
+      field: 'maintenanceLeadSeconds',
+    });
   return {
     ...resolveServiceFrameworkOptions(o, { port: defaults.DEFAULT_APPS_PORT, frameworkName: defaults.DEFAULT_FRAMEWORK_NAME }),
     roles: o.roles ?? [...defaults.DEFAULT_APPS_ROLES],
@@ -77,6 +87,7 @@ export function resolveAppsSettings(o: Omit<AppsFrameworkOptions, 'store'>): Omi
     deploymentTimeoutSeconds: o.deploymentTimeoutSeconds ?? defaults.DEFAULT_DEPLOYMENT_TIMEOUT_MS / 1000,
     localPortMin,
     localPortMax,
+    maintenanceLeadSeconds,
     advertisedAddress: o.advertisedAddress,
     embedHttp: o.embedHttp ?? false,
   };

@@ -1,5 +1,11 @@
 import { DEFAULT_AGENT_HTTP_PORT, DEFAULT_AGENT_WORK_DIR, DEFAULT_FETCH_MAX_URIS } from '@tandem/agent/defaults';
-import { DEFAULT_APPS_PORT, DEFAULT_DEPLOYMENT_TIMEOUT_MS, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN } from '@tandem/apps/defaults';
+import {
+  DEFAULT_APPS_PORT,
+  DEFAULT_DEPLOYMENT_TIMEOUT_MS,
+  DEFAULT_LOCAL_PORT_MAX,
+  DEFAULT_LOCAL_PORT_MIN,
+  DEFAULT_MAINTENANCE_LEAD_SECONDS,
+} from '@tandem/apps/defaults';
 import { DEFAULT_DECLINE_MS, DEFAULT_SERVICE_FAILOVER_TIMEOUT_MS, DEFAULT_SERVICE_HOST } from '@tandem/framework-sdk/defaults';
 import { DEFAULT_JOBS_PORT } from '@tandem/jobs/defaults';
 import { DEFAULT_MASTER_OPTIONS } from '@tandem/master/defaults';
@@ -39,6 +45,8 @@ export const DEFAULT_FAILOVER_TIMEOUT_SECONDS = seconds(DEFAULT_SERVICE_FAILOVER
 export const DEFAULT_DECLINE_SECONDS = seconds(DEFAULT_DECLINE_MS);
 export { DEFAULT_APPS_PORT, DEFAULT_JOBS_PORT, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN };
 export const DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS = seconds(DEFAULT_DEPLOYMENT_TIMEOUT_MS);
+/** `--maintenance-lead` as a duration flag (`600s`). */
+export const DEFAULT_MAINTENANCE_LEAD = `${DEFAULT_MAINTENANCE_LEAD_SECONDS}s`;
 export const DEFAULT_APPS_URL = `http://localhost:${DEFAULT_APPS_PORT}`;
 export const DEFAULT_APPS_WORK_DIR = './.tandem/apps';
 export const DEFAULT_JOBS_URL = `http://localhost:${DEFAULT_JOBS_PORT}`;

@@ -15,6 +15,7 @@ import { effectiveTarget } from './effective-target.js';
 import { updateGauges } from './gauges.js';
 import type { GroupChange } from './group-record.js';
 import { type Instance, isOccupying } from './instance.js';
+import { acceptInverseOffers } from './inverse-offers.js';
 import { LaunchDelays } from './launch-delays.js';
 import { OfferDemand } from './offer-demand.js';
 import { OfferMatching } from './offer-matching.js';
@@ -141,6 +142,7 @@ export class AppsScheduler {
     this.driver = driver;
     driver.onSubscribed((s) => this.serial(() => this.subscribed(s.frameworkId)));
     driver.onOffers((offers) => this.serial(() => this.offers.handle(offers)));
+    driver.onInverseOffers((inverseOffers) => this.serial(() => acceptInverseOffers(this.ctx, inverseOffers)));
     // Handled in order in the chain, acknowledged once what they changed is durable. The
     // driver hands over the next update as soon as this returns (its own acknowledgement
     // would wait for each handler in turn, one fsync after another), so updates arriving

@@ -3,6 +3,7 @@ import { Resources } from '@tandem/protocol';
 import type { AppDefinition } from '../app/app-definition.js';
 import { hasHealthChecks } from '../app/health-check-mapping.js';
 import type { PlacementSite } from '../placement/constraints.js';
+import { inMaintenance, maintenanceDetail } from '../placement/maintenance-window.js';
 import { fitInstance, siteOf, usableResources } from '../placement/offer-fit.js';
 import { checkInstanceTransition, type Instance, isOccupying } from './instance.js';
 import { instanceEventFields } from './instance-events.js';
@@ -41,7 +42,13 @@ export class OfferMatching {
       await this.demand.suppressIdle();
       return;
     }
-    const slots = offers.map((offer) => ({ offer, used: Resources.EMPTY, launches: [] as { app: AppDefinition; instance: Instance; ports: number[] }[] }));
+    const slots = offers.map((offer) => ({
+      offer,
+      // An agent about to go down for maintenance (or down) gets no new instances.
+      maintenance: inMaintenance(offer, now, this.ctx.options.maintenanceLeadSeconds),
+      used: Resources.EMPTY,
+      launches: [] as { app: AppDefinition; instance: Instance; ports: number[] }[],
+    }));
     const seenByField = new Map<string, Set<string>>();
     const seen = (field: string): ReadonlySet<string> => {
       let s = seenByField.get(field);
@@ -63,8 +70,9 @@ export class OfferMatching {
       const pending = [...waiting];
       for (const slot of slots) {
         while (pending.length > 0) {
-          const free = usableResources(app, slot.offer).subtract(slot.used);
-          const fit = fitInstance(app, slot.offer, free, placed, seen);
+          const fit = slot.maintenance
+            ? ({ ok: false, reasons: ['AgentMaintenance'], details: [maintenanceDetail(slot.offer)] } as const)
+            : fitInstance(app, slot.offer, usableResources(app, slot.offer).subtract(slot.used), placed, seen);
           if (!fit.ok) {
             const summary = {
               id: slot.offer.id,
@@ -73,7 +81,7 @@ export class OfferMatching {
               resources: Resources.fromWire(slot.offer.resources).toJSON(),
               attributes: siteOf(slot.offer).attributes,
             };
-            this.offerStats.declined(appId, slot.offer, summary, fit.reasons, fit.details, at);
+            this.offerStats.declined(appId, slot.offer, summary, [...fit.reasons], [...fit.details], at);
             break;
           }
           const instance = pending.shift()!;

@@ -26,6 +26,7 @@ const REASONS: readonly DeclineReason[] = [
   'InsufficientMemory',
   'InsufficientDisk',
   'InsufficientPorts',
+  'AgentMaintenance',
 ];
 
 /**

@@ -5,7 +5,14 @@ import { bridgeMappings } from '../app/port-mappings.js';
 import { constraintProblems, type PlacementSite } from './constraints.js';
 
 /** Why an offer did not fit an instance, in Marathon's NoOfferMatchReason names. */
-export type DeclineReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'InsufficientCpus' | 'InsufficientMemory' | 'InsufficientDisk' | 'InsufficientPorts';
+export type DeclineReason =
+  | 'UnfulfilledRole'
+  | 'UnfulfilledConstraint'
+  | 'InsufficientCpus'
+  | 'InsufficientMemory'
+  | 'InsufficientDisk'
+  | 'InsufficientPorts'
+  | 'AgentMaintenance';
 
 export type FitResult = { ok: true; resources: Resources; ports: number[] } | { ok: false; reasons: DeclineReason[]; details: string[] };
 

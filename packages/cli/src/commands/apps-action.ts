@@ -9,6 +9,7 @@ import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { corsOption, corsSchema } from '../cors-flag.js';
 import { credentialOption, credentialSchema } from '../credential-flags.js';
+import { durationSeconds } from '../duration-flag.js';
 import { bucketReplicas, haSchema } from '../ha-flags.js';
 import { clientAuthorization, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { apiUrl, httpClientTls } from '../http-client-tls.js';
@@ -28,6 +29,7 @@ export const appsServeSchema = z
     failoverTimeout: seconds(),
     declineSeconds: seconds(),
     deploymentTimeout: seconds(),
+    maintenanceLead: durationSeconds(),
     localPortMin: port(1),
     localPortMax: port(2),
     maxBodyBytes: bytes(),
@@ -69,6 +71,7 @@ export async function serveApps(ctx: CommandContext, serve: Command): Promise<vo
     failoverTimeoutSeconds: o.failoverTimeout,
     declineSeconds: o.declineSeconds,
     deploymentTimeoutSeconds: o.deploymentTimeout,
+    maintenanceLeadSeconds: o.maintenanceLead,
     localPortMin: o.localPortMin,
     localPortMax: o.localPortMax,
     maxBodyBytes: o.maxBodyBytes,

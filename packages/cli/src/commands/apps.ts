@@ -22,6 +22,7 @@ import {
   DEFAULT_FAILOVER_TIMEOUT_SECONDS,
   DEFAULT_LOCAL_PORT_MAX,
   DEFAULT_LOCAL_PORT_MIN,
+  DEFAULT_MAINTENANCE_LEAD,
   DEFAULT_SERVICE_HOST,
 } from '../defaults.js';
 import { flag, masterFlag } from '../flag-option.js';
@@ -58,6 +59,13 @@ export function appsCommand(ctx: CommandContext): Command {
           '--deployment-timeout <seconds>',
           'fail and roll back deployments after this long, for apps that set no upgradeStrategy.deploymentTimeoutSeconds; 0 = never',
           DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS,
+        ),
+      )
+      .addOption(
+        flag(
+          '--maintenance-lead <duration>',
+          "place no new instances on an agent whose maintenance window starts this soon or has started (Marathon's --draining_seconds); 0 = only once it has started",
+          DEFAULT_MAINTENANCE_LEAD,
         ),
       )
       .addOption(
