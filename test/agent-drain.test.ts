@@ -239,6 +239,55 @@ describe('maintenance', () => {
     expect(cli.stderr).toBe('');
     expect(JSON.parse(cli.stdout)).toEqual({ windows: [] });
   });
+  it('maintenance - the apps framework accepts the inverse offer of an agent whose window is ahead, places no new instance there (AgentMaintenance in /v2/queue), and uses it again once the window is cancelled', async () => {
+    const master = await startMaster();
+    const agentA = await startAppsAgent(master, { hostname: 'mw-a', cpus: 2, mem: 1024 });
+    const agentB = await startAppsAgent(master, { hostname: 'mw-b', cpus: 2, mem: 1024 });
+    const [a, b] = await waitFor(() => (agentA.agentId && agentB.agentId ? [agentA.agentId, agentB.agentId] : undefined), 'both agents registered');
+    const apps = await startApps(master);
+    const base = `http://127.0.0.1:${master.httpPort}`;
+    const tasksOf = async (app: string) =>
+      (await api(apps.url, 'GET', `/v2/apps/${app}/tasks`)).body.tasks as { id: string; slaveId: string; host: string; state: string }[];
+
+    // An instance on A, so that the apps framework has work there and gets A's inverse offer.
+    const pinned = { id: '/pinned', cmd: 'sleep 600', cpus: 0.1, mem: 32, instances: 1, constraints: [['hostname', 'CLUSTER', 'mw-a']] };
+    expect((await api(apps.url, 'POST', '/v2/apps', pinned)).status).toBe(201);
+    await waitFor(async () => (await tasksOf('pinned')).some((t) => t.slaveId === a && t.state === 'TASK_RUNNING'), 'the pinned instance running on A');
+
+    // A's window opens in 5 minutes, within the apps framework's default lead (600 s).
+    const start = Math.ceil(Date.now() / 1000) + 300;
+    const set = await api(base, 'PUT', '/api/v1/maintenance/schedule', { windows: [{ agentIds: [a], start, durationSeconds: 600 }] });
+    expect(set.status).toBe(200);
+    type MaintenanceStatus = { agents: { agentId: string; inverseOffers: { inverseOfferId: string; frameworkId: string; status: string }[] }[] };
+    const accepted = await waitFor(async () => {
+      const status = (await api<MaintenanceStatus>(base, 'GET', '/api/v1/maintenance/status')).body;
+      const forA = status.agents.find((s) => s.agentId === a)?.inverseOffers ?? [];
+      return forA.find((o) => o.frameworkId === apps.repo.frameworkId && o.status === 'ACCEPTED');
+    }, "the apps framework's inverse offer for A accepted");
+    expect(accepted.inverseOfferId).toBeTruthy();
+
+    // Two instances, one per host: the first goes to B, the second waits, A's offers declined for maintenance.
+    const spread = { id: '/spread', cmd: 'sleep 600', cpus: 0.1, mem: 32, instances: 2, constraints: [['hostname', 'UNIQUE']] };
+    expect((await api(apps.url, 'POST', '/v2/apps', spread)).status).toBe(201);
+    await waitFor(async () => (await tasksOf('spread')).some((t) => t.slaveId === b && t.state === 'TASK_RUNNING'), 'a spread instance running on B');
+    type Unused = { offer: { agentId: string }; reason: string[]; details: string[] };
+    type Queue = { queue: { app: { id: string }; lastUnusedOffers: Unused[] }[] };
+    const declined = await waitFor(async () => {
+      const entry = (await api<Queue>(apps.url, 'GET', '/v2/queue?embed=tandem')).body.queue.find((e) => e.app.id === '/spread');
+      return entry?.lastUnusedOffers.find((u) => u.offer.agentId === a && u.reason.includes('AgentMaintenance'));
+    }, "A's offer declined for maintenance in /v2/queue");
+    expect(declined.reason).toEqual(['AgentMaintenance']);
+    expect(declined.details[0]).toBe(`maintenance: the agent goes down at ${new Date(start * 1000).toISOString()} for 600 s`);
+    expect((await tasksOf('spread')).map((t) => t.slaveId)).toEqual([b]);
+
+    // The window cancelled: A's offers carry no unavailability and the waiting instance goes there.
+    expect((await api(base, 'PUT', '/api/v1/maintenance/schedule', { windows: [] })).status).toBe(200);
+    await waitFor(
+      async () => (await tasksOf('spread')).some((t) => t.slaveId === a && t.state === 'TASK_RUNNING'),
+      'the second spread instance running on A',
+      20_000,
+    );
+  });
 });
 
 describe('operator kill and teardown', () => {
