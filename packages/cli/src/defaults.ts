@@ -45,8 +45,9 @@ export const DEFAULT_FAILOVER_TIMEOUT_SECONDS = seconds(DEFAULT_SERVICE_FAILOVER
 export const DEFAULT_DECLINE_SECONDS = seconds(DEFAULT_DECLINE_MS);
 export { DEFAULT_APPS_PORT, DEFAULT_JOBS_PORT, DEFAULT_LOCAL_PORT_MAX, DEFAULT_LOCAL_PORT_MIN };
 export const DEFAULT_DEPLOYMENT_TIMEOUT_SECONDS = seconds(DEFAULT_DEPLOYMENT_TIMEOUT_MS);
-/** `--maintenance-lead` as a duration flag (`600s`). */
-export const DEFAULT_MAINTENANCE_LEAD = `${DEFAULT_MAINTENANCE_LEAD_SECONDS}s`;
+/** `--maintenance-lead` as a duration flag (`10m`). */
+export const DEFAULT_MAINTENANCE_LEAD =
+  DEFAULT_MAINTENANCE_LEAD_SECONDS % 60 === 0 ? `${DEFAULT_MAINTENANCE_LEAD_SECONDS / 60}m` : `${DEFAULT_MAINTENANCE_LEAD_SECONDS}s`;
 export const DEFAULT_APPS_URL = `http://localhost:${DEFAULT_APPS_PORT}`;
 export const DEFAULT_APPS_WORK_DIR = './.tandem/apps';
 export const DEFAULT_JOBS_URL = `http://localhost:${DEFAULT_JOBS_PORT}`;

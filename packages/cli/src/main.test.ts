@@ -122,6 +122,14 @@ describe('tandem CLI', () => {
     expect(zero.err).toMatch(/--local-port-min \(TANDEM_LOCAL_PORT_MIN\): must be an integer from 1 to 65535/);
   });
 
+  it('cli - apps serve takes --maintenance-lead as a duration (default 10m) and refuses a bad one naming the flag', async () => {
+    const help = await run('apps', 'serve', '--help');
+    expect(help.out.replace(/\s+/g, ' ')).toMatch(/--maintenance-lead <duration>.*default: 10m, env: TANDEM_MAINTENANCE_LEAD/);
+    const bad = await run('apps', 'serve', '--master', '127.0.0.1:1', '--maintenance-lead', 'soon');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--maintenance-lead \(TANDEM_MAINTENANCE_LEAD\): must be a duration/);
+  });
+
   it('cli - apps serve and jobs serve take the HA flags; a bad --store names the flag, and a NATS store that does not answer fails the start', async () => {
     for (const command of ['apps', 'jobs']) {
       const help = (await run(command, 'serve', '--help')).out.replace(/\s+/g, ' ');
