@@ -1,5 +1,6 @@
+import { createServer } from 'node:net';
 import { Code, TandemError } from '@tandem/protocol';
-import { LEASE_KEY, LeaderLease, NatsKvStore } from '@tandem/store';
+import { findMembers, LEASE_KEY, LeaderLease, NatsKvStore, RosterMembership } from '@tandem/store';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NatsServer } from './support/nats.js';
 
@@ -197,5 +198,30 @@ describe('LeaderLease on a real nats-server', () => {
     opened.push(sc);
     await lease(sc, 'c').acquire();
     expect(await sc.get('apps/p3')).toBeUndefined();
+  });
+});
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('RosterMembership on a real nats-server', () => {
+  it('roster - joins in the background, is found, and leaves; with NATS away it keeps trying without failing anyone, and leaves at once', async () => {
+    const away = new RosterMembership({ servers: `nats://127.0.0.1:${await closedPort()}`, bucket: 'roster-away', self: { id: 'm0', grpc: 'h0:1' } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(away.joined).toBe(false);
+    await away.leave();
+
+    const member = new RosterMembership({ servers: server.url, bucket: 'roster-here', self: { id: 'm1', grpc: 'h1:5050' } });
+    await vi.waitFor(() => expect(member.joined).toBe(true), { timeout: 10_000 });
+    expect(await findMembers(server.url, 'roster-here')).toEqual(['h1:5050']);
+    await member.leave();
+    expect(member.joined).toBe(false);
+    await expect(findMembers(server.url, 'roster-here')).rejects.toThrow(/names no member/);
   });
 });

@@ -1,7 +1,7 @@
 export { DirLock, type LockHolder, lockHolder } from './dir-lock.js';
 export { DEFAULT_MAX_RECORD_BYTES, FileStore, type FileStoreOptions } from './file-store.js';
 export { DEFAULT_LEASE_TTL_MS, LEASE_KEY, type LeaderIdentity, LeaderLease, type LeaderLeaseOptions, type LeasePhase } from './leader-lease.js';
-export { findMembers, MemberRoster, ROSTER_TTL_MS, rosterBucket } from './member-roster.js';
+export { findMembers, MemberRoster, ROSTER_TTL_MS, RosterMembership, type RosterOptions, rosterBucket } from './member-roster.js';
 export { MemoryStore } from './memory-store.js';
 export {
   explainNatsConnectError,

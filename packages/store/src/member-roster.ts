@@ -1,7 +1,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { Code, componentLogger, type Logger, TandemError } from '@tandem/protocol';
+import { Backoff, Code, componentLogger, type Logger, sleep, TandemError } from '@tandem/protocol';
 import { LEASE_KEY, type LeaderIdentity } from './leader-lease.js';
 import { explainNatsConnectError, type NatsAccess, natsConnectOptions } from './nats-access.js';
 import { encodeKey } from './nats-key.js';
@@ -13,6 +13,15 @@ const MEMBERS = 'members/';
 
 /** The roster bucket of a component's bucket: unfenced (anyone in the group writes its own entry), entries expiring. */
 export const rosterBucket = (bucket: string): string => `${bucket}-members`;
+
+export interface RosterOptions {
+  servers: string | string[];
+  access?: NatsAccess;
+  bucket: string;
+  self: LeaderIdentity;
+  replicas?: number;
+  logger?: Logger;
+}
 
 /**
  * The processes of a component's HA group, each announcing itself (id and addresses) in
@@ -30,14 +39,7 @@ export class MemberRoster {
     private readonly log: Logger,
   ) {}
 
-  static async join(options: {
-    servers: string | string[];
-    access?: NatsAccess;
-    bucket: string;
-    self: LeaderIdentity;
-    replicas?: number;
-    logger?: Logger;
-  }): Promise<MemberRoster> {
+  static async join(options: RosterOptions): Promise<MemberRoster> {
     const store = await NatsKvStore.open({
       servers: options.servers,
       ...(options.access ? { access: options.access } : {}),
@@ -67,6 +69,55 @@ export class MemberRoster {
     }
     this.timer = setTimeout(() => void this.announce(), ROSTER_TTL_MS / 3);
     this.timer.unref();
+  }
+}
+
+/**
+ * A member's place in the roster, kept without making anything wait for it: it joins in
+ * the background, and again after a backoff while NATS does not answer. The roster only
+ * helps clients find the members (`findMembers`); a master leads and serves without its
+ * entry, so a slow or failed join must not stop it (a join still opening its bucket when
+ * the process was frozen once ended a leading master at its resumption).
+ */
+export class RosterMembership {
+  private readonly stopping = new AbortController();
+  private roster: MemberRoster | undefined;
+  private readonly joining: Promise<void>;
+  private readonly log: Logger;
+
+  constructor(options: RosterOptions) {
+    this.log = componentLogger('member-roster', options.logger);
+    this.joining = this.join(options);
+  }
+
+  /** Whether this member's entry is being kept now. */
+  get joined(): boolean {
+    return this.roster !== undefined;
+  }
+
+  /** Stops trying to join; removes the entry once joined. Waits for a join in progress (at most its store's timeout). */
+  async leave(): Promise<void> {
+    this.stopping.abort();
+    await this.joining;
+    const roster = this.roster;
+    this.roster = undefined;
+    await roster?.leave();
+  }
+
+  private async join(options: RosterOptions): Promise<void> {
+    const backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
+    while (!this.stopping.signal.aborted) {
+      try {
+        this.roster = await MemberRoster.join(options);
+        return;
+      } catch (err) {
+        this.log.warn(
+          { err: TandemError.from(err).message },
+          'could not join the roster (clients finding the members through NATS miss this one); trying again',
+        );
+        await sleep(backoff.next(), this.stopping.signal).catch(() => undefined);
+      }
+    }
   }
 }
 

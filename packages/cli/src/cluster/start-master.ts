@@ -1,6 +1,6 @@
 import { EventPublisher, Master, type MasterLimitOptions, type UiLinks } from '@tandem/master';
 import { type Acls, Backoff, type BasicCredential, componentLogger, type HttpAuth, type Logger, sleep, TandemError, type TlsFiles } from '@tandem/protocol';
-import { MemberRoster, type NatsAccess, NatsKvStore, type NatsPublisher, openNatsPublisher } from '@tandem/store';
+import { type NatsAccess, NatsKvStore, type NatsPublisher, openNatsPublisher, RosterMembership } from '@tandem/store';
 import { MASTER_BUCKET } from '../ha-flags.js';
 import type { NatsEventsTarget } from '../nats-events-flags.js';
 
@@ -65,18 +65,16 @@ export async function startMaster(options: MasterLaunch): Promise<RunningMaster>
     : undefined;
   const master = new Master({ ...rest, ...(ha && store ? { ha: { store, advertiseHost: ha.advertiseHost, leaseTtlMs: ha.leaseTtlMs } } : {}) });
   await master.start();
-  // HA: this master announces itself in the roster, so that `--master nats://...` finds every master.
+  // HA: this master announces itself in the roster, so that `--master nats://...` finds every
+  // master; in the background, since the master leads and serves without it.
   const roster = ha
-    ? await MemberRoster.join({
+    ? new RosterMembership({
         servers: [...ha.servers],
         ...(ha.access ? { access: ha.access } : {}),
         bucket: MASTER_BUCKET,
         self: { id: master.masterId, grpc: `${ha.advertiseHost}:${master.grpcPort}` },
         replicas: ha.replicas,
         ...(options.logger ? { logger: options.logger } : {}),
-      }).catch(async (err: unknown) => {
-        await master.stop();
-        throw err;
       })
     : undefined;
   const publishing = events ? publishEvents(master, events, options.logger) : undefined;
