@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, REPO, runCli, tempDir, track, waitFor } from './support/cluster.js';
+import { UP_FREE_PORTS } from './support/up.js';
 
 // The README's promises: `npm run up` brings a cluster up that `tandem execute` can
 // use, Ctrl-C stops it cleanly, and `.ci/run` calls the README's test command.
@@ -12,29 +13,11 @@ afterEach(cleanup);
 describe('README', () => {
   it('readme - the up script starts a working cluster and Ctrl-C stops it', async () => {
     const workDir = tempDir('tandem-up-');
-    const child = spawn(
-      'bash',
-      [
-        join(REPO, 'scripts', 'up.sh'),
-        '--work-dir',
-        workDir,
-        '--port',
-        '0',
-        '--http-port',
-        '0',
-        '--jobs-port',
-        '0',
-        '--apps-port',
-        '0',
-        '--agent-http-port',
-        '0',
-      ],
-      {
-        cwd: REPO,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TANDEM_LOG_LEVEL: 'info' },
-      },
-    );
+    const child = spawn('bash', [join(REPO, 'scripts', 'up.sh'), '--work-dir', workDir, ...UP_FREE_PORTS], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'info' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

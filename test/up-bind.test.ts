@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, spawnTandem, tempDir, waitFor } from './support/cluster.js';
+import { cleanup } from './support/cluster.js';
+import { startUp } from './support/up.js';
 
 // `tandem up` listens on 127.0.0.1 unless told otherwise (issue #11, item 4): every
 // listening TCP socket the process holds, read from /proc, is on the loopback address.
@@ -41,23 +42,7 @@ function decodeAddress(hex: string): string {
 }
 
 async function up(extra: string[]): Promise<{ pid: number; output: () => string }> {
-  const p = spawnTandem([
-    'up',
-    '--work-dir',
-    tempDir('tandem-up-bind-'),
-    '--port',
-    '0',
-    '--http-port',
-    '0',
-    '--jobs-port',
-    '0',
-    '--apps-port',
-    '0',
-    '--agent-http-port',
-    '0',
-    ...extra,
-  ]);
-  await waitFor(() => /\n {2}agent .*\n/.test(p.output()), 'tandem up to print its banner', 60_000);
+  const p = await startUp(extra, 'tandem-up-bind-');
   return { pid: p.child.pid!, output: p.output };
 }
 

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, dockerAvailable, spawnTandem, type TandemProcess, TEST_IMAGE, tempDir, waitFor } from './support/cluster.js';
+import { cleanup, dockerAvailable, type TandemProcess, TEST_IMAGE, waitFor } from './support/cluster.js';
+import { startUp } from './support/up.js';
 
 // `tandem up` as a developer expects (issue #14, part 6): one banner with every URL, the
 // agent's HTTP port served, and Ctrl-C stops the cluster's tasks too (process and Docker)
@@ -37,23 +38,7 @@ interface Up {
 }
 
 async function up(extra: string[] = []): Promise<Up> {
-  const p = spawnTandem([
-    'up',
-    '--work-dir',
-    tempDir('tandem-up-stop-'),
-    '--port',
-    '0',
-    '--http-port',
-    '0',
-    '--jobs-port',
-    '0',
-    '--apps-port',
-    '0',
-    '--agent-http-port',
-    '0',
-    ...extra,
-  ]);
-  await waitFor(() => /\n {2}agent .*\n/.test(p.output()), 'tandem up to print its banner', 60_000);
+  const p = await startUp(extra, 'tandem-up-stop-');
   const banner = p.output().slice(p.output().indexOf('tandem up: ready'));
   const apps = /^ {2}apps +(http:\/\/\S+)/m.exec(banner)?.[1] ?? '';
   const agent = /^ {2}agent +(\S+) with \S+, (http:\/\/\S+)$/m.exec(banner);
