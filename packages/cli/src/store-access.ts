@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { type Logger, type TlsFiles, ValidationError } from '@tandem/protocol';
 import { type NatsAccess, type NatsAuth, parseNatsCredentials, type StoreLocation } from '@tandem/store';
 import { envName } from './flag-option.js';
+import { bucketReplicas } from './ha-flags.js';
+import { secondsToMs } from './schemas.js';
 
 const named = (long: string): string => `${long} (${envName(long)})`;
 export const STORE_FLAG = named('--store');
@@ -66,4 +68,25 @@ export function warnPlaintextStore(log: Logger, location: StoreLocation | undefi
       'the NATS store link is plaintext (nats://) though this process has TLS: name the store tls://host:port to encrypt it',
     );
   }
+}
+
+/** The HA flags an elected apps or jobs service reads (haSchema's). */
+interface ElectedServiceFlags {
+  storeCredentials?: string | undefined;
+  storeReplicas?: number | undefined;
+  leaseTtl: number;
+  advertiseHost?: string | undefined;
+}
+
+/** How an elected apps or jobs service (`tandem apps|jobs serve --store nats://...`) reaches its store, holds its lease and is reached. */
+export function electedServiceOptions(location: NatsLocation, tls: TlsFiles | undefined, o: ElectedServiceFlags) {
+  return {
+    store: {
+      servers: location.servers,
+      ...accessOf(natsAccessFor(location, tls, o.storeCredentials)),
+      replicas: bucketReplicas(location.servers, o.storeReplicas),
+    },
+    leaseTtlMs: secondsToMs(o.leaseTtl),
+    ...(o.advertiseHost !== undefined ? { advertiseHost: o.advertiseHost } : {}),
+  };
 }

@@ -10,14 +10,14 @@ import type { CommandContext } from '../command-context.js';
 import { corsOption, corsSchema } from '../cors-flag.js';
 import { credentialOption, credentialSchema } from '../credential-flags.js';
 import { durationSeconds } from '../duration-flag.js';
-import { bucketReplicas, haSchema } from '../ha-flags.js';
+import { haSchema } from '../ha-flags.js';
 import { clientAuthorization, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { apiUrl, httpClientTls } from '../http-client-tls.js';
 import { httpRateOption, httpRateSchema } from '../limit-flags.js';
 import { parseOptions } from '../parse-options.js';
-import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds, secondsToMs } from '../schemas.js';
+import { bytes, masters, nonEmpty, nonNegative, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
-import { accessOf, natsAccessFor, shownServers, warnPlaintextStore } from '../store-access.js';
+import { electedServiceOptions, shownServers, warnPlaintextStore } from '../store-access.js';
 import { tlsOption, tlsSchema } from '../tls-flags.js';
 
 export const appsServeSchema = z
@@ -85,16 +85,7 @@ export async function serveApps(ctx: CommandContext, serve: Command): Promise<vo
   };
   try {
     if (location?.kind === 'nats') {
-      const running = await apps.startAppsHaService({
-        ...options,
-        store: {
-          servers: location.servers,
-          ...accessOf(natsAccessFor(location, tls.tls, o.storeCredentials)),
-          replicas: bucketReplicas(location.servers, o.storeReplicas),
-        },
-        leaseTtlMs: secondsToMs(o.leaseTtl),
-        ...(o.advertiseHost !== undefined ? { advertiseHost: o.advertiseHost } : {}),
-      });
+      const running = await apps.startAppsHaService({ ...options, ...electedServiceOptions(location, tls.tls, o) });
       log.info({ appsPort: running.port, advertised: running.url }, 'apps framework serving; standby until elected');
       ctx.io.stdout(
         `tandem apps: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${shownServers(location)}, bucket ${apps.APPS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,

@@ -7,15 +7,15 @@ import { cliLogger } from '../cli-logger.js';
 import type { CommandContext } from '../command-context.js';
 import { corsOption, corsSchema } from '../cors-flag.js';
 import { credentialOption, credentialSchema } from '../credential-flags.js';
-import { bucketReplicas, haSchema } from '../ha-flags.js';
+import { haSchema } from '../ha-flags.js';
 import { clientAuthorization, httpAuthFrom, httpAuthSchema } from '../http-auth-flags.js';
 import { apiUrl, httpClientTls } from '../http-client-tls.js';
 import { runJob } from '../jobs/run-job.js';
 import { httpRateOption, httpRateSchema } from '../limit-flags.js';
 import { parseOptions } from '../parse-options.js';
-import { bytes, masters, nonEmpty, port, positive, seconds, secondsToMs } from '../schemas.js';
+import { bytes, masters, nonEmpty, port, positive, seconds } from '../schemas.js';
 import { stopOnSignal } from '../stop-on-signal.js';
-import { accessOf, natsAccessFor, shownServers, warnPlaintextStore } from '../store-access.js';
+import { electedServiceOptions, shownServers, warnPlaintextStore } from '../store-access.js';
 import { tlsOption, tlsSchema } from '../tls-flags.js';
 
 export const jobsServeSchema = z
@@ -81,16 +81,7 @@ export async function serveJobs(ctx: CommandContext, serve: Command): Promise<vo
   };
   try {
     if (location?.kind === 'nats') {
-      const running = await jobs.startJobsHaService({
-        ...options,
-        store: {
-          servers: location.servers,
-          ...accessOf(natsAccessFor(location, tls.tls, o.storeCredentials)),
-          replicas: bucketReplicas(location.servers, o.storeReplicas),
-        },
-        leaseTtlMs: secondsToMs(o.leaseTtl),
-        ...(o.advertiseHost !== undefined ? { advertiseHost: o.advertiseHost } : {}),
-      });
+      const running = await jobs.startJobsHaService({ ...options, ...electedServiceOptions(location, tls.tls, o) });
       log.info({ jobsPort: running.port, advertised: running.url }, 'jobs framework serving; standby until elected');
       ctx.io.stdout(
         `tandem jobs: API ${scheme}://${o.host}:${running.port} on master ${o.master} (store ${shownServers(location)}, bucket ${jobs.JOBS_BUCKET}: one process leads, the others forward to it; this one is ${running.url})\n`,
