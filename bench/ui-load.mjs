@@ -134,7 +134,23 @@ try {
         }
       });
     });
-    for (let i = 0; i < ids.length; i += 500) await Promise.all(ids.slice(i, i + 500).map((id) => driver.kill(id)));
+    // Paced under the master's per-host call rate (1,000/s by default: --rate-limit); a
+    // call refused for it (RESOURCE_EXHAUSTED) is sent again after the wait it names.
+    const kill = async (id) => {
+      for (;;) {
+        try {
+          return await driver.kill(id);
+        } catch (err) {
+          if (err.code !== 'RESOURCE_EXHAUSTED') throw err;
+          await sleep(Math.max(10, Number(err.cause?.metadata?.get?.('retry-after-ms')?.[0]) || 100));
+        }
+      }
+    };
+    for (let i = 0; i < ids.length; i += 500) {
+      const started = performance.now();
+      await Promise.all(ids.slice(i, i + 500).map(kill));
+      await sleep(Math.max(0, 600 - (performance.now() - started)));
+    }
     await done;
   };
 
